@@ -2,7 +2,9 @@ import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { projectPath } from '../util/paths.js';
 import { registerRpmCommands } from './commands/rpm.js';
-import { registerRepoCommands } from './commands/repo.js';
+import { registerRepoIndexCommand } from './commands/repo.js';
+import { registerRepoPublishCommand } from './commands/publish.js';
+import { registerZipCommand } from './commands/zip.js';
 import { registerClientCommands } from './commands/client.js';
 import { registerCheckCommand } from './commands/check.js';
 import { registerSpecCommands } from './commands/spec.js';
@@ -34,9 +36,12 @@ Examples:
 Exit codes: 0 ok, 1 failed, 2 usage, 3 integrity (checksum/signature), 4 unreachable, 5 check found errors`,
   );
   registerRpmCommands(program);
-  registerRepoCommands(program);
+  const repo = program.command('repo').description('build and publish yum repositories (createrepo + S3 sync, done safely)');
+  registerRepoIndexCommand(repo);
+  registerRepoPublishCommand(repo);
   registerClientCommands(program);
   registerCheckCommand(program);
+  registerZipCommand(program);
   registerSpecCommands(program);
   registerSourceCommands(program);
   registerBuildCommands(program);

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
 
-export function registerRepoCommands(program: Command): void {
-  void program;
+export function registerRepoIndexCommand(repo: Command): void {
+  void repo;
 }

@@ -1,0 +1,5 @@
+import type { Command } from 'commander';
+
+export function registerRepoPublishCommand(repo: Command): void {
+  void repo;
+}
