@@ -50,6 +50,10 @@ export interface PackageRecord {
   enhances: Dependency[];
   /** The files primary.xml lists (createrepo's primary-file rule). */
   primaryFiles: RepoFile[];
+  /** Checksum type of pkgId as the metadata states it (read from foreign repos; ours is always sha256). */
+  checksumType?: string;
+  /** <location xml:base>: a base URL other than the repository's, when the metadata gives one. */
+  locationBase?: string;
 }
 
 /** filelists.xml: every file of a package. */
