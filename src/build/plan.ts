@@ -1,0 +1,124 @@
+/**
+ * Build order: a package must build after the packages that provide its BuildRequires inside the
+ * set. The order is a list of waves (every package of a wave depends only on earlier waves, so a wave
+ * builds in parallel). BuildRequires nobody in the set provides come from the build environment.
+ */
+import { YumdaError } from '../util/errors.js';
+
+export interface PlanPackage {
+  name: string;
+  /** Capability names the build needs (BuildRequires, names only). */
+  buildRequires: string[];
+  /** Capability names the package's binary RPMs provide: package names, Provides:, and what a previous build recorded. */
+  provides: string[];
+}
+
+export interface BuildPlan {
+  waves: string[][];
+  /** name → in-set packages it build-depends on. */
+  dependsOn: Map<string, string[]>;
+  /** capability → in-set providers, for the BuildRequires that matched. */
+  providers: Map<string, string[]>;
+}
+
+/** name → the in-set packages its BuildRequires resolve to (self-references dropped). */
+export function buildDependencies(packages: readonly PlanPackage[]): { dependsOn: Map<string, string[]>; providers: Map<string, string[]> } {
+  const providers = new Map<string, string[]>();
+  for (const pkg of packages) {
+    for (const cap of new Set(pkg.provides)) {
+      const list = providers.get(cap) ?? [];
+      list.push(pkg.name);
+      providers.set(cap, list);
+    }
+  }
+  const dependsOn = new Map<string, string[]>();
+  for (const pkg of packages) {
+    const deps = new Set<string>();
+    for (const cap of pkg.buildRequires) for (const p of providers.get(cap) ?? []) if (p !== pkg.name) deps.add(p);
+    dependsOn.set(pkg.name, [...deps].sort());
+  }
+  return { dependsOn, providers };
+}
+
+/** Strongly connected components with more than one member (Tarjan), each sorted. */
+export function findCycles(dependsOn: ReadonlyMap<string, readonly string[]>): string[][] {
+  let counter = 0;
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const onStack = new Set<string>();
+  const stack: string[] = [];
+  const cycles: string[][] = [];
+  const visit = (v: string): void => {
+    index.set(v, counter);
+    low.set(v, counter);
+    counter++;
+    stack.push(v);
+    onStack.add(v);
+    for (const w of dependsOn.get(v) ?? []) {
+      if (!index.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      } else if (onStack.has(w)) {
+        low.set(v, Math.min(low.get(v)!, index.get(w)!));
+      }
+    }
+    if (low.get(v) === index.get(v)) {
+      const component: string[] = [];
+      let w: string;
+      do {
+        w = stack.pop()!;
+        onStack.delete(w);
+        component.push(w);
+      } while (w !== v);
+      if (component.length > 1) cycles.push(component.sort());
+    }
+  };
+  for (const v of [...dependsOn.keys()].sort()) if (!index.has(v)) visit(v);
+  return cycles;
+}
+
+/** Topological waves; a dependency cycle is an error that names its members. */
+export function planWaves(packages: readonly PlanPackage[]): BuildPlan {
+  const { dependsOn, providers } = buildDependencies(packages);
+  const cycles = findCycles(dependsOn);
+  if (cycles.length > 0) {
+    throw new YumdaError('BUILD_CYCLE', `BuildRequires form a cycle: ${cycles.map((c) => c.join(' → ') + ' → ' + c[0]).join('; ')}`, {
+      hint: 'break it in an overlay (drop the BuildRequires or a bootstrap macro), or build one member from upstream first',
+    });
+  }
+  const wave = new Map<string, number>();
+  const waveOf = (name: string): number => {
+    const known = wave.get(name);
+    if (known !== undefined) return known;
+    const w = Math.max(-1, ...(dependsOn.get(name) ?? []).map(waveOf)) + 1;
+    wave.set(name, w);
+    return w;
+  };
+  const waves: string[][] = [];
+  for (const pkg of packages) {
+    const w = waveOf(pkg.name);
+    (waves[w] ??= []).push(pkg.name);
+  }
+  return { waves: waves.map((names) => names.sort()), dependsOn, providers };
+}
+
+/** The given names plus every package that (transitively) BuildRequires one of them. */
+export function withDependents(names: Iterable<string>, dependsOn: ReadonlyMap<string, readonly string[]>): Set<string> {
+  const result = new Set(names);
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const [pkg, deps] of dependsOn) {
+      if (!result.has(pkg) && deps.some((d) => result.has(d))) {
+        result.add(pkg);
+        grew = true;
+      }
+    }
+  }
+  return result;
+}
+
+/** Restricts a plan to a subset, keeping the wave structure (empty waves removed). */
+export function restrictPlan(plan: BuildPlan, selected: ReadonlySet<string>): string[][] {
+  return plan.waves.map((w) => w.filter((n) => selected.has(n))).filter((w) => w.length > 0);
+}
