@@ -1,0 +1,208 @@
+/**
+ * The compressed payload: which compressor (PAYLOADCOMPRESSOR, checked against the magic bytes),
+ * its digest (PAYLOADDIGEST, else the legacy MD5 over header + payload), and a stream of the
+ * decompressed bytes. Every decompressor failure surfaces as a YumdaError.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { Transform, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import zlib from 'node:zlib';
+import { Decompress as ZstdDecompress } from 'fzstd';
+import lzma from 'lzma-native';
+import unbzip2 from 'unbzip2-stream';
+import { ExitCode, YumdaError } from '../util/errors.js';
+import type { RpmHeaders } from './header.js';
+import { PGP_HASH_ALGOS, SigTag, Tag } from './tags.js';
+
+export type Compressor = 'gzip' | 'bzip2' | 'xz' | 'lzma' | 'zstd' | 'none';
+
+const READ_CHUNK = 1024 * 1024;
+const INFLATE_CHUNK = 256 * 1024;
+
+/** What the header says; rpm defaults to gzip when the tag is absent. */
+export function declaredCompressor(headers: RpmHeaders, label = 'RPM'): Compressor {
+  const name = headers.header.string(Tag.PAYLOADCOMPRESSOR) ?? 'gzip';
+  switch (name) {
+    case 'gzip':
+    case 'bzip2':
+    case 'xz':
+    case 'lzma':
+    case 'zstd':
+      return name;
+    case 'identity':
+    case 'none':
+      return 'none';
+    default:
+      throw new YumdaError('RPM_UNSUPPORTED_COMPRESSOR', `${label}: unsupported payload compressor "${name}"`);
+  }
+}
+
+/** Recognises a compressed stream by its first bytes. */
+export function sniffCompressor(head: Buffer): Compressor | undefined {
+  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
+  if (head.length >= 3 && head.toString('latin1', 0, 3) === 'BZh') return 'bzip2';
+  if (head.length >= 6 && head.subarray(0, 6).equals(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]))) return 'xz';
+  if (head.length >= 4 && head.readUInt32LE(0) === 0xfd2fb528) return 'zstd';
+  if (head.length >= 6 && /^07070[12X]$/.test(head.toString('latin1', 0, 6))) return 'none';
+  // lzma_alone has no magic: a properties byte (lc/lp/pb, < 225) then a little-endian dictionary size
+  if (head.length >= 5 && head[0]! < 225) return 'lzma';
+  return undefined;
+}
+
+export function checkCompressorMagic(declared: Compressor, head: Buffer, label: string): void {
+  const sniffed = sniffCompressor(head);
+  if (sniffed !== declared) {
+    throw new YumdaError(
+      'RPM_BAD_PAYLOAD',
+      `${label}: payload is declared ${declared} but its first bytes ${sniffed ? `look like ${sniffed}` : 'match no known compressor'}`,
+    );
+  }
+}
+
+/** Verifies PAYLOADDIGEST (over the compressed payload); without one, the signature MD5 over header + payload. */
+export async function verifyPayloadDigest(path: string, headers: RpmHeaders, label = path): Promise<'payload' | 'md5' | 'none'> {
+  const digests = headers.header.strings(Tag.PAYLOADDIGEST);
+  if (digests.length > 0) {
+    const algoId = headers.header.number(Tag.PAYLOADDIGESTALGO) ?? 8;
+    const algo = PGP_HASH_ALGOS[algoId];
+    if (!algo) throw new YumdaError('RPM_BAD_HEADER', `${label}: unsupported payload digest algorithm ${algoId}`);
+    const actual = await hashRange(path, headers.payloadOffset, algo);
+    if (actual !== digests[0]!.toLowerCase()) {
+      throw new YumdaError('RPM_DIGEST_MISMATCH', `${label}: payload digest mismatch (expected ${digests[0]}, got ${actual})`, { exitCode: ExitCode.integrity });
+    }
+    return 'payload';
+  }
+  const md5 = headers.signature.binary(SigTag.MD5);
+  if (md5) {
+    const actual = await hashRange(path, headers.headerStart, 'md5');
+    if (actual !== md5.toString('hex')) {
+      throw new YumdaError('RPM_DIGEST_MISMATCH', `${label}: MD5 digest of header and payload mismatch`, { exitCode: ExitCode.integrity });
+    }
+    return 'md5';
+  }
+  return 'none';
+}
+
+async function hashRange(path: string, start: number, algo: string): Promise<string> {
+  const hash = createHash(algo);
+  await pipeline(createReadStream(path, { start, highWaterMark: READ_CHUNK }), async function* (source: AsyncIterable<Buffer>) {
+    for await (const chunk of source) hash.update(chunk);
+  });
+  return hash.digest('hex');
+}
+
+/** Wraps a synchronous push decompressor as a Transform, turning its exceptions into stream errors. */
+class SyncDecompressTransform extends Transform {
+  private readonly decoder: ZstdDecompress;
+  constructor() {
+    super();
+    this.decoder = new ZstdDecompress((data) => {
+      if (data.length > 0) this.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+    });
+  }
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    try {
+      this.decoder.push(chunk);
+      cb();
+    } catch (e) {
+      cb(e as Error);
+    }
+  }
+  override _flush(cb: TransformCallback): void {
+    try {
+      this.decoder.push(new Uint8Array(0), true);
+      cb();
+    } catch (e) {
+      cb(e as Error);
+    }
+  }
+}
+
+/** Adapts unbzip2-stream (a classic through stream) to a Transform with proper error propagation. */
+class Bzip2Transform extends Transform {
+  private readonly inner = unbzip2();
+  private failed: Error | undefined;
+  private ended: (() => void) | undefined;
+  constructor() {
+    super();
+    this.inner.on('data', (d: Buffer) => this.push(d));
+    this.inner.on('error', (e: Error) => {
+      this.failed = e;
+    });
+    this.inner.on('end', () => this.ended?.());
+  }
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    try {
+      this.inner.write(chunk);
+    } catch (e) {
+      this.failed ??= e as Error;
+    }
+    cb(this.failed);
+  }
+  override _flush(cb: TransformCallback): void {
+    if (this.failed) return cb(this.failed);
+    this.ended = () => cb(this.failed);
+    try {
+      this.inner.end();
+    } catch (e) {
+      cb(e as Error);
+    }
+  }
+}
+
+function decompressor(kind: Compressor): Transform {
+  switch (kind) {
+    case 'gzip':
+      return zlib.createGunzip({ chunkSize: INFLATE_CHUNK });
+    case 'xz':
+    case 'lzma':
+      return lzma.createDecompressor();
+    case 'zstd': {
+      const native = (zlib as unknown as { createZstdDecompress?: (o?: object) => Transform }).createZstdDecompress;
+      return native ? native({ chunkSize: INFLATE_CHUNK }) : new SyncDecompressTransform();
+    }
+    case 'bzip2':
+      return new Bzip2Transform();
+    case 'none':
+      return new Transform({ transform: (chunk, _e, cb) => cb(null, chunk) });
+  }
+}
+
+export interface PayloadStreamOptions {
+  label?: string;
+  /** Overrides the header's PAYLOADCOMPRESSOR (for tests). */
+  compressor?: Compressor;
+}
+
+/** Yields the decompressed payload of an RPM file, chunk by chunk. */
+export async function* payloadChunks(path: string, headers: RpmHeaders, options: PayloadStreamOptions = {}): AsyncGenerator<Buffer> {
+  const label = options.label ?? path;
+  const kind = options.compressor ?? declaredCompressor(headers, label);
+  const fh = await open(path, 'r');
+  let head: Buffer;
+  try {
+    const buf = Buffer.alloc(16);
+    const { bytesRead } = await fh.read(buf, 0, 16, headers.payloadOffset);
+    head = buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+  if (head.length === 0) throw new YumdaError('RPM_TRUNCATED', `${label}: file ends before the payload`);
+  checkCompressorMagic(kind, head, label);
+  const source = createReadStream(path, { start: headers.payloadOffset, highWaterMark: READ_CHUNK });
+  const transform = decompressor(kind);
+  source.on('error', (e) => transform.destroy(e));
+  source.pipe(transform);
+  try {
+    for await (const chunk of transform) yield chunk as Buffer;
+  } catch (e) {
+    if (e instanceof YumdaError) throw e;
+    const message = e instanceof Error ? e.message : String(e);
+    throw new YumdaError('RPM_BAD_PAYLOAD', `${label}: cannot decompress the ${kind} payload: ${message}`, { cause: e });
+  } finally {
+    source.destroy();
+    transform.destroy();
+  }
+}
