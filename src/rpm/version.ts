@@ -186,8 +186,13 @@ export function rangesOverlap(a: Evr, fa: number, b: Evr, fb: number): boolean {
  */
 export function depMatches(a: DepLike, b: DepLike): boolean {
   if (a.name !== b.name) return false;
-  const fa = senseFromDepFlag(a.flags);
-  const fb = senseFromDepFlag(b.flags);
+  return evrRangesMatch(a, senseFromDepFlag(a.flags), b, senseFromDepFlag(b.flags));
+}
+
+/** depMatches on raw RPMSENSE bits (which can express `<>`, LESS|GREATER, unlike DepFlag). */
+export function evrRangesMatch(a: Evr, senseA: number, b: Evr, senseB: number): boolean {
+  const fa = senseA & (LESS | GREATER | EQUAL);
+  const fb = senseB & (LESS | GREATER | EQUAL);
   if (fa === 0 || fb === 0) return true;
   if (!hasEvr(a) || !hasEvr(b)) return true;
   return rangesOverlap(a, fa, b, fb);
