@@ -88,26 +88,55 @@ export function isHigherLibcRequirement(current: string, candidate: string): boo
   return rpmvercmp(current.slice(v1, close1), candidate.slice(v2, close2)) < 0;
 }
 
+/** Raw RPMSENSE facts about info.requires that RpmPackageInfo does not carry (index-aligned). */
+export interface RequireSenses {
+  /** createrepo_c's pre bit: PREREQ, SCRIPT_PRE or SCRIPT_POST (not preun/postun/pretrans). */
+  pre: boolean[];
+  /** Legacy weak requirement (RPMSENSE_MISSINGOK): createrepo_c lists it under recommends. */
+  missingOk: boolean[];
+}
+
+/** An rpm < 4.12 Suggests/Enhances entry; `strong` means Recommends/Supplements. */
+export interface LegacyWeakDep {
+  dep: Dependency;
+  strong: boolean;
+}
+
+export interface HeaderExtras {
+  senses?: RequireSenses;
+  legacy?: { suggests: LegacyWeakDep[]; enhances: LegacyWeakDep[] };
+}
+
 /**
  * The requires list createrepo_c writes: no rpmlib() features, no requirement on one of the
  * package's own primary files, none that the package itself provides (same name, comparison and
  * version), no repeat of the previous requirement of the same name with the same version and pre
  * bit, and of all libc.so.6 requirements only the highest, placed last.
  */
-export function filterRequires(info: Pick<RpmPackageInfo, 'requires' | 'provides' | 'files'>): Dependency[] {
+export function filterRequires(
+  info: Pick<RpmPackageInfo, 'requires' | 'provides' | 'files'>,
+  senses?: RequireSenses,
+): { requires: Dependency[]; weakRequires: Dependency[] } {
   const ownPrimaryFiles = new Set<string>();
   for (const f of info.files) if (isPrimaryFile(f.path)) ownPrimaryFiles.add(f.path);
   const provided = new Set(info.provides.map((p) => dependencyKey(p)));
   const lastByName = new Map<string, string>();
   const out: Dependency[] = [];
+  const weakRequires: Dependency[] = [];
   let highestLibc: Dependency | undefined;
-  for (const req of info.requires as RequireDependency[]) {
+  const requires = info.requires as RequireDependency[];
+  for (let i = 0; i < requires.length; i++) {
+    const req = requires[i]!;
     if (req.name.startsWith('rpmlib(')) continue;
     if (req.name.startsWith('/') && ownPrimaryFiles.has(req.name)) continue;
     if (provided.has(dependencyKey(req))) continue;
-    const pre = req.pre;
+    const pre = senses ? senses.pre[i] === true : req.pre;
     const seenKey = `${dependencyKey(req)}\u0000${pre ? 1 : 0}`;
     if (lastByName.get(req.name) === seenKey) continue;
+    if (senses?.missingOk[i]) {
+      weakRequires.push(normalizeDependency(req));
+      continue;
+    }
     const dep = normalizeDependency(req, pre);
     if (req.name.startsWith('libc.so.6')) {
       if (!highestLibc || isHigherLibcRequirement(highestLibc.name, req.name)) highestLibc = dep;
@@ -117,7 +146,7 @@ export function filterRequires(info: Pick<RpmPackageInfo, 'requires' | 'provides
     lastByName.set(req.name, seenKey);
   }
   if (highestLibc) out.push(highestLibc);
-  return out;
+  return { requires: out, weakRequires };
 }
 
 /**
@@ -155,7 +184,11 @@ function repoFiles(files: readonly RpmFile[], onlyPrimary: boolean): RepoFile[] 
   return out;
 }
 
-export function packageRecordFromRpm(info: RpmPackageInfo, file: RpmFileFacts): PackageRecord {
+export function packageRecordFromRpm(info: RpmPackageInfo, file: RpmFileFacts, extras: HeaderExtras = {}): PackageRecord {
+  const { requires, weakRequires } = filterRequires(info, extras.senses);
+  const norm = (deps: readonly Dependency[]): Dependency[] => deps.map((d) => normalizeDependency(d));
+  const legacy = extras.legacy ?? { suggests: [], enhances: [] };
+  const legacyDeps = (list: LegacyWeakDep[], strong: boolean): Dependency[] => list.filter((l) => l.strong === strong).map((l) => normalizeDependency(l.dep));
   return {
     pkgId: file.pkgId,
     name: info.name,
@@ -180,14 +213,15 @@ export function packageRecordFromRpm(info: RpmPackageInfo, file: RpmFileFacts): 
     sourcerpm: info.sourcerpm,
     headerStart: info.headerStart,
     headerEnd: info.headerEnd,
-    provides: info.provides.map((d) => normalizeDependency(d)),
-    requires: filterRequires(info),
-    conflicts: info.conflicts.map((d) => normalizeDependency(d)),
-    obsoletes: info.obsoletes.map((d) => normalizeDependency(d)),
-    recommends: info.recommends.map((d) => normalizeDependency(d)),
-    suggests: info.suggests.map((d) => normalizeDependency(d)),
-    supplements: info.supplements.map((d) => normalizeDependency(d)),
-    enhances: info.enhances.map((d) => normalizeDependency(d)),
+    provides: norm(info.provides),
+    requires,
+    conflicts: norm(info.conflicts),
+    obsoletes: norm(info.obsoletes),
+    // createrepo_c's order: legacy weak requires, then the tags, then legacy strong suggests/enhances
+    recommends: [...weakRequires, ...norm(info.recommends), ...legacyDeps(legacy.suggests, true)],
+    suggests: [...norm(info.suggests), ...legacyDeps(legacy.suggests, false)],
+    supplements: [...norm(info.supplements), ...legacyDeps(legacy.enhances, true)],
+    enhances: [...norm(info.enhances), ...legacyDeps(legacy.enhances, false)],
     primaryFiles: repoFiles(info.files, true),
   };
 }
@@ -223,9 +257,9 @@ export interface RepoEntry {
   other: OtherRecord;
 }
 
-export function repoEntryFromRpm(info: RpmPackageInfo, file: RpmFileFacts, changelogLimit = DEFAULT_CHANGELOG_LIMIT): RepoEntry {
+export function repoEntryFromRpm(info: RpmPackageInfo, file: RpmFileFacts, changelogLimit = DEFAULT_CHANGELOG_LIMIT, extras: HeaderExtras = {}): RepoEntry {
   return {
-    primary: packageRecordFromRpm(info, file),
+    primary: packageRecordFromRpm(info, file, extras),
     filelists: filelistsRecordFromRpm(info, file.pkgId),
     other: otherRecordFromRpm(info, file.pkgId, changelogLimit),
   };

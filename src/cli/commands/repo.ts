@@ -1,5 +1,77 @@
 import type { Command } from 'commander';
+import { indexRepository, type IndexProgress } from '../../repodata/index.js';
+import { SIGN_PASSPHRASE_ENV } from '../../repodata/sign.js';
+import { YumdaError, ExitCode } from '../../util/errors.js';
+import { note, printJson } from '../output.js';
+
+interface IndexCliOptions {
+  update?: boolean;
+  workers?: string;
+  signKey?: string;
+  changelogLimit?: string;
+  revision?: string;
+  json?: boolean;
+}
+
+function positiveInt(value: string, what: string, allowMinusOne = false): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || (n < 1 && !(allowMinusOne && n === -1))) {
+    throw new YumdaError('USAGE', `${what} must be a positive integer${allowMinusOne ? ' or -1' : ''}, got "${value}"`, { exitCode: ExitCode.usage });
+  }
+  return n;
+}
 
 export function registerRepoIndexCommand(repo: Command): void {
-  void repo;
+  repo
+    .command('index')
+    .description('write yum metadata (repodata/) for the RPMs under DIR, like createrepo_c; DIR/RPMS and DIR/SRPMS become separate repositories')
+    .argument('<dir>', 'repository directory (scanned recursively for *.rpm)')
+    .option('--update', 'reuse the metadata of packages whose path, size and mtime did not change')
+    .option('--workers <n>', 'packages read in parallel (default: CPU count)')
+    .option('--sign-key <file>', `armored OpenPGP secret key: also write repodata/repomd.xml.asc (passphrase from $${SIGN_PASSPHRASE_ENV})`)
+    .option('--changelog-limit <n>', 'changelog entries kept per package, -1 for all', '10')
+    .option('--revision <text>', 'repomd.xml <revision> (default: current time in seconds)')
+    .option('--json', 'print a JSON summary on stdout')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  yumda repo index out/                          index out/RPMS and out/SRPMS (or out/ itself)
+  yumda repo index out/RPMS --update             re-read only new and changed packages
+  yumda repo index out/ --sign-key repo-key.asc  also sign repomd.xml (gpg --verify accepts it)`,
+    )
+    .action(async (dir: string, opts: IndexCliOptions) => {
+      const started = performance.now();
+      const tty = process.stderr.isTTY && !opts.json;
+      let lastDraw = 0;
+      const onProgress = tty
+        ? (p: IndexProgress): void => {
+            const now = performance.now();
+            if (p.done !== p.total && now - lastDraw < 100) return;
+            lastDraw = now;
+            process.stderr.write(`\rindexing ${p.repository}: ${p.done}/${p.total} packages${p.reused ? ` (${p.reused} unchanged)` : ''}\x1b[K`);
+            if (p.done === p.total) process.stderr.write('\n');
+          }
+        : undefined;
+      const result = await indexRepository(dir, {
+        update: opts.update ?? false,
+        ...(opts.workers ? { workers: positiveInt(opts.workers, '--workers') } : {}),
+        ...(opts.signKey ? { signKey: opts.signKey } : {}),
+        ...(opts.changelogLimit ? { changelogLimit: positiveInt(opts.changelogLimit, '--changelog-limit', true) } : {}),
+        ...(opts.revision ? { revision: opts.revision } : {}),
+        ...(onProgress ? { onProgress } : {}),
+      });
+      const seconds = (performance.now() - started) / 1000;
+      if (opts.json) {
+        printJson({ ...result, seconds: Number(seconds.toFixed(3)) });
+        return;
+      }
+      for (const r of result.repositories) {
+        note(
+          `${r.dir}: ${r.packages} ${r.kind} packages (${r.read} read, ${r.reused} unchanged), revision ${r.revision}` +
+            (r.signedBy ? `, signed by ${r.signedBy}` : ''),
+        );
+      }
+      note(`done in ${seconds.toFixed(2)} s`);
+    });
 }

@@ -1,0 +1,353 @@
+/**
+ * `yumda repo index`: scan a directory for RPMs and write its yum metadata (createrepo done for
+ * this project). Streaming: packages are read in parallel but written in sorted path order as they
+ * come, so memory holds a bounded window of package records whatever the package count. The new
+ * generation is staged under repodata/, and repomd.xml (with its signature) is replaced last and
+ * atomically; a failure leaves the previous metadata untouched. --update reuses the records of
+ * packages whose path, size and mtime are unchanged, by merging the previous metadata stream with
+ * the sorted file list, without opening those packages.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { join, relative, sep } from 'node:path';
+import pLimit from 'p-limit';
+import { YumdaError } from '../util/errors.js';
+import { writeFileAtomic } from '../util/fs.js';
+import { DEFAULT_CHANGELOG_LIMIT, type RepoEntry } from './from-rpm.js';
+import { readRepoEntry } from './read-entry.js';
+import { readFilelists, readOther, readPrimary } from './reader.js';
+import {
+  filelistsFooter,
+  filelistsHeader,
+  otherFooter,
+  otherHeader,
+  primaryFooter,
+  primaryHeader,
+  renderFilelistsPackage,
+  renderOtherPackage,
+  renderPrimaryPackage,
+} from './render.js';
+import { readRepomd, renderRepomd, type Repomd, type RepomdData } from './repomd.js';
+import { loadSigningKey, signDetached, type SigningKey } from './sign.js';
+import { GzipMetadataWriter } from './writer.js';
+
+export interface IndexOptions {
+  /** Reuse records of unchanged packages (same path, size, mtime) from the existing metadata. */
+  update?: boolean;
+  /** Packages read at once (default: number of CPUs). */
+  workers?: number;
+  /** Armored OpenPGP secret key file: also write repodata/repomd.xml.asc. */
+  signKey?: string;
+  /** Passphrase of the signing key (default: $YUMDA_SIGN_PASSPHRASE). */
+  signPassphrase?: string;
+  /** Changelog entries kept per package in other.xml (default 10, -1 for all). */
+  changelogLimit?: number;
+  /** repomd <revision> (default: the current time in seconds). */
+  revision?: string;
+  /** gzip level of the metadata files (default 6). */
+  compressionLevel?: number;
+  /** Called after each package is written. */
+  onProgress?: (progress: IndexProgress) => void;
+}
+
+export interface IndexProgress {
+  repository: string;
+  done: number;
+  total: number;
+  reused: number;
+}
+
+export interface RepositoryIndexResult {
+  /** The repository root (absolute). */
+  dir: string;
+  kind: 'binary' | 'source';
+  packages: number;
+  /** Packages whose headers were read. */
+  read: number;
+  /** Packages whose records came from the previous metadata (--update). */
+  reused: number;
+  revision: string;
+  repomd: string;
+  data: RepomdData[];
+  /** Fingerprint of the signing key, when signed. */
+  signedBy: string | null;
+  /** Metadata files of older generations removed. */
+  pruned: string[];
+}
+
+export interface IndexResult {
+  repositories: RepositoryIndexResult[];
+}
+
+const METADATA_TYPES = ['primary', 'filelists', 'other'] as const;
+type MetadataType = (typeof METADATA_TYPES)[number];
+
+/** Paths (relative, forward slashes) of every *.rpm under dir, sorted; repodata/ and dot-directories are skipped. */
+export async function scanPackages(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (current: string): Promise<void> => {
+    let entries;
+    try {
+      entries = await readdir(current, { withFileTypes: true });
+    } catch (e) {
+      throw new YumdaError('REPO_UNREADABLE', `cannot read directory ${current}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    for (const entry of entries) {
+      if (entry.name.startsWith('.')) continue;
+      const full = join(current, entry.name);
+      let isDir = entry.isDirectory();
+      let isFile = entry.isFile();
+      if (entry.isSymbolicLink()) {
+        const st = await stat(full).catch(() => undefined);
+        isDir = st?.isDirectory() ?? false;
+        isFile = st?.isFile() ?? false;
+      }
+      if (isDir) {
+        if (current === dir && entry.name === 'repodata') continue;
+        await walk(full);
+      } else if (isFile && entry.name.endsWith('.rpm')) {
+        out.push(relative(dir, full).split(sep).join('/'));
+      }
+    }
+  };
+  await walk(dir);
+  return out.sort();
+}
+
+/**
+ * The repositories under dir: dir/RPMS and dir/SRPMS each on its own when dir has that layout
+ * (source packages never share a repository with binaries), else dir itself.
+ */
+export async function repositoriesIn(dir: string): Promise<string[]> {
+  const isDir = async (p: string): Promise<boolean> => (await stat(p).catch(() => undefined))?.isDirectory() ?? false;
+  if (!(await isDir(dir))) throw new YumdaError('REPO_NOT_FOUND', `not a directory: ${dir}`);
+  const layout = [join(dir, 'RPMS'), join(dir, 'SRPMS')];
+  const present = [];
+  for (const d of layout) if (await isDir(d)) present.push(d);
+  return present.length > 0 ? present : [dir];
+}
+
+/** Indexes DIR (or DIR/RPMS and DIR/SRPMS). */
+export async function indexRepository(dir: string, options: IndexOptions = {}): Promise<IndexResult> {
+  const signing = options.signKey ? await loadSigningKey(options.signKey, options.signPassphrase) : undefined;
+  const repositories: RepositoryIndexResult[] = [];
+  for (const repo of await repositoriesIn(dir)) repositories.push(await indexOneRepository(repo, options, signing));
+  return { repositories };
+}
+
+/** The previous generation's metadata, read as three aligned streams and merged by location. */
+class PreviousMetadata {
+  private heads: RepoEntry | undefined;
+  private broken = false;
+  reusable = 0;
+
+  private constructor(
+    private readonly primary: AsyncIterator<RepoEntry['primary']>,
+    private readonly filelists: AsyncIterator<RepoEntry['filelists']>,
+    private readonly other: AsyncIterator<RepoEntry['other']>,
+    readonly repomd: Repomd,
+  ) {}
+
+  static async open(root: string): Promise<PreviousMetadata | undefined> {
+    const repomd = await readPreviousRepomd(root);
+    if (!repomd) return undefined;
+    const href = (type: MetadataType): string | undefined => repomd.data.find((d) => d.type === type)?.location;
+    const [p, f, o] = [href('primary'), href('filelists'), href('other')];
+    if (!p || !f || !o || ![p, f, o].every((h) => existsSync(join(root, h)))) return undefined;
+    const it = <T>(iterable: AsyncIterable<T>): AsyncIterator<T> => iterable[Symbol.asyncIterator]();
+    const prev = new PreviousMetadata(it(readPrimary(join(root, p))), it(readFilelists(join(root, f))), it(readOther(join(root, o))), repomd);
+    await prev.advance();
+    return prev;
+  }
+
+  private async advance(): Promise<void> {
+    let p, f, o;
+    try {
+      [p, f, o] = await Promise.all([this.primary.next(), this.filelists.next(), this.other.next()]);
+    } catch {
+      // unreadable previous metadata: nothing more to reuse, the packages are read instead
+      this.broken = true;
+      this.heads = undefined;
+      return;
+    }
+    if (p.done || f.done || o.done) {
+      this.heads = undefined;
+      return;
+    }
+    if (p.value.pkgId !== f.value.pkgId || p.value.pkgId !== o.value.pkgId) {
+      // not three aligned streams (not written by us): stop reusing, read the packages instead
+      this.broken = true;
+      this.heads = undefined;
+      return;
+    }
+    this.heads = { primary: p.value, filelists: f.value, other: o.value };
+  }
+
+  /** The previous records of `href` when the file is unchanged (same size and mtime). */
+  async take(href: string, size: number, mtime: number): Promise<RepoEntry | undefined> {
+    while (!this.broken && this.heads && this.heads.primary.locationHref < href) await this.advance();
+    const h = this.heads;
+    if (this.broken || !h || h.primary.locationHref !== href) return undefined;
+    await this.advance();
+    if (h.primary.sizePackage !== size || h.primary.timeFile !== mtime) return undefined;
+    this.reusable++;
+    return h;
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([this.primary.return?.(), this.filelists.return?.(), this.other.return?.()]);
+  }
+}
+
+async function readPreviousRepomd(root: string): Promise<Repomd | undefined> {
+  const path = join(root, 'repodata', 'repomd.xml');
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+  try {
+    return readRepomd(text, path);
+  } catch {
+    return undefined;
+  }
+}
+
+function stagingName(repodata: string, type: string): string {
+  return join(repodata, `.${type}.xml.gz.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+}
+
+/** Indexes one repository root. */
+export async function indexOneRepository(root: string, options: IndexOptions = {}, signingKey?: SigningKey): Promise<RepositoryIndexResult> {
+  const signing = signingKey ?? (options.signKey ? await loadSigningKey(options.signKey, options.signPassphrase) : undefined);
+  const hrefs = await scanPackages(root);
+  const sources = hrefs.filter((h) => h.endsWith('.src.rpm'));
+  if (sources.length > 0 && sources.length < hrefs.length) {
+    throw new YumdaError('REPO_MIXED', `${root} holds both source and binary RPMs (e.g. ${sources[0]})`, {
+      hint: 'put binary packages under RPMS/ and source packages under SRPMS/ and index the parent directory: each becomes its own repository',
+    });
+  }
+  const kind = sources.length > 0 ? 'source' : 'binary';
+  const repodata = join(root, 'repodata');
+  await mkdir(repodata, { recursive: true });
+  const previousRepomd = await readPreviousRepomd(root);
+  const previous = options.update ? await PreviousMetadata.open(root) : undefined;
+
+  const level = options.compressionLevel ?? 6;
+  const writers = {
+    primary: new GzipMetadataWriter(stagingName(repodata, 'primary'), level),
+    filelists: new GzipMetadataWriter(stagingName(repodata, 'filelists'), level),
+    other: new GzipMetadataWriter(stagingName(repodata, 'other'), level),
+  };
+  const workers = Math.max(1, options.workers ?? availableParallelism());
+  const limit = pLimit(workers);
+  const windowSize = workers * 8;
+  const changelogLimit = options.changelogLimit ?? DEFAULT_CHANGELOG_LIMIT;
+  let read = 0;
+  let reused = 0;
+  let done = 0;
+  try {
+    await writers.primary.write(primaryHeader(hrefs.length));
+    await writers.filelists.write(filelistsHeader(hrefs.length));
+    await writers.other.write(otherHeader(hrefs.length));
+    const emit = async (entry: RepoEntry): Promise<void> => {
+      await writers.primary.write(renderPrimaryPackage(entry.primary));
+      await writers.filelists.write(renderFilelistsPackage(entry.filelists));
+      await writers.other.write(renderOtherPackage(entry.other));
+      done++;
+      options.onProgress?.({ repository: root, done, total: hrefs.length, reused });
+    };
+    const window: Promise<RepoEntry>[] = [];
+    try {
+      for (const href of hrefs) {
+        let entry: RepoEntry | undefined;
+        if (previous) {
+          const st = await stat(join(root, href));
+          entry = await previous.take(href, st.size, Math.floor(st.mtimeMs / 1000));
+        }
+        let pending: Promise<RepoEntry>;
+        if (entry) {
+          reused++;
+          pending = Promise.resolve(entry);
+        } else {
+          read++;
+          pending = limit(() => readRepoEntry(join(root, href), href, { changelogLimit }));
+          pending.catch(() => undefined); // awaited in order below; avoid an unhandled rejection meanwhile
+        }
+        window.push(pending);
+        if (window.length >= windowSize) await emit(await window.shift()!);
+      }
+      while (window.length > 0) await emit(await window.shift()!);
+    } finally {
+      limit.clearQueue();
+      await previous?.close();
+    }
+    await writers.primary.write(primaryFooter);
+    await writers.filelists.write(filelistsFooter);
+    await writers.other.write(otherFooter);
+  } catch (e) {
+    await Promise.allSettled(Object.values(writers).map((w) => w.abort()));
+    throw e;
+  }
+
+  const now = Math.floor(Date.now() / 1000);
+  const revision = options.revision ?? String(now);
+  const data: RepomdData[] = [];
+  const finalNames: string[] = [];
+  try {
+    for (const type of METADATA_TYPES) {
+      const written = await writers[type].finish();
+      const name = `${written.checksum}-${type}.xml.gz`;
+      await rename(written.path, join(repodata, name));
+      finalNames.push(name);
+      data.push({
+        type,
+        location: `repodata/${name}`,
+        checksumType: 'sha256',
+        checksum: written.checksum,
+        openChecksumType: 'sha256',
+        openChecksum: written.openChecksum,
+        size: written.size,
+        openSize: written.openSize,
+        timestamp: now,
+      });
+    }
+  } catch (e) {
+    await Promise.allSettled(Object.values(writers).map((w) => rm(w.path, { force: true })));
+    throw e;
+  }
+  const repomdText = renderRepomd({ revision, data });
+  const signature = signing ? await signDetached(repomdText, signing) : undefined;
+  await writeFileAtomic(join(repodata, 'repomd.xml'), repomdText);
+  if (signature) await writeFileAtomic(join(repodata, 'repomd.xml.asc'), signature);
+  else await rm(join(repodata, 'repomd.xml.asc'), { force: true });
+
+  const pruned = await pruneOldGenerations(repodata, new Set([...finalNames, ...(previousRepomd?.data ?? []).map((d) => d.location.replace(/^repodata\//, ''))]));
+  return {
+    dir: root,
+    kind,
+    packages: hrefs.length,
+    read,
+    reused,
+    revision,
+    repomd: join(repodata, 'repomd.xml'),
+    data,
+    signedBy: signing?.fingerprint ?? null,
+    pruned,
+  };
+}
+
+/** Removes checksum-named metadata files that neither the new nor the previous repomd.xml names. */
+async function pruneOldGenerations(repodata: string, keep: Set<string>): Promise<string[]> {
+  const removed: string[] = [];
+  for (const name of await readdir(repodata)) {
+    if (/^[0-9a-f]{32,128}-[A-Za-z0-9_.-]+$/.test(name) && !keep.has(name)) {
+      await rm(join(repodata, name), { force: true });
+      removed.push(name);
+    }
+  }
+  return removed.sort();
+}
