@@ -179,6 +179,23 @@ export function endsWithContinuation(text: string): boolean {
   return m !== null && m[1]!.length % 2 === 1 && /\\$/.test(text);
 }
 
+/** Change in the depth of open %{ / %( groups over a line (rpm joins lines while one is open). */
+export function macroDepthDelta(text: string, depth: number): number {
+  let d = depth;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '%' && text[i + 1] === '%') {
+      i++;
+      continue;
+    }
+    if (c === '%' && (text[i + 1] === '{' || text[i + 1] === '(')) {
+      d++;
+      i++;
+    } else if (d > 0 && (c === '}' || c === ')')) d--;
+  }
+  return d;
+}
+
 /** Splits header arguments into words, keeping %{...} and %(...) groups together. */
 export function splitWords(args: string): string[] {
   const words: string[] = [];
@@ -266,12 +283,15 @@ export function parseSpec(text: string): ParsedSpec {
   sections.push(current);
   const stack: number[] = [];
   let previousContinues = false;
+  let macroDepth = 0;
 
   for (let i = 0; i < lines.length; i++) {
     const text = lines[i]!.text;
     const isContinuation = previousContinues;
     continued.push(isContinuation);
-    previousContinues = endsWithContinuation(text);
+    const freeText = current.kind === 'description' || current.kind === 'changelog';
+    macroDepth = freeText || (/^\s*#/.test(text) && macroDepth === 0) ? 0 : macroDepthDelta(text, macroDepth);
+    previousContinues = endsWithContinuation(text) || macroDepth > 0;
 
     if (!isContinuation) {
       const cond = CONDITIONAL_RE.exec(text);

@@ -1,0 +1,165 @@
+/**
+ * `yumda spec rewrite`: ports an Amazon Linux spec to /opt with the named rules of rules.ts and the
+ * package's overlay. The spec is rewritten textually (line edits), so everything the rules do not
+ * touch keeps its upstream formatting and the result diffs cleanly against upstream.
+ */
+import { loadProfile } from '../config/profile.js';
+import { SpecEditor, type Change } from './edit.js';
+import { evaluateSpec, type TargetOptions } from './evaluate.js';
+import { applyOverlayAfterRules, applyOverlayBeforeRules, overlayDropKeys, overlayKeepKeys, type Overlay } from './overlay.js';
+import { parseSpec } from './parse.js';
+import {
+  addChangelog,
+  addExcludes,
+  addPrefix,
+  chooseDevelDrops,
+  keepBasePaths,
+  removeCheck,
+  removeDroppedPackages,
+  removeScriptlets,
+  removeSystemRequires,
+  rewriteFiles,
+  rewriteSystemPaths,
+  RULES,
+  type RuleContext,
+  type RuleName,
+} from './rules.js';
+import { lintSpec, type LintFinding } from './lint.js';
+
+export interface RewriteOptions {
+  overlay?: Overlay;
+  /** Directory holding the overlay's patches (patches/NAME). */
+  patchDir?: string;
+  /** Base profile id or path used to know what the Lambda runtime provides (default al2). */
+  base?: string;
+  target?: TargetOptions;
+  /** Changelog entry date (default now). */
+  date?: Date;
+  packager?: string;
+  /** Rules to skip (names from RULES). */
+  disable?: string[];
+}
+
+export interface RewriteResult {
+  text: string;
+  name: string;
+  version: string;
+  release: string;
+  /** Packages that survive, with their expanded names. */
+  packages: string[];
+  dropped: string[];
+  /** Edits made by the rules; line numbers refer to the spec the rules saw (upstream after overlay replacements). */
+  changes: Change[];
+  /** Edits made by the overlay before/after the rules (line numbers of their own stage). */
+  overlayChanges: Change[];
+  counts: Record<string, number>;
+  lint: LintFinding[];
+  /** Patch files the build must copy into SOURCES (absolute paths). */
+  patches: string[];
+  /** For every output line of the rule stage, the 1-based input line it came from (null: added). */
+  origin: Array<number | null>;
+}
+
+export const DEFAULT_PACKAGER = 'yumda <yumda@users.noreply.github.com>';
+
+function baseChecks(base: string | undefined): Pick<RuleContext, 'baseHas' | 'baseProvides'> {
+  const profile = loadProfile(base ?? 'al2');
+  const files = new Set(profile.files.map((f) => f.replace(/\/$/, '')));
+  const provides = new Set(profile.provides.map((p) => p.name));
+  const links = Object.entries(profile.symlinks);
+  const resolve = (path: string): string => {
+    for (const [from, to] of links) {
+      if (path === from || path.startsWith(from + '/')) {
+        const target = to.startsWith('/') ? to : `${from.slice(0, from.lastIndexOf('/'))}/${to}`;
+        return target + path.slice(from.length);
+      }
+    }
+    return path;
+  };
+  return {
+    baseHas: (path) => files.has(path) || files.has(resolve(path)),
+    baseProvides: (name) => provides.has(name),
+  };
+}
+
+/** Runs the rules (no overlay stages) on a spec text. */
+export function applyRules(
+  text: string,
+  options: RewriteOptions & { extraDrops?: Set<string>; keep?: Set<string> },
+): Omit<RewriteResult, 'overlayChanges' | 'patches'> {
+  const spec = parseSpec(text);
+  const evaluated = evaluateSpec(spec, options.target);
+  const editor = new SpecEditor(spec);
+  const ctx: RuleContext = {
+    spec,
+    evaluated,
+    editor,
+    dropped: new Set(options.extraDrops ?? []),
+    ...baseChecks(options.base),
+    disabled: new Set(options.disable ?? []),
+    excludes: [],
+    keep: options.keep ?? new Set(),
+  };
+  chooseDevelDrops(ctx);
+  removeDroppedPackages(ctx, options.extraDrops ?? new Set());
+  removeCheck(ctx);
+  removeScriptlets(ctx);
+  removeSystemRequires(ctx);
+  rewriteSystemPaths(ctx);
+  keepBasePaths(ctx);
+  rewriteFiles(ctx);
+  addExcludes(ctx);
+  addPrefix(ctx);
+  addChangelog(ctx, {
+    date: options.date ?? new Date(),
+    packager: options.packager ?? DEFAULT_PACKAGER,
+    message: 'rebuilt for AWS Lambda with prefix /opt (yumda spec rewrite)',
+  });
+  const applied = editor.apply();
+  const counts: Record<string, number> = Object.fromEntries(Object.keys(RULES).map((r) => [r, 0]));
+  for (const change of editor.changes) counts[change.rule] = (counts[change.rule] ?? 0) + 1;
+  const origin = applied.origin.map((o) => (o === null ? null : o + 1));
+  return {
+    text: applied.text,
+    name: evaluated.name,
+    version: evaluated.version,
+    release: evaluated.release,
+    packages: evaluated.packages.filter((p) => !ctx.dropped.has(p.key)).map((p) => p.name),
+    dropped: evaluated.packages.filter((p) => ctx.dropped.has(p.key)).map((p) => p.name),
+    changes: editor.changes,
+    counts,
+    lint: lintSpec(applied.text, origin),
+    origin,
+  };
+}
+
+/** The whole rewrite: overlay stage before the rules, the rules, overlay stage after the rules. */
+export function rewriteSpec(text: string, options: RewriteOptions = {}): RewriteResult {
+  const overlay = options.overlay;
+  let input = text;
+  const overlayChanges: Change[] = [];
+  if (overlay) {
+    const before = applyOverlayBeforeRules(input, overlay, options.target);
+    input = before.text;
+    overlayChanges.push(...before.changes);
+  }
+  const extraDrops = overlay ? overlayDropKeys(input, overlay, options.target) : new Set<string>();
+  const keep = overlay ? overlayKeepKeys(input, overlay, options.target) : new Set<string>();
+  const disable = [...(options.disable ?? []), ...(overlay?.disableRules ?? [])];
+  const ruled = applyRules(input, { ...options, disable, extraDrops, keep });
+  let output = ruled.text;
+  let patches: string[] = [];
+  if (overlay) {
+    const after = applyOverlayAfterRules(output, overlay, { patchDir: options.patchDir, target: options.target });
+    output = after.text;
+    patches = after.patches;
+    overlayChanges.push(...after.changes);
+  }
+  const counts = { ...ruled.counts, overlay: overlayChanges.length };
+  const lint = output === ruled.text ? ruled.lint : lintSpec(output, null);
+  return { ...ruled, text: output, overlayChanges, counts, lint, patches };
+}
+
+export function ruleNames(): RuleName[] {
+  return Object.keys(RULES) as RuleName[];
+}

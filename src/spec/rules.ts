@@ -1,0 +1,450 @@
+/**
+ * The named rewrite rules that port an Amazon Linux spec to /opt. Each rule is a function over a
+ * parsed spec that records line edits; `RULES` documents them (README and `--report`).
+ */
+import type { SpecEditor } from './edit.js';
+import type { EvaluatedSpec } from './evaluate.js';
+import { isInstalledPath, parseFileEntry, splitDependencies } from './files.js';
+import { type ParsedSpec, type Section, subpackageKey } from './parse.js';
+
+export const RULES = {
+  'drop-devel': 'drop -devel, -static, -doc(s) and -examples subpackages (build images use the upstream ones); their files become %exclude lines of the main package',
+  'drop-subpackage': 'drop the subpackages an overlay lists (GUI, init, features), with their scriptlets and the Requires on them',
+  prefix: 'add "Prefix: %{_prefix}" to the main package and every subpackage (relocatable RPMs)',
+  'system-paths': 'replace hardcoded /usr/bin, /usr/lib64, /usr/share, /etc, /var, %{_var}, … by their macros where the path is one the package installs (%files entries, paths after the build root, --dir= options)',
+  'base-paths': 'keep paths the Lambda base provides absolute (e.g. the CA bundle under /etc/pki) instead of moving them under the prefix',
+  scriptlets: 'remove scriptlets that cannot run or matter in a layer (useradd/groupadd, systemd, chkconfig, ldconfig, install-info, alternatives, fc-cache, mime/icon caches) and their Requires(pre|post|preun|postun)',
+  'requires-system': 'remove Requires on absolute paths and on init-system packages that the base does not provide (/sbin/nologin, systemd-units, initscripts, /usr/sbin/useradd)',
+  docs: 'leave documentation out: %doc entries dropped (%license kept), man/info pages dropped and "%exclude %{_mandir}"/"%exclude %{_infodir}" added, absolute doc paths excluded',
+  'init-files': 'exclude systemd units, tmpfiles and SysV init scripts from %files (nothing starts services on Lambda)',
+  setuid: 'clear setuid/setgid bits in %attr (Lambda cannot honour them)',
+  check: 'remove %check (tests run upstream; they often need a system layout)',
+  changelog: 'add a %changelog entry saying the package was rebuilt for Lambda under /opt',
+  overlay: 'edits requested by the package overlay (specs/NAME.yaml)',
+} as const;
+
+export type RuleName = keyof typeof RULES;
+
+export interface RuleContext {
+  spec: ParsedSpec;
+  evaluated: EvaluatedSpec;
+  editor: SpecEditor;
+  /** Keys (subpackageKey) of packages removed by drop-devel or the overlay. */
+  dropped: Set<string>;
+  /** Paths the Lambda base has (from the base profile). */
+  baseHas: (path: string) => boolean;
+  /** Capability names the Lambda base provides. */
+  baseProvides: (name: string) => boolean;
+  disabled: Set<string>;
+  /** %exclude lines to add to the main package's %files, in order. */
+  excludes: string[];
+  /** Keys of subpackages drop-devel must keep (overlay keepSubpackages). */
+  keep: Set<string>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// helpers
+
+function sectionKey(section: Section): string {
+  return subpackageKey(section);
+}
+
+function isDropped(ctx: RuleContext, section: Section): boolean {
+  return section.kind !== 'preamble' && ctx.dropped.has(sectionKey(section)) && !(section.kind === 'package' && false);
+}
+
+function* sectionLines(ctx: RuleContext, section: Section): Generator<number> {
+  for (let i = section.start; i < section.end; i++) {
+    if (ctx.editor.isDeleted(i)) continue;
+    if (ctx.spec.conditionals.some((c) => c.line === i)) continue;
+    yield i;
+  }
+}
+
+/** Full expanded name of a dependency, without an arch suffix like (x86-64). */
+function depName(ctx: RuleContext, name: string): string {
+  return ctx.evaluated.macros.expand(name).replace(/\(x86-64\)$|\(aarch-64\)$/, '').trim();
+}
+
+/** Rewrites a tag line without the dependencies for which `drop` is true; deletes it when none remain. */
+function filterTagDependencies(ctx: RuleContext, line: number, rule: string, drop: (name: string, raw: string) => boolean): boolean {
+  const text = ctx.editor.text(line);
+  const m = /^([A-Za-z]+(?:\([^)]*\))?\s*:\s*)(.*?)(\s*)$/.exec(text);
+  if (!m) return false;
+  const deps = splitDependencies(m[2]!);
+  const keep = deps.filter((d) => !drop(depName(ctx, d.name), d.name));
+  if (keep.length === deps.length) return false;
+  if (keep.length === 0) ctx.editor.delete(line, rule);
+  else ctx.editor.replace(line, `${m[1]}${keep.map((d) => d.text).join(m[2]!.includes(',') ? ', ' : ' ')}${m[3]}`, rule);
+  return true;
+}
+
+function mainFilesSection(ctx: RuleContext): Section | undefined {
+  const files = ctx.spec.sections.filter((s) => s.kind === 'files' && !ctx.dropped.has(sectionKey(s)));
+  return files.find((s) => s.subpackage === null) ?? files[0];
+}
+
+/** Index after which lines can be appended to a section: its last non-blank line. */
+function lastContentLine(ctx: RuleContext, section: Section): number {
+  const from = section.header >= 0 ? section.header : section.start;
+  for (let i = section.end - 1; i > from; i--) {
+    const t = ctx.spec.lines[i]!.text.trim();
+    if (t !== '' && !t.startsWith('#')) return i;
+  }
+  return from;
+}
+
+// ---------------------------------------------------------------------------------------------
+// subpackage removal
+
+const DEVEL_SUFFIX = /-(devel|static|docs?|devel-docs?|examples)$/;
+
+export function chooseDevelDrops(ctx: RuleContext): void {
+  if (ctx.disabled.has('drop-devel')) return;
+  for (const pkg of ctx.evaluated.packages) {
+    if (pkg.key !== '' && DEVEL_SUFFIX.test(pkg.name) && !ctx.keep.has(pkg.key)) ctx.dropped.add(pkg.key);
+  }
+}
+
+/** Removes every section of the dropped packages and the Requires that name them. */
+export function removeDroppedPackages(ctx: RuleContext, overlayDrops: Set<string>): void {
+  if (ctx.dropped.size === 0) return;
+  const droppedNames = new Set(ctx.evaluated.packages.filter((p) => ctx.dropped.has(p.key)).map((p) => p.name));
+  for (const section of ctx.spec.sections) {
+    if (section.kind === 'preamble' || !ctx.dropped.has(sectionKey(section))) continue;
+    const rule = overlayDrops.has(sectionKey(section)) ? 'drop-subpackage' : 'drop-devel';
+    if (section.kind === 'files') {
+      for (const i of sectionLines(ctx, section)) {
+        if (!ctx.evaluated.active[i]) continue;
+        const entry = parseFileEntry(ctx.editor.text(i));
+        if (!entry || entry.names.includes('defattr') || entry.names.includes('doc') || entry.names.includes('license')) continue;
+        for (const path of entry.paths) {
+          if (isInstalledPath(path)) ctx.excludes.push(`%exclude ${path}`);
+        }
+      }
+    }
+    ctx.editor.deleteRange(section.header, section.end, rule);
+  }
+  // dependencies of surviving packages on dropped ones
+  for (const tag of ctx.spec.tags) {
+    if (!['requires', 'buildrequires', 'recommends', 'suggests'].includes(tag.key) || tag.key === 'buildrequires') continue;
+    if (isDropped(ctx, ctx.spec.sections[tag.section]!)) continue;
+    const rule = [...overlayDrops].length > 0 ? 'drop-subpackage' : 'drop-devel';
+    filterTagDependencies(ctx, tag.line, rule, (name) => droppedNames.has(name));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// scriptlets
+
+const PROGRAM_OK = /^(\/usr)?\/s?bin\/ldconfig$|^<lua>$/;
+const ACTION_PATTERNS: RegExp[] = [
+  /(^|[\s/])ldconfig\b/,
+  /%\{?\??ldconfig/,
+  /(^|[\s/])(useradd|groupadd|usermod|groupmod|userdel|groupdel|getent)\b/,
+  /%\{?\??systemd_/,
+  /(^|[\s/])(systemctl|chkconfig|service|systemd-tmpfiles|systemd-sysusers|udevadm)\b/,
+  /(^|[\s/])install-info\b/,
+  /(^|[\s/])(update-)?alternatives\b/,
+  /(^|[\s/])(fc-cache|update-mime-database|gtk-update-icon-cache|update-desktop-database|glib-compile-schemas|gio-querymodules(-64)?|gdk-pixbuf-query-loaders(-64)?|gtk-query-immodules[-0-9.]*|gconftool-2|update-gdk-pixbuf-loaders)\b/,
+  /(^|[\s/])(semodule|restorecon|fixfiles|selinuxenabled|load_policy)\b/,
+  /touch\s+--no-create\s+\S*icons/,
+  /%\{?\??(ghc_pkg_recache|gconf_schema_\w+|icon_theme_cache_\w+|mime_database_\w+|desktop_database_\w+|glib2_gsettings_schema_\w+)/,
+];
+const NEUTRAL = /^(if\b.*|then|else|elif\b.*|fi\b.*|done\b.*|exit\s+0|:|true|\|\|\s*:|;|\{|\}|fi\s*\|\|\s*:|for\b.*|do|while\b.*|case\b.*|esac|[\w*|]+\))$/;
+
+function scriptletRemovable(ctx: RuleContext, section: Section): boolean {
+  if (section.program !== undefined && !PROGRAM_OK.test(section.program.trim())) return false;
+  let logical = '';
+  for (let i = section.start; i < section.end; i++) {
+    const text = ctx.spec.lines[i]!.text;
+    if (ctx.spec.conditionals.some((c) => c.line === i)) continue;
+    logical += text.replace(/\\$/, ' ');
+    if (/\\$/.test(text)) continue;
+    const command = logical.trim();
+    logical = '';
+    if (command === '' || command.startsWith('#')) continue;
+    if (section.program !== undefined) return false; // -p /sbin/ldconfig with a body is unusual: keep
+    for (const part of command.split(/\s*(?:;|&&|\|\|)\s*/)) {
+      const p = part.trim();
+      if (p === '' || NEUTRAL.test(p) || /^(then|do)\s/.test(p) || /^(if|elif|while)\s/.test(p)) continue;
+      if (/^\[.*\]$|^test\s/.test(p)) continue;
+      if (/^(\/usr)?\/s?bin\/|^%\{_s?bindir\}/.test(p) && ACTION_PATTERNS.some((re) => re.test(p))) continue;
+      if (ACTION_PATTERNS.some((re) => re.test(p))) continue;
+      if (/^(>\s*\/dev\/null|2>\s*\/dev\/null|2>&1)/.test(p)) continue;
+      return false;
+    }
+  }
+  return true;
+}
+
+export function removeScriptlets(ctx: RuleContext): void {
+  if (ctx.disabled.has('scriptlets')) return;
+  const kept = new Map<string, Set<string>>();
+  for (const section of ctx.spec.sections) {
+    if ((section.kind !== 'script' && section.kind !== 'trigger') || ctx.dropped.has(sectionKey(section))) continue;
+    if (scriptletRemovable(ctx, section)) {
+      ctx.editor.deleteRange(section.header, section.end, 'scriptlets');
+    } else {
+      const key = sectionKey(section);
+      if (!kept.has(key)) kept.set(key, new Set());
+      kept.get(key)!.add(section.keyword);
+    }
+  }
+  // macro lines that generate scriptlets or their requirements
+  for (let i = 0; i < ctx.spec.lines.length; i++) {
+    const t = ctx.spec.lines[i]!.text.trim();
+    if (/^%\{?\??(ldconfig_scriptlets|systemd_requires|systemd_ordering|ldconfig_post|ldconfig_postun)\b/.test(t)) ctx.editor.delete(i, 'scriptlets');
+  }
+  for (const tag of ctx.spec.tags) {
+    if (tag.key !== 'requires' || tag.qualifier === null) continue;
+    const kinds = tag.qualifier.split(/[\s,]+/).filter(Boolean);
+    const section = ctx.spec.sections[tag.section]!;
+    const keptHere = kept.get(sectionKey(section)) ?? new Set();
+    if (kinds.every((k) => ['pre', 'post', 'preun', 'postun', 'pretrans', 'posttrans'].includes(k) && !keptHere.has(k))) {
+      ctx.editor.delete(tag.line, 'scriptlets');
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// requires on the system
+
+const INIT_PACKAGES = new Set(['systemd', 'systemd-units', 'systemd-sysv', 'initscripts', 'shadow-utils', 'policycoreutils', 'policycoreutils-python', 'chkconfig', 'info', 'desktop-file-utils', 'shared-mime-info', 'hicolor-icon-theme']);
+
+export function removeSystemRequires(ctx: RuleContext): void {
+  if (ctx.disabled.has('requires-system')) return;
+  for (const tag of ctx.spec.tags) {
+    if (tag.key !== 'requires' || ctx.editor.isDeleted(tag.line)) continue;
+    const prefix = ctx.evaluated.macros.expand('%{_prefix}');
+    filterTagDependencies(ctx, tag.line, 'requires-system', (name) => {
+      // a path under the prefix is one of ours (Requires: %{_bindir}/fipscheck)
+      if (name.startsWith(prefix + '/')) return false;
+      if (name.startsWith('/')) return !ctx.baseHas(name) && !ctx.baseProvides(name);
+      return INIT_PACKAGES.has(name) && !ctx.baseProvides(name);
+    });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// system paths
+
+/** Hardcoded system locations and the macro that means the same; longest first. */
+export const PATH_MACROS: Array<[string, string]> = [
+  ['/usr/lib/systemd/system', '%{_unitdir}'],
+  ['/usr/lib/tmpfiles.d', '%{_tmpfilesdir}'],
+  ['/usr/lib64', '%{_libdir}'],
+  ['/usr/libexec', '%{_libexecdir}'],
+  ['/usr/lib', '%{_prefix}/lib'],
+  ['/usr/bin', '%{_bindir}'],
+  ['/usr/sbin', '%{_sbindir}'],
+  ['/usr/include', '%{_includedir}'],
+  ['/usr/share/man', '%{_mandir}'],
+  ['/usr/share/info', '%{_infodir}'],
+  ['/usr/share/doc', '%{_docdir}'],
+  ['/usr/share', '%{_datadir}'],
+  ['/usr', '%{_prefix}'],
+  ['/etc/rc.d/init.d', '%{_initddir}'],
+  ['/etc', '%{_sysconfdir}'],
+  ['/var', '%{_localstatedir}'],
+  ['/lib64', '%{_libdir}'],
+  ['/bin', '%{_bindir}'],
+  ['/sbin', '%{_sbindir}'],
+];
+const VAR_MACRO = /%\{_var\}|%_var\b/g;
+const BOUNDARY = '(?=$|[/\\s"\'*{}),;:]|\\.\\*)';
+
+function mapPath(path: string): string | null {
+  for (const [sys, macro] of PATH_MACROS) {
+    if (path === sys || path.startsWith(sys + '/') || (path.startsWith(sys) && /^[*{"'\s]/.test(path.slice(sys.length)))) return macro + path.slice(sys.length);
+  }
+  return null;
+}
+
+const SYS_ALTERNATION = PATH_MACROS.map(([p]) => p.replace(/\//g, '\\/')).join('|');
+/** A system path right after the build root variable. */
+const AFTER_BUILDROOT = new RegExp(`(\\$RPM_BUILD_ROOT|\\$\\{RPM_BUILD_ROOT\\}|%\\{buildroot\\}|%buildroot|\\$\\{buildroot\\}|\\$buildroot)(["']?)/*(${SYS_ALTERNATION})${BOUNDARY}`, 'g');
+/** Installation directory options: --sysconfdir=/etc, --with-privsep-path=/var/empty, mandir=/usr/share/man. */
+const DIR_OPTION = new RegExp(`((?:--|\\b)(?:prefix|exec[-_]prefix|bindir|sbindir|libexecdir|sysconfdir|sharedstatedir|localstatedir|libdir|includedir|datarootdir|datadir|infodir|localedir|mandir|docdir|htmldir|(?:with-)?[a-z-]*(?:path|dir))=["']?)(${SYS_ALTERNATION})${BOUNDARY}`, 'gi');
+
+export function rewriteSystemPaths(ctx: RuleContext): void {
+  if (ctx.disabled.has('system-paths')) return;
+  for (const section of ctx.spec.sections) {
+    if (ctx.dropped.has(sectionKey(section))) continue;
+    const kind = section.kind;
+    if (!['build', 'install', 'files', 'script', 'trigger'].includes(kind)) continue;
+    for (const i of sectionLines(ctx, section)) {
+      const before = ctx.editor.text(i);
+      if (/^\s*#/.test(before)) continue;
+      let text = before.replace(VAR_MACRO, '%{_localstatedir}');
+      if (kind === 'files') {
+        const entry = parseFileEntry(text);
+        if (entry && !entry.names.includes('doc') && !entry.names.includes('license')) {
+          for (const path of entry.paths) {
+            if (!path.startsWith('/') || ctx.baseHas(path)) continue;
+            const mapped = mapPath(path);
+            if (mapped) text = text.replace(path, mapped);
+          }
+        }
+      } else {
+        text = text.replace(AFTER_BUILDROOT, (_m, root: string, quote: string, sys: string) => `${root}${quote}${mapPath(sys) ?? sys}`);
+        text = text.replace(DIR_OPTION, (m, option: string, sys: string, offset: number, whole: string) => {
+          const rest = whole.slice(offset + m.length).split(/[\s"';]/)[0] ?? '';
+          // a search path list (--with-default-path=/usr/local/bin:/usr/bin) is not an install location
+          if (rest.includes(':') || ctx.baseHas(sys + rest)) return m;
+          return `${option}${mapPath(sys) ?? sys}`;
+        });
+      }
+      if (text !== before) ctx.editor.replace(i, text, 'system-paths');
+    }
+  }
+}
+
+/** Paths that exist in the Lambda base stay absolute: %{_sysconfdir}/pki/... → /etc/pki/... */
+export function keepBasePaths(ctx: RuleContext): void {
+  if (ctx.disabled.has('base-paths')) return;
+  const MACRO_SYS: Array<[RegExp, string]> = [
+    [/%\{_sysconfdir\}(\/[^\s"';\\]+)/g, '/etc'],
+    [/%\{_datadir\}(\/[^\s"';\\]+)/g, '/usr/share'],
+  ];
+  for (const section of ctx.spec.sections) {
+    if (section.kind !== 'build' && section.kind !== 'install') continue;
+    for (const i of sectionLines(ctx, section)) {
+      const before = ctx.editor.text(i);
+      if (/\$RPM_BUILD_ROOT|%\{?buildroot/.test(before)) continue;
+      let text = before;
+      for (const [re, sys] of MACRO_SYS) {
+        text = text.replace(re, (m, rest: string) => (ctx.baseHas(sys + rest) ? sys + rest : m));
+      }
+      if (text !== before) ctx.editor.replace(i, text, 'base-paths');
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// %files: docs, init files, setuid
+
+const MAN_RE = /^(%\{_mandir\}|%_mandir\b|\/usr\/share\/man\b)/;
+const INFO_RE = /^(%\{_infodir\}|%_infodir\b|\/usr\/share\/info\b)/;
+const DOCDIR_RE = /^(%\{_docdir\}|%\{_pkgdocdir\}|%\{_defaultdocdir\}|%\{_datadir\}\/(doc|gtk-doc)\b|\/usr\/share\/doc\b)/;
+const INIT_RE = /^(%\{_unitdir\}|%\{_userunitdir\}|%\{_tmpfilesdir\}|%\{_initddir\}|%\{_initrddir\}|%\{_sysconfdir\}\/rc\.d\/|\/etc\/rc\.d\/|\/usr\/lib\/systemd\/|%\{_prefix\}\/lib\/systemd\/|\/lib\/systemd\/)/;
+
+export function rewriteFiles(ctx: RuleContext): void {
+  let needMan = false;
+  let needInfo = false;
+  for (const section of ctx.spec.sections) {
+    if (section.kind !== 'files' || ctx.dropped.has(sectionKey(section))) continue;
+    for (const i of sectionLines(ctx, section)) {
+      const text = ctx.editor.text(i);
+      const entry = parseFileEntry(text);
+      if (!entry) continue;
+      if (!ctx.disabled.has('docs')) {
+        if (entry.names.includes('doc')) {
+          const absolute = entry.paths.filter(isInstalledPath);
+          if (absolute.length === 0) ctx.editor.delete(i, 'docs');
+          else if (absolute.every((p) => MAN_RE.test(p) || INFO_RE.test(p))) {
+            needMan ||= absolute.some((p) => MAN_RE.test(p));
+            needInfo ||= absolute.some((p) => INFO_RE.test(p));
+            ctx.editor.delete(i, 'docs');
+          } else ctx.editor.replace(i, absolute.map((p) => `%exclude ${p}`).join(' '), 'docs');
+          continue;
+        }
+        if (!entry.names.includes('exclude') && entry.paths.length > 0 && entry.paths.every((p) => MAN_RE.test(p) || INFO_RE.test(p))) {
+          needMan ||= entry.paths.some((p) => MAN_RE.test(p));
+          needInfo ||= entry.paths.some((p) => INFO_RE.test(p));
+          ctx.editor.delete(i, 'docs');
+          continue;
+        }
+        if (!entry.names.includes('exclude') && !entry.names.includes('license') && entry.paths.length > 0 && entry.paths.every((p) => DOCDIR_RE.test(p))) {
+          ctx.editor.replace(i, entry.paths.map((p) => `%exclude ${p}`).join(' '), 'docs');
+          continue;
+        }
+      }
+      if (!ctx.disabled.has('init-files') && !entry.names.includes('exclude') && entry.paths.length > 0 && entry.paths.every((p) => INIT_RE.test(p))) {
+        ctx.editor.replace(i, entry.paths.map((p) => `%exclude ${p}`).join(' '), 'init-files');
+        continue;
+      }
+      if (!ctx.disabled.has('setuid')) {
+        const cleared = text.replace(/%attr\(\s*0?([2-7])([0-7]{3})\s*,/g, (m, special: string, rest: string) => {
+          const bits = Number.parseInt(special, 8) & 0o1;
+          return bits === Number.parseInt(special, 8) ? m : m.replace(/%attr\(\s*0?[2-7][0-7]{3}/, `%attr(${bits}${rest}`);
+        });
+        if (cleared !== text) ctx.editor.replace(i, cleared, 'setuid');
+      }
+    }
+  }
+  if (needMan) ctx.excludes.push('%exclude %{_mandir}');
+  if (needInfo) ctx.excludes.push('%exclude %{_infodir}');
+}
+
+export function addExcludes(ctx: RuleContext): void {
+  if (ctx.excludes.length === 0) return;
+  const section = mainFilesSection(ctx);
+  if (!section) return;
+  const unique = [...new Set(ctx.excludes)];
+  const byRule = (line: string): string => (line === '%exclude %{_mandir}' || line === '%exclude %{_infodir}' ? 'docs' : 'drop-devel');
+  let at = lastContentLine(ctx, section);
+  // keep the excludes outside a trailing conditional block of the section
+  while (at > section.header && ctx.spec.condStack[at]!.length > (ctx.spec.condStack[section.header]?.length ?? 0)) at--;
+  const docs = unique.filter((l) => byRule(l) === 'docs');
+  const devel = unique.filter((l) => byRule(l) !== 'docs');
+  ctx.editor.insertAfter(at, docs, 'docs');
+  ctx.editor.insertAfter(at, devel, 'drop-devel');
+}
+
+// ---------------------------------------------------------------------------------------------
+// %check, Prefix, changelog
+
+export function removeCheck(ctx: RuleContext): void {
+  if (ctx.disabled.has('check')) return;
+  for (const section of ctx.spec.sections) {
+    if (section.kind === 'check') ctx.editor.deleteRange(section.header, section.end, 'check');
+  }
+}
+
+export function addPrefix(ctx: RuleContext): void {
+  if (ctx.disabled.has('prefix')) return;
+  ctx.spec.sections.forEach((section) => {
+    if (section.kind !== 'preamble' && section.kind !== 'package') return;
+    if (ctx.dropped.has(sectionKey(section))) return;
+    const existing = ctx.spec.tags.filter((t) => t.section === ctx.spec.sections.indexOf(section) && t.key === 'prefix');
+    if (existing.length > 0) {
+      for (const tag of existing) {
+        if (tag.value !== '%{_prefix}') ctx.editor.replace(tag.line, ctx.editor.text(tag.line).replace(tag.value, '%{_prefix}'), 'prefix');
+      }
+      return;
+    }
+    let at: number;
+    if (section.kind === 'preamble') {
+      // after the last tag of the main package, outside any conditional it may sit in
+      const tags = ctx.spec.tags.filter((t) => ctx.spec.sections[t.section] === section && !ctx.editor.isDeleted(t.line));
+      const last = tags.at(-1);
+      if (!last) return;
+      at = last.line;
+      while (ctx.spec.continued[at + 1]) at++;
+      const depth = ctx.spec.condStack[at]!.length;
+      if (depth > 0) {
+        const outer = ctx.spec.condStack[at]![0]!;
+        const cond = ctx.spec.conditionals.find((c) => c.line === outer);
+        const endif = cond?.partners.at(-1);
+        if (endif !== undefined && ctx.spec.sectionOf[endif] === ctx.spec.sectionOf[at]) at = endif;
+      }
+    } else {
+      at = lastContentLine(ctx, section);
+      while (at > section.header && (ctx.editor.isDeleted(at) || ctx.spec.lines[at]!.text.trim() === '')) at--;
+    }
+    ctx.editor.insertAfter(at, ['Prefix: %{_prefix}'], 'prefix');
+  });
+}
+
+export function addChangelog(ctx: RuleContext, entry: { date: Date; packager: string; message: string }): void {
+  if (ctx.disabled.has('changelog')) return;
+  const day = entry.date.toUTCString().slice(0, 3);
+  const month = entry.date.toUTCString().slice(8, 11);
+  const dd = String(entry.date.getUTCDate()).padStart(2, '0');
+  const header = `* ${day} ${month} ${dd} ${entry.date.getUTCFullYear()} ${entry.packager}`;
+  const lines = [header, `- ${entry.message}`, ''];
+  const section = ctx.spec.sections.find((s) => s.kind === 'changelog');
+  if (section) ctx.editor.insertAfter(section.header, lines, 'changelog');
+  else ctx.editor.insertAfter(ctx.spec.lines.length - 1, ['', '%changelog', ...lines.slice(0, 2)], 'changelog');
+}
