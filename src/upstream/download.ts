@@ -1,0 +1,94 @@
+/**
+ * Downloading source RPMs from an upstream: fail-over across mirrors, retries, checksum
+ * verification (the checksum primary.xml gives), atomic store. A file already in place with the
+ * right checksum is kept, so re-running a fetch costs nothing.
+ */
+import { existsSync } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+import { basename, resolve } from 'node:path';
+import { ExitCode, YumdaError } from '../util/errors.js';
+import { downloadFile } from '../util/fetch.js';
+import { hashFile, type HashAlgo } from '../util/hash.js';
+import { tempSibling } from '../util/fs.js';
+import { tryMirrors, type MirrorFailure } from './mirrors.js';
+import { nevrString, type SourcePackage } from './select.js';
+
+const HASHES: Record<string, HashAlgo> = { sha256: 'sha256', sha: 'sha1', sha1: 'sha1', sha512: 'sha512', md5: 'md5' };
+
+export function hashAlgo(checksumType: string): HashAlgo {
+  const algo = HASHES[checksumType.toLowerCase()];
+  if (!algo) throw new YumdaError('CHECKSUM_TYPE', `unsupported checksum type "${checksumType}" in upstream metadata`, { exitCode: ExitCode.integrity });
+  return algo;
+}
+
+/**
+ * The URL of a package from its base URL and location href. Hrefs may climb out of the repository
+ * (Amazon Linux 2 repos point at a shared blobstore with "../../…"), so they are resolved like a
+ * browser would, against the base URL as a directory.
+ */
+export function packageUrl(baseUrl: string, href: string): string {
+  const base = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(href)) return href;
+  if (/^(https?|file|s3):\/\//i.test(base)) return new URL(href, base).href;
+  return resolve(base, href);
+}
+
+export interface StoredSource {
+  package: SourcePackage;
+  /** Absolute path of the stored .src.rpm. */
+  path: string;
+  /** Where it came from (or would have, when reused). */
+  url: string;
+  sha256: string;
+  size: number;
+  /** True when a file with the right checksum was already there and nothing was downloaded. */
+  reused: boolean;
+}
+
+export interface DownloadSourceOptions {
+  outDir: string;
+  onFailover?: (failure: MirrorFailure, next: string) => void;
+}
+
+async function verifiedSha256(path: string, p: SourcePackage): Promise<string | null> {
+  const algo = hashAlgo(p.checksum.type);
+  const digest = await hashFile(path, algo);
+  if (digest !== p.checksum.value.toLowerCase()) return null;
+  return algo === 'sha256' ? digest : hashFile(path, 'sha256');
+}
+
+/** Downloads one source package into outDir (file name = the href's basename), trying each mirror in order. */
+export async function downloadSource(p: SourcePackage, mirrors: string[], options: DownloadSourceOptions): Promise<StoredSource> {
+  const dest = resolve(options.outDir, basename(p.locationHref));
+  if (existsSync(dest)) {
+    const sha256 = await verifiedSha256(dest, p);
+    if (sha256) return { package: p, path: dest, url: packageUrl(mirrors[0]!, p.locationHref), sha256, size: p.size, reused: true };
+  }
+  const algo = hashAlgo(p.checksum.type);
+  const { value } = await tryMirrors(
+    p.locationBase ? [p.locationBase] : mirrors,
+    `download of ${nevrString(p)}`,
+    async (base, attempts) => {
+      const url = packageUrl(base, p.locationHref);
+      if (algo === 'sha256') {
+        const got = await downloadFile(url, dest, { sha256: p.checksum.value, size: p.size, attempts });
+        return { url, ...got };
+      }
+      // another checksum type: stage, verify with that algorithm, then move into place
+      const staged = tempSibling(dest);
+      try {
+        const got = await downloadFile(url, staged, { size: p.size, attempts });
+        const digest = await hashFile(staged, algo);
+        if (digest !== p.checksum.value.toLowerCase()) {
+          throw new YumdaError('CHECKSUM_MISMATCH', `${url}: ${algo} mismatch (expected ${p.checksum.value}, got ${digest})`, { exitCode: ExitCode.integrity });
+        }
+        await rename(staged, dest);
+        return { url, ...got };
+      } finally {
+        await rm(staged, { force: true });
+      }
+    },
+    options.onFailover,
+  );
+  return { package: p, path: dest, url: value.url, sha256: value.sha256, size: value.size, reused: false };
+}

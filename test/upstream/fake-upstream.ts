@@ -1,0 +1,88 @@
+/**
+ * A fake Amazon Linux 2 SRPMS upstream for the source tests, served over HTTP on 127.0.0.1 in the
+ * real layout: 2/core/latest/SRPMS/mirror.list answers a versioned base URL, which holds
+ * Packages/*.src.rpm and repodata/ (indexed by Debian's createrepo_c, the same tool family that
+ * indexes the real upstream, gzip metadata like AL2).
+ */
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { execa } from 'execa';
+import { buildFixture } from '../helpers/rpmbuild.js';
+import { serveDirectory, type ServedDirectory } from '../helpers/http-server.js';
+import { projectPath } from '../../src/util/paths.js';
+
+export interface FakeSrpm {
+  name: string;
+  epoch?: number;
+  version: string;
+  release: string;
+}
+
+/** What the fake upstream serves by default: two versions of two names, with an epoch that beats a higher version. */
+export const DEFAULT_SRPMS: FakeSrpm[] = [
+  { name: 'upsrc', version: '1.9', release: '1' },
+  { name: 'upsrc', version: '1.10', release: '1' },
+  { name: 'upsrc-extra', version: '2.0', release: '1' },
+  { name: 'upsrc-extra', epoch: 1, version: '0.5', release: '3' },
+];
+
+export const FIXTURE_SPEC = projectPath('test/upstream/fixtures/upstream-src.spec');
+const SOURCES = ['../upstream/fixtures/upsrc.c', '../upstream/fixtures/upsrc.conf', '../upstream/fixtures/upsrc-fix.patch'];
+
+/** Builds (cached) the .src.rpm of one fake package with rpmbuild -bs. */
+export async function buildSrpm(p: FakeSrpm): Promise<string> {
+  const defines: Record<string, string> = { upname: p.name, upver: p.version, uprel: p.release, dist: '.amzn2' };
+  if (p.epoch !== undefined) defines.upepoch = String(p.epoch);
+  const built = await buildFixture(FIXTURE_SPEC, { sourceOnly: true, defines, sources: SOURCES });
+  if (built.srpms.length !== 1) throw new Error(`expected one SRPM for ${p.name}, got ${built.srpms.join(', ')}`);
+  return built.srpms[0]!;
+}
+
+export interface FakeUpstream {
+  server: ServedDirectory;
+  root: string;
+  /** http://…/2/core/latest/SRPMS/mirror.list */
+  mirrorListUrl: string;
+  /** The versioned repository base URL the mirror list answers. */
+  baseUrl: string;
+  /** URL path of a package file, e.g. "/2/core/2.0/SRPMS/…/Packages/upsrc-1.10-1.amzn2.src.rpm". */
+  packagePath(fileName: string): string;
+  /** Local path of the SRPM the server holds, by file name. */
+  localPackage(fileName: string): string;
+  /** Rewrites the mirror list (e.g. to put a dead mirror first). */
+  setMirrors(lines: string[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+const REPO_DIR = '2/core/2.0/SRPMS/5a1c0de5b4a1e2d3';
+
+export async function startFakeUpstream(srpms: FakeSrpm[] = DEFAULT_SRPMS): Promise<FakeUpstream> {
+  const root = await mkdtemp(join(tmpdir(), 'yumda-upstream-'));
+  const repo = join(root, REPO_DIR);
+  await mkdir(join(repo, 'Packages'), { recursive: true });
+  for (const p of srpms) {
+    const file = await buildSrpm(p);
+    await copyFile(file, join(repo, 'Packages', basename(file)));
+  }
+  await execa('createrepo_c', ['--quiet', '--no-database', '--general-compress-type=gz', repo]);
+  const server = await serveDirectory(root);
+  const baseUrl = `${server.url}/${REPO_DIR}/`;
+  const listDir = join(root, '2/core/latest/SRPMS');
+  await mkdir(listDir, { recursive: true });
+  const setMirrors = (lines: string[]): Promise<void> => writeFile(join(listDir, 'mirror.list'), lines.join('\n') + '\n');
+  await setMirrors([baseUrl]);
+  return {
+    server,
+    root,
+    mirrorListUrl: `${server.url}/2/core/latest/SRPMS/mirror.list`,
+    baseUrl,
+    packagePath: (fileName) => `/${REPO_DIR}/Packages/${fileName}`,
+    localPackage: (fileName) => join(repo, 'Packages', fileName),
+    setMirrors,
+    async close() {
+      await server.close();
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+}
