@@ -45,8 +45,9 @@ export interface RewriteResult {
   name: string;
   version: string;
   release: string;
-  /** Packages that survive, with their expanded names. */
+  /** Packages built for the target that survive, with their expanded names. */
   packages: string[];
+  /** Packages the target would build that the rewrite removed. */
   dropped: string[];
   /** Edits made by the rules; line numbers refer to the spec the rules saw (upstream after overlay replacements). */
   changes: Change[];
@@ -124,8 +125,8 @@ export function applyRules(
     name: evaluated.name,
     version: evaluated.version,
     release: evaluated.release,
-    packages: evaluated.packages.filter((p) => !ctx.dropped.has(p.key)).map((p) => p.name),
-    dropped: evaluated.packages.filter((p) => ctx.dropped.has(p.key)).map((p) => p.name),
+    packages: evaluated.packages.filter((p) => p.active && !ctx.dropped.has(p.key)).map((p) => p.name),
+    dropped: evaluated.packages.filter((p) => p.active && ctx.dropped.has(p.key)).map((p) => p.name),
     changes: editor.changes,
     counts,
     lint: lintSpec(applied.text, origin),
