@@ -1,5 +1,116 @@
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
+import { publishRepository, verifyPublished, type PlanStep, type PublishResult } from '../../publish/index.js';
+import { ExitCode, YumdaError } from '../../util/errors.js';
+import { note, printJson } from '../output.js';
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
+  return n;
+}
+
+function describeStep(step: PlanStep): string {
+  if (step.action === 'delete') return `delete  ${step.path} (${step.reason})`;
+  const verb = step.action === 'commit' ? 'switch ' : 'upload ';
+  return `${verb} ${step.path} (${step.reason}, ${step.size} bytes)`;
+}
+
+function stepJson(step: PlanStep): Record<string, unknown> {
+  const { phase, action, path, reason } = step;
+  return { phase, action, path, reason, ...(step.action === 'delete' ? {} : { size: step.size, condition: step.condition }) };
+}
+
+function resultJson(r: PublishResult): Record<string, unknown> {
+  return {
+    source: r.source,
+    destination: r.destination,
+    dryRun: r.dryRun,
+    switched: r.switched,
+    summary: r.summary,
+    steps: r.plan.steps.map(stepJson),
+    keptPreviousGeneration: r.plan.keptPreviousGeneration,
+    unchanged: r.plan.unchanged.length,
+  };
+}
 
 export function registerRepoPublishCommand(repo: Command): void {
-  void repo;
+  repo
+    .command('publish')
+    .description(
+      'upload a repository directory to S3 or a directory, safely: packages first, then metadata, then repomd.xml (conditionally, so concurrent publishers cannot clobber each other); unchanged files are skipped',
+    )
+    .argument('<dir>', 'the repository directory (with repodata/ from `yumda repo index`)')
+    .argument('<dest>', 's3://bucket/prefix or file:///path')
+    .option('--delete', 'after switching, remove packages no longer in DIR and metadata older than the previous generation')
+    .option('--dry-run', 'print the plan and change nothing')
+    .option('--concurrency <n>', 'parallel transfers', positiveInt, 8)
+    .option('--endpoint <url>', 'S3-compatible endpoint (default: $AWS_ENDPOINT_URL_S3, else Amazon S3)')
+    .option('--verify', 'afterwards, read the published repository back and check every checksum')
+    .option('--json', 'print the plan and result as JSON on stdout')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  yumda repo publish build/repo s3://my-bucket/al2/x86_64 --dry-run
+  yumda repo publish build/repo s3://my-bucket/al2/x86_64 --delete
+  AWS_ENDPOINT_URL_S3=http://127.0.0.1:7480 yumda repo publish build/repo s3://test/repo --json
+  yumda repo publish build/repo file:///srv/www/yumda/al2/x86_64
+
+Credentials come from the standard AWS chain (AWS_PROFILE, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, SSO, instance role).
+A publish that loses a race with another publisher stops with an error before switching anything; run it again.`,
+    )
+    .action(
+      async (
+        dir: string,
+        dest: string,
+        opts: { delete?: boolean; dryRun?: boolean; concurrency: number; endpoint?: string; verify?: boolean; json?: boolean },
+      ) => {
+        const result = await publishRepository(dir, dest, {
+          delete: opts.delete ?? false,
+          dryRun: opts.dryRun ?? false,
+          concurrency: opts.concurrency,
+          ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
+          onProgress: (event) => {
+            if (event.type === 'planned') {
+              const s = event.summary;
+              note(
+                `${dest}: ${s.uploads} to upload (${s.uploadBytes} bytes), ${s.deletes} to delete, ${s.unchanged} unchanged` +
+                  (s.switchesGeneration ? '' : ', repomd.xml already current'),
+              );
+              if (opts.dryRun && !opts.json) for (const step of event.plan.steps) process.stdout.write(describeStep(step) + '\n');
+            } else if (event.type === 'step') {
+              note(`[${event.done}/${event.total}] ${describeStep(event.step)}`);
+            } else note(event.message);
+          },
+        });
+        let verified: Awaited<ReturnType<typeof verifyPublished>> | undefined;
+        if (opts.verify && !opts.dryRun) {
+          verified = await verifyPublished(dest, { ...(opts.endpoint ? { endpoint: opts.endpoint } : {}), packageChecksums: true, concurrency: opts.concurrency });
+        }
+        if (opts.json) printJson({ ...resultJson(result), ...(verified ? { verify: verified } : {}) });
+        else if (!opts.dryRun) note(`published ${dir} to ${result.destination}: ${result.done} steps, ${result.summary.unchanged} unchanged`);
+        if (verified && !verified.ok) {
+          throw new YumdaError('PUBLISHED_INCONSISTENT', `${result.destination} is not consistent: ${verified.problems[0]}`, { exitCode: ExitCode.integrity });
+        }
+      },
+    );
+
+  repo
+    .command('verify')
+    .description('check a published repository as a client sees it: every file repomd.xml names and every package primary.xml lists exists, with the right size and checksum')
+    .argument('<dest>', 's3://bucket/prefix, file:///path or a directory')
+    .option('--endpoint <url>', 'S3-compatible endpoint (default: $AWS_ENDPOINT_URL_S3, else Amazon S3)')
+    .option('--deep', 'also download every package and check its sha256 (default: package sizes only)')
+    .option('--concurrency <n>', 'parallel reads', positiveInt, 8)
+    .option('--json', 'print the result as JSON')
+    .addHelpText('after', '\nExamples:\n  yumda repo verify s3://my-bucket/al2/x86_64\n  yumda repo verify file:///srv/www/yumda/al2/x86_64 --deep --json')
+    .action(async (dest: string, opts: { endpoint?: string; deep?: boolean; concurrency: number; json?: boolean }) => {
+      const result = await verifyPublished(dest, { ...(opts.endpoint ? { endpoint: opts.endpoint } : {}), packageChecksums: opts.deep ?? false, concurrency: opts.concurrency });
+      if (opts.json) printJson(result);
+      else {
+        for (const p of result.problems) note(`problem: ${p}`);
+        note(`${result.destination}: ${result.ok ? 'consistent' : 'NOT consistent'} (${result.metadataChecked} metadata files, ${result.packagesChecked} packages checked)`);
+      }
+      if (!result.ok) process.exitCode = ExitCode.integrity;
+    });
 }
