@@ -1,9 +1,9 @@
-/** A per-build sysroot: the files of earlier waves' RPMs, extracted as they would be installed. */
+/** A per-build sysroot: the files of earlier waves' RPMs, extracted where they would be installed. */
 import { mkdir } from 'node:fs/promises';
-import { YumdaError } from '../util/errors.js';
+import { extractPackage } from '../rpm/extract.js';
 
 export async function extractIntoSysroot(rpms: string[], sysroot: string): Promise<void> {
   await mkdir(sysroot, { recursive: true });
-  void rpms;
-  throw new YumdaError('NOT_READY', 'RPM extraction is not available yet');
+  // one after the other: packages may share directories
+  for (const rpm of rpms) await extractPackage(rpm, sysroot);
 }

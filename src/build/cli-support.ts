@@ -1,0 +1,63 @@
+/** Option handling shared by `yumda build` and `yumda plan` (kept out of the CLI shell so tests can call it). */
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { ExitCode, YumdaError } from '../util/errors.js';
+import { projectPath } from '../util/paths.js';
+import { createBuilder, type Builder } from './builders/index.js';
+import { LocalBuilder } from './builders/local.js';
+import type { PackageSetPaths } from './prepare.js';
+import type { BuildPlanResult, PackageResult } from './run.js';
+
+export interface SetOptions {
+  specs?: string;
+  patches?: string;
+  builder?: string;
+  image?: string;
+}
+
+/** specs/ of the current directory when there is one, else the project's own package set. */
+export function defaultSpecsDir(): string {
+  return existsSync(resolve('specs')) ? resolve('specs') : projectPath('specs');
+}
+
+export function resolveSetup(options: SetOptions): { builder: Builder; paths: PackageSetPaths } {
+  const builder = createBuilder(options.builder ?? 'docker', options.image ? { image: options.image } : {});
+  const specsDir = resolve(options.specs ?? defaultSpecsDir());
+  if (!existsSync(specsDir)) throw new YumdaError('SPECS_DIR_MISSING', `no such directory: ${specsDir}`, { exitCode: ExitCode.usage, hint: 'point --specs at the package set (one NAME.yaml per package)' });
+  const patchesDir = resolve(options.patches ?? join(dirname(specsDir), 'patches'));
+  const macroFiles = builder instanceof LocalBuilder ? builder.macroFiles : [projectPath('repo-metadata/macros/lambda2.macros')];
+  return { builder, paths: { specsDir, patchesDir, macroFiles } };
+}
+
+export function parsePositiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new YumdaError('BAD_NUMBER', `not a positive integer: ${value}`, { exitCode: ExitCode.usage });
+  return n;
+}
+
+export function parseWave(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new YumdaError('BAD_NUMBER', `not a wave number (0, 1, …): ${value}`, { exitCode: ExitCode.usage });
+  return n;
+}
+
+/** Text table: columns padded, last column free. */
+export function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n') + '\n';
+}
+
+export function summaryTable(results: PackageResult[]): string {
+  const rows = [['PACKAGE', 'WAVE', 'RESULT', 'TIME', 'LOG']];
+  for (const r of results) rows.push([r.name, String(r.wave + 1), r.status, r.status === 'built' || r.status === 'failed' ? `${r.seconds.toFixed(1)}s` : '-', r.log]);
+  return table(rows);
+}
+
+/** The JSON `strategy.matrix` of GitHub Actions takes: one entry per package, with its wave. */
+export function githubMatrix(plan: Pick<BuildPlanResult, 'waves'>, wave?: number): { include: Array<{ package: string; wave: number }> } {
+  const include: Array<{ package: string; wave: number }> = [];
+  plan.waves.forEach((names, w) => {
+    if (wave === undefined || wave === w) for (const name of names) include.push({ package: name, wave: w });
+  });
+  return { include };
+}

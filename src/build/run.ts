@@ -1,0 +1,277 @@
+/**
+ * `yumda plan` and `yumda build`: choose the packages (named, --all, or --changed against the build
+ * manifest), order them in waves by BuildRequires, build each wave in parallel with the chosen
+ * builder, and collect OUT/RPMS, OUT/SRPMS, OUT/logs/NAME.log and OUT/build-manifest.json.
+ */
+import { appendFile, mkdir, mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join, relative } from 'node:path';
+import pLimit from 'p-limit';
+import { readRpmInfo } from '../rpm/package.js';
+import { listSpecNames } from '../upstream/outdated.js';
+import { ExitCode, YumdaError } from '../util/errors.js';
+import { defaultLocalMacroFiles } from './builders/local.js';
+import type { Builder } from './builders/types.js';
+import { changedInputs, manifestFileName, readManifest, writeManifest, type BuildManifest } from './manifest.js';
+import { planWaves, restrictPlan, withDependents, type PlanPackage } from './plan.js';
+import { packageInputs, preparePackage, type PackageInputsInfo, type PackageSetPaths, type PreparedPackage } from './prepare.js';
+import { dependencyClosure, scanPool } from './rpm-pool.js';
+import { findSources } from './sources.js';
+import { readFileSync } from 'node:fs';
+
+export interface SelectionOptions {
+  names: string[];
+  all?: boolean;
+  changed?: boolean;
+  withDependents?: boolean;
+}
+
+export interface PlanOptions extends SelectionOptions {
+  builder: Builder;
+  outDir: string;
+  paths: PackageSetPaths;
+  srpmDir?: string;
+  upstream?: string;
+  /** Previous manifest (path or file/http/s3 URL); default OUT/build-manifest.json. */
+  manifest?: string;
+  endpoint?: string;
+  onNote?: (message: string) => void;
+}
+
+export interface BuildPlanResult {
+  /** Every package of the set that was considered. */
+  considered: string[];
+  /** Waves of the considered packages. */
+  allWaves: string[][];
+  /** Waves of what will be built. */
+  waves: string[][];
+  /** Why each selected package is built: changed inputs ("srpm", "overlay", …), "new", or "requested". */
+  reasons: Record<string, string[]>;
+  dependsOn: Map<string, string[]>;
+  prepared: Map<string, PreparedPackage>;
+  inputs: Map<string, PackageInputsInfo>;
+  manifest: BuildManifest;
+  workRoot: string;
+}
+
+function usage(message: string, hint?: string): YumdaError {
+  return new YumdaError('BAD_SELECTION', message, { exitCode: ExitCode.usage, ...(hint ? { hint } : {}) });
+}
+
+export async function planBuild(options: PlanOptions): Promise<BuildPlanResult> {
+  const members = await listSpecNames(options.paths.specsDir);
+  if (members.length === 0) throw new YumdaError('EMPTY_PACKAGE_SET', `no packages in ${options.paths.specsDir} (one NAME.yaml overlay per package)`);
+  const unknown = options.names.filter((n) => !members.includes(n));
+  if (unknown.length > 0) throw usage(`not in the package set (${options.paths.specsDir}): ${unknown.join(', ')}`, `known: ${members.join(', ')}`);
+  if (options.names.length === 0 && !options.all && !options.changed) throw usage('name the packages to build, or use --all or --changed');
+  if (options.names.length > 0 && options.all) throw usage('give package names or --all, not both');
+
+  // named packages alone need only themselves; --changed and --with-dependents look at the whole set
+  const considered = options.names.length > 0 && !options.changed && !options.withDependents ? [...options.names].sort() : members;
+  const sources = await findSources(considered, {
+    ...(options.srpmDir ? { srpmDir: options.srpmDir } : {}),
+    ...(options.upstream ? { upstream: options.upstream } : {}),
+    downloadDir: join(options.outDir, 'sources'),
+    ...(options.onNote ? { onNote: options.onNote } : {}),
+  });
+  const manifest = await readManifest(options.manifest ?? join(options.outDir, manifestFileName), options.endpoint ? { endpoint: options.endpoint } : {});
+  const identity = await options.builder.identity();
+  const inputs = new Map<string, PackageInputsInfo>();
+  for (const name of considered) inputs.set(name, await packageInputs(name, sources.get(name)!, options.paths, identity));
+
+  const workRoot = await mkdtemp(join(tmpdir(), 'yumda-build-'));
+  // the spec evaluator always knows the AL2 stand-ins (%systemd_requires, %_isa, …), whatever the builder
+  const target = { macroFiles: defaultLocalMacroFiles().map((f) => readFileSync(f, 'utf8')) };
+  const prepared = new Map<string, PreparedPackage>();
+  for (const name of considered) {
+    prepared.set(name, await preparePackage(name, sources.get(name)!, { paths: options.paths, workDir: join(workRoot, name), target }));
+  }
+  const planPackages: PlanPackage[] = considered.map((name) => ({
+    name,
+    buildRequires: prepared.get(name)!.buildRequires,
+    provides: [...new Set([...prepared.get(name)!.provides, ...(manifest.packages[name]?.provides ?? [])])],
+  }));
+  const plan = planWaves(planPackages);
+
+  const reasons: Record<string, string[]> = {};
+  let selected = new Set(options.names.length > 0 ? options.names : considered);
+  for (const name of selected) reasons[name] = options.names.includes(name) ? ['requested'] : ['all'];
+  if (options.changed) {
+    for (const name of [...selected]) {
+      const info = inputs.get(name)!;
+      const before = manifest.packages[name];
+      if (before?.inputsHash === info.inputsHash) selected.delete(name);
+      else reasons[name] = changedInputs(info.inputs, before?.inputs);
+    }
+  }
+  if (options.withDependents) {
+    const grown = withDependents(selected, plan.dependsOn);
+    for (const name of grown) if (!selected.has(name)) reasons[name] = [`depends on ${plan.dependsOn.get(name)!.filter((d) => grown.has(d)).join(', ')}`];
+    selected = grown;
+  }
+  for (const name of Object.keys(reasons)) if (!selected.has(name)) delete reasons[name];
+  return {
+    considered,
+    allWaves: plan.waves,
+    waves: restrictPlan(plan, selected),
+    reasons,
+    dependsOn: plan.dependsOn,
+    prepared,
+    inputs,
+    manifest,
+    workRoot,
+  };
+}
+
+export type PackageStatus = 'built' | 'failed' | 'skipped' | 'not-built';
+
+export interface PackageResult {
+  name: string;
+  wave: number;
+  status: PackageStatus;
+  seconds: number;
+  log: string;
+  rpms: string[];
+  error?: string;
+}
+
+export interface BuildRunOptions extends PlanOptions {
+  jobs?: number;
+  keepGoing?: boolean;
+}
+
+export interface BuildRunResult {
+  plan: BuildPlanResult;
+  results: PackageResult[];
+  manifestPath: string;
+  ok: boolean;
+}
+
+async function listFiles(dir: string, suffix: string): Promise<string[]> {
+  try {
+    return (await readdir(dir, { withFileTypes: true, recursive: true }))
+      .filter((e) => e.isFile() && e.name.endsWith(suffix))
+      .map((e) => join(e.parentPath, e.name))
+      .sort();
+  } catch {
+    return [];
+  }
+}
+
+export async function runBuild(options: BuildRunOptions): Promise<BuildRunResult> {
+  await options.builder.ensureAvailable();
+  const out = options.outDir;
+  const rpmsDir = join(out, 'RPMS');
+  const srpmsDir = join(out, 'SRPMS');
+  const logsDir = join(out, 'logs');
+  await Promise.all([rpmsDir, srpmsDir, logsDir].map((d) => mkdir(d, { recursive: true })));
+  const plan = await planBuild(options);
+  const manifest = plan.manifest;
+  const manifestPath = join(out, manifestFileName);
+  let manifestWrite = Promise.resolve();
+  const saveManifest = (): Promise<void> => (manifestWrite = manifestWrite.then(() => writeManifest(manifestPath, { ...manifest, updated: new Date().toISOString() })));
+
+  const results = new Map<string, PackageResult>();
+  let stop = false;
+  const limit = pLimit(Math.max(1, options.jobs ?? 1));
+  try {
+    for (const [waveIndex, wave] of plan.waves.entries()) {
+      const pool = await scanPool(rpmsDir);
+      await Promise.all(
+        wave.map((name) =>
+          limit(async () => {
+            const log = join(logsDir, `${name}.log`);
+            const result: PackageResult = { name, wave: waveIndex, status: 'not-built', seconds: 0, log: relative(out, log), rpms: [] };
+            results.set(name, result);
+            const failedDeps = (plan.dependsOn.get(name) ?? []).filter((d) => results.get(d) && results.get(d)!.status !== 'built');
+            if (failedDeps.length > 0) {
+              result.status = 'skipped';
+              result.error = `not built: ${failedDeps.join(', ')} failed`;
+              return;
+            }
+            if (stop) return;
+            const started = Date.now();
+            const prepared = plan.prepared.get(name)!;
+            const info = plan.inputs.get(name)!;
+            const deps = dependencyClosure(prepared.buildRequires, pool, name);
+            const workDir = join(plan.workRoot, name);
+            const resultDir = join(workDir, 'result');
+            await writeFile(
+              log,
+              [
+                `yumda build ${name} (wave ${waveIndex + 1}, builder ${options.builder.kind})`,
+                `source: ${prepared.source.nevr} (${prepared.source.path})`,
+                `inputs: ${info.inputsHash}`,
+                `BuildRequires: ${prepared.buildRequires.join(', ') || '(none)'}`,
+                `from earlier builds: ${deps.map((d) => basename(d.path)).join(', ') || '(none)'}`,
+                `rewrite: ${prepared.rewriteChanges} edits${prepared.lint.length > 0 ? `; lint: ${prepared.lint.join('; ')}` : ''}`,
+                '',
+              ].join('\n'),
+            );
+            options.onNote?.(`building ${name} (wave ${waveIndex + 1})`);
+            try {
+              await rm(resultDir, { recursive: true, force: true });
+              await mkdir(resultDir, { recursive: true });
+              await options.builder.build({
+                name,
+                specFile: prepared.specFile,
+                sourcesDir: prepared.sourcesDir,
+                workDir,
+                resultDir,
+                dependencyRpms: deps.map((d) => d.path),
+                logFile: log,
+              });
+              const newRpms = await listFiles(join(resultDir, 'RPMS'), '.rpm');
+              const newSrpms = await listFiles(join(resultDir, 'SRPMS'), '.src.rpm');
+              if (newRpms.length === 0) throw new YumdaError('BUILD_NO_OUTPUT', `${name}: the build produced no binary RPMs`);
+              // replace what an earlier build of this package left in OUT
+              for (const old of pool.filter((r) => r.sourceName === name)) await rm(old.path, { force: true });
+              for (const old of manifest.packages[name]?.srpms ?? []) await rm(join(out, old), { force: true });
+              const placed: string[] = [];
+              const provides = new Set<string>();
+              for (const rpm of newRpms) {
+                const rpmInfo = await readRpmInfo(rpm);
+                provides.add(rpmInfo.name);
+                for (const p of rpmInfo.provides) provides.add(p.name);
+                const dest = join(rpmsDir, rpmInfo.arch, basename(rpm));
+                await mkdir(join(rpmsDir, rpmInfo.arch), { recursive: true });
+                await rename(rpm, dest);
+                placed.push(relative(out, dest));
+              }
+              const placedSrpms: string[] = [];
+              for (const srpm of newSrpms) {
+                const dest = join(srpmsDir, basename(srpm));
+                await rename(srpm, dest);
+                placedSrpms.push(relative(out, dest));
+              }
+              manifest.packages[name] = {
+                inputsHash: info.inputsHash,
+                inputs: info.inputs,
+                rpms: placed,
+                srpms: placedSrpms,
+                provides: [...provides].sort(),
+                buildRequires: prepared.buildRequires,
+                builtAt: new Date().toISOString(),
+              };
+              await saveManifest();
+              result.status = 'built';
+              result.rpms = placed;
+            } catch (e) {
+              result.status = 'failed';
+              result.error = (e as Error).message;
+              await appendFile(log, `\nyumda: ${result.error}\n`);
+              if (!options.keepGoing) stop = true;
+            } finally {
+              result.seconds = (Date.now() - started) / 1000;
+            }
+          }),
+        ),
+      );
+    }
+  } finally {
+    await manifestWrite;
+    await rm(plan.workRoot, { recursive: true, force: true });
+  }
+  const ordered = plan.waves.flat().map((n) => results.get(n) ?? { name: n, wave: plan.waves.findIndex((w) => w.includes(n)), status: 'not-built' as const, seconds: 0, log: '', rpms: [] });
+  return { plan, results: ordered, manifestPath, ok: ordered.every((r) => r.status === 'built') };
+}
