@@ -15,6 +15,9 @@ export interface EvaluatedPackage {
   /** Index of the %package section (-1 for the main package). */
   section: number;
   active: boolean;
+  /** The package's own Version/Release tags when it has them, else the main package's. */
+  version: string;
+  release: string;
 }
 
 export interface EvaluatedSpec {
@@ -107,6 +110,11 @@ export function evaluateSpec(spec: ParsedSpec, options: TargetOptions = {}): Eva
         return archMatches(ctx, expr, os);
       case 'ifnos':
         return !archMatches(ctx, expr, os);
+      case 'macroif': {
+        const negated = expr.startsWith('!');
+        const defined = ctx.has(expr.replace(/^!?\?/, ''));
+        return negated ? !defined : defined;
+      }
       default:
         return false;
     }
@@ -115,11 +123,11 @@ export function evaluateSpec(spec: ParsedSpec, options: TargetOptions = {}): Eva
   for (let i = 0; i < spec.lines.length; i++) {
     const cond = condByLine.get(i);
     if (cond && !spec.continued[i]) {
-      if (cond.kind.startsWith('if')) {
+      if (cond.kind.startsWith('if') || cond.kind === 'macroif') {
         const parent = isActive();
         const value = parent && testCondition(cond.kind, cond.expr);
         frames.push({ active: value, taken: value, parent });
-      } else if (cond.kind === 'endif') {
+      } else if (cond.kind === 'endif' || cond.kind === 'macroend') {
         frames.pop();
       } else {
         const frame = frames.at(-1);
@@ -140,12 +148,17 @@ export function evaluateSpec(spec: ParsedSpec, options: TargetOptions = {}): Eva
     if (section.header === i) {
       if (section.kind === 'package') {
         const key = subpackageKey(section);
-        result.packages.push({ key, name: packageName(ctx, section, result.name), section: spec.sectionOf[i]!, active: true });
+        result.packages.push({ key, name: packageName(ctx, section, result.name), section: spec.sectionOf[i]!, active: true, version: '', release: '' });
       }
       continue;
     }
     if (section.kind === 'description' || section.kind === 'changelog') continue;
     const tag = tagsByLine.get(i);
+    if (tag && tag.qualifier === null && spec.sections[tag.section]!.kind === 'package' && (tag.key === 'version' || tag.key === 'release')) {
+      const pkg = result.packages.find((p) => p.section === tag.section);
+      if (pkg) pkg[tag.key] = ctx.expand(tag.value).trim();
+      continue;
+    }
     if (tag && tag.qualifier === null && spec.sections[tag.section]!.kind === 'preamble') {
       const value = ctx.expand(tag.value).trim();
       if (tag.key === 'name') {
@@ -172,13 +185,17 @@ export function evaluateSpec(spec: ParsedSpec, options: TargetOptions = {}): Eva
       ctx.expand(logical.replace(/\\\n/g, '\\\n'));
     }
   }
-  result.packages.unshift({ key: '', name: result.name, section: -1, active: true });
+  result.packages.unshift({ key: '', name: result.name, section: -1, active: true, version: '', release: '' });
   // subpackages that were never reached (inactive branches) are listed as inactive
   spec.sections.forEach((section, index) => {
     if (section.kind !== 'package') return;
     if (result.packages.some((p) => p.section === index)) return;
-    result.packages.push({ key: subpackageKey(section), name: packageName(ctx, section, result.name), section: index, active: false });
+    result.packages.push({ key: subpackageKey(section), name: packageName(ctx, section, result.name), section: index, active: false, version: '', release: '' });
   });
+  for (const pkg of result.packages) {
+    pkg.version ||= result.version;
+    pkg.release ||= result.release;
+  }
   return result;
 }
 

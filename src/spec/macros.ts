@@ -230,7 +230,6 @@ export class MacroContext {
     }
 
     if (conditional) {
-      if (name.startsWith('-')) return ''; // option tests only make sense inside parametric macros
       const defined = this.has(name);
       if (negate ? defined : !defined) return '';
       if (arg !== null && colon >= 0 && (space < 0 || colon < space)) return this.expand(arg, depth + 1);

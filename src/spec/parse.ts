@@ -76,7 +76,11 @@ export interface MacroDefinition {
   body: string;
 }
 
-export type ConditionalKind = 'if' | 'ifarch' | 'ifnarch' | 'ifos' | 'ifnos' | 'elif' | 'elifarch' | 'elifos' | 'else' | 'endif';
+/**
+ * "macroif"/"macroend": a conditional macro block spanning lines, `%{?with_x:` … `}` (or `%{!?x:`),
+ * used by some specs to wrap whole subpackages; it behaves like %if/%endif.
+ */
+export type ConditionalKind = 'if' | 'ifarch' | 'ifnarch' | 'ifos' | 'ifnos' | 'elif' | 'elifarch' | 'elifos' | 'else' | 'endif' | 'macroif' | 'macroend';
 
 export interface Conditional {
   line: number;
@@ -142,6 +146,7 @@ export const SCRIPTLET_KEYWORDS = Object.keys(SECTION_KINDS).filter((k) => SECTI
 
 const SECTION_RE = /^%([a-z_]+)(?=\s|$)(.*)$/;
 const CONDITIONAL_RE = /^\s*%(if|ifarch|ifnarch|ifos|ifnos|elif|elifarch|elifos|else|endif)(?=\s|$)(.*)$/;
+const MACRO_BLOCK_RE = /^\s*%\{(!?\?[A-Za-z_][A-Za-z0-9_]*):\s*$/;
 const TAG_RE = /^([A-Za-z][A-Za-z0-9]*)(?:\(([^)]*)\))?\s*:\s*(.*?)\s*$/;
 const DEFINE_RE = /^\s*%(define|global)\s+([A-Za-z_][A-Za-z0-9_]*)(\([^)]*\))?(?:\s+([\s\S]*))?$/;
 
@@ -284,6 +289,7 @@ export function parseSpec(text: string): ParsedSpec {
   const stack: number[] = [];
   let previousContinues = false;
   let macroDepth = 0;
+  const macroBlocks: number[] = [];
 
   for (let i = 0; i < lines.length; i++) {
     const text = lines[i]!.text;
@@ -294,11 +300,21 @@ export function parseSpec(text: string): ParsedSpec {
     previousContinues = endsWithContinuation(text) || macroDepth > 0;
 
     if (!isContinuation) {
-      const cond = CONDITIONAL_RE.exec(text);
+      const block = MACRO_BLOCK_RE.exec(text);
+      const blockEnd = /^\s*\}\s*$/.test(text) && macroBlocks.length > 0 && stack.at(-1) === macroBlocks.at(-1);
+      const cond: RegExpExecArray | [string, ConditionalKind, string] | null = block
+        ? [text, 'macroif', block[1]!]
+        : blockEnd
+          ? [text, 'macroend', '']
+          : CONDITIONAL_RE.exec(text);
       if (cond) {
+        previousContinues = false;
+        macroDepth = 0;
         const kind = cond[1] as ConditionalKind;
         const expr = cond[2]!.trim();
-        if (kind.startsWith('if')) {
+        if (kind === 'macroif') macroBlocks.push(i);
+        if (kind === 'macroend') macroBlocks.pop();
+        if (kind.startsWith('if') || kind === 'macroif') {
           conditionals.push({ line: i, kind, expr, opener: i, partners: [] });
           condStack.push([...stack]);
           stack.push(i);
@@ -307,7 +323,7 @@ export function parseSpec(text: string): ParsedSpec {
           const openerCond = conditionals.find((c) => c.line === opener);
           if (openerCond) openerCond.partners.push(i);
           conditionals.push({ line: i, kind, expr, opener, partners: [] });
-          if (kind === 'endif') stack.pop();
+          if (kind === 'endif' || kind === 'macroend') stack.pop();
           condStack.push([...stack]);
         }
         sectionOf.push(sections.length - 1);
