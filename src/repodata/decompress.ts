@@ -3,11 +3,8 @@
  * compression by its first bytes (not by the file name) and stream the decompressed bytes.
  */
 import { createReadStream } from 'node:fs';
-import { pipeline, Readable, type Transform, type Duplex } from 'node:stream';
+import { PassThrough, pipeline, Readable, type Transform, type Duplex } from 'node:stream';
 import zlib from 'node:zlib';
-import { Decompress as ZstdDecompress } from 'fzstd';
-import lzma from 'lzma-native';
-import unbzip2 from 'unbzip2-stream';
 import { YumdaError } from '../util/errors.js';
 
 export type MetadataSource = string | Readable | AsyncIterable<Uint8Array>;
@@ -23,6 +20,7 @@ function sniff(head: Uint8Array): Kind {
 }
 
 async function* zstdChunks(input: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const { Decompress: ZstdDecompress } = await import('fzstd');
   const out: Uint8Array[] = [];
   const d = new ZstdDecompress((chunk) => {
     out.push(chunk);
@@ -37,7 +35,8 @@ async function* zstdChunks(input: AsyncIterable<Uint8Array>): AsyncGenerator<Uin
 
 /** Pipes chunks through a decompressor; an error on either side ends the iteration with it. */
 function through(chunks: AsyncIterable<Uint8Array>, decompressor: Transform | Duplex): AsyncIterable<Uint8Array> {
-  return pipeline(Readable.from(chunks, { objectMode: false }), decompressor, () => {}) as AsyncIterable<Uint8Array>;
+  // the PassThrough makes classic (through-style) decompressors async-iterable too
+  return pipeline(Readable.from(chunks, { objectMode: false }), decompressor, new PassThrough(), () => {});
 }
 
 /** The decompressed bytes of a metadata file (path) or stream, whatever its compression. */
@@ -79,12 +78,17 @@ export async function* decompressedChunks(source: MetadataSource, label = typeof
       case 'gzip':
         yield* through(rest(), zlib.createGunzip());
         return;
-      case 'xz':
+      case 'xz': {
+        // the rarer decompressors are loaded only when met (lzma-native is a native addon)
+        const lzma = await import('lzma-native');
         yield* through(rest(), lzma.createDecompressor());
         return;
-      case 'bzip2':
+      }
+      case 'bzip2': {
+        const { default: unbzip2 } = await import('unbzip2-stream');
         yield* through(rest(), unbzip2());
         return;
+      }
     }
   } catch (e) {
     if (e instanceof YumdaError) throw e;

@@ -4,13 +4,13 @@
  * points at, no keyring or gpg-agent on the CI machine, and the Docker image needs no gnupg.
  */
 import { readFile } from 'node:fs/promises';
-import * as openpgp from 'openpgp';
+import type * as OpenPgp from 'openpgp';
 import { YumdaError } from '../util/errors.js';
 
 export const SIGN_PASSPHRASE_ENV = 'YUMDA_SIGN_PASSPHRASE';
 
 export interface SigningKey {
-  key: openpgp.PrivateKey;
+  key: OpenPgp.PrivateKey;
   fingerprint: string;
 }
 
@@ -22,7 +22,9 @@ export async function loadSigningKey(path: string, passphrase = process.env[SIGN
   } catch (e) {
     throw new YumdaError('SIGN_KEY_UNREADABLE', `cannot read signing key ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  let key: openpgp.PrivateKey;
+  // loaded on demand: only signing needs it, and it is a large module
+  const openpgp = await import('openpgp');
+  let key: OpenPgp.PrivateKey;
   try {
     const text = bytes.toString('utf8');
     key = text.includes('-----BEGIN PGP PRIVATE KEY BLOCK-----')
@@ -48,6 +50,7 @@ export async function loadSigningKey(path: string, passphrase = process.env[SIGN
 
 /** An armored detached signature over the exact bytes of `data` (binary document signature). */
 export async function signDetached(data: string | Uint8Array, signing: SigningKey): Promise<string> {
+  const openpgp = await import('openpgp');
   const binary = typeof data === 'string' ? new TextEncoder().encode(data) : data;
   const message = await openpgp.createMessage({ binary });
   return (await openpgp.sign({ message, signingKeys: signing.key, detached: true, format: 'armored' })) as string;
