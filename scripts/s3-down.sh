@@ -10,7 +10,7 @@ is_running() { kill -0 "$1" 2>/dev/null && ! ps -o stat= -p "$1" | grep -q Z; }
 
 # radosgw first, then the OSD, then the monitor
 for name in client.rgw.a osd.0 mon.a; do
-  f="$D/run/$name.pid"
+  f="$D/pids/$name.pid"
   [ -f "$f" ] || continue
   pid=$(cat "$f")
   is_running "$pid" || continue

@@ -22,7 +22,7 @@ DAEMONS="mon.a osd.0 client.rgw.a"
 
 say() { echo "s3-up: $*" >&2; }
 port_answers() { (echo >"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-pid_alive() { [ -f "$D/run/$1.pid" ] && kill -0 "$(cat "$D/run/$1.pid")" 2>/dev/null; }
+pid_alive() { [ -f "$D/pids/$1.pid" ] && kill -0 "$(cat "$D/pids/$1.pid")" 2>/dev/null; }
 print_settings() {
   printf 'AWS_ENDPOINT_URL_S3=%s\nAWS_ACCESS_KEY_ID=%s\nAWS_SECRET_ACCESS_KEY=%s\n' "http://127.0.0.1:$RGW_PORT" "$AK" "$SK"
 }
@@ -56,7 +56,7 @@ if port_answers "$MON_PORT"; then
 fi
 
 T0=$(date +%s%N)
-mkdir -p "$D"/{mon,osd,run,log}
+mkdir -p "$D"/{mon,osd,run,log,pids}
 FSID=$(uuidgen)
 cat >"$D/ceph.conf" <<EOF
 [global]
@@ -70,7 +70,7 @@ auth client required = none
 run dir = $D/run
 admin socket = $D/run/\$name.asok
 log file = $D/log/\$name.log
-pid file = $D/run/\$name.pid
+pid file = $D/pids/\$name.pid
 osd pool default size = 1
 osd pool default min size = 1
 osd pool default pg num = 8

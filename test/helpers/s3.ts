@@ -2,7 +2,8 @@
  * A real S3 endpoint for tests: Ceph radosgw on 127.0.0.1, started by scripts/s3-up.sh once per test
  * run and shared by every test process (a lock directory serialises the start; the state
  * directory's `ready` file is the marker; an endpoint already answering on the port is reused).
- * The .taprc `after` hook (scripts/s3-test-teardown.mjs) stops it again if tests started it.
+ * The .taprc `after` hook (scripts/s3-test-teardown.mjs) stops it again if tests started it and no
+ * other tap run still uses it.
  *
  *   import { ensureS3, s3Unavailable } from '../helpers/s3.js';
  *   t.test('uploads', { skip: s3Unavailable() }, async (t) => {
@@ -144,6 +145,16 @@ async function startOrReuse(): Promise<{ endpoint: string; accessKeyId: string; 
 let bucketCounter = 0;
 
 /**
+ * Records the tap run using the instance (the test process's parent is the tap runner, as is the
+ * `after` hook's): the teardown stops the instance only when no live tap run still uses it.
+ */
+async function registerUser(): Promise<void> {
+  if (process.env.YUMDA_TEST_S3_ENDPOINT) return;
+  await mkdir(join(s3StateDir, 'users'), { recursive: true });
+  await writeFile(join(s3StateDir, 'users', String(process.ppid)), '');
+}
+
+/**
  * Starts (once per test run) or reuses the local radosgw, sets the AWS_* variables of this process
  * so library code finds it, and creates a fresh bucket. Throws if radosgw is not installed: guard
  * tests with `{ skip: s3Unavailable() }`.
@@ -157,6 +168,7 @@ export async function ensureS3(): Promise<S3TestEnv> {
     settings = undefined;
     throw e;
   }
+  await registerUser();
   const env = { AWS_ENDPOINT_URL_S3: s.endpoint, AWS_ACCESS_KEY_ID: s.accessKeyId, AWS_SECRET_ACCESS_KEY: s.secretAccessKey, AWS_REGION: 'us-east-1' };
   Object.assign(process.env, env);
   const bucket = `yumda-test-${process.pid}-${++bucketCounter}-${randomBytes(3).toString('hex')}`;

@@ -1,0 +1,76 @@
+import t from 'tap';
+import { existsSync } from 'node:fs';
+import { readFile, rm, writeFile, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { publishRepository, verifyPublished } from '../../src/publish/index.js';
+import { tempDir, writeRepo } from './repo-fixture.js';
+
+t.test('file:// destination: first, no-op, changed, --delete, verified each time', async (t) => {
+  const dir = await tempDir('src');
+  const out = await tempDir('dest');
+  t.teardown(async () => {
+    await rm(dir, { recursive: true, force: true });
+    await rm(out, { recursive: true, force: true });
+  });
+  const dest = pathToFileURL(join(out, 'repo')).href;
+  const names = await writeRepo(dir, [{ name: 'alpha' }, { name: 'bravo' }, { name: 'charlie' }]);
+
+  const first = await publishRepository(dir, dest);
+  t.equal(first.summary.uploads, names.length + 4);
+  t.same((await verifyPublished(dest, { packageChecksums: true })).problems, []);
+  t.notOk(existsSync(join(out, 'repo', '.yumda-publish.lock')), 'lock released');
+
+  const again = await publishRepository(dir, dest);
+  t.equal(again.summary.uploads, 0, 'no-op republish copies nothing');
+
+  await writeRepo(dir, [{ name: 'alpha' }, { name: 'bravo', variant: 'rebuilt' }]);
+  const changed = await publishRepository(dir, dest, { delete: true });
+  t.same(
+    changed.plan.steps.filter((s) => s.path.startsWith('Packages/')).map((s) => [s.action, s.path]),
+    [
+      ['upload', names[1]],
+      ['delete', names[2]],
+    ],
+  );
+  t.same((await verifyPublished(dest, { packageChecksums: true })).problems, []);
+  t.equal(await readFile(join(out, 'repo/repodata/repomd.xml'), 'utf8'), await readFile(join(dir, 'repodata/repomd.xml'), 'utf8'));
+  for (const p of changed.plan.keptPreviousGeneration) t.ok(existsSync(join(out, 'repo', p)), `previous generation ${p} kept`);
+});
+
+t.test('file://: a live lock stops a second publisher; a dead one is taken over', async (t) => {
+  const dir = await tempDir('lock-src');
+  const out = await tempDir('lock-dest');
+  t.teardown(async () => {
+    await rm(dir, { recursive: true, force: true });
+    await rm(out, { recursive: true, force: true });
+  });
+  await writeRepo(dir, [{ name: 'alpha' }]);
+  const dest = pathToFileURL(out).href;
+  await mkdir(out, { recursive: true });
+  const { hostname } = await import('node:os');
+  // this very process holds it: alive
+  await writeFile(join(out, '.yumda-publish.lock'), JSON.stringify({ pid: process.pid, host: hostname() }));
+  await t.rejects(publishRepository(dir, dest), { code: 'PUBLISH_CONFLICT', message: /another publisher/ });
+  // a pid that cannot exist: stale
+  await writeFile(join(out, '.yumda-publish.lock'), JSON.stringify({ pid: 2 ** 22 + 1, host: hostname() }));
+  await publishRepository(dir, dest);
+  t.same((await verifyPublished(dest)).problems, []);
+});
+
+t.test('a directory without repodata is refused with a hint', async (t) => {
+  const dir = await tempDir('empty');
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  await t.rejects(publishRepository(dir, pathToFileURL(join(dir, 'out')).href), { code: 'NOT_A_REPOSITORY', hint: /yumda repo index/ });
+  await t.rejects(publishRepository(dir, 'ftp://x/y'), { code: 'BAD_URL' });
+});
+
+t.test('metadata that does not match repomd.xml is never published', async (t) => {
+  const dir = await tempDir('corrupt');
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  await writeRepo(dir, [{ name: 'alpha' }]);
+  const repomd = await readFile(join(dir, 'repodata/repomd.xml'), 'utf8');
+  const primary = /href="(repodata\/[^"]+primary[^"]+)"/.exec(repomd)![1]!;
+  await writeFile(join(dir, primary), 'garbage');
+  await t.rejects(publishRepository(dir, pathToFileURL(join(dir, 'out')).href), { code: 'REPO_INCONSISTENT' });
+});
