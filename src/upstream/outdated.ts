@@ -3,7 +3,9 @@
  */
 import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { compareEvr } from '../rpm/version.js';
+import { loadOverlay } from '../spec/overlay.js';
 import { projectPath } from '../util/paths.js';
 import type { LastBuilt } from './last-built.js';
 import { evrString, newest, type SourceIndex } from './select.js';
@@ -29,13 +31,15 @@ export interface OutdatedEntry {
   status: OutdatedStatus;
 }
 
-/** Source package names in the distribution: one specs/NAME.yaml (or .yml) per package. */
+/**
+ * Source package names in the distribution: one overlay specs/NAME.yaml per package; the overlay's
+ * `name` (when set) is the upstream source name, else the file name.
+ */
 export async function listSpecNames(specsDir: string = projectPath('specs')): Promise<string[]> {
   if (!existsSync(specsDir)) return [];
   const names = new Set<string>();
   for (const entry of await readdir(specsDir, { withFileTypes: true })) {
-    const m = /^(.+)\.ya?ml$/.exec(entry.name);
-    if (entry.isFile() && m) names.add(m[1]!);
+    if (entry.isFile() && /\.ya?ml$/.test(entry.name)) names.add(loadOverlay(join(specsDir, entry.name)).name!);
   }
   return [...names].sort();
 }
