@@ -127,6 +127,17 @@ t.test('a transient 500 on the package is retried', async (t) => {
   t.equal(up.server.requests.filter((p) => p === path).length - before, 2, 'one failure, one success');
 });
 
+t.test('a dropped connection is retried', async (t) => {
+  const out = freshDir();
+  const path = up.packagePath('upsrc-extra-2.0-1.amzn2.src.rpm');
+  up.server.inject(path, { drop: true }, 1);
+  t.teardown(() => up.server.clearFaults());
+  const before = up.server.requests.filter((p) => p === path).length;
+  const stored = await fetchSources(await index(), ['upsrc-extra-2.0-1.amzn2'], { outDir: out });
+  t.equal(await rpmNevr(stored[0]!.path), '0:upsrc-extra-2.0-1.amzn2');
+  t.equal(up.server.requests.filter((p) => p === path).length - before, 2);
+});
+
 t.test('an unreachable upstream is reported clearly (exit 4)', async (t) => {
   const dead = await deadUrl();
   const r = await yumda(['source', 'fetch', 'upsrc', '-o', freshDir(), '--upstream', `${dead}/2/core/latest/SRPMS/mirror.list`]);
