@@ -1,4 +1,4 @@
-export { publishRepository, type PublishOptions, type PublishResult, type PublishEvent } from './publish.js';
+export { publishRepository, publishRepositories, type PublishOptions, type PublishResult, type PublishEvent } from './publish.js';
 export { verifyPublished, type VerifyOptions, type VerifyResult } from './verify.js';
 export { planPublish, summarizePlan, sameContent, REPOMD_PATH, SIGNATURE_PATH, type PlanOptions, type PlanSummary } from './plan.js';
 export { readLocalRepo } from './local.js';

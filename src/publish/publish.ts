@@ -3,7 +3,9 @@
  * run in parallel (p-limit); a phase starts only when the previous one finished, and the first
  * failure stops everything before repomd.xml is switched, so the live repository is never broken.
  */
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { YumdaError } from '../util/errors.js';
 import { conflictError, type Destination } from './destination.js';
@@ -73,6 +75,23 @@ async function readRemoteState(dest: Destination, local: LocalRepo, concurrency:
     ),
   );
   return { objects, repomd: live ? { etag: live.etag, referenced } : undefined };
+}
+
+/**
+ * Publishes DIR to DEST, or, when DIR has the RPMS/ + SRPMS/ layout that `yumda repo index` writes
+ * (each its own repository, no DIR/repodata), each of them to DEST/RPMS and DEST/SRPMS, one after
+ * the other.
+ */
+export async function publishRepositories(dir: string, destUrl: string, options: PublishOptions = {}): Promise<PublishResult[]> {
+  if (!existsSync(join(dir, REPOMD_PATH))) {
+    const parts = ['RPMS', 'SRPMS'].filter((name) => existsSync(join(dir, name, REPOMD_PATH)));
+    if (parts.length > 0) {
+      const results: PublishResult[] = [];
+      for (const name of parts) results.push(await publishRepository(join(dir, name), `${destUrl.replace(/\/+$/, '')}/${name}`, options));
+      return results;
+    }
+  }
+  return [await publishRepository(dir, destUrl, options)];
 }
 
 export async function publishRepository(dir: string, destUrl: string, options: PublishOptions = {}): Promise<PublishResult> {

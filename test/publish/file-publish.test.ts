@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { readFile, rm, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { publishRepository, verifyPublished } from '../../src/publish/index.js';
+import { publishRepositories, publishRepository, verifyPublished } from '../../src/publish/index.js';
 import { tempDir, writeRepo } from './repo-fixture.js';
 
 t.test('file:// destination: first, no-op, changed, --delete, verified each time', async (t) => {
@@ -14,7 +14,8 @@ t.test('file:// destination: first, no-op, changed, --delete, verified each time
     await rm(out, { recursive: true, force: true });
   });
   const dest = pathToFileURL(join(out, 'repo')).href;
-  const names = await writeRepo(dir, [{ name: 'alpha' }, { name: 'bravo' }, { name: 'charlie' }]);
+  // createrepo_c's output publishes just as well as yumda's
+  const names = await writeRepo(dir, [{ name: 'alpha' }, { name: 'bravo' }, { name: 'charlie' }], { indexer: 'createrepo_c' });
 
   const first = await publishRepository(dir, dest);
   t.equal(first.summary.uploads, names.length + 4);
@@ -24,7 +25,7 @@ t.test('file:// destination: first, no-op, changed, --delete, verified each time
   const again = await publishRepository(dir, dest);
   t.equal(again.summary.uploads, 0, 'no-op republish copies nothing');
 
-  await writeRepo(dir, [{ name: 'alpha' }, { name: 'bravo', variant: 'rebuilt' }]);
+  await writeRepo(dir, [{ name: 'alpha' }, { name: 'bravo', variant: 'rebuilt' }], { indexer: 'createrepo_c' });
   const changed = await publishRepository(dir, dest, { delete: true });
   t.same(
     changed.plan.steps.filter((s) => s.path.startsWith('Packages/')).map((s) => [s.action, s.path]),
@@ -73,4 +74,23 @@ t.test('metadata that does not match repomd.xml is never published', async (t) =
   const primary = /href="(repodata\/[^"]+primary[^"]+)"/.exec(repomd)![1]!;
   await writeFile(join(dir, primary), 'garbage');
   await t.rejects(publishRepository(dir, pathToFileURL(join(dir, 'out')).href), { code: 'REPO_INCONSISTENT' });
+});
+
+t.test('RPMS/ + SRPMS/ layout: each repository goes to DEST/RPMS and DEST/SRPMS', async (t) => {
+  const dir = await tempDir('layout');
+  const out = await tempDir('layout-dest');
+  t.teardown(async () => {
+    await rm(dir, { recursive: true, force: true });
+    await rm(out, { recursive: true, force: true });
+  });
+  await writeRepo(join(dir, 'RPMS'), [{ name: 'alpha' }, { name: 'bravo' }]);
+  await writeRepo(join(dir, 'SRPMS'), [{ name: 'alpha' }, { name: 'bravo' }], { kind: 'srpm' });
+  const dest = pathToFileURL(out).href;
+  const results = await publishRepositories(dir, dest);
+  t.same(
+    results.map((r) => r.destination),
+    [`${dest}/RPMS/`, `${dest}/SRPMS/`],
+  );
+  for (const r of results) t.same((await verifyPublished(r.destination, { packageChecksums: true })).problems, [], `${r.destination} consistent`);
+  t.ok(existsSync(join(out, 'SRPMS/Packages/alpha-1.0-1.src.rpm')));
 });

@@ -1,12 +1,14 @@
 /**
  * Test repositories for the publish tests: small real RPMs from rpmbuild (cached by spec content)
- * copied into a directory and indexed with createrepo_c.
+ * copied into a directory and indexed with `yumda repo index` (indexRepository), or with Debian's
+ * createrepo_c to show publish takes any createrepo-style repository.
  */
 import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { execa } from 'execa';
 import { buildFixture, fixtureCacheRoot } from '../helpers/rpmbuild.js';
+import { indexRepository, type IndexOptions } from '../../src/repodata/index.js';
 
 export interface PackageSpec {
   name: string;
@@ -41,29 +43,41 @@ ${p.bigBytes ? `head -c ${p.bigBytes} /dev/urandom > %{buildroot}/opt/share/${p.
 `;
 }
 
-export async function buildPackage(p: PackageSpec): Promise<string> {
+export async function buildPackage(p: PackageSpec, kind: 'rpm' | 'srpm' = 'rpm'): Promise<string> {
   const text = specText(p);
   const dir = join(fixtureCacheRoot, 'publish-specs');
   await mkdir(dir, { recursive: true });
   const specPath = join(dir, `${p.name}-${p.variant ?? 'a'}-${p.bigBytes ?? 0}.spec`);
   await writeFile(specPath, text);
   const built = await buildFixture(specPath);
-  if (built.rpms.length !== 1) throw new Error(`expected one RPM from ${specPath}, got ${built.rpms.length}`);
-  return built.rpms[0]!;
+  const out = kind === 'rpm' ? built.rpms : built.srpms;
+  if (out.length !== 1) throw new Error(`expected one ${kind} from ${specPath}, got ${out.length}`);
+  return out[0]!;
 }
 
-/** (Re)writes dir to hold exactly these packages under Packages/, indexed by createrepo_c. */
-export async function writeRepo(dir: string, packages: PackageSpec[]): Promise<string[]> {
+export interface WriteRepoOptions {
+  indexer?: 'yumda' | 'createrepo_c';
+  /** Passed to indexRepository (e.g. signKey). */
+  index?: IndexOptions;
+  kind?: 'rpm' | 'srpm';
+}
+
+/** (Re)writes dir to hold exactly these packages under Packages/, indexed. Returns their paths. */
+export async function writeRepo(dir: string, packages: PackageSpec[], options: WriteRepoOptions = {}): Promise<string[]> {
   await rm(join(dir, 'Packages'), { recursive: true, force: true });
   await mkdir(join(dir, 'Packages'), { recursive: true });
   const names: string[] = [];
   for (const p of packages) {
-    const rpm = await buildPackage(p);
+    const rpm = await buildPackage(p, options.kind);
     await copyFile(rpm, join(dir, 'Packages', basename(rpm)));
     names.push(`Packages/${basename(rpm)}`);
   }
-  const result = await execa('createrepo_c', ['--quiet', '--no-database', '--update', dir], { reject: false, all: true });
-  if (result.exitCode !== 0) throw new Error(`createrepo_c failed:\n${result.all}`);
+  if (options.indexer === 'createrepo_c') {
+    const result = await execa('createrepo_c', ['--quiet', '--no-database', '--update', dir], { reject: false, all: true });
+    if (result.exitCode !== 0) throw new Error(`createrepo_c failed:\n${result.all}`);
+  } else {
+    await indexRepository(dir, { update: true, ...options.index });
+  }
   return names;
 }
 

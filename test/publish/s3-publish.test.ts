@@ -10,6 +10,8 @@ import { projectPath } from '../../src/util/paths.js';
 import { ensureS3, s3Unavailable } from '../helpers/s3.js';
 import { yumda } from '../helpers/cli.js';
 import { tempDir, writeRepo, type PackageSpec } from './repo-fixture.js';
+import { gpgVerify, makeGpgKey } from '../repodata/keys.js';
+import { writeFile } from 'node:fs/promises';
 
 const skip = s3Unavailable();
 const base: PackageSpec[] = [{ name: 'alpha' }, { name: 'bravo' }, { name: 'charlie' }, { name: 'delta' }];
@@ -148,6 +150,67 @@ t.test('two publishers at once: exactly one wins, the repository stays consisten
   await assertConsistent(t, dest);
 });
 
+t.test('two publishers with different packages race for repomd.xml: the conditional switch picks one', { skip }, async (t) => {
+  const s3 = await ensureS3();
+  const dirA = await tempDir('switch-a');
+  const dirB = await tempDir('switch-b');
+  t.teardown(async () => {
+    await rm(dirA, { recursive: true, force: true });
+    await rm(dirB, { recursive: true, force: true });
+  });
+  const dest = s3.url('switch');
+  await writeRepo(dirA, base);
+  await publishRepository(dirA, dest);
+  await writeRepo(dirA, [...base, { name: 'echo' }]);
+  await writeRepo(dirB, [...base, { name: 'foxtrot' }]);
+  let planned = 0;
+  let release!: () => void;
+  const barrier = new Promise<void>((r) => (release = r));
+  const publish = (dir: string): Promise<PublishResult> =>
+    publishRepository(dir, dest, {
+      beforeExecute: async () => {
+        if (++planned === 2) release();
+        await barrier;
+      },
+    });
+  const results = await Promise.allSettled([publish(dirA), publish(dirB)]);
+  const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+  t.equal(lost.length, 1, 'exactly one publisher loses');
+  t.match(lost[0]?.reason, { code: 'PUBLISH_CONFLICT', message: /repodata\/repomd\.xml/ }, 'it lost the switch of repomd.xml');
+  const winnerDir = results[0]!.status === 'fulfilled' ? dirA : dirB;
+  t.equal(await liveRepomd(s3.bucket, 'switch/repodata/repomd.xml'), await readFile(join(winnerDir, 'repodata/repomd.xml'), 'utf8'));
+  await assertConsistent(t, dest);
+});
+
+t.test('a signed repository: repomd.xml.asc goes up after the switch and verifies; a stale one is removed', { skip }, async (t) => {
+  const s3 = await ensureS3();
+  const dir = await tempDir('signed');
+  const keys = await tempDir('keys');
+  t.teardown(async () => {
+    await rm(dir, { recursive: true, force: true });
+    await rm(keys, { recursive: true, force: true });
+  });
+  const key = await makeGpgKey(keys);
+  const dest = s3.url('signed');
+  await writeRepo(dir, base.slice(0, 2), { index: { signKey: key.secretKeyFile } });
+  const signed = await publishRepository(dir, dest);
+  t.same(signed.plan.steps.slice(-2).map((s) => [s.phase, s.path]), [
+    ['commit', 'repodata/repomd.xml'],
+    ['signature', 'repodata/repomd.xml.asc'],
+  ]);
+  await writeFile(join(keys, 'repomd.xml'), await liveRepomd(s3.bucket, 'signed/repodata/repomd.xml'));
+  await writeFile(join(keys, 'repomd.xml.asc'), await liveRepomd(s3.bucket, 'signed/repodata/repomd.xml.asc'));
+  const verified = await gpgVerify(key, join(keys, 'repomd.xml.asc'), join(keys, 'repomd.xml'));
+  t.ok(verified.ok, `gpg --verify accepts the published signature: ${verified.output}`);
+  await assertConsistent(t, dest);
+
+  await rm(join(dir, 'repodata/repomd.xml.asc'));
+  await writeRepo(dir, base.slice(0, 3));
+  const unsigned = await publishRepository(dir, dest);
+  t.match(unsigned.plan.steps.at(-1), { action: 'delete', path: 'repodata/repomd.xml.asc', reason: 'stale-signature' });
+  await t.rejects(s3Client().send(new HeadObjectCommand({ Bucket: s3.bucket, Key: 'signed/repodata/repomd.xml.asc' })), 'no stale signature left');
+});
+
 t.test('an interrupted publish leaves the old repository usable; the next one completes it', { skip }, async (t) => {
   const s3 = await ensureS3();
   const dir = await tempDir('interrupt');
@@ -215,7 +278,7 @@ t.test('CLI: --dry-run --json changes nothing; repo verify finds a tampered file
   const names = await writeRepo(dir, base.slice(0, 2));
   const dry = await yumda(['repo', 'publish', dir, dest, '--dry-run', '--json'], { env: s3.env });
   t.equal(dry.exitCode, 0, dry.stderr);
-  const plan = JSON.parse(dry.stdout) as { dryRun: boolean; steps: { path: string }[] };
+  const plan = (JSON.parse(dry.stdout) as { repositories: { dryRun: boolean; steps: { path: string }[] }[] }).repositories[0]!;
   t.equal(plan.dryRun, true);
   t.equal(plan.steps.length, names.length + 4);
   const pub = await yumda(['repo', 'publish', dir, dest, '--verify'], { env: s3.env });
@@ -229,5 +292,5 @@ t.test('CLI: --dry-run --json changes nothing; repo verify finds a tampered file
   // and publish repairs it (the size differs, so it is re-uploaded with If-Match on the tampered ETag)
   const repaired = await yumda(['repo', 'publish', dir, dest, '--json', '--verify'], { env: s3.env });
   t.equal(repaired.exitCode, 0, repaired.stderr);
-  t.equal(JSON.parse(repaired.stdout).summary.uploads, 1);
+  t.equal(JSON.parse(repaired.stdout).repositories[0].summary.uploads, 1);
 });

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { publishRepository, verifyPublished, type PlanStep, type PublishResult } from '../../publish/index.js';
+import { publishRepositories, verifyPublished, type PlanStep, type PublishResult, type VerifyResult } from '../../publish/index.js';
 import { ExitCode, YumdaError } from '../../util/errors.js';
 import { note, printJson } from '../output.js';
 
@@ -39,7 +39,7 @@ export function registerRepoPublishCommand(repo: Command): void {
     .description(
       'upload a repository directory to S3 or a directory, safely: packages first, then metadata, then repomd.xml (conditionally, so concurrent publishers cannot clobber each other); unchanged files are skipped',
     )
-    .argument('<dir>', 'the repository directory (with repodata/ from `yumda repo index`)')
+    .argument('<dir>', 'the repository directory (with repodata/ from `yumda repo index`; with RPMS/ and SRPMS/ each goes to DEST/RPMS and DEST/SRPMS)')
     .argument('<dest>', 's3://bucket/prefix or file:///path')
     .option('--delete', 'after switching, remove packages no longer in DIR and metadata older than the previous generation')
     .option('--dry-run', 'print the plan and change nothing')
@@ -65,7 +65,7 @@ A publish that loses a race with another publisher stops with an error before sw
         dest: string,
         opts: { delete?: boolean; dryRun?: boolean; concurrency: number; endpoint?: string; verify?: boolean; json?: boolean },
       ) => {
-        const result = await publishRepository(dir, dest, {
+        const results = await publishRepositories(dir, dest, {
           delete: opts.delete ?? false,
           dryRun: opts.dryRun ?? false,
           concurrency: opts.concurrency,
@@ -74,7 +74,7 @@ A publish that loses a race with another publisher stops with an error before sw
             if (event.type === 'planned') {
               const s = event.summary;
               note(
-                `${dest}: ${s.uploads} to upload (${s.uploadBytes} bytes), ${s.deletes} to delete, ${s.unchanged} unchanged` +
+                `${s.uploads} to upload (${s.uploadBytes} bytes), ${s.deletes} to delete, ${s.unchanged} unchanged` +
                   (s.switchesGeneration ? '' : ', repomd.xml already current'),
               );
               if (opts.dryRun && !opts.json) for (const step of event.plan.steps) process.stdout.write(describeStep(step) + '\n');
@@ -83,14 +83,16 @@ A publish that loses a race with another publisher stops with an error before sw
             } else note(event.message);
           },
         });
-        let verified: Awaited<ReturnType<typeof verifyPublished>> | undefined;
+        const verified = new Map<PublishResult, VerifyResult>();
         if (opts.verify && !opts.dryRun) {
-          verified = await verifyPublished(dest, { ...(opts.endpoint ? { endpoint: opts.endpoint } : {}), packageChecksums: true, concurrency: opts.concurrency });
+          for (const r of results) {
+            verified.set(r, await verifyPublished(r.destination, { ...(opts.endpoint ? { endpoint: opts.endpoint } : {}), packageChecksums: true, concurrency: opts.concurrency }));
+          }
         }
-        if (opts.json) printJson({ ...resultJson(result), ...(verified ? { verify: verified } : {}) });
-        else if (!opts.dryRun) note(`published ${dir} to ${result.destination}: ${result.done} steps, ${result.summary.unchanged} unchanged`);
-        if (verified && !verified.ok) {
-          throw new YumdaError('PUBLISHED_INCONSISTENT', `${result.destination} is not consistent: ${verified.problems[0]}`, { exitCode: ExitCode.integrity });
+        if (opts.json) printJson({ repositories: results.map((r) => ({ ...resultJson(r), ...(verified.has(r) ? { verify: verified.get(r) } : {}) })) });
+        else if (!opts.dryRun) for (const r of results) note(`published ${r.source} to ${r.destination}: ${r.done} steps, ${r.summary.unchanged} unchanged`);
+        for (const [r, v] of verified) {
+          if (!v.ok) throw new YumdaError('PUBLISHED_INCONSISTENT', `${r.destination} is not consistent: ${v.problems[0]}`, { exitCode: ExitCode.integrity });
         }
       },
     );
