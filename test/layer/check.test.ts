@@ -1,7 +1,6 @@
 import t from 'tap';
 import { execa } from 'execa';
 import { cp, mkdir, rm, truncate, writeFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import yazl from 'yazl';
 import { createWriteStream } from 'node:fs';
@@ -10,7 +9,7 @@ import { checkLayer, summarizeReport, type CheckReport } from '../../src/layer/c
 import { loadProfile } from '../../src/config/profile.js';
 import { zipLayer } from '../../src/layer/zip.js';
 import { yumda } from '../helpers/cli.js';
-import { cleanLayer, gcc, hostGlibcVersion, lambdaLikeProfile, link, sharedLib, tempDir, writeText, HELLO_LIB, HELLO_MAIN } from './fixtures.js';
+import { cleanLayer, gcc, hostGlibcVersion, lambdaLikeProfile, sharedLib, tempDir, writeText, HELLO_LIB } from './fixtures.js';
 
 const scratch = await tempDir('yumda-check-test-');
 t.teardown(() => rm(scratch, { recursive: true, force: true }));
@@ -216,33 +215,35 @@ t.test('the CLI: readable report, --json, exit codes, --strict', async (t) => {
   await writeFile(profilePath, JSON.stringify(hostBase));
   t.equal(loadProfile(profilePath).glibc.version, glibc, 'the test profile passes the schema');
   const clean = await layer(cleanLayer);
-  let r = await yumda(['check', clean, '--base', profilePath]);
-  t.equal(r.exitCode, 0, r.stderr);
-  t.match(r.stdout, /check ok: 0 errors, 0 warnings/);
-
   const broken = await layer(async (d) => {
     await cleanLayer(d);
     await rm(join(d, 'lib/libhello.so.1'));
     await sharedLib(join(d, 'lib/libz.so.1'), 'libz.so.1', HELLO_LIB);
   });
-  r = await yumda(['check', broken, '--base', profilePath]);
-  t.equal(r.exitCode, 5, 'errors: exit 5');
-  t.match(r.stdout, /ERRORS \(1\)\n  error: \/opt\/bin\/hello: needs libhello\.so\.1/);
-  t.match(r.stdout, /WARNINGS \(1\)\n  warning: \/opt\/lib\/libz\.so\.1: is shadowed/);
-  r = await yumda(['check', broken, '--base', profilePath, '--json']);
-  const json = JSON.parse(r.stdout) as CheckReport;
-  t.equal(json.errors, 1);
-  t.equal(json.warnings, 1);
-  t.equal(r.exitCode, 5);
-
   const warnOnly = await layer(async (d) => {
     await cleanLayer(d);
     await sharedLib(join(d, 'lib/libz.so.1'), 'libz.so.1', HELLO_LIB);
   });
-  t.equal((await yumda(['check', warnOnly, '--base', profilePath, '--strict'])).exitCode, 5, 'warnings fail with --strict');
-  r = await yumda(['check', join(scratch, 'nope'), '--base', profilePath]);
-  t.equal(r.exitCode, 1);
-  t.match(r.stderr, /does not exist/);
+  // the CLI processes are independent: run them together
+  const [ok, text, json, strict, missing] = await Promise.all([
+    yumda(['check', clean, '--base', profilePath]),
+    yumda(['check', broken, '--base', profilePath]),
+    yumda(['check', broken, '--base', profilePath, '--json']),
+    yumda(['check', warnOnly, '--base', profilePath, '--strict']),
+    yumda(['check', join(scratch, 'nope'), '--base', profilePath]),
+  ]);
+  t.equal(ok.exitCode, 0, ok.stderr);
+  t.match(ok.stdout, /check ok: 0 errors, 0 warnings/);
+  t.equal(text.exitCode, 5, 'errors: exit 5');
+  t.match(text.stdout, /ERRORS \(1\)\n  error: \/opt\/bin\/hello: needs libhello\.so\.1/);
+  t.match(text.stdout, /WARNINGS \(1\)\n  warning: \/opt\/lib\/libz\.so\.1: is shadowed/);
+  const report = JSON.parse(json.stdout) as CheckReport;
+  t.equal(report.errors, 1);
+  t.equal(report.warnings, 1);
+  t.equal(json.exitCode, 5);
+  t.equal(strict.exitCode, 5, 'warnings fail with --strict');
+  t.equal(missing.exitCode, 1);
+  t.match(missing.stderr, /does not exist/);
 });
 
 t.test('against the generated AL2 profile, when it exists', async (t) => {
@@ -267,7 +268,4 @@ t.test('against the generated AL2 profile, when it exists', async (t) => {
   t.ok(codes(r2).includes('warning:shadowed-library:/opt/lib/libz.so.1'), codes(r2).join(', '));
   t.ok(codes(r2).includes('error:missing-script-interpreter:/opt/bin/tool.pl'));
   t.notOk(codes(r2).some((c) => c.includes('ok.sh') || c.includes('ok.bash')), '/bin/sh and env bash exist on AL2');
-  void existsSync;
-  void HELLO_MAIN;
-  void link;
 });

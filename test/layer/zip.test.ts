@@ -57,13 +57,15 @@ t.test('entries are in a deterministic order and --reproducible gives the same b
 
 t.test('the CLI', async (t) => {
   const out = join(scratch, 'cli.zip');
-  const r = await yumda(['zip', layer, '-o', out, '--reproducible', '--json']);
+  const [r, inside] = await Promise.all([
+    yumda(['zip', layer, '-o', out, '--reproducible', '--json']),
+    yumda(['zip', layer, '-o', join(layer, 'x.zip')]),
+  ]);
   t.equal(r.exitCode, 0, r.stderr);
   const json = JSON.parse(r.stdout) as { symlinks: number; zippedBytes: number; limits: { zippedBytes: number } };
   t.equal(json.symlinks, 3);
   t.equal(json.zippedBytes, (await stat(out)).size);
   t.equal(json.limits.zippedBytes, 50 * 1024 * 1024);
-  const inside = await yumda(['zip', layer, '-o', join(layer, 'x.zip')]);
   t.equal(inside.exitCode, 1);
   t.match(inside.stderr, /inside the layer directory/);
 });
