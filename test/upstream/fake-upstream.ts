@@ -1,8 +1,8 @@
 /**
  * A fake Amazon Linux 2 SRPMS upstream for the source tests, served over HTTP on 127.0.0.1 in the
  * real layout: 2/core/latest/SRPMS/mirror.list answers a versioned base URL, which holds
- * Packages/*.src.rpm and repodata/ (indexed by Debian's createrepo_c, the same tool family that
- * indexes the real upstream, gzip metadata like AL2).
+ * Packages/*.src.rpm and repodata/ (indexed by Debian's createrepo_c by default, the same tool
+ * family that indexes the real upstream, gzip metadata like AL2; or by yumda's own indexer).
  */
 import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,6 +11,7 @@ import { execa } from 'execa';
 import { buildFixture } from '../helpers/rpmbuild.js';
 import { serveDirectory, type ServedDirectory } from '../helpers/http-server.js';
 import { projectPath } from '../../src/util/paths.js';
+import { indexRepository } from '../../src/repodata/index.js';
 
 export interface FakeSrpm {
   name: string;
@@ -57,7 +58,12 @@ export interface FakeUpstream {
 
 const REPO_DIR = '2/core/2.0/SRPMS/5a1c0de5b4a1e2d3';
 
-export async function startFakeUpstream(srpms: FakeSrpm[] = DEFAULT_SRPMS): Promise<FakeUpstream> {
+export interface FakeUpstreamOptions {
+  /** Who writes repodata/: Debian's createrepo_c (default, like the real upstream) or yumda's own indexer. */
+  indexer?: 'createrepo_c' | 'yumda';
+}
+
+export async function startFakeUpstream(srpms: FakeSrpm[] = DEFAULT_SRPMS, options: FakeUpstreamOptions = {}): Promise<FakeUpstream> {
   const root = await mkdtemp(join(tmpdir(), 'yumda-upstream-'));
   const repo = join(root, REPO_DIR);
   await mkdir(join(repo, 'Packages'), { recursive: true });
@@ -65,7 +71,8 @@ export async function startFakeUpstream(srpms: FakeSrpm[] = DEFAULT_SRPMS): Prom
     const file = await buildSrpm(p);
     await copyFile(file, join(repo, 'Packages', basename(file)));
   }
-  await execa('createrepo_c', ['--quiet', '--no-database', '--general-compress-type=gz', repo]);
+  if (options.indexer === 'yumda') await indexRepository(repo);
+  else await execa('createrepo_c', ['--quiet', '--no-database', '--general-compress-type=gz', repo]);
   const server = await serveDirectory(root);
   const baseUrl = `${server.url}/${REPO_DIR}/`;
   const listDir = join(root, '2/core/latest/SRPMS');

@@ -193,3 +193,13 @@ t.test('primary.xml that does not match repomd.xml is rejected (exit 3)', async 
   const error = await index().catch((e: unknown) => e);
   t.match(error, { exitCode: 3, code: 'CHECKSUM_MISMATCH', message: /primary\.xml\.gz/ });
 });
+
+t.test('an upstream indexed by yumda\'s own indexer reads the same as one indexed by createrepo_c', async (t) => {
+  const ours = await startFakeUpstream(undefined, { indexer: 'yumda' });
+  t.teardown(() => ours.close());
+  const summary = (idx: Awaited<ReturnType<typeof index>>) =>
+    [...idx.sources.byName.values()].flat().map((p) => `${p.name} ${p.epoch}:${p.version}-${p.release} ${p.checksum.type}:${p.checksum.value} ${p.size} ${p.locationHref}`).sort();
+  const [a, b] = [await index(), await loadUpstreamIndex(resolveUpstream(ours.mirrorListUrl))];
+  t.equal(b.count, 4);
+  t.same(summary(b), summary(a));
+});
