@@ -34,6 +34,11 @@ for tool in ceph-mon ceph-osd radosgw radosgw-admin monmaptool ceph uuidgen; do
   }
 done
 
+# one start at a time (two shells, or parallel test runs)
+mkdir -p "$(dirname "$D")"
+exec 9>"$D.start-lock"
+flock 9
+
 # Already running (ours)? Then this is a no-op.
 if [ -f "$D/ready" ] && pid_alive mon.a && pid_alive osd.0 && pid_alive client.rgw.a && port_answers "$RGW_PORT"; then
   say "already running on 127.0.0.1:$RGW_PORT (state in $D)"

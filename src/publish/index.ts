@@ -1,5 +1,5 @@
 export { publishRepository, publishRepositories, type PublishOptions, type PublishResult, type PublishEvent } from './publish.js';
-export { verifyPublished, type VerifyOptions, type VerifyResult } from './verify.js';
+export { verifyPublished, verifyPublishedRepositories, type VerifyOptions, type VerifyResult } from './verify.js';
 export { planPublish, summarizePlan, sameContent, REPOMD_PATH, SIGNATURE_PATH, type PlanOptions, type PlanSummary } from './plan.js';
 export { readLocalRepo } from './local.js';
 export { openDestination } from './open-destination.js';

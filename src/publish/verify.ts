@@ -102,3 +102,19 @@ export async function verifyPublished(destUrl: string, options: VerifyOptions = 
     await dest.close();
   }
 }
+
+/**
+ * Verifies DEST, or, when DEST has no repodata/repomd.xml but RPMS/ and/or SRPMS/ repositories
+ * (the layout `yumda repo publish` makes of an RPMS/ + SRPMS/ tree), each of those.
+ */
+export async function verifyPublishedRepositories(destUrl: string, options: VerifyOptions = {}): Promise<VerifyResult[]> {
+  const top = await verifyPublished(destUrl, options);
+  if (top.ok || top.problems[0] !== `${REPOMD_PATH} is missing`) return [top];
+  const base = destUrl.replace(/\/+$/, '');
+  const parts: VerifyResult[] = [];
+  for (const name of ['RPMS', 'SRPMS']) {
+    const r = await verifyPublished(`${base}/${name}`, options);
+    if (r.problems[0] !== `${REPOMD_PATH} is missing`) parts.push(r);
+  }
+  return parts.length > 0 ? parts : [top];
+}

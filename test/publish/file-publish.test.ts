@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { readFile, rm, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { publishRepositories, publishRepository, verifyPublished } from '../../src/publish/index.js';
+import { publishRepositories, publishRepository, verifyPublished, verifyPublishedRepositories } from '../../src/publish/index.js';
 import { tempDir, writeRepo } from './repo-fixture.js';
 
 t.test('file:// destination: first, no-op, changed, --delete, verified each time', async (t) => {
@@ -93,4 +93,9 @@ t.test('RPMS/ + SRPMS/ layout: each repository goes to DEST/RPMS and DEST/SRPMS'
   );
   for (const r of results) t.same((await verifyPublished(r.destination, { packageChecksums: true })).problems, [], `${r.destination} consistent`);
   t.ok(existsSync(join(out, 'SRPMS/Packages/alpha-1.0-1.src.rpm')));
+  const tree = await verifyPublishedRepositories(dest);
+  t.same(tree.map((r) => [r.destination, r.ok]), [
+    [`${dest}/RPMS/`, true],
+    [`${dest}/SRPMS/`, true],
+  ]);
 });

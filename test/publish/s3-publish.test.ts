@@ -288,7 +288,7 @@ t.test('CLI: --dry-run --json changes nothing; repo verify finds a tampered file
   await s3Client().send(new PutObjectCommand({ Bucket: s3.bucket, Key: `cli/${names[0]}`, Body: 'not an rpm' }));
   const v = await yumda(['repo', 'verify', dest, '--json', '--deep'], { env: s3.env });
   t.equal(v.exitCode, 3);
-  t.match(JSON.parse(v.stdout), { ok: false, problems: [new RegExp(names[0]!.replace(/[.]/g, '\\.'))] });
+  t.match(JSON.parse(v.stdout), { ok: false, repositories: [{ ok: false, problems: [new RegExp(names[0]!.replace(/[.]/g, '\\.'))] }] });
   // and publish repairs it (the size differs, so it is re-uploaded with If-Match on the tampered ETag)
   const repaired = await yumda(['repo', 'publish', dir, dest, '--json', '--verify'], { env: s3.env });
   t.equal(repaired.exitCode, 0, repaired.stderr);

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { publishRepositories, verifyPublished, type PlanStep, type PublishResult, type VerifyResult } from '../../publish/index.js';
+import { publishRepositories, verifyPublished, verifyPublishedRepositories, type PlanStep, type PublishResult, type VerifyResult } from '../../publish/index.js';
 import { ExitCode, YumdaError } from '../../util/errors.js';
 import { note, printJson } from '../output.js';
 
@@ -100,19 +100,25 @@ A publish that loses a race with another publisher stops with an error before sw
   repo
     .command('verify')
     .description('check a published repository as a client sees it: every file repomd.xml names and every package primary.xml lists exists, with the right size and checksum')
-    .argument('<dest>', 's3://bucket/prefix, file:///path or a directory')
+    .argument('<dest>', 's3://bucket/prefix, file:///path or a directory (with RPMS/ and SRPMS/ repositories below it, each is checked)')
     .option('--endpoint <url>', 'S3-compatible endpoint (default: $AWS_ENDPOINT_URL_S3, else Amazon S3)')
     .option('--deep', 'also download every package and check its sha256 (default: package sizes only)')
     .option('--concurrency <n>', 'parallel reads', positiveInt, 8)
     .option('--json', 'print the result as JSON')
     .addHelpText('after', '\nExamples:\n  yumda repo verify s3://my-bucket/al2/x86_64\n  yumda repo verify file:///srv/www/yumda/al2/x86_64 --deep --json')
     .action(async (dest: string, opts: { endpoint?: string; deep?: boolean; concurrency: number; json?: boolean }) => {
-      const result = await verifyPublished(dest, { ...(opts.endpoint ? { endpoint: opts.endpoint } : {}), packageChecksums: opts.deep ?? false, concurrency: opts.concurrency });
-      if (opts.json) printJson(result);
+      const results = await verifyPublishedRepositories(dest, {
+        ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
+        packageChecksums: opts.deep ?? false,
+        concurrency: opts.concurrency,
+      });
+      if (opts.json) printJson({ ok: results.every((r) => r.ok), repositories: results });
       else {
-        for (const p of result.problems) note(`problem: ${p}`);
-        note(`${result.destination}: ${result.ok ? 'consistent' : 'NOT consistent'} (${result.metadataChecked} metadata files, ${result.packagesChecked} packages checked)`);
+        for (const result of results) {
+          for (const p of result.problems) note(`problem: ${result.destination}${p}`);
+          note(`${result.destination}: ${result.ok ? 'consistent' : 'NOT consistent'} (${result.metadataChecked} metadata files, ${result.packagesChecked} packages checked)`);
+        }
       }
-      if (!result.ok) process.exitCode = ExitCode.integrity;
+      if (!results.every((r) => r.ok)) process.exitCode = ExitCode.integrity;
     });
 }
