@@ -10,6 +10,7 @@ import { parseMirrorList, tryMirrors } from '../../src/upstream/mirrors.js';
 import { packageUrl } from '../../src/upstream/download.js';
 import { buildSourceIndex, evrString, notFoundError, selectSource, type SourcePackage } from '../../src/upstream/select.js';
 import { YumdaError, ExitCode } from '../../src/util/errors.js';
+import { yumda } from '../helpers/cli.js';
 
 t.test('repo-metadata/upstreams.json is valid and says what the brief asks', async (t) => {
   const file = loadUpstreams();
@@ -152,4 +153,12 @@ t.test('closeMatches: edit distance and substrings, best first', async (t) => {
   t.same(closeMatches('openssh', ['openssh-clients', 'openssl']), ['openssl', 'openssh-clients']);
   t.same(closeMatches('ssh', ['openssh', 'libssh2', 'git']), ['libssh2', 'openssh']);
   t.same(closeMatches('x', ['git']), []);
+});
+
+t.test('CLI: source upstreams lists the file, default marked', async (t) => {
+  const r = await yumda(['source', 'upstreams', '--json']);
+  t.equal(r.exitCode, 0, r.stderr);
+  const json = JSON.parse(r.stdout) as { default: string; upstreams: Array<{ id: string }> };
+  t.equal(json.default, 'al2-core');
+  t.ok(json.upstreams.some((u) => u.id === 'al2023-core'));
 });

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { note, printJson } from '../output.js';
-import { resolveUpstream, type Upstream } from '../../upstream/config.js';
+import { UPSTREAM_URL_ENV, loadUpstreams, resolveUpstream, type Upstream } from '../../upstream/config.js';
 import { loadUpstreamIndex, type UpstreamIndex } from '../../upstream/metadata.js';
 import { fetchSources } from '../../upstream/fetch.js';
 import { evrString } from '../../upstream/select.js';
@@ -108,6 +108,23 @@ Examples:
         return;
       }
       process.stdout.write(pad(rows.map((p) => [p.name, evrString(p)])) + '\n');
+    });
+
+  source
+    .command('upstreams')
+    .description('list the upstream repositories defined in repo-metadata/upstreams.json')
+    .option('--json', 'print them as JSON on stdout')
+    .addHelpText('after', '\nExample:\n  yumda source upstreams            # ids for --upstream; * marks the default')
+    .action((opts: { json?: boolean }) => {
+      const file = loadUpstreams();
+      if (opts.json) {
+        printJson({ default: file.default, upstreams: file.upstreams });
+        return;
+      }
+      const rows = file.upstreams.map((u) => [`${u.id === file.default ? '*' : ' '} ${u.id}`, u.enabled ? 'enabled' : 'disabled', u.url]);
+      process.stdout.write(pad(rows) + '\n');
+      const envValue = process.env[UPSTREAM_URL_ENV];
+      if (envValue) note(`$${UPSTREAM_URL_ENV} is set: commands read ${envValue} unless --upstream is given`);
     });
 
   source
