@@ -97,7 +97,7 @@ t.test('CLI: source fetch --json through $YUMDA_UPSTREAM_URL; unknown name exits
   const r = await yumda(['source', 'fetch', 'upsrc', '-o', out, '--json'], { env: { YUMDA_UPSTREAM_URL: up.mirrorListUrl } });
   t.equal(r.exitCode, 0, r.stderr);
   const json = JSON.parse(r.stdout) as { upstream: { mirror: string }; packages: Array<{ name: string; version: string; sha256: string; path: string }> };
-  t.equal(json.upstream.mirror, up.baseUrl.replace(/\/$/, ''));
+  t.equal(json.upstream.mirror, up.baseUrl);
   t.equal(json.packages[0]!.version, '1.10');
   t.equal(json.packages[0]!.sha256, await hashFile(json.packages[0]!.path));
 
@@ -168,7 +168,7 @@ t.test('first mirror dead: the second one is used, for metadata and download', a
   t.equal(r.exitCode, 0, r.stderr);
   t.match(r.stderr, /mirror http:\/\/127\.0\.0\.1:\d+\/2\/core\/2\.0\/SRPMS\/dead failed .*trying/);
   const json = JSON.parse(r.stdout) as { upstream: { mirror: string }; packages: Array<{ path: string }> };
-  t.equal(json.upstream.mirror, up.baseUrl.replace(/\/$/, ''));
+  t.equal(json.upstream.mirror, up.baseUrl);
   t.equal(await rpmNevr(json.packages[0]!.path), '1:upsrc-extra-0.5-3.amzn2');
 });
 
@@ -198,7 +198,7 @@ t.test('an upstream indexed by yumda\'s own indexer reads the same as one indexe
   const ours = await startFakeUpstream(undefined, { indexer: 'yumda' });
   t.teardown(() => ours.close());
   const summary = (idx: Awaited<ReturnType<typeof index>>) =>
-    [...idx.sources.byName.values()].flat().map((p) => `${p.name} ${p.epoch}:${p.version}-${p.release} ${p.checksum.type}:${p.checksum.value} ${p.size} ${p.locationHref}`).sort();
+    [...idx.sources.byName.values()].flat().map((p) => `${p.name} ${p.epoch}:${p.version}-${p.release} ${p.checksum.type}:${p.checksum.value} ${p.size} ${p.locationHref.replace(/^.*\//, '')}`).sort();
   const [a, b] = [await index(), await loadUpstreamIndex(resolveUpstream(ours.mirrorListUrl))];
   t.equal(b.count, 4);
   t.same(summary(b), summary(a));
