@@ -1,5 +1,319 @@
-import type { Command } from 'commander';
+/**
+ * The everyday client commands: install, remove, list, search, info, provides. Thin: parse
+ * options, call src/config, src/install and src/resolve, print.
+ */
+import { Option, type Command } from 'commander';
+import { resolve as resolvePath } from 'node:path';
+import { loadProfile, type BaseProfile } from '../../config/profile.js';
+import { configuredRepos, type RepoOptions } from '../../config/repos.js';
+import { applyPlan, removePackages, type InstallResult } from '../../install/install.js';
+import { manifestToPool, readManifest } from '../../install/manifest.js';
+import { defaultCacheDir } from '../../install/metadata.js';
+import { formatInfo, formatSummaryTable, listAvailable, listInstalled, searchPackages, summarize, whatProvides } from '../../install/query.js';
+import { openSession, resolveInSession, type Session } from '../../install/session.js';
+import { formatPlan, humanSize, planToJson } from '../../resolve/plan.js';
+import { evrString } from '../../resolve/pool.js';
+import { ResolveError } from '../../resolve/resolve.js';
+import { ExitCode, YumdaError } from '../../util/errors.js';
+import { note, printJson } from '../output.js';
+
+interface RepoCliOptions {
+  repo?: string[];
+  repofile?: string[];
+  enablerepo?: string[];
+  disablerepo?: string[];
+  cacheDir?: string;
+  arch: string;
+  base: string;
+  json?: boolean;
+}
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+function addRepoOptions(cmd: Command): Command {
+  return cmd
+    .option('--repo <url>', 'use this repository (file://, http(s)://, s3://bucket/prefix); repeatable', collect)
+    .option('--repofile <file>', 'use the repositories of a yum .repo file; repeatable', collect)
+    .option('--enablerepo <id>', 'enable a repository (glob) that its .repo file disables; repeatable', collect)
+    .option('--disablerepo <id>', 'disable a repository (glob); repeatable', collect)
+    .option('--cache-dir <dir>', 'metadata and package cache (default $XDG_CACHE_HOME/yumda)')
+    .addOption(new Option('--arch <arch>', 'target architecture').choices(['x86_64', 'aarch64']).default('x86_64'))
+    .option('--base <profile>', 'what the Lambda runtime already has: al2, none (install everything), or a profile JSON file', 'al2')
+    .option('--json', 'print machine-readable JSON on stdout');
+}
+
+function repoOptions(opts: RepoCliOptions): RepoOptions {
+  return { repo: opts.repo, repofile: opts.repofile, enablerepo: opts.enablerepo, disablerepo: opts.disablerepo, arch: opts.arch };
+}
+
+function cacheDirOf(opts: RepoCliOptions): string {
+  return resolvePath(opts.cacheDir ?? defaultCacheDir());
+}
+
+function profileFor(opts: RepoCliOptions): BaseProfile {
+  const profile = loadProfile(opts.base);
+  if (profile.id !== 'none' && profile.arch !== opts.arch) {
+    throw new YumdaError('PROFILE_ARCH', `base profile ${profile.id} is for ${profile.arch}, but --arch is ${opts.arch}`, {
+      exitCode: ExitCode.usage,
+      hint: `use a ${opts.arch} profile (--base FILE) or --base none`,
+    });
+  }
+  return profile;
+}
+
+async function session(opts: RepoCliOptions): Promise<Session> {
+  return openSession(configuredRepos(repoOptions(opts)), {
+    cacheDir: cacheDirOf(opts),
+    arch: opts.arch,
+    onNote: opts.json ? undefined : (m) => note(m),
+  });
+}
+
+function progressPrinter(enabled: boolean): ((done: number, total: number, bytes: number, totalBytes: number) => void) | undefined {
+  if (!enabled) return undefined;
+  let last = 0;
+  return (done, total, bytes, totalBytes) => {
+    const now = Date.now();
+    if (now - last < 100 && done < total) return;
+    last = now;
+    process.stderr.write(`\rDownloading packages: ${done}/${total}  ${humanSize(bytes)} / ${humanSize(totalBytes)}   `);
+    if (done === total) process.stderr.write('\n');
+  };
+}
+
+function printResolveProblems(e: unknown): void {
+  if (e instanceof ResolveError && e.problems.length > 1) {
+    note('yumda: the request cannot be satisfied:');
+    for (const p of e.problems) note(`  - ${p}`);
+  }
+}
+
+/** Runs the layer check (the layer lane's module) when it exists; returns its one-line summary. */
+async function runLayerCheck(dir: string, profile: BaseProfile): Promise<string | null> {
+  const modulePath = '../../layer/check.js';
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(modulePath)) as Record<string, unknown>;
+  } catch {
+    return null;
+  }
+  const checkLayer = mod.checkLayer as ((dir: string, options: { profile: BaseProfile }) => Promise<unknown>) | undefined;
+  if (typeof checkLayer !== 'function') return null;
+  const report = await checkLayer(dir, { profile });
+  const { summarizeReport } = (await import('../../layer/report.js')) as { summarizeReport: (r: unknown) => string };
+  return summarizeReport(report);
+}
+
+function printInstallSummary(result: InstallResult, dest: string): void {
+  for (const o of result.outsidePrefix) {
+    note(`warning: ${o.package}: ${o.count} file${o.count === 1 ? '' : 's'} outside /opt left out (a layer only holds /opt), e.g. ${o.examples.join(', ')}`);
+  }
+  if (result.docsSkipped > 0) note(`${result.docsSkipped} documentation file${result.docsSkipped === 1 ? '' : 's'} left out (--with-docs keeps them)`);
+  if (result.removed.length > 0) note(`Replaced: ${result.removed.join(', ')}`);
+  note(`Installed ${result.installed.length} package${result.installed.length === 1 ? '' : 's'} into ${dest}` + (result.reusedPackages ? ` (${result.reusedPackages} from the cache)` : ''));
+}
 
 export function registerClientCommands(program: Command): void {
-  void program;
+  addRepoOptions(
+    program
+      .command('install')
+      .description('install packages and what they need (minus what Lambda already has) into a layer directory')
+      .argument('<package...>', 'names, name-version[-release], capabilities (libfoo.so.1()(64bit)) or paths (/opt/bin/git)')
+      .option('-d, --dest <dir>', 'layer directory: what Lambda sees at /opt', 'layer')
+      .option('--dry-run', 'print the plan and stop')
+      .option('--with-docs', 'keep documentation, man and info pages')
+      .option('--no-check', 'skip the layer check after installing')
+      .option('--concurrency <n>', 'parallel downloads', (v) => Number.parseInt(v, 10), 6)
+      .option('-y, --assumeyes', 'accepted for yum compatibility (yumda never asks)'),
+  )
+    .addHelpText(
+      'after',
+      `
+Examples:
+  yumda install git openssh -d layer           git and ssh into ./layer (zip it with: yumda zip layer)
+  yumda install libcurl.so.4'()(64bit)' --dry-run
+  yumda install /opt/bin/git --repo https://example.com/yumda/al2/x86_64/ --json`,
+    )
+    .action(async (requests: string[], opts: RepoCliOptions & { dest: string; dryRun?: boolean; withDocs?: boolean; check: boolean; concurrency: number }) => {
+      const dest = resolvePath(opts.dest);
+      const profile = profileFor(opts);
+      const s = await session(opts);
+      const manifest = await readManifest(dest);
+      if (manifest && manifest.arch !== opts.arch) {
+        throw new YumdaError('ARCH_MISMATCH', `${dest} holds ${manifest.arch} packages; --arch is ${opts.arch}`, { exitCode: ExitCode.usage });
+      }
+      let plan;
+      try {
+        plan = await resolveInSession(s, { requests, profile, arch: opts.arch, installed: (manifest?.packages ?? []).map(manifestToPool) });
+      } catch (e) {
+        printResolveProblems(e);
+        throw e;
+      }
+      if (!opts.json) {
+        for (const n of plan.notes) note(n);
+        process.stdout.write(formatPlan(plan, { base: profile.id, width: process.stdout.columns }) + '\n');
+      }
+      if (opts.dryRun) {
+        if (opts.json) printJson(planToJson(plan));
+        return;
+      }
+      const result = await applyPlan(plan, {
+        dest,
+        profile,
+        arch: opts.arch,
+        cacheDir: cacheDirOf(opts),
+        repos: s.repos,
+        withDocs: opts.withDocs,
+        concurrency: opts.concurrency,
+        onProgress: progressPrinter(!opts.json && process.stderr.isTTY === true),
+      });
+      let check: string | null = null;
+      if (opts.check && result.installed.length > 0) check = await runLayerCheck(dest, profile);
+      if (opts.json) {
+        printJson({
+          ...planToJson(plan),
+          dest,
+          removed: result.removed,
+          outsidePrefix: result.outsidePrefix,
+          docsSkipped: result.docsSkipped,
+          check,
+        });
+        return;
+      }
+      printInstallSummary(result, dest);
+      if (check) note(check);
+    });
+
+  program
+    .command('remove')
+    .alias('erase')
+    .description('remove installed packages from a layer directory (files no other package owns)')
+    .argument('<package...>', 'installed package names')
+    .option('-d, --dest <dir>', 'layer directory', 'layer')
+    .option('--json', 'print machine-readable JSON on stdout')
+    .addHelpText('after', '\nExamples:\n  yumda remove openssh -d layer')
+    .action(async (names: string[], opts: { dest: string; json?: boolean }) => {
+      const dest = resolvePath(opts.dest);
+      const { removed, brokenDependents } = await removePackages(dest, names);
+      if (opts.json) {
+        printJson({ removed: removed.map(summarize), brokenDependents });
+        return;
+      }
+      for (const r of removed) note(`Removed ${r.name}-${evrString(r)}.${r.arch} (${r.files.length} files)`);
+      for (const b of brokenDependents) note(`warning: ${b}, which is no longer in the layer`);
+    });
+
+  addRepoOptions(
+    program
+      .command('list')
+      .description('list packages available in the repositories, or installed in a layer directory')
+      .argument('[pattern...]', 'name globs (e.g. "lib*")')
+      .option('--available', 'packages in the repositories (the default)')
+      .option('--installed', 'packages installed in the layer directory (-d)')
+      .option('--showduplicates', 'every version, not only the newest')
+      .option('-d, --dest <dir>', 'layer directory for --installed', 'layer'),
+  )
+    .addHelpText('after', '\nExamples:\n  yumda list --installed -d layer\n  yumda list "lib*" --json')
+    .action(async (patterns: string[], opts: RepoCliOptions & { installed?: boolean; available?: boolean; showduplicates?: boolean; dest: string }) => {
+      if (opts.installed && opts.available) throw new YumdaError('USAGE', 'use either --installed or --available', { exitCode: ExitCode.usage });
+      if (opts.installed) {
+        const dest = resolvePath(opts.dest);
+        const manifest = await readManifest(dest);
+        const pkgs = listInstalled(manifest?.packages ?? [], patterns);
+        if (opts.json) printJson(pkgs.map((p) => ({ ...summarize(p), files: p.files.length })));
+        else if (pkgs.length === 0) note(manifest ? 'no matching packages installed' : `nothing installed in ${dest}`);
+        else process.stdout.write(formatSummaryTable(pkgs.map((p) => ({ name: p.name, arch: p.arch, evr: evrString(p), repo: `@${p.repo}` }))) + '\n');
+        return;
+      }
+      const s = await session(opts);
+      const pkgs = listAvailable(s.pool, patterns, opts.showduplicates);
+      if (opts.json) printJson(pkgs.map(summarize));
+      else if (pkgs.length === 0) note('no matching packages');
+      else process.stdout.write(formatSummaryTable(pkgs.map((p) => ({ name: p.name, arch: p.arch, evr: evrString(p), repo: p.repo }))) + '\n');
+    });
+
+  addRepoOptions(
+    program
+      .command('search')
+      .description('search package names and summaries')
+      .argument('<term>', 'text to look for (case-insensitive)'),
+  )
+    .addHelpText('after', '\nExamples:\n  yumda search ssh')
+    .action(async (term: string, opts: RepoCliOptions) => {
+      const s = await session(opts);
+      const { nameMatches, summaryMatches } = searchPackages(s.pool, term);
+      if (opts.json) {
+        printJson([...nameMatches, ...summaryMatches].map(summarize));
+        return;
+      }
+      if (nameMatches.length + summaryMatches.length === 0) {
+        note(`no package matches ${term}`);
+        process.exitCode = ExitCode.failure;
+        return;
+      }
+      const line = (p: { name: string; arch: string; summary: string }): string => `${p.name}.${p.arch} : ${p.summary}`;
+      if (nameMatches.length) process.stdout.write(`=== Name Matched: ${term} ===\n` + nameMatches.map(line).join('\n') + '\n');
+      if (summaryMatches.length) process.stdout.write(`=== Summary Matched: ${term} ===\n` + summaryMatches.map(line).join('\n') + '\n');
+    });
+
+  addRepoOptions(
+    program
+      .command('info')
+      .description('show details of a package (from the repositories, or installed with --installed)')
+      .argument('<package>', 'package name')
+      .option('--installed', 'show the package installed in the layer directory (-d)')
+      .option('-d, --dest <dir>', 'layer directory for --installed', 'layer'),
+  )
+    .addHelpText('after', '\nExamples:\n  yumda info git\n  yumda info git --json')
+    .action(async (name: string, opts: RepoCliOptions & { installed?: boolean; dest: string }) => {
+      if (opts.installed) {
+        const manifest = await readManifest(resolvePath(opts.dest));
+        const p = manifest?.packages.find((q) => q.name === name);
+        if (!p) throw new YumdaError('NOT_INSTALLED', `package ${name} is not installed in ${opts.dest}`);
+        if (opts.json) printJson(p);
+        else process.stdout.write(formatInfo(p, { installed: true }) + '\n');
+        return;
+      }
+      const s = await session(opts);
+      const pkgs = listAvailable(s.pool, [name]);
+      if (pkgs.length === 0) throw new YumdaError('NO_SUCH_PACKAGE', `no package named ${name}`, { hint: 'yumda search TERM finds packages by name and summary' });
+      if (opts.json) {
+        printJson(pkgs.map(({ files: _files, primaryFiles: _pf, ...rest }) => rest));
+        return;
+      }
+      process.stdout.write(pkgs.map((p) => formatInfo(p, { installed: false })).join('\n\n') + '\n');
+    });
+
+  addRepoOptions(
+    program
+      .command('provides')
+      .alias('whatprovides')
+      .description('which packages provide a capability or a file')
+      .argument('<capability>', 'capability (libz.so.1()(64bit), "foo >= 1.2") or path (/opt/bin/git)'),
+  )
+    .addHelpText('after', "\nExamples:\n  yumda provides /opt/bin/git\n  yumda provides 'libcurl.so.4()(64bit)'")
+    .action(async (capability: string, opts: RepoCliOptions) => {
+      const s = await session(opts);
+      let pkgs = whatProvides(s.pool, capability);
+      if (pkgs.length === 0 && capability.startsWith('/')) {
+        await s.loadFilelists();
+        pkgs = whatProvides(s.pool, capability);
+      }
+      const profile = loadProfile(opts.base);
+      const { BaseSatisfier } = await import('../../resolve/base.js');
+      const inBase = new BaseSatisfier(profile).satisfies({ name: capability, flags: null, epoch: null, version: null, release: null });
+      if (opts.json) {
+        printJson({ capability, providers: pkgs.map(summarize), providedByBase: inBase ? profile.id : null });
+        return;
+      }
+      if (inBase) note(`${capability} is provided by the Lambda base (${profile.id})`);
+      if (pkgs.length === 0) {
+        if (!inBase) {
+          note(`no package provides ${capability}`);
+          process.exitCode = ExitCode.failure;
+        }
+        return;
+      }
+      process.stdout.write(pkgs.map((p) => `${p.name}-${evrString(p)}.${p.arch} : ${p.summary}\nRepo        : ${p.repo}`).join('\n\n') + '\n');
+    });
 }

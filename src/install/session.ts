@@ -1,0 +1,108 @@
+/**
+ * Opening the configured repositories for one command: enabled repositories become the pool,
+ * disabled ones are only read (when reachable) to explain a missing dependency.
+ */
+import pLimit from 'p-limit';
+import type { BaseProfile } from '../config/profile.js';
+import type { RepoDefinition } from '../config/repos.js';
+import { BaseSatisfier } from '../resolve/base.js';
+import { PackagePool, type PoolPackage } from '../resolve/pool.js';
+import { NeedFilelistsError, ResolveError, resolve, type ResolvePlan } from '../resolve/resolve.js';
+import { loadRepo, type LoadedRepo, type MetadataOptions } from './metadata.js';
+
+export interface Session {
+  repos: LoadedRepo[];
+  pool: PackagePool;
+  /** Other-arch packages of the enabled repositories. */
+  otherArch: PoolPackage[];
+  disabled: RepoDefinition[];
+  options: MetadataOptions;
+  /** Loads filelists of every enabled repository into the pool (once). */
+  loadFilelists: () => Promise<void>;
+}
+
+/**
+ * yum-plugin-priorities: when a name is offered by several repositories, only those with the best
+ * (lowest) priority keep it.
+ */
+export function applyPriorities(packages: PoolPackage[]): PoolPackage[] {
+  const best = new Map<string, number>();
+  for (const p of packages) best.set(p.name, Math.min(best.get(p.name) ?? Infinity, p.priority));
+  return packages.filter((p) => p.priority === best.get(p.name));
+}
+
+export async function openSession(defs: RepoDefinition[], options: MetadataOptions): Promise<Session> {
+  const enabled = defs.filter((d) => d.enabled);
+  const limit = pLimit(4);
+  const repos = await Promise.all(enabled.map((d) => limit(() => loadRepo(d, options))));
+  const pool = new PackagePool(applyPriorities(repos.flatMap((r) => r.packages)));
+  let filelistsLoaded = false;
+  return {
+    repos,
+    pool,
+    otherArch: repos.flatMap((r) => r.otherArch),
+    disabled: defs.filter((d) => !d.enabled),
+    options,
+    loadFilelists: async () => {
+      if (filelistsLoaded) return;
+      const maps = await Promise.all(repos.map((r) => r.loadFilelists()));
+      const merged = new Map<string, import('../repodata/types.js').RepoFile[]>();
+      for (const m of maps) for (const [k, v] of m) merged.set(k, v);
+      pool.addFilelists(merged);
+      filelistsLoaded = true;
+    },
+  };
+}
+
+/** Packages of disabled repositories whose metadata can be read: only for hints, failures ignored. */
+async function disabledRepoPackages(session: Session): Promise<PoolPackage[]> {
+  const out: PoolPackage[] = [];
+  for (const def of session.disabled) {
+    try {
+      const repo = await loadRepo(def, session.options);
+      out.push(...repo.packages);
+    } catch {
+      // an unreachable disabled repository just gives no hint
+    }
+  }
+  return out;
+}
+
+export interface ResolveRequest {
+  requests: string[];
+  profile: BaseProfile;
+  arch: string;
+  installed?: PoolPackage[];
+}
+
+/** Resolves, loading filelists only when a file dependency is not in primary's file lists. */
+export async function resolveInSession(session: Session, request: ResolveRequest): Promise<ResolvePlan> {
+  const base = new BaseSatisfier(request.profile);
+  const run = (hints: PoolPackage[]): ResolvePlan =>
+    resolve({
+      pool: session.pool,
+      base,
+      requests: request.requests,
+      installed: request.installed ?? [],
+      arch: request.arch,
+      hints,
+      disabledRepos: session.disabled.map((d) => d.id),
+    });
+  for (;;) {
+    try {
+      return run(session.otherArch);
+    } catch (e) {
+      if (e instanceof NeedFilelistsError) {
+        if (session.pool.filesComplete) throw e;
+        await session.loadFilelists();
+        continue;
+      }
+      if (e instanceof ResolveError && session.disabled.length > 0) {
+        // explain with the disabled repositories too (read only now, on failure)
+        const extra = await disabledRepoPackages(session);
+        if (extra.length > 0) return run([...session.otherArch, ...extra]);
+      }
+      throw e;
+    }
+  }
+}

@@ -1,0 +1,384 @@
+/**
+ * The dependency resolver: from a request (names, name-version[-release], capabilities, file paths)
+ * to the complete set of packages to put in the layer, minus what the Lambda base already has.
+ * Pure: it works on a PackagePool and a BaseSatisfier and does no I/O.
+ *
+ * Provider preference when several packages satisfy a requirement (after keeping the highest EVR
+ * of each name): a package already chosen or installed; then one named like the capability; then
+ * one from the same source RPM as the package that needs it; then the shortest name; then the
+ * alphabetically first. Obsoleted packages lose to their obsoleter.
+ */
+import type { Dependency } from '../rpm/types.js';
+import { compareEvr, depMatches, parseDep, parseEvr } from '../rpm/version.js';
+import { ExitCode, YumdaError } from '../util/errors.js';
+import { closeMatches } from '../util/suggest.js';
+import { BaseSatisfier } from './base.js';
+import { PackagePool, depToString, nevra, type PoolPackage } from './pool.js';
+
+export interface ResolveInput {
+  pool: PackagePool;
+  base: BaseSatisfier;
+  requests: string[];
+  /** Packages already in the layer directory (from its manifest). */
+  installed?: PoolPackage[];
+  arch: string;
+  /** Packages that are not usable but can explain a failure: other archs, disabled repositories. */
+  hints?: PoolPackage[];
+  /** Repository ids that are disabled (named in hints). */
+  disabledRepos?: string[];
+}
+
+export interface PlannedPackage {
+  pkg: PoolPackage;
+  /** requested, or the chain of packages that pulled it in (request first). */
+  chain: string[];
+  requested: boolean;
+  /** An installed package this one replaces (upgrade or obsoletes). */
+  replaces: PoolPackage | null;
+}
+
+export interface ResolvePlan {
+  install: PlannedPackage[];
+  /** Packages (or, where no repository package provides it, capabilities) left out because the base has them. */
+  skippedByBase: string[];
+  /** Requested packages already in the layer. */
+  alreadyInstalled: string[];
+  /** Installed packages removed because a planned package obsoletes or upgrades them. */
+  remove: PoolPackage[];
+  notes: string[];
+}
+
+/** A file dependency no primary file list satisfies: the caller loads filelists.xml and resolves again. */
+export class NeedFilelistsError extends Error {
+  constructor(readonly path: string) {
+    super(`file dependency ${path} needs filelists`);
+  }
+}
+
+export class ResolveError extends YumdaError {
+  constructor(
+    readonly problems: string[],
+    hint?: string,
+  ) {
+    super('RESOLVE_FAILED', problems.length === 1 ? problems[0]! : `${problems[0]!} (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''}: ${problems.slice(1).join('; ')})`, {
+      exitCode: ExitCode.failure,
+      ...(hint ? { hint } : {}),
+    });
+  }
+}
+
+interface Selected {
+  pkg: PoolPackage;
+  chain: string[];
+  requested: boolean;
+  installed: boolean;
+  replaces: PoolPackage | null;
+}
+
+type DepSpec = Pick<Dependency, 'name' | 'flags' | 'epoch' | 'version' | 'release'>;
+
+function archRank(pkg: PoolPackage, arch: string): number {
+  return pkg.arch === arch ? 0 : 1;
+}
+
+/** Highest EVR, then the machine arch over noarch, then the better repository priority. */
+function betterSameName(a: PoolPackage, b: PoolPackage, arch: string): number {
+  return -compareEvr(a, b) || archRank(a, arch) - archRank(b, arch) || a.priority - b.priority;
+}
+
+export function resolve(input: ResolveInput): ResolvePlan {
+  const { pool, base, arch } = input;
+  const selected = new Map<string, Selected>();
+  const selectedProvides = new Map<string, Array<{ sel: Selected; dep: Dependency }>>();
+  const selectedFiles = new Map<string, Selected>();
+  const problems: string[] = [];
+  const hints = new Set<string>();
+  const skipped = new Set<string>();
+  const notes: string[] = [];
+  const alreadyInstalled: string[] = [];
+  const queue: Selected[] = [];
+
+  const index = (sel: Selected): void => {
+    const provides = sel.pkg.provides.some((d) => d.name === sel.pkg.name)
+      ? sel.pkg.provides
+      : [...sel.pkg.provides, { name: sel.pkg.name, flags: 'EQ' as const, epoch: sel.pkg.epoch, version: sel.pkg.version, release: sel.pkg.release, pre: false }];
+    for (const dep of provides) {
+      const list = selectedProvides.get(dep.name);
+      if (list) list.push({ sel, dep });
+      else selectedProvides.set(dep.name, [{ sel, dep }]);
+    }
+    for (const f of sel.pkg.files ?? sel.pkg.primaryFiles) selectedFiles.set(f.path, sel);
+  };
+  const unindex = (sel: Selected): void => {
+    for (const [name, list] of selectedProvides) {
+      const kept = list.filter((e) => e.sel !== sel);
+      if (kept.length) selectedProvides.set(name, kept);
+      else selectedProvides.delete(name);
+    }
+    for (const [path, s] of selectedFiles) if (s === sel) selectedFiles.delete(path);
+  };
+
+  for (const pkg of input.installed ?? []) {
+    const sel: Selected = { pkg, chain: [pkg.name], requested: false, installed: true, replaces: null };
+    selected.set(pkg.name, sel);
+    index(sel);
+  }
+
+  const satisfiedBySelection = (dep: DepSpec): Selected | undefined => {
+    for (const { sel, dep: p } of selectedProvides.get(dep.name) ?? []) if (depMatches(p, dep)) return sel;
+    if (dep.name.startsWith('/')) return selectedFiles.get(dep.name);
+    return undefined;
+  };
+
+  const select = (pkg: PoolPackage, chain: string[], requested: boolean): Selected => {
+    const existing = selected.get(pkg.name);
+    let replaces: PoolPackage | null = null;
+    if (existing) {
+      if (existing.installed) {
+        replaces = existing.pkg;
+        unindex(existing);
+      } else {
+        return existing;
+      }
+    }
+    const sel: Selected = { pkg, chain, requested, installed: false, replaces };
+    selected.set(pkg.name, sel);
+    index(sel);
+    queue.push(sel);
+    return sel;
+  };
+
+  /** Among providers, the one to install (null when none is usable). */
+  const choose = (candidates: PoolPackage[], dep: DepSpec, requirer: PoolPackage | null): PoolPackage | null => {
+    const bestByName = new Map<string, PoolPackage>();
+    for (const c of candidates) {
+      const sel = selected.get(c.name);
+      if (sel && !sel.installed && sel.pkg !== c) continue; // one version per name in a layer
+      const best = bestByName.get(c.name);
+      if (!best || betterSameName(c, best, arch) < 0) bestByName.set(c.name, c);
+    }
+    let options = [...bestByName.values()];
+    if (options.length > 1) {
+      const notObsoleted = options.filter((o) => !options.some((p) => p !== o && pool.obsoletedBy(o).includes(p)));
+      if (notObsoleted.length) options = notObsoleted;
+    }
+    const srpm = requirer?.sourcerpm ?? null;
+    options.sort(
+      (a, b) =>
+        Number(b.name === dep.name) - Number(a.name === dep.name) ||
+        Number(srpm !== null && b.sourcerpm === srpm) - Number(srpm !== null && a.sourcerpm === srpm) ||
+        a.name.length - b.name.length ||
+        (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
+    );
+    return options[0] ?? null;
+  };
+
+  const hintFor = (dep: DepSpec): void => {
+    for (const h of input.hints ?? []) {
+      const provides = h.name === dep.name || h.provides.some((p) => depMatches(p, dep)) || (dep.name.startsWith('/') && (h.files ?? h.primaryFiles).some((f) => f.path === dep.name));
+      if (!provides) continue;
+      if (input.disabledRepos?.includes(h.repo)) hints.add(`${depToString(dep)} is in the disabled repository "${h.repo}" (${nevra(h)}): enable it with --enablerepo ${h.repo}`);
+      else if (h.arch !== arch && h.arch !== 'noarch') hints.add(`${depToString(dep)} exists for another architecture (${nevra(h)}); this install targets ${arch} (--arch)`);
+    }
+  };
+
+  const noteSkipped = (dep: DepSpec, requirer: PoolPackage | null): void => {
+    const wouldBe = choose(pool.providers(dep), dep, requirer);
+    skipped.add(wouldBe ? wouldBe.name : depToString(dep));
+  };
+
+  // 1. the request
+  for (const request of input.requests) {
+    const found = findRequested(request, pool);
+    if (found.kind === 'none') {
+      if (found.dep && base.satisfies(found.dep)) {
+        notes.push(`${request} is provided by the Lambda base (${base.profile.id}): nothing to install`);
+        continue;
+      }
+      problems.push(`no package provides ${request}`);
+      if (found.dep) hintFor(found.dep);
+      const close = closeMatches(request, pool.names());
+      if (close.length > 0) hints.add(`did you mean ${close.join(', ')}?`);
+      continue;
+    }
+    if (found.kind === 'needFilelists') throw new NeedFilelistsError(request);
+    let pkg = found.kind === 'package' ? found.pkg : choose(found.providers, found.dep, null);
+    if (!pkg) {
+      problems.push(`no usable package provides ${request}`);
+      continue;
+    }
+    const already = satisfiedBySelection(found.dep);
+    if (already?.installed && (found.kind !== 'package' || compareEvr(already.pkg, pkg) >= 0)) {
+      alreadyInstalled.push(nevra(already.pkg));
+      continue;
+    }
+    if (already && !already.installed) continue;
+    if (!base.isEmpty && base.satisfies(found.dep) && (found.kind !== 'package' || base.hasPackage(pkg.name))) {
+      notes.push(`${request} is provided by the Lambda base (${base.profile.id}): skipped (use --base none to install it anyway)`);
+      skipped.add(pkg.name);
+      continue;
+    }
+    const obsoleters = pool.obsoletedBy(pkg).filter((o) => o.name !== pkg!.name);
+    if (obsoleters.length > 0 && found.kind === 'package' && found.byName) {
+      const replacement = choose(obsoleters, { name: obsoleters[0]!.name, flags: null, epoch: null, version: null, release: null }, pkg);
+      if (replacement) {
+        notes.push(`${nevra(pkg)} is obsoleted by ${nevra(replacement)}, installing that instead`);
+        pkg = replacement;
+      }
+    }
+    select(pkg, [pkg.name], true);
+  }
+
+  // 2. the closure
+  while (queue.length > 0) {
+    const sel = queue.shift()!;
+    if (selected.get(sel.pkg.name) !== sel) continue;
+    for (const req of sel.pkg.requires) {
+      if (req.name.startsWith('rpmlib(')) {
+        if (!base.supportsRpmlib(req)) problems.push(`${nevra(sel.pkg)} needs ${depToString(req)}, which rpm ${base.profile.rpm.version} on ${base.profile.id} does not support`);
+        continue;
+      }
+      if (satisfiedBySelection(req)) continue;
+      if (base.satisfies(req)) {
+        noteSkipped(req, sel.pkg);
+        continue;
+      }
+      // scriptlets never run in a layer: a requirement only they need never blocks or pulls anything in
+      if (req.pre) continue;
+      const providers = pool.providers(req);
+      if (providers.length === 0 && req.name.startsWith('/') && !pool.filesComplete) throw new NeedFilelistsError(req.name);
+      const provider = choose(providers, req, sel.pkg);
+      if (!provider) {
+        const chosenOther = providers.length > 0 ? selected.get(providers[0]!.name) : undefined;
+        if (chosenOther) {
+          problems.push(`${depToString(req)} needed by ${nevra(sel.pkg)} is not satisfied by ${nevra(chosenOther.pkg)}, which was chosen (pulled in by: ${chosenOther.chain.join(' → ')})`);
+        } else {
+          problems.push(`nothing provides ${depToString(req)} needed by ${nevra(sel.pkg)} (pulled in by: ${sel.chain.join(' → ')})`);
+          hintFor(req);
+        }
+        continue;
+      }
+      select(provider, [...sel.chain, provider.name], false);
+    }
+  }
+
+  // 3. conflicts and obsoletes inside the result
+  const all = [...selected.values()];
+  const fresh = all.filter((s) => !s.installed);
+  const remove: PoolPackage[] = [];
+  for (const a of fresh) {
+    for (const b of all) {
+      if (a === b) continue;
+      const bProvides = [...b.pkg.provides, { name: b.pkg.name, flags: 'EQ' as const, epoch: b.pkg.epoch, version: b.pkg.version, release: b.pkg.release, pre: false }];
+      const aProvides = [...a.pkg.provides, { name: a.pkg.name, flags: 'EQ' as const, epoch: a.pkg.epoch, version: a.pkg.version, release: a.pkg.release, pre: false }];
+      const aConflictsB = a.pkg.conflicts.some((c) => bProvides.some((p) => depMatches(p, c)) || (c.name.startsWith('/') && (b.pkg.files ?? b.pkg.primaryFiles).some((f) => f.path === c.name)));
+      const bConflictsA = b.pkg.conflicts.some((c) => aProvides.some((p) => depMatches(p, c)));
+      if (aConflictsB || bConflictsA) {
+        const key = [nevra(a.pkg), nevra(b.pkg)].sort().join(' and ');
+        const message = `${nevra(a.pkg)} conflicts with ${nevra(b.pkg)}${b.installed ? ' (installed in the layer)' : ''}`;
+        if (!problems.some((p) => p.includes(key)) && !problems.includes(message)) problems.push(message);
+        continue;
+      }
+      const self = { name: b.pkg.name, flags: 'EQ' as const, epoch: b.pkg.epoch, version: b.pkg.version, release: b.pkg.release };
+      if (a.pkg.obsoletes.some((o) => depMatches(o, self))) {
+        if (b.installed) remove.push(b.pkg);
+        else problems.push(`${nevra(a.pkg)} obsoletes ${nevra(b.pkg)}, but both are needed (${a.chain.join(' → ')}; ${b.chain.join(' → ')})`);
+      }
+    }
+    if (a.replaces) remove.push(a.replaces);
+  }
+
+  if (problems.length > 0) throw new ResolveError(problems, hints.size > 0 ? [...hints].join('; ') : undefined);
+
+  const install = fresh
+    .map((s) => ({ pkg: s.pkg, chain: s.chain, requested: s.requested, replaces: s.replaces }))
+    .sort((a, b) => (a.pkg.name < b.pkg.name ? -1 : a.pkg.name > b.pkg.name ? 1 : 0));
+  const chosenNames = new Set(install.map((p) => p.pkg.name));
+  return {
+    install,
+    skippedByBase: [...skipped].filter((n) => !chosenNames.has(n)).sort(),
+    alreadyInstalled,
+    remove: [...new Set(remove)],
+    notes,
+  };
+}
+
+type Found =
+  | { kind: 'package'; pkg: PoolPackage; dep: DepSpec; byName: boolean }
+  | { kind: 'providers'; providers: PoolPackage[]; dep: DepSpec }
+  | { kind: 'needFilelists' }
+  | { kind: 'none'; dep: DepSpec | null };
+
+const noVersion = { flags: null, epoch: null, version: null, release: null } as const;
+
+/**
+ * What a request names: a package name (optionally .arch), name-[epoch:]version[-release][.arch],
+ * a capability (optionally with an operator: "libfoo >= 1.2"), or a file path.
+ */
+export function findRequested(request: string, pool: PackagePool): Found {
+  const text = request.trim();
+  if (text.startsWith('/')) {
+    const dep: DepSpec = { name: text, ...noVersion };
+    const providers = pool.providers(dep);
+    if (providers.length > 0) return { kind: 'providers', providers, dep };
+    if (!pool.filesComplete) return { kind: 'needFilelists' };
+    return { kind: 'none', dep };
+  }
+  if (/\s|[<>=]/.test(text)) {
+    const dep = parseDep(text);
+    const providers = pool.providers(dep);
+    return providers.length > 0 ? { kind: 'providers', providers, dep } : { kind: 'none', dep };
+  }
+  const best = (list: PoolPackage[]): PoolPackage | null => {
+    let out: PoolPackage | null = null;
+    for (const p of list) if (!out || -compareEvr(p, out) < 0 || (compareEvr(p, out) === 0 && p.priority < out.priority)) out = p;
+    return out;
+  };
+  const byName = pool.named(text);
+  if (byName.length > 0) {
+    return { kind: 'package', pkg: pickArch(byName), dep: { name: text, ...noVersion }, byName: true };
+  }
+  // name.arch
+  const dot = text.lastIndexOf('.');
+  if (dot > 0) {
+    const named = pool.named(text.slice(0, dot)).filter((p) => p.arch === text.slice(dot + 1));
+    const pkg = best(named);
+    if (pkg) return { kind: 'package', pkg, dep: { name: pkg.name, ...noVersion }, byName: true };
+  }
+  // name-version, name-version-release, name-epoch:version-release (with an optional .arch)
+  for (const withArch of [false, true]) {
+    let body = text;
+    let archWanted: string | null = null;
+    if (withArch) {
+      if (dot <= 0) continue;
+      body = text.slice(0, dot);
+      archWanted = text.slice(dot + 1);
+    }
+    for (let i = body.indexOf('-'); i > 0; i = body.indexOf('-', i + 1)) {
+      const name = body.slice(0, i);
+      const named = pool.named(name);
+      if (named.length === 0) continue;
+      const evr = parseEvr(body.slice(i + 1));
+      const matching = named.filter(
+        (p) =>
+          (archWanted === null || p.arch === archWanted) &&
+          (evr.epoch === null || evr.epoch === p.epoch) &&
+          p.version === evr.version &&
+          (evr.release === null || p.release === evr.release),
+      );
+      const pkg = best(matching);
+      if (pkg) {
+        return { kind: 'package', pkg, dep: { name, flags: 'EQ', epoch: pkg.epoch, version: pkg.version, release: pkg.release }, byName: false };
+      }
+    }
+  }
+  const dep: DepSpec = { name: text, ...noVersion };
+  const providers = pool.providers(dep);
+  if (providers.length > 0) return { kind: 'providers', providers, dep };
+  return { kind: 'none', dep };
+}
+
+/** Highest EVR of a name, preferring the machine arch over noarch at the same EVR. */
+function pickArch(list: PoolPackage[]): PoolPackage {
+  return [...list].sort((a, b) => -compareEvr(a, b) || Number(a.arch === 'noarch') - Number(b.arch === 'noarch') || a.priority - b.priority)[0]!;
+}
