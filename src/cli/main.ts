@@ -5,6 +5,10 @@ import { buildProgram } from './program.js';
 import { reportError } from './output.js';
 
 /** Runs the CLI; returns the exit code instead of exiting so tests can call it in-process. */
+// The AWS SDK warns on every run under Node 20 that its 2027 releases will need Node 22; yumda pins
+// the SDK it ships with, so the warning only confuses users. An explicit setting still wins.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 export async function runCli(argv: string[]): Promise<number> {
   const program = buildProgram();
   const debug = argv.includes('--debug');

@@ -9,10 +9,8 @@ import { dirname } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
-import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { ExitCode, YumdaError } from './errors.js';
 import { withRetry } from './retry.js';
-import { parseS3Url, s3Client } from './s3.js';
 import { tempSibling } from './fs.js';
 
 export class NotFoundError extends YumdaError {
@@ -48,6 +46,8 @@ async function openOnce(url: string, options: FetchOptions): Promise<Readable> {
     return createReadStream(path, { highWaterMark: 1 << 20 });
   }
   if (url.startsWith('s3://')) {
+    // the AWS SDK takes a noticeable time to load: only when an s3:// URL is read
+    const [{ GetObjectCommand }, { parseS3Url, s3Client }] = await Promise.all([import('@aws-sdk/client-s3'), import('./s3.js')]);
     const { bucket, prefix } = parseS3Url(url);
     const key = prefix.replace(/\/$/, '');
     try {
