@@ -94,7 +94,7 @@ export function parseRepoFile(text: string, file: string, vars: Record<string, s
     // continuation lines (leading whitespace) extend the previous key, as in yum's INI parser
     if (/^\s/.test(raw) && current && Object.keys(current.values).length > 0) {
       const lastKey = Object.keys(current.values).at(-1)!;
-      current.values[lastKey] += ' ' + line;
+      current.values[lastKey] += ' ' + expandRepoVars(line, vars);
       continue;
     }
     const kv = /^([A-Za-z_][\w.-]*)\s*=\s*(.*)$/.exec(line);

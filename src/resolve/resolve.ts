@@ -275,7 +275,8 @@ export function resolve(input: ResolveInput): ResolvePlan {
       const bConflictsA = b.pkg.conflicts.some((c) => aProvides.some((p) => depMatches(p, c)));
       if (aConflictsB || bConflictsA) {
         const key = [nevra(a.pkg), nevra(b.pkg)].sort().join(' and ');
-        const message = `${nevra(a.pkg)} conflicts with ${nevra(b.pkg)}${b.installed ? ' (installed in the layer)' : ''}`;
+        const [declarer, other] = aConflictsB ? [a, b] : [b, a];
+        const message = `${nevra(declarer.pkg)} conflicts with ${nevra(other.pkg)}${other.installed ? ' (installed in the layer)' : declarer.installed ? ' (the latter is installed in the layer)' : ''}`;
         if (!problems.some((p) => p.includes(key)) && !problems.includes(message)) problems.push(message);
         continue;
       }
