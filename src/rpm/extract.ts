@@ -32,7 +32,7 @@ import { ExitCode, YumdaError } from '../util/errors.js';
 import { CpioReader, type CpioEntry } from './cpio.js';
 import { readRpmHeaders, type RpmHeaders } from './header.js';
 import { packageInfoFromHeaders } from './package.js';
-import { payloadChunks, verifyPayloadDigest } from './payload.js';
+import { payloadChunks, verifyPayloadDigest, type DecompressorChoice } from './payload.js';
 import { Tag } from './tags.js';
 import type { RpmFile, RpmPackageInfo } from './types.js';
 
@@ -72,6 +72,8 @@ export interface ExtractOptions {
   preserveMtime?: boolean;
   /** Name used in error messages (default: the file path). */
   label?: string;
+  /** System decompressor binaries when available ('auto', default) or only the bundled libraries. */
+  decompressor?: DecompressorChoice;
 }
 
 export interface ExtractResult {
@@ -150,7 +152,7 @@ export async function extractPackage(path: string, destDir: string, options: Ext
     strippedSize: (index) => extractor.strippedSize(index),
   });
   try {
-    for await (const chunk of payloadChunks(path, headers, { label })) {
+    for await (const chunk of payloadChunks(path, headers, { label, ...(options.decompressor ? { decompressor: options.decompressor } : {}) })) {
       reader.write(chunk);
       if (reader.done) break;
     }

@@ -4,7 +4,9 @@
  * decompressed bytes. Every decompressor failure surfaces as a YumdaError.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { createReadStream, existsSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import { open } from 'node:fs/promises';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -158,7 +160,7 @@ function decompressor(kind: Compressor): Transform {
       return zlib.createGunzip({ chunkSize: INFLATE_CHUNK });
     case 'xz':
     case 'lzma':
-      return lzma.createDecompressor();
+      return lzma.createDecompressor({ synchronous: true, bufsize: INFLATE_CHUNK });
     case 'zstd': {
       const native = (zlib as unknown as { createZstdDecompress?: (o?: object) => Transform }).createZstdDecompress;
       return native ? native({ chunkSize: INFLATE_CHUNK }) : new SyncDecompressTransform();
@@ -170,10 +172,68 @@ function decompressor(kind: Compressor): Transform {
   }
 }
 
+/**
+ * Where a decompressor lives: 'auto' uses the system's xz/zstd/bzip2 binary when it is on PATH
+ * (liblzma through lzma-native measured ~3x slower than `xz -dc` here, fzstd and unbzip2-stream are
+ * pure JS) and falls back to the bundled libraries; 'builtin' always uses the libraries.
+ * gzip always uses zlib, which is as fast as gzip(1).
+ */
+export type DecompressorChoice = 'auto' | 'builtin';
+
+const EXTERNAL: Partial<Record<Compressor, [string, string[]]>> = {
+  xz: ['xz', ['-dc']],
+  lzma: ['xz', ['--format=lzma', '-dc']],
+  zstd: ['zstd', ['-dcq']],
+  bzip2: ['bzip2', ['-dc']],
+};
+
+const whichCache = new Map<string, string | null>();
+function which(command: string): string | null {
+  if (!whichCache.has(command)) {
+    const found = (process.env.PATH ?? '').split(delimiter).map((dir) => join(dir, command)).find((p) => existsSync(p));
+    whichCache.set(command, found ?? null);
+  }
+  return whichCache.get(command)!;
+}
+
+function defaultChoice(): DecompressorChoice {
+  return process.env.YUMDA_DECOMPRESSOR === 'builtin' ? 'builtin' : 'auto';
+}
+
 export interface PayloadStreamOptions {
   label?: string;
   /** Overrides the header's PAYLOADCOMPRESSOR (for tests). */
   compressor?: Compressor;
+  /** Default: 'auto', or 'builtin' when YUMDA_DECOMPRESSOR=builtin. */
+  decompressor?: DecompressorChoice;
+}
+
+/** Decompresses through a system binary; its failures become stream errors. */
+async function* externalChunks(path: string, offset: number, binary: string, args: string[]): AsyncGenerator<Buffer> {
+  const child = spawn(binary, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  const stderr: Buffer[] = [];
+  child.stderr.on('data', (d: Buffer) => stderr.push(d));
+  child.stdin.on('error', () => {
+    // the child exiting early is reported through its exit status
+  });
+  const exited = new Promise<number | null>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => resolve(code));
+  });
+  exited.catch(() => undefined);
+  const source = createReadStream(path, { start: offset, highWaterMark: READ_CHUNK });
+  source.on('error', (e) => child.stdout.destroy(e));
+  source.pipe(child.stdin);
+  let finished = false;
+  try {
+    for await (const chunk of child.stdout) yield chunk as Buffer;
+    const code = await exited;
+    finished = true;
+    if (code !== 0) throw new Error(`${binary} exited with ${code}: ${Buffer.concat(stderr).toString('utf8').trim()}`);
+  } finally {
+    source.destroy();
+    if (!finished) child.kill();
+  }
 }
 
 /** Yields the decompressed payload of an RPM file, chunk by chunk. */
@@ -191,6 +251,18 @@ export async function* payloadChunks(path: string, headers: RpmHeaders, options:
   }
   if (head.length === 0) throw new YumdaError('RPM_TRUNCATED', `${label}: file ends before the payload`);
   checkCompressorMagic(kind, head, label);
+  const external = EXTERNAL[kind];
+  const binary = external && (options.decompressor ?? defaultChoice()) === 'auto' ? which(external[0]) : null;
+  if (external && binary) {
+    try {
+      yield* externalChunks(path, headers.payloadOffset, binary, external[1]);
+    } catch (e) {
+      if (e instanceof YumdaError) throw e;
+      const message = e instanceof Error ? e.message : String(e);
+      throw new YumdaError('RPM_BAD_PAYLOAD', `${label}: cannot decompress the ${kind} payload: ${message}`, { cause: e });
+    }
+    return;
+  }
   const source = createReadStream(path, { start: headers.payloadOffset, highWaterMark: READ_CHUNK });
   const transform = decompressor(kind);
   source.on('error', (e) => transform.destroy(e));
@@ -202,6 +274,7 @@ export async function* payloadChunks(path: string, headers: RpmHeaders, options:
     const message = e instanceof Error ? e.message : String(e);
     throw new YumdaError('RPM_BAD_PAYLOAD', `${label}: cannot decompress the ${kind} payload: ${message}`, { cause: e });
   } finally {
+    transform.on('error', () => undefined); // late errors after we stopped reading are moot
     source.destroy();
     transform.destroy();
   }

@@ -10,7 +10,7 @@ import { basename, join } from 'node:path';
 import { extractPackage, type ExtractedEntry } from '../../src/rpm/extract.js';
 import { readRpmInfo } from '../../src/rpm/package.js';
 import { yumda } from '../helpers/cli.js';
-import { allFixtureRpms, featureRpms } from './fixtures.js';
+import { allFixtureRpms, featureRpms, PAYLOADS, type PayloadName } from './fixtures.js';
 import { hardlinkGroups, snapshot, type TreeEntry } from './tree.js';
 
 async function tempDir(t: { teardown: (fn: () => unknown) => void }, prefix: string): Promise<string> {
@@ -139,4 +139,16 @@ t.test('yumda rpm extract CLI', async (t) => {
   const bad = await yumda(['rpm', 'extract', main, join(dir, 'x'), '--strip-prefix', '/usr']);
   t.equal(bad.exitCode, 1);
   t.match(bad.stderr, /outside the prefix \/usr/);
+});
+
+t.test('bundled decompressors (no xz/zstd/bzip2 binaries) give the same tree as the system ones', async (t) => {
+  for (const payload of Object.keys(PAYLOADS) as PayloadName[]) {
+    const { rpms } = await featureRpms(payload);
+    const main = rpms.find((p) => basename(p).startsWith('yumda-features-1'))!;
+    const auto = await tempDir(t, 'yumda-auto-');
+    const builtin = await tempDir(t, 'yumda-builtin-');
+    await extractPackage(main, auto, { decompressor: 'auto' });
+    await extractPackage(main, builtin, { decompressor: 'builtin' });
+    t.same(comparable(await snapshot(builtin)), comparable(await snapshot(auto)), payload);
+  }
 });
