@@ -4,6 +4,7 @@
  * produced. It is published next to the repository (DEST/build-manifest.json), so any CI runner can
  * read it back (file, http or s3 URL) and rebuild exactly what changed.
  */
+import { join } from 'node:path';
 import { z } from 'zod';
 import { ExitCode, YumdaError } from '../util/errors.js';
 import { fetchText, NotFoundError } from '../util/fetch.js';
@@ -11,6 +12,14 @@ import { writeFileAtomic } from '../util/fs.js';
 import { hashBytes } from '../util/hash.js';
 
 export const manifestFileName = 'build-manifest.json';
+
+/**
+ * Where a build output directory keeps its manifest: inside the binary repository (OUT/RPMS), so
+ * `yumda repo publish OUT/RPMS DEST` publishes it with the packages and DEST/build-manifest.json reads it back.
+ */
+export function manifestPathIn(outDir: string): string {
+  return join(outDir, 'RPMS', manifestFileName);
+}
 
 const inputsSchema = z.object({
   srpm: z.object({ nevr: z.string(), sha256: z.string() }),

@@ -12,11 +12,11 @@ import { listSpecNames } from '../upstream/outdated.js';
 import { ExitCode, YumdaError } from '../util/errors.js';
 import { defaultLocalMacroFiles } from './builders/local.js';
 import type { Builder } from './builders/types.js';
-import { changedInputs, manifestFileName, readManifest, writeManifest, type BuildManifest } from './manifest.js';
+import { changedInputs, manifestPathIn, readManifest, writeManifest, type BuildManifest } from './manifest.js';
 import { planWaves, restrictPlan, withDependents, type PlanPackage } from './plan.js';
 import { packageInputs, preparePackage, type PackageInputsInfo, type PackageSetPaths, type PreparedPackage } from './prepare.js';
 import { dependencyClosure, scanPool } from './rpm-pool.js';
-import { findSources } from './sources.js';
+import { findSources, type SourceRpm } from './sources.js';
 import { readFileSync } from 'node:fs';
 
 export interface SelectionOptions {
@@ -32,7 +32,7 @@ export interface PlanOptions extends SelectionOptions {
   paths: PackageSetPaths;
   srpmDir?: string;
   upstream?: string;
-  /** Previous manifest (path or file/http/s3 URL); default OUT/build-manifest.json. */
+  /** Previous manifest (path or file/http/s3 URL); default OUT/RPMS/build-manifest.json. */
   manifest?: string;
   endpoint?: string;
   onNote?: (message: string) => void;
@@ -48,6 +48,8 @@ export interface BuildPlanResult {
   /** Why each selected package is built: changed inputs ("srpm", "overlay", …), "new", or "requested". */
   reasons: Record<string, string[]>;
   dependsOn: Map<string, string[]>;
+  sources: Map<string, SourceRpm>;
+  /** Unpacked and rewritten: every selected package (and, without --changed, every considered one). */
   prepared: Map<string, PreparedPackage>;
   inputs: Map<string, PackageInputsInfo>;
   manifest: BuildManifest;
@@ -74,7 +76,7 @@ export async function planBuild(options: PlanOptions): Promise<BuildPlanResult> 
     downloadDir: join(options.outDir, 'sources'),
     ...(options.onNote ? { onNote: options.onNote } : {}),
   });
-  const manifest = await readManifest(options.manifest ?? join(options.outDir, manifestFileName), options.endpoint ? { endpoint: options.endpoint } : {});
+  const manifest = await readManifest(options.manifest ?? manifestPathIn(options.outDir), options.endpoint ? { endpoint: options.endpoint } : {});
   const identity = await options.builder.identity();
   const inputs = new Map<string, PackageInputsInfo>();
   for (const name of considered) inputs.set(name, await packageInputs(name, sources.get(name)!, options.paths, identity));
@@ -83,14 +85,21 @@ export async function planBuild(options: PlanOptions): Promise<BuildPlanResult> 
   // the spec evaluator always knows the AL2 stand-ins (%systemd_requires, %_isa, …), whatever the builder
   const target = { macroFiles: defaultLocalMacroFiles().map((f) => readFileSync(f, 'utf8')) };
   const prepared = new Map<string, PreparedPackage>();
-  for (const name of considered) {
-    prepared.set(name, await preparePackage(name, sources.get(name)!, { paths: options.paths, workDir: join(workRoot, name), target }));
-  }
-  const planPackages: PlanPackage[] = considered.map((name) => ({
-    name,
-    buildRequires: prepared.get(name)!.buildRequires,
-    provides: [...new Set([...prepared.get(name)!.provides, ...(manifest.packages[name]?.provides ?? [])])],
-  }));
+  const prepare = async (name: string): Promise<void> => {
+    if (!prepared.has(name)) prepared.set(name, await preparePackage(name, sources.get(name)!, { paths: options.paths, workDir: join(workRoot, name), target }));
+  };
+  // with --changed, an unchanged package is planned from what its last build recorded (no unpacking)
+  const unchanged = (name: string): boolean => options.changed === true && manifest.packages[name]?.inputsHash === inputs.get(name)!.inputsHash;
+  for (const name of considered) if (!unchanged(name)) await prepare(name);
+  const planPackages: PlanPackage[] = considered.map((name) => {
+    const recorded = manifest.packages[name];
+    const fresh = prepared.get(name);
+    return {
+      name,
+      buildRequires: fresh?.buildRequires ?? recorded?.buildRequires ?? [],
+      provides: [...new Set([...(fresh?.provides ?? []), ...(recorded?.provides ?? [])])],
+    };
+  });
   const plan = planWaves(planPackages);
 
   const reasons: Record<string, string[]> = {};
@@ -110,7 +119,9 @@ export async function planBuild(options: PlanOptions): Promise<BuildPlanResult> 
     selected = grown;
   }
   for (const name of Object.keys(reasons)) if (!selected.has(name)) delete reasons[name];
+  for (const name of selected) await prepare(name);
   return {
+    sources,
     considered,
     allWaves: plan.waves,
     waves: restrictPlan(plan, selected),
@@ -137,6 +148,8 @@ export interface PackageResult {
 
 export interface BuildRunOptions extends PlanOptions {
   jobs?: number;
+  /** More binary RPMs BuildRequires may use (e.g. the artifacts of earlier CI waves); never modified. */
+  depsDir?: string;
   keepGoing?: boolean;
 }
 
@@ -167,7 +180,7 @@ export async function runBuild(options: BuildRunOptions): Promise<BuildRunResult
   await Promise.all([rpmsDir, srpmsDir, logsDir].map((d) => mkdir(d, { recursive: true })));
   const plan = await planBuild(options);
   const manifest = plan.manifest;
-  const manifestPath = join(out, manifestFileName);
+  const manifestPath = manifestPathIn(out);
   let manifestWrite = Promise.resolve();
   const saveManifest = (): Promise<void> => (manifestWrite = manifestWrite.then(() => writeManifest(manifestPath, { ...manifest, updated: new Date().toISOString() })));
 
@@ -176,7 +189,7 @@ export async function runBuild(options: BuildRunOptions): Promise<BuildRunResult
   const limit = pLimit(Math.max(1, options.jobs ?? 1));
   try {
     for (const [waveIndex, wave] of plan.waves.entries()) {
-      const pool = await scanPool(rpmsDir);
+      const pool = [...(await scanPool(rpmsDir)), ...(options.depsDir ? await scanPool(options.depsDir) : [])];
       await Promise.all(
         wave.map((name) =>
           limit(async () => {
@@ -225,7 +238,7 @@ export async function runBuild(options: BuildRunOptions): Promise<BuildRunResult
               const newSrpms = await listFiles(join(resultDir, 'SRPMS'), '.src.rpm');
               if (newRpms.length === 0) throw new YumdaError('BUILD_NO_OUTPUT', `${name}: the build produced no binary RPMs`);
               // replace what an earlier build of this package left in OUT
-              for (const old of pool.filter((r) => r.sourceName === name)) await rm(old.path, { force: true });
+              for (const old of pool.filter((r) => r.sourceName === name && r.path.startsWith(rpmsDir))) await rm(old.path, { force: true });
               for (const old of manifest.packages[name]?.srpms ?? []) await rm(join(out, old), { force: true });
               const placed: string[] = [];
               const provides = new Set<string>();

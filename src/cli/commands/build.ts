@@ -2,6 +2,7 @@ import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { githubMatrix, parsePositiveInt, parseWave, resolveSetup, summaryTable, table } from '../../build/cli-support.js';
+import { collectBuilds } from '../../build/collect.js';
 import { planBuild, runBuild } from '../../build/run.js';
 import { ExitCode, YumdaError } from '../../util/errors.js';
 import { note, printJson } from '../output.js';
@@ -28,12 +29,12 @@ function addSelectionOptions(cmd: Command): Command {
     .option('--changed', 'only packages whose inputs (upstream SRPM, overlay, patches, macros, builder) differ from the build manifest')
     .option('--with-dependents', 'also packages that BuildRequire the selected ones (transitively)')
     .addOption(new Option('--builder <kind>', 'docker: a fresh amazonlinux:2 container per package; local: rpmbuild on this host').choices(['docker', 'local']).default('docker'))
-    .option('-o, --output <dir>', 'output directory: RPMS/, SRPMS/, logs/, build-manifest.json', 'build')
+    .option('-o, --output <dir>', 'output directory: RPMS/ (with build-manifest.json), SRPMS/, logs/', 'build')
     .option('--srpm-dir <dir>', 'take source RPMs from this directory (newest of each name) instead of the upstream')
     .option('--upstream <id|url>', 'upstream to fetch source RPMs from (see yumda source fetch --upstream)')
     .option('--specs <dir>', 'the package set: one NAME.yaml overlay per package (default: ./specs, else the project\'s)')
     .option('--patches <dir>', 'Lambda patches, DIR/NAME/*.patch (default: patches/ beside the specs directory)')
-    .option('--manifest <url>', 'the previous build manifest: path, file://, http(s):// or s3:// (default: OUT/build-manifest.json)')
+    .option('--manifest <url>', 'the previous build manifest: path, file://, http(s):// or s3:// (default: OUT/RPMS/build-manifest.json)')
     .option('--endpoint <url>', 'S3-compatible endpoint for s3:// URLs')
     .option('--image <tag>', 'docker builder image tag (default yumda-build:al2, built from docker/build/)');
 }
@@ -47,6 +48,8 @@ export function registerBuildCommands(program: Command): void {
   )
     .option('-j, --jobs <n>', 'packages built in parallel within a wave', parsePositiveInt, 2)
     .option('--keep-going', 'after a failure, keep building packages that do not depend on it')
+    .option('--deps-dir <dir>', 'more binary RPMs BuildRequires may use (e.g. earlier CI waves\' artifacts); read only')
+    .option('--collect <dirs...>', 'build nothing: gather the outputs of other build runs (CI matrix jobs) into OUT; newest build of each package wins')
     .option('--json', 'print the results as JSON on stdout')
     .addHelpText(
       'after',
@@ -54,14 +57,25 @@ export function registerBuildCommands(program: Command): void {
 Examples:
   yumda build --all --builder local --srpm-dir sources/ -o build/
   yumda build git --builder docker -j 4
-  yumda build --changed --with-dependents --manifest s3://my-yumda/build-manifest.json
-  yumda repo index build/RPMS && yumda repo publish build/RPMS s3://my-yumda/lambda2/x86_64
+  yumda build --changed --with-dependents --manifest s3://my-yumda/lambda2/x86_64/build-manifest.json
+  yumda build --collect parts/* -o repo/        # CI: gather matrix jobs' outputs
+  yumda repo index build/ && yumda repo publish build/RPMS s3://my-yumda/lambda2/x86_64
+
+Output: OUT/RPMS/ARCH/*.rpm, OUT/SRPMS/*.src.rpm, OUT/logs/NAME.log, and OUT/RPMS/build-manifest.json
+(published with the binary repository, so the next --changed can read it from there).
 
 Exit codes: 0 everything built, 1 a package failed (see OUT/logs/NAME.log), 2 bad selection`,
     )
-    .action(async (names: string[], opts: CommonOpts & { jobs: number; keepGoing?: boolean }) => {
-      const { builder, paths } = resolveSetup(opts);
+    .action(async (names: string[], opts: CommonOpts & { jobs: number; keepGoing?: boolean; depsDir?: string; collect?: string[] }) => {
       const outDir = resolve(opts.output);
+      if (opts.collect) {
+        if (names.length > 0 || opts.all || opts.changed) throw new YumdaError('BAD_SELECTION', '--collect builds nothing: give no package names, --all or --changed', { exitCode: ExitCode.usage });
+        const collected = await collectBuilds(opts.collect.map((d) => resolve(d)), outDir);
+        if (opts.json) printJson(collected);
+        else process.stdout.write(`collected ${collected.taken.length} package(s) into ${outDir}: ${collected.taken.map((t) => t.name).join(', ') || '(none)'}; manifest ${collected.manifestPath}\n`);
+        return;
+      }
+      const { builder, paths } = resolveSetup(opts);
       const run = await runBuild({
         names,
         all: opts.all ?? false,
@@ -72,6 +86,7 @@ Exit codes: 0 everything built, 1 a package failed (see OUT/logs/NAME.log), 2 ba
         outDir,
         jobs: opts.jobs,
         keepGoing: opts.keepGoing ?? false,
+        ...(opts.depsDir ? { depsDir: resolve(opts.depsDir) } : {}),
         ...(opts.srpmDir ? { srpmDir: resolve(opts.srpmDir) } : {}),
         ...(opts.upstream ? { upstream: opts.upstream } : {}),
         ...(opts.manifest ? { manifest: opts.manifest } : {}),
@@ -147,7 +162,7 @@ Examples:
             names.map((name) => ({
               name,
               wave,
-              source: plan.prepared.get(name)!.source.nevr,
+              source: plan.sources.get(name)!.nevr,
               inputsHash: plan.inputs.get(name)!.inputsHash,
               reasons: plan.reasons[name] ?? [],
               buildRequiresInSet: plan.dependsOn.get(name) ?? [],
@@ -162,7 +177,7 @@ Examples:
       }
       const rows = [['WAVE', 'PACKAGE', 'SOURCE', 'WHY', 'AFTER']];
       plan.waves.forEach((names, wave) => {
-        for (const name of names) rows.push([String(wave + 1), name, plan.prepared.get(name)!.source.nevr, (plan.reasons[name] ?? []).join(','), (plan.dependsOn.get(name) ?? []).join(',')]);
+        for (const name of names) rows.push([String(wave + 1), name, plan.sources.get(name)!.nevr, (plan.reasons[name] ?? []).join(','), (plan.dependsOn.get(name) ?? []).join(',')]);
       });
       process.stdout.write(table(rows));
     });
