@@ -8,16 +8,15 @@
  * the sorted file list, without opening those packages.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join, relative, sep } from 'node:path';
-import pLimit from 'p-limit';
 import { YumdaError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fs.js';
-import { DEFAULT_CHANGELOG_LIMIT, type RepoEntry } from './from-rpm.js';
-import { readRepoEntry } from './read-entry.js';
-import { readFilelists, readOther, readPrimary } from './reader.js';
+import { DEFAULT_CHANGELOG_LIMIT } from './from-rpm.js';
+import { EntryPool, type RenderedEntry } from './entry-pool.js';
+import { blockPkgId, packageBlocks, primaryBlockFacts, type PrimaryBlockFacts } from './blocks.js';
 import {
   filelistsFooter,
   filelistsHeader,
@@ -25,9 +24,6 @@ import {
   otherHeader,
   primaryFooter,
   primaryHeader,
-  renderFilelistsPackage,
-  renderOtherPackage,
-  renderPrimaryPackage,
 } from './render.js';
 import { readRepomd, renderRepomd, type Repomd, type RepomdData } from './repomd.js';
 import { loadSigningKey, signDetached, type SigningKey } from './sign.js';
@@ -137,17 +133,20 @@ export async function indexRepository(dir: string, options: IndexOptions = {}): 
   return { repositories };
 }
 
-/** The previous generation's metadata, read as three aligned streams and merged by location. */
+/**
+ * The previous generation's metadata as three aligned streams of raw package blocks, merged with
+ * the sorted file list by location: unchanged packages are copied without parsing or re-rendering.
+ * Anything unexpected (misaligned files, an unreadable or odd block) stops reuse from there on;
+ * the remaining packages are then simply read.
+ */
 class PreviousMetadata {
-  private heads: RepoEntry | undefined;
+  private head: { facts: PrimaryBlockFacts; entry: RenderedEntry } | undefined;
   private broken = false;
-  reusable = 0;
 
   private constructor(
-    private readonly primary: AsyncIterator<RepoEntry['primary']>,
-    private readonly filelists: AsyncIterator<RepoEntry['filelists']>,
-    private readonly other: AsyncIterator<RepoEntry['other']>,
-    readonly repomd: Repomd,
+    private readonly primary: AsyncIterator<string>,
+    private readonly filelists: AsyncIterator<string>,
+    private readonly other: AsyncIterator<string>,
   ) {}
 
   static async open(root: string): Promise<PreviousMetadata | undefined> {
@@ -156,10 +155,15 @@ class PreviousMetadata {
     const href = (type: MetadataType): string | undefined => repomd.data.find((d) => d.type === type)?.location;
     const [p, f, o] = [href('primary'), href('filelists'), href('other')];
     if (!p || !f || !o || ![p, f, o].every((h) => existsSync(join(root, h)))) return undefined;
-    const it = <T>(iterable: AsyncIterable<T>): AsyncIterator<T> => iterable[Symbol.asyncIterator]();
-    const prev = new PreviousMetadata(it(readPrimary(join(root, p))), it(readFilelists(join(root, f))), it(readOther(join(root, o))), repomd);
+    const it = (path: string): AsyncIterator<string> => packageBlocks(join(root, path))[Symbol.asyncIterator]();
+    const prev = new PreviousMetadata(it(p), it(f), it(o));
     await prev.advance();
     return prev;
+  }
+
+  private stop(): void {
+    this.broken = true;
+    this.head = undefined;
   }
 
   private async advance(): Promise<void> {
@@ -167,33 +171,25 @@ class PreviousMetadata {
     try {
       [p, f, o] = await Promise.all([this.primary.next(), this.filelists.next(), this.other.next()]);
     } catch {
-      // unreadable previous metadata: nothing more to reuse, the packages are read instead
-      this.broken = true;
-      this.heads = undefined;
-      return;
+      return this.stop();
     }
     if (p.done || f.done || o.done) {
-      this.heads = undefined;
+      this.head = undefined;
       return;
     }
-    if (p.value.pkgId !== f.value.pkgId || p.value.pkgId !== o.value.pkgId) {
-      // not three aligned streams (not written by us): stop reusing, read the packages instead
-      this.broken = true;
-      this.heads = undefined;
-      return;
-    }
-    this.heads = { primary: p.value, filelists: f.value, other: o.value };
+    const facts = primaryBlockFacts(p.value);
+    if (!facts || blockPkgId(f.value) !== facts.pkgId || blockPkgId(o.value) !== facts.pkgId) return this.stop();
+    this.head = { facts, entry: { primary: p.value, filelists: f.value, other: o.value } };
   }
 
-  /** The previous records of `href` when the file is unchanged (same size and mtime). */
-  async take(href: string, size: number, mtime: number): Promise<RepoEntry | undefined> {
-    while (!this.broken && this.heads && this.heads.primary.locationHref < href) await this.advance();
-    const h = this.heads;
-    if (this.broken || !h || h.primary.locationHref !== href) return undefined;
+  /** The previous metadata of `href` when the file is unchanged (same size and mtime). */
+  async take(href: string, size: number, mtime: number): Promise<RenderedEntry | undefined> {
+    while (!this.broken && this.head && this.head.facts.href < href) await this.advance();
+    const h = this.head;
+    if (this.broken || !h || h.facts.href !== href) return undefined;
     await this.advance();
-    if (h.primary.sizePackage !== size || h.primary.timeFile !== mtime) return undefined;
-    this.reusable++;
-    return h;
+    if (h.facts.sizePackage !== size || h.facts.timeFile !== mtime) return undefined;
+    return h.entry;
   }
 
   async close(): Promise<void> {
@@ -243,9 +239,8 @@ export async function indexOneRepository(root: string, options: IndexOptions = {
     other: new GzipMetadataWriter(stagingName(repodata, 'other'), level),
   };
   const workers = Math.max(1, options.workers ?? availableParallelism());
-  const limit = pLimit(workers);
-  const windowSize = workers * 8;
-  const changelogLimit = options.changelogLimit ?? DEFAULT_CHANGELOG_LIMIT;
+  const pool = new EntryPool(workers, options.changelogLimit ?? DEFAULT_CHANGELOG_LIMIT);
+  const windowSize = workers * 16;
   let read = 0;
   let reused = 0;
   let done = 0;
@@ -253,28 +248,28 @@ export async function indexOneRepository(root: string, options: IndexOptions = {
     await writers.primary.write(primaryHeader(hrefs.length));
     await writers.filelists.write(filelistsHeader(hrefs.length));
     await writers.other.write(otherHeader(hrefs.length));
-    const emit = async (entry: RepoEntry): Promise<void> => {
-      await writers.primary.write(renderPrimaryPackage(entry.primary));
-      await writers.filelists.write(renderFilelistsPackage(entry.filelists));
-      await writers.other.write(renderOtherPackage(entry.other));
+    const emit = async (entry: RenderedEntry): Promise<void> => {
+      await writers.primary.write(entry.primary);
+      await writers.filelists.write(entry.filelists);
+      await writers.other.write(entry.other);
       done++;
       options.onProgress?.({ repository: root, done, total: hrefs.length, reused });
     };
-    const window: Promise<RepoEntry>[] = [];
+    const window: Promise<RenderedEntry>[] = [];
     try {
       for (const href of hrefs) {
-        let entry: RepoEntry | undefined;
+        let entry: RenderedEntry | undefined;
         if (previous) {
-          const st = await stat(join(root, href));
+          const st = statSync(join(root, href));
           entry = await previous.take(href, st.size, Math.floor(st.mtimeMs / 1000));
         }
-        let pending: Promise<RepoEntry>;
+        let pending: Promise<RenderedEntry>;
         if (entry) {
           reused++;
           pending = Promise.resolve(entry);
         } else {
           read++;
-          pending = limit(() => readRepoEntry(join(root, href), href, { changelogLimit }));
+          pending = pool.read(join(root, href), href);
           pending.catch(() => undefined); // awaited in order below; avoid an unhandled rejection meanwhile
         }
         window.push(pending);
@@ -282,7 +277,7 @@ export async function indexOneRepository(root: string, options: IndexOptions = {
       }
       while (window.length > 0) await emit(await window.shift()!);
     } finally {
-      limit.clearQueue();
+      await pool.close();
       await previous?.close();
     }
     await writers.primary.write(primaryFooter);

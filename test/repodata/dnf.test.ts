@@ -7,7 +7,8 @@ import { indexRepository } from '../../src/repodata/index.js';
 import { copyInto, repoFixtures, tempDir } from './fixtures.js';
 import { makeGpgKey } from './keys.js';
 
-const hasDnf = (await execa('dnf', ['--version'], { reject: false })).exitCode === 0;
+// `dnf --version` can fail transiently (it opens the host rpmdb); look for the program instead
+const hasDnf = (process.env.PATH ?? '').split(':').some((d) => d !== '' && existsSync(join(d, 'dnf')));
 
 async function dnfInstall(repoDir: string, work: string, packages: string[], extra: string[] = []): Promise<{ exitCode: number; output: string }> {
   const r = await execa(
