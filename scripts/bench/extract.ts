@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { projectPath } from '../../src/util/paths.js';
 import { readRpmInfo } from '../../src/rpm/package.js';
+import { extractPackage } from '../../src/rpm/extract.js';
 
 const runsArg = process.argv.indexOf('--runs');
 const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 5;
@@ -93,15 +94,20 @@ for (const rpm of rpms) {
 }
 
 const ours: number[] = [];
+const library: number[] = [];
 const theirs: number[] = [];
 const out = join(work, 'out');
 for (let run = 0; run < RUNS; run++) {
-  for (const order of run % 2 === 0 ? ['yumda', 'cpio'] : ['cpio', 'yumda']) {
+  for (const order of run % 2 === 0 ? ['yumda', 'cpio', 'library'] : ['library', 'cpio', 'yumda']) {
     await rm(out, { recursive: true, force: true });
     await mkdir(out, { recursive: true });
     if (order === 'yumda') {
       ours.push(await timed(async () => {
         for (const rpm of rpms) await execa(process.execPath, [cli, 'rpm', 'extract', rpm, out]);
+      }));
+    } else if (order === 'library') {
+      library.push(await timed(async () => {
+        for (const rpm of rpms) await extractPackage(rpm, out);
       }));
     } else {
       theirs.push(await timed(async () => {
@@ -115,5 +121,8 @@ const a = median(ours);
 const b = median(theirs);
 console.log(`payload: ${(payloadBytes / 1e6).toFixed(1)} MB uncompressed across ${rpms.length} RPMs (xz, gzip), ${RUNS} runs each`);
 console.log(`yumda rpm extract:        median ${a.toFixed(0)} ms  (runs: ${ours.map((x) => x.toFixed(0)).join(', ')})`);
+const c = median(library);
+console.log(`extractPackage in-process: median ${c.toFixed(0)} ms  (runs: ${library.map((x) => x.toFixed(0)).join(', ')}; no CLI start-up)`);
 console.log(`rpm2cpio | cpio -idm:     median ${b.toFixed(0)} ms  (runs: ${theirs.map((x) => x.toFixed(0)).join(', ')})`);
 console.log(`ratio yumda / pipeline:   ${(a / b).toFixed(2)}  (target <= 1.5)`);
+console.log(`ratio in-process / pipeline: ${(c / b).toFixed(2)}`);

@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { extractPackage } from '../../rpm/extract.js';
-import { readRpmInfo } from '../../rpm/package.js';
 import type { RpmPackageInfo } from '../../rpm/types.js';
 import { formatEvr } from '../../rpm/version.js';
 import { note, printJson } from '../output.js';
@@ -50,6 +48,8 @@ export function registerRpmCommands(program: Command): void {
     .option('--json', 'print the headers as JSON (one object per file, an array for several files)')
     .addHelpText('after', '\nExamples:\n  yumda rpm info hello-1.0-1.noarch.rpm\n  yumda rpm info *.rpm --json | jq ".[].requires"')
     .action(async (files: string[], opts: { json?: boolean }) => {
+      // loaded on use: CLI start-up should not pay for every command's dependencies
+      const { readRpmInfo } = await import('../../rpm/package.js');
       const infos: RpmPackageInfo[] = [];
       for (const file of files) infos.push(await readRpmInfo(file));
       if (opts.json) {
@@ -69,6 +69,7 @@ export function registerRpmCommands(program: Command): void {
     .option('--json', 'print what was written as JSON')
     .addHelpText('after', '\nExamples:\n  yumda rpm extract hello-1.0-1.noarch.rpm out/\n  yumda rpm extract hello-1.0-1.noarch.rpm layer/ --strip-prefix /opt')
     .action(async (file: string, dir: string, opts: { stripPrefix?: string; skipOutsidePrefix?: boolean; json?: boolean }) => {
+      const { extractPackage } = await import('../../rpm/extract.js');
       const entries: { path: string; type: string; mode: string; sha256: string | null; linkto: string | null }[] = [];
       const result = await extractPackage(file, dir, {
         ...(opts.stripPrefix ? { stripPrefix: opts.stripPrefix } : {}),
