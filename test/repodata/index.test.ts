@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import { copyFile, readdir, readFile, truncate, utimes, writeFile, open } from 'node:fs/promises';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import t, { type Test } from 'tap';
 import { indexRepository } from '../../src/repodata/index.js';
 import { readOther, readPrimary } from '../../src/repodata/reader.js';
@@ -90,6 +91,19 @@ t.test('--update after a package is removed and one is added', async (t) => {
   t.equal(r.read, 1);
   t.equal(r.reused, 1);
   t.same((await primaryOf(dir)).map((p) => p.locationHref).sort(), [b!, c!].map((p) => p.split('/').pop()).sort());
+});
+
+t.test('--update over metadata createrepo_c wrote gives what a full index gives', async (t) => {
+  const { rpms } = await repoFixtures();
+  const dir = await tempDir('update-foreign');
+  await copyInto(dir, rpms);
+  await execa('createrepo_c', ['--quiet', '--no-database', dir]);
+  const r = (await indexRepository(dir, { update: true })).repositories[0]!;
+  t.equal(r.read + r.reused, rpms.length);
+  t.ok(r.reused > 0, `reused createrepo_c's entries (${r.reused} of ${rpms.length})`);
+  const updated = await primaryOf(dir);
+  await indexRepository(dir);
+  t.same(updated, await primaryOf(dir), 'same records as a full index');
 });
 
 t.test('a corrupt RPM is named and the previous metadata stays intact', async (t) => {

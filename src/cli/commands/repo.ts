@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { indexRepository, type IndexProgress } from '../../repodata/index.js';
+import type { IndexProgress } from '../../repodata/index.js';
 import { SIGN_PASSPHRASE_ENV } from '../../repodata/sign.js';
 import { YumdaError, ExitCode } from '../../util/errors.js';
 import { note, printJson } from '../output.js';
@@ -53,6 +53,7 @@ Examples:
             if (p.done === p.total) process.stderr.write('\n');
           }
         : undefined;
+      const { indexRepository } = await import('../../repodata/index.js');
       const result = await indexRepository(dir, {
         update: opts.update ?? false,
         ...(opts.workers ? { workers: positiveInt(opts.workers, '--workers') } : {}),
