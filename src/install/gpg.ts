@@ -4,16 +4,22 @@
  * header + payload. One valid signature by a configured key is required.
  */
 import { open } from 'node:fs/promises';
-import * as openpgp from 'openpgp';
+import type * as OpenPgp from 'openpgp';
 import { readRpmHeaders } from '../rpm/header.js';
 import { SigTag } from '../rpm/tags.js';
 import { ExitCode, YumdaError } from '../util/errors.js';
 import { fetchText } from '../util/fetch.js';
 
-const keyCache = new Map<string, openpgp.Key[]>();
+const keyCache = new Map<string, OpenPgp.Key[]>();
 
-export async function loadKeys(urls: string[]): Promise<openpgp.Key[]> {
-  const keys: openpgp.Key[] = [];
+/** OpenPGP.js is large: loaded only when a repository has gpgcheck=1. */
+async function openpgpModule(): Promise<typeof OpenPgp> {
+  return import('openpgp');
+}
+
+export async function loadKeys(urls: string[]): Promise<OpenPgp.Key[]> {
+  const openpgp = await openpgpModule();
+  const keys: OpenPgp.Key[] = [];
   for (const url of urls) {
     let cached = keyCache.get(url);
     if (!cached) {
@@ -43,7 +49,8 @@ async function readRange(path: string, start: number, end?: number): Promise<Buf
 }
 
 /** Throws (exit 3) unless the package carries a signature that verifies with one of the keys. */
-export async function verifyRpmSignature(path: string, keys: openpgp.Key[], label: string): Promise<void> {
+export async function verifyRpmSignature(path: string, keys: OpenPgp.Key[], label: string): Promise<void> {
+  const openpgp = await openpgpModule();
   const headers = await readRpmHeaders(path, { label });
   const headerOnly = headers.signature.binary(SigTag.RSA) ?? headers.signature.binary(SigTag.DSA);
   const whole = headers.signature.binary(SigTag.PGP) ?? headers.signature.binary(SigTag.GPG);

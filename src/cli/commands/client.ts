@@ -6,7 +6,7 @@ import { Option, type Command } from 'commander';
 import { resolve as resolvePath } from 'node:path';
 import { loadProfile, type BaseProfile } from '../../config/profile.js';
 import { configuredRepos, type RepoOptions } from '../../config/repos.js';
-import { applyPlan, removePackages, type InstallResult } from '../../install/install.js';
+import type { InstallResult } from '../../install/install.js';
 import { manifestToPool, readManifest } from '../../install/manifest.js';
 import { defaultCacheDir } from '../../install/metadata.js';
 import { formatInfo, formatSummaryTable, listAvailable, listInstalled, searchPackages, summarize, whatProvides } from '../../install/query.js';
@@ -157,6 +157,8 @@ Examples:
         if (opts.json) printJson(planToJson(plan));
         return;
       }
+      // the installer (payload decompressors, extractor) is loaded only when something is installed
+      const { applyPlan } = await import('../../install/install.js');
       const result = await applyPlan(plan, {
         dest,
         profile,
@@ -194,6 +196,7 @@ Examples:
     .addHelpText('after', '\nExamples:\n  yumda remove openssh -d layer')
     .action(async (names: string[], opts: { dest: string; json?: boolean }) => {
       const dest = resolvePath(opts.dest);
+      const { removePackages } = await import('../../install/install.js');
       const { removed, brokenDependents } = await removePackages(dest, names);
       if (opts.json) {
         printJson({ removed: removed.map(summarize), brokenDependents });
