@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { checkLayer, formatReport } from '../../layer/check.js';
 import { ExitCode } from '../../util/errors.js';
 import { printJson } from '../output.js';
 
@@ -22,6 +21,7 @@ Examples:
 Exit codes: 0 the layer passes, 5 errors were found (or warnings, with --strict).`,
     )
     .action(async (layer: string, opts: { base: string; strict?: boolean; json?: boolean }) => {
+      const { checkLayer, formatReport } = await import('../../layer/check.js');
       const report = await checkLayer(layer, { profile: opts.base, strict: opts.strict ?? false });
       if (opts.json) printJson(report);
       else process.stdout.write(formatReport(report) + '\n');

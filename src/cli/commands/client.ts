@@ -4,16 +4,10 @@
  */
 import { Option, type Command } from 'commander';
 import { resolve as resolvePath } from 'node:path';
-import { loadProfile, type BaseProfile } from '../../config/profile.js';
-import { configuredRepos, type RepoOptions } from '../../config/repos.js';
+import type { BaseProfile } from '../../config/profile.js';
+import type { RepoOptions } from '../../config/repos.js';
 import type { InstallResult } from '../../install/install.js';
-import { manifestToPool, readManifest } from '../../install/manifest.js';
-import { defaultCacheDir } from '../../install/metadata.js';
-import { formatInfo, formatSummaryTable, listAvailable, listInstalled, searchPackages, summarize, whatProvides } from '../../install/query.js';
-import { openSession, resolveInSession, type Session } from '../../install/session.js';
-import { formatPlan, humanSize, planToJson } from '../../resolve/plan.js';
-import { evrString } from '../../resolve/pool.js';
-import { ResolveError } from '../../resolve/resolve.js';
+import type { Session } from '../../install/session.js';
 import { ExitCode, YumdaError } from '../../util/errors.js';
 import { note, printJson } from '../output.js';
 
@@ -46,11 +40,32 @@ function repoOptions(opts: RepoCliOptions): RepoOptions {
   return { repo: opts.repo, repofile: opts.repofile, enablerepo: opts.enablerepo, disablerepo: opts.disablerepo, arch: opts.arch };
 }
 
-function cacheDirOf(opts: RepoCliOptions): string {
+/**
+ * The client's libraries (metadata, resolver, installer, zod schemas) load only when a command
+ * runs, so `yumda --help` and unrelated commands start fast.
+ */
+async function libraries() {
+  const [profile, repos, manifest, metadata, query, session, plan, pool, resolve] = await Promise.all([
+    import('../../config/profile.js'),
+    import('../../config/repos.js'),
+    import('../../install/manifest.js'),
+    import('../../install/metadata.js'),
+    import('../../install/query.js'),
+    import('../../install/session.js'),
+    import('../../resolve/plan.js'),
+    import('../../resolve/pool.js'),
+    import('../../resolve/resolve.js'),
+  ]);
+  return { ...profile, ...repos, ...manifest, ...metadata, ...query, ...session, ...plan, ...pool, ...resolve };
+}
+
+async function cacheDirOf(opts: RepoCliOptions): Promise<string> {
+  const { defaultCacheDir } = await libraries();
   return resolvePath(opts.cacheDir ?? defaultCacheDir());
 }
 
-function profileFor(opts: RepoCliOptions): BaseProfile {
+async function profileFor(opts: RepoCliOptions): Promise<BaseProfile> {
+  const { loadProfile } = await libraries();
   const profile = loadProfile(opts.base);
   if (profile.id !== 'none' && profile.arch !== opts.arch) {
     throw new YumdaError('PROFILE_ARCH', `base profile ${profile.id} is for ${profile.arch}, but --arch is ${opts.arch}`, {
@@ -62,14 +77,18 @@ function profileFor(opts: RepoCliOptions): BaseProfile {
 }
 
 async function session(opts: RepoCliOptions): Promise<Session> {
+  const { openSession, configuredRepos } = await libraries();
   return openSession(configuredRepos(repoOptions(opts)), {
-    cacheDir: cacheDirOf(opts),
+    cacheDir: await cacheDirOf(opts),
     arch: opts.arch,
     onNote: opts.json ? undefined : (m) => note(m),
   });
 }
 
-function progressPrinter(enabled: boolean): ((done: number, total: number, bytes: number, totalBytes: number) => void) | undefined {
+function progressPrinter(
+  enabled: boolean,
+  humanSize: (bytes: number) => string,
+): ((done: number, total: number, bytes: number, totalBytes: number) => void) | undefined {
   if (!enabled) return undefined;
   let last = 0;
   return (done, total, bytes, totalBytes) => {
@@ -81,27 +100,18 @@ function progressPrinter(enabled: boolean): ((done: number, total: number, bytes
   };
 }
 
-function printResolveProblems(e: unknown): void {
+async function printResolveProblems(e: unknown): Promise<void> {
+  const { ResolveError } = await libraries();
   if (e instanceof ResolveError && e.problems.length > 1) {
     note('yumda: the request cannot be satisfied:');
     for (const p of e.problems) note(`  - ${p}`);
   }
 }
 
-/** Runs the layer check (the layer lane's module) when it exists; returns its one-line summary. */
-async function runLayerCheck(dir: string, profile: BaseProfile): Promise<string | null> {
-  const modulePath = '../../layer/check.js';
-  let mod: Record<string, unknown>;
-  try {
-    mod = (await import(modulePath)) as Record<string, unknown>;
-  } catch {
-    return null;
-  }
-  const checkLayer = mod.checkLayer as ((dir: string, options: { profile: BaseProfile }) => Promise<unknown>) | undefined;
-  if (typeof checkLayer !== 'function') return null;
-  const report = await checkLayer(dir, { profile });
-  const { summarizeReport } = (await import('../../layer/report.js')) as { summarizeReport: (r: unknown) => string };
-  return summarizeReport(report);
+/** Runs `yumda check` on the installed layer; returns its one-line summary. */
+async function runLayerCheck(dir: string, profile: BaseProfile): Promise<string> {
+  const [{ checkLayer }, { summarizeReport }] = await Promise.all([import('../../layer/check.js'), import('../../layer/report.js')]);
+  return summarizeReport(await checkLayer(dir, { profile }));
 }
 
 function printInstallSummary(result: InstallResult, dest: string): void {
@@ -135,8 +145,9 @@ Examples:
   yumda install /opt/bin/git --repo https://example.com/yumda/al2/x86_64/ --json`,
     )
     .action(async (requests: string[], opts: RepoCliOptions & { dest: string; dryRun?: boolean; withDocs?: boolean; check: boolean; concurrency: number }) => {
+      const { readManifest, resolveInSession, manifestToPool, formatPlan, planToJson, humanSize } = await libraries();
       const dest = resolvePath(opts.dest);
-      const profile = profileFor(opts);
+      const profile = await profileFor(opts);
       const s = await session(opts);
       const manifest = await readManifest(dest);
       if (manifest && manifest.arch !== opts.arch) {
@@ -146,7 +157,7 @@ Examples:
       try {
         plan = await resolveInSession(s, { requests, profile, arch: opts.arch, installed: (manifest?.packages ?? []).map(manifestToPool) });
       } catch (e) {
-        printResolveProblems(e);
+        await printResolveProblems(e);
         throw e;
       }
       if (!opts.json) {
@@ -163,11 +174,11 @@ Examples:
         dest,
         profile,
         arch: opts.arch,
-        cacheDir: cacheDirOf(opts),
+        cacheDir: await cacheDirOf(opts),
         repos: s.repos,
         withDocs: opts.withDocs,
         concurrency: opts.concurrency,
-        onProgress: progressPrinter(!opts.json && process.stderr.isTTY === true),
+        onProgress: progressPrinter(!opts.json && process.stderr.isTTY === true, humanSize),
       });
       let check: string | null = null;
       if (opts.check && result.installed.length > 0) check = await runLayerCheck(dest, profile);
@@ -196,6 +207,7 @@ Examples:
     .addHelpText('after', '\nExamples:\n  yumda remove openssh -d layer')
     .action(async (names: string[], opts: { dest: string; json?: boolean }) => {
       const dest = resolvePath(opts.dest);
+      const { summarize, evrString } = await libraries();
       const { removePackages } = await import('../../install/install.js');
       const { removed, brokenDependents } = await removePackages(dest, names);
       if (opts.json) {
@@ -218,6 +230,7 @@ Examples:
   )
     .addHelpText('after', '\nExamples:\n  yumda list --installed -d layer\n  yumda list "lib*" --json')
     .action(async (patterns: string[], opts: RepoCliOptions & { installed?: boolean; available?: boolean; showduplicates?: boolean; dest: string }) => {
+      const { readManifest, listInstalled, summarize, formatSummaryTable, evrString, listAvailable } = await libraries();
       if (opts.installed && opts.available) throw new YumdaError('USAGE', 'use either --installed or --available', { exitCode: ExitCode.usage });
       if (opts.installed) {
         const dest = resolvePath(opts.dest);
@@ -243,6 +256,7 @@ Examples:
   )
     .addHelpText('after', '\nExamples:\n  yumda search ssh')
     .action(async (term: string, opts: RepoCliOptions) => {
+      const { searchPackages, summarize } = await libraries();
       const s = await session(opts);
       const { nameMatches, summaryMatches } = searchPackages(s.pool, term);
       if (opts.json) {
@@ -269,6 +283,7 @@ Examples:
   )
     .addHelpText('after', '\nExamples:\n  yumda info git\n  yumda info git --json')
     .action(async (name: string, opts: RepoCliOptions & { installed?: boolean; dest: string }) => {
+      const { readManifest, formatInfo, listAvailable } = await libraries();
       if (opts.installed) {
         const manifest = await readManifest(resolvePath(opts.dest));
         const p = manifest?.packages.find((q) => q.name === name);
@@ -296,6 +311,7 @@ Examples:
   )
     .addHelpText('after', "\nExamples:\n  yumda provides /opt/bin/git\n  yumda provides 'libcurl.so.4()(64bit)'")
     .action(async (capability: string, opts: RepoCliOptions) => {
+      const { whatProvides, loadProfile, summarize, evrString } = await libraries();
       const s = await session(opts);
       let pkgs = whatProvides(s.pool, capability);
       if (pkgs.length === 0 && capability.startsWith('/')) {

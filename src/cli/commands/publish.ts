@@ -1,5 +1,8 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { publishRepositories, verifyPublished, verifyPublishedRepositories, type PlanStep, type PublishResult, type VerifyResult } from '../../publish/index.js';
+import type { PlanStep, PublishResult, VerifyResult } from '../../publish/index.js';
+
+// the publish library pulls in the AWS SDK: load it only when a command runs
+const publishLibrary = () => import('../../publish/index.js');
 import { ExitCode, YumdaError } from '../../util/errors.js';
 import { note, printJson } from '../output.js';
 
@@ -65,6 +68,7 @@ A publish that loses a race with another publisher stops with an error before sw
         dest: string,
         opts: { delete?: boolean; dryRun?: boolean; concurrency: number; endpoint?: string; verify?: boolean; json?: boolean },
       ) => {
+        const { publishRepositories, verifyPublished } = await publishLibrary();
         const results = await publishRepositories(dir, dest, {
           delete: opts.delete ?? false,
           dryRun: opts.dryRun ?? false,
@@ -107,6 +111,7 @@ A publish that loses a race with another publisher stops with an error before sw
     .option('--json', 'print the result as JSON')
     .addHelpText('after', '\nExamples:\n  yumda repo verify s3://my-bucket/al2/x86_64\n  yumda repo verify file:///srv/www/yumda/al2/x86_64 --deep --json')
     .action(async (dest: string, opts: { endpoint?: string; deep?: boolean; concurrency: number; json?: boolean }) => {
+      const { verifyPublishedRepositories } = await publishLibrary();
       const results = await verifyPublishedRepositories(dest, {
         ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
         packageChecksums: opts.deep ?? false,

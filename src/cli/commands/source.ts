@@ -1,13 +1,22 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { note, printJson } from '../output.js';
-import { UPSTREAM_URL_ENV, loadUpstreams, resolveUpstream, type Upstream } from '../../upstream/config.js';
-import { loadUpstreamIndex, type UpstreamIndex } from '../../upstream/metadata.js';
-import { fetchSources } from '../../upstream/fetch.js';
-import { evrString } from '../../upstream/select.js';
-import { unpackSource } from '../../upstream/unpack.js';
-import { readLastBuilt } from '../../upstream/last-built.js';
-import { compareWithUpstream, listSpecNames, needsBuild } from '../../upstream/outdated.js';
+import type { Upstream } from '../../upstream/config.js';
+import type { UpstreamIndex } from '../../upstream/metadata.js';
+
+/** The upstream libraries load only when a command runs (fast `--help`, fast unrelated commands). */
+async function upstreamLibrary() {
+  const [config, metadata, fetch, select, unpack, lastBuilt, outdated] = await Promise.all([
+    import('../../upstream/config.js'),
+    import('../../upstream/metadata.js'),
+    import('../../upstream/fetch.js'),
+    import('../../upstream/select.js'),
+    import('../../upstream/unpack.js'),
+    import('../../upstream/last-built.js'),
+    import('../../upstream/outdated.js'),
+  ]);
+  return { ...config, ...metadata, ...fetch, ...select, ...unpack, ...lastBuilt, ...outdated };
+}
 
 const UPSTREAM_HELP = 'upstream id from repo-metadata/upstreams.json, or a URL (mirror.list or repository base URL); default: $YUMDA_UPSTREAM_URL, else the file\'s default';
 
@@ -16,6 +25,7 @@ function describeUpstream(u: Upstream): string {
 }
 
 async function openUpstream(choice: string | undefined, quiet: boolean): Promise<UpstreamIndex> {
+  const { resolveUpstream, loadUpstreamIndex } = await upstreamLibrary();
   const upstream = resolveUpstream(choice);
   if (!upstream.enabled) note(`yumda: note: upstream ${upstream.id} is disabled by default${upstream.note ? `: ${upstream.note}` : ''}`);
   if (!quiet) note(`reading upstream ${describeUpstream(upstream)}`);
@@ -50,6 +60,7 @@ Examples:
 Exit codes: 1 no such source package (with close names), 3 checksum mismatch on every mirror, 4 no mirror reachable`,
     )
     .action(async (names: string[], opts: { output: string; upstream?: string; json?: boolean }) => {
+      const { fetchSources } = await upstreamLibrary();
       const index = await openUpstream(opts.upstream, false);
       const stored = await fetchSources(index, names, {
         outDir: resolve(opts.output),
@@ -92,6 +103,7 @@ Examples:
   yumda source list --upstream al2023-core --json`,
     )
     .action(async (patterns: string[], opts: { upstream?: string; all?: boolean; json?: boolean }) => {
+      const { evrString } = await upstreamLibrary();
       const index = await openUpstream(opts.upstream, Boolean(opts.json));
       const matchers = patterns.map((p) => new RegExp(`^${p.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`));
       const names = [...index.sources.byName.keys()].filter((n) => matchers.length === 0 || matchers.some((m) => m.test(n))).sort();
@@ -115,7 +127,8 @@ Examples:
     .description('list the upstream repositories defined in repo-metadata/upstreams.json')
     .option('--json', 'print them as JSON on stdout')
     .addHelpText('after', '\nExample:\n  yumda source upstreams            # ids for --upstream; * marks the default')
-    .action((opts: { json?: boolean }) => {
+    .action(async (opts: { json?: boolean }) => {
+      const { loadUpstreams, UPSTREAM_URL_ENV } = await upstreamLibrary();
       const file = loadUpstreams();
       if (opts.json) {
         printJson({ default: file.default, upstreams: file.upstreams });
@@ -140,6 +153,7 @@ Example:
   yumda source unpack sources/git-2.40.1-1.amzn2.0.3.src.rpm work/git     # work/git/git.spec + tarballs and patches`,
     )
     .action(async (srpm: string, dir: string, opts: { json?: boolean }) => {
+      const { unpackSource } = await upstreamLibrary();
       const result = await unpackSource(resolve(srpm), resolve(dir));
       if (opts.json) printJson(result);
       else {
@@ -166,6 +180,7 @@ Examples:
 Statuses: outdated (upstream newer), never-built, current, ahead (built newer than upstream), not-upstream`,
     )
     .action(async (opts: { upstream?: string; manifest?: string; specs: string; all?: boolean; json?: boolean }) => {
+      const { listSpecNames, readLastBuilt, compareWithUpstream, needsBuild } = await upstreamLibrary();
       const names = await listSpecNames(resolve(opts.specs));
       const [index, lastBuilt] = await Promise.all([openUpstream(opts.upstream, Boolean(opts.json)), readLastBuilt(opts.manifest)]);
       const entries = compareWithUpstream(names, lastBuilt, index.sources);

@@ -4,8 +4,7 @@ import { basename, dirname, join } from 'node:path';
 import { ExitCode, YumdaError } from '../../util/errors.js';
 import { writeFileAtomic } from '../../util/fs.js';
 import { note, printJson } from '../output.js';
-import { loadOverlay, overlayPathFor } from '../../spec/overlay.js';
-import { rewriteSpec, type RewriteResult } from '../../spec/rewrite.js';
+import type { RewriteResult } from '../../spec/rewrite.js';
 import { RULES } from '../../spec/rules.js';
 
 interface RewriteFlags {
@@ -73,9 +72,11 @@ localstatedir /tmp/var, dist .lambda2) live in repo-metadata/macros/lambda2.macr
       }
       let overlayFile = flags.overlay;
       if (!overlayFile && flags.overlays) {
+        const { overlayPathFor } = await import('../../spec/overlay.js');
         const candidate = overlayPathFor(basename(file).replace(/\.spec$/, ''));
         if (existsSync(candidate)) overlayFile = candidate;
       }
+      const { loadOverlay } = await import('../../spec/overlay.js');
       const overlay = overlayFile ? loadOverlay(overlayFile) : undefined;
       if (overlayFile) note(`yumda: using overlay ${overlayFile}`);
       let date: Date | undefined;
@@ -85,6 +86,7 @@ localstatedir /tmp/var, dist .lambda2) live in repo-metadata/macros/lambda2.macr
       }
       // specs/NAME.yaml takes its patches from patches/NAME/ next to specs/
       const patchDir = overlay && overlayFile ? join(dirname(overlayFile), '..', 'patches', overlay.name!) : undefined;
+      const { rewriteSpec } = await import('../../spec/rewrite.js');
       const result = rewriteSpec(text, {
         ...(overlay ? { overlay } : {}),
         ...(patchDir ? { patchDir } : {}),

@@ -1,7 +1,5 @@
 import type { Command } from 'commander';
 import { basename, dirname, join, resolve } from 'node:path';
-import { formatBytes } from '../../layer/report.js';
-import { zipLayer } from '../../layer/zip.js';
 import { note, printJson } from '../output.js';
 
 export function registerZipCommand(program: Command): void {
@@ -22,6 +20,7 @@ Examples:
     )
     .action(async (dir: string, opts: { output?: string; reproducible?: boolean; json?: boolean }) => {
       const output = opts.output ?? join(dirname(resolve(dir)), `${basename(resolve(dir))}.zip`);
+      const [{ formatBytes }, { zipLayer }] = await Promise.all([import('../../layer/report.js'), import('../../layer/zip.js')]);
       const result = await zipLayer(dir, output, { reproducible: opts.reproducible ?? false });
       if (opts.json) {
         printJson(result);
