@@ -10,13 +10,18 @@ import { decompressedChunks } from './decompress.js';
 const OPEN = '<package ';
 const CLOSE = '</package>';
 
-/** Each <package …>…</package> element of a primary/filelists/other file, in document order, with a trailing newline. */
-export async function* packageBlocks(path: string): AsyncGenerator<string> {
+/**
+ * The <package …>…</package> elements of a primary/filelists/other file, in document order, each
+ * with a trailing newline; yielded in batches (one per decompressed chunk) to keep the per-package
+ * cost of --update to a few string operations.
+ */
+export async function* packageBlocks(path: string): AsyncGenerator<string[]> {
   const decoder = new TextDecoder('utf-8', { fatal: true });
   let buffer = '';
   for await (const chunk of decompressedChunks(path)) {
     buffer += decoder.decode(chunk, { stream: true });
     let from = 0;
+    const batch: string[] = [];
     for (;;) {
       const start = buffer.indexOf(OPEN, from);
       if (start < 0) break;
@@ -25,10 +30,11 @@ export async function* packageBlocks(path: string): AsyncGenerator<string> {
         from = start;
         break;
       }
-      yield buffer.slice(start, end + CLOSE.length) + '\n';
+      batch.push(buffer.slice(start, end + CLOSE.length) + '\n');
       from = end + CLOSE.length;
     }
     buffer = buffer.slice(from);
+    if (batch.length > 0) yield batch;
   }
   buffer += decoder.decode();
 }

@@ -76,7 +76,7 @@ export async function* decompressedChunks(source: MetadataSource, label = typeof
         yield* zstdChunks(rest());
         return;
       case 'gzip':
-        yield* through(rest(), zlib.createGunzip());
+        yield* through(rest(), zlib.createGunzip({ chunkSize: 1 << 17 }));
         return;
       case 'xz': {
         // the rarer decompressors are loaded only when met (lzma-native is a native addon)

@@ -142,12 +142,9 @@ export async function indexRepository(dir: string, options: IndexOptions = {}): 
 class PreviousMetadata {
   private head: { facts: PrimaryBlockFacts; entry: RenderedEntry } | undefined;
   private broken = false;
+  private readonly queues: [string[], string[], string[]] = [[], [], []];
 
-  private constructor(
-    private readonly primary: AsyncIterator<string>,
-    private readonly filelists: AsyncIterator<string>,
-    private readonly other: AsyncIterator<string>,
-  ) {}
+  private constructor(private readonly streams: [AsyncIterator<string[]>, AsyncIterator<string[]>, AsyncIterator<string[]>]) {}
 
   static async open(root: string): Promise<PreviousMetadata | undefined> {
     const repomd = await readPreviousRepomd(root);
@@ -155,8 +152,8 @@ class PreviousMetadata {
     const href = (type: MetadataType): string | undefined => repomd.data.find((d) => d.type === type)?.location;
     const [p, f, o] = [href('primary'), href('filelists'), href('other')];
     if (!p || !f || !o || ![p, f, o].every((h) => existsSync(join(root, h)))) return undefined;
-    const it = (path: string): AsyncIterator<string> => packageBlocks(join(root, path))[Symbol.asyncIterator]();
-    const prev = new PreviousMetadata(it(p), it(f), it(o));
+    const it = (path: string): AsyncIterator<string[]> => packageBlocks(join(root, path))[Symbol.asyncIterator]();
+    const prev = new PreviousMetadata([it(p), it(f), it(o)]);
     await prev.advance();
     return prev;
   }
@@ -166,20 +163,33 @@ class PreviousMetadata {
     this.head = undefined;
   }
 
+  /** Refills the queues that ran dry; false at the end of any stream. */
+  private async fill(): Promise<boolean> {
+    for (let i = 0; i < 3; i++) {
+      while (this.queues[i]!.length === 0) {
+        const next = await this.streams[i]!.next();
+        if (next.done) return false;
+        this.queues[i] = next.value;
+      }
+    }
+    return true;
+  }
+
   private async advance(): Promise<void> {
-    let p, f, o;
-    try {
-      [p, f, o] = await Promise.all([this.primary.next(), this.filelists.next(), this.other.next()]);
-    } catch {
-      return this.stop();
+    if (this.queues.some((q) => q.length === 0)) {
+      try {
+        if (!(await this.fill())) {
+          this.head = undefined;
+          return;
+        }
+      } catch {
+        return this.stop();
+      }
     }
-    if (p.done || f.done || o.done) {
-      this.head = undefined;
-      return;
-    }
-    const facts = primaryBlockFacts(p.value);
-    if (!facts || blockPkgId(f.value) !== facts.pkgId || blockPkgId(o.value) !== facts.pkgId) return this.stop();
-    this.head = { facts, entry: { primary: p.value, filelists: f.value, other: o.value } };
+    const [p, f, o] = [this.queues[0].shift()!, this.queues[1].shift()!, this.queues[2].shift()!];
+    const facts = primaryBlockFacts(p);
+    if (!facts || blockPkgId(f) !== facts.pkgId || blockPkgId(o) !== facts.pkgId) return this.stop();
+    this.head = { facts, entry: { primary: p, filelists: f, other: o } };
   }
 
   /** The previous metadata of `href` when the file is unchanged (same size and mtime). */
@@ -193,7 +203,7 @@ class PreviousMetadata {
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled([this.primary.return?.(), this.filelists.return?.(), this.other.return?.()]);
+    await Promise.allSettled(this.streams.map((s) => s.return?.()));
   }
 }
 
@@ -248,14 +258,20 @@ export async function indexOneRepository(root: string, options: IndexOptions = {
     await writers.primary.write(primaryHeader(hrefs.length));
     await writers.filelists.write(filelistsHeader(hrefs.length));
     await writers.other.write(otherHeader(hrefs.length));
-    const emit = async (entry: RenderedEntry): Promise<void> => {
-      await writers.primary.write(entry.primary);
-      await writers.filelists.write(entry.filelists);
-      await writers.other.write(entry.other);
+    /** Writes one package; returns a promise only when the writers need the caller to wait. */
+    const emit = (entry: RenderedEntry): Promise<unknown> | undefined => {
+      const flushing = [writers.primary.write(entry.primary), writers.filelists.write(entry.filelists), writers.other.write(entry.other)];
       done++;
       options.onProgress?.({ repository: root, done, total: hrefs.length, reused });
+      return flushing.some((f) => f !== undefined) ? Promise.all(flushing) : undefined;
     };
-    const window: Promise<RenderedEntry>[] = [];
+    const emitHead = async (): Promise<void> => {
+      const head = window.shift()!;
+      const waiting = emit(head instanceof Promise ? await head : head);
+      if (waiting) await waiting;
+    };
+    // entries in file order: rendered text (reused) or a pending read
+    const window: (RenderedEntry | Promise<RenderedEntry>)[] = [];
     try {
       for (const href of hrefs) {
         let entry: RenderedEntry | undefined;
@@ -263,19 +279,20 @@ export async function indexOneRepository(root: string, options: IndexOptions = {
           const st = statSync(join(root, href));
           entry = await previous.take(href, st.size, Math.floor(st.mtimeMs / 1000));
         }
-        let pending: Promise<RenderedEntry>;
+        let pending: RenderedEntry | Promise<RenderedEntry>;
         if (entry) {
           reused++;
-          pending = Promise.resolve(entry);
+          pending = entry;
         } else {
           read++;
           pending = pool.read(join(root, href), href);
-          pending.catch(() => undefined); // awaited in order below; avoid an unhandled rejection meanwhile
+          (pending as Promise<RenderedEntry>).catch(() => undefined); // awaited in order below; avoid an unhandled rejection meanwhile
         }
         window.push(pending);
-        if (window.length >= windowSize) await emit(await window.shift()!);
+        // emit what is ready at the front; wait only when the window is full
+        while (window.length > 0 && (window.length >= windowSize || !(window[0] instanceof Promise))) await emitHead();
       }
-      while (window.length > 0) await emit(await window.shift()!);
+      while (window.length > 0) await emitHead();
     } finally {
       await pool.close();
       await previous?.close();
@@ -293,20 +310,22 @@ export async function indexOneRepository(root: string, options: IndexOptions = {
   const data: RepomdData[] = [];
   const finalNames: string[] = [];
   try {
-    for (const type of METADATA_TYPES) {
-      const written = await writers[type].finish();
-      const name = `${written.checksum}-${type}.xml.gz`;
-      await rename(written.path, join(repodata, name));
+    // the three files are finished (flushed to disk) together, then named by their checksums
+    const written = await Promise.all(METADATA_TYPES.map((type) => writers[type].finish()));
+    for (const [i, type] of METADATA_TYPES.entries()) {
+      const w = written[i]!;
+      const name = `${w.checksum}-${type}.xml.gz`;
+      await rename(w.path, join(repodata, name));
       finalNames.push(name);
       data.push({
         type,
         location: `repodata/${name}`,
         checksumType: 'sha256',
-        checksum: written.checksum,
+        checksum: w.checksum,
         openChecksumType: 'sha256',
-        openChecksum: written.openChecksum,
-        size: written.size,
-        openSize: written.openSize,
+        openChecksum: w.openChecksum,
+        size: w.size,
+        openSize: w.openSize,
         timestamp: now,
       });
     }

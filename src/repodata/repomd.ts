@@ -1,5 +1,6 @@
 /** repomd.xml: the index of a repository's metadata files, written last and read first. */
-import { SaxesParser, type SaxesTagPlain } from 'saxes';
+import { createRequire } from 'node:module';
+import type { SaxesParser as SaxesParserType, SaxesTagPlain } from 'saxes';
 import { YumdaError } from '../util/errors.js';
 import { NS_REPO, NS_RPM } from './render.js';
 import { xmlAttr, xmlText } from './xml.js';
@@ -51,8 +52,12 @@ function num(text: string): number | null {
 }
 
 /** Parses repomd.xml text. Throws METADATA_CORRUPT on malformed XML or a data entry without location/checksum. */
+/** saxes costs ~25 ms to load; repomd.xml is parsed rarely and synchronously, so it is required on first use. */
+let saxes: { SaxesParser: typeof SaxesParserType } | undefined;
+
 export function readRepomd(text: string, label = 'repomd.xml'): Repomd {
-  const parser = new SaxesParser({ xmlns: false, position: false });
+  saxes ??= createRequire(import.meta.url)('saxes') as { SaxesParser: typeof SaxesParserType };
+  const parser = new saxes.SaxesParser({ xmlns: false, position: false });
   const result: Repomd = { revision: null, data: [] };
   let current: Partial<RepomdData> | undefined;
   let buf = '';

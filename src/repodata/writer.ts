@@ -45,16 +45,16 @@ export class GzipMetadataWriter {
     level = 6,
   ) {
     this.gzip = zlib.createGzip({ level });
-    this.done = pipeline(this.gzip, this.counter, createWriteStream(path, { flags: 'wx' }));
+    this.done = pipeline(this.gzip, this.counter, createWriteStream(path, { flags: 'wx', flush: true }));
     this.done.catch((e: Error) => {
       this.failed = e;
     });
   }
 
-  /** Appends text; resolves when the stream can take more (backpressure). */
-  async write(text: string): Promise<void> {
+  /** Appends text; returns a promise only when the caller must wait (buffer flushed, backpressure). */
+  write(text: string): Promise<void> | undefined {
     this.pending += text;
-    if (this.pending.length >= FLUSH_AT) await this.flush();
+    return this.pending.length >= FLUSH_AT ? this.flush() : undefined;
   }
 
   private async flush(): Promise<void> {
