@@ -25,7 +25,7 @@ import {
   primaryFooter,
   primaryHeader,
 } from './render.js';
-import { readRepomd, renderRepomd, type Repomd, type RepomdData } from './repomd.js';
+import { renderRepomd, type RepomdData } from './repomd.js';
 import { loadSigningKey, signDetached, type SigningKey } from './sign.js';
 import { GzipMetadataWriter } from './writer.js';
 
@@ -149,7 +149,7 @@ class PreviousMetadata {
   static async open(root: string): Promise<PreviousMetadata | undefined> {
     const repomd = await readPreviousRepomd(root);
     if (!repomd) return undefined;
-    const href = (type: MetadataType): string | undefined => repomd.data.find((d) => d.type === type)?.location;
+    const href = (type: MetadataType): string | undefined => repomd.locations.get(type);
     const [p, f, o] = [href('primary'), href('filelists'), href('other')];
     if (!p || !f || !o || ![p, f, o].every((h) => existsSync(join(root, h)))) return undefined;
     const it = (path: string): AsyncIterator<string[]> => packageBlocks(join(root, path))[Symbol.asyncIterator]();
@@ -207,19 +207,30 @@ class PreviousMetadata {
   }
 }
 
-async function readPreviousRepomd(root: string): Promise<Repomd | undefined> {
-  const path = join(root, 'repodata', 'repomd.xml');
+/**
+ * What the index needs from the previous repomd.xml: the location of each data type, and every
+ * location (kept by pruning). A light scan rather than readRepomd, whose XML parser costs more to
+ * load than the rest of an --update; if the scan finds nothing, there is simply nothing to reuse.
+ */
+interface PreviousRepomd {
+  locations: Map<string, string>;
+  allLocations: string[];
+}
+
+async function readPreviousRepomd(root: string): Promise<PreviousRepomd | undefined> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = await readFile(join(root, 'repodata', 'repomd.xml'), 'utf8');
   } catch {
     return undefined;
   }
-  try {
-    return readRepomd(text, path);
-  } catch {
-    return undefined;
+  const locations = new Map<string, string>();
+  for (const m of text.matchAll(/<data\s+type="([^"]+)"\s*>([\s\S]*?)<\/data>/g)) {
+    const href = /<location\s+href="([^"]+)"/.exec(m[2]!)?.[1];
+    if (href) locations.set(m[1]!, href);
   }
+  const allLocations = [...text.matchAll(/<location\s+href="([^"]+)"/g)].map((m) => m[1]!);
+  return { locations, allLocations };
 }
 
 function stagingName(repodata: string, type: string): string {
@@ -339,7 +350,7 @@ export async function indexOneRepository(root: string, options: IndexOptions = {
   if (signature) await writeFileAtomic(join(repodata, 'repomd.xml.asc'), signature);
   else await rm(join(repodata, 'repomd.xml.asc'), { force: true });
 
-  const pruned = await pruneOldGenerations(repodata, new Set([...finalNames, ...(previousRepomd?.data ?? []).map((d) => d.location.replace(/^repodata\//, ''))]));
+  const pruned = await pruneOldGenerations(repodata, new Set([...finalNames, ...(previousRepomd?.allLocations ?? []).map((l) => l.replace(/^repodata\//, ''))]));
   return {
     dir: root,
     kind,
