@@ -175,31 +175,43 @@ class PreviousMetadata {
     return true;
   }
 
-  private async advance(): Promise<void> {
-    if (this.queues.some((q) => q.length === 0)) {
-      try {
-        if (!(await this.fill())) {
-          this.head = undefined;
-          return;
-        }
-      } catch {
-        return this.stop();
+  /** Moves to the next package; synchronous unless a stream must be read further. */
+  private advance(): Promise<void> | undefined {
+    if (this.queues.some((q) => q.length === 0)) return this.refillAndAdvance();
+    this.shiftHead();
+    return undefined;
+  }
+
+  private async refillAndAdvance(): Promise<void> {
+    try {
+      if (!(await this.fill())) {
+        this.head = undefined;
+        return;
       }
+    } catch {
+      return this.stop();
     }
+    this.shiftHead();
+  }
+
+  private shiftHead(): void {
     const [p, f, o] = [this.queues[0].shift()!, this.queues[1].shift()!, this.queues[2].shift()!];
     const facts = primaryBlockFacts(p);
     if (!facts || blockPkgId(f) !== facts.pkgId || blockPkgId(o) !== facts.pkgId) return this.stop();
     this.head = { facts, entry: { primary: p, filelists: f, other: o } };
   }
 
-  /** The previous metadata of `href` when the file is unchanged (same size and mtime). */
-  async take(href: string, size: number, mtime: number): Promise<RenderedEntry | undefined> {
-    while (!this.broken && this.head && this.head.facts.href < href) await this.advance();
+  /** The previous metadata of `href` when the file is unchanged (same size and mtime); a promise only when it had to read. */
+  take(href: string, size: number, mtime: number): RenderedEntry | undefined | Promise<RenderedEntry | undefined> {
+    while (!this.broken && this.head && this.head.facts.href < href) {
+      const pending = this.advance();
+      if (pending) return pending.then(() => this.take(href, size, mtime));
+    }
     const h = this.head;
     if (this.broken || !h || h.facts.href !== href) return undefined;
-    await this.advance();
-    if (h.facts.sizePackage !== size || h.facts.timeFile !== mtime) return undefined;
-    return h.entry;
+    const pending = this.advance();
+    const result = h.facts.sizePackage === size && h.facts.timeFile === mtime ? h.entry : undefined;
+    return pending ? pending.then(() => result) : result;
   }
 
   async close(): Promise<void> {
@@ -276,10 +288,10 @@ export async function indexOneRepository(root: string, options: IndexOptions = {
       options.onProgress?.({ repository: root, done, total: hrefs.length, reused });
       return flushing.some((f) => f !== undefined) ? Promise.all(flushing) : undefined;
     };
-    const emitHead = async (): Promise<void> => {
+    /** Writes the first entry of the window; synchronous when it is ready and the writers need no wait. */
+    const emitHead = (): Promise<unknown> | undefined => {
       const head = window.shift()!;
-      const waiting = emit(head instanceof Promise ? await head : head);
-      if (waiting) await waiting;
+      return head instanceof Promise ? head.then((e) => emit(e)) : emit(head);
     };
     // entries in file order: rendered text (reused) or a pending read
     const window: (RenderedEntry | Promise<RenderedEntry>)[] = [];
@@ -288,7 +300,8 @@ export async function indexOneRepository(root: string, options: IndexOptions = {
         let entry: RenderedEntry | undefined;
         if (previous) {
           const st = statSync(join(root, href));
-          entry = await previous.take(href, st.size, Math.floor(st.mtimeMs / 1000));
+          const taken = previous.take(href, st.size, Math.floor(st.mtimeMs / 1000));
+          entry = taken instanceof Promise ? await taken : taken;
         }
         let pending: RenderedEntry | Promise<RenderedEntry>;
         if (entry) {
@@ -301,7 +314,10 @@ export async function indexOneRepository(root: string, options: IndexOptions = {
         }
         window.push(pending);
         // emit what is ready at the front; wait only when the window is full
-        while (window.length > 0 && (window.length >= windowSize || !(window[0] instanceof Promise))) await emitHead();
+        while (window.length > 0 && (window.length >= windowSize || !(window[0] instanceof Promise))) {
+          const waiting = emitHead();
+          if (waiting) await waiting;
+        }
       }
       while (window.length > 0) await emitHead();
     } finally {
