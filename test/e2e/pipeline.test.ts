@@ -17,18 +17,11 @@ import { yumda } from '../helpers/cli.js';
 import { packSampleDist, packSampleSrpm, sampleDistDir, samplePackages } from './sample-dist.js';
 import { startSampleUpstream } from './upstream.js';
 import { writeHostBaseProfile } from './host-base.js';
+import { runAtOpt } from './at-opt.js';
 
 const bwrapMissing = (await execa('bwrap', ['--version'], { reject: false })).failed ? 'bwrap (bubblewrap) is not installed: apt-get install bubblewrap' : undefined;
 const rpmbuildMissing = (await execa('rpmbuild', ['--version'], { reject: false })).failed ? 'rpmbuild is not installed: apt-get install rpm' : undefined;
 const skip = rpmbuildMissing ?? s3Unavailable() ?? bwrapMissing;
-
-/** Runs a command inside a private mount namespace with `layer` bound read-only at /opt. */
-export async function runAtOpt(layer: string, argv: string[], env: Record<string, string> = {}): Promise<{ exitCode: number; stdout: string; stderr: string }> {
-  const args = ['--dev-bind', '/', '/', '--ro-bind', layer, '/opt', '--unsetenv', 'LD_LIBRARY_PATH', '--setenv', 'LD_LIBRARY_PATH', '/lib64:/usr/lib64:/opt/lib'];
-  for (const [k, v] of Object.entries(env)) args.push('--setenv', k, v);
-  const r = await execa('bwrap', [...args, ...argv], { reject: false });
-  return { exitCode: r.exitCode ?? 1, stdout: String(r.stdout), stderr: String(r.stderr) };
-}
 
 t.test('sample distribution: upstream SRPMs in, a working Lambda layer out', { skip }, async (t) => {
   const work = await mkdtemp(join(tmpdir(), 'yumda-e2e-'));
