@@ -19,6 +19,7 @@ import { execa } from 'execa';
 import { projectPath } from '../src/util/paths.js';
 import { packSampleDist, sampleDistDir, samplePackages } from '../test/e2e/sample-dist.js';
 import { writeHostBaseProfile } from '../test/e2e/host-base.js';
+import { atOptUnavailable } from '../test/e2e/at-opt.js';
 
 const work = resolve(process.argv[2] ?? join(tmpdir(), 'yumda-demo'));
 const verified: string[] = [];
@@ -76,9 +77,9 @@ async function main(): Promise<void> {
   say('5. run it the way Lambda would: the unzipped layer mounted at /opt');
   await mkdir(join(work, 'opt'));
   await execa('unzip', ['-q', join(work, 'layer.zip'), '-d', join(work, 'opt')]);
-  const bwrap = await execa('bwrap', ['--version'], { reject: false });
-  if (bwrap.failed) {
-    verified.push('NOT RUN: install bubblewrap (apt-get install bubblewrap) to run the program with the layer at /opt');
+  const atOpt = await atOptUnavailable();
+  if (atOpt) {
+    verified.push(`NOT RUN at /opt: ${atOpt}`);
   } else {
     const r = await execa('bwrap', ['--dev-bind', '/', '/', '--ro-bind', join(work, 'opt'), '/opt', '--setenv', 'LD_LIBRARY_PATH', '/lib64:/usr/lib64:/opt/lib', '/opt/bin/samplegreet'], { reject: false });
     process.stderr.write(`/opt/bin/samplegreet → ${String(r.stdout)}${String(r.stderr)}\n`);

@@ -17,9 +17,9 @@ import { yumda } from '../helpers/cli.js';
 import { packSampleDist, packSampleSrpm, sampleDistDir, samplePackages } from './sample-dist.js';
 import { startSampleUpstream } from './upstream.js';
 import { writeHostBaseProfile } from './host-base.js';
-import { runAtOpt } from './at-opt.js';
+import { atOptUnavailable, runAtOpt } from './at-opt.js';
 
-const bwrapMissing = (await execa('bwrap', ['--version'], { reject: false })).failed ? 'bwrap (bubblewrap) is not installed: apt-get install bubblewrap' : undefined;
+const bwrapMissing = await atOptUnavailable();
 const rpmbuildMissing = (await execa('rpmbuild', ['--version'], { reject: false })).failed ? 'rpmbuild is not installed: apt-get install rpm' : undefined;
 const skip = rpmbuildMissing ?? s3Unavailable() ?? bwrapMissing;
 

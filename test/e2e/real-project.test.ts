@@ -16,7 +16,7 @@ import { execa } from 'execa';
 import { projectPath } from '../../src/util/paths.js';
 import { yumda } from '../helpers/cli.js';
 import { writeHostBaseProfile } from './host-base.js';
-import { runAtOpt } from './at-opt.js';
+import { atOptUnavailable, runAtOpt } from './at-opt.js';
 
 const AL2_SPEC = projectPath('../shared/corpus/al2-specs/amzn2/jp2a.spec');
 const work = await mkdtemp(join(tmpdir(), 'yumda-real-'));
@@ -45,15 +45,15 @@ async function debianSource(): Promise<{ orig?: string; reason?: string }> {
   return { orig: join(apt, 'src', orig) };
 }
 
-const prerequisites = !existsSync(AL2_SPEC)
-  ? `the AL2 spec corpus is not here (${AL2_SPEC})`
-  : (await execa('rpmbuild', ['--version'], { reject: false })).failed
-    ? 'rpmbuild is not installed: apt-get install rpm'
-    : (await execa('bwrap', ['--version'], { reject: false })).failed
-      ? 'bwrap is not installed: apt-get install bubblewrap'
-      : (await execa('apt-get', ['--version'], { reject: false })).failed
-        ? 'apt-get is not available (Debian source packages are the source)'
-        : undefined;
+async function missingPrerequisite(): Promise<string | undefined> {
+  if (!existsSync(AL2_SPEC)) return `the AL2 spec corpus is not here (${AL2_SPEC})`;
+  if ((await execa('rpmbuild', ['--version'], { reject: false })).failed) return 'rpmbuild is not installed: apt-get install rpm';
+  const atOpt = await atOptUnavailable();
+  if (atOpt) return atOpt;
+  if ((await execa('apt-get', ['--version'], { reject: false })).failed) return 'apt-get is not available (Debian source packages are the source)';
+  return undefined;
+}
+const prerequisites = await missingPrerequisite();
 const fetched = prerequisites ? {} : await debianSource();
 const skip = prerequisites ?? fetched.reason;
 if (skip) t.comment(`skipping jp2a: ${skip}`);

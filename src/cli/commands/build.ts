@@ -126,7 +126,7 @@ Exit codes: 0 everything built, 1 a package failed (see OUT/logs/NAME.log), 2 ba
       `
 Examples:
   yumda plan --srpm-dir sources/ --builder local
-  yumda plan --changed --manifest s3://my-yumda/build-manifest.json --json
+  yumda plan --changed --manifest s3://my-yumda/lambda2/x86_64/build-manifest.json --json
   yumda plan --changed --github-matrix --wave 0 --max-waves 4   # in .github/workflows/rebuild.yml`,
     )
     .action(async (names: string[], opts: CommonOpts & { githubMatrix?: boolean; wave?: number; maxWaves?: number }) => {
