@@ -5,7 +5,7 @@
  * files/ldLibraryPath/glibc to resolve libraries the way Lambda's loader will.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { z } from 'zod';
+import { z } from 'zod/v3';
 import { YumdaError } from '../util/errors.js';
 import { projectPath } from '../util/paths.js';
 

@@ -5,7 +5,7 @@
  */
 import { readFileSync, existsSync, readdirSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import { z } from 'zod/v3';
 import { ExitCode, YumdaError } from '../util/errors.js';
 import { projectPath } from '../util/paths.js';
 
@@ -34,7 +34,20 @@ const sectionSchema = z.object({
     .transform(Number)
     .optional(),
   exclude: z.string().optional(),
+  metadata_expire: z
+    .string()
+    .regex(/^(-1|never|\d+[smhd]?)$/i, 'must be seconds, a number with s/m/h/d, or never (-1)')
+    .transform(parseExpire)
+    .optional(),
 });
+
+/** yum's metadata_expire: seconds, or with a unit (90m, 6h, 2d); never/-1 = keep until --refresh. */
+function parseExpire(value: string): number {
+  const v = value.trim().toLowerCase();
+  if (v === 'never' || v === '-1') return Infinity;
+  const unit = { s: 1, m: 60, h: 3600, d: 86400 }[v.slice(-1)] ?? 1;
+  return Number.parseInt(v, 10) * unit;
+}
 
 export interface RepoDefinition {
   id: string;
@@ -49,6 +62,8 @@ export interface RepoDefinition {
   priority: number;
   /** Package name globs never used from this repository. */
   exclude: string[];
+  /** Seconds a fetched repomd.xml is trusted (metadata_expire; null = the default, 6 h). */
+  metadataExpire: number | null;
   /** Where this definition came from, for messages. */
   origin: string;
 }
@@ -146,6 +161,7 @@ export function parseRepoFile(text: string, file: string, vars: Record<string, s
       gpgkeys,
       priority: v.priority ?? 99,
       exclude: splitList(v.exclude),
+      metadataExpire: v.metadata_expire ?? null,
       origin: `${file}:${section.line}`,
     });
   }
@@ -161,7 +177,7 @@ export function repoFromUrl(url: string, origin: string): RepoDefinition {
   const parts = normalized.replace(/^\w+:\/\//, '').split('/').filter(Boolean);
   const slug = (parts.at(-1) ?? 'repo').replace(/[^A-Za-z0-9_.-]+/g, '-').slice(0, 24);
   const id = `${slug || 'repo'}-${createHash('sha256').update(normalized).digest('hex').slice(0, 4)}`;
-  return { id, name: normalized, baseurls: [normalized], mirrorlist: null, enabled: true, gpgcheck: false, gpgkeys: [], priority: 99, exclude: [], origin };
+  return { id, name: normalized, baseurls: [normalized], mirrorlist: null, enabled: true, gpgcheck: false, gpgkeys: [], priority: 99, exclude: [], metadataExpire: null, origin };
 }
 
 export interface RepoOptions {

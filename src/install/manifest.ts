@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { z } from 'zod';
+import { z } from 'zod/v3';
 import type { PoolPackage } from '../resolve/pool.js';
 import { YumdaError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fs.js';

@@ -35,7 +35,7 @@ export async function openSession(defs: RepoDefinition[], options: MetadataOptio
   const enabled = defs.filter((d) => d.enabled);
   const limit = pLimit(4);
   const repos = await Promise.all(enabled.map((d) => limit(() => loadRepo(d, options))));
-  const pool = new PackagePool(applyPriorities(repos.flatMap((r) => r.packages)));
+  const pool = new PackagePool(applyPriorities(repos.flatMap((r) => r.packages)), { indexes: repos.map((r) => r.index) });
   let filelistsLoaded = false;
   return {
     repos,

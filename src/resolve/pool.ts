@@ -47,44 +47,107 @@ function selfProvide(p: PackageRecord): Dependency {
   return { name: p.name, flags: 'EQ', epoch: p.epoch, version: p.version, release: p.release, pre: false };
 }
 
+/**
+ * Which packages offer a capability name, own a path, or obsolete a name: candidates only (the
+ * caller checks versions against the packages' own provides). The metadata cache stores one per
+ * repository, so a pool over cached metadata never has to decode every package to index it.
+ */
+export interface PoolIndex {
+  provides(name: string): readonly PoolPackage[] | undefined;
+  files(path: string): readonly PoolPackage[] | undefined;
+  obsoletes(name: string): readonly PoolPackage[] | undefined;
+}
+
+/** Package positions by capability name, path and obsoleted name: the serialisable form of a PoolIndex. */
+export interface IndexTables {
+  provides: Map<string, number[]>;
+  files: Map<string, number[]>;
+  obsoletes: Map<string, number[]>;
+}
+
+function pushUnique(table: Map<string, number[]>, key: string, i: number): void {
+  const list = table.get(key);
+  if (!list) table.set(key, [i]);
+  else if (list[list.length - 1] !== i) list.push(i);
+}
+
+/** The index tables of a list of packages (their own name always counts as provided). */
+export function indexTables(packages: readonly PackageRecord[]): IndexTables {
+  const tables: IndexTables = { provides: new Map(), files: new Map(), obsoletes: new Map() };
+  packages.forEach((pkg, i) => {
+    pushUnique(tables.provides, pkg.name, i);
+    for (const dep of pkg.provides) pushUnique(tables.provides, dep.name, i);
+    for (const f of (pkg as PoolPackage).files ?? pkg.primaryFiles) pushUnique(tables.files, f.path, i);
+    for (const o of pkg.obsoletes) pushUnique(tables.obsoletes, o.name, i);
+  });
+  return tables;
+}
+
+/** Looks up the package positions stored for a key of one kind of table. */
+export type PositionLookup = (kind: keyof IndexTables, key: string) => readonly number[] | undefined;
+
+export function tablesLookup(tables: IndexTables): PositionLookup {
+  return (kind, key) => tables[kind].get(key);
+}
+
+/** A PoolIndex whose positions refer to `packages` (each key resolved to packages on first lookup). */
+export function tableIndex(positions: PositionLookup, packages: readonly PoolPackage[]): PoolIndex {
+  const resolved = { provides: new Map<string, PoolPackage[]>(), files: new Map<string, PoolPackage[]>(), obsoletes: new Map<string, PoolPackage[]>() };
+  const lookup = (kind: keyof IndexTables, key: string): PoolPackage[] | undefined => {
+    const done = resolved[kind].get(key);
+    if (done) return done;
+    const found = positions(kind, key);
+    if (!found) return undefined;
+    const list = found.map((i) => packages[i]!);
+    resolved[kind].set(key, list);
+    return list;
+  };
+  return { provides: (n) => lookup('provides', n), files: (p) => lookup('files', p), obsoletes: (n) => lookup('obsoletes', n) };
+}
+
+/** Whether pkg provides something that satisfies dep (its own name counts when it does not list it). */
+function providesMatch(pkg: PoolPackage, dep: Pick<Dependency, 'name' | 'flags' | 'epoch' | 'version' | 'release'>): boolean {
+  let hasSelf = false;
+  for (const p of pkg.provides) {
+    if (p.name === pkg.name) hasSelf = true;
+    if (p.name === dep.name && depMatches(p, dep)) return true;
+  }
+  return !hasSelf && dep.name === pkg.name && depMatches(selfProvide(pkg), dep);
+}
+
 export class PackagePool {
   readonly packages: PoolPackage[];
   private readonly byName = new Map<string, PoolPackage[]>();
-  private readonly byProvide = new Map<string, Array<{ pkg: PoolPackage; dep: Dependency }>>();
-  private readonly byFile = new Map<string, PoolPackage[]>();
-  private obsoleters: Map<string, PoolPackage[]> | null = null;
+  private readonly indexes: PoolIndex[];
+  /** Set when the indexes may list packages that are not in this pool (excluded, other arch, lower priority). */
+  private readonly members: Set<PoolPackage> | null;
+  /** Paths from complete file lists (filelists.xml), once loaded. */
+  private readonly extraFiles = new Map<string, PoolPackage[]>();
   /** True once every package's complete file list (filelists.xml) is indexed. */
   filesComplete: boolean;
 
-  constructor(packages: PoolPackage[], options: { filesComplete?: boolean } = {}) {
+  /**
+   * `indexes`: prebuilt indexes (from the metadata cache) that cover at least these packages;
+   * without them the pool indexes the packages itself.
+   */
+  constructor(packages: PoolPackage[], options: { filesComplete?: boolean; indexes?: PoolIndex[] } = {}) {
     this.packages = packages;
     this.filesComplete = options.filesComplete ?? false;
-    for (const pkg of packages) this.add(pkg);
-  }
-
-  private add(pkg: PoolPackage): void {
-    const named = this.byName.get(pkg.name);
-    if (named) named.push(pkg);
-    else this.byName.set(pkg.name, [pkg]);
-    let hasSelf = false;
-    for (const dep of pkg.provides) {
-      if (dep.name === pkg.name) hasSelf = true;
-      this.addProvide(dep, pkg);
+    for (const pkg of packages) {
+      const named = this.byName.get(pkg.name);
+      if (named) named.push(pkg);
+      else this.byName.set(pkg.name, [pkg]);
     }
-    if (!hasSelf) this.addProvide(selfProvide(pkg), pkg);
-    for (const f of pkg.files ?? pkg.primaryFiles) this.addFile(f.path, pkg);
+    this.indexes = options.indexes ?? [tableIndex(tablesLookup(indexTables(packages)), packages)];
+    this.members = options.indexes ? new Set(packages) : null;
   }
 
-  private addProvide(dep: Dependency, pkg: PoolPackage): void {
-    const list = this.byProvide.get(dep.name);
-    if (list) list.push({ pkg, dep });
-    else this.byProvide.set(dep.name, [{ pkg, dep }]);
-  }
-
-  private addFile(path: string, pkg: PoolPackage): void {
-    const list = this.byFile.get(path);
-    if (!list) this.byFile.set(path, [pkg]);
-    else if (!list.includes(pkg)) list.push(pkg);
+  private candidates(kind: keyof PoolIndex, key: string): PoolPackage[] {
+    const out: PoolPackage[] = [];
+    for (const index of this.indexes) {
+      for (const pkg of index[kind](key) ?? []) if (!this.members || this.members.has(pkg)) out.push(pkg);
+    }
+    return out;
   }
 
   /** Adds complete file lists (from filelists.xml), keyed by pkgId. */
@@ -93,7 +156,11 @@ export class PackagePool {
       const files = filesByPkgId.get(pkg.pkgId);
       if (!files) continue;
       pkg.files = files;
-      for (const f of files) this.addFile(f.path, pkg);
+      for (const f of files) {
+        const list = this.extraFiles.get(f.path);
+        if (!list) this.extraFiles.set(f.path, [pkg]);
+        else if (!list.includes(pkg)) list.push(pkg);
+      }
     }
     this.filesComplete = true;
   }
@@ -109,28 +176,18 @@ export class PackagePool {
   /** Packages whose provides (or files, for a path) satisfy the dependency. */
   providers(dep: Pick<Dependency, 'name' | 'flags' | 'epoch' | 'version' | 'release'>): PoolPackage[] {
     if (dep.name.startsWith('/')) {
-      const out = new Set(this.byFile.get(dep.name) ?? []);
-      for (const { pkg, dep: p } of this.byProvide.get(dep.name) ?? []) if (depMatches(p, dep)) out.add(pkg);
+      const out = new Set([...this.candidates('files', dep.name), ...(this.extraFiles.get(dep.name) ?? [])]);
+      for (const pkg of this.candidates('provides', dep.name)) if (providesMatch(pkg, dep)) out.add(pkg);
       return [...out];
     }
     const out: PoolPackage[] = [];
-    for (const { pkg, dep: p } of this.byProvide.get(dep.name) ?? []) if (depMatches(p, dep) && !out.includes(pkg)) out.push(pkg);
+    for (const pkg of this.candidates('provides', dep.name)) if (providesMatch(pkg, dep) && !out.includes(pkg)) out.push(pkg);
     return out;
   }
 
   /** Packages that obsolete `pkg` (by name and version range). */
   obsoletedBy(pkg: PackageRecord): PoolPackage[] {
-    if (!this.obsoleters) {
-      this.obsoleters = new Map();
-      for (const p of this.packages) {
-        for (const o of p.obsoletes) {
-          const list = this.obsoleters.get(o.name);
-          if (list) list.push(p);
-          else this.obsoleters.set(o.name, [p]);
-        }
-      }
-    }
     const self = selfProvide(pkg);
-    return (this.obsoleters.get(pkg.name) ?? []).filter((p) => p.name !== pkg.name && p.obsoletes.some((o) => depMatches(o, self)));
+    return this.candidates('obsoletes', pkg.name).filter((p) => p.name !== pkg.name && p.obsoletes.some((o) => depMatches(o, self)));
   }
 }

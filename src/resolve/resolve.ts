@@ -266,20 +266,31 @@ export function resolve(input: ResolveInput): ResolvePlan {
   const all = [...selected.values()];
   const fresh = all.filter((s) => !s.installed);
   const remove: PoolPackage[] = [];
+  const withSelf = new Map<Selected, Array<Pick<Dependency, 'name' | 'flags' | 'epoch' | 'version' | 'release'>>>();
+  const providesOf = (sel: Selected): Array<Pick<Dependency, 'name' | 'flags' | 'epoch' | 'version' | 'release'>> => {
+    let list = withSelf.get(sel);
+    if (!list) {
+      list = [...sel.pkg.provides, { name: sel.pkg.name, flags: 'EQ' as const, epoch: sel.pkg.epoch, version: sel.pkg.version, release: sel.pkg.release }];
+      withSelf.set(sel, list);
+    }
+    return list;
+  };
   for (const a of fresh) {
     for (const b of all) {
       if (a === b) continue;
-      const bProvides = [...b.pkg.provides, { name: b.pkg.name, flags: 'EQ' as const, epoch: b.pkg.epoch, version: b.pkg.version, release: b.pkg.release, pre: false }];
-      const aProvides = [...a.pkg.provides, { name: a.pkg.name, flags: 'EQ' as const, epoch: a.pkg.epoch, version: a.pkg.version, release: a.pkg.release, pre: false }];
-      const aConflictsB = a.pkg.conflicts.some((c) => bProvides.some((p) => depMatches(p, c)) || (c.name.startsWith('/') && (b.pkg.files ?? b.pkg.primaryFiles).some((f) => f.path === c.name)));
-      const bConflictsA = b.pkg.conflicts.some((c) => aProvides.some((p) => depMatches(p, c)));
-      if (aConflictsB || bConflictsA) {
-        const key = [nevra(a.pkg), nevra(b.pkg)].sort().join(' and ');
-        const [declarer, other] = aConflictsB ? [a, b] : [b, a];
-        const message = `${nevra(declarer.pkg)} conflicts with ${nevra(other.pkg)}${other.installed ? ' (installed in the layer)' : declarer.installed ? ' (the latter is installed in the layer)' : ''}`;
-        if (!problems.some((p) => p.includes(key)) && !problems.includes(message)) problems.push(message);
-        continue;
+      // most packages declare neither conflicts nor obsoletes: skip building their provides
+      if (a.pkg.conflicts.length > 0 || b.pkg.conflicts.length > 0) {
+        const aConflictsB = a.pkg.conflicts.some((c) => providesOf(b).some((p) => depMatches(p, c)) || (c.name.startsWith('/') && (b.pkg.files ?? b.pkg.primaryFiles).some((f) => f.path === c.name)));
+        const bConflictsA = b.pkg.conflicts.some((c) => providesOf(a).some((p) => depMatches(p, c)));
+        if (aConflictsB || bConflictsA) {
+          const key = [nevra(a.pkg), nevra(b.pkg)].sort().join(' and ');
+          const [declarer, other] = aConflictsB ? [a, b] : [b, a];
+          const message = `${nevra(declarer.pkg)} conflicts with ${nevra(other.pkg)}${other.installed ? ' (installed in the layer)' : declarer.installed ? ' (the latter is installed in the layer)' : ''}`;
+          if (!problems.some((p) => p.includes(key)) && !problems.includes(message)) problems.push(message);
+          continue;
+        }
       }
+      if (a.pkg.obsoletes.length === 0) continue;
       const self = { name: b.pkg.name, flags: 'EQ' as const, epoch: b.pkg.epoch, version: b.pkg.version, release: b.pkg.release };
       if (a.pkg.obsoletes.some((o) => depMatches(o, self))) {
         if (b.installed) remove.push(b.pkg);

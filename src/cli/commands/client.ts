@@ -17,6 +17,7 @@ interface RepoCliOptions {
   enablerepo?: string[];
   disablerepo?: string[];
   cacheDir?: string;
+  refresh?: boolean;
   arch: string;
   base: string;
   json?: boolean;
@@ -31,6 +32,7 @@ function addRepoOptions(cmd: Command): Command {
     .option('--enablerepo <id>', 'enable a repository (glob) that its .repo file disables; repeatable', collect)
     .option('--disablerepo <id>', 'disable a repository (glob); repeatable', collect)
     .option('--cache-dir <dir>', 'metadata and package cache (default $XDG_CACHE_HOME/yumda)')
+    .option('--refresh', 'fetch repomd.xml now, even when the cached copy is younger than metadata_expire')
     .addOption(new Option('--arch <arch>', 'target architecture').choices(['x86_64', 'aarch64']).default('x86_64'))
     .option('--base <profile>', 'what the Lambda runtime already has: al2, none (install everything), or a profile JSON file', 'al2')
     .option('--json', 'print machine-readable JSON on stdout');
@@ -81,6 +83,7 @@ async function session(opts: RepoCliOptions): Promise<Session> {
   return openSession(configuredRepos(repoOptions(opts)), {
     cacheDir: await cacheDirOf(opts),
     arch: opts.arch,
+    refresh: opts.refresh,
     onNote: opts.json ? undefined : (m) => note(m),
   });
 }
@@ -283,7 +286,7 @@ Examples:
   )
     .addHelpText('after', '\nExamples:\n  yumda info git\n  yumda info git --json')
     .action(async (name: string, opts: RepoCliOptions & { installed?: boolean; dest: string }) => {
-      const { readManifest, formatInfo, listAvailable } = await libraries();
+      const { readManifest, formatInfo, listAvailable, plainRecord } = await libraries();
       if (opts.installed) {
         const manifest = await readManifest(resolvePath(opts.dest));
         const p = manifest?.packages.find((q) => q.name === name);
@@ -296,7 +299,7 @@ Examples:
       const pkgs = listAvailable(s.pool, [name]);
       if (pkgs.length === 0) throw new YumdaError('NO_SUCH_PACKAGE', `no package named ${name}`, { hint: 'yumda search TERM finds packages by name and summary' });
       if (opts.json) {
-        printJson(pkgs.map(({ files: _files, primaryFiles: _pf, ...rest }) => rest));
+        printJson(pkgs.map((p) => plainRecord(p)).map(({ files: _files, primaryFiles: _pf, ...rest }) => rest));
         return;
       }
       process.stdout.write(pkgs.map((p) => formatInfo(p, { installed: false })).join('\n\n') + '\n');
