@@ -3,6 +3,7 @@
 #   install git openssh        → yumda install git openssh -d /lambda/opt
 #   yum install -y git         → the same (the original yumda's syntax; -y and yum's flags it
 #                                 does not need are accepted)
+#   update/upgrade [NAME…]     → yumda update … -d /lambda/opt
 #   remove/erase/list/info …   → yumda … -d /lambda/opt where the command takes a layer dir
 #   anything else              → yumda … unchanged (search, provides, zip, check, --help)
 # YUMDA_DEST overrides /lambda/opt; YUMDA_BIN overrides how yumda is run (for tests on a host).
@@ -22,7 +23,7 @@ fi
 cmd="$1"
 shift
 case "$cmd" in
-  install|reinstall)
+  install|reinstall|update|upgrade)
     # drop yum-only flags the original image was called with
     args=""
     for a in "$@"; do
@@ -32,7 +33,10 @@ case "$cmd" in
       esac
     done
     eval "set -- $args"
-    run install "$@" -d "$dest"
+    case "$cmd" in
+      update|upgrade) run update "$@" -d "$dest" ;;
+      *) run install "$@" -d "$dest" ;;
+    esac
     ;;
   remove|erase)
     args=""

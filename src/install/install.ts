@@ -41,7 +41,10 @@ export interface ApplyOptions {
 
 export interface InstallResult {
   installed: ManifestPackage[];
+  /** name-version-release.arch of packages replaced (upgraded or obsoleted). */
   removed: string[];
+  /** Names of installed packages that a new version replaced (upgrades). */
+  replacedNames: string[];
   /** Files left out because they live outside the layer prefix (per package: count and examples). */
   outsidePrefix: Array<{ package: string; count: number; examples: string[] }>;
   docsSkipped: number;
@@ -147,7 +150,7 @@ export async function applyPlan(plan: ResolvePlan, options: ApplyOptions): Promi
   const dest = options.dest;
   const prefix = options.profile.layerRoot.replace(/\/+$/, '');
   const base = new BaseSatisfier(options.profile);
-  const result: InstallResult = { installed: [], removed: [], outsidePrefix: [], docsSkipped: 0, downloadedBytes: 0, reusedPackages: 0 };
+  const result: InstallResult = { installed: [], removed: [], replacedNames: [], outsidePrefix: [], docsSkipped: 0, downloadedBytes: 0, reusedPackages: 0 };
   if (plan.install.length === 0) return result;
 
   const manifest: Manifest = (await readManifest(dest)) ?? { format: 1, base: options.profile.id, arch: options.arch, packages: [] };
@@ -254,6 +257,7 @@ export async function applyPlan(plan: ResolvePlan, options: ApplyOptions): Promi
         else await unlink(join(dest, f.path)).catch(() => undefined);
       }
       result.removed.push(`${p.name}-${p.version}-${p.release}.${p.arch}`);
+      if (staged.some((st) => st.pkg.name === p.name)) result.replacedNames.push(p.name);
     }
     for (const p of manifest.packages.filter((q) => replaced.has(q.name))) {
       for (const f of p.files) {

@@ -63,9 +63,12 @@ export function formatPlan(plan: ResolvePlan, options: { base: string; width?: n
     }
     for (const removed of plan.remove) out.push(`Removing (replaced): ${removed.name}-${evrString(removed)}.${removed.arch}`);
     out.push('', 'Transaction Summary', rule);
-    const requested = plan.install.filter((p) => p.requested).length;
-    const deps = plan.install.length - requested;
-    out.push(`Install  ${requested} Package${requested === 1 ? '' : 's'}${deps ? ` (+${deps} Dependent package${deps === 1 ? '' : 's'})` : ''}`);
+    const fresh = plan.install.filter((p) => !p.replaces);
+    const requested = fresh.filter((p) => p.requested).length;
+    const deps = fresh.length - requested;
+    const upgrades = plan.install.length - fresh.length;
+    if (fresh.length > 0) out.push(`Install  ${requested} Package${requested === 1 ? '' : 's'}${deps ? ` (+${deps} Dependent package${deps === 1 ? '' : 's'})` : ''}`);
+    if (upgrades > 0) out.push(`Upgrade  ${upgrades} Package${upgrades === 1 ? '' : 's'}`);
     const json = planToJson(plan);
     out.push('', `Total download size: ${humanSize(json.downloadSize)}`, `Installed size: ${humanSize(json.installedSize)}`);
   } else {

@@ -207,6 +207,13 @@ export function resolve(input: ResolveInput): ResolvePlan {
       problems.push(`no usable package provides ${request}`);
       continue;
     }
+    const installedSame = selected.get(pkg.name);
+    if (found.kind === 'package' && installedSame?.installed && compareEvr(installedSame.pkg, pkg) > 0) {
+      // like yum: install never downgrades (remove the package first to go back)
+      alreadyInstalled.push(nevra(installedSame.pkg));
+      notes.push(`${request}: ${nevra(installedSame.pkg)} is installed and newer; yumda does not downgrade (remove it first)`);
+      continue;
+    }
     const already = satisfiedBySelection(found.dep);
     if (already?.installed && (found.kind !== 'package' || compareEvr(already.pkg, pkg) >= 0)) {
       alreadyInstalled.push(nevra(already.pkg));
@@ -298,6 +305,25 @@ export function resolve(input: ResolveInput): ResolvePlan {
       }
     }
     if (a.replaces) remove.push(a.replaces);
+  }
+
+  // packages that stay in the layer must still have what they need once upgraded/obsoleted ones go
+  const leaving = [...new Set(remove)];
+  if (leaving.length > 0) {
+    const gone = new Set(leaving);
+    for (const kept of all) {
+      if (!kept.installed || gone.has(kept.pkg)) continue;
+      for (const req of kept.pkg.requires) {
+        if (req.name.startsWith('rpmlib(') || req.pre) continue;
+        const wasMet = leaving.some((l) => l.name === req.name || l.provides.some((p) => depMatches(p, req)));
+        if (!wasMet || satisfiedBySelection(req) || base.satisfies(req)) continue;
+        const replacement = fresh.find((f) => f.replaces && leaving.includes(f.replaces) && (f.pkg.name === req.name || f.pkg.provides.some((p) => p.name === req.name)));
+        problems.push(
+          `${depToString(req)} needed by ${nevra(kept.pkg)} (installed in the layer) would no longer be satisfied` +
+            (replacement ? ` once ${nevra(replacement.replaces!)} is replaced by ${nevra(replacement.pkg)} (pulled in by: ${replacement.chain.join(' → ')})` : ''),
+        );
+      }
+    }
   }
 
   if (problems.length > 0) throw new ResolveError(problems, hints.size > 0 ? [...hints].join('; ') : undefined);

@@ -109,6 +109,61 @@ t.test('install over HTTP: closure, relocation, skipped base, docs and outside f
   t.notMatch(after.stdout, /greet-data/);
 });
 
+t.test('upgrades: install of an installed package with a newer version, and yumda update', async (t) => {
+  const dest = join(work, 'upgrade');
+  const first = await yumda(['install', 'upg-1.0', ...common(dest)]);
+  t.equal(first.exitCode, 0, first.stderr);
+  t.equal(readFileSync(join(dest, 'share/upg/common'), 'utf8'), 'v1\n');
+  t.equal(readFileSync(join(dest, 'share/libv/v'), 'utf8'), '2\n', 'libv: the newest satisfies upg 1.0');
+  const pinned = await yumda(['install', 'libv-1.0', ...common(dest)]);
+  t.equal(pinned.exitCode, 0, 'an explicit older version is not a downgrade: ' + pinned.stderr);
+  t.match(pinned.stdout, /Package libv-2\.0-1\.lambda2\.noarch is already installed/);
+
+  // yum semantics: install NAME of an installed package upgrades it when the repository has newer
+  const up = await yumda(['install', 'upg', ...common(dest)]);
+  t.equal(up.exitCode, 0, up.stderr);
+  t.match(up.stdout, /Upgrading:\n upg /);
+  t.match(up.stdout, /Removing \(replaced\): upg-1\.0-1\.lambda2\.noarch/);
+  t.match(up.stderr, /Installed 0 and upgraded 1 package in/);
+  t.equal(readFileSync(join(dest, 'share/upg/common'), 'utf8'), 'v2\n', 'a changed file is replaced');
+  t.notOk(existsSync(join(dest, 'share/upg/old-only')), 'a file only the old version had is gone');
+  t.ok(existsSync(join(dest, 'share/upg/new-only')), 'a file only the new version has is there');
+  const manifest = JSON.parse(readFileSync(join(dest, '.yumda/installed.json'), 'utf8'));
+  t.same(manifest.packages.map((p: { name: string; version: string }) => `${p.name}-${p.version}`), ['libv-2.0', 'upg-2.0']);
+  t.notOk(manifest.packages.find((p: { name: string }) => p.name === 'upg').files.some((f: { path: string }) => f.path.endsWith('old-only')));
+  const again = await yumda(['install', 'upg', ...common(dest)]);
+  t.match(again.stdout, /Package upg-2\.0-1\.lambda2\.noarch is already installed/, 'then a no-op');
+
+  // update: every installed package (or the named ones) to the newest, with what the new ones need
+  const dest2 = join(work, 'update');
+  t.equal((await yumda(['install', 'needs-old', 'epo-0:2.0', '--base', 'none', ...common(dest2)])).exitCode, 0);
+  t.equal((await yumda(['install', 'upg-1.0', '--base', 'none', ...common(dest2)])).exitCode, 0);
+  const before = JSON.parse(readFileSync(join(dest2, '.yumda/installed.json'), 'utf8')).packages.map((p: { name: string; version: string }) => `${p.name}-${p.version}`);
+  t.same(before, ['epo-2.0', 'libv-1.0', 'needs-old-1.0', 'upg-1.0'], 'needs-old holds libv at 1.0');
+  const named = await yumda(['update', 'epo', '--json', '--base', 'none', ...common(dest2)]);
+  t.equal(named.exitCode, 0, named.stderr);
+  t.same(JSON.parse(named.stdout).install.map((p: { name: string; epoch: number; version: string }) => `${p.name}-${p.epoch}:${p.version}`), ['epo-1:1.0'], 'the epoch makes 1:1.0 newer');
+  const missing = await yumda(['update', 'greet', '--base', 'none', ...common(dest2)]);
+  t.equal(missing.exitCode, 1);
+  t.match(missing.stderr, /not installed in .*: greet/);
+  // upg 2.0 needs libv >= 2.0, which needs-old (libv < 2.0) forbids: the plan fails, DIR is unchanged
+  const treeBefore = tree(dest2);
+  const blocked = await yumda(['update', '--base', 'none', ...common(dest2)]);
+  t.equal(blocked.exitCode, 1);
+  t.match(blocked.stderr, /libv < 0:2\.0 needed by needs-old-1\.0-1\.lambda2\.noarch \(installed in the layer\) would no longer be satisfied once libv-1\.0-1\.lambda2\.noarch is replaced by libv-2\.0-1\.lambda2\.noarch \(pulled in by: (upg → )?libv\)/);
+  t.same(tree(dest2), treeBefore, 'a failed update changes nothing');
+  t.equal((await yumda(['remove', 'needs-old', '-d', dest2])).exitCode, 0);
+  const all = await yumda(['upgrade', '--base', 'none', ...common(dest2)]);
+  t.equal(all.exitCode, 0, all.stderr);
+  t.match(all.stdout, /Upgrading:\n( \S+.*\n)* upg /);
+  const after = JSON.parse(readFileSync(join(dest2, '.yumda/installed.json'), 'utf8')).packages.map((p: { name: string; version: string }) => `${p.name}-${p.version}`);
+  t.same(after, ['epo-1.0', 'libv-2.0', 'upg-2.0']);
+  t.equal(readFileSync(join(dest2, 'share/libv/v'), 'utf8'), '2\n');
+  const nothing = await yumda(['update', '--base', 'none', ...common(dest2)]);
+  t.equal(nothing.exitCode, 0);
+  t.match(nothing.stderr, /No packages marked for update/);
+});
+
 t.test('dry-run and the JSON plan shape', async (t) => {
   const dest = join(work, 'dry');
   const r = await yumda(['install', 'greet', '--dry-run', '--json', ...common(dest)]);

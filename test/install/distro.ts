@@ -71,6 +71,9 @@ export const distro: FixtureSource[] = [
   { name: 'needs-new', packages: [{ name: 'needs-new', requires: ['libv >= 2.0'], files: { '/opt/share/needs-new': 'x\n' } }] },
   { name: 'epo', version: '1.0', epoch: 1, packages: [{ name: 'epo', files: { '/opt/share/epo': 'e1\n' } }] },
   { name: 'epo', version: '2.0', packages: [{ name: 'epo', files: { '/opt/share/epo': 'e0\n' } }] },
+  // upgrades: 2.0 changes a file, drops one and adds one, and needs a newer libv
+  { name: 'upg', version: '1.0', packages: [{ name: 'upg', requires: ['libv'], files: { '/opt/share/upg/common': 'v1\n', '/opt/share/upg/old-only': 'old\n' } }] },
+  { name: 'upg', version: '2.0', packages: [{ name: 'upg', requires: ['libv >= 2.0'], files: { '/opt/share/upg/common': 'v2\n', '/opt/share/upg/new-only': 'new\n' } }] },
   // conflicts and obsoletes
   { name: 'conf-a', packages: [{ name: 'conf-a', conflicts: ['conf-b'], files: { '/opt/share/conf-a': 'a\n' } }] },
   { name: 'conf-b', packages: [{ name: 'conf-b', files: { '/opt/share/conf-b': 'b\n' } }] },

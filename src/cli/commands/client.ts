@@ -47,7 +47,7 @@ function repoOptions(opts: RepoCliOptions): RepoOptions {
  * runs, so `yumda --help` and unrelated commands start fast.
  */
 async function libraries() {
-  const [profile, repos, manifest, metadata, query, session, plan, pool, resolve] = await Promise.all([
+  const [profile, repos, manifest, metadata, query, session, plan, pool, resolve, update] = await Promise.all([
     import('../../config/profile.js'),
     import('../../config/repos.js'),
     import('../../install/manifest.js'),
@@ -57,8 +57,9 @@ async function libraries() {
     import('../../resolve/plan.js'),
     import('../../resolve/pool.js'),
     import('../../resolve/resolve.js'),
+    import('../../resolve/update.js'),
   ]);
-  return { ...profile, ...repos, ...manifest, ...metadata, ...query, ...session, ...plan, ...pool, ...resolve };
+  return { ...profile, ...repos, ...manifest, ...metadata, ...query, ...session, ...plan, ...pool, ...resolve, ...update };
 }
 
 async function cacheDirOf(opts: RepoCliOptions): Promise<string> {
@@ -123,21 +124,107 @@ function printInstallSummary(result: InstallResult, dest: string): void {
   }
   if (result.docsSkipped > 0) note(`${result.docsSkipped} documentation file${result.docsSkipped === 1 ? '' : 's'} left out (--with-docs keeps them)`);
   if (result.removed.length > 0) note(`Replaced: ${result.removed.join(', ')}`);
-  note(`Installed ${result.installed.length} package${result.installed.length === 1 ? '' : 's'} into ${dest}` + (result.reusedPackages ? ` (${result.reusedPackages} from the cache)` : ''));
+  const upgraded = result.installed.filter((p) => result.replacedNames.includes(p.name)).length;
+  const fresh = result.installed.length - upgraded;
+  const what = upgraded === 0 ? `Installed ${fresh} package${fresh === 1 ? '' : 's'} into` : `Installed ${fresh} and upgraded ${upgraded} package${upgraded === 1 ? '' : 's'} in`;
+  note(`${what} ${dest}` + (result.reusedPackages ? ` (${result.reusedPackages} from the cache)` : ''));
+}
+
+type InstallCliOptions = RepoCliOptions & { dest: string; dryRun?: boolean; withDocs?: boolean; check: boolean; concurrency: number };
+
+function addInstallOptions(cmd: Command): Command {
+  return cmd
+    .option('-d, --dest <dir>', 'layer directory: what Lambda sees at /opt', 'layer')
+    .option('--dry-run', 'print the plan and stop')
+    .option('--with-docs', 'keep documentation, man and info pages')
+    .option('--no-check', 'skip the layer check after installing')
+    .option('--concurrency <n>', 'parallel downloads', (v) => Number.parseInt(v, 10), 6)
+    .option('-y, --assumeyes', 'accepted for yum compatibility (yumda never asks)');
+}
+
+/**
+ * install and update share everything but the request: install takes what the user named (an
+ * installed package with a newer version available is upgraded, as yum does); update asks for the
+ * newer versions of installed packages. Both stage, verify and move into DIR atomically.
+ */
+async function installOrUpdate(args: string[], opts: InstallCliOptions, mode: 'install' | 'update'): Promise<void> {
+  const { readManifest, resolveInSession, manifestToPool, formatPlan, planToJson, humanSize, updateRequests } = await libraries();
+  const dest = resolvePath(opts.dest);
+  const profile = await profileFor(opts);
+  const manifest = await readManifest(dest);
+  if (manifest && manifest.arch !== opts.arch) {
+    throw new YumdaError('ARCH_MISMATCH', `${dest} holds ${manifest.arch} packages; --arch is ${opts.arch}`, { exitCode: ExitCode.usage });
+  }
+  if (mode === 'update' && !manifest) {
+    throw new YumdaError('NOT_A_LAYER', `${dest} has no yumda manifest (.yumda/installed.json): nothing to update`, { hint: 'install packages first: yumda install NAME -d DIR' });
+  }
+  const installed = (manifest?.packages ?? []).map(manifestToPool);
+  const s = await session(opts);
+  let requests = args;
+  if (mode === 'update') {
+    const wanted = updateRequests(s.pool, installed, args);
+    if (wanted.notInstalled.length > 0) {
+      throw new YumdaError('NOT_INSTALLED', `not installed in ${dest}: ${wanted.notInstalled.join(', ')}`, { hint: `yumda list --installed -d ${opts.dest}` });
+    }
+    requests = wanted.requests;
+    if (requests.length === 0) {
+      if (opts.json) printJson({ install: [], skippedByBase: [], downloadSize: 0, installedSize: 0, dest, removed: [] });
+      else note('No packages marked for update');
+      return;
+    }
+  }
+  let plan;
+  try {
+    plan = await resolveInSession(s, { requests, profile, arch: opts.arch, installed });
+  } catch (e) {
+    await printResolveProblems(e);
+    throw e;
+  }
+  if (!opts.json) {
+    for (const n of plan.notes) note(n);
+    process.stdout.write(formatPlan(plan, { base: profile.id, width: process.stdout.columns }) + '\n');
+  }
+  if (opts.dryRun) {
+    if (opts.json) printJson(planToJson(plan));
+    return;
+  }
+  // the installer (payload decompressors, extractor) is loaded only when something is installed
+  const { applyPlan } = await import('../../install/install.js');
+  const result = await applyPlan(plan, {
+    dest,
+    profile,
+    arch: opts.arch,
+    cacheDir: await cacheDirOf(opts),
+    repos: s.repos,
+    withDocs: opts.withDocs,
+    concurrency: opts.concurrency,
+    onProgress: progressPrinter(!opts.json && process.stderr.isTTY === true, humanSize),
+  });
+  let check: string | null = null;
+  if (opts.check && result.installed.length > 0) check = await runLayerCheck(dest, profile);
+  if (opts.json) {
+    printJson({
+      ...planToJson(plan),
+      dest,
+      removed: result.removed,
+      outsidePrefix: result.outsidePrefix,
+      docsSkipped: result.docsSkipped,
+      check,
+    });
+    return;
+  }
+  printInstallSummary(result, dest);
+  if (check) note(check);
 }
 
 export function registerClientCommands(program: Command): void {
-  addRepoOptions(
-    program
-      .command('install')
-      .description('install packages and what they need (minus what Lambda already has) into a layer directory')
-      .argument('<package...>', 'names, name-version[-release], capabilities (libfoo.so.1()(64bit)) or paths (/opt/bin/git)')
-      .option('-d, --dest <dir>', 'layer directory: what Lambda sees at /opt', 'layer')
-      .option('--dry-run', 'print the plan and stop')
-      .option('--with-docs', 'keep documentation, man and info pages')
-      .option('--no-check', 'skip the layer check after installing')
-      .option('--concurrency <n>', 'parallel downloads', (v) => Number.parseInt(v, 10), 6)
-      .option('-y, --assumeyes', 'accepted for yum compatibility (yumda never asks)'),
+  addInstallOptions(
+    addRepoOptions(
+      program
+        .command('install')
+        .description('install packages and what they need (minus what Lambda already has) into a layer directory; an installed package with a newer version available is upgraded')
+        .argument('<package...>', 'names, name-version[-release], capabilities (libfoo.so.1()(64bit)) or paths (/opt/bin/git)'),
+    ),
   )
     .addHelpText(
       'after',
@@ -147,58 +234,24 @@ Examples:
   yumda install libcurl.so.4'()(64bit)' --dry-run
   yumda install /opt/bin/git --repo https://example.com/yumda/al2/x86_64/ --json`,
     )
-    .action(async (requests: string[], opts: RepoCliOptions & { dest: string; dryRun?: boolean; withDocs?: boolean; check: boolean; concurrency: number }) => {
-      const { readManifest, resolveInSession, manifestToPool, formatPlan, planToJson, humanSize } = await libraries();
-      const dest = resolvePath(opts.dest);
-      const profile = await profileFor(opts);
-      const s = await session(opts);
-      const manifest = await readManifest(dest);
-      if (manifest && manifest.arch !== opts.arch) {
-        throw new YumdaError('ARCH_MISMATCH', `${dest} holds ${manifest.arch} packages; --arch is ${opts.arch}`, { exitCode: ExitCode.usage });
-      }
-      let plan;
-      try {
-        plan = await resolveInSession(s, { requests, profile, arch: opts.arch, installed: (manifest?.packages ?? []).map(manifestToPool) });
-      } catch (e) {
-        await printResolveProblems(e);
-        throw e;
-      }
-      if (!opts.json) {
-        for (const n of plan.notes) note(n);
-        process.stdout.write(formatPlan(plan, { base: profile.id, width: process.stdout.columns }) + '\n');
-      }
-      if (opts.dryRun) {
-        if (opts.json) printJson(planToJson(plan));
-        return;
-      }
-      // the installer (payload decompressors, extractor) is loaded only when something is installed
-      const { applyPlan } = await import('../../install/install.js');
-      const result = await applyPlan(plan, {
-        dest,
-        profile,
-        arch: opts.arch,
-        cacheDir: await cacheDirOf(opts),
-        repos: s.repos,
-        withDocs: opts.withDocs,
-        concurrency: opts.concurrency,
-        onProgress: progressPrinter(!opts.json && process.stderr.isTTY === true, humanSize),
-      });
-      let check: string | null = null;
-      if (opts.check && result.installed.length > 0) check = await runLayerCheck(dest, profile);
-      if (opts.json) {
-        printJson({
-          ...planToJson(plan),
-          dest,
-          removed: result.removed,
-          outsidePrefix: result.outsidePrefix,
-          docsSkipped: result.docsSkipped,
-          check,
-        });
-        return;
-      }
-      printInstallSummary(result, dest);
-      if (check) note(check);
-    });
+    .action((requests: string[], opts: InstallCliOptions) => installOrUpdate(requests, opts, 'install'));
+
+  addInstallOptions(
+    addRepoOptions(
+      program
+        .command('update')
+        .alias('upgrade')
+        .description('upgrade packages installed in a layer directory to the newest versions in the repositories (all when no name is given)')
+        .argument('[package...]', 'installed package names (default: every installed package)'),
+    ),
+  ).addHelpText(
+    'after',
+    `
+Examples:
+  yumda update -d layer                 everything in ./layer that has a newer version
+  yumda update git -d layer --dry-run   what upgrading git (and what the new git needs) would do`,
+  )
+    .action((names: string[], opts: InstallCliOptions) => installOrUpdate(names, opts, 'update'));
 
   program
     .command('remove')
