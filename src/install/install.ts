@@ -92,6 +92,12 @@ async function downloadAll(plan: ResolvePlan, options: ApplyOptions, result: Ins
               options.onProgress?.(done, plan.install.length, bytes, totalBytes);
             },
           }).catch((e: unknown) => {
+            if (e instanceof YumdaError && e.code === 'NOT_FOUND') {
+              throw new YumdaError('PACKAGE_NOT_FOUND', `${nevra(pkg)} is no longer in ${pkg.repo} (${e.message})`, {
+                hint: 'the repository changed since its metadata was read: run again with --refresh',
+                cause: e,
+              });
+            }
             if (e instanceof YumdaError && e.code === 'CHECKSUM_MISMATCH') {
               throw new YumdaError('PACKAGE_CHECKSUM', `${nevra(pkg)} from ${pkg.repo}: the downloaded file does not match the sha256 in the repository metadata`, {
                 exitCode: ExitCode.integrity,

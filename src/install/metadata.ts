@@ -111,6 +111,8 @@ async function fetchMetadataFile(
       }
       return { path, entry };
     } catch (e) {
+      // a repomd.xml trusted from the cache may name files the repository has since replaced
+      if (e instanceof YumdaError && e.code === 'NOT_FOUND' && attempt === 1) continue;
       if (e instanceof YumdaError && (e.code === 'CHECKSUM_MISMATCH' || e.code === 'SIZE_MISMATCH')) {
         if (attempt === 1) continue;
         throw new YumdaError('METADATA_CHECKSUM', `repository ${repo.def.id}: ${type} metadata does not match the checksum in repomd.xml, even after fetching it again (${e.message})`, {

@@ -18,6 +18,7 @@ gpgcheck=1
 gpgkey=https://example.com/RPM-GPG-KEY
 priority=5
 exclude=kernel* foo
+metadata_expire=90m
 
 [extras]
 mirrorlist=http://example.com/mirror.list
@@ -35,9 +36,12 @@ t.test('parses a yum .repo file', async (t) => {
     gpgkeys: ['https://example.com/RPM-GPG-KEY'],
     priority: 5,
     exclude: ['kernel*', 'foo'],
+    metadataExpire: 5400,
     origin: 'x.repo:2',
   });
-  t.match(repos[1], { id: 'extras', baseurls: [], mirrorlist: 'http://example.com/mirror.list', enabled: false, priority: 99 });
+  t.match(repos[1], { id: 'extras', baseurls: [], mirrorlist: 'http://example.com/mirror.list', enabled: false, priority: 99, metadataExpire: null });
+  const expire = (v: string): number | null => parseRepoFile(`[a]\nbaseurl=http://x/\nmetadata_expire=${v}\n`, 'e.repo')[0]!.metadataExpire;
+  t.same(['3600', '30s', '6h', '2d', '0', 'never', '-1'].map(expire), [3600, 30, 21600, 172800, 0, Infinity, Infinity], 'seconds, units, never');
 });
 
 t.test('a bad file names the line and the key', async (t) => {
@@ -49,6 +53,7 @@ t.test('a bad file names the line and the key', async (t) => {
     ['[a]\nthis is not ini\n', /^bad\.repo:2: expected "key=value"/],
     ['[a]\nname=no url\n', /^bad\.repo:1: \[a\] needs a baseurl or a mirrorlist/],
     ['[a]\nbaseurl=http://x/\ngpgcheck=1\n', /^bad\.repo:3: \[a\] gpgcheck=1 needs a gpgkey/],
+    ['[a]\nbaseurl=http://x/\nmetadata_expire=soon\n', /^bad\.repo:3: \[a\] metadata_expire: must be seconds, a number with s\/m\/h\/d, or never/],
   ];
   for (const [text, message] of cases) {
     let caught: unknown;

@@ -164,6 +164,56 @@ t.test('upgrades: install of an installed package with a newer version, and yumd
   t.match(nothing.stderr, /No packages marked for update/);
 });
 
+t.test('metadata_expire: repomd.xml is not fetched again while fresh; --refresh and metadata_expire=0 fetch it', async (t) => {
+  const zz = rpms.filter((r) => /\/zz-1\.0/.test(r));
+  const dir = await makeRepo(rpms.filter((r) => !zz.includes(r)), 'expire');
+  const served = await serveDirectory(dir);
+  t.teardown(async () => {
+    await served.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+  const cacheDir = join(work, 'expire-cache');
+  const repomdFetches = (): number => served.requests.filter((r) => r.endsWith('/repodata/repomd.xml')).length;
+  const list = async (...extra: string[]): Promise<string[]> => {
+    const r = await yumda(['list', '--json', '--repo', served.url, '--cache-dir', cacheDir, ...extra]);
+    t.equal(r.exitCode, 0, r.stderr);
+    return JSON.parse(r.stdout).map((p: { name: string }) => p.name);
+  };
+  t.notOk((await list()).includes('zz'));
+  t.equal(repomdFetches(), 1);
+  // the repository is republished with one more package
+  for (const rpm of zz) await cp(rpm, join(dir, 'Packages', rpm.split('/').pop()!));
+  const { indexRepository } = await import('../../src/repodata/index.js');
+  await indexRepository(dir, { revision: '2' });
+  t.notOk((await list()).includes('zz'), 'within metadata_expire (6 h by default) the cached repomd.xml is used');
+  t.equal(repomdFetches(), 1, 'and not fetched');
+  t.ok((await list('--refresh')).includes('zz'), '--refresh fetches it');
+  t.equal(repomdFetches(), 2);
+  const repofile = join(work, 'expire.repo');
+  writeFileSync(repofile, `[expire0]\nbaseurl=${served.url}\nmetadata_expire=0\n`);
+  for (let i = 0; i < 2; i++) {
+    const r = await yumda(['list', 'zz', '--json', '--repofile', repofile, '--cache-dir', cacheDir]);
+    t.equal(r.exitCode, 0, r.stderr);
+  }
+  t.equal(repomdFetches(), 4, 'metadata_expire=0: every run asks');
+
+  // a cached repomd.xml naming metadata the repository has since replaced: fetched again, once
+  const cold = join(work, 'expire-cache2');
+  t.ok((await yumda(['list', '--repo', served.url, '--cache-dir', cold])).exitCode === 0);
+  for (const rpm of zz) await rm(join(dir, 'Packages', rpm.split('/').pop()!));
+  await indexRepository(dir, { revision: '3' });
+  // a publisher that deletes the previous generation right away
+  const current = readFileSync(join(dir, 'repodata/repomd.xml'), 'utf8');
+  for (const f of readdirSync(join(dir, 'repodata'))) if (f !== 'repomd.xml' && !current.includes(f)) await rm(join(dir, 'repodata', f));
+  const reposDir = join(cold, 'repos', readdirSync(join(cold, 'repos'))[0]!);
+  for (const f of readdirSync(reposDir)) if (f.startsWith('primary-') || f.includes('-primary.xml')) await rm(join(reposDir, f));
+  const before = repomdFetches();
+  const r = await yumda(['list', 'zz', '--repo', served.url, '--cache-dir', cold]);
+  t.equal(r.exitCode, 0, r.stderr);
+  t.match(r.stderr, /no matching packages/, 'the republished metadata (without zz) is read');
+  t.equal(repomdFetches(), before + 1);
+});
+
 t.test('dry-run and the JSON plan shape', async (t) => {
   const dest = join(work, 'dry');
   const r = await yumda(['install', 'greet', '--dry-run', '--json', ...common(dest)]);
