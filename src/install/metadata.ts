@@ -6,7 +6,7 @@
  * A checksum mismatch discards the cache entry and refetches once, then fails with exit 3.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +18,7 @@ import type { DepFlag, Dependency } from '../rpm/types.js';
 import { indexTables, tableIndex, tablesLookup, type IndexTables, type PoolIndex, type PoolPackage, type PositionLookup } from '../resolve/pool.js';
 import { ExitCode, YumdaError } from '../util/errors.js';
 import { downloadFile, fetchText, joinUrl } from '../util/fetch.js';
-import { writeFileAtomic } from '../util/fs.js';
+import { tempSibling } from '../util/fs.js';
 import { hashFile, type HashAlgo } from '../util/hash.js';
 
 export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -299,7 +299,22 @@ async function writeParsedCache(path: string, checksum: string, records: Package
     JSON.stringify(records.map(packScalars)),
     ...records.map(packDetails),
   ].join('\n');
-  await writeFileAtomic(path, text + '\n');
+  await writeCacheFile(path, text + '\n');
+}
+
+/**
+ * Cache files are replaced atomically (temp + rename) but not fsynced: a file cut short by a crash
+ * fails its format/count checks and is rebuilt, and fsync costs tens of ms on the cold path.
+ */
+async function writeCacheFile(path: string, data: string): Promise<void> {
+  const tmp = tempSibling(path);
+  try {
+    await writeFile(tmp, data);
+    await rename(tmp, path);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw e;
+  }
 }
 
 /** What is kept about a repository between runs: its last repomd.xml, parsed, and when it was fetched. */
@@ -372,7 +387,7 @@ export async function loadRepo(def: RepoDefinition, options: MetadataOptions): P
   let repomd = parseRepomd(repomdText, `${def.id}: ${joinUrl(baseurl, 'repodata/repomd.xml')}`, state);
   const saveState = async (text: string, parsed: Repomd): Promise<void> => {
     const next: RepoState = { format: STATE_FORMAT, fetchedAt: Date.now(), baseurl, repomdText: text, repomd: parsed };
-    await writeFileAtomic(join(dir, 'repomd.json'), JSON.stringify(next));
+    await writeCacheFile(join(dir, 'repomd.json'), JSON.stringify(next));
   };
   if (!fresh) await saveState(repomdText, repomd);
   const getRepomd = async (refetch: boolean): Promise<Repomd> => {
