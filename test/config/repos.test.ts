@@ -1,5 +1,5 @@
 import t from 'tap';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configuredRepos, parseRepoFile, repoFromUrl } from '../../src/config/repos.js';
@@ -83,6 +83,8 @@ t.test('precedence: --repo/--repofile, YUMDA_REPOS, then the shipped default', a
 
 t.test('base profile al2: generated from the captured runtime, as committed', async (t) => {
   const committed = loadProfile('al2');
+  const { baseProfileSchema } = await import('../../src/config/profile.js');
+  t.same(baseProfileSchema.parse(JSON.parse(readFileSync(projectPath('repo-metadata', 'base', 'al2.json'), 'utf8'))), committed, 'the shipped profile (loaded unvalidated) passes the schema as it is');
   const fresh = generateProfile('al2', projectPath('..', 'shared', 'lambda-base', 'al2'));
   t.same(fresh, committed, 'repo-metadata/base/al2.json is what the script generates');
   const names = new Set(committed.provides.map((c) => c.name));
