@@ -29,18 +29,6 @@ export function resolveSetup(options: SetOptions): { builder: Builder; paths: Pa
   return { builder, paths: { specsDir, patchesDir, macroFiles } };
 }
 
-export function parsePositiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new YumdaError('BAD_NUMBER', `not a positive integer: ${value}`, { exitCode: ExitCode.usage });
-  return n;
-}
-
-export function parseWave(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new YumdaError('BAD_NUMBER', `not a wave number (0, 1, …): ${value}`, { exitCode: ExitCode.usage });
-  return n;
-}
-
 /** Text table: columns padded, last column free. */
 export function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));

@@ -1,11 +1,15 @@
 import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
-import { githubMatrix, parsePositiveInt, parseWave, resolveSetup, summaryTable, table } from '../../build/cli-support.js';
-import { collectBuilds } from '../../build/collect.js';
-import { planBuild, runBuild } from '../../build/run.js';
 import { ExitCode, YumdaError } from '../../util/errors.js';
 import { note, printJson } from '../output.js';
+import { nonNegativeInteger, positiveInteger } from '../parse.js';
+
+// the build libraries are large: load them only when a command runs
+const buildLibraries = async () => {
+  const [support, run, collect] = await Promise.all([import('../../build/cli-support.js'), import('../../build/run.js'), import('../../build/collect.js')]);
+  return { ...support, ...run, ...collect };
+};
 
 interface CommonOpts {
   all?: boolean;
@@ -46,7 +50,7 @@ export function registerBuildCommands(program: Command): void {
       .description('rebuild packages of the distribution for /opt: fetch source, rewrite spec + overlay + patches, build in BuildRequires order, collect RPMs')
       .argument('[names...]', 'source package names of the set (specs/NAME.yaml)'),
   )
-    .option('-j, --jobs <n>', 'packages built in parallel within a wave', parsePositiveInt, 2)
+    .option('-j, --jobs <n>', 'packages built in parallel within a wave', positiveInteger, 2)
     .option('--keep-going', 'after a failure, keep building packages that do not depend on it')
     .option('--deps-dir <dir>', 'more binary RPMs BuildRequires may use (e.g. earlier CI waves\' artifacts); read only')
     .option('--collect <dirs...>', 'build nothing: gather the outputs of other build runs (CI matrix jobs) into OUT; newest build of each package wins')
@@ -67,6 +71,7 @@ Output: OUT/RPMS/ARCH/*.rpm, OUT/SRPMS/*.src.rpm, OUT/logs/NAME.log, and OUT/RPM
 Exit codes: 0 everything built, 1 a package failed (see OUT/logs/NAME.log), 2 bad selection`,
     )
     .action(async (names: string[], opts: CommonOpts & { jobs: number; keepGoing?: boolean; depsDir?: string; collect?: string[] }) => {
+      const { collectBuilds, resolveSetup, runBuild, summaryTable } = await buildLibraries();
       const outDir = resolve(opts.output);
       if (opts.collect) {
         if (names.length > 0 || opts.all || opts.changed) throw new YumdaError('BAD_SELECTION', '--collect builds nothing: give no package names, --all or --changed', { exitCode: ExitCode.usage });
@@ -119,8 +124,8 @@ Exit codes: 0 everything built, 1 a package failed (see OUT/logs/NAME.log), 2 ba
   )
     .option('--json', 'print the plan as JSON')
     .option('--github-matrix', 'print the JSON a GitHub Actions strategy.matrix takes: {"include":[{"package","wave"}]}')
-    .option('--wave <n>', 'with --github-matrix: only wave N (0-based)', parseWave)
-    .option('--max-waves <n>', 'fail when the plan needs more waves than the CI workflow has jobs for', parsePositiveInt)
+    .option('--wave <n>', 'with --github-matrix: only wave N (0-based)', nonNegativeInteger)
+    .option('--max-waves <n>', 'fail when the plan needs more waves than the CI workflow has jobs for', positiveInteger)
     .addHelpText(
       'after',
       `
@@ -130,6 +135,7 @@ Examples:
   yumda plan --changed --github-matrix --wave 0 --max-waves 4   # in .github/workflows/rebuild.yml`,
     )
     .action(async (names: string[], opts: CommonOpts & { githubMatrix?: boolean; wave?: number; maxWaves?: number }) => {
+      const { githubMatrix, planBuild, resolveSetup, table } = await buildLibraries();
       const { builder, paths } = resolveSetup(opts);
       const plan = await planBuild({
         names,

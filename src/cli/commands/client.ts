@@ -10,6 +10,7 @@ import type { InstallResult } from '../../install/install.js';
 import type { Session } from '../../install/session.js';
 import { ExitCode, YumdaError } from '../../util/errors.js';
 import { note, printJson } from '../output.js';
+import { positiveInteger } from '../parse.js';
 
 interface RepoCliOptions {
   repo?: string[];
@@ -138,7 +139,7 @@ function addInstallOptions(cmd: Command): Command {
     .option('--dry-run', 'print the plan and stop')
     .option('--with-docs', 'keep documentation, man and info pages')
     .option('--no-check', 'skip the layer check after installing')
-    .option('--concurrency <n>', 'parallel downloads', (v) => Number.parseInt(v, 10), 6)
+    .option('--concurrency <n>', 'parallel downloads', positiveInteger, 6)
     .option('-y, --assumeyes', 'accepted for yum compatibility (yumda never asks)');
 }
 

@@ -1,16 +1,11 @@
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import type { PlanStep, PublishResult, VerifyResult } from '../../publish/index.js';
 
 // the publish library pulls in the AWS SDK: load it only when a command runs
 const publishLibrary = () => import('../../publish/index.js');
 import { ExitCode, YumdaError } from '../../util/errors.js';
 import { note, printJson } from '../output.js';
-
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
-  return n;
-}
+import { positiveInteger } from '../parse.js';
 
 function describeStep(step: PlanStep): string {
   if (step.action === 'delete') return `delete  ${step.path} (${step.reason})`;
@@ -46,7 +41,7 @@ export function registerRepoPublishCommand(repo: Command): void {
     .argument('<dest>', 's3://bucket/prefix or file:///path')
     .option('--delete', 'after switching, remove packages no longer in DIR and metadata older than the previous generation')
     .option('--dry-run', 'print the plan and change nothing')
-    .option('--concurrency <n>', 'parallel transfers', positiveInt, 8)
+    .option('--concurrency <n>', 'parallel transfers', positiveInteger, 8)
     .option('--endpoint <url>', 'S3-compatible endpoint (default: $AWS_ENDPOINT_URL_S3, else Amazon S3)')
     .option('--verify', 'afterwards, read the published repository back and check every checksum')
     .option('--json', 'print the plan and result as JSON on stdout')
@@ -107,7 +102,7 @@ A publish that loses a race with another publisher stops with an error before sw
     .argument('<dest>', 's3://bucket/prefix, file:///path or a directory (with RPMS/ and SRPMS/ repositories below it, each is checked)')
     .option('--endpoint <url>', 'S3-compatible endpoint (default: $AWS_ENDPOINT_URL_S3, else Amazon S3)')
     .option('--deep', 'also download every package and check its sha256 (default: package sizes only)')
-    .option('--concurrency <n>', 'parallel reads', positiveInt, 8)
+    .option('--concurrency <n>', 'parallel reads', positiveInteger, 8)
     .option('--json', 'print the result as JSON')
     .addHelpText('after', '\nExamples:\n  yumda repo verify s3://my-bucket/al2/x86_64\n  yumda repo verify file:///srv/www/yumda/al2/x86_64 --deep --json')
     .action(async (dest: string, opts: { endpoint?: string; deep?: boolean; concurrency: number; json?: boolean }) => {

@@ -1,24 +1,16 @@
 import type { Command } from 'commander';
 import type { IndexProgress } from '../../repodata/index.js';
 import { SIGN_PASSPHRASE_ENV } from '../../repodata/sign.js';
-import { YumdaError, ExitCode } from '../../util/errors.js';
 import { note, printJson } from '../output.js';
+import { countOrUnlimited, positiveInteger } from '../parse.js';
 
 interface IndexCliOptions {
   update?: boolean;
-  workers?: string;
+  workers?: number;
   signKey?: string;
-  changelogLimit?: string;
+  changelogLimit: number;
   revision?: string;
   json?: boolean;
-}
-
-function positiveInt(value: string, what: string, allowMinusOne = false): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || (n < 1 && !(allowMinusOne && n === -1))) {
-    throw new YumdaError('USAGE', `${what} must be a positive integer${allowMinusOne ? ' or -1' : ''}, got "${value}"`, { exitCode: ExitCode.usage });
-  }
-  return n;
 }
 
 export function registerRepoIndexCommand(repo: Command): void {
@@ -27,9 +19,9 @@ export function registerRepoIndexCommand(repo: Command): void {
     .description('write yum metadata (repodata/) for the RPMs under DIR, like createrepo_c; DIR/RPMS and DIR/SRPMS become separate repositories')
     .argument('<dir>', 'repository directory (scanned recursively for *.rpm)')
     .option('--update', 'reuse the metadata of packages whose path, size and mtime did not change')
-    .option('--workers <n>', 'packages read in parallel (default: CPU count)')
+    .option('--workers <n>', 'packages read in parallel (default: CPU count)', positiveInteger)
     .option('--sign-key <file>', `armored OpenPGP secret key: also write repodata/repomd.xml.asc (passphrase from $${SIGN_PASSPHRASE_ENV})`)
-    .option('--changelog-limit <n>', 'changelog entries kept per package, -1 for all', '10')
+    .option('--changelog-limit <n>', 'changelog entries kept per package, -1 for all', countOrUnlimited, 10)
     .option('--revision <text>', 'repomd.xml <revision> (default: current time in seconds)')
     .option('--json', 'print a JSON summary on stdout')
     .addHelpText(
@@ -56,9 +48,9 @@ Examples:
       const { indexRepository } = await import('../../repodata/index.js');
       const result = await indexRepository(dir, {
         update: opts.update ?? false,
-        ...(opts.workers ? { workers: positiveInt(opts.workers, '--workers') } : {}),
+        ...(opts.workers ? { workers: opts.workers } : {}),
         ...(opts.signKey ? { signKey: opts.signKey } : {}),
-        ...(opts.changelogLimit ? { changelogLimit: positiveInt(opts.changelogLimit, '--changelog-limit', true) } : {}),
+        changelogLimit: opts.changelogLimit,
         ...(opts.revision ? { revision: opts.revision } : {}),
         ...(onProgress ? { onProgress } : {}),
       });
