@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { ExitCode, YumdaError } from '../util/errors.js';
-import { projectPath } from '../util/paths.js';
+import { defaultSpecsDir, projectPath } from '../util/paths.js';
 import { createBuilder, type Builder } from './builders/index.js';
 import { LocalBuilder } from './builders/local.js';
 import type { PackageSetPaths } from './prepare.js';
@@ -13,11 +13,6 @@ export interface SetOptions {
   patches?: string;
   builder?: string;
   image?: string;
-}
-
-/** specs/ of the current directory when there is one, else the project's own package set. */
-export function defaultSpecsDir(): string {
-  return existsSync(resolve('specs')) ? resolve('specs') : projectPath('specs');
 }
 
 export function resolveSetup(options: SetOptions): { builder: Builder; paths: PackageSetPaths } {

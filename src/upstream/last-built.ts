@@ -5,9 +5,8 @@
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { readManifest, manifestFileName, type BuildManifest } from '../build/manifest.js';
+import { readManifest, manifestFileName, manifestPathIn, type BuildManifest } from '../build/manifest.js';
 import { joinUrl } from '../util/fetch.js';
-import { projectPath } from '../util/paths.js';
 
 export interface LastBuilt {
   name: string;
@@ -19,7 +18,8 @@ export interface LastBuilt {
   builtAt: string;
 }
 
-export const defaultManifestPath = (): string => projectPath('repo-metadata', manifestFileName);
+/** Where `yumda build` (default -o build) leaves it. */
+export const defaultManifestPath = (): string => manifestPathIn(resolve('build'));
 
 /** Splits "NAME-[EPOCH:]VERSION-RELEASE[.src.rpm]" at its last two dashes. */
 export function parseNevr(text: string): { name: string; epoch: number; version: string; release: string } | null {
@@ -42,7 +42,7 @@ export function lastBuiltFromManifest(manifest: BuildManifest): Map<string, Last
 
 /**
  * Where to read the manifest: a .json path or URL as given; a directory or repository URL gets
- * build-manifest.json appended; default repo-metadata/build-manifest.json.
+ * build-manifest.json appended; default build/RPMS/build-manifest.json, as `yumda build` writes it.
  */
 export function manifestLocation(location?: string): string {
   if (location === undefined) return defaultManifestPath();

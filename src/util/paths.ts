@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 let root: string | undefined;
@@ -19,4 +19,9 @@ export function projectRoot(): string {
 
 export function projectPath(...parts: string[]): string {
   return join(projectRoot(), ...parts);
+}
+
+/** The package set: specs/ of the current directory when there is one, else the project's own. */
+export function defaultSpecsDir(): string {
+  return existsSync(resolve('specs')) ? resolve('specs') : projectPath('specs');
 }

@@ -125,4 +125,11 @@ t.test('CLI: yumda outdated reads specs/, the build manifest and the upstream', 
   t.match(text.stdout, /^NAME\s+BUILT\s+UPSTREAM\s+STATUS\nupsrc\s+1\.9-1\.amzn2\s+1\.10-1\.amzn2\s+outdated$/);
   t.match(text.stderr, /not in upstream .*: gone/);
   t.match(text.stderr, /1 of 3 package\(s\) need a build/);
+
+  // defaults: ./specs and the manifest where `yumda build` (-o build) leaves it
+  await writeManifest(join(work, 'build', 'RPMS', 'build-manifest.json'), manifestWith({ upsrc: 'upsrc-1.10-1.amzn2' }));
+  const defaults = await yumda(['outdated', '--upstream', up.mirrorListUrl, '--json'], { cwd: work });
+  t.equal(defaults.exitCode, 0, defaults.stderr);
+  const statuses = (JSON.parse(defaults.stdout) as { packages: Array<{ name: string; status: string }> }).packages.map((p) => [p.name, p.status]);
+  t.same(statuses, [['gone', 'not-upstream'], ['upsrc', 'current'], ['upsrc-extra', 'never-built']]);
 });

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { note, printJson } from '../output.js';
+import { defaultSpecsDir } from '../../util/paths.js';
 import type { Upstream } from '../../upstream/config.js';
 import type { UpstreamIndex } from '../../upstream/metadata.js';
 
@@ -166,8 +167,9 @@ Example:
     .command('outdated')
     .description('list packages of specs/ whose upstream has a newer source RPM than their last build')
     .option('--upstream <id|url>', UPSTREAM_HELP)
-    .option('--manifest <path|url>', 'build manifest (file, URL, or repository holding build-manifest.json); default repo-metadata/build-manifest.json')
-    .option('--specs <dir>', 'the package set directory', 'specs')
+    .option('--manifest <path|url>', 'build manifest: file, directory, http(s):// or s3:// URL of the published repository (default build/RPMS/build-manifest.json, where yumda build writes it)')
+    .option('--endpoint <url>', 'S3-compatible endpoint for an s3:// manifest')
+    .option('--specs <dir>', 'the package set (default: ./specs, else the project\'s)')
     .option('--all', 'also list packages that are current, ahead, or not upstream')
     .option('--json', 'print every package with its status as JSON on stdout')
     .addHelpText(
@@ -176,13 +178,14 @@ Example:
 Examples:
   yumda outdated
   yumda outdated --manifest https://example.com/yumda/build-manifest.json --json
+  yumda outdated --manifest s3://my-yumda/lambda2/x86_64 --all
 
 Statuses: outdated (upstream newer), never-built, current, ahead (built newer than upstream), not-upstream`,
     )
-    .action(async (opts: { upstream?: string; manifest?: string; specs: string; all?: boolean; json?: boolean }) => {
+    .action(async (opts: { upstream?: string; manifest?: string; endpoint?: string; specs?: string; all?: boolean; json?: boolean }) => {
       const { listSpecNames, readLastBuilt, compareWithUpstream, needsBuild } = await upstreamLibrary();
-      const names = await listSpecNames(resolve(opts.specs));
-      const [index, lastBuilt] = await Promise.all([openUpstream(opts.upstream, Boolean(opts.json)), readLastBuilt(opts.manifest)]);
+      const names = await listSpecNames(resolve(opts.specs ?? defaultSpecsDir()));
+      const [index, lastBuilt] = await Promise.all([openUpstream(opts.upstream, Boolean(opts.json)), readLastBuilt(opts.manifest, opts.endpoint ? { endpoint: opts.endpoint } : {})]);
       const entries = compareWithUpstream(names, lastBuilt, index.sources);
       if (opts.json) {
         printJson({ upstream: { id: index.upstream.id, url: index.upstream.url, mirror: index.mirror }, packages: entries });
