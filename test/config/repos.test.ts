@@ -1,5 +1,5 @@
 import t from 'tap';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configuredRepos, parseRepoFile, repoFromUrl } from '../../src/config/repos.js';
@@ -85,8 +85,9 @@ t.test('base profile al2: generated from the captured runtime, as committed', as
   const committed = loadProfile('al2');
   const { baseProfileSchema } = await import('../../src/config/profile.js');
   t.same(baseProfileSchema.parse(JSON.parse(readFileSync(projectPath('repo-metadata', 'base', 'al2.json'), 'utf8'))), committed, 'the shipped profile (loaded unvalidated) passes the schema as it is');
-  const fresh = generateProfile('al2', projectPath('..', 'shared', 'lambda-base', 'al2'));
-  t.same(fresh, committed, 'repo-metadata/base/al2.json is what the script generates');
+  const captured = projectPath('..', 'shared', 'lambda-base', 'al2');
+  if (existsSync(captured)) t.same(generateProfile('al2', captured), committed, 'repo-metadata/base/al2.json is what the script generates');
+  else t.comment(`not compared with a fresh generation: no captured runtime at ${captured} (../shared is only on developer machines)`);
   const names = new Set(committed.provides.map((c) => c.name));
   for (const cap of ['libz.so.1()(64bit)', 'libc.so.6(GLIBC_2.2.5)(64bit)', 'libc.so.6(GLIBC_2.26)(64bit)', 'libpthread.so.0(GLIBC_2.12)(64bit)', 'libcrypto.so.10(OPENSSL_1.0.2)(64bit)', 'libstdc++.so.6(GLIBCXX_3.4.24)(64bit)', '/bin/sh', '/usr/bin/sh', 'zlib', 'zlib(x86-64)', 'rtld(GNU_HASH)']) {
     t.ok(names.has(cap), cap);
