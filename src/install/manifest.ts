@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod/v3';
 import type { PoolPackage } from '../resolve/pool.js';
+import { emptyPackageRecord } from '../repodata/types.js';
 import { YumdaError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fs.js';
 
@@ -89,6 +90,7 @@ export async function writeManifest(dir: string, manifest: Manifest): Promise<vo
 /** An installed package as the resolver sees it (it satisfies requirements like a chosen one). */
 export function manifestToPool(p: ManifestPackage): PoolPackage {
   return {
+    ...emptyPackageRecord(),
     pkgId: p.pkgId,
     name: p.name,
     arch: p.arch,
@@ -96,30 +98,12 @@ export function manifestToPool(p: ManifestPackage): PoolPackage {
     version: p.version,
     release: p.release,
     summary: p.summary,
-    description: '',
-    packager: '',
-    url: '',
-    timeFile: 0,
-    timeBuild: 0,
-    sizePackage: 0,
     sizeInstalled: p.sizeInstalled,
-    sizeArchive: 0,
-    locationHref: '',
-    license: '',
-    vendor: '',
-    group: '',
-    buildhost: '',
     sourcerpm: p.sourcerpm,
-    headerStart: 0,
-    headerEnd: 0,
     provides: p.provides,
     requires: p.requires,
     conflicts: p.conflicts,
     obsoletes: p.obsoletes,
-    recommends: [],
-    suggests: [],
-    supplements: [],
-    enhances: [],
     // installed paths are relative to DIR; as /opt paths they satisfy file requirements
     primaryFiles: p.files.map((f) => ({ path: '/opt/' + f.path, type: f.type === 'dir' ? 'dir' : 'file' })),
     repo: p.repo,

@@ -9,7 +9,7 @@ import { SaxesParser, type SaxesTagPlain } from 'saxes';
 import type { ChangelogEntry, DepFlag, Dependency } from '../rpm/types.js';
 import { YumdaError } from '../util/errors.js';
 import { decompressedChunks, type MetadataSource } from './decompress.js';
-import type { FilelistsRecord, OtherRecord, PackageRecord, RepoFile, RepoFileType } from './types.js';
+import { emptyPackageRecord, type FilelistsRecord, type OtherRecord, type PackageRecord, type RepoFile, type RepoFileType } from './types.js';
 
 export type { MetadataSource } from './decompress.js';
 
@@ -105,7 +105,7 @@ class PrimaryHandler implements Handler<PackageRecord> {
 
   open(name: string, a: Record<string, string>): void {
     if (name === 'package') {
-      this.p = emptyPackage();
+      this.p = emptyPackageRecord();
       return;
     }
     const p = this.p;
@@ -214,43 +214,6 @@ class PrimaryHandler implements Handler<PackageRecord> {
         break;
     }
   }
-}
-
-function emptyPackage(): PackageRecord {
-  return {
-    pkgId: '',
-    name: '',
-    arch: '',
-    epoch: 0,
-    version: '',
-    release: '',
-    summary: '',
-    description: '',
-    packager: '',
-    url: '',
-    timeFile: 0,
-    timeBuild: 0,
-    sizePackage: 0,
-    sizeInstalled: 0,
-    sizeArchive: 0,
-    locationHref: '',
-    license: '',
-    vendor: '',
-    group: '',
-    buildhost: '',
-    sourcerpm: '',
-    headerStart: 0,
-    headerEnd: 0,
-    provides: [],
-    requires: [],
-    conflicts: [],
-    obsoletes: [],
-    recommends: [],
-    suggests: [],
-    supplements: [],
-    enhances: [],
-    primaryFiles: [],
-  };
 }
 
 class FilelistsHandler implements Handler<FilelistsRecord> {

@@ -77,3 +77,41 @@ export interface OtherRecord {
   release: string;
   changelog: ChangelogEntry[];
 }
+
+/** A record with every field empty: what a reader fills in, or the base of a partial record. */
+export function emptyPackageRecord(): PackageRecord {
+  return {
+    pkgId: '',
+    name: '',
+    arch: '',
+    epoch: 0,
+    version: '',
+    release: '',
+    summary: '',
+    description: '',
+    packager: '',
+    url: '',
+    timeFile: 0,
+    timeBuild: 0,
+    sizePackage: 0,
+    sizeInstalled: 0,
+    sizeArchive: 0,
+    locationHref: '',
+    license: '',
+    vendor: '',
+    group: '',
+    buildhost: '',
+    sourcerpm: '',
+    headerStart: 0,
+    headerEnd: 0,
+    provides: [],
+    requires: [],
+    conflicts: [],
+    obsoletes: [],
+    recommends: [],
+    suggests: [],
+    supplements: [],
+    enhances: [],
+    primaryFiles: [],
+  };
+}
