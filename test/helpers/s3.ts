@@ -26,6 +26,9 @@ import { execa } from 'execa';
 import { projectPath } from '../../src/util/paths.js';
 import { s3Client } from '../../src/util/s3.js';
 
+// as the CLI does (src/cli/main.ts): the SDK's notice about future Node versions is noise in test output
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 export interface S3TestEnv {
   /** http://127.0.0.1:7480 */
   endpoint: string;
