@@ -29,10 +29,13 @@ export interface FileEntry {
   paths: string[];
 }
 
-/** Splits one %files line into directives and paths; null for blank, comment and macro-only lines. */
+/** %global/%define/%undefine, bare or inside a conditional expansion such as %{!?_licensedir:%global license %%doc}. */
+const MACRO_STATEMENT = /^(?:%(?:global|define|undefine)\b|%\{!?\?[^:}]+:\s*%(?:global|define|undefine)\b)/;
+
+/** Splits one %files line into directives and paths; null for blank, comment and macro-definition lines. */
 export function parseFileEntry(text: string): FileEntry | null {
   const trimmed = text.trim();
-  if (trimmed === '' || trimmed.startsWith('#')) return null;
+  if (trimmed === '' || trimmed.startsWith('#') || MACRO_STATEMENT.test(trimmed)) return null;
   const entry: FileEntry = { directives: [], names: [], paths: [] };
   for (const word of splitWords(trimmed)) {
     const m = /^%([a-z]+)(\(.*\))?$/.exec(word);

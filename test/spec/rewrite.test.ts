@@ -22,6 +22,7 @@ t.test('every rule on the porting fixture', async (t) => {
   t.same(r.dropped, ['porting-devel']);
   t.notMatch(out, /%package devel|%files devel/);
   t.match(out, /%exclude %\{_includedir\}\/porting\.h/);
+  t.notMatch(out, /%exclude %\{!\?_licensedir/, 'a macro definition in a dropped %files is not a path to exclude');
   t.notMatch(out, /Requires:\s+%\{name\}%\{\?_isa\} = /, 'Requires of the dropped package went with it');
   // scriptlets: ldconfig/useradd/systemd ones removed with their Requires(…); the unknown one stays
   t.notMatch(out, /^%pre$|^%post |^%postun$|groupadd|systemd_postun/m);
