@@ -11,11 +11,11 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { join, relative, sep } from 'node:path';
+import { join } from 'node:path';
 import { YumdaError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { DEFAULT_CHANGELOG_LIMIT } from './from-rpm.js';
-import { EntryPool, type RenderedEntry } from './entry-pool.js';
+import type { EntryPool, RenderedEntry } from './entry-pool.js';
 import { blockPkgId, packageBlocks, primaryBlockFacts, type PrimaryBlockFacts } from './blocks.js';
 import {
   filelistsFooter,
@@ -83,32 +83,36 @@ type MetadataType = (typeof METADATA_TYPES)[number];
 /** Paths (relative, forward slashes) of every *.rpm under dir, sorted; repodata/ and dot-directories are skipped. */
 export async function scanPackages(dir: string): Promise<string[]> {
   const out: string[] = [];
-  const walk = async (current: string): Promise<void> => {
+  // paths are built by concatenation: path.join/relative cost more than the directory reads here
+  const base = dir.endsWith('/') ? dir : dir + '/';
+  const walk = async (prefix: string): Promise<void> => {
+    const current = base + prefix;
     let entries;
     try {
       entries = await readdir(current, { withFileTypes: true });
     } catch (e) {
-      throw new YumdaError('REPO_UNREADABLE', `cannot read directory ${current}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      const shown = prefix === '' ? dir : current.slice(0, -1);
+      throw new YumdaError('REPO_UNREADABLE', `cannot read directory ${shown}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
     for (const entry of entries) {
       if (entry.name.startsWith('.')) continue;
-      const full = join(current, entry.name);
+      const rel = prefix + entry.name;
       let isDir = entry.isDirectory();
       let isFile = entry.isFile();
       if (entry.isSymbolicLink()) {
-        const st = await stat(full).catch(() => undefined);
+        const st = await stat(base + rel).catch(() => undefined);
         isDir = st?.isDirectory() ?? false;
         isFile = st?.isFile() ?? false;
       }
       if (isDir) {
-        if (current === dir && entry.name === 'repodata') continue;
-        await walk(full);
+        if (prefix === '' && entry.name === 'repodata') continue;
+        await walk(rel + '/');
       } else if (isFile && entry.name.endsWith('.rpm')) {
-        out.push(relative(dir, full).split(sep).join('/'));
+        out.push(rel);
       }
     }
   };
-  await walk(dir);
+  await walk('');
   return out.sort();
 }
 
@@ -146,9 +150,7 @@ class PreviousMetadata {
 
   private constructor(private readonly streams: [AsyncIterator<string[]>, AsyncIterator<string[]>, AsyncIterator<string[]>]) {}
 
-  static async open(root: string): Promise<PreviousMetadata | undefined> {
-    const repomd = await readPreviousRepomd(root);
-    if (!repomd) return undefined;
+  static async open(root: string, repomd: PreviousRepomd): Promise<PreviousMetadata | undefined> {
     const href = (type: MetadataType): string | undefined => repomd.locations.get(type);
     const [p, f, o] = [href('primary'), href('filelists'), href('other')];
     if (!p || !f || !o || ![p, f, o].every((h) => existsSync(join(root, h)))) return undefined;
@@ -249,6 +251,19 @@ function stagingName(repodata: string, type: string): string {
   return join(repodata, `.${type}.xml.gz.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
 }
 
+/** One staged writer per metadata type; none left behind when one cannot be created. */
+async function openWriters(repodata: string, level: number): Promise<Record<MetadataType, GzipMetadataWriter>> {
+  const opened: GzipMetadataWriter[] = [];
+  try {
+    for (const type of METADATA_TYPES) opened.push(new GzipMetadataWriter(stagingName(repodata, type), level));
+  } catch (e) {
+    await Promise.allSettled(opened.map((w) => w.abort()));
+    throw e;
+  }
+  const [primary, filelists, other] = opened as [GzipMetadataWriter, GzipMetadataWriter, GzipMetadataWriter];
+  return { primary, filelists, other };
+}
+
 /** Indexes one repository root. */
 export async function indexOneRepository(root: string, options: IndexOptions = {}, signingKey?: SigningKey): Promise<RepositoryIndexResult> {
   const signing = signingKey ?? (options.signKey ? await loadSigningKey(options.signKey, options.signPassphrase) : undefined);
@@ -263,16 +278,20 @@ export async function indexOneRepository(root: string, options: IndexOptions = {
   const repodata = join(root, 'repodata');
   await mkdir(repodata, { recursive: true });
   const previousRepomd = await readPreviousRepomd(root);
-  const previous = options.update ? await PreviousMetadata.open(root) : undefined;
-
-  const level = options.compressionLevel ?? 6;
-  const writers = {
-    primary: new GzipMetadataWriter(stagingName(repodata, 'primary'), level),
-    filelists: new GzipMetadataWriter(stagingName(repodata, 'filelists'), level),
-    other: new GzipMetadataWriter(stagingName(repodata, 'other'), level),
-  };
+  const previous = options.update && previousRepomd ? await PreviousMetadata.open(root, previousRepomd) : undefined;
+  const writers = await openWriters(repodata, options.compressionLevel ?? 6).catch(async (e: unknown) => {
+    await previous?.close();
+    throw e;
+  });
   const workers = Math.max(1, options.workers ?? availableParallelism());
-  const pool = new EntryPool(workers, options.changelogLimit ?? DEFAULT_CHANGELOG_LIMIT);
+  const base = root.endsWith('/') ? root : root + '/';
+  // the package reader (and the RPM code behind it) is loaded when a package must be read: an
+  // --update where nothing changed never needs it
+  let pool: Promise<EntryPool> | undefined;
+  const readPackage = (href: string): Promise<RenderedEntry> => {
+    pool ??= import('./entry-pool.js').then((m) => new m.EntryPool(workers, options.changelogLimit ?? DEFAULT_CHANGELOG_LIMIT));
+    return pool.then((p) => p.read(base + href, href));
+  };
   const windowSize = workers * 16;
   let read = 0;
   let reused = 0;
@@ -299,7 +318,7 @@ export async function indexOneRepository(root: string, options: IndexOptions = {
       for (const href of hrefs) {
         let entry: RenderedEntry | undefined;
         if (previous) {
-          const st = statSync(join(root, href));
+          const st = statSync(base + href);
           const taken = previous.take(href, st.size, Math.floor(st.mtimeMs / 1000));
           entry = taken instanceof Promise ? await taken : taken;
         }
@@ -309,7 +328,7 @@ export async function indexOneRepository(root: string, options: IndexOptions = {
           pending = entry;
         } else {
           read++;
-          pending = pool.read(join(root, href), href);
+          pending = readPackage(href);
           (pending as Promise<RenderedEntry>).catch(() => undefined); // awaited in order below; avoid an unhandled rejection meanwhile
         }
         window.push(pending);
@@ -321,7 +340,10 @@ export async function indexOneRepository(root: string, options: IndexOptions = {
       }
       while (window.length > 0) await emitHead();
     } finally {
-      await pool.close();
+      await pool?.then(
+        (p) => p.close(),
+        () => undefined,
+      );
       await previous?.close();
     }
     await writers.primary.write(primaryFooter);
