@@ -2,7 +2,6 @@
  * Opening the configured repositories for one command: enabled repositories become the pool,
  * disabled ones are only read (when reachable) to explain a missing dependency.
  */
-import pLimit from 'p-limit';
 import type { BaseProfile } from '../config/profile.js';
 import type { RepoDefinition } from '../config/repos.js';
 import { BaseSatisfier } from '../resolve/base.js';
@@ -13,8 +12,8 @@ import { loadRepo, type LoadedRepo, type MetadataOptions } from './metadata.js';
 export interface Session {
   repos: LoadedRepo[];
   pool: PackagePool;
-  /** Other-arch packages of the enabled repositories. */
-  otherArch: PoolPackage[];
+  /** Other-arch packages of the enabled repositories (read only when iterated: to explain a failure). */
+  otherArch: Iterable<PoolPackage>;
   disabled: RepoDefinition[];
   options: MetadataOptions;
   /** Loads filelists of every enabled repository into the pool (once). */
@@ -31,16 +30,45 @@ export function applyPriorities(packages: PoolPackage[]): PoolPackage[] {
   return packages.filter((p) => p.priority === best.get(p.name));
 }
 
+/** Runs `task` over `items`, at most `limit` at a time, results in order. */
+async function mapLimited<T, R>(items: T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await task(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
 export async function openSession(defs: RepoDefinition[], options: MetadataOptions): Promise<Session> {
   const enabled = defs.filter((d) => d.enabled);
-  const limit = pLimit(4);
-  const repos = await Promise.all(enabled.map((d) => limit(() => loadRepo(d, options))));
-  const pool = new PackagePool(applyPriorities(repos.flatMap((r) => r.packages)), { indexes: repos.map((r) => r.index) });
+  const repos = await mapLimited(enabled, 4, (d) => loadRepo(d, options));
+  const archOk = (p: PoolPackage): boolean => p.arch === options.arch || p.arch === 'noarch';
+  // a package is usable when its arch fits and no repository with a better priority offers its name
+  const kept = new Map<string, Set<PoolPackage>>();
+  const usable = (p: PoolPackage): boolean => {
+    if (!archOk(p)) return false;
+    let named = kept.get(p.name);
+    if (!named) {
+      named = new Set(applyPriorities(repos.flatMap((r) => r.packages.lookup('names', p.name) ?? []).filter(archOk)));
+      kept.set(p.name, named);
+    }
+    return named.has(p);
+  };
+  const pool = new PackagePool({ sources: repos.map((r) => r.packages), usable });
   let filelistsLoaded = false;
   return {
     repos,
     pool,
-    otherArch: repos.flatMap((r) => r.otherArch),
+    otherArch: {
+      *[Symbol.iterator]() {
+        for (const r of repos) for (const p of r.packages.all()) if (!archOk(p)) yield p;
+      },
+    },
     disabled: defs.filter((d) => !d.enabled),
     options,
     loadFilelists: async () => {
@@ -60,7 +88,7 @@ async function disabledRepoPackages(session: Session): Promise<PoolPackage[]> {
   for (const def of session.disabled) {
     try {
       const repo = await loadRepo(def, session.options);
-      out.push(...repo.packages);
+      out.push(...repo.packages.all().filter((p) => p.arch === session.options.arch || p.arch === 'noarch'));
     } catch {
       // an unreachable disabled repository just gives no hint
     }
@@ -78,7 +106,7 @@ export interface ResolveRequest {
 /** Resolves, loading filelists only when a file dependency is not in primary's file lists. */
 export async function resolveInSession(session: Session, request: ResolveRequest): Promise<ResolvePlan> {
   const base = new BaseSatisfier(request.profile);
-  const run = (hints: PoolPackage[]): ResolvePlan =>
+  const run = (hints: Iterable<PoolPackage>): ResolvePlan =>
     resolve({
       pool: session.pool,
       base,

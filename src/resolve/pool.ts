@@ -47,23 +47,11 @@ function selfProvide(p: PackageRecord): Dependency {
   return { name: p.name, flags: 'EQ', epoch: p.epoch, version: p.version, release: p.release, pre: false };
 }
 
-/**
- * Which packages offer a capability name, own a path, or obsolete a name: candidates only (the
- * caller checks versions against the packages' own provides). The metadata cache stores one per
- * repository, so a pool over cached metadata never has to decode every package to index it.
- */
-export interface PoolIndex {
-  provides(name: string): readonly PoolPackage[] | undefined;
-  files(path: string): readonly PoolPackage[] | undefined;
-  obsoletes(name: string): readonly PoolPackage[] | undefined;
-}
+/** The keys a package can be found by: its name, a capability it provides, a path in its primary file list, a name it obsoletes. */
+export type IndexKind = 'names' | 'provides' | 'files' | 'obsoletes';
 
-/** Package positions by capability name, path and obsoleted name: the serialisable form of a PoolIndex. */
-export interface IndexTables {
-  provides: Map<string, number[]>;
-  files: Map<string, number[]>;
-  obsoletes: Map<string, number[]>;
-}
+/** Package positions by key, per kind: the serialisable form of an index. */
+export type IndexTables = Record<IndexKind, Map<string, number[]>>;
 
 function pushUnique(table: Map<string, number[]>, key: string, i: number): void {
   const list = table.get(key);
@@ -73,8 +61,9 @@ function pushUnique(table: Map<string, number[]>, key: string, i: number): void 
 
 /** The index tables of a list of packages (their own name always counts as provided). */
 export function indexTables(packages: readonly PackageRecord[]): IndexTables {
-  const tables: IndexTables = { provides: new Map(), files: new Map(), obsoletes: new Map() };
+  const tables: IndexTables = { names: new Map(), provides: new Map(), files: new Map(), obsoletes: new Map() };
   packages.forEach((pkg, i) => {
+    pushUnique(tables.names, pkg.name, i);
     pushUnique(tables.provides, pkg.name, i);
     for (const dep of pkg.provides) pushUnique(tables.provides, dep.name, i);
     for (const f of (pkg as PoolPackage).files ?? pkg.primaryFiles) pushUnique(tables.files, f.path, i);
@@ -83,26 +72,50 @@ export function indexTables(packages: readonly PackageRecord[]): IndexTables {
   return tables;
 }
 
-/** Looks up the package positions stored for a key of one kind of table. */
-export type PositionLookup = (kind: keyof IndexTables, key: string) => readonly number[] | undefined;
+/** Looks up the package positions stored for a key of one kind. */
+export type PositionLookup = (kind: IndexKind, key: string) => readonly number[] | undefined;
 
-export function tablesLookup(tables: IndexTables): PositionLookup {
-  return (kind, key) => tables[kind].get(key);
+/**
+ * Where a pool's packages come from (one repository): candidates by key, unfiltered (the pool
+ * checks versions and usability). The metadata cache implements it without decoding a package
+ * until it is looked up, so a resolution reads a few dozen packages of thousands.
+ */
+export interface PackageSource {
+  lookup(kind: IndexKind, key: string): readonly PoolPackage[] | undefined;
+  /** Every package of the source (decodes them all: listing, searching, file lists). */
+  all(): readonly PoolPackage[];
 }
 
-/** A PoolIndex whose positions refer to `packages` (each key resolved to packages on first lookup). */
-export function tableIndex(positions: PositionLookup, packages: readonly PoolPackage[]): PoolIndex {
-  const resolved = { provides: new Map<string, PoolPackage[]>(), files: new Map<string, PoolPackage[]>(), obsoletes: new Map<string, PoolPackage[]>() };
-  const lookup = (kind: keyof IndexTables, key: string): PoolPackage[] | undefined => {
-    const done = resolved[kind].get(key);
-    if (done) return done;
-    const found = positions(kind, key);
-    if (!found) return undefined;
-    const list = found.map((i) => packages[i]!);
-    resolved[kind].set(key, list);
-    return list;
+/** A source over `count` packages found by position (`at` is called once per position). */
+export function positionSource(positions: PositionLookup, count: number, at: (i: number) => PoolPackage): PackageSource {
+  const decoded: Array<PoolPackage | undefined> = new Array(count);
+  const get = (i: number): PoolPackage => (decoded[i] ??= at(i));
+  const resolved: Record<IndexKind, Map<string, PoolPackage[]>> = { names: new Map(), provides: new Map(), files: new Map(), obsoletes: new Map() };
+  let all: PoolPackage[] | null = null;
+  return {
+    lookup(kind, key) {
+      const done = resolved[kind].get(key);
+      if (done) return done;
+      const found = positions(kind, key);
+      if (!found) return undefined;
+      const list = found.map(get);
+      resolved[kind].set(key, list);
+      return list;
+    },
+    all: () => (all ??= Array.from({ length: count }, (_, i) => get(i))),
   };
-  return { provides: (n) => lookup('provides', n), files: (p) => lookup('files', p), obsoletes: (n) => lookup('obsoletes', n) };
+}
+
+/** A source over packages at hand, indexed now. */
+export function listSource(packages: readonly PoolPackage[], tables: IndexTables = indexTables(packages)): PackageSource {
+  const source = positionSource((kind, key) => tables[kind].get(key), packages.length, (i) => packages[i]!);
+  return { lookup: source.lookup, all: () => packages };
+}
+
+/** A pool over sources whose packages are not all usable (other archs, excluded, lower repository priority). */
+export interface PoolSources {
+  sources: PackageSource[];
+  usable: (pkg: PoolPackage) => boolean;
 }
 
 /** Whether pkg provides something that satisfies dep (its own name counts when it does not list it). */
@@ -116,36 +129,37 @@ function providesMatch(pkg: PoolPackage, dep: Pick<Dependency, 'name' | 'flags' 
 }
 
 export class PackagePool {
-  readonly packages: PoolPackage[];
-  private readonly byName = new Map<string, PoolPackage[]>();
-  private readonly indexes: PoolIndex[];
-  /** Set when the indexes may list packages that are not in this pool (excluded, other arch, lower priority). */
-  private readonly members: Set<PoolPackage> | null;
+  private readonly sources: PackageSource[];
+  private readonly usable: ((pkg: PoolPackage) => boolean) | null;
+  private all: PoolPackage[] | null;
   /** Paths from complete file lists (filelists.xml), once loaded. */
   private readonly extraFiles = new Map<string, PoolPackage[]>();
   /** True once every package's complete file list (filelists.xml) is indexed. */
   filesComplete: boolean;
 
-  /**
-   * `indexes`: prebuilt indexes (from the metadata cache) that cover at least these packages;
-   * without them the pool indexes the packages itself.
-   */
-  constructor(packages: PoolPackage[], options: { filesComplete?: boolean; indexes?: PoolIndex[] } = {}) {
-    this.packages = packages;
+  /** A pool of the given packages, or of the usable packages of some sources (looked up on demand). */
+  constructor(packages: readonly PoolPackage[] | PoolSources, options: { filesComplete?: boolean } = {}) {
     this.filesComplete = options.filesComplete ?? false;
-    for (const pkg of packages) {
-      const named = this.byName.get(pkg.name);
-      if (named) named.push(pkg);
-      else this.byName.set(pkg.name, [pkg]);
+    if ('sources' in packages) {
+      this.sources = packages.sources;
+      this.usable = packages.usable;
+      this.all = null;
+    } else {
+      this.sources = [listSource(packages)];
+      this.usable = null;
+      this.all = [...packages];
     }
-    this.indexes = options.indexes ?? [tableIndex(tablesLookup(indexTables(packages)), packages)];
-    this.members = options.indexes ? new Set(packages) : null;
   }
 
-  private candidates(kind: keyof PoolIndex, key: string): PoolPackage[] {
+  /** Every package of the pool (decodes a lazy source's packages: listing and searching only). */
+  get packages(): PoolPackage[] {
+    return (this.all ??= this.sources.flatMap((s) => s.all().filter(this.usable!)));
+  }
+
+  private candidates(kind: IndexKind, key: string): PoolPackage[] {
     const out: PoolPackage[] = [];
-    for (const index of this.indexes) {
-      for (const pkg of index[kind](key) ?? []) if (!this.members || this.members.has(pkg)) out.push(pkg);
+    for (const source of this.sources) {
+      for (const pkg of source.lookup(kind, key) ?? []) if (!this.usable || this.usable(pkg)) out.push(pkg);
     }
     return out;
   }
@@ -166,11 +180,12 @@ export class PackagePool {
   }
 
   named(name: string): PoolPackage[] {
-    return this.byName.get(name) ?? [];
+    return this.candidates('names', name);
   }
 
+  /** Every package name (decodes a lazy source's packages: only to suggest a name on a failure). */
   names(): IterableIterator<string> {
-    return this.byName.keys();
+    return new Set(this.packages.map((p) => p.name)).values();
   }
 
   /** Packages whose provides (or files, for a path) satisfy the dependency. */

@@ -22,8 +22,8 @@ export interface ResolveInput {
   /** Packages already in the layer directory (from its manifest). */
   installed?: PoolPackage[];
   arch: string;
-  /** Packages that are not usable but can explain a failure: other archs, disabled repositories. */
-  hints?: PoolPackage[];
+  /** Packages that are not usable but can explain a failure: other archs, disabled repositories (iterated only on a failure). */
+  hints?: Iterable<PoolPackage>;
   /** Repository ids that are disabled (named in hints). */
   disabledRepos?: string[];
 }

@@ -1,0 +1,150 @@
+/**
+ * The client's parsed-metadata cache and the pool built over it: a warm run decodes packages only
+ * as they are looked up, so these check that it answers exactly what the freshly parsed metadata
+ * answers, and that priorities, excludes and other-arch hints still apply to looked-up packages.
+ * Repositories are written with the project's own repodata renderers (no RPMs needed).
+ */
+import t from 'tap';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { noneProfile } from '../../src/config/profile.js';
+import { parseRepoFile, repoFromUrl, type RepoDefinition } from '../../src/config/repos.js';
+import { plainRecord } from '../../src/install/metadata.js';
+import { openPrimaryCache, renderPrimaryCache } from '../../src/install/primary-cache.js';
+import { openSession, resolveInSession } from '../../src/install/session.js';
+import { primaryFooter, primaryHeader, renderPrimaryPackage } from '../../src/repodata/render.js';
+import { renderRepomd } from '../../src/repodata/repomd.js';
+import type { PackageRecord } from '../../src/repodata/types.js';
+import { indexTables } from '../../src/resolve/pool.js';
+import { ResolveError } from '../../src/resolve/resolve.js';
+import { parseDep } from '../../src/rpm/version.js';
+
+function record(nevra: string, extra: { requires?: string[]; provides?: string[]; obsoletes?: string[]; files?: string[]; summary?: string } = {}): PackageRecord {
+  const m = /^(.+)-([^-]+)-([^-]+)\.([^.]+)$/.exec(nevra)!;
+  const [name, version, release, arch] = [m[1]!, m[2]!, m[3]!, m[4]!];
+  const deps = (list: string[] = []) => list.map((d) => ({ ...parseDep(d), pre: false }));
+  return {
+    pkgId: createHash('sha256').update(nevra).digest('hex'), name, arch, epoch: 0, version, release, summary: extra.summary ?? `${name} "summary" & <more>`,
+    description: `${name}\nsecond line ünïcode`, packager: '', url: `https://example.com/${name}`, timeFile: 1, timeBuild: 2, sizePackage: 1000, sizeInstalled: 3000, sizeArchive: 3100,
+    locationHref: `Packages/${nevra}.rpm`, license: 'MIT', vendor: '', group: 'Unspecified', buildhost: 'test', sourcerpm: `${name}-${version}-${release}.src.rpm`, headerStart: 10, headerEnd: 20,
+    provides: [{ name, flags: 'EQ', epoch: 0, version, release, pre: false }, ...deps(extra.provides)], requires: deps(extra.requires), conflicts: [], obsoletes: deps(extra.obsoletes),
+    recommends: [], suggests: [], supplements: [], enhances: [], primaryFiles: (extra.files ?? []).map((path) => ({ path, type: 'file' as const })), checksumType: 'sha256',
+  };
+}
+
+/** A repository with only primary metadata (what the client reads to resolve). */
+async function writeRepo(dir: string, records: PackageRecord[]): Promise<string> {
+  await mkdir(join(dir, 'repodata'), { recursive: true });
+  const gz = gzipSync(primaryHeader(records.length) + records.map(renderPrimaryPackage).join('') + primaryFooter);
+  const checksum = createHash('sha256').update(gz).digest('hex');
+  await writeFile(join(dir, 'repodata', `${checksum}-primary.xml.gz`), gz);
+  const entry = { type: 'primary', location: `repodata/${checksum}-primary.xml.gz`, checksumType: 'sha256', checksum, openChecksumType: null, openChecksum: null, size: gz.length, openSize: null, timestamp: 1 };
+  await writeFile(join(dir, 'repodata', 'repomd.xml'), renderRepomd({ revision: '1', data: [entry] }));
+  return `file://${dir}`;
+}
+
+const work = await mkdtemp(join(tmpdir(), 'yumda-metadata-cache-'));
+t.teardown(() => rm(work, { recursive: true, force: true }));
+
+const main = [
+  record('app-1.0-1.x86_64', { requires: ['libthing.so.1()(64bit)', 'tool', '/opt/bin/helper'] }),
+  record('libthing-2.0-1.x86_64', { provides: ['libthing.so.1()(64bit)'] }),
+  record('libthing-1.0-1.x86_64', { provides: ['libthing.so.1()(64bit)'] }),
+  record('helper-1.0-1.noarch', { files: ['/opt/bin/helper'] }),
+  record('tool-2.0-1.noarch'),
+  record('newtool-1.0-1.noarch', { obsoletes: ['oldtool < 2'] }),
+  record('armonly-1.0-1.aarch64', { provides: ['libarm.so.1()(64bit)'] }),
+  record('needs-arm-1.0-1.x86_64', { requires: ['libarm.so.1()(64bit)'] }),
+  record('bad-thing-1.0-1.noarch'),
+  record('needs-bad-1.0-1.noarch', { requires: ['bad-thing'] }),
+];
+const mainUrl = await writeRepo(join(work, 'main'), main);
+const preferredUrl = await writeRepo(join(work, 'preferred'), [record('tool-1.0-1.noarch')]);
+
+const planOf = async (defs: RepoDefinition[], cacheDir: string, requests: string[]): Promise<string[]> => {
+  const session = await openSession(defs, { cacheDir, arch: 'x86_64' });
+  const plan = await resolveInSession(session, { requests, profile: noneProfile, arch: 'x86_64' });
+  return plan.install.map(({ pkg }) => `${pkg.name}-${pkg.version}.${pkg.arch}@${pkg.repo}`);
+};
+const failureOf = async (defs: RepoDefinition[], cacheDir: string, requests: string[]): Promise<string> => {
+  try {
+    await planOf(defs, cacheDir, requests);
+  } catch (e) {
+    if (e instanceof ResolveError) return `${e.message}\nhint: ${e.hint ?? ''}`;
+    throw e;
+  }
+  return 'no error';
+};
+
+t.test('a warm session answers what the freshly parsed metadata answers', async (t) => {
+  const cache = join(work, 'cache-same');
+  const defs = [repoFromUrl(mainUrl, 'test')];
+  const cold = await openSession(defs, { cacheDir: cache, arch: 'x86_64' });
+  const repoCache = join(cache, 'repos', readdirSync(join(cache, 'repos'))[0]!);
+  t.ok(readdirSync(repoCache).some((n) => /^primary-[0-9a-f]{32}\.json$/.test(n)), 'the parsed primary is cached');
+  // the warm session must not need the XML any more
+  for (const n of readdirSync(repoCache)) if (n.endsWith('.xml.gz')) rmSync(join(repoCache, n));
+  const warm = await openSession(defs, { cacheDir: cache, arch: 'x86_64' });
+  const all = (s: typeof cold) => s.pool.packages.map((p) => plainRecord(p));
+  t.same(all(warm), all(cold), 'every package, every field');
+  t.same(all(warm).map((p) => p.name).sort(), main.filter((p) => p.arch !== 'aarch64').map((p) => p.name).sort(), 'usable: machine arch and noarch');
+  for (const dep of ['libthing.so.1()(64bit)', 'libthing >= 2', '/opt/bin/helper', 'tool', 'nothing-provides-this']) {
+    const d = dep.startsWith('/') ? { name: dep, flags: null, epoch: null, version: null, release: null } : parseDep(dep);
+    t.same(warm.pool.providers(d).map((p) => p.pkgId), cold.pool.providers(d).map((p) => p.pkgId), `providers of ${dep}`);
+  }
+  t.same(warm.pool.obsoletedBy(record('oldtool-1-1.noarch')).map((p) => p.name), ['newtool']);
+  const id = defs[0]!.id;
+  t.same(await planOf(defs, cache, ['app']), [`app-1.0.x86_64@${id}`, `helper-1.0.noarch@${id}`, `libthing-2.0.x86_64@${id}`, `tool-2.0.noarch@${id}`], 'a plan from the warm cache');
+});
+
+t.test('a damaged cache file is rebuilt from the metadata', async (t) => {
+  const cache = join(work, 'cache-damaged');
+  const defs = [repoFromUrl(mainUrl, 'test')];
+  const before = await planOf(defs, cache, ['app']);
+  const repoCache = join(cache, 'repos', readdirSync(join(cache, 'repos'))[0]!);
+  const file = join(repoCache, readdirSync(repoCache).find((n) => n.startsWith('primary-') && n.endsWith('.json'))!);
+  const text = readFileSync(file, 'utf8');
+  writeFileSync(file, text.slice(0, Math.floor(text.length / 2)));
+  t.same(await planOf(defs, cache, ['app']), before, 'cut in half');
+  writeFileSync(file, '');
+  t.same(await planOf(defs, cache, ['app']), before, 'empty');
+  t.equal(readFileSync(file, 'utf8'), text, 'rewritten as it was');
+});
+
+t.test('priorities, excludes and other archs apply to looked-up packages', async (t) => {
+  const repoFile = parseRepoFile(`[base]\nbaseurl=${mainUrl}\nexclude=bad-*\n\n[preferred]\nbaseurl=${preferredUrl}\npriority=10\n`, 'test.repo');
+  const cache = join(work, 'cache-rules');
+  for (const round of ['cold', 'warm']) {
+    t.same(await planOf(repoFile, cache, ['tool']), ['tool-1.0.noarch@preferred'], `${round}: the better priority wins even with an older version`);
+    t.same(await planOf(repoFile, cache, ['helper']), ['helper-1.0.noarch@base'], `${round}: names only in the other repository stay`);
+    t.match(await failureOf(repoFile, cache, ['bad-thing']), /no package provides bad-thing/, `${round}: excluded`);
+    t.match(await failureOf(repoFile, cache, ['needs-bad']), /nothing provides bad-thing needed by needs-bad/, `${round}: excluded as a dependency`);
+    t.match(await failureOf(repoFile, cache, ['needs-arm']), /nothing provides libarm\.so\.1\(\)\(64bit\)[^]*hint: .*another architecture \(armonly-1\.0-1\.aarch64\)/, `${round}: other-arch hint`);
+    t.match(await failureOf(repoFile, cache, ['toString']), /no package provides toString/, `${round}: names that are Object.prototype keys`);
+    t.match(await failureOf(repoFile, cache, ['__proto__']), /no package provides __proto__/, `${round}: __proto__`);
+  }
+});
+
+t.test('the cache file format: every key of every kind, nothing else', async (t) => {
+  const records = [...main, ...Array.from({ length: 300 }, (_, i) => record(`gen-${i}-1.0-1.x86_64`, { provides: [`libgen${i}.so.1()(64bit)`, 'constructor', '__proto__'], files: [`/opt/gen/${i}`] }))];
+  const tables = indexTables(records);
+  const checksum = 'c'.repeat(64);
+  const bytes = Buffer.from(renderPrimaryCache(checksum, records, tables));
+  const source = openPrimaryCache(bytes, checksum, { id: 'r', priority: 5 })!;
+  t.ok(source, 'opens');
+  for (const kind of ['names', 'provides', 'files', 'obsoletes'] as const) {
+    let mismatches = 0;
+    for (const [key, positions] of tables[kind]) if (JSON.stringify(source.lookup(kind, key)?.map((p) => p.pkgId)) !== JSON.stringify(positions.map((i) => records[i]!.pkgId))) mismatches++;
+    t.equal(mismatches, 0, `${kind}: ${tables[kind].size} keys`);
+    t.equal(source.lookup(kind, 'no-such-key'), undefined, `${kind}: an unknown key`);
+    t.equal(source.lookup(kind, 'hasOwnProperty'), undefined, `${kind}: a prototype key`);
+  }
+  t.same(source.all().map((p) => plainRecord(p)), records.map((r) => plainRecord({ ...r, repo: 'r', priority: 5 })), 'packages decode to the records');
+  t.equal(openPrimaryCache(bytes, 'd'.repeat(64), { id: 'r', priority: 5 }), null, 'another checksum');
+  t.equal(openPrimaryCache(bytes.subarray(0, bytes.length - 2), checksum, { id: 'r', priority: 5 }), null, 'cut short');
+  t.equal(openPrimaryCache(Buffer.concat([bytes, Buffer.from('{}\n')]), checksum, { id: 'r', priority: 5 }), null, 'a line too many');
+});
