@@ -44,23 +44,26 @@ function repoOptions(opts: RepoCliOptions): RepoOptions {
 }
 
 /**
- * The client's libraries (metadata, resolver, installer, zod schemas) load only when a command
- * runs, so `yumda --help` and unrelated commands start fast.
+ * The client's libraries (metadata, resolver, installer) load only when a command runs, so
+ * `yumda --help` and unrelated commands start fast; listing and update helpers only when used.
  */
 async function libraries() {
-  const [profile, repos, manifest, metadata, query, session, plan, pool, resolve, update] = await Promise.all([
+  const [profile, repos, manifest, metadata, session, plan, pool, resolve] = await Promise.all([
     import('../../config/profile.js'),
     import('../../config/repos.js'),
     import('../../install/manifest.js'),
     import('../../install/metadata.js'),
-    import('../../install/query.js'),
     import('../../install/session.js'),
     import('../../resolve/plan.js'),
     import('../../resolve/pool.js'),
     import('../../resolve/resolve.js'),
-    import('../../resolve/update.js'),
   ]);
-  return { ...profile, ...repos, ...manifest, ...metadata, ...query, ...session, ...plan, ...pool, ...resolve, ...update };
+  return { ...profile, ...repos, ...manifest, ...metadata, ...session, ...plan, ...pool, ...resolve };
+}
+
+async function queries() {
+  const [query, update] = await Promise.all([import('../../install/query.js'), import('../../resolve/update.js')]);
+  return { ...query, ...update };
 }
 
 async function cacheDirOf(opts: RepoCliOptions): Promise<string> {
@@ -149,7 +152,7 @@ function addInstallOptions(cmd: Command): Command {
  * newer versions of installed packages. Both stage, verify and move into DIR atomically.
  */
 async function installOrUpdate(args: string[], opts: InstallCliOptions, mode: 'install' | 'update'): Promise<void> {
-  const { readManifest, resolveInSession, manifestToPool, formatPlan, planToJson, humanSize, updateRequests } = await libraries();
+  const { readManifest, resolveInSession, manifestToPool, formatPlan, planToJson, humanSize } = await libraries();
   const dest = resolvePath(opts.dest);
   const profile = await profileFor(opts);
   const manifest = await readManifest(dest);
@@ -163,6 +166,7 @@ async function installOrUpdate(args: string[], opts: InstallCliOptions, mode: 'i
   const s = await session(opts);
   let requests = args;
   if (mode === 'update') {
+    const { updateRequests } = await queries();
     const wanted = updateRequests(s.pool, installed, args);
     if (wanted.notInstalled.length > 0) {
       throw new YumdaError('NOT_INSTALLED', `not installed in ${dest}: ${wanted.notInstalled.join(', ')}`, { hint: `yumda list --installed -d ${opts.dest}` });
@@ -264,7 +268,7 @@ Examples:
     .addHelpText('after', '\nExamples:\n  yumda remove openssh -d layer')
     .action(async (names: string[], opts: { dest: string; json?: boolean }) => {
       const dest = resolvePath(opts.dest);
-      const { summarize, evrString } = await libraries();
+      const { summarize, evrString } = await queries();
       const { removePackages } = await import('../../install/install.js');
       const { removed, brokenDependents } = await removePackages(dest, names);
       if (opts.json) {
@@ -287,7 +291,7 @@ Examples:
   )
     .addHelpText('after', '\nExamples:\n  yumda list --installed -d layer\n  yumda list "lib*" --json')
     .action(async (patterns: string[], opts: RepoCliOptions & { installed?: boolean; available?: boolean; showduplicates?: boolean; dest: string }) => {
-      const { readManifest, listInstalled, summarize, formatSummaryTable, evrString, listAvailable } = await libraries();
+      const [{ readManifest }, { listInstalled, summarize, formatSummaryTable, evrString, listAvailable }] = await Promise.all([libraries(), queries()]);
       if (opts.installed && opts.available) throw new YumdaError('USAGE', 'use either --installed or --available', { exitCode: ExitCode.usage });
       if (opts.installed) {
         const dest = resolvePath(opts.dest);
@@ -313,7 +317,7 @@ Examples:
   )
     .addHelpText('after', '\nExamples:\n  yumda search ssh')
     .action(async (term: string, opts: RepoCliOptions) => {
-      const { searchPackages, summarize } = await libraries();
+      const { searchPackages, summarize } = await queries();
       const s = await session(opts);
       const { nameMatches, summaryMatches } = searchPackages(s.pool, term);
       if (opts.json) {
@@ -340,7 +344,7 @@ Examples:
   )
     .addHelpText('after', '\nExamples:\n  yumda info git\n  yumda info git --json')
     .action(async (name: string, opts: RepoCliOptions & { installed?: boolean; dest: string }) => {
-      const { readManifest, formatInfo, listAvailable, plainRecord } = await libraries();
+      const [{ readManifest, plainRecord }, { formatInfo, listAvailable }] = await Promise.all([libraries(), queries()]);
       if (opts.installed) {
         const manifest = await readManifest(resolvePath(opts.dest));
         const p = manifest?.packages.find((q) => q.name === name);
@@ -368,7 +372,7 @@ Examples:
   )
     .addHelpText('after', "\nExamples:\n  yumda provides /opt/bin/git\n  yumda provides 'libcurl.so.4()(64bit)'")
     .action(async (capability: string, opts: RepoCliOptions) => {
-      const { whatProvides, loadProfile, summarize, evrString } = await libraries();
+      const [{ loadProfile }, { whatProvides, summarize, evrString }] = await Promise.all([libraries(), queries()]);
       const s = await session(opts);
       let pkgs = whatProvides(s.pool, capability);
       if (pkgs.length === 0 && capability.startsWith('/')) {
