@@ -5,10 +5,12 @@
  * well-formed XML without CDATA (neither we nor createrepo_c write any), "<" inside text is
  * always escaped, so "<package " and "</package>" only ever occur as markup.
  */
+import { StringDecoder } from 'node:string_decoder';
 import { decompressedChunks } from './decompress.js';
 
 const OPEN = '<package ';
 const CLOSE = '</package>';
+const NEWLINE = 0x0a;
 
 /**
  * The <package …>…</package> elements of a primary/filelists/other file, in document order, each
@@ -16,27 +18,34 @@ const CLOSE = '</package>';
  * cost of --update to a few string operations.
  */
 export async function* packageBlocks(path: string): AsyncGenerator<string[]> {
-  const decoder = new TextDecoder('utf-8', { fatal: true });
+  // StringDecoder keeps a character cut by a chunk boundary for the next chunk and decodes faster
+  // than TextDecoder; bytes that are not UTF-8 come out as U+FFFD, which ends reuse there (as does
+  // a real U+FFFD in the metadata: the packages from there on are then simply read)
+  const decoder = new StringDecoder('utf8');
   let buffer = '';
   for await (const chunk of decompressedChunks(path)) {
-    buffer += decoder.decode(chunk, { stream: true });
+    const text = decoder.write(chunk as Buffer);
+    if (text.includes('\uFFFD')) throw new Error(`${path}: not UTF-8`);
+    buffer += text;
     let from = 0;
     const batch: string[] = [];
     for (;;) {
       const start = buffer.indexOf(OPEN, from);
       if (start < 0) break;
       const end = buffer.indexOf(CLOSE, start);
-      if (end < 0) {
+      // complete once the character after it is there too: its newline, taken with it when present
+      // (a slice, where appending one would make a copy of every block)
+      if (end < 0 || end + CLOSE.length >= buffer.length) {
         from = start;
         break;
       }
-      batch.push(buffer.slice(start, end + CLOSE.length) + '\n');
-      from = end + CLOSE.length;
+      const after = end + CLOSE.length;
+      batch.push(buffer.charCodeAt(after) === NEWLINE ? buffer.slice(start, after + 1) : buffer.slice(start, after) + '\n');
+      from = after;
     }
     buffer = buffer.slice(from);
     if (batch.length > 0) yield batch;
   }
-  buffer += decoder.decode();
 }
 
 function unescapeAttr(value: string): string {
@@ -66,23 +75,52 @@ export interface PrimaryBlockFacts {
   timeFile: number;
 }
 
-const CHECKSUM = /<checksum type="sha256" pkgid="YES">([0-9a-f]{64})<\/checksum>/;
-const LOCATION = /<location href="([^"]*)"\s*\/>/;
-const SIZE = /<size package="(\d+)"/;
-const TIME = /<time file="(\d+)"/;
-const PKGID_ATTR = /^<package pkgid="([0-9a-f]{64})"/;
+const CHECKSUM = '<checksum type="sha256" pkgid="YES">';
+const CHECKSUM_END = '</checksum>';
+const LOCATION = '<location href="';
+const SIZE = '<size package="';
+const TIME = '<time file="';
+const PKGID_ATTR = '<package pkgid="';
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+const DIGITS = /^\d+$/;
+const LOCATION_CLOSE = /^\s*\/>/;
 
-/** What --update compares, from one primary block; undefined when the block is not in the expected shape. */
+/** The text of attribute `prefix` (which ends with its opening quote) up to the closing quote; undefined when absent. */
+function quoted(block: string, prefix: string): { value: string; end: number } | undefined {
+  const at = block.indexOf(prefix);
+  if (at < 0) return undefined;
+  const start = at + prefix.length;
+  const end = block.indexOf('"', start);
+  return end < 0 ? undefined : { value: block.slice(start, end), end: end + 1 };
+}
+
+function count(block: string, prefix: string): number | undefined {
+  const text = quoted(block, prefix)?.value;
+  return text !== undefined && DIGITS.test(text) ? Number(text) : undefined;
+}
+
+/**
+ * What --update compares, from one primary block; undefined when the block is not in the expected
+ * shape. Plain string searches: they cost a third of what regular expressions over each block did.
+ */
 export function primaryBlockFacts(block: string): PrimaryBlockFacts | undefined {
-  const checksum = CHECKSUM.exec(block);
-  const location = LOCATION.exec(block);
-  const size = SIZE.exec(block);
-  const time = TIME.exec(block);
-  if (!checksum || !location || !size || !time) return undefined;
-  return { pkgId: checksum[1]!, href: unescapeAttr(location[1]!), sizePackage: Number(size[1]), timeFile: Number(time[1]) };
+  const checksum = block.indexOf(CHECKSUM);
+  if (checksum < 0) return undefined;
+  const digest = checksum + CHECKSUM.length;
+  const pkgId = block.slice(digest, digest + 64);
+  if (!block.startsWith(CHECKSUM_END, digest + 64) || !SHA256_HEX.test(pkgId)) return undefined;
+  const location = quoted(block, LOCATION);
+  if (!location || !LOCATION_CLOSE.test(block.slice(location.end, location.end + 16))) return undefined;
+  const sizePackage = count(block, SIZE);
+  const timeFile = count(block, TIME);
+  if (sizePackage === undefined || timeFile === undefined) return undefined;
+  return { pkgId, href: unescapeAttr(location.value), sizePackage, timeFile };
 }
 
 /** The pkgid attribute of a filelists/other block. */
 export function blockPkgId(block: string): string | undefined {
-  return PKGID_ATTR.exec(block)?.[1];
+  const end = PKGID_ATTR.length + 64;
+  if (!block.startsWith(PKGID_ATTR) || block.charCodeAt(end) !== 0x22) return undefined;
+  const pkgId = block.slice(PKGID_ATTR.length, end);
+  return SHA256_HEX.test(pkgId) ? pkgId : undefined;
 }

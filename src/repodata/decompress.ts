@@ -3,7 +3,7 @@
  * compression by its first bytes (not by the file name) and stream the decompressed bytes.
  */
 import { closeSync, createReadStream, openSync, readSync, type ReadStream } from 'node:fs';
-import { PassThrough, pipeline, Readable, type Transform, type Duplex } from 'node:stream';
+import { PassThrough, pipeline, Readable, type Transform, type TransformOptions, type Duplex } from 'node:stream';
 import zlib from 'node:zlib';
 import { YumdaError } from '../util/errors.js';
 
@@ -66,7 +66,8 @@ async function* fileChunks(path: string, label: string): AsyncGenerator<Uint8Arr
     if (kind === 'plain') {
       yield* file;
     } else if (kind === 'gzip') {
-      const gunzip = zlib.createGunzip({ chunkSize: 1 << 18 });
+      // decompresses ahead of the reader (by up to 1 MiB) on the thread pool
+      const gunzip = zlib.createGunzip({ chunkSize: 1 << 18, readableHighWaterMark: 1 << 20 } as zlib.ZlibOptions & TransformOptions);
       file.on('error', (e) => gunzip.destroy(e));
       yield* file.pipe(gunzip);
     } else {

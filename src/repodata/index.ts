@@ -147,6 +147,8 @@ class PreviousMetadata {
   private head: { facts: PrimaryBlockFacts; entry: RenderedEntry } | undefined;
   private broken = false;
   private readonly queues: [string[], string[], string[]] = [[], [], []];
+  /** Position of the next block in each queue. */
+  private readonly next = [0, 0, 0];
 
   private constructor(private readonly streams: [AsyncIterator<string[]>, AsyncIterator<string[]>, AsyncIterator<string[]>]) {}
 
@@ -168,10 +170,11 @@ class PreviousMetadata {
   /** Refills the queues that ran dry; false at the end of any stream. */
   private async fill(): Promise<boolean> {
     for (let i = 0; i < 3; i++) {
-      while (this.queues[i]!.length === 0) {
+      while (this.next[i]! >= this.queues[i]!.length) {
         const next = await this.streams[i]!.next();
         if (next.done) return false;
         this.queues[i] = next.value;
+        this.next[i] = 0;
       }
     }
     return true;
@@ -179,7 +182,7 @@ class PreviousMetadata {
 
   /** Moves to the next package; synchronous unless a stream must be read further. */
   private advance(): Promise<void> | undefined {
-    if (this.queues.some((q) => q.length === 0)) return this.refillAndAdvance();
+    if (this.queues.some((q, i) => this.next[i]! >= q.length)) return this.refillAndAdvance();
     this.shiftHead();
     return undefined;
   }
@@ -197,7 +200,9 @@ class PreviousMetadata {
   }
 
   private shiftHead(): void {
-    const [p, f, o] = [this.queues[0].shift()!, this.queues[1].shift()!, this.queues[2].shift()!];
+    const p = this.queues[0][this.next[0]!++]!;
+    const f = this.queues[1][this.next[1]!++]!;
+    const o = this.queues[2][this.next[2]!++]!;
     const facts = primaryBlockFacts(p);
     if (!facts || blockPkgId(f) !== facts.pkgId || blockPkgId(o) !== facts.pkgId) return this.stop();
     this.head = { facts, entry: { primary: p, filelists: f, other: o } };

@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, fsync, openSync, writeSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { once } from 'node:events';
+import type { TransformOptions } from 'node:stream';
 import zlib from 'node:zlib';
 
 const FLUSH_AT = 256 * 1024;
@@ -41,7 +42,8 @@ export class GzipMetadataWriter {
     level = 6,
   ) {
     this.fd = openSync(path, 'wx');
-    this.gzip = zlib.createGzip({ level, chunkSize: FLUSH_AT });
+    // a few flushes may wait for compression on the thread pool before the caller has to
+    this.gzip = zlib.createGzip({ level, chunkSize: FLUSH_AT, writableHighWaterMark: 4 * FLUSH_AT } as zlib.ZlibOptions & TransformOptions);
     this.gzip.on('data', (chunk: Buffer) => {
       if (this.failed) return;
       try {
