@@ -10,7 +10,7 @@ import { Worker } from 'node:worker_threads';
 import { YumdaError, type ExitCodeValue } from '../util/errors.js';
 import { readRepoEntry } from './read-entry.js';
 import { renderFilelistsPackage, renderOtherPackage, renderPrimaryPackage } from './render.js';
-import type { RepoEntry } from './from-rpm.js';
+import { DEFAULT_CHANGELOG_LIMIT, type RepoEntry } from './from-rpm.js';
 
 export interface RenderedEntry {
   primary: string;
@@ -48,7 +48,7 @@ export class EntryPool {
 
   constructor(
     private readonly size = availableParallelism(),
-    private readonly changelogLimit = 10,
+    private readonly changelogLimit = DEFAULT_CHANGELOG_LIMIT,
   ) {}
 
   read(path: string, href: string): Promise<RenderedEntry> {

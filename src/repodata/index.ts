@@ -14,7 +14,6 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { YumdaError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fs.js';
-import { DEFAULT_CHANGELOG_LIMIT } from './from-rpm.js';
 import type { EntryPool, RenderedEntry } from './entry-pool.js';
 import { blockPkgId, packageBlocks, primaryBlockFacts, type PrimaryBlockFacts } from './blocks.js';
 import {
@@ -26,7 +25,7 @@ import {
   primaryHeader,
 } from './render.js';
 import { renderRepomd, type RepomdData } from './repomd.js';
-import { loadSigningKey, signDetached, type SigningKey } from './sign.js';
+import type { SigningKey } from './sign.js';
 import { GzipMetadataWriter } from './writer.js';
 
 export interface IndexOptions {
@@ -129,9 +128,14 @@ export async function repositoriesIn(dir: string): Promise<string[]> {
   return present.length > 0 ? present : [dir];
 }
 
+/** The signing module is loaded only to sign. */
+async function loadKey(path: string, passphrase: string | undefined): Promise<SigningKey> {
+  return (await import('./sign.js')).loadSigningKey(path, passphrase);
+}
+
 /** Indexes DIR (or DIR/RPMS and DIR/SRPMS). */
 export async function indexRepository(dir: string, options: IndexOptions = {}): Promise<IndexResult> {
-  const signing = options.signKey ? await loadSigningKey(options.signKey, options.signPassphrase) : undefined;
+  const signing = options.signKey ? await loadKey(options.signKey, options.signPassphrase) : undefined;
   const repositories: RepositoryIndexResult[] = [];
   for (const repo of await repositoriesIn(dir)) repositories.push(await indexOneRepository(repo, options, signing));
   return { repositories };
@@ -271,7 +275,7 @@ async function openWriters(repodata: string, level: number): Promise<Record<Meta
 
 /** Indexes one repository root. */
 export async function indexOneRepository(root: string, options: IndexOptions = {}, signingKey?: SigningKey): Promise<RepositoryIndexResult> {
-  const signing = signingKey ?? (options.signKey ? await loadSigningKey(options.signKey, options.signPassphrase) : undefined);
+  const signing = signingKey ?? (options.signKey ? await loadKey(options.signKey, options.signPassphrase) : undefined);
   const hrefs = await scanPackages(root);
   const sources = hrefs.filter((h) => h.endsWith('.src.rpm'));
   if (sources.length > 0 && sources.length < hrefs.length) {
@@ -294,7 +298,7 @@ export async function indexOneRepository(root: string, options: IndexOptions = {
   // --update where nothing changed never needs it
   let pool: Promise<EntryPool> | undefined;
   const readPackage = (href: string): Promise<RenderedEntry> => {
-    pool ??= import('./entry-pool.js').then((m) => new m.EntryPool(workers, options.changelogLimit ?? DEFAULT_CHANGELOG_LIMIT));
+    pool ??= import('./entry-pool.js').then((m) => new m.EntryPool(workers, options.changelogLimit));
     return pool.then((p) => p.read(base + href, href));
   };
   const windowSize = workers * 16;
@@ -388,7 +392,7 @@ export async function indexOneRepository(root: string, options: IndexOptions = {
     throw e;
   }
   const repomdText = renderRepomd({ revision, data });
-  const signature = signing ? await signDetached(repomdText, signing) : undefined;
+  const signature = signing ? await (await import('./sign.js')).signDetached(repomdText, signing) : undefined;
   await writeFileAtomic(join(repodata, 'repomd.xml'), repomdText);
   if (signature) await writeFileAtomic(join(repodata, 'repomd.xml.asc'), signature);
   else await rm(join(repodata, 'repomd.xml.asc'), { force: true });
