@@ -2,8 +2,8 @@
  * Metadata files arrive gzip (yum 3), xz, bzip2 or zstd compressed, or plain: recognise the
  * compression by its first bytes (not by the file name) and stream the decompressed bytes.
  */
-import { closeSync, createReadStream, openSync, readSync, type ReadStream } from 'node:fs';
-import { PassThrough, pipeline, Readable, type Transform, type TransformOptions, type Duplex } from 'node:stream';
+import { closeSync, createReadStream, openSync, read, readSync } from 'node:fs';
+import { PassThrough, pipeline, Readable, type Transform, type Duplex } from 'node:stream';
 import zlib from 'node:zlib';
 import { YumdaError } from '../util/errors.js';
 
@@ -46,37 +46,110 @@ export async function* decompressedChunks(source: MetadataSource, label = typeof
 }
 
 /**
- * A file is sniffed with one small read and, when gzip or plain (nearly always), streamed straight
- * through the decompressor in large chunks: fewer stream layers and callbacks, which is most of
- * the cost for the small files of a repository --update.
+ * A file is sniffed with one small read; gzip (nearly always) is then decompressed by
+ * gunzipFile, anything else streamed through its decompressor.
  */
 async function* fileChunks(path: string, label: string): AsyncGenerator<Uint8Array> {
   const fd = openSync(path, 'r');
-  let file: ReadStream;
   let kind: Kind;
   try {
     const head = Buffer.alloc(6);
     kind = sniff(head.subarray(0, readSync(fd, head, 0, head.length, 0)));
-    file = createReadStream('', { fd, start: 0, highWaterMark: 1 << 20 });
   } catch (e) {
     closeSync(fd);
     throw e;
   }
+  if (kind === 'gzip') {
+    yield* gunzipFile(fd, label);
+    return;
+  }
+  const file = createReadStream('', { fd, start: 0, highWaterMark: 1 << 20 });
   try {
-    if (kind === 'plain') {
-      yield* file;
-    } else if (kind === 'gzip') {
-      // decompresses ahead of the reader (by up to 1 MiB) on the thread pool
-      const gunzip = zlib.createGunzip({ chunkSize: 1 << 18, readableHighWaterMark: 1 << 20 } as zlib.ZlibOptions & TransformOptions);
-      file.on('error', (e) => gunzip.destroy(e));
-      yield* file.pipe(gunzip);
-    } else {
-      yield* decompress(kind, file);
-    }
+    yield* decompress(kind, file);
   } catch (e) {
     throw corrupt(e, label, kind);
   } finally {
     file.destroy();
+  }
+}
+
+const GZIP_READ_SIZE = 64 * 1024;
+/** Decompressed bytes held for the consumer before reading pauses. */
+const GZIP_AHEAD = 1 << 20;
+
+/**
+ * The decompressed chunks of a gzip file, whose descriptor it takes over. File reads feed the
+ * decompressor (on the thread pool) directly: a read stream, a pipe and a stream iterator cost
+ * more to set up than the small files of a repository --update take to decompress. Reading stays
+ * about GZIP_AHEAD decompressed bytes ahead of the consumer.
+ */
+async function* gunzipFile(fd: number, label: string): AsyncGenerator<Uint8Array> {
+  const gunzip = zlib.createGunzip({ chunkSize: 1 << 18 });
+  const ready: Buffer[] = [];
+  let readyBytes = 0;
+  let position = 0;
+  let reading = false;
+  let eof = false;
+  let ended = false;
+  let closed = false;
+  let failure: unknown;
+  let wake: (() => void) | undefined;
+  const notify = (): void => {
+    const resume = wake;
+    wake = undefined;
+    resume?.();
+  };
+  const fail = (e: unknown): void => {
+    failure ??= e;
+    notify();
+  };
+  const readMore = (): void => {
+    if (reading || eof || closed || failure !== undefined || readyBytes >= GZIP_AHEAD) return;
+    reading = true;
+    const buffer = Buffer.allocUnsafe(GZIP_READ_SIZE);
+    read(fd, buffer, 0, GZIP_READ_SIZE, position, (e, n) => {
+      reading = false;
+      if (closed) return closeSync(fd); // the consumer left while this read was under way
+      if (e) return fail(e);
+      if (n === 0) {
+        eof = true;
+        gunzip.end();
+        return;
+      }
+      position += n;
+      gunzip.write(buffer.subarray(0, n), (e) => (e ? fail(e) : readMore()));
+    });
+  };
+  gunzip.on('data', (chunk: Buffer) => {
+    ready.push(chunk);
+    readyBytes += chunk.length;
+    notify();
+  });
+  gunzip.on('end', () => {
+    ended = true;
+    notify();
+  });
+  gunzip.on('error', fail);
+  try {
+    readMore();
+    for (;;) {
+      if (ready.length > 0) {
+        const chunk = ready.shift()!;
+        readyBytes -= chunk.length;
+        readMore();
+        yield chunk;
+      } else if (failure !== undefined) {
+        throw corrupt(failure, label, 'gzip');
+      } else if (ended) {
+        return;
+      } else {
+        await new Promise<void>((resolve) => (wake = resolve));
+      }
+    }
+  } finally {
+    closed = true;
+    gunzip.destroy();
+    if (!reading) closeSync(fd);
   }
 }
 

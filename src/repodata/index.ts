@@ -8,8 +8,8 @@
  * the sorted file list, without opening those packages.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, statSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { mkdir, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { YumdaError } from '../util/errors.js';
@@ -240,10 +240,11 @@ interface PreviousRepomd {
   allLocations: string[];
 }
 
-async function readPreviousRepomd(root: string): Promise<PreviousRepomd | undefined> {
+function readPreviousRepomd(root: string): PreviousRepomd | undefined {
   let text: string;
   try {
-    text = await readFile(join(root, 'repodata', 'repomd.xml'), 'utf8');
+    // a few KiB: read at once rather than in four thread-pool round trips
+    text = readFileSync(join(root, 'repodata', 'repomd.xml'), 'utf8');
   } catch {
     return undefined;
   }
@@ -286,7 +287,7 @@ export async function indexOneRepository(root: string, options: IndexOptions = {
   const kind = sources.length > 0 ? 'source' : 'binary';
   const repodata = join(root, 'repodata');
   await mkdir(repodata, { recursive: true });
-  const previousRepomd = await readPreviousRepomd(root);
+  const previousRepomd = readPreviousRepomd(root);
   const previous = options.update && previousRepomd ? await PreviousMetadata.open(root, previousRepomd) : undefined;
   const writers = await openWriters(repodata, options.compressionLevel ?? 6).catch(async (e: unknown) => {
     await previous?.close();
@@ -370,10 +371,11 @@ export async function indexOneRepository(root: string, options: IndexOptions = {
   try {
     // the three files are finished (flushed to disk) together, then named by their checksums
     const written = await Promise.all(METADATA_TYPES.map((type) => writers[type].finish()));
+    const names = METADATA_TYPES.map((type, i) => `${written[i]!.checksum}-${type}.xml.gz`);
+    await Promise.all(written.map((w, i) => rename(w.path, join(repodata, names[i]!))));
     for (const [i, type] of METADATA_TYPES.entries()) {
       const w = written[i]!;
-      const name = `${w.checksum}-${type}.xml.gz`;
-      await rename(w.path, join(repodata, name));
+      const name = names[i]!;
       finalNames.push(name);
       data.push({
         type,
@@ -395,7 +397,7 @@ export async function indexOneRepository(root: string, options: IndexOptions = {
   const signature = signing ? await (await import('./sign.js')).signDetached(repomdText, signing) : undefined;
   await writeFileAtomic(join(repodata, 'repomd.xml'), repomdText);
   if (signature) await writeFileAtomic(join(repodata, 'repomd.xml.asc'), signature);
-  else await rm(join(repodata, 'repomd.xml.asc'), { force: true });
+  else await removeIfPresent(join(repodata, 'repomd.xml.asc'));
 
   const pruned = await pruneOldGenerations(repodata, new Set([...finalNames, ...(previousRepomd?.allLocations ?? []).map((l) => l.replace(/^repodata\//, ''))]));
   return {
@@ -414,12 +416,16 @@ export async function indexOneRepository(root: string, options: IndexOptions = {
 
 /** Removes checksum-named metadata files that neither the new nor the previous repomd.xml names. */
 async function pruneOldGenerations(repodata: string, keep: Set<string>): Promise<string[]> {
-  const removed: string[] = [];
-  for (const name of await readdir(repodata)) {
-    if (/^[0-9a-f]{32,128}-[A-Za-z0-9_.-]+$/.test(name) && !keep.has(name)) {
-      await rm(join(repodata, name), { force: true });
-      removed.push(name);
-    }
-  }
+  const removed = (await readdir(repodata)).filter((name) => /^[0-9a-f]{32,128}-[A-Za-z0-9_.-]+$/.test(name) && !keep.has(name));
+  await Promise.all(removed.map((name) => removeIfPresent(join(repodata, name))));
   return removed.sort();
+}
+
+/** rm({ force }) of a file, by a plain unlink first (rm would lstat, and load its directory walker). */
+async function removeIfPresent(path: string): Promise<void> {
+  try {
+    await unlink(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') await rm(path, { force: true });
+  }
 }
