@@ -14,12 +14,12 @@ import { join } from 'node:path';
 import type { RepoDefinition } from '../config/repos.js';
 import { expandRepoVars, matchesGlob } from '../config/repos.js';
 import type { Repomd, RepomdData } from '../repodata/repomd.js';
-import type { PackageRecord, RepoFile } from '../repodata/types.js';
-import { indexTables, listSource, type PackageSource, type PoolPackage } from '../resolve/pool.js';
+import type { RepoFile } from '../repodata/types.js';
+import type { PackageSource, PoolPackage } from '../resolve/pool.js';
 import { ExitCode, YumdaError } from '../util/errors.js';
 import { tempSibling } from '../util/fs.js';
 import type { HashAlgo } from '../util/hash.js';
-import { openPrimaryCache, renderPrimaryCache } from './primary-cache.js';
+import { openPrimaryCache, PrimaryCacheBuilder } from './primary-cache.js';
 
 export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   const xdg = env.XDG_CACHE_HOME && env.XDG_CACHE_HOME.startsWith('/') ? env.XDG_CACHE_HOME : join(homedir(), '.cache');
@@ -120,10 +120,6 @@ async function fetchMetadataFile(
       throw e;
     }
   }
-}
-
-function toPoolPackage(record: PackageRecord, def: RepoDefinition): PoolPackage {
-  return Object.assign(record, { repo: def.id, priority: def.priority });
 }
 
 /** A plain copy of a package record, e.g. for JSON output. */
@@ -266,15 +262,13 @@ export async function loadRepo(def: RepoDefinition, options: MetadataOptions): P
     options.onNote?.(`${def.id}: reading package metadata`);
     const { path, entry } = await fetchMetadataFile(repoRef, 'primary', getRepomd);
     const { readPrimary } = await import('../repodata/reader.js');
-    const records: PackageRecord[] = [];
+    const builder = new PrimaryCacheBuilder();
     for await (const record of readPrimary(path)) {
-      if (record.arch === 'src' || record.arch === 'nosrc') continue;
-      records.push(record);
+      if (record.arch !== 'src' && record.arch !== 'nosrc') builder.add(record);
     }
-    const tables = indexTables(records);
-    await writeCacheFile(parsedPath(entry.checksum), renderPrimaryCache(entry.checksum, records, tables));
+    await writeCacheFile(parsedPath(entry.checksum), builder.render(entry.checksum));
     await pruneCache(dir, entry.checksum);
-    source = listSource(records.map((r) => toPoolPackage(r, def)), tables);
+    source = builder.source(def);
   }
   let filelists: Map<string, RepoFile[]> | null = null;
   return {

@@ -14,7 +14,7 @@
  */
 import type { PackageRecord, RepoFile, RepoFileType } from '../repodata/types.js';
 import type { DepFlag, Dependency } from '../rpm/types.js';
-import { positionSource, type IndexKind, type IndexTables, type PackageSource, type PoolPackage } from '../resolve/pool.js';
+import { addToIndex, emptyIndexTables, positionSource, type IndexKind, type PackageSource, type PoolPackage } from '../resolve/pool.js';
 
 export const PRIMARY_CACHE_FORMAT = 6;
 
@@ -88,22 +88,42 @@ function bucketCount(keys: number): number {
   return n;
 }
 
-/** The cache text for `records` (the primary file's packages, in order) and their index tables. */
-export function renderPrimaryCache(checksum: string, records: readonly PackageRecord[], tables: IndexTables): string {
-  const lines: string[] = [''];
-  for (const r of records) lines.push(packLine(r));
-  const buckets = {} as Header['buckets'];
-  for (const kind of KINDS) {
-    const table = tables[kind];
-    const count = bucketCount(table.size);
-    const objects = Array.from({ length: count }, () => Object.create(null) as Record<string, number | number[]>);
-    for (const [key, positions] of table) objects[bucketOf(key, count - 1)]![key] = positions.length === 1 ? positions[0]! : positions;
-    buckets[kind] = [lines.length, count];
-    for (const o of objects) lines.push(JSON.stringify(o));
+/**
+ * Builds a cache from records as the metadata reader produces them: each is packed into its line
+ * and indexed at once, so a record is garbage as soon as the next one is read (keeping 5,000
+ * records alive through the parse costs more in garbage collection than packing them).
+ */
+export class PrimaryCacheBuilder {
+  private readonly lines: string[] = [];
+  private readonly tables = emptyIndexTables();
+
+  add(record: PackageRecord): void {
+    addToIndex(this.tables, record, this.lines.length);
+    this.lines.push(packLine(record));
   }
-  const header: Header = { format: PRIMARY_CACHE_FORMAT, checksum, count: records.length, buckets };
-  lines[0] = JSON.stringify(header);
-  return lines.join('\n') + '\n';
+
+  /** The packages added, decoded as they are looked up (what openPrimaryCache gives for the written file). */
+  source(repo: { id: string; priority: number }): PackageSource {
+    const { lines, tables } = this;
+    return positionSource((kind, key) => tables[kind].get(key), lines.length, (i) => unpackLine(lines[i]!, repo.id, repo.priority));
+  }
+
+  /** The cache file's text. */
+  render(checksum: string): string {
+    const out: string[] = ['', ...this.lines];
+    const buckets = {} as Header['buckets'];
+    for (const kind of KINDS) {
+      const table = this.tables[kind];
+      const count = bucketCount(table.size);
+      const objects = Array.from({ length: count }, () => Object.create(null) as Record<string, number | number[]>);
+      for (const [key, positions] of table) objects[bucketOf(key, count - 1)]![key] = positions.length === 1 ? positions[0]! : positions;
+      buckets[kind] = [out.length, count];
+      for (const o of objects) out.push(JSON.stringify(o));
+    }
+    const header: Header = { format: PRIMARY_CACHE_FORMAT, checksum, count: this.lines.length, buckets };
+    out[0] = JSON.stringify(header);
+    return out.join('\n') + '\n';
+  }
 }
 
 /**

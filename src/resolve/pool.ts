@@ -59,16 +59,23 @@ function pushUnique(table: Map<string, number[]>, key: string, i: number): void 
   else if (list[list.length - 1] !== i) list.push(i);
 }
 
-/** The index tables of a list of packages (their own name always counts as provided). */
+export function emptyIndexTables(): IndexTables {
+  return { names: new Map(), provides: new Map(), files: new Map(), obsoletes: new Map() };
+}
+
+/** Adds the keys of the package at position `i` (positions added in increasing order; its own name always counts as provided). */
+export function addToIndex(tables: IndexTables, pkg: PackageRecord, i: number): void {
+  pushUnique(tables.names, pkg.name, i);
+  pushUnique(tables.provides, pkg.name, i);
+  for (const dep of pkg.provides) pushUnique(tables.provides, dep.name, i);
+  for (const f of (pkg as PoolPackage).files ?? pkg.primaryFiles) pushUnique(tables.files, f.path, i);
+  for (const o of pkg.obsoletes) pushUnique(tables.obsoletes, o.name, i);
+}
+
+/** The index tables of a list of packages. */
 export function indexTables(packages: readonly PackageRecord[]): IndexTables {
-  const tables: IndexTables = { names: new Map(), provides: new Map(), files: new Map(), obsoletes: new Map() };
-  packages.forEach((pkg, i) => {
-    pushUnique(tables.names, pkg.name, i);
-    pushUnique(tables.provides, pkg.name, i);
-    for (const dep of pkg.provides) pushUnique(tables.provides, dep.name, i);
-    for (const f of (pkg as PoolPackage).files ?? pkg.primaryFiles) pushUnique(tables.files, f.path, i);
-    for (const o of pkg.obsoletes) pushUnique(tables.obsoletes, o.name, i);
-  });
+  const tables = emptyIndexTables();
+  packages.forEach((pkg, i) => addToIndex(tables, pkg, i));
   return tables;
 }
 

@@ -14,7 +14,7 @@ import { gzipSync } from 'node:zlib';
 import { noneProfile } from '../../src/config/profile.js';
 import { parseRepoFile, repoFromUrl, type RepoDefinition } from '../../src/config/repos.js';
 import { plainRecord } from '../../src/install/metadata.js';
-import { openPrimaryCache, renderPrimaryCache } from '../../src/install/primary-cache.js';
+import { openPrimaryCache, PrimaryCacheBuilder } from '../../src/install/primary-cache.js';
 import { openSession, resolveInSession } from '../../src/install/session.js';
 import { primaryFooter, primaryHeader, renderPrimaryPackage } from '../../src/repodata/render.js';
 import { renderRepomd } from '../../src/repodata/repomd.js';
@@ -133,17 +133,21 @@ t.test('the cache file format: every key of every kind, nothing else', async (t)
   const records = [...main, ...Array.from({ length: 300 }, (_, i) => record(`gen-${i}-1.0-1.x86_64`, { provides: [`libgen${i}.so.1()(64bit)`, 'constructor', '__proto__'], files: [`/opt/gen/${i}`] }))];
   const tables = indexTables(records);
   const checksum = 'c'.repeat(64);
-  const bytes = Buffer.from(renderPrimaryCache(checksum, records, tables));
-  const source = openPrimaryCache(bytes, checksum, { id: 'r', priority: 5 })!;
-  t.ok(source, 'opens');
-  for (const kind of ['names', 'provides', 'files', 'obsoletes'] as const) {
-    let mismatches = 0;
-    for (const [key, positions] of tables[kind]) if (JSON.stringify(source.lookup(kind, key)?.map((p) => p.pkgId)) !== JSON.stringify(positions.map((i) => records[i]!.pkgId))) mismatches++;
-    t.equal(mismatches, 0, `${kind}: ${tables[kind].size} keys`);
-    t.equal(source.lookup(kind, 'no-such-key'), undefined, `${kind}: an unknown key`);
-    t.equal(source.lookup(kind, 'hasOwnProperty'), undefined, `${kind}: a prototype key`);
+  const builder = new PrimaryCacheBuilder();
+  for (const r of records) builder.add(r);
+  const bytes = Buffer.from(builder.render(checksum));
+  const opened = openPrimaryCache(bytes, checksum, { id: 'r', priority: 5 })!;
+  t.ok(opened, 'opens');
+  for (const [what, source] of [['built', builder.source({ id: 'r', priority: 5 })], ['read back', opened]] as const) {
+    for (const kind of ['names', 'provides', 'files', 'obsoletes'] as const) {
+      let mismatches = 0;
+      for (const [key, positions] of tables[kind]) if (JSON.stringify(source.lookup(kind, key)?.map((p) => p.pkgId)) !== JSON.stringify(positions.map((i) => records[i]!.pkgId))) mismatches++;
+      t.equal(mismatches, 0, `${what}: ${kind}: ${tables[kind].size} keys`);
+      t.equal(source.lookup(kind, 'no-such-key'), undefined, `${what}: ${kind}: an unknown key`);
+      t.equal(source.lookup(kind, 'hasOwnProperty'), undefined, `${what}: ${kind}: a prototype key`);
+    }
+    t.same(source.all().map((p) => plainRecord(p)), records.map((r) => plainRecord({ ...r, repo: 'r', priority: 5 })), `${what}: packages decode to the records`);
   }
-  t.same(source.all().map((p) => plainRecord(p)), records.map((r) => plainRecord({ ...r, repo: 'r', priority: 5 })), 'packages decode to the records');
   t.equal(openPrimaryCache(bytes, 'd'.repeat(64), { id: 'r', priority: 5 }), null, 'another checksum');
   t.equal(openPrimaryCache(bytes.subarray(0, bytes.length - 2), checksum, { id: 'r', priority: 5 }), null, 'cut short');
   t.equal(openPrimaryCache(Buffer.concat([bytes, Buffer.from('{}\n')]), checksum, { id: 'r', priority: 5 }), null, 'a line too many');

@@ -1,0 +1,215 @@
+/**
+ * A streaming XML scanner for repository metadata: the events the repodata readers use (element
+ * open with attributes, element close with the text since the previous tag). Tags are found by
+ * regular expressions, which run as native code from the first call; a general parser (saxes)
+ * walks every character in JavaScript, and one pass over a large primary.xml is over before the JIT
+ * has made that fast.
+ *
+ * It checks what would otherwise turn into wrong records: tags nest and match, attributes are
+ * quoted and hold no '<', entities are the predefined or numeric ones, no stray '<' sits in text,
+ * nothing but whitespace and markup is outside the root element, and the document is complete at
+ * the end. DTDs are skipped, not read (repodata has none). Element names are reported without
+ * their namespace prefix.
+ */
+
+export interface XmlEvents {
+  open(name: string, attrs: Record<string, string>): void;
+  /** `text`: character data (and CDATA) since the previous tag, entities decoded. */
+  close(name: string, text: string): void;
+}
+
+/**
+ * The next tag: [1] '/' of an end tag, [2] its name, [3] what follows the name up to the first
+ * '>' (attributes, the '/' of an empty-element tag); or [4] the start of a comment, CDATA
+ * section, processing instruction or DOCTYPE.
+ */
+const TAG = /<(\/?)([^\s>/!?]+)([^>]*)>|<(!--|!\[CDATA\[|\?|!DOCTYPE)/g;
+const ATTRIBUTE = /\s*([^\s=]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/y;
+const ENTITY = /&([^;&<>\s]*);?/g;
+const PREDEFINED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+
+function decodeEntity(whole: string, ref: string): string {
+  if (!whole.endsWith(';')) throw new Error(`unterminated entity reference "${whole}"`);
+  if (ref.startsWith('#')) {
+    if (!/^#(x[0-9a-fA-F]{1,6}|[0-9]{1,7})$/.test(ref)) throw new Error(`bad character reference "${whole}"`);
+    const code = ref[1] === 'x' ? Number.parseInt(ref.slice(2), 16) : Number.parseInt(ref.slice(1), 10);
+    if (code < 1 || code > 0x10ffff) throw new Error(`bad character reference "${whole}"`);
+    return String.fromCodePoint(code);
+  }
+  const c = PREDEFINED[ref];
+  if (c === undefined) throw new Error(`undefined entity "${whole}"`);
+  return c;
+}
+
+function decodeEntities(s: string): string {
+  return s.indexOf('&') < 0 ? s : s.replace(ENTITY, decodeEntity);
+}
+
+function localName(qname: string): string {
+  const colon = qname.indexOf(':');
+  return colon < 0 ? qname : qname.slice(colon + 1);
+}
+
+const isBlank = (s: string): boolean => s.trim().length === 0;
+
+/** The attributes of a start tag (`text`: what follows the name), or null when they are not well formed. */
+function parseAttributes(text: string): Record<string, string> | null {
+  const attrs: Record<string, string> = {};
+  if (text.length === 0) return attrs;
+  if (text.indexOf('<') >= 0) return null;
+  ATTRIBUTE.lastIndex = 0;
+  let end = 0;
+  for (let m = ATTRIBUTE.exec(text); m !== null; m = ATTRIBUTE.exec(text)) {
+    attrs[m[1]!] = decodeEntities(m[2] ?? m[3]!);
+    end = ATTRIBUTE.lastIndex;
+  }
+  return end === text.length || isBlank(text.slice(end)) ? attrs : null;
+}
+
+/** End (after '>') of the start tag at `lt`, quotes respected ('>' may sit in a quoted value), or -1 when incomplete. */
+function quotedTagEnd(s: string, lt: number): number {
+  for (let i = lt + 1; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 62) return i + 1;
+    if (c === 34 || c === 39) {
+      const close = s.indexOf(c === 34 ? '"' : "'", i + 1);
+      if (close < 0) return -1;
+      i = close;
+    }
+  }
+  return -1;
+}
+
+export class XmlScanner {
+  private readonly events: XmlEvents;
+  /** Own copy of TAG: its lastIndex is this scanner's position. */
+  private readonly tag = new RegExp(TAG);
+  /** Unconsumed input: from the end of the last complete token. */
+  private rest = '';
+  /** Decoded text of the current run before a comment or CDATA section in it (rare). */
+  private carried = '';
+  private readonly stack: string[] = [];
+  private sawRoot = false;
+  private rootClosed = false;
+
+  constructor(events: XmlEvents) {
+    this.events = events;
+  }
+
+  write(chunk: string): void {
+    const s = this.rest.length > 0 ? this.rest + chunk : chunk;
+    this.rest = s.slice(this.scan(s));
+  }
+
+  /** Ends the document: anything left open or unfinished is an error. */
+  close(): void {
+    const tail = this.rest;
+    this.rest = '';
+    if (this.stack.length > 0) throw new Error(`unexpected end of document: <${this.stack[this.stack.length - 1]}> is not closed`);
+    if (!isBlank(tail)) throw new Error(`unexpected end of document: "${tail.trim().slice(0, 40)}"`);
+    if (!this.sawRoot) throw new Error('no root element');
+  }
+
+  private checkText(raw: string): void {
+    if (raw.indexOf('<') >= 0) throw new Error(`"<" that starts no tag: "${raw.slice(raw.indexOf('<'), raw.indexOf('<') + 20)}"`);
+    if (this.stack.length === 0 && !isBlank(raw)) throw new Error(`text outside the root element: "${raw.trim().slice(0, 40)}"`);
+  }
+
+  /** The text run from `from` to the tag at `to`: checked, entities decoded, after what was carried. */
+  private text(s: string, from: number, to: number): string {
+    if (from === to && this.carried.length === 0) return '';
+    const raw = s.slice(from, to);
+    this.checkText(raw);
+    const text = decodeEntities(raw);
+    if (this.carried.length === 0) return text;
+    const all = this.carried + text;
+    this.carried = '';
+    return all;
+  }
+
+  /** Consumes every complete token of `s`; returns where the unconsumed part starts. */
+  private scan(s: string): number {
+    const stack = this.stack;
+    const events = this.events;
+    const tag = this.tag;
+    let pos = 0; // start of the text run since the last token
+    tag.lastIndex = 0;
+    for (let m = tag.exec(s); m !== null; m = tag.exec(s)) {
+      const lt = m.index;
+      if (m[4] !== undefined) {
+        const end = this.special(s, lt, m[4]);
+        if (end < 0) return pos;
+        this.carried = this.text(s, pos, lt);
+        if (m[4] === '![CDATA[') {
+          if (stack.length === 0) throw new Error('CDATA outside the root element');
+          this.carried += s.slice(lt + 9, end - 3);
+        }
+        pos = end;
+        tag.lastIndex = end;
+        continue;
+      }
+      const qname = m[2]!;
+      if (m[1] === '/') {
+        if (!isBlank(m[3]!)) throw new Error(`bad end tag </${qname}${m[3]}>`);
+        const text = this.text(s, pos, lt);
+        const open = stack.pop();
+        if (open !== qname) throw new Error(open === undefined ? `end tag </${qname}> without a start tag` : `end tag </${qname}> does not match <${open}>`);
+        events.close(localName(qname), text);
+        if (stack.length === 0) this.rootClosed = true;
+        pos = tag.lastIndex;
+        continue;
+      }
+      let rest = m[3]!;
+      let end = tag.lastIndex;
+      let attrs = parseAttributes(rest.endsWith('/') ? rest.slice(0, -1) : rest);
+      if (attrs === null) {
+        // a quoted '>' ended the match early: find the real end of the tag
+        end = quotedTagEnd(s, lt);
+        if (end < 0) return pos;
+        rest = s.slice(lt + 1 + qname.length, end - 1);
+        attrs = parseAttributes(rest.endsWith('/') ? rest.slice(0, -1) : rest);
+        if (attrs === null) throw new Error(`bad attributes in <${qname}${rest.slice(0, 60)}>`);
+      }
+      // text before a child element belongs to no event
+      if (lt > pos) this.checkText(s.slice(pos, lt));
+      this.carried = '';
+      if (stack.length === 0) {
+        if (this.rootClosed) throw new Error(`a second root element <${qname}>`);
+        this.sawRoot = true;
+      }
+      const name = localName(qname);
+      events.open(name, attrs);
+      if (rest.endsWith('/')) {
+        events.close(name, '');
+        if (stack.length === 0) this.rootClosed = true;
+      } else {
+        stack.push(qname);
+      }
+      pos = end;
+      tag.lastIndex = end;
+    }
+    return pos;
+  }
+
+  /** End (exclusive) of the comment, CDATA section, PI or DOCTYPE at `lt`, or -1 when it is not complete yet. */
+  private special(s: string, lt: number, kind: string): number {
+    const find = (marker: string, from: number): number => {
+      const at = s.indexOf(marker, from);
+      return at < 0 ? -1 : at + marker.length;
+    };
+    switch (kind) {
+      case '!--':
+        return find('-->', lt + 4);
+      case '![CDATA[':
+        return find(']]>', lt + 9);
+      case '?':
+        return find('?>', lt + 2);
+      default: {
+        const gt = s.indexOf('>', lt);
+        const bracket = s.indexOf('[', lt);
+        if (gt < 0) return -1;
+        return bracket >= 0 && bracket < gt ? find(']>', bracket) : gt + 1;
+      }
+    }
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * The metadata XML scanner against saxes (a conforming parser) as the oracle: the same events for
+ * documents using every construct repodata can contain, whatever the chunk boundaries; and a
+ * clear error for every kind of malformed input.
+ */
+import t from 'tap';
+import { SaxesParser, type SaxesTagPlain } from 'saxes';
+import { XmlScanner } from '../../src/repodata/xml-scan.js';
+
+type Event = ['open', string, Record<string, string>] | ['close', string, string];
+
+const local = (q: string): string => q.slice(q.indexOf(':') + 1);
+
+/** The events the readers used to get from saxes: text is what came since the previous tag. */
+function oracle(xml: string): Event[] {
+  const events: Event[] = [];
+  const parser = new SaxesParser({ xmlns: false, position: false });
+  let text = '';
+  parser.on('opentag', (tag: SaxesTagPlain) => {
+    text = '';
+    events.push(['open', local(tag.name), { ...tag.attributes }]);
+  });
+  parser.on('text', (s: string) => (text += s));
+  parser.on('cdata', (s: string) => (text += s));
+  parser.on('closetag', (tag: SaxesTagPlain) => {
+    events.push(['close', local(tag.name), text]);
+    text = '';
+  });
+  parser.on('error', (e: Error) => {
+    throw e;
+  });
+  parser.write(xml).close();
+  return events;
+}
+
+function scanned(chunks: string[]): Event[] {
+  const events: Event[] = [];
+  const scanner = new XmlScanner({ open: (name, attrs) => events.push(['open', name, { ...attrs }]), close: (name, text) => events.push(['close', name, text]) });
+  for (const c of chunks) scanner.write(c);
+  scanner.close();
+  return events;
+}
+
+function rng(seed: number): () => number {
+  let s = seed;
+  return () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
+}
+
+function splitRandomly(text: string, rand: () => number, maxChunk: number): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < text.length; ) {
+    const n = 1 + Math.floor(rand() * maxChunk);
+    out.push(text.slice(i, i + n));
+    i += n;
+  }
+  return out;
+}
+
+const sample = `<?xml version="1.0" encoding="UTF-8"?>
+<!-- generated -->
+<!DOCTYPE metadata [ <!ELEMENT metadata ANY> ]>
+<metadata xmlns="http://linux.duke.edu/metadata/common" xmlns:rpm="http://linux.duke.edu/metadata/rpm" packages="2">
+<package type="rpm">
+  <name>a&amp;b</name>
+  <arch>x86_64</arch>
+  <version epoch="0" ver="1.0" rel="1&lt;2"/>
+  <summary>less &lt; greater &gt; quote &quot; apos &apos; char &#233;&#x263A; ünïcødé 😀</summary>
+  <description><![CDATA[raw <b>markup</b> & such]]> and after</description>
+  <url>https://example.com/?a=1&amp;b=2</url>
+  <format>
+    <rpm:provides>
+      <rpm:entry name="libfoo.so.1()(64bit)"/>
+      <rpm:entry   name = 'single "quoted"'  flags="GE" epoch="0" ver="1" />
+      <rpm:entry name="gt>inside" ver="a>b"/>
+    </rpm:provides>
+    <file type="dir">/opt/a b</file>
+    <file>/opt/x<!-- a comment -->y</file>
+  </format>
+</package>
+<package type='rpm'><name>second</name><arch>noarch</arch><empty></empty><self/></package>
+</metadata>
+<!-- trailing comment -->
+`;
+
+t.test('the same events as saxes, whatever the chunk boundaries', async (t) => {
+  const expected = oracle(sample);
+  t.ok(expected.length > 30, 'the sample is not trivial');
+  t.same(scanned([sample]), expected, 'one chunk');
+  const rand = rng(1);
+  for (let round = 0; round < 300; round++) {
+    const chunks = splitRandomly(sample, rand, round < 100 ? 3 : round < 200 ? 16 : 200);
+    const got = scanned(chunks);
+    if (JSON.stringify(got) !== JSON.stringify(expected)) {
+      t.same(got, expected, `chunks: ${JSON.stringify(chunks)}`);
+      return;
+    }
+  }
+  t.pass('300 random splits');
+});
+
+t.test('malformed input is an error, never wrong events', async (t) => {
+  const bad: Array<[string, RegExp]> = [
+    ['<a><b></a></b>', /does not match/],
+    ['<a><b></b>', /not closed/],
+    ['<a x=1></a>', /bad attributes/],
+    ['<a x="1"y="2" z></a>', /bad attributes/],
+    ['<a x="<"></a>', /bad attributes/],
+    ['<a>&nbsp;</a>', /undefined entity/],
+    ['<a>&amp</a>', /unterminated entity/],
+    ['<a>&#xZZ;</a>', /bad character reference/],
+    ['text<a></a>', /outside the root/],
+    ['<a></a>text', /unexpected end/],
+    ['<a></a><b></b>', /second root/],
+    ['<a>1 < 2</a>', /"<" that starts no tag/],
+    ['</a>', /without a start tag/],
+    ['<a></a x>', /bad end tag/],
+    ['<a><!-- never closed', /not closed/],
+    ['', /no root element/],
+    ['<a', /unexpected end/],
+  ];
+  for (const [xml, message] of bad) {
+    t.throws(() => oracle(xml), `saxes rejects ${JSON.stringify(xml)} too`);
+    t.throws(() => scanned([xml]), message, JSON.stringify(xml));
+    t.throws(() => scanned(xml.split('')), message, `${JSON.stringify(xml)}, one character a chunk`);
+  }
+});
