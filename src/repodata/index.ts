@@ -31,7 +31,11 @@ import { GzipMetadataWriter } from './writer.js';
 export interface IndexOptions {
   /** Reuse records of unchanged packages (same path, size, mtime) from the existing metadata. */
   update?: boolean;
-  /** Packages read at once (default: number of CPUs). */
+  /**
+   * Packages read at once (default: one less than the CPUs, at least 1): the gzip compression of
+   * the three files, garbage collection and I/O run on other threads and need a core too; on two
+   * cores a second reading thread made a 500-package index slower (its start-up is not repaid).
+   */
   workers?: number;
   /** Armored OpenPGP secret key file: also write repodata/repomd.xml.asc. */
   signKey?: string;
@@ -293,7 +297,7 @@ export async function indexOneRepository(root: string, options: IndexOptions = {
     await previous?.close();
     throw e;
   });
-  const workers = Math.max(1, options.workers ?? availableParallelism());
+  const workers = Math.max(1, options.workers ?? availableParallelism() - 1);
   const base = root.endsWith('/') ? root : root + '/';
   // the package reader (and the RPM code behind it) is loaded when a package must be read: an
   // --update where nothing changed never needs it

@@ -19,7 +19,7 @@ export function registerRepoIndexCommand(repo: Command): void {
     .description('write yum metadata (repodata/) for the RPMs under DIR, like createrepo_c; DIR/RPMS and DIR/SRPMS become separate repositories')
     .argument('<dir>', 'repository directory (scanned recursively for *.rpm)')
     .option('--update', 'reuse the metadata of packages whose path, size and mtime did not change')
-    .option('--workers <n>', 'packages read in parallel (default: CPU count)', positiveInteger)
+    .option('--workers <n>', 'packages read in parallel (default: CPU count - 1, at least 1)', positiveInteger)
     .option('--sign-key <file>', `armored OpenPGP secret key: also write repodata/repomd.xml.asc (passphrase from $${SIGN_PASSPHRASE_ENV})`)
     .option('--changelog-limit <n>', 'changelog entries kept per package, -1 for all', countOrUnlimited, 10)
     .option('--revision <text>', 'repomd.xml <revision> (default: current time in seconds)')
