@@ -1,9 +1,8 @@
 /** repomd.xml: the index of a repository's metadata files, written last and read first. */
-import { createRequire } from 'node:module';
-import type { SaxesParser as SaxesParserType, SaxesTagPlain } from 'saxes';
 import { YumdaError } from '../util/errors.js';
 import { NS_REPO, NS_RPM } from './render.js';
 import { xmlAttr, xmlText } from './xml.js';
+import { XmlScanner } from './xml-scan.js';
 
 export interface RepomdData {
   /** primary, filelists, other, primary_db, ... */
@@ -52,42 +51,33 @@ function num(text: string): number | null {
 }
 
 /** Parses repomd.xml text. Throws METADATA_CORRUPT on malformed XML or a data entry without location/checksum. */
-/** saxes costs ~25 ms to load; repomd.xml is parsed rarely and synchronously, so it is required on first use. */
-let saxes: { SaxesParser: typeof SaxesParserType } | undefined;
-
 export function readRepomd(text: string, label = 'repomd.xml'): Repomd {
-  saxes ??= createRequire(import.meta.url)('saxes') as { SaxesParser: typeof SaxesParserType };
-  const parser = new saxes.SaxesParser({ xmlns: false, position: false });
   const result: Repomd = { revision: null, data: [] };
   let current: Partial<RepomdData> | undefined;
-  let buf = '';
   let attrs: Record<string, string> = {};
   let sawRoot = false;
-  parser.on('opentag', (tag: SaxesTagPlain) => {
-    buf = '';
-    attrs = tag.attributes;
-    const name = tag.name.slice(tag.name.indexOf(':') + 1);
-    if (name === 'repomd') sawRoot = true;
-    else if (name === 'data') current = { type: tag.attributes.type ?? '', openChecksum: null, openChecksumType: null, size: null, openSize: null, timestamp: null };
-    else if (name === 'location' && current) current.location = tag.attributes.href ?? '';
-  });
-  parser.on('text', (t: string) => {
-    buf += t;
-  });
-  parser.on('closetag', (tag: SaxesTagPlain) => {
-    const name = tag.name.slice(tag.name.indexOf(':') + 1);
-    const value = buf.trim();
-    if (!current) {
-      if (name === 'revision') result.revision = value;
-    } else {
+  const parser = new XmlScanner({
+    open(name, attributes) {
+      attrs = attributes;
+      if (name === 'repomd') sawRoot = true;
+      else if (name === 'data') current = { type: attributes.type ?? '', openChecksum: null, openChecksumType: null, size: null, openSize: null, timestamp: null };
+      else if (name === 'location' && current) current.location = attributes.href ?? '';
+    },
+    // the elements read here hold text only, so `attrs` are still their own attributes
+    close(name, text) {
+      const value = text.trim();
+      if (!current) {
+        if (name === 'revision') result.revision = value;
+        return;
+      }
       switch (name) {
         case 'checksum':
           current.checksum = value;
-          current.checksumType = tag.attributes.type ?? attrs.type ?? 'sha256';
+          current.checksumType = attrs.type ?? 'sha256';
           break;
         case 'open-checksum':
           current.openChecksum = value;
-          current.openChecksumType = tag.attributes.type ?? 'sha256';
+          current.openChecksumType = attrs.type ?? 'sha256';
           break;
         case 'size':
           current.size = num(value);
@@ -111,11 +101,11 @@ export function readRepomd(text: string, label = 'repomd.xml'): Repomd {
           current = undefined;
           break;
       }
-    }
-    buf = '';
+    },
   });
   try {
-    parser.write(text).close();
+    parser.write(text);
+    parser.close();
   } catch (e) {
     if (e instanceof YumdaError) throw e;
     throw new YumdaError('METADATA_CORRUPT', `${label}: malformed repomd.xml: ${(e as Error).message}`, { cause: e });
