@@ -12,7 +12,9 @@
  *   update: one package replaced, then
  *           yumda repo index --update DIR vs  createrepo_c --update DIR (each on its own copy,
  *           over metadata written by itself)
+ * Also timed: `yumda --version` and `node -e 0`, the start-up floors under every CLI figure.
  * Targets: full within 3x of createrepo_c; --update faster than createrepo_c --update.
+ * Works under $TMPDIR/yumda-bench-index (a different TMPDIR keeps concurrent runs apart).
  *
  *   npm run build && node dist/scripts/bench/index.js [--packages 500] [--runs 3] [--workers N]
  */
@@ -126,7 +128,11 @@ async function main(): Promise<void> {
 
   const lib = projectPath('dist/scripts/bench/index-lib.js');
   const startup: number[] = [];
-  for (let i = 0; i < RUNS; i++) startup.push(await time(process.execPath, [yumda, '--version']));
+  const nodeStartup: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    startup.push(await time(process.execPath, [yumda, '--version']));
+    nodeStartup.push(await time(process.execPath, ['-e', '0']));
+  }
 
   const full = { yumda: [] as number[], library: [] as number[], createrepo: [] as number[], createrepoNoDb: [] as number[] };
   for (let i = 0; i < RUNS; i++) {
@@ -181,7 +187,7 @@ async function main(): Promise<void> {
   };
   const rows = [row(`full index, ${PACKAGES} packages`, full), row('--update, 1 package changed', update)];
   console.table(rows);
-  console.log(`CLI start-up alone (yumda --version): ${median(startup).toFixed(3)} s`);
+  console.log(`CLI start-up alone (yumda --version): ${median(startup).toFixed(3)} s; node itself (node -e 0): ${median(nodeStartup).toFixed(3)} s`);
   const fullRatio = median(full.yumda) / median(full.createrepo);
   const updateRatio = median(update.yumda) / median(update.createrepo);
   const libFull = median(full.library) / median(full.createrepo);
@@ -190,7 +196,7 @@ async function main(): Promise<void> {
   console.log(
     `target --update faster than createrepo_c --update: CLI ${updateRatio < 1 ? 'met' : 'NOT met'} (${updateRatio.toFixed(2)}x), library ${libUpdate < 1 ? 'met' : 'NOT met'} (${libUpdate.toFixed(2)}x)`,
   );
-  console.log(JSON.stringify({ packages: PACKAGES, runs: RUNS, startup, full, update }));
+  console.log(JSON.stringify({ packages: PACKAGES, runs: RUNS, startup, nodeStartup, full, update }));
 }
 
 await main();
