@@ -3,7 +3,7 @@
 # 127.0.0.1, for tests and local development. Idempotent: if the instance recorded in the state
 # directory is already up, it only prints its settings again.
 #
-#   eval "$(scripts/s3-up.sh)"      # exports AWS_ENDPOINT_URL_S3, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY
+#   export $(scripts/s3-up.sh)      # sets AWS_ENDPOINT_URL_S3, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY
 #   scripts/s3-down.sh              # stops it and removes its state
 #
 # Needs Debian's packages: apt-get install -y --no-install-recommends ceph-mon ceph-osd radosgw uuid-runtime
@@ -111,10 +111,13 @@ wait_for() { # wait_for SECONDS DESCRIPTION COMMAND...
 }
 
 # The daemons fork into the background; their stdio goes to the log dir so that a caller
-# capturing our stdout (a test runner) is not kept waiting by inherited pipes.
-monmaptool --create --add a "127.0.0.1:$MON_PORT" --fsid "$FSID" "$D/monmap" >/dev/null
+# capturing our stdout (a test runner) is not kept waiting by inherited pipes, and they do not
+# keep the start lock (fd 9), so that another s3-up.sh can see this instance is up.
+# --addv with an explicit v1 address: ceph.conf names a v1 mon host, and --add makes a v2 address
+# for any port but 6789 (the mon then never answers)
+monmaptool --create --addv a "[v1:127.0.0.1:$MON_PORT]" --fsid "$FSID" "$D/monmap" >/dev/null
 ceph-mon "${C[@]}" -i a --mkfs --monmap "$D/monmap" </dev/null >>"$D/log/stdio.log" 2>&1
-ceph-mon "${C[@]}" -i a </dev/null >>"$D/log/stdio.log" 2>&1
+ceph-mon "${C[@]}" -i a </dev/null 9>&- >>"$D/log/stdio.log" 2>&1
 wait_for 30 ceph-mon sh -c "ceph -c '$D/ceph.conf' -s --connect-timeout 2 >/dev/null 2>&1"
 
 OSD_UUID=$(uuidgen)
@@ -124,10 +127,10 @@ ceph "${C[@]}" osd crush add-bucket localhost host >>"$D/log/stdio.log" 2>&1
 ceph "${C[@]}" osd crush move localhost root=default >>"$D/log/stdio.log" 2>&1
 ceph "${C[@]}" osd crush add "osd.$OSD_ID" 1.0 host=localhost >>"$D/log/stdio.log" 2>&1
 ceph-osd "${C[@]}" -i "$OSD_ID" --mkfs --osd-uuid "$OSD_UUID" </dev/null >>"$D/log/stdio.log" 2>&1
-ceph-osd "${C[@]}" -i "$OSD_ID" </dev/null >>"$D/log/stdio.log" 2>&1
+ceph-osd "${C[@]}" -i "$OSD_ID" </dev/null 9>&- >>"$D/log/stdio.log" 2>&1
 wait_for 30 "the OSD" sh -c "ceph -c '$D/ceph.conf' osd stat -f json 2>/dev/null | grep -q '\"num_up_osds\":1'"
 
-radosgw "${C[@]}" -n client.rgw.a </dev/null >>"$D/log/stdio.log" 2>&1
+radosgw "${C[@]}" -n client.rgw.a </dev/null 9>&- >>"$D/log/stdio.log" 2>&1
 wait_for 60 radosgw port_answers "$RGW_PORT"
 # --max-buckets 0: no limit (every test creates its own bucket)
 radosgw-admin "${C[@]}" user create --uid=yumda-test --display-name=yumda-test \
