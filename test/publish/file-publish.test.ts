@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { publishRepositories, publishRepository, verifyPublished, verifyPublishedRepositories } from '../../src/publish/index.js';
 import { tempDir, writeRepo } from './repo-fixture.js';
+import { yumda } from '../helpers/cli.js';
 
 t.test('file:// destination: first, no-op, changed, --delete, verified each time', async (t) => {
   const dir = await tempDir('src');
@@ -98,4 +99,22 @@ t.test('RPMS/ + SRPMS/ layout: each repository goes to DEST/RPMS and DEST/SRPMS'
     [`${dest}/RPMS/`, true],
     [`${dest}/SRPMS/`, true],
   ]);
+});
+
+t.test('CLI: a plain directory (relative to the working directory) is a destination', async (t) => {
+  const dir = await tempDir('src');
+  const out = await tempDir('dest');
+  t.teardown(async () => {
+    await rm(dir, { recursive: true, force: true });
+    await rm(out, { recursive: true, force: true });
+  });
+  await writeRepo(dir, [{ name: 'alpha' }], { indexer: 'createrepo_c' });
+  const published = await yumda(['repo', 'publish', dir, 'pub'], { cwd: out });
+  t.equal(published.exitCode, 0, published.stderr);
+  t.ok(existsSync(join(out, 'pub', 'repodata', 'repomd.xml')));
+  const verified = await yumda(['repo', 'verify', 'pub', '--json'], { cwd: out });
+  t.equal(verified.exitCode, 0, verified.stderr);
+  const refused = await yumda(['repo', 'verify', 'http://127.0.0.1:9/repo'], { cwd: out });
+  t.equal(refused.exitCode, 2, 'another scheme is a usage error');
+  t.match(refused.stderr, /unsupported destination/);
 });

@@ -38,7 +38,7 @@ export function registerRepoPublishCommand(repo: Command): void {
       'upload a repository directory to S3 or a directory, safely: packages first, then metadata, then repomd.xml (conditionally, so concurrent publishers cannot clobber each other); unchanged files are skipped',
     )
     .argument('<dir>', 'the repository directory (with repodata/ from `yumda repo index`; with RPMS/ and SRPMS/ each goes to DEST/RPMS and DEST/SRPMS)')
-    .argument('<dest>', 's3://bucket/prefix or file:///path')
+    .argument('<dest>', 's3://bucket/prefix, file:///path or a directory')
     .option('--delete', 'after switching, remove packages no longer in DIR and metadata older than the previous generation')
     .option('--dry-run', 'print the plan and change nothing')
     .option('--concurrency <n>', 'parallel transfers', positiveInteger, 8)
