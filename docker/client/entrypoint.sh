@@ -5,7 +5,8 @@
 #                                 does not need are accepted)
 #   update/upgrade [NAME…]     → yumda update … -d /lambda/opt
 #   remove/erase/list/info …   → yumda … -d /lambda/opt where the command takes a layer dir
-#   anything else              → yumda … unchanged (search, provides, zip, check, --help)
+#   check, zip (no arguments)  → check /lambda/opt; zip /lambda/opt to stdout (> layer.zip)
+#   anything else              → yumda … unchanged (search, provides, --help, zip/check with args)
 # YUMDA_DEST overrides /lambda/opt; YUMDA_BIN overrides how yumda is run (for tests on a host).
 set -eu
 dest="${YUMDA_DEST:-/lambda/opt}"
@@ -55,8 +56,13 @@ case "$cmd" in
       *) run list "$@" ;;
     esac
     ;;
-  check|zip)
-    if [ $# -eq 0 ]; then run "$cmd" "$dest"; else run "$cmd" "$@"; fi
+  check)
+    if [ $# -eq 0 ]; then run check "$dest"; else run check "$@"; fi
+    ;;
+  zip)
+    # bare `zip`: the layer's zip on stdout (docker run … zip > layer.zip), since a file written
+    # inside the container but outside the volume is lost with --rm
+    if [ $# -eq 0 ]; then run zip "$dest" -o -; else run zip "$@"; fi
     ;;
   *)
     run "$cmd" "$@"

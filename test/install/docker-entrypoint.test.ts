@@ -39,6 +39,13 @@ t.test('`IMAGE install …` installs into the mounted layer', async (t) => {
   t.ok(existsSync(join(dest, 'bin/editor')));
   const list = await image(dest, 'list', '--installed', '--json');
   t.same(JSON.parse(list.stdout).map((p: { name: string }) => p.name), ['editor', 'writer']);
+  const zipped = await execa('sh', ['-c', `sh "$0" zip > "$1"`, entrypoint, join(work, 'a.zip')], {
+    reject: false,
+    env: { YUMDA_DEST: dest, YUMDA_BIN: `${process.execPath} ${projectPath('dist/src/cli/main.js')}` },
+  });
+  t.equal(zipped.exitCode, 0, String(zipped.stderr));
+  const entries = (await execa('unzip', ['-Z1', join(work, 'a.zip')])).stdout.split('\n');
+  t.ok(entries.includes('bin/writer'), '`IMAGE zip > layer.zip`: the layer zip comes out on stdout');
   const removed = await image(dest, 'remove', '-y', 'writer');
   t.equal(removed.exitCode, 0, removed.stderr);
   t.notOk(existsSync(join(dest, 'bin/writer')));
