@@ -27,7 +27,13 @@ const say = (line: string): void => void process.stderr.write(`\n==> ${line}\n`)
 
 async function yumda(args: string[]): Promise<string> {
   process.stderr.write(`$ yumda ${args.join(' ')}\n`);
-  const r = await execa(process.execPath, [projectPath('dist/src/cli/main.js'), ...args], { cwd: work, stderr: 'inherit', reject: false });
+  const r = await execa(process.execPath, [projectPath('dist/src/cli/main.js'), ...args], {
+    cwd: work,
+    stderr: 'inherit',
+    reject: false,
+    // the demo's own metadata/package cache, gone with the work directory: a rerun never sees the last run's repository
+    env: { XDG_CACHE_HOME: join(work, 'cache') },
+  });
   if (r.exitCode !== 0) {
     process.stderr.write(String(r.stdout) + '\n');
     throw new Error(`yumda ${args[0]} failed (exit ${r.exitCode})`);
