@@ -19,7 +19,7 @@ import type { PackageSource, PoolPackage } from '../resolve/pool.js';
 import { ExitCode, YumdaError } from '../util/errors.js';
 import { tempSibling } from '../util/fs.js';
 import type { HashAlgo } from '../util/hash.js';
-import { openPrimaryCache, PrimaryCacheBuilder } from './primary-cache.js';
+import { buildPrimaryCache, openPrimaryCache } from './primary-cache.js';
 
 export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   const xdg = env.XDG_CACHE_HOME && env.XDG_CACHE_HOME.startsWith('/') ? env.XDG_CACHE_HOME : join(homedir(), '.cache');
@@ -261,14 +261,10 @@ export async function loadRepo(def: RepoDefinition, options: MetadataOptions): P
   if (!source) {
     options.onNote?.(`${def.id}: reading package metadata`);
     const { path, entry } = await fetchMetadataFile(repoRef, 'primary', getRepomd);
-    const { readPrimary } = await import('../repodata/reader.js');
-    const builder = new PrimaryCacheBuilder();
-    for await (const record of readPrimary(path)) {
-      if (record.arch !== 'src' && record.arch !== 'nosrc') builder.add(record);
-    }
-    await writeCacheFile(parsedPath(entry.checksum), builder.render(entry.checksum));
+    const built = await buildPrimaryCache(path);
+    await writeCacheFile(parsedPath(entry.checksum), built.render(entry.checksum));
     await pruneCache(dir, entry.checksum);
-    source = builder.source(def);
+    source = built.source(def);
   }
   let filelists: Map<string, RepoFile[]> | null = null;
   return {

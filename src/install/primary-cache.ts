@@ -2,21 +2,26 @@
  * The parsed-primary cache: one repository's packages and their index, in a form a warm run opens
  * without decoding it. Lines of JSON:
  *
- *   0             header: format, the primary checksum it was built from, package count, and per
- *                 index kind its first bucket line and bucket count
- *   1 .. count    one package each (see packLine)
+ *   0             header: format, the primary checksum it was built from, package count, per
+ *                 index kind its first bucket line and bucket count, and where every other line
+ *                 ends (byte offsets after the header line)
+ *   1 .. count    one package each: its <package> element from primary.xml, as a JSON string
  *   then          per kind (names, provides, files, obsoletes), hash buckets: {key: position or
  *                 [positions]} for the keys whose FNV-1a hash falls in that bucket
  *
- * Opening it finds the line starts (one scan of the bytes) and parses the header only; a lookup
- * parses one bucket line, a package is decoded when a lookup first returns it. A resolution thus
- * touches a few dozen of thousands of packages, and building the file needs no sort.
+ * Building it reads primary.xml once for the index keys only and keeps each package's XML as it
+ * is; a package is parsed (by the repodata reader) when a lookup first returns it. Opening it
+ * parses the header only; a lookup parses one bucket line. A resolution thus
+ * parses a few dozen packages of thousands, cold or warm.
  */
-import type { PackageRecord, RepoFile, RepoFileType } from '../repodata/types.js';
-import type { DepFlag, Dependency } from '../rpm/types.js';
-import { addToIndex, emptyIndexTables, positionSource, type IndexKind, type PackageSource, type PoolPackage } from '../resolve/pool.js';
+import { StringDecoder } from 'node:string_decoder';
+import { decompressedChunks, type MetadataSource } from '../repodata/decompress.js';
+import { parsePrimaryXml } from '../repodata/reader.js';
+import { XmlScanner, type XmlEvents } from '../repodata/xml-scan.js';
+import { addKey, emptyIndexTables, positionSource, type IndexKind, type IndexTables, type PackageSource, type PoolPackage } from '../resolve/pool.js';
+import { YumdaError } from '../util/errors.js';
 
-export const PRIMARY_CACHE_FORMAT = 6;
+export const PRIMARY_CACHE_FORMAT = 7;
 
 const KINDS: readonly IndexKind[] = ['names', 'provides', 'files', 'obsoletes'];
 
@@ -26,52 +31,19 @@ interface Header {
   count: number;
   /** Per kind: first bucket line, bucket count (a power of two). */
   buckets: Record<IndexKind, [number, number]>;
+  /** Line i (from 1) ends at body byte ends[i - 1] (its newline excluded); the body starts after the header line. */
+  ends: number[];
 }
 
-/** Dependencies are a bare name or [name, flags, epoch, version, release, pre]; files a path or [path, type]. */
-type CompactDep = string | [string, Exclude<DepFlag, null> | 0, number | null, string | null, string | null, 0 | 1];
-type CompactFile = string | [string, RepoFileType];
-
-function packDep(d: Dependency): CompactDep {
-  return d.flags === null && !d.pre && d.epoch === null && d.version === null && d.release === null ? d.name : [d.name, d.flags ?? 0, d.epoch, d.version, d.release, d.pre ? 1 : 0];
+interface Repo {
+  id: string;
+  priority: number;
 }
 
-function unpackDep(c: CompactDep): Dependency {
-  if (typeof c === 'string') return { name: c, flags: null, epoch: null, version: null, release: null, pre: false };
-  return { name: c[0], flags: c[1] === 0 ? null : c[1], epoch: c[2], version: c[3], release: c[4], pre: c[5] === 1 };
-}
-
-const packDeps = (list: Dependency[]): CompactDep[] | 0 => (list.length === 0 ? 0 : list.map(packDep));
-const unpackDeps = (list: CompactDep[] | 0): Dependency[] => (list === 0 ? [] : list.map(unpackDep));
-
-function packLine(r: PackageRecord): string {
-  return JSON.stringify([
-    r.pkgId, r.name, r.arch, r.epoch, r.version, r.release, r.summary, r.timeFile, r.timeBuild, r.sizePackage, r.sizeInstalled, r.sizeArchive,
-    r.locationHref, r.sourcerpm, r.headerStart, r.headerEnd, r.checksumType ?? 0, r.locationBase ?? 0,
-    r.description, r.packager, r.url, r.license, r.vendor, r.group, r.buildhost,
-    packDeps(r.provides), packDeps(r.requires), packDeps(r.conflicts), packDeps(r.obsoletes),
-    packDeps(r.recommends), packDeps(r.suggests), packDeps(r.supplements), packDeps(r.enhances),
-    r.primaryFiles.map((f): CompactFile => (f.type === 'file' ? f.path : [f.path, f.type])),
-  ]);
-}
-
-function unpackLine(text: string, repo: string, priority: number): PoolPackage {
-  const a = JSON.parse(text) as unknown[];
-  const s = (i: number): string => a[i] as string;
-  const n = (i: number): number => a[i] as number;
-  const d = (i: number): Dependency[] => unpackDeps(a[i] as CompactDep[] | 0);
-  const p: PoolPackage = {
-    pkgId: s(0), name: s(1), arch: s(2), epoch: n(3), version: s(4), release: s(5), summary: s(6),
-    timeFile: n(7), timeBuild: n(8), sizePackage: n(9), sizeInstalled: n(10), sizeArchive: n(11),
-    locationHref: s(12), sourcerpm: s(13), headerStart: n(14), headerEnd: n(15),
-    description: s(18), packager: s(19), url: s(20), license: s(21), vendor: s(22), group: s(23), buildhost: s(24),
-    provides: d(25), requires: d(26), conflicts: d(27), obsoletes: d(28), recommends: d(29), suggests: d(30), supplements: d(31), enhances: d(32),
-    primaryFiles: (a[33] as CompactFile[]).map((f): RepoFile => (typeof f === 'string' ? { path: f, type: 'file' } : { path: f[0], type: f[1] })),
-    repo, priority,
-  };
-  if (a[16]) p.checksumType = s(16);
-  if (a[17]) p.locationBase = s(17);
-  return p;
+function decodePackage(xml: string, repo: Repo): PoolPackage {
+  const [record] = parsePrimaryXml(xml, `${repo.id} metadata cache`);
+  if (!record) throw new Error(`${repo.id} metadata cache: no package in ${xml.slice(0, 60)}`);
+  return Object.assign(record, { repo: repo.id, priority: repo.priority });
 }
 
 /** FNV-1a of the key's UTF-16 code units, masked to a bucket. */
@@ -89,28 +61,88 @@ function bucketCount(keys: number): number {
 }
 
 /**
- * Builds a cache from records as the metadata reader produces them: each is packed into its line
- * and indexed at once, so a record is garbage as soon as the next one is read (keeping 5,000
- * records alive through the parse costs more in garbage collection than packing them).
+ * The index keys of primary.xml's packages (what pool.ts's addToIndex takes from a record: name,
+ * provided names with the package's own, primary file paths, obsoleted names) and each package's
+ * XML; source packages (arch src/nosrc) are left out.
  */
-export class PrimaryCacheBuilder {
-  private readonly lines: string[] = [];
-  private readonly tables = emptyIndexTables();
+class PrimaryIndexer implements XmlEvents {
+  readonly packages: string[] = [];
+  readonly tables = emptyIndexTables();
+  private name = '';
+  private arch = '';
+  private provides: string[] = [];
+  private files: string[] = [];
+  private obsoletes: string[] = [];
+  private list: string[] | null = null;
 
-  add(record: PackageRecord): void {
-    addToIndex(this.tables, record, this.lines.length);
-    this.lines.push(packLine(record));
+  open(name: string, attrs: Record<string, string>): void {
+    switch (name) {
+      case 'package':
+        this.name = this.arch = '';
+        this.provides = [];
+        this.files = [];
+        this.obsoletes = [];
+        break;
+      case 'provides':
+        this.list = this.provides;
+        break;
+      case 'obsoletes':
+        this.list = this.obsoletes;
+        break;
+      case 'entry':
+        this.list?.push(attrs.name ?? '');
+        break;
+    }
   }
 
-  /** The packages added, decoded as they are looked up (what openPrimaryCache gives for the written file). */
-  source(repo: { id: string; priority: number }): PackageSource {
-    const { lines, tables } = this;
-    return positionSource((kind, key) => tables[kind].get(key), lines.length, (i) => unpackLine(lines[i]!, repo.id, repo.priority));
+  close(name: string, text: string): void {
+    switch (name) {
+      case 'name':
+        this.name = text;
+        break;
+      case 'arch':
+        this.arch = text;
+        break;
+      case 'file':
+        this.files.push(text);
+        break;
+      case 'provides':
+      case 'obsoletes':
+        this.list = null;
+        break;
+    }
+  }
+
+  captured(xml: string): void {
+    if (this.arch === 'src' || this.arch === 'nosrc') return;
+    const i = this.packages.length;
+    const t = this.tables;
+    addKey(t.names, this.name, i);
+    addKey(t.provides, this.name, i);
+    for (const p of this.provides) addKey(t.provides, p, i);
+    for (const f of this.files) addKey(t.files, f, i);
+    for (const o of this.obsoletes) addKey(t.obsoletes, o, i);
+    this.packages.push(xml);
+  }
+}
+
+/** A repository's packages read from its primary.xml(.gz…), ready to look up and to write as a cache. */
+export class BuiltPrimaryCache {
+  constructor(
+    private readonly packages: readonly string[],
+    private readonly tables: IndexTables,
+  ) {}
+
+  /** The packages, parsed as they are looked up (what openPrimaryCache gives for the written file). */
+  source(repo: Repo): PackageSource {
+    const { packages, tables } = this;
+    return positionSource((kind, key) => tables[kind].get(key), packages.length, (i) => decodePackage(packages[i]!, repo));
   }
 
   /** The cache file's text. */
   render(checksum: string): string {
-    const out: string[] = ['', ...this.lines];
+    const out: string[] = [''];
+    for (const xml of this.packages) out.push(JSON.stringify(xml));
     const buckets = {} as Header['buckets'];
     for (const kind of KINDS) {
       const table = this.tables[kind];
@@ -120,29 +152,49 @@ export class PrimaryCacheBuilder {
       buckets[kind] = [out.length, count];
       for (const o of objects) out.push(JSON.stringify(o));
     }
-    const header: Header = { format: PRIMARY_CACHE_FORMAT, checksum, count: this.lines.length, buckets };
+    const ends: number[] = [];
+    let at = 0;
+    for (let i = 1; i < out.length; i++) ends.push((at += Buffer.byteLength(out[i]!) + 1) - 1);
+    const header: Header = { format: PRIMARY_CACHE_FORMAT, checksum, count: this.packages.length, buckets, ends };
     out[0] = JSON.stringify(header);
     return out.join('\n') + '\n';
   }
+}
+
+/** Reads a primary.xml(.gz|.xz|.bz2|.zst) file (or plain text) for the cache. */
+export async function buildPrimaryCache(source: MetadataSource, label = typeof source === 'string' ? source : 'primary.xml'): Promise<BuiltPrimaryCache> {
+  const indexer = new PrimaryIndexer();
+  const scanner = new XmlScanner(indexer, { capture: 'package' });
+  const decoder = new StringDecoder('utf8');
+  try {
+    for await (const chunk of decompressedChunks(source, label)) scanner.write(decoder.write(chunk as Buffer));
+    scanner.write(decoder.end());
+    scanner.close();
+  } catch (e) {
+    throw new YumdaError('METADATA_CORRUPT', `${label}: malformed repository metadata: ${(e as Error).message}`, { cause: e });
+  }
+  return new BuiltPrimaryCache(indexer.packages, indexer.tables);
 }
 
 /**
  * The packages of a cache file's bytes, or null when they are not a complete cache of this
  * format for `checksum` (the caller rebuilds it from the metadata).
  */
-export function openPrimaryCache(bytes: Buffer, checksum: string, repo: { id: string; priority: number }): PackageSource | null {
-  const starts = [0];
-  for (let at = bytes.indexOf(10); at >= 0; at = bytes.indexOf(10, at + 1)) starts.push(at + 1);
-  const line = (i: number): string => bytes.toString('utf8', starts[i], starts[i + 1]! - 1);
+export function openPrimaryCache(bytes: Buffer, checksum: string, repo: Repo): PackageSource | null {
+  const body = bytes.indexOf(10) + 1;
   let header: Header;
   try {
-    header = JSON.parse(line(0)) as Header;
+    header = JSON.parse(bytes.toString('utf8', 0, body - 1)) as Header;
   } catch {
     return null;
   }
-  if (header.format !== PRIMARY_CACHE_FORMAT || header.checksum !== checksum) return null;
-  const lineCount = 1 + header.count + KINDS.reduce((sum, k) => sum + header.buckets[k][1], 0);
-  if (starts.length !== lineCount + 1 || starts[lineCount] !== bytes.length) return null;
+  if (body === 0 || header.format !== PRIMARY_CACHE_FORMAT || header.checksum !== checksum) return null;
+  // a file cut short or spliced: every line must end where the header says
+  const ends = header.ends;
+  const lineCount = header.count + KINDS.reduce((sum, k) => sum + header.buckets[k][1], 0);
+  if (ends.length !== lineCount || body + ends[lineCount - 1]! + 1 !== bytes.length) return null;
+  for (const end of ends) if (bytes[body + end] !== 10) return null;
+  const line = (i: number): string => bytes.toString('utf8', i === 1 ? body : body + ends[i - 2]! + 1, body + ends[i - 1]!);
   const parsedBuckets = new Map<number, Record<string, number | number[]>>();
   const positions = (kind: IndexKind, key: string): readonly number[] | undefined => {
     const [first, count] = header.buckets[kind];
@@ -156,5 +208,5 @@ export function openPrimaryCache(bytes: Buffer, checksum: string, repo: { id: st
     const v = bucket[key]!;
     return typeof v === 'number' ? [v] : v;
   };
-  return positionSource(positions, header.count, (i) => unpackLine(line(i + 1), repo.id, repo.priority));
+  return positionSource(positions, header.count, (i) => decodePackage(JSON.parse(line(i + 1)) as string, repo));
 }

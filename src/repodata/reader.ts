@@ -257,6 +257,19 @@ export function readPrimary(source: MetadataSource): AsyncIterable<PackageRecord
   return parseRecords(source, new PrimaryHandler(), labelOf(source, 'primary.xml'));
 }
 
+/** The packages of primary.xml text at hand (a whole document, or one <package> element), synchronously. */
+export function parsePrimaryXml(xml: string, label = 'primary.xml'): PackageRecord[] {
+  const handler = new PrimaryHandler();
+  const scanner = new XmlScanner(handler);
+  try {
+    scanner.write(xml);
+    scanner.close();
+  } catch (e) {
+    throw new YumdaError('METADATA_CORRUPT', `${label}: malformed repository metadata: ${(e as Error).message}`, { cause: e });
+  }
+  return handler.out;
+}
+
 /** File lists of a filelists.xml(.gz…), one package at a time. */
 export function readFilelists(source: MetadataSource): AsyncIterable<FilelistsRecord> {
   return parseRecords(source, new FilelistsHandler(), labelOf(source, 'filelists.xml'));

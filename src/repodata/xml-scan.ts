@@ -16,6 +16,8 @@ export interface XmlEvents {
   open(name: string, attrs: Record<string, string>): void;
   /** `text`: character data (and CDATA) since the previous tag, entities decoded. */
   close(name: string, text: string): void;
+  /** With the `capture` option: the source of each element of that name, start tag to end tag, after its close. */
+  captured?(xml: string): void;
 }
 
 /**
@@ -91,9 +93,16 @@ export class XmlScanner {
   private readonly stack: string[] = [];
   private sawRoot = false;
   private rootClosed = false;
+  private readonly captureName: string | null;
+  /** Stack depth of the element being captured (-1: none), its source so far, and where it goes on in the current input. */
+  private captureDepth = -1;
+  private captured = '';
+  private captureFrom = 0;
 
-  constructor(events: XmlEvents) {
+  /** `capture`: an element name whose source text is passed to events.captured (not nested in itself). */
+  constructor(events: XmlEvents, options: { capture?: string } = {}) {
     this.events = events;
+    this.captureName = options.capture ?? null;
   }
 
   write(chunk: string): void {
@@ -129,6 +138,22 @@ export class XmlScanner {
 
   /** Consumes every complete token of `s`; returns where the unconsumed part starts. */
   private scan(s: string): number {
+    const end = this.tokens(s);
+    if (this.captureDepth >= 0) {
+      this.captured += s.slice(this.captureFrom, end);
+      this.captureFrom = 0; // the next input starts with what was not consumed
+    }
+    return end;
+  }
+
+  private endCapture(s: string, end: number): void {
+    const xml = this.captured + s.slice(this.captureFrom, end);
+    this.captured = '';
+    this.captureDepth = -1;
+    this.events.captured!(xml);
+  }
+
+  private tokens(s: string): number {
     const stack = this.stack;
     const events = this.events;
     const tag = this.tag;
@@ -156,6 +181,7 @@ export class XmlScanner {
         if (open !== qname) throw new Error(open === undefined ? `end tag </${qname}> without a start tag` : `end tag </${qname}> does not match <${open}>`);
         events.close(localName(qname), text);
         if (stack.length === 0) this.rootClosed = true;
+        if (this.captureDepth === stack.length) this.endCapture(s, tag.lastIndex);
         pos = tag.lastIndex;
         continue;
       }
@@ -178,10 +204,15 @@ export class XmlScanner {
         this.sawRoot = true;
       }
       const name = localName(qname);
+      if (name === this.captureName && this.captureDepth < 0) {
+        this.captureDepth = stack.length;
+        this.captureFrom = lt;
+      }
       events.open(name, attrs);
       if (rest.endsWith('/')) {
         events.close(name, '');
         if (stack.length === 0) this.rootClosed = true;
+        if (this.captureDepth === stack.length) this.endCapture(s, end);
       } else {
         stack.push(qname);
       }

@@ -53,7 +53,8 @@ export type IndexKind = 'names' | 'provides' | 'files' | 'obsoletes';
 /** Package positions by key, per kind: the serialisable form of an index. */
 export type IndexTables = Record<IndexKind, Map<string, number[]>>;
 
-function pushUnique(table: Map<string, number[]>, key: string, i: number): void {
+/** Adds position `i` under `key` (positions are added in increasing order). */
+export function addKey(table: Map<string, number[]>, key: string, i: number): void {
   const list = table.get(key);
   if (!list) table.set(key, [i]);
   else if (list[list.length - 1] !== i) list.push(i);
@@ -65,11 +66,11 @@ export function emptyIndexTables(): IndexTables {
 
 /** Adds the keys of the package at position `i` (positions added in increasing order; its own name always counts as provided). */
 export function addToIndex(tables: IndexTables, pkg: PackageRecord, i: number): void {
-  pushUnique(tables.names, pkg.name, i);
-  pushUnique(tables.provides, pkg.name, i);
-  for (const dep of pkg.provides) pushUnique(tables.provides, dep.name, i);
-  for (const f of (pkg as PoolPackage).files ?? pkg.primaryFiles) pushUnique(tables.files, f.path, i);
-  for (const o of pkg.obsoletes) pushUnique(tables.obsoletes, o.name, i);
+  addKey(tables.names, pkg.name, i);
+  addKey(tables.provides, pkg.name, i);
+  for (const dep of pkg.provides) addKey(tables.provides, dep.name, i);
+  for (const f of (pkg as PoolPackage).files ?? pkg.primaryFiles) addKey(tables.files, f.path, i);
+  for (const o of pkg.obsoletes) addKey(tables.obsoletes, o.name, i);
 }
 
 /** The index tables of a list of packages. */
