@@ -98,6 +98,28 @@ t.test('the same events as saxes, whatever the chunk boundaries', async (t) => {
   t.pass('300 random splits');
 });
 
+t.test('capture: the source text of each element of a name, whatever the chunk boundaries', async (t) => {
+  const expected = [...sample.matchAll(/<package[ >][^]*?<\/package>/g)].map((m) => m[0]);
+  t.equal(expected.length, 2);
+  const rand = rng(2);
+  for (let round = 0; round < 200; round++) {
+    const got: string[] = [];
+    const scanner = new XmlScanner({ open: () => {}, close: () => {}, captured: (xml) => got.push(xml) }, { capture: 'package' });
+    for (const c of splitRandomly(sample, rand, round < 100 ? 4 : 300)) scanner.write(c);
+    scanner.close();
+    if (JSON.stringify(got) !== JSON.stringify(expected)) {
+      t.same(got, expected, `round ${round}`);
+      return;
+    }
+  }
+  t.pass('200 random splits');
+  const selfClosing: string[] = [];
+  const scanner = new XmlScanner({ open: () => {}, close: () => {}, captured: (xml) => selfClosing.push(xml) }, { capture: 'entry' });
+  scanner.write('<r><rpm:entry name="a"/><x><entry name="b"></entry></x></r>');
+  scanner.close();
+  t.same(selfClosing, ['<rpm:entry name="a"/>', '<entry name="b"></entry>'], 'empty-element tags and prefixes');
+});
+
 t.test('malformed input is an error, never wrong events', async (t) => {
   const bad: Array<[string, RegExp]> = [
     ['<a><b></a></b>', /does not match/],
