@@ -1,18 +1,18 @@
 /**
  * The parsed-primary cache: one repository's packages and their index, in a form a warm run opens
- * without decoding it. Lines of JSON:
+ * without decoding it. A JSON header line, then a body of segments laid end to end:
  *
- *   0             header: format, the primary checksum it was built from, package count, per
- *                 index kind its first bucket line and bucket count, and where every other line
- *                 ends (byte offsets after the header line)
- *   1 .. count    one package each: its <package> element from primary.xml, as a JSON string
- *   then          per kind (names, provides, files, obsoletes), hash buckets: {key: position or
- *                 [positions]} for the keys whose FNV-1a hash falls in that bucket
+ *   header        format, the primary checksum it was built from, package count, per index kind
+ *                 its first bucket segment and bucket count, and where every segment ends (byte
+ *                 offsets into the body)
+ *   packages      one segment each: its <package> element, exactly as primary.xml has it
+ *   buckets       per kind (names, provides, files, obsoletes), hash buckets as JSON: {key:
+ *                 position or [positions]} for the keys whose FNV-1a hash falls in that bucket
  *
  * Building it reads primary.xml once for the index keys only and keeps each package's XML as it
  * is; a package is parsed (by the repodata reader) when a lookup first returns it. Opening it
- * parses the header only; a lookup parses one bucket line. A resolution thus
- * parses a few dozen packages of thousands, cold or warm.
+ * parses the header only; a lookup parses one bucket. A resolution thus parses a few dozen
+ * packages of thousands, cold or warm.
  */
 import { StringDecoder } from 'node:string_decoder';
 import { decompressedChunks, type MetadataSource } from '../repodata/decompress.js';
@@ -21,7 +21,7 @@ import { XmlScanner, type XmlEvents } from '../repodata/xml-scan.js';
 import { addKey, emptyIndexTables, positionSource, type IndexKind, type IndexTables, type PackageSource, type PoolPackage } from '../resolve/pool.js';
 import { YumdaError } from '../util/errors.js';
 
-export const PRIMARY_CACHE_FORMAT = 7;
+export const PRIMARY_CACHE_FORMAT = 8;
 
 const KINDS: readonly IndexKind[] = ['names', 'provides', 'files', 'obsoletes'];
 
@@ -29,9 +29,9 @@ interface Header {
   format: number;
   checksum: string;
   count: number;
-  /** Per kind: first bucket line, bucket count (a power of two). */
+  /** Per kind: first bucket segment, bucket count (a power of two). */
   buckets: Record<IndexKind, [number, number]>;
-  /** Line i (from 1) ends at body byte ends[i - 1] (its newline excluded); the body starts after the header line. */
+  /** Segment i ends at body byte ends[i] and starts where segment i - 1 ends (the first at 0). */
   ends: number[];
 }
 
@@ -141,8 +141,7 @@ export class BuiltPrimaryCache {
 
   /** The cache file's text. */
   render(checksum: string): string {
-    const out: string[] = [''];
-    for (const xml of this.packages) out.push(JSON.stringify(xml));
+    const out: string[] = [...this.packages];
     const buckets = {} as Header['buckets'];
     for (const kind of KINDS) {
       const table = this.tables[kind];
@@ -152,12 +151,10 @@ export class BuiltPrimaryCache {
       buckets[kind] = [out.length, count];
       for (const o of objects) out.push(JSON.stringify(o));
     }
-    const ends: number[] = [];
     let at = 0;
-    for (let i = 1; i < out.length; i++) ends.push((at += Buffer.byteLength(out[i]!) + 1) - 1);
+    const ends = out.map((segment) => (at += Buffer.byteLength(segment)));
     const header: Header = { format: PRIMARY_CACHE_FORMAT, checksum, count: this.packages.length, buckets, ends };
-    out[0] = JSON.stringify(header);
-    return out.join('\n') + '\n';
+    return JSON.stringify(header) + '\n' + out.join('');
   }
 }
 
@@ -189,24 +186,23 @@ export function openPrimaryCache(bytes: Buffer, checksum: string, repo: Repo): P
     return null;
   }
   if (body === 0 || header.format !== PRIMARY_CACHE_FORMAT || header.checksum !== checksum) return null;
-  // a file cut short or spliced: every line must end where the header says
+  // a file cut short (or grown): the segments must end where the header says
   const ends = header.ends;
-  const lineCount = header.count + KINDS.reduce((sum, k) => sum + header.buckets[k][1], 0);
-  if (ends.length !== lineCount || body + ends[lineCount - 1]! + 1 !== bytes.length) return null;
-  for (const end of ends) if (bytes[body + end] !== 10) return null;
-  const line = (i: number): string => bytes.toString('utf8', i === 1 ? body : body + ends[i - 2]! + 1, body + ends[i - 1]!);
+  const segments = header.count + KINDS.reduce((sum, k) => sum + header.buckets[k][1], 0);
+  if (ends.length !== segments || body + (ends[segments - 1] ?? 0) !== bytes.length) return null;
+  const segment = (i: number): string => bytes.toString('utf8', body + (i === 0 ? 0 : ends[i - 1]!), body + ends[i]!);
   const parsedBuckets = new Map<number, Record<string, number | number[]>>();
   const positions = (kind: IndexKind, key: string): readonly number[] | undefined => {
     const [first, count] = header.buckets[kind];
     const at = first + bucketOf(key, count - 1);
     let bucket = parsedBuckets.get(at);
     if (!bucket) {
-      bucket = JSON.parse(line(at)) as Record<string, number | number[]>;
+      bucket = JSON.parse(segment(at)) as Record<string, number | number[]>;
       parsedBuckets.set(at, bucket);
     }
     if (!Object.hasOwn(bucket, key)) return undefined;
     const v = bucket[key]!;
     return typeof v === 'number' ? [v] : v;
   };
-  return positionSource(positions, header.count, (i) => decodePackage(JSON.parse(line(i + 1)) as string, repo));
+  return positionSource(positions, header.count, (i) => decodePackage(segment(i), repo));
 }
