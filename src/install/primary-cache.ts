@@ -6,8 +6,8 @@
  *                 its first bucket segment and bucket count, and where every segment ends (byte
  *                 offsets into the body)
  *   packages      one segment each: its <package> element, exactly as primary.xml has it
- *   buckets       per kind (names, provides, files, obsoletes), hash buckets as JSON: {key:
- *                 position or [positions]} for the keys whose FNV-1a hash falls in that bucket
+ *   buckets       per kind (names, provides, files, obsoletes), hash buckets as JSON: [key,
+ *                 position or [positions], key, ...] for the keys whose FNV-1a hash falls in it
  *
  * Building it reads primary.xml once for the index keys only and keeps each package's XML as it
  * is; a package is parsed (by the repodata reader) when a lookup first returns it. Opening it
@@ -21,7 +21,7 @@ import { XmlScanner, type XmlEvents } from '../repodata/xml-scan.js';
 import { addKey, emptyIndexTables, positionSource, type IndexKind, type IndexTables, type PackageSource, type PoolPackage } from '../resolve/pool.js';
 import { YumdaError } from '../util/errors.js';
 
-export const PRIMARY_CACHE_FORMAT = 8;
+export const PRIMARY_CACHE_FORMAT = 9;
 
 const KINDS: readonly IndexKind[] = ['names', 'provides', 'files', 'obsoletes'];
 
@@ -113,6 +113,11 @@ class PrimaryIndexer implements XmlEvents {
     }
   }
 
+  /** Only the names of provided and obsoleted capabilities are read from attributes. */
+  wantsAttributes(name: string): boolean {
+    return name === 'entry' && this.list !== null;
+  }
+
   captured(xml: string): void {
     if (this.arch === 'src' || this.arch === 'nosrc') return;
     const i = this.packages.length;
@@ -146,10 +151,10 @@ export class BuiltPrimaryCache {
     for (const kind of KINDS) {
       const table = this.tables[kind];
       const count = bucketCount(table.size);
-      const objects = Array.from({ length: count }, () => Object.create(null) as Record<string, number | number[]>);
-      for (const [key, positions] of table) objects[bucketOf(key, count - 1)]![key] = positions.length === 1 ? positions[0]! : positions;
+      const lists = Array.from({ length: count }, (): Array<string | number | number[]> => []);
+      for (const [key, positions] of table) lists[bucketOf(key, count - 1)]!.push(key, positions.length === 1 ? positions[0]! : positions);
       buckets[kind] = [out.length, count];
-      for (const o of objects) out.push(JSON.stringify(o));
+      for (const list of lists) out.push(JSON.stringify(list));
     }
     let at = 0;
     const ends = out.map((segment) => (at += Buffer.byteLength(segment)));
@@ -161,7 +166,7 @@ export class BuiltPrimaryCache {
 /** Reads a primary.xml(.gz|.xz|.bz2|.zst) file (or plain text) for the cache. */
 export async function buildPrimaryCache(source: MetadataSource, label = typeof source === 'string' ? source : 'primary.xml'): Promise<BuiltPrimaryCache> {
   const indexer = new PrimaryIndexer();
-  const scanner = new XmlScanner(indexer, { capture: 'package' });
+  const scanner = new XmlScanner(indexer, { capture: 'package', attributesOf: (name) => indexer.wantsAttributes(name) });
   const decoder = new StringDecoder('utf8');
   try {
     for await (const chunk of decompressedChunks(source, label)) scanner.write(decoder.write(chunk as Buffer));
@@ -191,18 +196,22 @@ export function openPrimaryCache(bytes: Buffer, checksum: string, repo: Repo): P
   const segments = header.count + KINDS.reduce((sum, k) => sum + header.buckets[k][1], 0);
   if (ends.length !== segments || body + (ends[segments - 1] ?? 0) !== bytes.length) return null;
   const segment = (i: number): string => bytes.toString('utf8', body + (i === 0 ? 0 : ends[i - 1]!), body + ends[i]!);
-  const parsedBuckets = new Map<number, Record<string, number | number[]>>();
+  const parsedBuckets = new Map<number, Array<string | number | number[]>>();
   const positions = (kind: IndexKind, key: string): readonly number[] | undefined => {
     const [first, count] = header.buckets[kind];
     const at = first + bucketOf(key, count - 1);
     let bucket = parsedBuckets.get(at);
     if (!bucket) {
-      bucket = JSON.parse(segment(at)) as Record<string, number | number[]>;
+      bucket = JSON.parse(segment(at)) as Array<string | number | number[]>;
       parsedBuckets.set(at, bucket);
     }
-    if (!Object.hasOwn(bucket, key)) return undefined;
-    const v = bucket[key]!;
-    return typeof v === 'number' ? [v] : v;
+    for (let i = 0; i < bucket.length; i += 2) {
+      if (bucket[i] === key) {
+        const v = bucket[i + 1] as number | number[];
+        return typeof v === 'number' ? [v] : v;
+      }
+    }
+    return undefined;
   };
   return positionSource(positions, header.count, (i) => decodePackage(segment(i), repo));
 }

@@ -68,6 +68,17 @@ function parseAttributes(text: string): Record<string, string> | null {
   return end === text.length || isBlank(text.slice(end)) ? attrs : null;
 }
 
+/** What parseAttributes accepts, tested without reading it. */
+const ATTRIBUTES = /^(?:\s*[^\s=]+\s*=\s*(?:"[^"<]*"|'[^'<]*'))*\s*$/;
+const NO_ATTRIBUTES: Record<string, string> = Object.freeze({}) as Record<string, string>;
+
+/** A start tag's attributes (`text`: what follows the name, '/' of an empty-element tag included), checked; read only when `wanted`. */
+function readAttributes(text: string, wanted: boolean): Record<string, string> | null {
+  const list = text.endsWith('/') ? text.slice(0, -1) : text;
+  if (wanted) return parseAttributes(list);
+  return list.length === 0 || ATTRIBUTES.test(list) ? NO_ATTRIBUTES : null;
+}
+
 /** End (after '>') of the start tag at `lt`, quotes respected ('>' may sit in a quoted value), or -1 when incomplete. */
 function quotedTagEnd(s: string, lt: number): number {
   for (let i = lt + 1; i < s.length; i++) {
@@ -94,15 +105,20 @@ export class XmlScanner {
   private sawRoot = false;
   private rootClosed = false;
   private readonly captureName: string | null;
+  private readonly attributesOf: ((name: string) => boolean) | null;
   /** Stack depth of the element being captured (-1: none), its source so far, and where it goes on in the current input. */
   private captureDepth = -1;
   private captured = '';
   private captureFrom = 0;
 
-  /** `capture`: an element name whose source text is passed to events.captured (not nested in itself). */
-  constructor(events: XmlEvents, options: { capture?: string } = {}) {
+  /**
+   * `capture`: an element name whose source text is passed to events.captured (not nested in itself).
+   * `attributesOf`: the elements whose attributes the events read; the others get none (checked, not read).
+   */
+  constructor(events: XmlEvents, options: { capture?: string; attributesOf?: (name: string) => boolean } = {}) {
     this.events = events;
     this.captureName = options.capture ?? null;
+    this.attributesOf = options.attributesOf ?? null;
   }
 
   write(chunk: string): void {
@@ -185,15 +201,17 @@ export class XmlScanner {
         pos = tag.lastIndex;
         continue;
       }
+      const name = localName(qname);
+      const wanted = this.attributesOf === null || this.attributesOf(name);
       let rest = m[3]!;
       let end = tag.lastIndex;
-      let attrs = parseAttributes(rest.endsWith('/') ? rest.slice(0, -1) : rest);
+      let attrs = readAttributes(rest, wanted);
       if (attrs === null) {
         // a quoted '>' ended the match early: find the real end of the tag
         end = quotedTagEnd(s, lt);
         if (end < 0) return pos;
         rest = s.slice(lt + 1 + qname.length, end - 1);
-        attrs = parseAttributes(rest.endsWith('/') ? rest.slice(0, -1) : rest);
+        attrs = readAttributes(rest, wanted);
         if (attrs === null) throw new Error(`bad attributes in <${qname}${rest.slice(0, 60)}>`);
       }
       // text before a child element belongs to no event
@@ -203,7 +221,6 @@ export class XmlScanner {
         if (this.rootClosed) throw new Error(`a second root element <${qname}>`);
         this.sawRoot = true;
       }
-      const name = localName(qname);
       if (name === this.captureName && this.captureDepth < 0) {
         this.captureDepth = stack.length;
         this.captureFrom = lt;
