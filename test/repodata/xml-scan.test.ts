@@ -33,9 +33,9 @@ function oracle(xml: string): Event[] {
   return events;
 }
 
-function scanned(chunks: string[]): Event[] {
+function scanned(chunks: string[], attributesOf?: (name: string) => boolean): Event[] {
   const events: Event[] = [];
-  const scanner = new XmlScanner({ open: (name, attrs) => events.push(['open', name, { ...attrs }]), close: (name, text) => events.push(['close', name, text]) });
+  const scanner = new XmlScanner({ open: (name, attrs) => events.push(['open', name, { ...attrs }]), close: (name, text) => events.push(['close', name, text]) }, { attributesOf });
   for (const c of chunks) scanner.write(c);
   scanner.close();
   return events;
@@ -96,6 +96,16 @@ t.test('the same events as saxes, whatever the chunk boundaries', async (t) => {
     }
   }
   t.pass('300 random splits');
+  const onlyEntries = (name: string): boolean => name === 'entry';
+  const withoutOthers = expected.map((e): Event => (e[0] === 'open' && e[1] !== 'entry' ? ['open', e[1], {}] : e));
+  for (let round = 0; round < 100; round++) {
+    const got = scanned(splitRandomly(sample, rand, 40), onlyEntries);
+    if (JSON.stringify(got) !== JSON.stringify(withoutOthers)) {
+      t.same(got, withoutOthers, `attributesOf, round ${round}`);
+      return;
+    }
+  }
+  t.pass('attributesOf: only the wanted elements get attributes (100 random splits)');
 });
 
 t.test('capture: the source text of each element of a name, whatever the chunk boundaries', async (t) => {
@@ -144,5 +154,6 @@ t.test('malformed input is an error, never wrong events', async (t) => {
     t.throws(() => oracle(xml), `saxes rejects ${JSON.stringify(xml)} too`);
     t.throws(() => scanned([xml]), message, JSON.stringify(xml));
     t.throws(() => scanned(xml.split('')), message, `${JSON.stringify(xml)}, one character a chunk`);
+    t.throws(() => scanned([xml], () => false), message, `${JSON.stringify(xml)}, attributes not read`);
   }
 });
