@@ -166,7 +166,7 @@ export class BuiltPrimaryCache {
 /** Reads a primary.xml(.gz|.xz|.bz2|.zst) file (or plain text) for the cache. */
 export async function buildPrimaryCache(source: MetadataSource, label = typeof source === 'string' ? source : 'primary.xml'): Promise<BuiltPrimaryCache> {
   const indexer = new PrimaryIndexer();
-  const scanner = new XmlScanner(indexer, { capture: 'package', attributesOf: (name) => indexer.wantsAttributes(name) });
+  const scanner = new XmlScanner(indexer, { capture: 'package', attributesOf: (name) => indexer.wantsAttributes(name), textOf: (name) => name === 'name' || name === 'arch' || name === 'file' });
   const decoder = new StringDecoder('utf8');
   try {
     for await (const chunk of decompressedChunks(source, label)) scanner.write(decoder.write(chunk as Buffer));

@@ -106,6 +106,7 @@ export class XmlScanner {
   private rootClosed = false;
   private readonly captureName: string | null;
   private readonly attributesOf: ((name: string) => boolean) | null;
+  private readonly textOf: ((name: string) => boolean) | null;
   /** Stack depth of the element being captured (-1: none), its source so far, and where it goes on in the current input. */
   private captureDepth = -1;
   private captured = '';
@@ -114,11 +115,13 @@ export class XmlScanner {
   /**
    * `capture`: an element name whose source text is passed to events.captured (not nested in itself).
    * `attributesOf`: the elements whose attributes the events read; the others get none (checked, not read).
+   * `textOf`: the elements whose text the events read; the others get '' (checked for stray '<' only).
    */
-  constructor(events: XmlEvents, options: { capture?: string; attributesOf?: (name: string) => boolean } = {}) {
+  constructor(events: XmlEvents, options: { capture?: string; attributesOf?: (name: string) => boolean; textOf?: (name: string) => boolean } = {}) {
     this.events = events;
     this.captureName = options.capture ?? null;
     this.attributesOf = options.attributesOf ?? null;
+    this.textOf = options.textOf ?? null;
   }
 
   write(chunk: string): void {
@@ -135,17 +138,18 @@ export class XmlScanner {
     if (!this.sawRoot) throw new Error('no root element');
   }
 
-  private checkText(raw: string): void {
-    if (raw.indexOf('<') >= 0) throw new Error(`"<" that starts no tag: "${raw.slice(raw.indexOf('<'), raw.indexOf('<') + 20)}"`);
-    if (this.stack.length === 0 && !isBlank(raw)) throw new Error(`text outside the root element: "${raw.trim().slice(0, 40)}"`);
+  /** Checks the text run from `from` to the tag at `to` without reading it. */
+  private checkText(s: string, from: number, to: number): void {
+    const lt = s.indexOf('<', from);
+    if (lt >= 0 && lt < to) throw new Error(`"<" that starts no tag: "${s.slice(lt, lt + 20)}"`);
+    if (this.stack.length === 0 && !isBlank(s.slice(from, to))) throw new Error(`text outside the root element: "${s.slice(from, to).trim().slice(0, 40)}"`);
   }
 
   /** The text run from `from` to the tag at `to`: checked, entities decoded, after what was carried. */
   private text(s: string, from: number, to: number): string {
     if (from === to && this.carried.length === 0) return '';
-    const raw = s.slice(from, to);
-    this.checkText(raw);
-    const text = decodeEntities(raw);
+    this.checkText(s, from, to);
+    const text = decodeEntities(s.slice(from, to));
     if (this.carried.length === 0) return text;
     const all = this.carried + text;
     this.carried = '';
@@ -192,10 +196,17 @@ export class XmlScanner {
       const qname = m[2]!;
       if (m[1] === '/') {
         if (!isBlank(m[3]!)) throw new Error(`bad end tag </${qname}${m[3]}>`);
-        const text = this.text(s, pos, lt);
+        const name = localName(qname);
+        let text = '';
+        if (this.textOf === null || this.textOf(name)) {
+          text = this.text(s, pos, lt);
+        } else {
+          if (lt > pos) this.checkText(s, pos, lt);
+          this.carried = '';
+        }
         const open = stack.pop();
         if (open !== qname) throw new Error(open === undefined ? `end tag </${qname}> without a start tag` : `end tag </${qname}> does not match <${open}>`);
-        events.close(localName(qname), text);
+        events.close(name, text);
         if (stack.length === 0) this.rootClosed = true;
         if (this.captureDepth === stack.length) this.endCapture(s, tag.lastIndex);
         pos = tag.lastIndex;
@@ -215,7 +226,7 @@ export class XmlScanner {
         if (attrs === null) throw new Error(`bad attributes in <${qname}${rest.slice(0, 60)}>`);
       }
       // text before a child element belongs to no event
-      if (lt > pos) this.checkText(s.slice(pos, lt));
+      if (lt > pos) this.checkText(s, pos, lt);
       this.carried = '';
       if (stack.length === 0) {
         if (this.rootClosed) throw new Error(`a second root element <${qname}>`);

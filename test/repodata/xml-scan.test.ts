@@ -33,9 +33,9 @@ function oracle(xml: string): Event[] {
   return events;
 }
 
-function scanned(chunks: string[], attributesOf?: (name: string) => boolean): Event[] {
+function scanned(chunks: string[], attributesOf?: (name: string) => boolean, textOf?: (name: string) => boolean): Event[] {
   const events: Event[] = [];
-  const scanner = new XmlScanner({ open: (name, attrs) => events.push(['open', name, { ...attrs }]), close: (name, text) => events.push(['close', name, text]) }, { attributesOf });
+  const scanner = new XmlScanner({ open: (name, attrs) => events.push(['open', name, { ...attrs }]), close: (name, text) => events.push(['close', name, text]) }, { attributesOf, textOf });
   for (const c of chunks) scanner.write(c);
   scanner.close();
   return events;
@@ -106,6 +106,16 @@ t.test('the same events as saxes, whatever the chunk boundaries', async (t) => {
     }
   }
   t.pass('attributesOf: only the wanted elements get attributes (100 random splits)');
+  const onlyNames = (name: string): boolean => name === 'name' || name === 'file';
+  const textless = expected.map((e): Event => (e[0] === 'close' && !onlyNames(e[1]) ? ['close', e[1], ''] : e));
+  for (let round = 0; round < 100; round++) {
+    const got = scanned(splitRandomly(sample, rand, 40), undefined, onlyNames);
+    if (JSON.stringify(got) !== JSON.stringify(textless)) {
+      t.same(got, textless, `textOf, round ${round}`);
+      return;
+    }
+  }
+  t.pass('textOf: only the wanted elements get their text (100 random splits)');
 });
 
 t.test('capture: the source text of each element of a name, whatever the chunk boundaries', async (t) => {
@@ -155,5 +165,6 @@ t.test('malformed input is an error, never wrong events', async (t) => {
     t.throws(() => scanned([xml]), message, JSON.stringify(xml));
     t.throws(() => scanned(xml.split('')), message, `${JSON.stringify(xml)}, one character a chunk`);
     t.throws(() => scanned([xml], () => false), message, `${JSON.stringify(xml)}, attributes not read`);
+    if (!/entity|reference/.test(String(message))) t.throws(() => scanned([xml], undefined, () => false), message, `${JSON.stringify(xml)}, text not read`);
   }
 });
