@@ -6,7 +6,7 @@
  * the packages a command looks up).
  * A checksum mismatch discards the cache entry and refetches once, then fails with exit 3.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { homedir } from 'node:os';
@@ -130,16 +130,6 @@ export function plainRecord(p: PoolPackage): PoolPackage {
   return out as unknown as PoolPackage;
 }
 
-function readParsedCache(path: string, checksum: string, def: RepoDefinition): PackageSource | null {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(path);
-  } catch {
-    return null;
-  }
-  return openPrimaryCache(bytes, checksum, def);
-}
-
 /** A repository's packages without those its exclude= globs name. */
 function excluding(source: PackageSource, globs: string[]): PackageSource {
   if (globs.length === 0) return source;
@@ -152,7 +142,7 @@ function excluding(source: PackageSource, globs: string[]): PackageSource {
  * Cache files are replaced atomically (temp + rename) but not fsynced: a file cut short by a crash
  * fails its format/count checks and is rebuilt, and fsync costs tens of ms on the cold path.
  */
-async function writeCacheFile(path: string, data: string): Promise<void> {
+async function writeCacheFile(path: string, data: string | Buffer): Promise<void> {
   const tmp = tempSibling(path);
   try {
     await writeFile(tmp, data);
@@ -257,7 +247,7 @@ export async function loadRepo(def: RepoDefinition, options: MetadataOptions): P
   const primaryEntry = repomd.data.find((d) => d.type === 'primary');
   if (!primaryEntry) throw new YumdaError('METADATA_CORRUPT', `repository ${def.id}: repomd.xml lists no primary metadata`);
   const parsedPath = (checksum: string): string => join(dir, `primary-${checksum.slice(0, 32)}.json`);
-  let source = readParsedCache(parsedPath(primaryEntry.checksum), primaryEntry.checksum, def);
+  let source = openPrimaryCache(parsedPath(primaryEntry.checksum), primaryEntry.checksum, def);
   if (!source) {
     options.onNote?.(`${def.id}: reading package metadata`);
     const { path, entry } = await fetchMetadataFile(repoRef, 'primary', getRepomd);

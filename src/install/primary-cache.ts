@@ -1,19 +1,21 @@
 /**
- * The parsed-primary cache: one repository's packages and their index, in a form a warm run opens
- * without decoding it. A JSON header line, then a body of segments laid end to end:
+ * The parsed-primary cache: one repository's packages and their index, in a form a warm run reads
+ * only the needed parts of. The file:
  *
- *   header        format, the primary checksum it was built from, package count, per index kind
- *                 its first bucket segment and bucket count, and where every segment ends (byte
- *                 offsets into the body)
- *   packages      one segment each: its <package> element, exactly as primary.xml has it
- *   buckets       per kind (names, provides, files, obsoletes), hash buckets as JSON: [key,
- *                 position or [positions], key, ...] for the keys whose FNV-1a hash falls in it
+ *   header        a JSON line: format, the primary checksum it was built from, package count, per
+ *                 index kind its first bucket segment and bucket count, the segment count
+ *   segment ends  one float64 (this machine's byte order) per segment: where it ends in the body
+ *   body          the segments end to end. Packages first, one each: its <package> element exactly
+ *                 as primary.xml has it. Then per kind (names, provides, files, obsoletes), hash
+ *                 buckets as JSON: [key, position or [positions], key, ...] for the keys whose
+ *                 FNV-1a hash falls in it
  *
  * Building it reads primary.xml once for the index keys only and keeps each package's XML as it
- * is; a package is parsed (by the repodata reader) when a lookup first returns it. Opening it
- * parses the header only; a lookup parses one bucket. A resolution thus parses a few dozen
- * packages of thousands, cold or warm.
+ * is; a package is parsed (by the repodata reader) when a lookup first returns it. Opening it reads
+ * the header and the segment ends; a lookup reads one bucket. A resolution thus reads and parses
+ * a few dozen packages of thousands, cold or warm, whatever the size of the repository.
  */
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import { decompressedChunks, type MetadataSource } from '../repodata/decompress.js';
 import { parsePrimaryXml } from '../repodata/reader.js';
@@ -21,7 +23,7 @@ import { XmlScanner, type XmlEvents } from '../repodata/xml-scan.js';
 import { addKey, emptyIndexTables, positionSource, type IndexKind, type IndexTables, type PackageSource, type PoolPackage } from '../resolve/pool.js';
 import { YumdaError } from '../util/errors.js';
 
-export const PRIMARY_CACHE_FORMAT = 9;
+export const PRIMARY_CACHE_FORMAT = 10;
 
 const KINDS: readonly IndexKind[] = ['names', 'provides', 'files', 'obsoletes'];
 
@@ -31,8 +33,7 @@ interface Header {
   count: number;
   /** Per kind: first bucket segment, bucket count (a power of two). */
   buckets: Record<IndexKind, [number, number]>;
-  /** Segment i ends at body byte ends[i] and starts where segment i - 1 ends (the first at 0). */
-  ends: number[];
+  segments: number;
 }
 
 interface Repo {
@@ -144,8 +145,8 @@ export class BuiltPrimaryCache {
     return positionSource((kind, key) => tables[kind].get(key), packages.length, (i) => decodePackage(packages[i]!, repo));
   }
 
-  /** The cache file's text. */
-  render(checksum: string): string {
+  /** The cache file's bytes. */
+  render(checksum: string): Buffer {
     const out: string[] = [...this.packages];
     const buckets = {} as Header['buckets'];
     for (const kind of KINDS) {
@@ -156,10 +157,11 @@ export class BuiltPrimaryCache {
       buckets[kind] = [out.length, count];
       for (const list of lists) out.push(JSON.stringify(list));
     }
+    const ends = new Float64Array(out.length);
     let at = 0;
-    const ends = out.map((segment) => (at += Buffer.byteLength(segment)));
-    const header: Header = { format: PRIMARY_CACHE_FORMAT, checksum, count: this.packages.length, buckets, ends };
-    return JSON.stringify(header) + '\n' + out.join('');
+    out.forEach((segment, i) => (ends[i] = at += Buffer.byteLength(segment)));
+    const header: Header = { format: PRIMARY_CACHE_FORMAT, checksum, count: this.packages.length, buckets, segments: out.length };
+    return Buffer.concat([Buffer.from(JSON.stringify(header) + '\n'), Buffer.from(ends.buffer), Buffer.from(out.join(''))]);
   }
 }
 
@@ -178,24 +180,51 @@ export async function buildPrimaryCache(source: MetadataSource, label = typeof s
   return new BuiltPrimaryCache(indexer.packages, indexer.tables);
 }
 
+/** Closes a cache file once its source is unreachable (a CLI run simply exits). */
+const openFiles = new FinalizationRegistry<number>((fd) => closeSync(fd));
+
 /**
- * The packages of a cache file's bytes, or null when they are not a complete cache of this
- * format for `checksum` (the caller rebuilds it from the metadata).
+ * The packages of a cache file, or null when it is not a complete cache of this format for
+ * `checksum` (the caller rebuilds it from the metadata). The file stays open while the source is
+ * used, so a cache replaced meanwhile by another run is not mixed in.
  */
-export function openPrimaryCache(bytes: Buffer, checksum: string, repo: Repo): PackageSource | null {
-  const body = bytes.indexOf(10) + 1;
-  let header: Header;
+export function openPrimaryCache(path: string, checksum: string, repo: Repo): PackageSource | null {
+  let fd: number;
   try {
-    header = JSON.parse(bytes.toString('utf8', 0, body - 1)) as Header;
+    fd = openSync(path, 'r');
   } catch {
     return null;
   }
-  if (body === 0 || header.format !== PRIMARY_CACHE_FORMAT || header.checksum !== checksum) return null;
-  // a file cut short (or grown): the segments must end where the header says
-  const ends = header.ends;
-  const segments = header.count + KINDS.reduce((sum, k) => sum + header.buckets[k][1], 0);
-  if (ends.length !== segments || body + (ends[segments - 1] ?? 0) !== bytes.length) return null;
-  const segment = (i: number): string => bytes.toString('utf8', body + (i === 0 ? 0 : ends[i - 1]!), body + ends[i]!);
+  const read = (length: number, position: number): Buffer => {
+    const buf = Buffer.allocUnsafe(length);
+    if (readSync(fd, buf, 0, length, position) !== length) throw new Error('short read');
+    return buf;
+  };
+  let header: Header;
+  let ends: Float64Array;
+  let body: number;
+  try {
+    const size = fstatSync(fd).size;
+    const head = read(Math.min(size, 4096), 0);
+    const newline = head.indexOf(10);
+    if (newline < 0) throw new Error('no header');
+    header = JSON.parse(head.toString('utf8', 0, newline)) as Header;
+    if (header.format !== PRIMARY_CACHE_FORMAT || header.checksum !== checksum) throw new Error('another cache');
+    const segments = header.count + KINDS.reduce((sum, k) => sum + header.buckets[k][1], 0);
+    if (header.segments !== segments) throw new Error('bad header');
+    ends = new Float64Array(segments);
+    if (readSync(fd, ends, 0, ends.byteLength, newline + 1) !== ends.byteLength) throw new Error('short read');
+    body = newline + 1 + ends.byteLength;
+    // a file cut short (or grown): the last segment must end at its end
+    if (body + (ends[segments - 1] ?? 0) !== size) throw new Error('truncated');
+  } catch {
+    closeSync(fd);
+    return null;
+  }
+  const segment = (i: number): string => {
+    const start = i === 0 ? 0 : ends[i - 1]!;
+    return read(ends[i]! - start, body + start).toString('utf8');
+  };
   const parsedBuckets = new Map<number, Array<string | number | number[]>>();
   const positions = (kind: IndexKind, key: string): readonly number[] | undefined => {
     const [first, count] = header.buckets[kind];
@@ -213,5 +242,7 @@ export function openPrimaryCache(bytes: Buffer, checksum: string, repo: Repo): P
     }
     return undefined;
   };
-  return positionSource(positions, header.count, (i) => decodePackage(segment(i), repo));
+  const source = positionSource(positions, header.count, (i) => decodePackage(segment(i), repo));
+  openFiles.register(source, fd);
+  return source;
 }

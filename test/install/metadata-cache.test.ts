@@ -136,8 +136,12 @@ t.test('the cache file: every key of every kind (as addToIndex takes them from r
   const checksum = 'c'.repeat(64);
   const xml = primaryHeader(records.length + 1) + [...records, record('foo-1.0-1.src')].map(renderPrimaryPackage).join('') + primaryFooter;
   const built = await buildPrimaryCache(Readable.from([Buffer.from(xml)]));
-  const bytes = Buffer.from(built.render(checksum));
-  const opened = openPrimaryCache(bytes, checksum, { id: 'r', priority: 5 })!;
+  const bytes = built.render(checksum);
+  const file = (name: string, content: Buffer): string => {
+    writeFileSync(join(work, name), content);
+    return join(work, name);
+  };
+  const opened = openPrimaryCache(file('whole', bytes), checksum, { id: 'r', priority: 5 })!;
   t.ok(opened, 'opens');
   for (const [what, source] of [['built', built.source({ id: 'r', priority: 5 })], ['read back', opened]] as const) {
     for (const kind of ['names', 'provides', 'files', 'obsoletes'] as const) {
@@ -149,7 +153,9 @@ t.test('the cache file: every key of every kind (as addToIndex takes them from r
     }
     t.same(source.all().map((p) => plainRecord(p)), records.map((r) => plainRecord({ ...r, repo: 'r', priority: 5 })), `${what}: packages decode to the records`);
   }
-  t.equal(openPrimaryCache(bytes, 'd'.repeat(64), { id: 'r', priority: 5 }), null, 'another checksum');
-  t.equal(openPrimaryCache(bytes.subarray(0, bytes.length - 2), checksum, { id: 'r', priority: 5 }), null, 'cut short');
-  t.equal(openPrimaryCache(Buffer.concat([bytes, Buffer.from('{}\n')]), checksum, { id: 'r', priority: 5 }), null, 'a line too many');
+  t.equal(openPrimaryCache(file('whole', bytes), 'd'.repeat(64), { id: 'r', priority: 5 }), null, 'another checksum');
+  t.equal(openPrimaryCache(file('cut', bytes.subarray(0, bytes.length - 2)), checksum, { id: 'r', priority: 5 }), null, 'cut short');
+  t.equal(openPrimaryCache(file('cut-in-header', bytes.subarray(0, 100)), checksum, { id: 'r', priority: 5 }), null, 'cut in the header');
+  t.equal(openPrimaryCache(file('grown', Buffer.concat([bytes, Buffer.from('[]')])), checksum, { id: 'r', priority: 5 }), null, 'grown');
+  t.equal(openPrimaryCache(join(work, 'missing'), checksum, { id: 'r', priority: 5 }), null, 'missing');
 });
