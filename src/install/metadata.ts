@@ -7,7 +7,7 @@
  * A checksum mismatch discards the cache entry and refetches once, then fails with exit 3.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -142,10 +142,20 @@ function excluding(source: PackageSource, globs: string[]): PackageSource {
  * Cache files are replaced atomically (temp + rename) but not fsynced: a file cut short by a crash
  * fails its format/count checks and is rebuilt, and fsync costs tens of ms on the cold path.
  */
-async function writeCacheFile(path: string, data: string | Buffer): Promise<void> {
+async function writeCacheFile(path: string, data: string | Buffer[]): Promise<void> {
   const tmp = tempSibling(path);
   try {
-    await writeFile(tmp, data);
+    if (typeof data === 'string') {
+      await writeFile(tmp, data);
+    } else {
+      const file = await open(tmp, 'w');
+      try {
+        const { bytesWritten } = await file.writev(data);
+        if (bytesWritten !== data.reduce((n, b) => n + b.length, 0)) throw new Error(`${tmp}: short write`);
+      } finally {
+        await file.close();
+      }
+    }
     await rename(tmp, path);
   } catch (e) {
     await rm(tmp, { force: true });

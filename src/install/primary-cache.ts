@@ -145,8 +145,8 @@ export class BuiltPrimaryCache {
     return positionSource((kind, key) => tables[kind].get(key), packages.length, (i) => decodePackage(packages[i]!, repo));
   }
 
-  /** The cache file's bytes. */
-  render(checksum: string): Buffer {
+  /** The cache file's bytes, in parts to write one after the other. */
+  render(checksum: string): Buffer[] {
     const out: string[] = [...this.packages];
     const buckets = {} as Header['buckets'];
     for (const kind of KINDS) {
@@ -161,7 +161,7 @@ export class BuiltPrimaryCache {
     let at = 0;
     out.forEach((segment, i) => (ends[i] = at += Buffer.byteLength(segment)));
     const header: Header = { format: PRIMARY_CACHE_FORMAT, checksum, count: this.packages.length, buckets, segments: out.length };
-    return Buffer.concat([Buffer.from(JSON.stringify(header) + '\n'), Buffer.from(ends.buffer), Buffer.from(out.join(''))]);
+    return [Buffer.from(JSON.stringify(header) + '\n'), Buffer.from(ends.buffer), Buffer.from(out.join(''))];
   }
 }
 

@@ -195,7 +195,7 @@ export class XmlScanner {
       }
       const qname = m[2]!;
       if (m[1] === '/') {
-        if (!isBlank(m[3]!)) throw new Error(`bad end tag </${qname}${m[3]}>`);
+        if (m[3]!.length !== 0 && !isBlank(m[3]!)) throw new Error(`bad end tag </${qname}${m[3]}>`);
         const name = localName(qname);
         let text = '';
         if (this.textOf === null || this.textOf(name)) {

@@ -136,7 +136,7 @@ t.test('the cache file: every key of every kind (as addToIndex takes them from r
   const checksum = 'c'.repeat(64);
   const xml = primaryHeader(records.length + 1) + [...records, record('foo-1.0-1.src')].map(renderPrimaryPackage).join('') + primaryFooter;
   const built = await buildPrimaryCache(Readable.from([Buffer.from(xml)]));
-  const bytes = built.render(checksum);
+  const bytes = Buffer.concat(built.render(checksum));
   const file = (name: string, content: Buffer): string => {
     writeFileSync(join(work, name), content);
     return join(work, name);
