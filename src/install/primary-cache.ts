@@ -47,6 +47,13 @@ function decodePackage(xml: string, repo: Repo): PoolPackage {
   return Object.assign(record, { repo: repo.id, priority: repo.priority });
 }
 
+/** Every package of the concatenated <package> elements, in one pass (listing and searching read them all). */
+function decodePackages(xml: string, count: number, repo: Repo): PoolPackage[] {
+  const records = parsePrimaryXml(`<metadata>${xml}</metadata>`, `${repo.id} metadata cache`);
+  if (records.length !== count) throw new Error(`${repo.id} metadata cache: ${records.length} packages instead of ${count}`);
+  return records.map((r) => Object.assign(r, { repo: repo.id, priority: repo.priority }));
+}
+
 /** FNV-1a of the key's UTF-16 code units, masked to a bucket. */
 function bucketOf(key: string, mask: number): number {
   let h = 0x811c9dc5;
@@ -142,7 +149,12 @@ export class BuiltPrimaryCache {
   /** The packages, parsed as they are looked up (what openPrimaryCache gives for the written file). */
   source(repo: Repo): PackageSource {
     const { packages, tables } = this;
-    return positionSource((kind, key) => tables[kind].get(key), packages.length, (i) => decodePackage(packages[i]!, repo));
+    return positionSource(
+      (kind, key) => tables[kind].get(key),
+      packages.length,
+      (i) => decodePackage(packages[i]!, repo),
+      () => decodePackages(packages.join(''), packages.length, repo),
+    );
   }
 
   /** The cache file's bytes, in parts to write one after the other. */
@@ -242,7 +254,13 @@ export function openPrimaryCache(path: string, checksum: string, repo: Repo): Pa
     }
     return undefined;
   };
-  const source = positionSource(positions, header.count, (i) => decodePackage(segment(i), repo));
+  const packageBytes = header.count === 0 ? 0 : ends[header.count - 1]!;
+  const source = positionSource(
+    positions,
+    header.count,
+    (i) => decodePackage(segment(i), repo),
+    () => decodePackages(read(packageBytes, body).toString('utf8'), header.count, repo),
+  );
   openFiles.register(source, fd);
   return source;
 }

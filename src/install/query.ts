@@ -30,7 +30,9 @@ function globToRegExp(glob: string): RegExp {
 /** Newest of each name+arch (all versions with `all`), optionally filtered by name globs. */
 export function listAvailable(pool: PackagePool, patterns: string[] = [], all = false): PoolPackage[] {
   const res = patterns.map(globToRegExp);
-  const pkgs = pool.packages.filter((p) => res.length === 0 || res.some((r) => r.test(p.name))).sort(byNameThenEvr);
+  // plain names are looked up; only globs (or no pattern) need every package
+  const candidates = patterns.length > 0 && patterns.every((p) => !/[*?[]/.test(p)) ? [...new Set(patterns)].flatMap((n) => pool.named(n)) : pool.packages;
+  const pkgs = candidates.filter((p) => res.length === 0 || res.some((r) => r.test(p.name))).sort(byNameThenEvr);
   if (all) return pkgs;
   const seen = new Set<string>();
   return pkgs.filter((p) => {

@@ -50,15 +50,16 @@ export async function openSession(defs: RepoDefinition[], options: MetadataOptio
   const archOk = (p: PoolPackage): boolean => p.arch === options.arch || p.arch === 'noarch';
   // a package is usable when its arch fits and no repository with a better priority offers its name
   const kept = new Map<string, Set<PoolPackage>>();
-  const usable = (p: PoolPackage): boolean => {
-    if (!archOk(p)) return false;
-    let named = kept.get(p.name);
+  const keptNamed = (name: string): Set<PoolPackage> => {
+    let named = kept.get(name);
     if (!named) {
-      named = new Set(applyPriorities(repos.flatMap((r) => r.packages.lookup('names', p.name) ?? []).filter(archOk)));
-      kept.set(p.name, named);
+      named = new Set(applyPriorities(repos.flatMap((r) => r.packages.lookup('names', name) ?? []).filter(archOk)));
+      kept.set(name, named);
     }
-    return named.has(p);
+    return named;
   };
+  const usable = (packages: PoolPackage[], all: boolean): PoolPackage[] =>
+    all ? applyPriorities(packages.filter(archOk)) : packages.filter((p) => archOk(p) && keptNamed(p.name).has(p));
   const pool = new PackagePool({ sources: repos.map((r) => r.packages), usable });
   let filelistsLoaded = false;
   return {

@@ -94,8 +94,12 @@ export interface PackageSource {
   all(): readonly PoolPackage[];
 }
 
-/** A source over `count` packages found by position (`at` is called once per position). */
-export function positionSource(positions: PositionLookup, count: number, at: (i: number) => PoolPackage): PackageSource {
+/**
+ * A source over `count` packages found by position (`at` is called once per position).
+ * `atAll`: decodes every package at once, cheaper than `count` calls of `at` (packages already
+ * decoded keep their identity).
+ */
+export function positionSource(positions: PositionLookup, count: number, at: (i: number) => PoolPackage, atAll?: () => PoolPackage[]): PackageSource {
   const decoded: Array<PoolPackage | undefined> = new Array(count);
   const get = (i: number): PoolPackage => (decoded[i] ??= at(i));
   const resolved: Record<IndexKind, Map<string, PoolPackage[]>> = { names: new Map(), provides: new Map(), files: new Map(), obsoletes: new Map() };
@@ -110,7 +114,11 @@ export function positionSource(positions: PositionLookup, count: number, at: (i:
       resolved[kind].set(key, list);
       return list;
     },
-    all: () => (all ??= Array.from({ length: count }, (_, i) => get(i))),
+    all: () => {
+      if (all) return all;
+      const fresh = atAll?.();
+      return (all = Array.from({ length: count }, (_, i) => (decoded[i] ??= fresh ? fresh[i]! : at(i))));
+    },
   };
 }
 
@@ -123,7 +131,8 @@ export function listSource(packages: readonly PoolPackage[], tables: IndexTables
 /** A pool over sources whose packages are not all usable (other archs, excluded, lower repository priority). */
 export interface PoolSources {
   sources: PackageSource[];
-  usable: (pkg: PoolPackage) => boolean;
+  /** The usable ones of `packages`; `all` when they are every package of the sources (no lookups needed to judge them). */
+  usable: (packages: PoolPackage[], all: boolean) => PoolPackage[];
 }
 
 /** Whether pkg provides something that satisfies dep (its own name counts when it does not list it). */
@@ -138,7 +147,7 @@ function providesMatch(pkg: PoolPackage, dep: Pick<Dependency, 'name' | 'flags' 
 
 export class PackagePool {
   private readonly sources: PackageSource[];
-  private readonly usable: ((pkg: PoolPackage) => boolean) | null;
+  private readonly usable: PoolSources['usable'] | null;
   private all: PoolPackage[] | null;
   /** Paths from complete file lists (filelists.xml), once loaded. */
   private readonly extraFiles = new Map<string, PoolPackage[]>();
@@ -161,15 +170,12 @@ export class PackagePool {
 
   /** Every package of the pool (decodes a lazy source's packages: listing and searching only). */
   get packages(): PoolPackage[] {
-    return (this.all ??= this.sources.flatMap((s) => s.all().filter(this.usable!)));
+    return (this.all ??= this.usable!(this.sources.flatMap((s) => s.all()), true));
   }
 
   private candidates(kind: IndexKind, key: string): PoolPackage[] {
-    const out: PoolPackage[] = [];
-    for (const source of this.sources) {
-      for (const pkg of source.lookup(kind, key) ?? []) if (!this.usable || this.usable(pkg)) out.push(pkg);
-    }
-    return out;
+    const found = this.sources.flatMap((s) => s.lookup(kind, key) ?? []);
+    return this.usable ? this.usable(found, false) : found;
   }
 
   /** Adds complete file lists (from filelists.xml), keyed by pkgId. */
