@@ -17,6 +17,7 @@ import { parseRepoFile, repoFromUrl, type RepoDefinition } from '../../src/confi
 import { plainRecord } from '../../src/install/metadata.js';
 import { buildPrimaryCache, openPrimaryCache } from '../../src/install/primary-cache.js';
 import { openSession, resolveInSession } from '../../src/install/session.js';
+import { readPrimary } from '../../src/repodata/reader.js';
 import { primaryFooter, primaryHeader, renderPrimaryPackage } from '../../src/repodata/render.js';
 import { renderRepomd } from '../../src/repodata/repomd.js';
 import type { PackageRecord } from '../../src/repodata/types.js';
@@ -127,6 +128,33 @@ t.test('priorities, excludes and other archs apply to looked-up packages', async
     t.match(await failureOf(repoFile, cache, ['needs-arm']), /nothing provides libarm\.so\.1\(\)\(64bit\)[^]*hint: .*another architecture \(armonly-1\.0-1\.aarch64\)/, `${round}: other-arch hint`);
     t.match(await failureOf(repoFile, cache, ['toString']), /no package provides toString/, `${round}: names that are Object.prototype keys`);
     t.match(await failureOf(repoFile, cache, ['__proto__']), /no package provides __proto__/, `${round}: __proto__`);
+  }
+});
+
+t.test('package bounds in bytes, whatever the chunks: multibyte characters cut by chunk ends, invalid UTF-8', async (t) => {
+  const records = [record('ünï-1.0-1.noarch', { summary: 'naïve café ☕ 😀' }), record('plain-1.0-1.noarch'), record('after-1.0-1.noarch', { summary: '€uro' })];
+  const xml = Buffer.from(primaryHeader(records.length) + records.map(renderPrimaryPackage).join('') + primaryFooter);
+  const bad = Buffer.from(xml);
+  bad[bad.indexOf('€uro') + 3] = 0xff; // 'u' -> a lone 0xFF byte: not UTF-8
+  for (const [what, bytes] of [['valid', xml], ['invalid UTF-8', bad]] as const) {
+    const expected = [];
+    for await (const r of readPrimary(Readable.from([bytes]))) expected.push(plainRecord({ ...r, repo: 'r', priority: 1 }));
+    for (const size of [1, 2, 3, 5, 7, 64, 100000]) {
+      const pieces = [];
+      for (let i = 0; i < bytes.length; i += size) pieces.push(bytes.subarray(i, i + size));
+      const built = await buildPrimaryCache(Readable.from(pieces));
+      const one = built.source({ id: 'r', priority: 1 });
+      const each = records.map((r) => plainRecord(one.lookup('names', r.name)![0]!));
+      const checksum = 'e'.repeat(64);
+      writeFileSync(join(work, 'bounds'), Buffer.concat(built.render(checksum)));
+      const reopened = openPrimaryCache(join(work, 'bounds'), checksum, { id: 'r', priority: 1 })!;
+      if (JSON.stringify(each) !== JSON.stringify(expected) || JSON.stringify(reopened.all().map((p) => plainRecord(p))) !== JSON.stringify(expected)) {
+        t.same(each, expected, `${what}, chunks of ${size} bytes`);
+        return;
+      }
+    }
+    t.pass(`${what}: the same packages as the reader, chunks of 1 to 100000 bytes`);
+    if (what === 'invalid UTF-8') t.match(expected[2]!.summary, /\ufffd/, 'the bad byte reads as U+FFFD');
   }
 });
 
