@@ -11,6 +11,7 @@ import { mkdir, open, readFile, readdir, rename, rm, writeFile } from 'node:fs/p
 import { createHash } from 'node:crypto';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { RepoDefinition } from '../config/repos.js';
 import { expandRepoVars, matchesGlob } from '../config/repos.js';
 import type { Repomd, RepomdData } from '../repodata/repomd.js';
@@ -92,9 +93,17 @@ async function fetchMetadataFile(
     const path = join(repo.cacheDir, `${entry.checksum.slice(0, 16)}-${name}`);
     const [{ downloadFile, joinUrl }, { hashFile }] = await Promise.all([network(), import('../util/hash.js')]);
     const url = joinUrl(repo.baseurl, entry.location);
-    if (existsSync(path) && (await hashFile(path, algo)) === entry.checksum) return { path, entry };
-    await rm(path, { force: true });
+    const local = url.startsWith('file://') ? fileURLToPath(url) : url.startsWith('/') ? url : null;
+    if (!local && existsSync(path) && (await hashFile(path, algo)) === entry.checksum) return { path, entry };
     try {
+      if (local) {
+        // a local repository is read in place (verified, not copied)
+        if (!existsSync(local)) throw new YumdaError('NOT_FOUND', `not found: ${url}`);
+        const got = await hashFile(local, algo);
+        if (got !== entry.checksum) throw new YumdaError('CHECKSUM_MISMATCH', `${url}: ${algo} mismatch (expected ${entry.checksum}, got ${got})`, { exitCode: ExitCode.integrity });
+        return { path: local, entry };
+      }
+      await rm(path, { force: true });
       if (algo === 'sha256') {
         await downloadFile(url, path, { sha256: entry.checksum });
       } else {

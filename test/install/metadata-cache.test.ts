@@ -6,7 +6,7 @@
  */
 import t from 'tap';
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -88,9 +88,10 @@ t.test('a warm session answers what the freshly parsed metadata answers', async 
   const cold = await openSession(defs, { cacheDir: cache, arch: 'x86_64' });
   const repoCache = join(cache, 'repos', readdirSync(join(cache, 'repos'))[0]!);
   t.ok(readdirSync(repoCache).some((n) => /^primary-[0-9a-f]{32}\.json$/.test(n)), 'the parsed primary is cached');
-  // the warm session must not need the XML any more
-  for (const n of readdirSync(repoCache)) if (n.endsWith('.xml.gz')) rmSync(join(repoCache, n));
+  // the warm session must not need the repository any more
+  renameSync(join(work, 'main', 'repodata'), join(work, 'main', 'repodata.away'));
   const warm = await openSession(defs, { cacheDir: cache, arch: 'x86_64' });
+  renameSync(join(work, 'main', 'repodata.away'), join(work, 'main', 'repodata'));
   const all = (s: typeof cold) => s.pool.packages.map((p) => plainRecord(p));
   t.same(all(warm), all(cold), 'every package, every field');
   t.same(all(warm).map((p) => p.name).sort(), main.filter((p) => p.arch !== 'aarch64').map((p) => p.name).sort(), 'usable: machine arch and noarch');
@@ -101,6 +102,23 @@ t.test('a warm session answers what the freshly parsed metadata answers', async 
   t.same(warm.pool.obsoletedBy(record('oldtool-1-1.noarch')).map((p) => p.name), ['newtool']);
   const id = defs[0]!.id;
   t.same(await planOf(defs, cache, ['app']), [`app-1.0.x86_64@${id}`, `helper-1.0.noarch@${id}`, `libthing-2.0.x86_64@${id}`, `tool-2.0.noarch@${id}`], 'a plan from the warm cache');
+});
+
+t.test('a local repository is read in place, and still verified', async (t) => {
+  const dir = join(work, 'local-copy');
+  const url = await writeRepo(dir, main);
+  const defs = [repoFromUrl(url, 'test')];
+  const cache = join(work, 'cache-local');
+  t.ok((await openSession(defs, { cacheDir: cache, arch: 'x86_64' })).pool.named('app').length === 1, 'opens');
+  const repoCache = join(cache, 'repos', readdirSync(join(cache, 'repos'))[0]!);
+  t.notOk(readdirSync(repoCache).some((n) => n.endsWith('.xml.gz')), 'primary.xml.gz is not copied into the cache');
+  const primary = join(dir, 'repodata', readdirSync(join(dir, 'repodata')).find((n) => n.endsWith('primary.xml.gz'))!);
+  const good = readFileSync(primary);
+  writeFileSync(primary, gzipSync('<metadata/>'));
+  await t.rejects(openSession(defs, { cacheDir: join(work, 'cache-local-2'), arch: 'x86_64' }), { code: 'METADATA_CHECKSUM', exitCode: 3 }, 'altered: refused (exit 3)');
+  rmSync(primary);
+  await t.rejects(openSession(defs, { cacheDir: join(work, 'cache-local-3'), arch: 'x86_64' }), { code: 'NOT_FOUND' }, 'missing: not found');
+  writeFileSync(primary, good);
 });
 
 t.test('a damaged cache file is rebuilt from the metadata', async (t) => {
