@@ -5,32 +5,41 @@
  */
 import { readFileSync, existsSync, readdirSync } from 'node:fs';
 import { createHash } from 'node:crypto';
+import { z } from 'zod/v3';
 import { ExitCode, YumdaError } from '../util/errors.js';
 import { projectPath } from '../util/paths.js';
 
-/** What is wrong with a repository URL, or null (the messages are the ones zod gave, kept for users' scripts). */
-function urlProblem(url: string): string | null {
-  if (url.length === 0) return 'String must contain at least 1 character(s)';
-  return /^(file|https?|s3):\/\//.test(url) || url.startsWith('/') ? null : 'must be a file://, http(s):// or s3:// URL (or an absolute path)';
-}
+const urlSchema = z
+  .string()
+  .min(1)
+  .refine((u) => /^(file|https?|s3):\/\//.test(u) || u.startsWith('/'), 'must be a file://, http(s):// or s3:// URL (or an absolute path)');
 
-const TRUE = ['1', 'yes', 'true', 'on'];
-const FALSE = ['0', 'no', 'false', 'off'];
+const boolSchema = z
+  .string()
+  .transform((v) => v.trim().toLowerCase())
+  .refine((v) => ['1', '0', 'yes', 'no', 'true', 'false', 'on', 'off'].includes(v), 'must be 1/0, yes/no, true/false or on/off')
+  .transform((v) => ['1', 'yes', 'true', 'on'].includes(v));
 
-/** The keys of a [section] in a yum .repo file that yumda understands (others are ignored), each with its check. */
-const SECTION_KEYS: Record<string, (value: string) => string | null> = {
-  name: () => null,
-  baseurl: () => null,
-  mirrorlist: urlProblem,
-  enabled: (v) => (TRUE.includes(v.trim().toLowerCase()) || FALSE.includes(v.trim().toLowerCase()) ? null : 'must be 1/0, yes/no, true/false or on/off'),
-  gpgcheck: (v) => SECTION_KEYS.enabled!(v),
-  gpgkey: () => null,
-  priority: (v) => (/^\d+$/.test(v) ? null : 'must be a whole number (1 = highest priority, 99 = default)'),
-  exclude: () => null,
-  metadata_expire: (v) => (/^(-1|never|\d+[smhd]?)$/i.test(v) ? null : 'must be seconds, a number with s/m/h/d, or never (-1)'),
-};
-
-const bool = (value: string | undefined): boolean | undefined => (value === undefined ? undefined : TRUE.includes(value.trim().toLowerCase()));
+/** The keys of a [section] in a yum .repo file that yumda understands (others are ignored with a note). */
+const sectionSchema = z.object({
+  name: z.string().optional(),
+  baseurl: z.string().optional(),
+  mirrorlist: urlSchema.optional(),
+  enabled: boolSchema.optional(),
+  gpgcheck: boolSchema.optional(),
+  gpgkey: z.string().optional(),
+  priority: z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number (1 = highest priority, 99 = default)')
+    .transform(Number)
+    .optional(),
+  exclude: z.string().optional(),
+  metadata_expire: z
+    .string()
+    .regex(/^(-1|never|\d+[smhd]?)$/i, 'must be seconds, a number with s/m/h/d, or never (-1)')
+    .transform(parseExpire)
+    .optional(),
+});
 
 /** yum's metadata_expire: seconds, or with a unit (90m, 6h, 2d); never/-1 = keep until --refresh. */
 function parseExpire(value: string): number {
@@ -59,7 +68,7 @@ export interface RepoDefinition {
   origin: string;
 }
 
-const KNOWN_KEYS = new Set(Object.keys(SECTION_KEYS));
+const KNOWN_KEYS = new Set(Object.keys(sectionSchema.shape));
 
 function splitList(value: string | undefined): string[] {
   return (value ?? '').split(/[\s,]+/).filter(Boolean);
@@ -113,21 +122,23 @@ export function parseRepoFile(text: string, file: string, vars: Record<string, s
   const repos: RepoDefinition[] = [];
   for (const section of sections) {
     if (section.id === 'main') continue; // yum.conf's [main] may be included; its options are not repository options
-    const v: Record<string, string> = {};
-    for (const key of KNOWN_KEYS) {
-      const value = section.values[key];
-      if (value === undefined) continue;
-      const problem = SECTION_KEYS[key]!(value);
-      if (problem) {
-        throw new YumdaError('REPOFILE_INVALID', `${file}:${section.lines[key] ?? section.line}: [${section.id}] ${key}: ${problem} (got "${value}")`, { exitCode: ExitCode.usage });
-      }
-      v[key] = value;
+    const known: Record<string, string> = {};
+    for (const [k, v] of Object.entries(section.values)) if (KNOWN_KEYS.has(k)) known[k] = v;
+    const parsed = sectionSchema.safeParse(known);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      const key = String(issue.path[0] ?? '');
+      const at = section.lines[key] ?? section.line;
+      throw new YumdaError('REPOFILE_INVALID', `${file}:${at}: [${section.id}] ${key}: ${issue.message} (got "${section.values[key] ?? ''}")`, {
+        exitCode: ExitCode.usage,
+      });
     }
+    const v = parsed.data;
     const baseurls = splitList(v.baseurl);
     for (const url of baseurls) {
-      const problem = urlProblem(url);
-      if (problem) {
-        throw new YumdaError('REPOFILE_INVALID', `${file}:${section.lines.baseurl}: [${section.id}] baseurl: "${url}" ${problem}`, {
+      const check = urlSchema.safeParse(url);
+      if (!check.success) {
+        throw new YumdaError('REPOFILE_INVALID', `${file}:${section.lines.baseurl}: [${section.id}] baseurl: "${url}" ${check.error.issues[0]!.message}`, {
           exitCode: ExitCode.usage,
         });
       }
@@ -135,7 +146,7 @@ export function parseRepoFile(text: string, file: string, vars: Record<string, s
     if (baseurls.length === 0 && !v.mirrorlist) {
       throw new YumdaError('REPOFILE_INVALID', `${file}:${section.line}: [${section.id}] needs a baseurl or a mirrorlist`, { exitCode: ExitCode.usage });
     }
-    const gpgcheck = bool(v.gpgcheck) ?? false;
+    const gpgcheck = v.gpgcheck ?? false;
     const gpgkeys = splitList(v.gpgkey);
     if (gpgcheck && gpgkeys.length === 0) {
       throw new YumdaError('REPOFILE_INVALID', `${file}:${section.lines.gpgcheck}: [${section.id}] gpgcheck=1 needs a gpgkey`, { exitCode: ExitCode.usage });
@@ -145,12 +156,12 @@ export function parseRepoFile(text: string, file: string, vars: Record<string, s
       name: v.name ?? section.id,
       baseurls,
       mirrorlist: v.mirrorlist ?? null,
-      enabled: bool(v.enabled) ?? true,
+      enabled: v.enabled ?? true,
       gpgcheck,
       gpgkeys,
-      priority: v.priority === undefined ? 99 : Number(v.priority),
+      priority: v.priority ?? 99,
       exclude: splitList(v.exclude),
-      metadataExpire: v.metadata_expire === undefined ? null : parseExpire(v.metadata_expire),
+      metadataExpire: v.metadata_expire ?? null,
       origin: `${file}:${section.line}`,
     });
   }
@@ -159,8 +170,8 @@ export function parseRepoFile(text: string, file: string, vars: Record<string, s
 
 /** A repository from a bare URL (--repo, YUMDA_REPOS): a stable id derived from the URL. */
 export function repoFromUrl(url: string, origin: string): RepoDefinition {
-  const problem = urlProblem(url);
-  if (problem) throw new YumdaError('BAD_REPO_URL', `${origin}: "${url}" ${problem}`, { exitCode: ExitCode.usage });
+  const check = urlSchema.safeParse(url);
+  if (!check.success) throw new YumdaError('BAD_REPO_URL', `${origin}: "${url}" ${check.error.issues[0]!.message}`, { exitCode: ExitCode.usage });
   const normalized = url.startsWith('/') ? `file://${url}` : url;
   // a short readable id: the last path segment (or the host) and a hash of the whole URL
   const parts = normalized.replace(/^\w+:\/\//, '').split('/').filter(Boolean);

@@ -48,7 +48,8 @@ function repoOptions(opts: RepoCliOptions): RepoOptions {
  * `yumda --help` and unrelated commands start fast; listing and update helpers only when used.
  */
 async function libraries() {
-  const [repos, manifest, metadata, session, plan, pool, resolve] = await Promise.all([
+  const [profile, repos, manifest, metadata, session, plan, pool, resolve] = await Promise.all([
+    import('../../config/profile.js'),
     import('../../config/repos.js'),
     import('../../install/manifest.js'),
     import('../../install/metadata.js'),
@@ -57,7 +58,7 @@ async function libraries() {
     import('../../resolve/pool.js'),
     import('../../resolve/resolve.js'),
   ]);
-  return { ...repos, ...manifest, ...metadata, ...session, ...plan, ...pool, ...resolve };
+  return { ...profile, ...repos, ...manifest, ...metadata, ...session, ...plan, ...pool, ...resolve };
 }
 
 async function queries() {
@@ -70,14 +71,9 @@ async function cacheDirOf(opts: RepoCliOptions): Promise<string> {
   return resolvePath(opts.cacheDir ?? defaultCacheDir());
 }
 
-/** `none` and the shipped profiles need no validation (nor its schema library); a profile file is validated. */
-async function loadBase(base: string): Promise<BaseProfile> {
-  const { knownProfile } = await import('../../config/profile-data.js');
-  return knownProfile(base) ?? (await import('../../config/profile.js')).loadProfile(base);
-}
-
 async function profileFor(opts: RepoCliOptions): Promise<BaseProfile> {
-  const profile = await loadBase(opts.base);
+  const { loadProfile } = await libraries();
+  const profile = loadProfile(opts.base);
   if (profile.id !== 'none' && profile.arch !== opts.arch) {
     throw new YumdaError('PROFILE_ARCH', `base profile ${profile.id} is for ${profile.arch}, but --arch is ${opts.arch}`, {
       exitCode: ExitCode.usage,
@@ -376,14 +372,14 @@ Examples:
   )
     .addHelpText('after', "\nExamples:\n  yumda provides /opt/bin/git\n  yumda provides 'libcurl.so.4()(64bit)'")
     .action(async (capability: string, opts: RepoCliOptions) => {
-      const { whatProvides, summarize, evrString } = await queries();
+      const [{ loadProfile }, { whatProvides, summarize, evrString }] = await Promise.all([libraries(), queries()]);
       const s = await session(opts);
       let pkgs = whatProvides(s.pool, capability);
       if (pkgs.length === 0 && capability.startsWith('/')) {
         await s.loadFilelists();
         pkgs = whatProvides(s.pool, capability);
       }
-      const profile = await loadBase(opts.base);
+      const profile = loadProfile(opts.base);
       const { BaseSatisfier } = await import('../../resolve/base.js');
       const inBase = new BaseSatisfier(profile).satisfies({ name: capability, flags: null, epoch: null, version: null, release: null });
       if (opts.json) {
