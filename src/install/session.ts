@@ -2,6 +2,7 @@
  * Opening the configured repositories for one command: enabled repositories become the pool,
  * disabled ones are only read (when reachable) to explain a missing dependency.
  */
+import pLimit from 'p-limit';
 import type { BaseProfile } from '../config/profile.js';
 import type { RepoDefinition } from '../config/repos.js';
 import { BaseSatisfier } from '../resolve/base.js';
@@ -30,23 +31,10 @@ export function applyPriorities(packages: PoolPackage[]): PoolPackage[] {
   return packages.filter((p) => p.priority === best.get(p.name));
 }
 
-/** Runs `task` over `items`, at most `limit` at a time, results in order. */
-async function mapLimited<T, R>(items: T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await task(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
-
 export async function openSession(defs: RepoDefinition[], options: MetadataOptions): Promise<Session> {
   const enabled = defs.filter((d) => d.enabled);
-  const repos = await mapLimited(enabled, 4, (d) => loadRepo(d, options));
+  const limit = pLimit(4);
+  const repos = await Promise.all(enabled.map((d) => limit(() => loadRepo(d, options))));
   const archOk = (p: PoolPackage): boolean => p.arch === options.arch || p.arch === 'noarch';
   // a package is usable when its arch fits and no repository with a better priority offers its name
   const kept = new Map<string, Set<PoolPackage>>();
