@@ -28,6 +28,7 @@ const sectionSchema = z.object({
   enabled: boolSchema.optional(),
   gpgcheck: boolSchema.optional(),
   gpgkey: z.string().optional(),
+  repo_gpgcheck: boolSchema.optional(),
   priority: z
     .string()
     .regex(/^\d+$/, 'must be a whole number (1 = highest priority, 99 = default)')
@@ -58,6 +59,11 @@ export interface RepoDefinition {
   enabled: boolean;
   gpgcheck: boolean;
   gpgkeys: string[];
+  /**
+   * repo_gpgcheck: repodata/repomd.xml must carry a detached signature (repomd.xml.asc) by one of
+   * gpgkeys. Only .repo files set it; a bare --repo URL never does.
+   */
+  repoGpgcheck: boolean;
   /** Lower wins, as with yum-plugin-priorities (default 99). */
   priority: number;
   /** Package name globs never used from this repository. */
@@ -151,6 +157,10 @@ export function parseRepoFile(text: string, file: string, vars: Record<string, s
     if (gpgcheck && gpgkeys.length === 0) {
       throw new YumdaError('REPOFILE_INVALID', `${file}:${section.lines.gpgcheck}: [${section.id}] gpgcheck=1 needs a gpgkey`, { exitCode: ExitCode.usage });
     }
+    const repoGpgcheck = v.repo_gpgcheck ?? false;
+    if (repoGpgcheck && gpgkeys.length === 0) {
+      throw new YumdaError('REPOFILE_INVALID', `${file}:${section.lines.repo_gpgcheck}: [${section.id}] repo_gpgcheck=1 needs a gpgkey`, { exitCode: ExitCode.usage });
+    }
     repos.push({
       id: section.id,
       name: v.name ?? section.id,
@@ -159,6 +169,7 @@ export function parseRepoFile(text: string, file: string, vars: Record<string, s
       enabled: v.enabled ?? true,
       gpgcheck,
       gpgkeys,
+      repoGpgcheck,
       priority: v.priority ?? 99,
       exclude: splitList(v.exclude),
       metadataExpire: v.metadata_expire ?? null,
@@ -177,7 +188,7 @@ export function repoFromUrl(url: string, origin: string): RepoDefinition {
   const parts = normalized.replace(/^\w+:\/\//, '').split('/').filter(Boolean);
   const slug = (parts.at(-1) ?? 'repo').replace(/[^A-Za-z0-9_.-]+/g, '-').slice(0, 24);
   const id = `${slug || 'repo'}-${createHash('sha256').update(normalized).digest('hex').slice(0, 4)}`;
-  return { id, name: normalized, baseurls: [normalized], mirrorlist: null, enabled: true, gpgcheck: false, gpgkeys: [], priority: 99, exclude: [], metadataExpire: null, origin };
+  return { id, name: normalized, baseurls: [normalized], mirrorlist: null, enabled: true, gpgcheck: false, gpgkeys: [], repoGpgcheck: false, priority: 99, exclude: [], metadataExpire: null, origin };
 }
 
 export interface RepoOptions {

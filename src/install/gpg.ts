@@ -1,7 +1,9 @@
 /**
- * RPM signature verification with OpenPGP.js: the signature header's RSA/DSA tag signs the main
- * header (which carries every file's digest, checked again on extraction); the PGP/GPG tag signs
- * header + payload. One valid signature by a configured key is required.
+ * Signature verification with OpenPGP.js, against a repository's gpgkey list.
+ * RPMs (gpgcheck): the signature header's RSA/DSA tag signs the main header (which carries every
+ * file's digest, checked again on extraction); the PGP/GPG tag signs header + payload. One valid
+ * signature by a configured key is required.
+ * repomd.xml (repo_gpgcheck): the detached signature repodata/repomd.xml.asc over its exact bytes.
  */
 import { open } from 'node:fs/promises';
 import type * as OpenPgp from 'openpgp';
@@ -12,7 +14,7 @@ import { fetchText } from '../util/fetch.js';
 
 const keyCache = new Map<string, OpenPgp.Key[]>();
 
-/** OpenPGP.js is large: loaded only when a repository has gpgcheck=1. */
+/** OpenPGP.js is large: loaded only when a repository has gpgcheck=1 or repo_gpgcheck=1. */
 async function openpgpModule(): Promise<typeof OpenPgp> {
   return import('openpgp');
 }
@@ -73,4 +75,38 @@ export async function verifyRpmSignature(path: string, keys: OpenPgp.Key[], labe
     }
   }
   throw new YumdaError('GPG_BAD_SIGNATURE', `${label}: signature does not verify with the repository's key (${errors.join('; ')})`, { exitCode: ExitCode.integrity });
+}
+
+/**
+ * Throws (exit 3) unless `armoredSignature` holds a detached signature over exactly `data` that
+ * verifies with one of the keys (as librepo does for repo_gpgcheck: one good signature by a trusted
+ * key suffices). `label` names the signed file in messages.
+ */
+export async function verifyDetachedSignature(data: Uint8Array, armoredSignature: string, keys: OpenPgp.Key[], label: string): Promise<void> {
+  const openpgp = await openpgpModule();
+  let signature: OpenPgp.Signature;
+  try {
+    signature = await openpgp.readSignature({ armoredSignature });
+  } catch (e) {
+    throw new YumdaError('GPG_BAD_SIGNATURE', `${label}: the signature file is not an OpenPGP signature (${(e as Error).message})`, { exitCode: ExitCode.integrity });
+  }
+  const message = await openpgp.createMessage({ binary: data });
+  const result = await openpgp.verify({ message, signature, verificationKeys: keys, format: 'binary' });
+  if (result.signatures.length === 0) {
+    throw new YumdaError('GPG_BAD_SIGNATURE', `${label}: the signature file holds no document signature`, { exitCode: ExitCode.integrity });
+  }
+  const problems: string[] = [];
+  for (const s of result.signatures) {
+    if (!keys.some((k) => k.getKeys(s.keyID).length > 0)) {
+      problems.push(`signed by key ${s.keyID.toHex().toUpperCase()}, which is not one of the repository's gpgkey keys`);
+      continue;
+    }
+    try {
+      await s.verified;
+      return;
+    } catch (e) {
+      problems.push(`signature by key ${s.keyID.toHex().toUpperCase()} does not verify: ${(e as Error).message}`);
+    }
+  }
+  throw new YumdaError('GPG_BAD_SIGNATURE', `${label}: ${problems.join('; ')}`, { exitCode: ExitCode.integrity });
 }

@@ -5,6 +5,7 @@
  * cached keyed by that checksum (primary-cache.ts: the warm path never touches XML and decodes only
  * the packages a command looks up).
  * A checksum mismatch discards the cache entry and refetches once, then fails with exit 3.
+ * With repo_gpgcheck=1 a fetched repomd.xml is cached only once repomd.xml.asc verified it.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, open, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
@@ -179,6 +180,8 @@ interface RepoState {
   baseurl: string;
   repomdText: string;
   repomd: Repomd;
+  /** The gpgkey list repomdText's signature was verified with (repo_gpgcheck=1), else absent. */
+  verifiedWith?: string;
 }
 
 const STATE_FORMAT = 1;
@@ -202,13 +205,67 @@ async function parseRepomd(text: string, label: string, state: RepoState | null)
 /** Fetching (file/http/s3): loaded only when a repository has to be asked, never on a warm run. */
 const network = () => import('../util/fetch.js');
 
+/** What a cached repomd.xml must have been verified with to be reused without asking (repo_gpgcheck). */
+function requiredVerification(def: RepoDefinition): string | undefined {
+  return def.repoGpgcheck ? def.gpgkeys.join(' ') : undefined;
+}
+
+/**
+ * repo_gpgcheck=1: repodata/repomd.xml.asc must be a detached signature over exactly these bytes by
+ * one of the repository's gpgkey keys, else exit 3. Called on every fetched repomd.xml before it is
+ * parsed or cached, so an unverified one is never stored. gpg.js and OpenPGP.js load only here.
+ */
+async function verifyRepomdSignature(def: RepoDefinition, repomdUrl: string, bytes: Buffer): Promise<void> {
+  const [{ fetchText }, { loadKeys, verifyDetachedSignature }] = await Promise.all([network(), import('./gpg.js')]);
+  const signatureUrl = `${repomdUrl}.asc`;
+  let armored: string;
+  try {
+    armored = await fetchText(signatureUrl);
+  } catch (e) {
+    if (e instanceof YumdaError && e.code === 'NOT_FOUND') {
+      throw new YumdaError('REPOMD_UNSIGNED', `repository ${def.id}: no signature at ${signatureUrl}, but the repository has repo_gpgcheck=1`, {
+        exitCode: ExitCode.integrity,
+        hint: `sign the repository (yumda repo index --sign-key KEY), or set repo_gpgcheck=0 (${def.origin})`,
+      });
+    }
+    throw e;
+  }
+  const keys = await loadKeys(def.gpgkeys);
+  try {
+    await verifyDetachedSignature(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length), armored, keys, `repository ${def.id}: ${signatureUrl}`);
+  } catch (e) {
+    if (!(e instanceof YumdaError) || e.exitCode !== ExitCode.integrity) throw e;
+    throw new YumdaError('REPOMD_BAD_SIGNATURE', `${e.message} (repo_gpgcheck=1)`, {
+      exitCode: ExitCode.integrity,
+      hint: `repomd.xml was altered, or is signed by a key not listed in gpgkey (${def.origin}); the cached metadata was left as it was`,
+      cause: e,
+    });
+  }
+}
+
+/** Fetches repomd.xml and, for a repo_gpgcheck=1 repository, checks its signature first. */
+async function fetchVerifiedRepomd(def: RepoDefinition, repomdUrl: string): Promise<string> {
+  const { fetchBuffer } = await network();
+  const bytes = await fetchBuffer(repomdUrl);
+  if (def.repoGpgcheck) await verifyRepomdSignature(def, repomdUrl, bytes);
+  return bytes.toString('utf8');
+}
+
 /** Reads (or reuses) one repository's metadata. */
 export async function loadRepo(def: RepoDefinition, options: MetadataOptions): Promise<LoadedRepo> {
   const dir = join(options.cacheDir, 'repos', cacheKey(def));
   await mkdir(dir, { recursive: true });
   const state = await readState(dir);
   const expireMs = (def.metadataExpire ?? DEFAULT_METADATA_EXPIRE) * 1000;
-  const fresh = !options.refresh && state !== null && expireMs > 0 && Date.now() - state.fetchedAt < expireMs && Date.now() >= state.fetchedAt;
+  // a repo_gpgcheck repository's cached repomd.xml was verified when it was stored, with the same
+  // keys, so it is reused without checking the signature again (one stored unverified is not reused)
+  const fresh =
+    !options.refresh &&
+    state !== null &&
+    expireMs > 0 &&
+    Date.now() - state.fetchedAt < expireMs &&
+    Date.now() >= state.fetchedAt &&
+    state.verifiedWith === requiredVerification(def);
 
   let baseurl = '';
   let repomdText = '';
@@ -217,16 +274,18 @@ export async function loadRepo(def: RepoDefinition, options: MetadataOptions): P
     baseurl = state.baseurl;
     repomdText = state.repomdText;
   } else {
-    const { fetchText, joinUrl } = await network();
+    const { joinUrl } = await network();
     const baseurls = await candidateBaseurls(def, options.arch);
     if (baseurls.length === 0) throw new YumdaError('NO_BASEURL', `repository ${def.id}: its mirrorlist ${def.mirrorlist} lists no base URL`, { exitCode: ExitCode.unreachable });
     let lastError: unknown;
     for (const url of baseurls) {
       try {
-        repomdText = await fetchText(joinUrl(url, 'repodata/repomd.xml'));
+        repomdText = await fetchVerifiedRepomd(def, joinUrl(url, 'repodata/repomd.xml'));
         baseurl = url;
         break;
       } catch (e) {
+        // a missing or bad signature stops here (exit 3) rather than trying the next mirror
+        if (e instanceof YumdaError && e.exitCode === ExitCode.integrity) throw e;
         lastError = e;
       }
     }
@@ -248,14 +307,14 @@ export async function loadRepo(def: RepoDefinition, options: MetadataOptions): P
   const repomdUrl = `${baseurl.replace(/\/+$/, '')}/repodata/repomd.xml`;
   let repomd = await parseRepomd(repomdText, `${def.id}: ${repomdUrl}`, state);
   const saveState = async (text: string, parsed: Repomd): Promise<void> => {
-    const next: RepoState = { format: STATE_FORMAT, fetchedAt: Date.now(), baseurl, repomdText: text, repomd: parsed };
+    // only ever called with a repomd.xml fetchVerifiedRepomd returned, so verified if it had to be
+    const next: RepoState = { format: STATE_FORMAT, fetchedAt: Date.now(), baseurl, repomdText: text, repomd: parsed, verifiedWith: requiredVerification(def) };
     await writeCacheFile(join(dir, 'repomd.json'), JSON.stringify(next));
   };
   if (!fresh) await saveState(repomdText, repomd);
   const getRepomd = async (refetch: boolean): Promise<Repomd> => {
     if (refetch) {
-      const { fetchText } = await network();
-      const text = await fetchText(repomdUrl);
+      const text = await fetchVerifiedRepomd(def, repomdUrl);
       repomd = await parseRepomd(text, `${def.id} repomd.xml`, null);
       await saveState(text, repomd);
     }
