@@ -68,6 +68,8 @@ export async function verifyRpmSignature(path: string, keys: OpenPgp.Key[], labe
       const signature = await openpgp.readSignature({ binarySignature: new Uint8Array(c.sig) });
       const message = await openpgp.createMessage({ binary: new Uint8Array(await readRange(path, c.start, c.end)) });
       const result = await openpgp.verify({ message, signature, verificationKeys: keys, format: 'binary' });
+      // no document signature at all (e.g. a certification packet) proves nothing
+      if (result.signatures.length === 0) throw new Error('no document signature');
       for (const s of result.signatures) await s.verified;
       return;
     } catch (e) {

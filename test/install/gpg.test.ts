@@ -15,6 +15,7 @@ import { yumda } from '../helpers/cli.js';
 import { createHash } from 'node:crypto';
 import { indexRepository } from '../../src/repodata/index.js';
 import { readRpmHeaders } from '../../src/rpm/header.js';
+import { SigTag } from '../../src/rpm/tags.js';
 import { buildSources } from './fixtures.js';
 import { distro } from './distro.js';
 
@@ -108,6 +109,28 @@ if (absent.length > 0) {
     // yumda's indexer refuses such a package (payload digest); createrepo_c does not look
   }, 'createrepo_c');
 
+  /**
+   * A signature that is not a document signature: the RSA header signature's type byte set to 0x10
+   * (a key certification). OpenPGP.js then reports no document signatures at all, which must not
+   * count as a pass. The signature header is outside every digest, so nothing else notices.
+   */
+  const certificationRepo = await repo('certification-type', async (rpm) => {
+    await sign(rpm, trusted, 'trusted');
+    if (!writerOnly(rpm)) return;
+    const headers = await readRpmHeaders(rpm);
+    const packet = headers.signature.binary(SigTag.RSA);
+    if (!packet) throw new Error(`${rpm} has no RSA header signature`);
+    const bytes = await readFile(rpm);
+    const at = bytes.subarray(0, headers.headerStart).indexOf(packet);
+    // packet header: old format (bit 6 clear) with 1/2/4 length bytes, or new format
+    const first = packet[0]!;
+    const lengthBytes = first & 0x40 ? (packet[1]! < 192 ? 1 : packet[1]! < 224 ? 2 : 5) : [1, 2, 4][first & 3]!;
+    const body = at + 1 + lengthBytes;
+    if (bytes[body] !== 4) throw new Error(`expected a version 4 signature packet in ${rpm}`);
+    bytes[body + 1] = 0x10;
+    await writeFile(rpm, bytes);
+  });
+
   function tree(dir: string): string[] {
     const out: string[] = [];
     const walk = (d: string, rel: string): void => {
@@ -133,6 +156,7 @@ if (absent.length > 0) {
     ['an unsigned package', unsignedRepo, /writer-1\.0-1\.lambda2\.noarch is not signed, but its repository has gpgcheck=1/],
     ['a package signed by another key', strangerRepo, /writer-1\.0-1\.lambda2\.noarch: signature does not verify with the repository's key/],
     ['a package whose signed header was altered (digests recomputed)', headerRepo, /writer-1\.0-1\.lambda2\.noarch: signature does not verify with the repository's key/],
+    ['a package whose signature is a key certification, not a document signature', certificationRepo, /writer-1\.0-1\.lambda2\.noarch: signature does not verify with the repository's key/],
     ['a package whose payload was altered', payloadRepo, /writer-1\.0-1\.lambda2\.noarch.*(digest|payload|decompress|mismatch)/i],
   ] as const) {
     t.test(`${label} is refused (exit 3), the layer is unchanged`, async (t) => {
