@@ -53,6 +53,7 @@ t.test('a bad file names the line and the key', async (t) => {
     ['[a]\nthis is not ini\n', /^bad\.repo:2: expected "key=value"/],
     ['[a]\nname=no url\n', /^bad\.repo:1: \[a\] needs a baseurl or a mirrorlist/],
     ['[a]\nbaseurl=http://x/\ngpgcheck=1\n', /^bad\.repo:3: \[a\] gpgcheck=1 needs a gpgkey/],
+    ['[a]\nbaseurl=http://x/\nrepo_gpgcheck=1\n', /^bad\.repo:3: \[a\] repo_gpgcheck=1 needs a gpgkey/],
     ['[a]\nbaseurl=http://x/\nmetadata_expire=soon\n', /^bad\.repo:3: \[a\] metadata_expire: must be seconds, a number with s\/m\/h\/d, or never/],
   ];
   for (const [text, message] of cases) {
