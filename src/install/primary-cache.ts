@@ -72,9 +72,9 @@ function bucketCount(keys: number): number {
 /**
  * The index keys of primary.xml's packages (what pool.ts's addToIndex takes from a record: name,
  * provided names with the package's own, primary file paths, obsoleted names) and each package's
- * XML; source packages (arch src/nosrc) are left out.
+ * XML; source packages (arch src/nosrc) are left out. Exported for scripts/bench/xml.ts.
  */
-class PrimaryIndexer implements XmlEvents {
+export class PrimaryIndexer implements XmlEvents {
   readonly packages: string[] = [];
   readonly tables = emptyIndexTables();
   private name = '';
