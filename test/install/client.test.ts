@@ -20,6 +20,7 @@ import { repoFromUrl } from '../../src/config/repos.js';
 import { openSession, resolveInSession, type Session } from '../../src/install/session.js';
 import { listAvailable, searchPackages, whatProvides } from '../../src/install/query.js';
 import { ResolveError } from '../../src/resolve/resolve.js';
+import { listTree } from '../helpers/tree.js';
 
 const rpms = await buildSources(distro);
 const repoDir = await makeRepo(rpms, 'client');
@@ -54,18 +55,6 @@ async function problemsFor(...requests: string[]): Promise<string> {
 
 const common = (dest: string, repo = server.url): string[] => ['--repo', repo, '--cache-dir', cache, '-d', dest, '--no-check'];
 
-function tree(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string, rel: string): void => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      const r = rel ? `${rel}/${e.name}` : e.name;
-      out.push(e.isDirectory() ? r + '/' : r);
-      if (e.isDirectory()) walk(join(d, e.name), r);
-    }
-  };
-  if (existsSync(dir)) walk(dir, '');
-  return out.sort();
-}
 
 t.test('install over HTTP: closure, relocation, skipped base, docs and outside files left out', async (t) => {
   const dest = join(work, 'layer1');
@@ -78,7 +67,7 @@ t.test('install over HTTP: closure, relocation, skipped base, docs and outside f
   t.match(r.stderr, /1 documentation file left out/);
   t.match(r.stderr, /reading file lists/, 'a file requirement outside primary loads filelists');
   t.same(
-    tree(dest).filter((p) => !p.startsWith('.yumda')),
+    listTree(dest).filter((p) => !p.startsWith('.yumda')),
     ['bin/', 'bin/greet', 'bin/tool', 'bin/tool-link', 'lib/', 'lib/libgreet.so.1', 'lib/libgreet.so.1.0', 'share/', 'share/greet/', 'share/greet/message.txt'],
   );
   t.equal(readlinkSync(join(dest, 'bin/tool-link')), 'tool', 'symlinks stay symlinks');
@@ -147,11 +136,11 @@ t.test('upgrades: install of an installed package with a newer version, and yumd
   t.equal(missing.exitCode, 1);
   t.match(missing.stderr, /not installed in .*: greet/);
   // upg 2.0 needs libv >= 2.0, which needs-old (libv < 2.0) forbids: the plan fails, DIR is unchanged
-  const treeBefore = tree(dest2);
+  const treeBefore = listTree(dest2);
   const blocked = await yumda(['update', '--base', 'none', ...common(dest2)]);
   t.equal(blocked.exitCode, 1);
   t.match(blocked.stderr, /libv < 0:2\.0 needed by needs-old-1\.0-1\.lambda2\.noarch \(installed in the layer\) would no longer be satisfied once libv-1\.0-1\.lambda2\.noarch is replaced by libv-2\.0-1\.lambda2\.noarch \(pulled in by: (upg → )?libv\)/);
-  t.same(tree(dest2), treeBefore, 'a failed update changes nothing');
+  t.same(listTree(dest2), treeBefore, 'a failed update changes nothing');
   t.equal((await yumda(['remove', 'needs-old', '-d', dest2])).exitCode, 0);
   const all = await yumda(['upgrade', '--base', 'none', ...common(dest2)]);
   t.equal(all.exitCode, 0, all.stderr);
@@ -267,7 +256,7 @@ t.test('errors', async (t) => {
 t.test('package checksum mismatch: nothing installed, DIR unchanged (exit 3)', async (t) => {
   const dest = join(work, 'atomic');
   t.equal((await yumda(['install', 'editor', ...common(dest)])).exitCode, 0);
-  const before = tree(dest);
+  const before = listTree(dest);
   const manifestBefore = readFileSync(join(dest, '.yumda/installed.json'), 'utf8');
   const href = readdirSync(join(repoDir, 'Packages')).find((n) => n.startsWith('greet-data-'))!;
   server.inject(`/Packages/${href}`, { corrupt: true });
@@ -275,7 +264,7 @@ t.test('package checksum mismatch: nothing installed, DIR unchanged (exit 3)', a
   server.clearFaults();
   t.equal(r.exitCode, 3, r.stderr);
   t.match(r.stderr, /greet-data-1\.2-1\.lambda2\.noarch from .*: the downloaded file does not match the sha256/);
-  t.same(tree(dest), before, 'DIR is as it was');
+  t.same(listTree(dest), before, 'DIR is as it was');
   t.equal(readFileSync(join(dest, '.yumda/installed.json'), 'utf8'), manifestBefore);
 });
 
@@ -306,7 +295,7 @@ t.test('hostile payload: nothing is written outside DIR', async (t) => {
   t.equal(r.exitCode, 0, r.stderr);
   t.match(r.stderr, /outside-1\.0-1\.lambda2\.noarch: 1 file outside \/opt left out .*\/etc\/outside\.conf/);
   t.notOk(existsSync('/etc/outside.conf'));
-  t.same(tree(dest).filter((p) => !p.startsWith('.yumda')), ['share/', 'share/outside/', 'share/outside/ok']);
+  t.same(listTree(dest).filter((p) => !p.startsWith('.yumda')), ['share/', 'share/outside/', 'share/outside/ok']);
 });
 
 t.test('discovery: list, search, info, provides', async (t) => {

@@ -6,7 +6,7 @@
  * with exit 3 and the layer directory is left exactly as it was.
  */
 import t from 'tap';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -18,6 +18,7 @@ import { readRpmHeaders } from '../../src/rpm/header.js';
 import { SigTag } from '../../src/rpm/tags.js';
 import { buildSources } from './fixtures.js';
 import { distro } from './distro.js';
+import { listTree } from '../helpers/tree.js';
 
 const tools = await Promise.all(['rpmsign', 'gpg'].map(async (tool) => ((await execa('sh', ['-c', `command -v ${tool}`], { reject: false })).exitCode === 0 ? null : tool)));
 const absent = tools.filter(Boolean);
@@ -131,18 +132,6 @@ if (absent.length > 0) {
     await writeFile(rpm, bytes);
   });
 
-  function tree(dir: string): string[] {
-    const out: string[] = [];
-    const walk = (d: string, rel: string): void => {
-      for (const e of readdirSync(d, { withFileTypes: true })) {
-        const r = rel ? `${rel}/${e.name}` : e.name;
-        out.push(e.isDirectory() ? r + '/' : `${r} ${readFileSync(join(d, e.name)).length}`);
-        if (e.isDirectory()) walk(join(d, e.name), r);
-      }
-    };
-    walk(dir, '');
-    return out.sort();
-  }
 
   t.test('a package signed with the repository key installs', async (t) => {
     const dest = join(work, 'good');
@@ -164,12 +153,12 @@ if (absent.length > 0) {
       // something already in the layer, from the good repository (it provides text-editor: only writer is fetched next)
       const first = await yumda(['install', 'vim-editor', '--repofile', signedRepo, '--cache-dir', join(work, `cache-${basename(repofile)}-1`), '-d', dest, '--no-check']);
       t.equal(first.exitCode, 0, first.stderr);
-      const before = tree(dest);
+      const before = listTree(dest, { sizes: true });
       const manifest = readFileSync(join(dest, '.yumda/installed.json'), 'utf8');
       const r = await yumda(['install', 'writer', '--repofile', repofile, '--cache-dir', join(work, `cache-${basename(repofile)}-2`), '-d', dest, '--no-check']);
       t.equal(r.exitCode, 3, r.stderr);
       t.match(r.stderr, error);
-      t.same(tree(dest), before, 'DIR is as it was');
+      t.same(listTree(dest, { sizes: true }), before, 'DIR is as it was');
       t.equal(readFileSync(join(dest, '.yumda/installed.json'), 'utf8'), manifest);
     });
   }

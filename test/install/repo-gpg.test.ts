@@ -17,6 +17,7 @@ import { indexRepository } from '../../src/repodata/index.js';
 import { makeGpgKey } from '../repodata/keys.js';
 import { buildSources } from './fixtures.js';
 import { distro } from './distro.js';
+import { listTree } from '../helpers/tree.js';
 
 const missing = (await Promise.all(['rpmbuild', 'gpg'].map(async (tool) => ((await execa('sh', ['-c', `command -v ${tool}`], { reject: false })).exitCode === 0 ? null : tool)))).filter(Boolean);
 
@@ -62,18 +63,6 @@ if (missing.length > 0) {
   }
   const checked = (name: string, url: string): Promise<string> => repofile(name, url, `repo_gpgcheck=1\ngpgkey=${trustedKeyUrl}`);
 
-  function tree(dir: string): string[] {
-    const out: string[] = [];
-    const walk = (d: string, rel: string): void => {
-      for (const e of readdirSync(d, { withFileTypes: true })) {
-        const r = rel ? `${rel}/${e.name}` : e.name;
-        out.push(e.isDirectory() ? r + '/' : `${r} ${readFileSync(join(d, e.name)).length}`);
-        if (e.isDirectory()) walk(join(d, e.name), r);
-      }
-    };
-    walk(dir, '');
-    return out.sort();
-  }
   const fetched = (path: string): number => server.requests.filter((p) => p === path).length;
 
   const goodRepo = await checked('good', await repo('good', trusted.secretKeyFile));
@@ -105,12 +94,12 @@ if (missing.length > 0) {
       const dest = `layer-${name}`;
       const first = await cli(['install', 'vim-editor'], goodRepo, `cache-${name}-1`, dest);
       t.equal(first.exitCode, 0, first.stderr);
-      const before = tree(join(work, dest));
+      const before = listTree(join(work, dest), { sizes: true });
       const r = await cli(['install', 'writer', '--json'], await checked(name, url), `cache-${name}-2`, dest);
       t.equal(r.exitCode, 3, r.stderr);
       t.match(r.stderr, error);
       t.match(JSON.parse(r.stdout), { error: { code: name === 'unsigned' ? 'REPOMD_UNSIGNED' : 'REPOMD_BAD_SIGNATURE' } });
-      t.same(tree(join(work, dest)), before, 'DIR is as it was');
+      t.same(listTree(join(work, dest), { sizes: true }), before, 'DIR is as it was');
       const reposDir = join(work, `cache-${name}-2`, 'repos');
       const cached = existsSync(reposDir) ? readdirSync(reposDir).flatMap((d) => readdirSync(join(reposDir, d))) : [];
       t.same(cached, [], 'no metadata of the refused repository was cached');
