@@ -231,7 +231,7 @@ class Extractor {
 
   constructor(
     destDir: string,
-    private readonly info: RpmPackageInfo,
+    info: RpmPackageInfo,
     headers: RpmHeaders,
     private readonly plan: (string | null)[],
     private readonly options: ExtractOptions,
