@@ -8,12 +8,11 @@
  * the sorted file list, without opening those packages.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync } from 'node:fs';
+import { readdir, rm, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { YumdaError } from '../util/errors.js';
-import { writeFileAtomic } from '../util/fs.js';
 import type { EntryPool, RenderedEntry } from './entry-pool.js';
 import { blockPkgId, packageBlocks, primaryBlockFacts, type PrimaryBlockFacts } from './blocks.js';
 import {
@@ -26,7 +25,7 @@ import {
 } from './render.js';
 import { renderRepomd, type RepomdData } from './repomd.js';
 import type { SigningKey } from './sign.js';
-import { GzipMetadataWriter } from './writer.js';
+import { GzipMetadataWriter, writeSmallFileAtomic } from './writer.js';
 
 export interface IndexOptions {
   /** Reuse records of unchanged packages (same path, size, mtime) from the existing metadata. */
@@ -177,13 +176,18 @@ class PreviousMetadata {
 
   /** Refills the queues that ran dry; false at the end of any stream. */
   private async fill(): Promise<boolean> {
-    for (let i = 0; i < 3; i++) {
-      while (this.next[i]! >= this.queues[i]!.length) {
-        const next = await this.streams[i]!.next();
-        if (next.done) return false;
-        this.queues[i] = next.value;
-        this.next[i] = 0;
-      }
+    // the three files are read and inflated side by side: one after the other, the first fill
+    // waited for three thread-pool round trips in a row
+    const refills = [0, 1, 2].filter((i) => this.next[i]! >= this.queues[i]!.length).map((i) => this.refill(i));
+    return (await Promise.all(refills)).every(Boolean);
+  }
+
+  private async refill(i: number): Promise<boolean> {
+    while (this.next[i]! >= this.queues[i]!.length) {
+      const next = await this.streams[i]!.next();
+      if (next.done) return false;
+      this.queues[i] = next.value;
+      this.next[i] = 0;
     }
     return true;
   }
@@ -242,13 +246,18 @@ class PreviousMetadata {
 interface PreviousRepomd {
   locations: Map<string, string>;
   allLocations: string[];
+  /** When repomd.xml was written (ms). */
+  mtimeMs: number;
 }
 
 function readPreviousRepomd(root: string): PreviousRepomd | undefined {
   let text: string;
+  let mtimeMs: number;
   try {
+    const path = join(root, 'repodata', 'repomd.xml');
+    mtimeMs = statSync(path).mtimeMs;
     // a few KiB: read at once rather than in four thread-pool round trips
-    text = readFileSync(join(root, 'repodata', 'repomd.xml'), 'utf8');
+    text = readFileSync(path, 'utf8');
   } catch {
     return undefined;
   }
@@ -258,7 +267,28 @@ function readPreviousRepomd(root: string): PreviousRepomd | undefined {
     if (href) locations.set(m[1]!, href);
   }
   const allLocations = [...text.matchAll(/<location\s+href="([^"]+)"/g)].map((m) => m[1]!);
-  return { locations, allLocations };
+  return { locations, allLocations, mtimeMs };
+}
+
+interface PackageStats {
+  size: Float64Array;
+  /** Modification times in whole seconds, as primary.xml's <time file>. */
+  mtime: Float64Array;
+  /** The latest modification or status change (ms): a package copied in with its old mtime kept still has a new ctime. */
+  newestChange: number;
+}
+
+function statPackages(base: string, hrefs: string[]): PackageStats {
+  const size = new Float64Array(hrefs.length);
+  const mtime = new Float64Array(hrefs.length);
+  let newestChange = 0;
+  for (const [i, href] of hrefs.entries()) {
+    const st = statSync(base + href);
+    size[i] = st.size;
+    mtime[i] = Math.floor(st.mtimeMs / 1000);
+    newestChange = Math.max(newestChange, st.mtimeMs, st.ctimeMs);
+  }
+  return { size, mtime, newestChange };
 }
 
 function stagingName(repodata: string, type: string): string {
@@ -290,22 +320,36 @@ export async function indexOneRepository(root: string, options: IndexOptions = {
   }
   const kind = sources.length > 0 ? 'source' : 'binary';
   const repodata = join(root, 'repodata');
-  await mkdir(repodata, { recursive: true });
-  const previousRepomd = readPreviousRepomd(root);
-  const previous = options.update && previousRepomd ? await PreviousMetadata.open(root, previousRepomd) : undefined;
-  const writers = await openWriters(repodata, options.compressionLevel ?? 6).catch(async (e: unknown) => {
-    await previous?.close();
-    throw e;
-  });
+  mkdirSync(repodata, { recursive: true });
   const workers = Math.max(1, options.workers ?? availableParallelism() - 1);
   const base = root.endsWith('/') ? root : root + '/';
   // the package reader (and the RPM code behind it) is loaded when a package must be read: an
   // --update where nothing changed never needs it
   let pool: Promise<EntryPool> | undefined;
-  const readPackage = (href: string): Promise<RenderedEntry> => {
+  const loadReader = (): Promise<EntryPool> => {
     pool ??= import('./entry-pool.js').then((m) => new m.EntryPool(workers, options.changelogLimit));
-    return pool.then((p) => p.read(base + href, href));
+    pool.catch(() => undefined); // a load started early may never be awaited below
+    return pool;
   };
+  const readPackage = (href: string): Promise<RenderedEntry> => loadReader().then((p) => p.read(base + href, href));
+  const previousRepomd = readPreviousRepomd(root);
+  const opening = options.update && previousRepomd ? PreviousMetadata.open(root, previousRepomd) : undefined;
+  let stats: PackageStats | undefined;
+  let previous: PreviousMetadata | undefined;
+  try {
+    // the packages are stat'ed while the previous metadata is read and inflated on the thread pool
+    stats = opening ? statPackages(base, hrefs) : undefined;
+    // a package changed since the previous index will be read: its reader loads meanwhile too
+    if (stats && previousRepomd && stats.newestChange > previousRepomd.mtimeMs) void loadReader();
+    previous = await opening;
+  } catch (e) {
+    await opening?.then((p) => p?.close(), () => undefined);
+    throw e;
+  }
+  const writers = await openWriters(repodata, options.compressionLevel ?? 6).catch(async (e: unknown) => {
+    await previous?.close();
+    throw e;
+  });
   const windowSize = workers * 16;
   let read = 0;
   let reused = 0;
@@ -329,11 +373,10 @@ export async function indexOneRepository(root: string, options: IndexOptions = {
     // entries in file order: rendered text (reused) or a pending read
     const window: (RenderedEntry | Promise<RenderedEntry>)[] = [];
     try {
-      for (const href of hrefs) {
+      for (const [i, href] of hrefs.entries()) {
         let entry: RenderedEntry | undefined;
-        if (previous) {
-          const st = statSync(base + href);
-          const taken = previous.take(href, st.size, Math.floor(st.mtimeMs / 1000));
+        if (previous && stats) {
+          const taken = previous.take(href, stats.size[i]!, stats.mtime[i]!);
           entry = taken instanceof Promise ? await taken : taken;
         }
         let pending: RenderedEntry | Promise<RenderedEntry>;
@@ -376,7 +419,7 @@ export async function indexOneRepository(root: string, options: IndexOptions = {
     // the three files are finished (flushed to disk) together, then named by their checksums
     const written = await Promise.all(METADATA_TYPES.map((type) => writers[type].finish()));
     const names = METADATA_TYPES.map((type, i) => `${written[i]!.checksum}-${type}.xml.gz`);
-    await Promise.all(written.map((w, i) => rename(w.path, join(repodata, names[i]!))));
+    written.forEach((w, i) => renameSync(w.path, join(repodata, names[i]!)));
     for (const [i, type] of METADATA_TYPES.entries()) {
       const w = written[i]!;
       const name = names[i]!;
@@ -399,11 +442,13 @@ export async function indexOneRepository(root: string, options: IndexOptions = {
   }
   const repomdText = renderRepomd({ revision, data });
   const signature = signing ? await (await import('./sign.js')).signDetached(repomdText, signing) : undefined;
-  await writeFileAtomic(join(repodata, 'repomd.xml'), repomdText);
-  if (signature) await writeFileAtomic(join(repodata, 'repomd.xml.asc'), signature);
-  else await removeIfPresent(join(repodata, 'repomd.xml.asc'));
+  // the few small files that end a run are written and renamed synchronously: the thread pool
+  // round trips of their asynchronous forms (a dozen in a row) took longer than the calls
+  writeSmallFileAtomic(join(repodata, 'repomd.xml'), repomdText);
+  if (signature) writeSmallFileAtomic(join(repodata, 'repomd.xml.asc'), signature);
+  else removeIfPresent(join(repodata, 'repomd.xml.asc'));
 
-  const pruned = await pruneOldGenerations(repodata, new Set([...finalNames, ...(previousRepomd?.allLocations ?? []).map((l) => l.replace(/^repodata\//, ''))]));
+  const pruned = pruneOldGenerations(repodata, new Set([...finalNames, ...(previousRepomd?.allLocations ?? []).map((l) => l.replace(/^repodata\//, ''))]));
   return {
     dir: root,
     kind,
@@ -419,17 +464,17 @@ export async function indexOneRepository(root: string, options: IndexOptions = {
 }
 
 /** Removes checksum-named metadata files that neither the new nor the previous repomd.xml names. */
-async function pruneOldGenerations(repodata: string, keep: Set<string>): Promise<string[]> {
-  const removed = (await readdir(repodata)).filter((name) => /^[0-9a-f]{32,128}-[A-Za-z0-9_.-]+$/.test(name) && !keep.has(name));
-  await Promise.all(removed.map((name) => removeIfPresent(join(repodata, name))));
+function pruneOldGenerations(repodata: string, keep: Set<string>): string[] {
+  const removed = readdirSync(repodata).filter((name) => /^[0-9a-f]{32,128}-[A-Za-z0-9_.-]+$/.test(name) && !keep.has(name));
+  for (const name of removed) removeIfPresent(join(repodata, name));
   return removed.sort();
 }
 
-/** rm({ force }) of a file, by a plain unlink first (rm would lstat, and load its directory walker). */
-async function removeIfPresent(path: string): Promise<void> {
+/** Removes a file unless it is already gone. */
+function removeIfPresent(path: string): void {
   try {
-    await unlink(path);
+    unlinkSync(path);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') await rm(path, { force: true });
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }
 }
