@@ -1,19 +1,16 @@
 import t from 'tap';
 import { existsSync } from 'node:fs';
-import { readFile, rm, writeFile, mkdir } from 'node:fs/promises';
+import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { publishRepositories, publishRepository, verifyPublished, verifyPublishedRepositories } from '../../src/publish/index.js';
-import { tempDir, writeRepo } from './repo-fixture.js';
+import { writeRepo } from './repo-fixture.js';
 import { yumda } from '../helpers/cli.js';
+import { scratchDir } from '../helpers/tmp.js';
 
 t.test('file:// destination: first, no-op, changed, --delete, verified each time', async (t) => {
-  const dir = await tempDir('src');
-  const out = await tempDir('dest');
-  t.teardown(async () => {
-    await rm(dir, { recursive: true, force: true });
-    await rm(out, { recursive: true, force: true });
-  });
+  const dir = await scratchDir(t, 'publish-src');
+  const out = await scratchDir(t, 'publish-dest');
   const dest = pathToFileURL(join(out, 'repo')).href;
   // createrepo_c's output publishes just as well as yumda's
   const names = await writeRepo(dir, [{ name: 'alpha' }, { name: 'bravo' }, { name: 'charlie' }], { indexer: 'createrepo_c' });
@@ -41,12 +38,8 @@ t.test('file:// destination: first, no-op, changed, --delete, verified each time
 });
 
 t.test('file://: a live lock stops a second publisher; a dead one is taken over', async (t) => {
-  const dir = await tempDir('lock-src');
-  const out = await tempDir('lock-dest');
-  t.teardown(async () => {
-    await rm(dir, { recursive: true, force: true });
-    await rm(out, { recursive: true, force: true });
-  });
+  const dir = await scratchDir(t, 'publish-lock-src');
+  const out = await scratchDir(t, 'publish-lock-dest');
   await writeRepo(dir, [{ name: 'alpha' }]);
   const dest = pathToFileURL(out).href;
   await mkdir(out, { recursive: true });
@@ -61,15 +54,13 @@ t.test('file://: a live lock stops a second publisher; a dead one is taken over'
 });
 
 t.test('a directory without repodata is refused with a hint', async (t) => {
-  const dir = await tempDir('empty');
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const dir = await scratchDir(t, 'publish-empty');
   await t.rejects(publishRepository(dir, pathToFileURL(join(dir, 'out')).href), { code: 'NOT_A_REPOSITORY', hint: /yumda repo index/ });
   await t.rejects(publishRepository(dir, 'ftp://x/y'), { code: 'BAD_URL' });
 });
 
 t.test('metadata that does not match repomd.xml is never published', async (t) => {
-  const dir = await tempDir('corrupt');
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const dir = await scratchDir(t, 'publish-corrupt');
   await writeRepo(dir, [{ name: 'alpha' }]);
   const repomd = await readFile(join(dir, 'repodata/repomd.xml'), 'utf8');
   const primary = /href="(repodata\/[^"]+primary[^"]+)"/.exec(repomd)![1]!;
@@ -78,12 +69,8 @@ t.test('metadata that does not match repomd.xml is never published', async (t) =
 });
 
 t.test('RPMS/ + SRPMS/ layout: each repository goes to DEST/RPMS and DEST/SRPMS', async (t) => {
-  const dir = await tempDir('layout');
-  const out = await tempDir('layout-dest');
-  t.teardown(async () => {
-    await rm(dir, { recursive: true, force: true });
-    await rm(out, { recursive: true, force: true });
-  });
+  const dir = await scratchDir(t, 'publish-layout');
+  const out = await scratchDir(t, 'publish-layout-dest');
   await writeRepo(join(dir, 'RPMS'), [{ name: 'alpha' }, { name: 'bravo' }]);
   await writeRepo(join(dir, 'SRPMS'), [{ name: 'alpha' }, { name: 'bravo' }], { kind: 'srpm' });
   const dest = pathToFileURL(out).href;
@@ -102,12 +89,8 @@ t.test('RPMS/ + SRPMS/ layout: each repository goes to DEST/RPMS and DEST/SRPMS'
 });
 
 t.test('CLI: a plain directory (relative to the working directory) is a destination', async (t) => {
-  const dir = await tempDir('src');
-  const out = await tempDir('dest');
-  t.teardown(async () => {
-    await rm(dir, { recursive: true, force: true });
-    await rm(out, { recursive: true, force: true });
-  });
+  const dir = await scratchDir(t, 'publish-src');
+  const out = await scratchDir(t, 'publish-dest');
   await writeRepo(dir, [{ name: 'alpha' }], { indexer: 'createrepo_c' });
   const published = await yumda(['repo', 'publish', dir, 'pub'], { cwd: out });
   t.equal(published.exitCode, 0, published.stderr);

@@ -3,8 +3,7 @@
  * copied into a directory and indexed with `yumda repo index` (indexRepository), or with Debian's
  * createrepo_c to show publish takes any createrepo-style repository.
  */
-import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { execa } from 'execa';
 import { buildFixture, fixtureCacheRoot } from '../helpers/rpmbuild.js';
@@ -81,6 +80,3 @@ export async function writeRepo(dir: string, packages: PackageSpec[], options: W
   return names;
 }
 
-export async function tempDir(label: string): Promise<string> {
-  return mkdtemp(join(tmpdir(), `yumda-publish-${label}-`));
-}

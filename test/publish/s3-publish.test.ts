@@ -9,9 +9,10 @@ import { YumdaError } from '../../src/util/errors.js';
 import { projectPath } from '../../src/util/paths.js';
 import { ensureS3, s3Unavailable } from '../helpers/s3.js';
 import { yumda } from '../helpers/cli.js';
-import { tempDir, writeRepo, type PackageSpec } from './repo-fixture.js';
+import { writeRepo, type PackageSpec } from './repo-fixture.js';
 import { gpgVerify, makeGpgKey } from '../repodata/keys.js';
 import { writeFile } from 'node:fs/promises';
+import { scratchDir } from '../helpers/tmp.js';
 
 const skip = s3Unavailable();
 const base: PackageSpec[] = [{ name: 'alpha' }, { name: 'bravo' }, { name: 'charlie' }, { name: 'delta' }];
@@ -36,8 +37,7 @@ async function assertConsistent(t: Test, url: string): Promise<void> {
 
 t.test('publish to radosgw: first, no-op, one changed, --delete', { skip }, async (t) => {
   const s3 = await ensureS3();
-  const dir = await tempDir('s3');
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const dir = await scratchDir(t, 'publish-s3');
   const dest = s3.url('al2/x86_64');
   const names = await writeRepo(dir, base);
 
@@ -77,8 +77,6 @@ t.test('publish to radosgw: first, no-op, one changed, --delete', { skip }, asyn
   t.ok(changed.plan.keptPreviousGeneration.length >= 1, 'previous generation metadata is kept');
   await assertConsistent(t, dest);
   // a client that read the old repomd.xml a moment ago still finds its metadata
-  const old = await tempDir('old');
-  t.teardown(() => rm(old, { recursive: true, force: true }));
   for (const href of [...oldRepomd.matchAll(/href="([^"]+)"/g)].map((m) => m[1]!)) {
     const h = await s3Client().send(new HeadObjectCommand({ Bucket: s3.bucket, Key: `al2/x86_64/${href}` }));
     t.ok(h.ContentLength! > 0, `previous generation ${href} still there`);
@@ -102,12 +100,8 @@ t.test('publish to radosgw: first, no-op, one changed, --delete', { skip }, asyn
 
 t.test('two publishers at once: exactly one wins, the repository stays consistent', { skip }, async (t) => {
   const s3 = await ensureS3();
-  const dirA = await tempDir('race-a');
-  const dirB = await tempDir('race-b');
-  t.teardown(async () => {
-    await rm(dirA, { recursive: true, force: true });
-    await rm(dirB, { recursive: true, force: true });
-  });
+  const dirA = await scratchDir(t, 'publish-race-a');
+  const dirB = await scratchDir(t, 'publish-race-b');
   const dest = s3.url('race');
   await writeRepo(dirA, base);
   await publishRepository(dirA, dest);
@@ -152,12 +146,8 @@ t.test('two publishers at once: exactly one wins, the repository stays consisten
 
 t.test('two publishers with different packages race for repomd.xml: the conditional switch picks one', { skip }, async (t) => {
   const s3 = await ensureS3();
-  const dirA = await tempDir('switch-a');
-  const dirB = await tempDir('switch-b');
-  t.teardown(async () => {
-    await rm(dirA, { recursive: true, force: true });
-    await rm(dirB, { recursive: true, force: true });
-  });
+  const dirA = await scratchDir(t, 'publish-switch-a');
+  const dirB = await scratchDir(t, 'publish-switch-b');
   const dest = s3.url('switch');
   await writeRepo(dirA, base);
   await publishRepository(dirA, dest);
@@ -184,12 +174,8 @@ t.test('two publishers with different packages race for repomd.xml: the conditio
 
 t.test('a signed repository: repomd.xml.asc goes up after the switch and verifies; a stale one is removed', { skip }, async (t) => {
   const s3 = await ensureS3();
-  const dir = await tempDir('signed');
-  const keys = await tempDir('keys');
-  t.teardown(async () => {
-    await rm(dir, { recursive: true, force: true });
-    await rm(keys, { recursive: true, force: true });
-  });
+  const dir = await scratchDir(t, 'publish-signed');
+  const keys = await scratchDir(t, 'publish-keys');
   const key = await makeGpgKey(keys);
   const dest = s3.url('signed');
   await writeRepo(dir, base.slice(0, 2), { index: { signKey: key.secretKeyFile } });
@@ -213,8 +199,7 @@ t.test('a signed repository: repomd.xml.asc goes up after the switch and verifie
 
 t.test('an interrupted publish leaves the old repository usable; the next one completes it', { skip }, async (t) => {
   const s3 = await ensureS3();
-  const dir = await tempDir('interrupt');
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const dir = await scratchDir(t, 'publish-interrupt');
   const dest = s3.url('interrupted');
   await writeRepo(dir, base);
   await publishRepository(dir, dest);
@@ -257,8 +242,7 @@ t.test('an interrupted publish leaves the old repository usable; the next one co
 
 t.test('large packages go up as multipart uploads and are skipped by their stored sha256', { skip }, async (t) => {
   const s3 = await ensureS3();
-  const dir = await tempDir('multipart');
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const dir = await scratchDir(t, 'publish-multipart');
   const dest = s3.url('mp');
   const [big] = await writeRepo(dir, [{ name: 'kilo', bigBytes: 12 * 1024 * 1024 }]);
   const options = { multipartThreshold: 6 * 1024 * 1024, partSize: 5 * 1024 * 1024 };
@@ -272,8 +256,7 @@ t.test('large packages go up as multipart uploads and are skipped by their store
 
 t.test('CLI: --dry-run --json changes nothing; repo verify finds a tampered file', { skip }, async (t) => {
   const s3 = await ensureS3();
-  const dir = await tempDir('cli');
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const dir = await scratchDir(t, 'publish-cli');
   const dest = s3.url('cli');
   const names = await writeRepo(dir, base.slice(0, 2));
   const dry = await yumda(['repo', 'publish', dir, dest, '--dry-run', '--json'], { env: s3.env });

@@ -4,20 +4,13 @@
  */
 import t from 'tap';
 import { execa } from 'execa';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { extractPackage, type ExtractedEntry } from '../../src/rpm/extract.js';
 import { readRpmInfo } from '../../src/rpm/package.js';
 import { yumda } from '../helpers/cli.js';
 import { allFixtureRpms, featureRpms, PAYLOADS, type PayloadName } from './fixtures.js';
 import { hardlinkGroups, snapshot, type TreeEntry } from './tree.js';
-
-async function tempDir(t: { teardown: (fn: () => unknown) => void }, prefix: string): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), prefix));
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
+import { scratchDir } from '../helpers/tmp.js';
 
 async function referenceExtract(rpm: string, dir: string): Promise<void> {
   await execa('sh', ['-c', 'rpm2cpio "$1" | cpio -idm --quiet', 'sh', rpm], { cwd: dir });
@@ -40,8 +33,8 @@ t.test('extractPackage produces the same tree as rpm2cpio | cpio -idm', async (t
   const fixtures = await allFixtureRpms();
   for (const { path, payload } of fixtures) {
     await t.test(`${basename(path)} (${payload})`, async (t) => {
-      const ours = await tempDir(t, 'yumda-ours-');
-      const ref = await tempDir(t, 'yumda-ref-');
+      const ours = await scratchDir(t, 'ours');
+      const ref = await scratchDir(t, 'ref');
       const reported: ExtractedEntry[] = [];
       const [result] = await Promise.all([extractPackage(path, ours, { onFile: (e) => reported.push(e) }), referenceExtract(path, ref)]);
       const [a, b] = await Promise.all([snapshot(ours), snapshot(ref)]);
@@ -60,7 +53,7 @@ t.test('extractPackage produces the same tree as rpm2cpio | cpio -idm', async (t
 t.test('the features package: setuid kept, ghost not created, hardlinks share an inode, symlinks as packaged', async (t) => {
   const { rpms } = await featureRpms('xz');
   const main = rpms.find((p) => basename(p).startsWith('yumda-features-1'))!;
-  const dir = await tempDir(t, 'yumda-feat-');
+  const dir = await scratchDir(t, 'feat');
   const reported: ExtractedEntry[] = [];
   await extractPackage(main, dir, { stripPrefix: '/opt', onFile: (e) => reported.push(e) });
   const tree = await snapshot(dir);
@@ -86,7 +79,7 @@ t.test('the features package: setuid kept, ghost not created, hardlinks share an
 t.test('filter and stripPrefix: docs dropped, files outside the prefix refused or skipped', async (t) => {
   const { rpms } = await featureRpms('gzip');
   const main = rpms.find((p) => basename(p).startsWith('yumda-features-1'))!;
-  const dir = await tempDir(t, 'yumda-filter-');
+  const dir = await scratchDir(t, 'filter');
   const result = await extractPackage(main, dir, { stripPrefix: '/opt/', filter: (f) => !f.flags.includes('doc') && !f.flags.includes('license') });
   const tree = await snapshot(dir);
   t.notOk(tree.has('share/doc/features/README'));
@@ -94,7 +87,7 @@ t.test('filter and stripPrefix: docs dropped, files outside the prefix refused o
   t.ok(tree.has('bin/features'));
   t.ok(result.skipped >= 3, 'ghost + doc + license skipped');
 
-  const other = await tempDir(t, 'yumda-prefix-');
+  const other = await scratchDir(t, 'prefix');
   await t.rejects(extractPackage(main, other, { stripPrefix: '/opt/bin' }), { name: 'YumdaError', code: 'RPM_OUTSIDE_PREFIX' });
   t.same([...(await snapshot(other)).keys()], [], 'nothing written when the plan is refused');
   await extractPackage(main, other, { stripPrefix: '/opt/bin', outsidePrefix: 'skip' });
@@ -104,7 +97,7 @@ t.test('filter and stripPrefix: docs dropped, files outside the prefix refused o
 t.test('a hardlink set whose content-carrying member is filtered out still gets its content', async (t) => {
   const { rpms } = await featureRpms('zstd');
   const main = rpms.find((p) => basename(p).startsWith('yumda-features-1'))!;
-  const dir = await tempDir(t, 'yumda-hl-');
+  const dir = await scratchDir(t, 'hl');
   await extractPackage(main, dir, { stripPrefix: '/opt', filter: (f) => f.path !== '/opt/sbin/hard-c' });
   const tree = await snapshot(dir);
   t.notOk(tree.has('sbin/hard-c'));
@@ -116,7 +109,7 @@ t.test('a hardlink set whose content-carrying member is filtered out still gets 
 t.test('extracting over an existing tree replaces files and symlinks without following them', async (t) => {
   const { rpms } = await featureRpms('gzip');
   const main = rpms.find((p) => basename(p).startsWith('yumda-features-1'))!;
-  const dir = await tempDir(t, 'yumda-again-');
+  const dir = await scratchDir(t, 'again');
   await extractPackage(main, dir, { stripPrefix: '/opt' });
   const first = await snapshot(dir);
   await extractPackage(main, dir, { stripPrefix: '/opt' });
@@ -128,7 +121,7 @@ t.test('extracting over an existing tree replaces files and symlinks without fol
 t.test('yumda rpm extract CLI', async (t) => {
   const { rpms } = await featureRpms('gzip');
   const main = rpms.find((p) => basename(p).startsWith('yumda-features-1'))!;
-  const dir = await tempDir(t, 'yumda-cli-');
+  const dir = await scratchDir(t, 'cli');
   const r = await yumda(['rpm', 'extract', main, dir, '--strip-prefix', '/opt', '--json']);
   t.equal(r.exitCode, 0, r.stderr);
   const out = JSON.parse(r.stdout) as { package: string; entries: { path: string; type: string; mode: string; sha256: string | null }[] };
@@ -145,8 +138,8 @@ t.test('bundled decompressors (no xz/zstd/bzip2 binaries) give the same tree as 
   for (const payload of Object.keys(PAYLOADS) as PayloadName[]) {
     const { rpms } = await featureRpms(payload);
     const main = rpms.find((p) => basename(p).startsWith('yumda-features-1'))!;
-    const auto = await tempDir(t, 'yumda-auto-');
-    const builtin = await tempDir(t, 'yumda-builtin-');
+    const auto = await scratchDir(t, 'auto');
+    const builtin = await scratchDir(t, 'builtin');
     await extractPackage(main, auto, { decompressor: 'auto' });
     await extractPackage(main, builtin, { decompressor: 'builtin' });
     t.same(comparable(await snapshot(builtin)), comparable(await snapshot(auto)), payload);
