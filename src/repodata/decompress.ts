@@ -2,7 +2,7 @@
  * Metadata files arrive gzip (yum 3), xz, bzip2 or zstd compressed, or plain: recognise the
  * compression by its first bytes (not by the file name) and stream the decompressed bytes.
  */
-import { closeSync, createReadStream, openSync, read, readSync } from 'node:fs';
+import { closeSync, createReadStream, fstatSync, openSync, read, readFileSync, readSync } from 'node:fs';
 import { PassThrough, pipeline, Readable, type Transform, type Duplex } from 'node:stream';
 import zlib from 'node:zlib';
 import { YumdaError } from '../util/errors.js';
@@ -39,9 +39,19 @@ function through(chunks: AsyncIterable<Uint8Array>, decompressor: Transform | Du
   return pipeline(Readable.from(chunks, { objectMode: false }), decompressor, new PassThrough(), () => {});
 }
 
+export interface DecompressOptions {
+  /**
+   * A gzip file of at most this many bytes is inflated in one synchronous call (then handed out in
+   * 1 MiB pieces). For a consumer that has nothing to overlap with the inflating thread (the
+   * client's one-pass metadata index) that is cheaper than streaming; `repo index --update`
+   * overlaps and streams. Default 0: always stream.
+   */
+  inflateAtOnceUpTo?: number;
+}
+
 /** The decompressed bytes of a metadata file (path) or stream, whatever its compression. */
-export async function* decompressedChunks(source: MetadataSource, label = typeof source === 'string' ? source : 'metadata'): AsyncGenerator<Uint8Array> {
-  if (typeof source === 'string') yield* fileChunks(source, label);
+export async function* decompressedChunks(source: MetadataSource, label = typeof source === 'string' ? source : 'metadata', options: DecompressOptions = {}): AsyncGenerator<Uint8Array> {
+  if (typeof source === 'string') yield* fileChunks(source, label, options.inflateAtOnceUpTo ?? 0);
   else yield* streamChunks(source, label);
 }
 
@@ -49,15 +59,29 @@ export async function* decompressedChunks(source: MetadataSource, label = typeof
  * A file is sniffed with one small read; gzip (nearly always) is then decompressed by
  * gunzipFile, anything else streamed through its decompressor.
  */
-async function* fileChunks(path: string, label: string): AsyncGenerator<Uint8Array> {
+async function* fileChunks(path: string, label: string, inflateAtOnceUpTo: number): AsyncGenerator<Uint8Array> {
   const fd = openSync(path, 'r');
   let kind: Kind;
+  let size: number;
   try {
     const head = Buffer.alloc(6);
     kind = sniff(head.subarray(0, readSync(fd, head, 0, head.length, 0)));
+    size = fstatSync(fd).size;
   } catch (e) {
     closeSync(fd);
     throw e;
+  }
+  if (kind === 'gzip' && size <= inflateAtOnceUpTo) {
+    let xml: Buffer;
+    try {
+      xml = zlib.gunzipSync(readFileSync(fd));
+    } catch (e) {
+      throw corrupt(e, label, kind);
+    } finally {
+      closeSync(fd);
+    }
+    for (let i = 0; i < xml.length; i += 1 << 20) yield xml.subarray(i, i + (1 << 20));
+    return;
   }
   if (kind === 'gzip') {
     yield* gunzipFile(fd, label);
