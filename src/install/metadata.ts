@@ -8,7 +8,7 @@
  * With repo_gpgcheck=1 a fetched repomd.xml is cached only once repomd.xml.asc verified it.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, open, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -19,9 +19,12 @@ import type { Repomd, RepomdData } from '../repodata/repomd.js';
 import type { RepoFile } from '../repodata/types.js';
 import type { PackageSource, PoolPackage } from '../resolve/pool.js';
 import { ExitCode, YumdaError } from '../util/errors.js';
-import { tempSibling } from '../util/fs.js';
+import { writeFileAtomic, type AtomicWriteOptions } from '../util/fs.js';
 import type { HashAlgo } from '../util/hash.js';
 import { buildPrimaryCache, openPrimaryCache } from './primary-cache.js';
+
+/** Cache files are not fsynced: one cut short by a crash fails its format/count checks and is rebuilt. */
+const CACHE_WRITE: AtomicWriteOptions = { durable: false };
 
 export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   const xdg = env.XDG_CACHE_HOME && env.XDG_CACHE_HOME.startsWith('/') ? env.XDG_CACHE_HOME : join(homedir(), '.cache');
@@ -146,31 +149,6 @@ function excluding(source: PackageSource, globs: string[]): PackageSource {
   const keep = (p: PoolPackage): boolean => !matchesGlob(p.name, globs);
   let all: PoolPackage[] | null = null;
   return { lookup: (kind, key) => source.lookup(kind, key)?.filter(keep), all: () => (all ??= source.all().filter(keep)) };
-}
-
-/**
- * Cache files are replaced atomically (temp + rename) but not fsynced: a file cut short by a crash
- * fails its format/count checks and is rebuilt, and fsync costs tens of ms on the cold path.
- */
-async function writeCacheFile(path: string, data: string | Buffer[]): Promise<void> {
-  const tmp = tempSibling(path);
-  try {
-    if (typeof data === 'string') {
-      await writeFile(tmp, data);
-    } else {
-      const file = await open(tmp, 'w');
-      try {
-        const { bytesWritten } = await file.writev(data);
-        if (bytesWritten !== data.reduce((n, b) => n + b.length, 0)) throw new Error(`${tmp}: short write`);
-      } finally {
-        await file.close();
-      }
-    }
-    await rename(tmp, path);
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw e;
-  }
 }
 
 /** What is kept about a repository between runs: its last repomd.xml, parsed, and when it was fetched. */
@@ -309,7 +287,7 @@ export async function loadRepo(def: RepoDefinition, options: MetadataOptions): P
   const saveState = async (text: string, parsed: Repomd): Promise<void> => {
     // only ever called with a repomd.xml fetchVerifiedRepomd returned, so verified if it had to be
     const next: RepoState = { format: STATE_FORMAT, fetchedAt: Date.now(), baseurl, repomdText: text, repomd: parsed, verifiedWith: requiredVerification(def) };
-    await writeCacheFile(join(dir, 'repomd.json'), JSON.stringify(next));
+    await writeFileAtomic(join(dir, 'repomd.json'), JSON.stringify(next), CACHE_WRITE);
   };
   if (!fresh) await saveState(repomdText, repomd);
   const getRepomd = async (refetch: boolean): Promise<Repomd> => {
@@ -330,7 +308,7 @@ export async function loadRepo(def: RepoDefinition, options: MetadataOptions): P
     options.onNote?.(`${def.id}: reading package metadata`);
     const { path, entry } = await fetchMetadataFile(repoRef, 'primary', getRepomd);
     const built = await buildPrimaryCache(path);
-    await writeCacheFile(parsedPath(entry.checksum), built.render(entry.checksum));
+    await writeFileAtomic(parsedPath(entry.checksum), built.render(entry.checksum), CACHE_WRITE);
     await pruneCache(dir, entry.checksum);
     source = built.source(def);
   }

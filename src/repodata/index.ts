@@ -7,12 +7,12 @@
  * packages whose path, size and mtime are unchanged, by merging the previous metadata stream with
  * the sorted file list, without opening those packages.
  */
-import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import { readdir, rm, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { YumdaError } from '../util/errors.js';
+import { tempSibling, writeFileAtomicSync } from '../util/fs.js';
 import type { EntryPool, RenderedEntry } from './entry-pool.js';
 import { blockPkgId, packageBlocks, primaryBlockFacts, type PrimaryBlockFacts } from './blocks.js';
 import {
@@ -25,7 +25,7 @@ import {
 } from './render.js';
 import { renderRepomd, type RepomdData } from './repomd.js';
 import type { SigningKey } from './sign.js';
-import { GzipMetadataWriter, writeSmallFileAtomic } from './writer.js';
+import { GzipMetadataWriter } from './writer.js';
 
 export interface IndexOptions {
   /** Reuse records of unchanged packages (same path, size, mtime) from the existing metadata. */
@@ -292,7 +292,7 @@ function statPackages(base: string, hrefs: string[]): PackageStats {
 }
 
 function stagingName(repodata: string, type: string): string {
-  return join(repodata, `.${type}.xml.gz.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+  return tempSibling(join(repodata, `${type}.xml.gz`));
 }
 
 /** One staged writer per metadata type; none left behind when one cannot be created. */
@@ -444,8 +444,8 @@ export async function indexOneRepository(root: string, options: IndexOptions = {
   const signature = signing ? await (await import('./sign.js')).signDetached(repomdText, signing) : undefined;
   // the few small files that end a run are written and renamed synchronously: the thread pool
   // round trips of their asynchronous forms (a dozen in a row) took longer than the calls
-  writeSmallFileAtomic(join(repodata, 'repomd.xml'), repomdText);
-  if (signature) writeSmallFileAtomic(join(repodata, 'repomd.xml.asc'), signature);
+  writeFileAtomicSync(join(repodata, 'repomd.xml'), repomdText);
+  if (signature) writeFileAtomicSync(join(repodata, 'repomd.xml.asc'), signature);
   else removeIfPresent(join(repodata, 'repomd.xml.asc'));
 
   const pruned = pruneOldGenerations(repodata, new Set([...finalNames, ...(previousRepomd?.allLocations ?? []).map((l) => l.replace(/^repodata\//, ''))]));

@@ -9,12 +9,11 @@
  * set-up cost more than the compression.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, fsync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsync, openSync, writeSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import type { TransformOptions } from 'node:stream';
 import zlib from 'node:zlib';
-import { tempSibling } from '../util/fs.js';
 
 const FLUSH_AT = 256 * 1024;
 
@@ -127,23 +126,3 @@ function writeAll(fd: number, chunk: Buffer): void {
   while (offset < chunk.length) offset += writeSync(fd, chunk, offset, chunk.length - offset);
 }
 
-/**
- * writeFileAtomic (util/fs.ts) for a small file, in synchronous calls: a temporary sibling,
- * written and flushed to disk, renamed over the target.
- */
-export function writeSmallFileAtomic(path: string, data: string): void {
-  const tmp = tempSibling(path);
-  try {
-    const fd = openSync(tmp, 'w');
-    try {
-      writeAll(fd, Buffer.from(data, 'utf8'));
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, path);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
-  }
-}

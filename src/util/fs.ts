@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile, open } from 'node:fs/promises';
 import { dirname, join, basename } from 'node:path';
 
@@ -7,21 +8,51 @@ export function tempSibling(path: string): string {
   return join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
 }
 
+export interface AtomicWriteOptions {
+  /**
+   * fsync before the rename (default). Caches may skip it: a file cut short by a crash fails its
+   * own checks and is rebuilt, and fsync costs tens of ms.
+   */
+  durable?: boolean;
+}
+
 /** Writes a file atomically: temp file in the same dir, fsync, rename over the target. */
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+export async function writeFileAtomic(path: string, data: string | Uint8Array | readonly Uint8Array[], options: AtomicWriteOptions = {}): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const tmp = tempSibling(path);
   try {
     const fh = await open(tmp, 'w');
     try {
-      await fh.writeFile(data);
-      await fh.sync();
+      if (typeof data === 'string' || data instanceof Uint8Array) await fh.writeFile(data);
+      else {
+        const { bytesWritten } = await fh.writev([...data]);
+        if (bytesWritten !== data.reduce((n, b) => n + b.length, 0)) throw new Error(`${tmp}: short write`);
+      }
+      if (options.durable ?? true) await fh.sync();
     } finally {
       await fh.close();
     }
     await rename(tmp, path);
   } catch (e) {
     await rm(tmp, { force: true });
+    throw e;
+  }
+}
+
+/** writeFileAtomic in synchronous calls, for small files at the end of a run (no event-loop hops). */
+export function writeFileAtomicSync(path: string, data: string | Uint8Array): void {
+  const tmp = tempSibling(path);
+  try {
+    const fd = openSync(tmp, 'w');
+    try {
+      writeFileSync(fd, data);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
     throw e;
   }
 }
