@@ -20,7 +20,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { decompressedChunks, type MetadataSource } from '../repodata/decompress.js';
 import { parsePrimaryXml } from '../repodata/reader.js';
 import { XmlScanner, type XmlEvents } from '../repodata/xml-scan.js';
-import { addKey, emptyIndexTables, positionSource, type IndexKind, type IndexTables, type PackageSource, type PoolPackage } from '../resolve/pool.js';
+import { addKeys, emptyIndexTables, positionSource, type IndexKind, type IndexTables, type PackageSource, type PoolPackage } from '../resolve/pool.js';
 import { YumdaError } from '../util/errors.js';
 
 export const PRIMARY_CACHE_FORMAT = 10;
@@ -69,8 +69,7 @@ function bucketCount(keys: number): number {
 }
 
 /**
- * The index keys of primary.xml's packages (what pool.ts's addToIndex takes from a record: name,
- * provided names with the package's own, primary file paths, obsoleted names) and each package's
+ * The index keys of primary.xml's packages (pool.ts's PackageKeys, read straight from the XML) and each package's
  * XML; source packages (arch src/nosrc) are left out. Exported for scripts/bench/xml.ts.
  */
 export class PrimaryIndexer implements XmlEvents {
@@ -128,13 +127,7 @@ export class PrimaryIndexer implements XmlEvents {
 
   captured(xml: string): void {
     if (this.arch === 'src' || this.arch === 'nosrc') return;
-    const i = this.packages.length;
-    const t = this.tables;
-    addKey(t.names, this.name, i);
-    addKey(t.provides, this.name, i);
-    for (const p of this.provides) addKey(t.provides, p, i);
-    for (const f of this.files) addKey(t.files, f, i);
-    for (const o of this.obsoletes) addKey(t.obsoletes, o, i);
+    addKeys(this.tables, { name: this.name, provides: this.provides, files: this.files, obsoletes: this.obsoletes }, this.packages.length);
     this.packages.push(xml);
   }
 }

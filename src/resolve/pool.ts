@@ -54,7 +54,7 @@ export type IndexKind = 'names' | 'provides' | 'files' | 'obsoletes';
 export type IndexTables = Record<IndexKind, Map<string, number[]>>;
 
 /** Adds position `i` under `key` (positions are added in increasing order). */
-export function addKey(table: Map<string, number[]>, key: string, i: number): void {
+function addKey(table: Map<string, number[]>, key: string, i: number): void {
   const list = table.get(key);
   if (!list) table.set(key, [i]);
   else if (list[list.length - 1] !== i) list.push(i);
@@ -64,13 +64,34 @@ export function emptyIndexTables(): IndexTables {
   return { names: new Map(), provides: new Map(), files: new Map(), obsoletes: new Map() };
 }
 
+/** What a package is found by: its name, provided capability names, primary file paths, obsoleted names. */
+export interface PackageKeys {
+  name: string;
+  provides: Iterable<string>;
+  files: Iterable<string>;
+  obsoletes: Iterable<string>;
+}
+
 /** Adds the keys of the package at position `i` (positions added in increasing order; its own name always counts as provided). */
+export function addKeys(tables: IndexTables, keys: PackageKeys, i: number): void {
+  addKey(tables.names, keys.name, i);
+  addKey(tables.provides, keys.name, i);
+  for (const p of keys.provides) addKey(tables.provides, p, i);
+  for (const f of keys.files) addKey(tables.files, f, i);
+  for (const o of keys.obsoletes) addKey(tables.obsoletes, o, i);
+}
+
 export function addToIndex(tables: IndexTables, pkg: PackageRecord, i: number): void {
-  addKey(tables.names, pkg.name, i);
-  addKey(tables.provides, pkg.name, i);
-  for (const dep of pkg.provides) addKey(tables.provides, dep.name, i);
-  for (const f of (pkg as PoolPackage).files ?? pkg.primaryFiles) addKey(tables.files, f.path, i);
-  for (const o of pkg.obsoletes) addKey(tables.obsoletes, o.name, i);
+  addKeys(
+    tables,
+    {
+      name: pkg.name,
+      provides: pkg.provides.map((d) => d.name),
+      files: ((pkg as PoolPackage).files ?? pkg.primaryFiles).map((f) => f.path),
+      obsoletes: pkg.obsoletes.map((o) => o.name),
+    },
+    i,
+  );
 }
 
 /** The index tables of a list of packages. */
