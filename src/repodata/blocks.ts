@@ -7,6 +7,7 @@
  */
 import { StringDecoder } from 'node:string_decoder';
 import { decompressedChunks } from './decompress.js';
+import { decodeEntities } from './xml-scan.js';
 
 const OPEN = '<package ';
 const CLOSE = '</package>';
@@ -46,26 +47,6 @@ export async function* packageBlocks(path: string): AsyncGenerator<string[]> {
     buffer = buffer.slice(from);
     if (batch.length > 0) yield batch;
   }
-}
-
-function unescapeAttr(value: string): string {
-  if (!value.includes('&')) return value;
-  return value.replace(/&(#x[0-9a-fA-F]+|#[0-9]+|amp|lt|gt|quot|apos);/g, (_, e: string) => {
-    switch (e) {
-      case 'amp':
-        return '&';
-      case 'lt':
-        return '<';
-      case 'gt':
-        return '>';
-      case 'quot':
-        return '"';
-      case 'apos':
-        return "'";
-      default:
-        return String.fromCodePoint(e[1] === 'x' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10));
-    }
-  });
 }
 
 export interface PrimaryBlockFacts {
@@ -114,7 +95,13 @@ export function primaryBlockFacts(block: string): PrimaryBlockFacts | undefined 
   const sizePackage = count(block, SIZE);
   const timeFile = count(block, TIME);
   if (sizePackage === undefined || timeFile === undefined) return undefined;
-  return { pkgId, href: unescapeAttr(location.value), sizePackage, timeFile };
+  let href: string;
+  try {
+    href = decodeEntities(location.value);
+  } catch {
+    return undefined;
+  }
+  return { pkgId, href, sizePackage, timeFile };
 }
 
 /** The pkgid attribute of a filelists/other block. */

@@ -43,7 +43,8 @@ function decodeEntity(whole: string, ref: string): string {
   return c;
 }
 
-function decodeEntities(s: string): string {
+/** Text or an attribute value with its predefined and numeric entity references decoded; throws on any other. */
+export function decodeEntities(s: string): string {
   return s.indexOf('&') < 0 ? s : s.replace(ENTITY, decodeEntity);
 }
 
