@@ -13,12 +13,10 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkLayer } from '../../src/layer/check.js';
 import { projectPath } from '../../src/util/paths.js';
+import { median, option } from './common.js';
 
 const args = process.argv.slice(2);
-const opt = (name: string, fallback: string): string => {
-  const i = args.indexOf(name);
-  return i >= 0 && args[i + 1] ? args[i + 1]! : fallback;
-};
+const opt = (name: string, fallback: string): string => option(name, fallback, args);
 const base = opt('--base', 'al2');
 const runs = Number(opt('--runs', '3'));
 const keep = args.includes('--keep');
@@ -49,11 +47,6 @@ async function time<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> 
   const t0 = process.hrtime.bigint();
   const value = await fn();
   return { ms: Number(process.hrtime.bigint() - t0) / 1e6, value };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
 }
 
 const layer = await mkdtemp(join(tmpdir(), 'yumda-bench-check-'));

@@ -17,9 +17,9 @@ import { performance } from 'node:perf_hooks';
 import { projectPath } from '../../src/util/paths.js';
 import { readRpmInfo } from '../../src/rpm/package.js';
 import { extractPackage } from '../../src/rpm/extract.js';
+import { median, option } from './common.js';
 
-const runsArg = process.argv.indexOf('--runs');
-const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 5;
+const RUNS = Number(option('--runs', '5'));
 const work = join(tmpdir(), 'yumda-bench-extract');
 
 const SPEC = `
@@ -77,11 +77,6 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
   const start = performance.now();
   await fn();
   return performance.now() - start;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
 }
 
 const cli = projectPath('dist/src/cli/main.js');

@@ -26,11 +26,9 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { execa } from 'execa';
 import { projectPath } from '../../src/util/paths.js';
+import { median, option } from './common.js';
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-}
+const arg = (name: string, fallback: number): number => Number(option(name, String(fallback)));
 const PACKAGES = arg('--packages', 500);
 const RUNS = arg('--runs', 3);
 const WORKERS = arg('--workers', 0);
@@ -107,7 +105,6 @@ async function time(cmd: string, args: string[]): Promise<number> {
   return seconds;
 }
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function main(): Promise<void> {
   const rpms = await build(`n${PACKAGES}`, specText(PACKAGES, '1'));

@@ -36,20 +36,13 @@ import type { FilelistsRecord, OtherRecord, PackageRecord } from '../../src/repo
 import { hashFile } from '../../src/util/hash.js';
 import { projectPath } from '../../src/util/paths.js';
 import { buildFixture } from '../../test/helpers/rpmbuild.js';
+import { median, option, rng } from './common.js';
 
 const args = process.argv.slice(2);
-const opt = (name: string, fallback: number): number => {
-  const i = args.indexOf(name);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
+const opt = (name: string, fallback: number): number => Number(option(name, String(fallback), args));
 const TOTAL = opt('--packages', 5000);
 const CLOSURE = opt('--closure', 60);
 const RUNS = opt('--runs', 3);
-
-function rng(seed: number): () => number {
-  let s = seed;
-  return () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
-}
 
 function closureSpec(): string {
   const lines = ['Name: bench', 'Version: 1.0', 'Release: 1.lambda2', 'Summary: bench source', 'License: MIT', 'BuildArch: noarch', 'Prefix: /opt', '%description', 'bench', ''];
@@ -145,7 +138,6 @@ async function timed(cmd: string, argv: string[], env: Record<string, string> = 
   return { wall, rssMb: rss / 1024 };
 }
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'yumda-bench-install-'));

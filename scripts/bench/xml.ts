@@ -42,23 +42,16 @@ import { FilelistsHandler, PrimaryHandler } from '../../src/repodata/reader.js';
 import { filelistsFooter, filelistsHeader, primaryFooter, primaryHeader, renderFilelistsPackage, renderPrimaryPackage } from '../../src/repodata/render.js';
 import { emptyPackageRecord, type FilelistsRecord, type PackageRecord, type RepoFile } from '../../src/repodata/types.js';
 import type { XmlEvents } from '../../src/repodata/xml-scan.js';
+import { median, option, rng } from './common.js';
 
 const require = createRequire(import.meta.url);
 const args = process.argv.slice(2);
-const opt = (name: string, fallback: string): string => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1]! : fallback;
-};
+const opt = (name: string, fallback: string): string => option(name, fallback, args);
 
 type Workload = 'primary' | 'filelists' | 'index';
 
 // ---------------------------------------------------------------------------------------------
 // Documents
-
-function rng(seed: number): () => number {
-  let s = seed;
-  return () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
-}
 
 const WORDS = 'lib core utils tools devel common data python3 perl ruby gtk3 qt5 x11 font icon theme ssl crypto xml json yaml http net dns ldap krb5 sasl pam udev dbus glib zlib bz2 lzma zstd curl git vim emacs bash sh'.split(' ');
 const DIRS = ['/usr/bin', '/usr/sbin', '/usr/lib64', '/usr/lib', '/usr/libexec', '/usr/share/doc', '/usr/share/man/man1', '/usr/share/locale', '/usr/include', '/etc', '/usr/lib64/python3.7/site-packages', '/usr/share/licenses'];
@@ -528,7 +521,6 @@ function runChild(name: string, workload: Workload, file: string, chunk: number,
   return JSON.parse(r.stdout) as ChildResult;
 }
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function main(): Promise<void> {
   const packages = Number(opt('--packages', '5000'));
