@@ -141,8 +141,9 @@ async function batched(cmd: string, args: string[], files: string[], size: numbe
 
 t.test('agrees with readelf on every host ELF in /usr/bin and /usr/lib/x86_64-linux-gnu', async (t) => {
   const files = listElfFiles(['/usr/bin', '/usr/lib/x86_64-linux-gnu']);
+  // a Debian host always has them: finding none means the listing is broken, not that there is nothing to compare
   if (files.length === 0) {
-    t.skip('no ELF files under /usr/bin or /usr/lib/x86_64-linux-gnu on this host', () => {});
+    t.fail('no ELF files found under /usr/bin or /usr/lib/x86_64-linux-gnu');
     return;
   }
   const huge = new Set(files.filter((f) => statSync(f).size > 50 * 1024 * 1024));
@@ -191,7 +192,7 @@ t.test('agrees with readelf on every host ELF in /usr/bin and /usr/lib/x86_64-li
 t.test('corrupt input raises ElfFormatError, never crashes', async (t) => {
   const sample = readElfFileBytes('/usr/bin/ls') ?? readElfFileBytes(process.execPath);
   if (!sample) {
-    t.skip('no host ELF file to mutate', () => {});
+    t.fail('neither /usr/bin/ls nor the node binary reads as ELF');
     return;
   }
   t.throws(() => parseElf(bufferSource(Buffer.from('hello'))), ElfFormatError);
