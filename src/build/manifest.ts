@@ -5,7 +5,7 @@
  * read it back (file, http or s3 URL) and rebuild exactly what changed.
  */
 import { join } from 'node:path';
-import { z } from 'zod';
+import { z } from 'zod/v3';
 import { ExitCode, YumdaError } from '../util/errors.js';
 import { fetchText, NotFoundError } from '../util/fetch.js';
 import { writeFileAtomic } from '../util/fs.js';

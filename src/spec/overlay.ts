@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { applyPatch, parsePatch, type StructuredPatch } from 'diff';
 import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
+import { z } from 'zod/v3';
 import { YumdaError } from '../util/errors.js';
 import { projectPath } from '../util/paths.js';
 import { SpecEditor, type Change } from './edit.js';

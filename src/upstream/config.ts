@@ -3,7 +3,7 @@
  * `--upstream ID|URL`, else $YUMDA_UPSTREAM_URL, else the file's default.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { z } from 'zod';
+import { z } from 'zod/v3';
 import { ExitCode, YumdaError } from '../util/errors.js';
 import { projectPath } from '../util/paths.js';
 import { closeMatches } from '../util/suggest.js';
