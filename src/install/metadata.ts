@@ -10,7 +10,6 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RepoDefinition } from '../config/repos.js';
@@ -25,11 +24,6 @@ import { buildPrimaryCache, openPrimaryCache } from './primary-cache.js';
 
 /** Cache files are not fsynced: one cut short by a crash fails its format/count checks and is rebuilt. */
 const CACHE_WRITE: AtomicWriteOptions = { durable: false };
-
-export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  const xdg = env.XDG_CACHE_HOME && env.XDG_CACHE_HOME.startsWith('/') ? env.XDG_CACHE_HOME : join(homedir(), '.cache');
-  return join(xdg, 'yumda');
-}
 
 export interface MetadataOptions {
   cacheDir: string;

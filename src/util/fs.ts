@@ -40,13 +40,13 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array | 
 }
 
 /** writeFileAtomic in synchronous calls, for small files at the end of a run (no event-loop hops). */
-export function writeFileAtomicSync(path: string, data: string | Uint8Array): void {
+export function writeFileAtomicSync(path: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): void {
   const tmp = tempSibling(path);
   try {
     const fd = openSync(tmp, 'w');
     try {
       writeFileSync(fd, data);
-      fsyncSync(fd);
+      if (options.durable ?? true) fsyncSync(fd);
     } finally {
       closeSync(fd);
     }

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -24,4 +25,10 @@ export function projectPath(...parts: string[]): string {
 /** The package set: specs/ of the current directory when there is one, else the project's own. */
 export function defaultSpecsDir(): string {
   return existsSync(resolve('specs')) ? resolve('specs') : projectPath('specs');
+}
+
+/** yumda's cache directory: $XDG_CACHE_HOME/yumda, else ~/.cache/yumda. */
+export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  const xdg = env.XDG_CACHE_HOME && env.XDG_CACHE_HOME.startsWith('/') ? env.XDG_CACHE_HOME : join(homedir(), '.cache');
+  return join(xdg, 'yumda');
 }

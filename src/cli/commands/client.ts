@@ -9,6 +9,7 @@ import type { RepoOptions } from '../../config/repos.js';
 import type { InstallResult } from '../../install/install.js';
 import type { Session } from '../../install/session.js';
 import { ExitCode, YumdaError } from '../../util/errors.js';
+import { defaultCacheDir } from '../../util/paths.js';
 import { note, printJson } from '../output.js';
 import { positiveInteger } from '../parse.js';
 
@@ -66,8 +67,7 @@ async function queries() {
   return { ...query, ...update };
 }
 
-async function cacheDirOf(opts: RepoCliOptions): Promise<string> {
-  const { defaultCacheDir } = await libraries();
+function cacheDirOf(opts: RepoCliOptions): string {
   return resolvePath(opts.cacheDir ?? defaultCacheDir());
 }
 
@@ -86,7 +86,7 @@ async function profileFor(opts: RepoCliOptions): Promise<BaseProfile> {
 async function session(opts: RepoCliOptions): Promise<Session> {
   const { openSession, configuredRepos } = await libraries();
   return openSession(configuredRepos(repoOptions(opts)), {
-    cacheDir: await cacheDirOf(opts),
+    cacheDir: cacheDirOf(opts),
     arch: opts.arch,
     refresh: opts.refresh,
     onNote: opts.json ? undefined : (m) => note(m),
@@ -199,7 +199,7 @@ async function installOrUpdate(args: string[], opts: InstallCliOptions, mode: 'i
     dest,
     profile,
     arch: opts.arch,
-    cacheDir: await cacheDirOf(opts),
+    cacheDir: cacheDirOf(opts),
     repos: s.repos,
     withDocs: opts.withDocs,
     concurrency: opts.concurrency,
