@@ -145,7 +145,7 @@ async function main(): Promise<void> {
     process.stderr.write(`building a ${TOTAL}-package repository (closure ${CLOSURE}) in ${dir}\n`);
     await buildRepo(dir);
     const repo = `file://${join(dir, 'repo')}`;
-    const cli = projectPath('dist/src/cli/main.js');
+    const cli = projectPath('dist/bin/yumda.cjs');
     const yumda = async (cache: string, dest: string, dry: boolean): Promise<Sample> =>
       timed(process.execPath, [cli, 'install', 'bench-p0', '--repo', repo, '--cache-dir', cache, '-d', dest, '--base', 'none', '--no-check', ...(dry ? ['--dry-run'] : [])]);
     const dnf = async (cache: string): Promise<Sample> => {

@@ -1,0 +1,73 @@
+/**
+ * Bundles the compiled CLI (dist/src) into dist/bin, what the `yumda` executable runs:
+ *   dist/bin/yumda.cjs          the launcher (src/cli/launch.ts): picks a bundle, runs it with V8's code cache
+ *   dist/bin/GROUP.cjs          one CommonJS bundle per command group (src/cli/command-groups.ts),
+ *                               holding only that group's command modules
+ *   dist/bin/all.cjs            every command (--help, unknown commands and their suggestions)
+ *   dist/bin/entry-worker.js    the indexer's worker thread (ESM; found beside the bundle that starts it)
+ * Run by `npm run build` after tsc. esbuild only bundles; type checking is tsc's.
+ */
+import { build, type Plugin } from 'esbuild';
+import { chmod, mkdir, rm } from 'node:fs/promises';
+import { commandGroups } from '../src/cli/command-groups.js';
+import { projectPath } from '../src/util/paths.js';
+
+const out = projectPath('dist/bin');
+const compiled = (path: string): string => projectPath('dist/src', path);
+
+/** Native, or large and only needed by one network command: loaded from node_modules when used. */
+const external = ['lzma-native', '@aws-sdk/*', 'openpgp'];
+
+/** Leaves out the command modules of other groups (program.ts imports a group's modules only for that group). */
+function onlyCommandModules(modules: readonly string[] | undefined): Plugin {
+  return {
+    name: 'only-command-modules',
+    setup(b) {
+      b.onResolve({ filter: /^\.\/commands\/[\w-]+\.js$/ }, (args) => {
+        if (!modules || !args.importer.endsWith('/cli/program.js')) return undefined;
+        const name = args.path.slice('./commands/'.length, -'.js'.length);
+        return modules.includes(name) ? undefined : { path: args.path, external: true };
+      });
+    },
+  };
+}
+
+async function bundleCli(name: string, modules: readonly string[] | undefined): Promise<void> {
+  await build({
+    entryPoints: [compiled('cli/main.js')],
+    outfile: `${out}/${name}.cjs`,
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    external,
+    // import() becomes require(): Node 20 loses a vm.Script's dynamic-import callback when the
+    // script comes from a code cache ("A dynamic import callback was not specified")
+    supported: { 'dynamic-import': false },
+    plugins: [onlyCommandModules(modules)],
+    // import.meta.url is the bundle's own URL: paths.ts finds the project from it, entry-pool.ts its worker beside it
+    define: { 'import.meta.url': '__yumdaBundleUrl' },
+    banner: { js: "const __yumdaBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
+    logLevel: 'warning',
+  });
+}
+
+await rm(out, { recursive: true, force: true });
+await mkdir(out, { recursive: true });
+await Promise.all([
+  ...commandGroups.map((g) => bundleCli(g.id, g.modules)),
+  bundleCli('all', undefined),
+  build({ entryPoints: [compiled('repodata/entry-worker.js')], outfile: `${out}/entry-worker.js`, bundle: true, format: 'esm', platform: 'node', target: 'node20', external, logLevel: 'warning' }),
+  build({
+    entryPoints: [compiled('cli/launch.js')],
+    outfile: `${out}/yumda.cjs`,
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    define: { 'import.meta.url': '__yumdaLauncherUrl' },
+    banner: { js: "const __yumdaLauncherUrl = require('node:url').pathToFileURL(__filename).href;" },
+    logLevel: 'warning',
+  }),
+]);
+await chmod(`${out}/yumda.cjs`, 0o755);

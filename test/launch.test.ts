@@ -1,0 +1,94 @@
+/**
+ * The `yumda` executable (dist/bin/yumda.cjs): one bundle per command group, run with V8's code
+ * cache under $XDG_CACHE_HOME/yumda/v8.
+ */
+import t from 'tap';
+import { copyFile, readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { commandGroups } from '../src/cli/command-groups.js';
+import { projectPath } from '../src/util/paths.js';
+import { yumda } from './helpers/cli.js';
+import { scratchDir } from './helpers/tmp.js';
+
+const cacheFile = (xdg: string, bundle: string): string => join(xdg, 'yumda', 'v8', `${bundle}-${process.version}-${process.arch}.cache`);
+
+t.test('the first run of a command group writes its code cache, later runs use it unchanged', async (t) => {
+  const xdg = await scratchDir(t, 'launch');
+  const env = { XDG_CACHE_HOME: xdg };
+  const first = await yumda(['rpm', '--help'], { env });
+  t.equal(first.exitCode, 0, first.stderr);
+  const file = cacheFile(xdg, 'rpm');
+  const written = await stat(file);
+  t.ok(written.size > 1000, 'a cache of compiled code');
+  const second = await yumda(['rpm', '--help'], { env });
+  t.equal(second.stdout, first.stdout, 'same output from cached code');
+  const after = await stat(file);
+  t.equal(after.mtimeMs, written.mtimeMs, 'V8 accepted the cache, so it was not rewritten');
+  t.equal(after.ino, written.ino);
+  t.same(await readdir(join(xdg, 'yumda', 'v8')), [`rpm-${process.version}-${process.arch}.cache`], 'one cache per bundle run, no temp files left');
+
+  await yumda(['--version'], { env });
+  t.ok(existsSync(cacheFile(xdg, 'all')), 'a command line naming no command runs (and caches) the all-commands bundle');
+});
+
+t.test('a corrupt or stale cache is rejected by V8 and replaced; the command is unaffected', async (t) => {
+  const xdg = await scratchDir(t, 'launch-bad');
+  const env = { XDG_CACHE_HOME: xdg };
+  const good = await yumda(['zip', '--help'], { env });
+  const file = cacheFile(xdg, 'zip');
+  const garbage = Buffer.alloc((await stat(file)).size, 0x5a);
+  await writeFile(file, garbage);
+  const r = await yumda(['zip', '--help'], { env });
+  t.equal(r.exitCode, 0, r.stderr);
+  t.equal(r.stdout, good.stdout);
+  t.notSame(await readFile(file), garbage, 'rewritten');
+  const rewritten = await stat(file);
+  await yumda(['zip', '--help'], { env });
+  t.equal((await stat(file)).mtimeMs, rewritten.mtimeMs, 'and the new one is accepted');
+});
+
+t.test('YUMDA_COMPILE_CACHE=0 writes nothing; an unusable cache directory only costs speed', async (t) => {
+  const xdg = await scratchDir(t, 'launch-off');
+  const off = await yumda(['rpm', '--help'], { env: { XDG_CACHE_HOME: xdg, YUMDA_COMPILE_CACHE: '0' } });
+  t.equal(off.exitCode, 0, off.stderr);
+  t.notOk(existsSync(join(xdg, 'yumda')), 'no cache directory');
+  await writeFile(join(xdg, 'not-a-dir'), '');
+  const blocked = await yumda(['rpm', '--help'], { env: { XDG_CACHE_HOME: join(xdg, 'not-a-dir') } });
+  t.equal(blocked.exitCode, 0, blocked.stderr);
+  t.equal(blocked.stderr, '');
+  t.equal(blocked.stdout, off.stdout);
+});
+
+t.test('each group bundle holds its own command modules and no other group\'s', async (t) => {
+  const registrations: Record<string, string> = {
+    rpm: 'registerRpmCommands', repo: 'registerRepoIndexCommand', client: 'registerClientCommands', check: 'registerCheckCommand',
+    zip: 'registerZipCommand', spec: 'registerSpecCommands', source: 'registerSourceCommands', build: 'registerBuildCommands',
+  };
+  t.same(Object.keys(registrations).sort(), commandGroups.map((g) => g.id).sort(), 'every group is covered here');
+  const all = await readFile(projectPath('dist/bin/all.cjs'), 'utf8');
+  for (const group of commandGroups) {
+    const text = await readFile(projectPath('dist/bin', `${group.id}.cjs`), 'utf8');
+    for (const [other, fn] of Object.entries(registrations)) {
+      const defined = new RegExp(`function ${fn}\\(`).test(text);
+      t.equal(defined, other === group.id, `${group.id}.cjs ${other === group.id ? 'defines' : 'leaves out'} ${fn}`);
+    }
+  }
+  for (const fn of Object.values(registrations)) t.match(all, new RegExp(`function ${fn}\\(`), `all.cjs defines ${fn}`);
+});
+
+t.test('no bundle keeps an import() expression (Node 20 drops the dynamic-import callback of code from a code cache)', async (t) => {
+  for (const name of [...commandGroups.map((g) => g.id), 'all']) {
+    const text = await readFile(projectPath('dist/bin', `${name}.cjs`), 'utf8');
+    t.notMatch(text, /\bimport\(\s*["'`]/, `${name}.cjs`);
+  }
+});
+
+t.test('a launcher without its bundles says how to build them', async (t) => {
+  const dir = await scratchDir(t, 'launch-alone');
+  await copyFile(projectPath('dist/bin/yumda.cjs'), join(dir, 'yumda.cjs'));
+  const { execa } = await import('execa');
+  const r = await execa(process.execPath, [join(dir, 'yumda.cjs'), 'rpm', '--help'], { reject: false });
+  t.equal(r.exitCode, 1);
+  t.match(String(r.stderr), /rpm\.cjs is missing: this checkout is not built \(run npm run build\)/);
+});
