@@ -11,22 +11,29 @@ import { projectPath } from '../src/util/paths.js';
 import { yumda } from './helpers/cli.js';
 import { scratchDir } from './helpers/tmp.js';
 
-const cacheFile = (xdg: string, bundle: string): string => join(xdg, 'yumda', 'v8', `${bundle}-${process.version}-${process.arch}.cache`);
+const cacheFile = (xdg: string, name: string): string => join(xdg, 'yumda', 'v8', `${name}-${process.version}-${process.arch}.cache`);
 
-t.test('the first run of a command group writes its code cache, later runs use it unchanged', async (t) => {
+t.test('the first successful run of a command writes its code cache, later runs use it unchanged', async (t) => {
   const xdg = await scratchDir(t, 'launch');
   const env = { XDG_CACHE_HOME: xdg };
-  const first = await yumda(['rpm', '--help'], { env });
+  const help = await yumda(['spec', 'rules', '--help'], { env });
+  t.equal(help.exitCode, 0, help.stderr);
+  t.notOk(existsSync(join(xdg, 'yumda', 'v8')), '--help writes no cache (it would hold only the help code)');
+  const failed = await yumda(['spec', 'rewrite', join(xdg, 'missing.spec')], { env });
+  t.not(failed.exitCode, 0);
+  t.notOk(existsSync(join(xdg, 'yumda', 'v8')), 'nor does a failed run');
+
+  const first = await yumda(['spec', 'rules', '--json'], { env });
   t.equal(first.exitCode, 0, first.stderr);
-  const file = cacheFile(xdg, 'rpm');
+  const file = cacheFile(xdg, 'spec-spec');
   const written = await stat(file);
   t.ok(written.size > 1000, 'a cache of compiled code');
-  const second = await yumda(['rpm', '--help'], { env });
+  const second = await yumda(['spec', 'rules', '--json'], { env });
   t.equal(second.stdout, first.stdout, 'same output from cached code');
   const after = await stat(file);
   t.equal(after.mtimeMs, written.mtimeMs, 'V8 accepted the cache, so it was not rewritten');
   t.equal(after.ino, written.ino);
-  t.same(await readdir(join(xdg, 'yumda', 'v8')), [`rpm-${process.version}-${process.arch}.cache`], 'one cache per bundle run, no temp files left');
+  t.same(await readdir(join(xdg, 'yumda', 'v8')), [`spec-spec-${process.version}-${process.arch}.cache`], 'one cache per command, no temp files left');
 
   await yumda(['--version'], { env });
   t.ok(existsSync(cacheFile(xdg, 'all')), 'a command line naming no command runs (and caches) the all-commands bundle');
@@ -35,26 +42,26 @@ t.test('the first run of a command group writes its code cache, later runs use i
 t.test('a corrupt or stale cache is rejected by V8 and replaced; the command is unaffected', async (t) => {
   const xdg = await scratchDir(t, 'launch-bad');
   const env = { XDG_CACHE_HOME: xdg };
-  const good = await yumda(['zip', '--help'], { env });
-  const file = cacheFile(xdg, 'zip');
+  const good = await yumda(['spec', 'rules'], { env });
+  const file = cacheFile(xdg, 'spec-spec');
   const garbage = Buffer.alloc((await stat(file)).size, 0x5a);
   await writeFile(file, garbage);
-  const r = await yumda(['zip', '--help'], { env });
+  const r = await yumda(['spec', 'rules'], { env });
   t.equal(r.exitCode, 0, r.stderr);
   t.equal(r.stdout, good.stdout);
   t.notSame(await readFile(file), garbage, 'rewritten');
   const rewritten = await stat(file);
-  await yumda(['zip', '--help'], { env });
+  await yumda(['spec', 'rules'], { env });
   t.equal((await stat(file)).mtimeMs, rewritten.mtimeMs, 'and the new one is accepted');
 });
 
 t.test('YUMDA_COMPILE_CACHE=0 writes nothing; an unusable cache directory only costs speed', async (t) => {
   const xdg = await scratchDir(t, 'launch-off');
-  const off = await yumda(['rpm', '--help'], { env: { XDG_CACHE_HOME: xdg, YUMDA_COMPILE_CACHE: '0' } });
+  const off = await yumda(['spec', 'rules'], { env: { XDG_CACHE_HOME: xdg, YUMDA_COMPILE_CACHE: '0' } });
   t.equal(off.exitCode, 0, off.stderr);
   t.notOk(existsSync(join(xdg, 'yumda')), 'no cache directory');
   await writeFile(join(xdg, 'not-a-dir'), '');
-  const blocked = await yumda(['rpm', '--help'], { env: { XDG_CACHE_HOME: join(xdg, 'not-a-dir') } });
+  const blocked = await yumda(['spec', 'rules'], { env: { XDG_CACHE_HOME: join(xdg, 'not-a-dir') } });
   t.equal(blocked.exitCode, 0, blocked.stderr);
   t.equal(blocked.stderr, '');
   t.equal(blocked.stdout, off.stdout);
@@ -91,4 +98,12 @@ t.test('a launcher without its bundles says how to build them', async (t) => {
   const r = await execa(process.execPath, [join(dir, 'yumda.cjs'), 'rpm', '--help'], { reject: false });
   t.equal(r.exitCode, 1);
   t.match(String(r.stderr), /rpm\.cjs is missing: this checkout is not built \(run npm run build\)/);
+});
+
+t.test('output cut short by a closed pipe ends quietly', async (t) => {
+  const { execa } = await import('execa');
+  // `true` exits without reading: yumda's write meets a closed pipe (EPIPE)
+  const r = await execa('bash', ['-c', `"${process.execPath}" "${projectPath('dist/bin/yumda.cjs')}" spec rules | true; echo "yumda exit \${PIPESTATUS[0]}" >&2`], { reject: false });
+  t.equal(r.exitCode, 0);
+  t.equal(String(r.stderr), 'yumda exit 0', 'no EPIPE stack trace');
 });

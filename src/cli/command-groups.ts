@@ -17,8 +17,9 @@ export const commandGroups = [
 
 export type CommandGroupId = (typeof commandGroups)[number]['id'];
 
-/** The group of the command a command line names (after global options), if it names one. */
-export function commandGroupOf(argv: readonly string[]): CommandGroupId | undefined {
+/** The command a command line names, if any: its top-level command word and that command's group. */
+export function commandOf(argv: readonly string[]): { name: string; group: CommandGroupId } | undefined {
   const word = argv.find((a) => a !== '--debug');
-  return commandGroups.find((g) => word !== undefined && (g.names as readonly string[]).includes(word))?.id;
+  const group = commandGroups.find((g) => word !== undefined && (g.names as readonly string[]).includes(word));
+  return group && word ? { name: word, group: group.id } : undefined;
 }

@@ -5,10 +5,11 @@
  * Node 20 spends most of a small command's time compiling JavaScript, and has no compile cache
  * for ES modules (module.enableCompileCache arrived in Node 22). So the CLI ships as one CommonJS
  * bundle per command group, and this launcher runs the group's bundle through vm.Script with V8's
- * code cache: the first run of a group writes the compiled code to
- * $XDG_CACHE_HOME/yumda/v8/GROUP-NODEVERSION-ARCH.cache, later runs skip the compilation. V8 checks
- * the cache against the source and its own version and flags, and rejects a stale or corrupt one;
- * the launcher then writes a new one. YUMDA_COMPILE_CACHE=0 turns the cache off.
+ * code cache, one per command: $XDG_CACHE_HOME/yumda/v8/GROUP-COMMAND-NODEVERSION-ARCH.cache.
+ * The cache is written at the end of the command's first successful run (not by --help or
+ * --version, whose code is a small part of the command's), so it holds what the command compiled.
+ * V8 checks a cache against the source, its own version and flags, and rejects a stale or corrupt
+ * one; the launcher then writes a new one. YUMDA_COMPILE_CACHE=0 turns the cache off.
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -17,13 +18,18 @@ import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
 import { writeFileAtomicSync } from '../util/fs.js';
 import { defaultCacheDir } from '../util/paths.js';
-import { commandGroupOf } from './command-groups.js';
+import { commandOf } from './command-groups.js';
 
 type CommonJsWrapper = (exports: object, require: NodeJS.Require, module: { exports: object }, filename: string, dirname: string) => void;
 
-function compileCachePath(bundleName: string): string | undefined {
+function compileCachePath(name: string): string | undefined {
   if (process.env.YUMDA_COMPILE_CACHE === '0') return undefined;
-  return join(defaultCacheDir(), 'v8', `${bundleName}-${process.version}-${process.arch}.cache`);
+  return join(defaultCacheDir(), 'v8', `${name}-${process.version}-${process.arch}.cache`);
+}
+
+/** Help and version runs compile little of a command: a cache written by them would stay that small. */
+function writesCache(argv: readonly string[]): boolean {
+  return !argv.some((a) => a === '--help' || a === '-h' || a === '--version' || a === '-V');
 }
 
 function readCache(path: string | undefined): Buffer | undefined {
@@ -36,7 +42,7 @@ function readCache(path: string | undefined): Buffer | undefined {
 }
 
 /** Runs a CommonJS bundle as require() would, compiled with (and then for) the code cache. */
-function runBundle(bundle: string, cachePath: string | undefined): void {
+function runBundle(bundle: string, cachePath: string | undefined, writeCache: boolean): void {
   let source: string;
   try {
     source = readFileSync(bundle, 'utf8');
@@ -49,9 +55,10 @@ function runBundle(bundle: string, cachePath: string | undefined): void {
     filename: bundle,
     cachedData,
   });
-  if (cachePath && (!cachedData || script.cachedDataRejected)) {
+  if (cachePath && writeCache && (!cachedData || script.cachedDataRejected)) {
     // At exit the cache also holds the functions compiled lazily during the run.
-    process.once('exit', () => {
+    process.once('exit', (code) => {
+      if (code !== 0) return;
       try {
         mkdirSync(dirname(cachePath), { recursive: true });
         writeFileAtomicSync(cachePath, script.createCachedData(), { durable: false });
@@ -65,5 +72,7 @@ function runBundle(bundle: string, cachePath: string | undefined): void {
   wrapper.call(module.exports, module.exports, createRequire(bundle), module, bundle, dirname(bundle));
 }
 
-const bundleName = commandGroupOf(process.argv.slice(2)) ?? 'all';
-runBundle(join(dirname(fileURLToPath(import.meta.url)), `${bundleName}.cjs`), compileCachePath(bundleName));
+const argv = process.argv.slice(2);
+const command = commandOf(argv);
+const bundle = command?.group ?? 'all';
+runBundle(join(dirname(fileURLToPath(import.meta.url)), `${bundle}.cjs`), compileCachePath(command ? `${bundle}-${command.name}` : bundle), command ? writesCache(argv) : true);

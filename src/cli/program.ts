@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { commandGroupOf, commandGroups, type CommandGroupId } from './command-groups.js';
+import { commandGroups, commandOf, type CommandGroupId } from './command-groups.js';
 import { finishProgram, rootProgram } from './root.js';
 
 /**
@@ -31,9 +31,9 @@ export async function buildProgram(): Promise<Command> {
 
 /** The program for this command line: only the group of the command it names, when it names one. */
 export async function programFor(argv: readonly string[]): Promise<Command> {
-  const id = commandGroupOf(argv);
-  if (!id) return buildProgram();
+  const command = commandOf(argv);
+  if (!command) return buildProgram();
   const program = rootProgram();
-  await registerGroup[id](program);
+  await registerGroup[command.group](program);
   return finishProgram(program);
 }

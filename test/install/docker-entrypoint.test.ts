@@ -68,7 +68,6 @@ t.test('Dockerfile: Node 20, the built CLI, the entrypoint, /lambda/opt', async 
   t.match(text, /npm prune --omit=dev/);
   t.match(text, /RUN npm run build && npm prune --omit=dev/, 'tsc and the bundles');
   t.match(text, /COPY --from=build \/src\/dist\/bin \.\/dist\/bin/, 'the bundled CLI');
-  t.match(text, /node dist\/bin\/yumda\.cjs "\$group" --help/, 'code caches warmed in the final image');
   t.match(text, /COPY repo-metadata \.\/repo-metadata/, 'base profiles and the default repo definition');
   t.match(text, /ENV YUMDA_DEST=\/lambda\/opt/);
   t.match(text, /^ENTRYPOINT \["\/usr\/local\/bin\/yumda-entrypoint"\]$/m);
