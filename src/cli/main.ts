@@ -4,6 +4,14 @@ import { runCli } from './run.js';
 // the SDK it ships with, so the warning only confuses users. An explicit setting still wins.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
+// `yumda … | head` closes the pipe early: stop quietly, as cat and grep do, instead of a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
+}
+
 void runCli(process.argv.slice(2)).then((code) => {
   process.exitCode = code;
 });
