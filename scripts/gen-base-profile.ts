@@ -235,7 +235,7 @@ export function generateProfile(id: string, from: string): BaseProfile {
     files,
     symlinks: f.symlinks,
   };
-  return baseProfileSchema.parse(profile);
+  return baseProfileSchema().parse(profile);
 }
 
 async function main(): Promise<void> {

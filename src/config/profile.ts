@@ -9,50 +9,61 @@ import { z } from 'zod/v3';
 import { YumdaError } from '../util/errors.js';
 import { projectPath } from '../util/paths.js';
 
-const flags = z.enum(['EQ', 'LT', 'LE', 'GT', 'GE']).nullable();
+/** The schemas, built on first use: a run with a shipped or built-in profile never needs them. */
+function buildSchemas() {
+  const flags = z.enum(['EQ', 'LT', 'LE', 'GT', 'GE']).nullable();
 
-export const capabilitySchema = z.object({
-  name: z.string().min(1),
-  flags,
-  epoch: z.number().int().nonnegative().nullable(),
-  version: z.string().nullable(),
-  release: z.string().nullable(),
-});
+  const capability = z.object({
+    name: z.string().min(1),
+    flags,
+    epoch: z.number().int().nonnegative().nullable(),
+    version: z.string().nullable(),
+    release: z.string().nullable(),
+  });
 
-export const baseProfileSchema = z.object({
-  id: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/),
-  description: z.string(),
-  /** x86_64 or aarch64 */
-  arch: z.string(),
-  /** Where this profile's data came from, for humans. */
-  source: z.string(),
-  rpm: z.object({
-    version: z.string(),
-    /** rpmlib(...) features the target's rpm provides, with their versions. */
-    features: z.array(capabilitySchema),
-    /** PAYLOADCOMPRESSOR values the target's rpm can read. */
-    payloadCompressors: z.array(z.string()),
-  }),
-  glibc: z.object({ version: z.string() }),
-  /** The runtime's LD_LIBRARY_PATH, in order. */
-  ldLibraryPath: z.array(z.string()),
-  /** The loader's default directories searched after LD_LIBRARY_PATH/RUNPATH. */
-  defaultLibDirs: z.array(z.string()),
-  /** Directories Lambda lets layers and functions use, and the layer mount point. */
-  layerRoot: z.string().default('/opt'),
-  packages: z.array(
-    z.object({ name: z.string(), epoch: z.number().int().nonnegative().nullable(), version: z.string(), release: z.string(), arch: z.string() }),
-  ),
-  /** Capabilities the base satisfies: package names with EVR, sonames, symbol versions, virtual provides. */
-  provides: z.array(capabilitySchema),
-  /** Every path in the runtime's filesystem, absolute; directories end in '/'. */
-  files: z.array(z.string()),
-  /** Symbolic links in the runtime (path → target), where known. */
-  symlinks: z.record(z.string(), z.string()).default({}),
-});
+  const profile = z.object({
+    id: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/),
+    description: z.string(),
+    /** x86_64 or aarch64 */
+    arch: z.string(),
+    /** Where this profile's data came from, for humans. */
+    source: z.string(),
+    rpm: z.object({
+      version: z.string(),
+      /** rpmlib(...) features the target's rpm provides, with their versions. */
+      features: z.array(capability),
+      /** PAYLOADCOMPRESSOR values the target's rpm can read. */
+      payloadCompressors: z.array(z.string()),
+    }),
+    glibc: z.object({ version: z.string() }),
+    /** The runtime's LD_LIBRARY_PATH, in order. */
+    ldLibraryPath: z.array(z.string()),
+    /** The loader's default directories searched after LD_LIBRARY_PATH/RUNPATH. */
+    defaultLibDirs: z.array(z.string()),
+    /** Directories Lambda lets layers and functions use, and the layer mount point. */
+    layerRoot: z.string().default('/opt'),
+    packages: z.array(
+      z.object({ name: z.string(), epoch: z.number().int().nonnegative().nullable(), version: z.string(), release: z.string(), arch: z.string() }),
+    ),
+    /** Capabilities the base satisfies: package names with EVR, sonames, symbol versions, virtual provides. */
+    provides: z.array(capability),
+    /** Every path in the runtime's filesystem, absolute; directories end in '/'. */
+    files: z.array(z.string()),
+    /** Symbolic links in the runtime (path → target), where known. */
+    symlinks: z.record(z.string(), z.string()).default({}),
+  });
+  return { capability, profile };
+}
 
-export type BaseProfile = z.infer<typeof baseProfileSchema>;
-export type Capability = z.infer<typeof capabilitySchema>;
+let schemas: ReturnType<typeof buildSchemas> | undefined;
+
+/** The schema of a base profile file. */
+export function baseProfileSchema(): ReturnType<typeof buildSchemas>['profile'] {
+  return (schemas ??= buildSchemas()).profile;
+}
+
+export type BaseProfile = z.infer<ReturnType<typeof buildSchemas>['profile']>;
+export type Capability = z.infer<ReturnType<typeof buildSchemas>['capability']>;
 
 /** The empty base: `--base none` installs everything. */
 export const noneProfile: BaseProfile = {
@@ -96,7 +107,7 @@ export function loadProfile(idOrPath: string): BaseProfile {
     cache.set(idOrPath, raw as BaseProfile);
     return raw as BaseProfile;
   }
-  const parsed = baseProfileSchema.safeParse(raw);
+  const parsed = baseProfileSchema().safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new YumdaError('PROFILE_INVALID', `base profile ${file}: ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`);

@@ -9,38 +9,49 @@ import { z } from 'zod/v3';
 import { ExitCode, YumdaError } from '../util/errors.js';
 import { projectPath } from '../util/paths.js';
 
-const urlSchema = z
-  .string()
-  .min(1)
-  .refine((u) => /^(file|https?|s3):\/\//.test(u) || u.startsWith('/'), 'must be a file://, http(s):// or s3:// URL (or an absolute path)');
+// The schemas are built on first use (building zod schemas is a measurable part of a warm install).
+let urlSchemaBuilt: ReturnType<typeof buildUrlSchema> | undefined;
+let sectionSchemaBuilt: ReturnType<typeof buildSectionSchema> | undefined;
 
-const boolSchema = z
-  .string()
-  .transform((v) => v.trim().toLowerCase())
-  .refine((v) => ['1', '0', 'yes', 'no', 'true', 'false', 'on', 'off'].includes(v), 'must be 1/0, yes/no, true/false or on/off')
-  .transform((v) => ['1', 'yes', 'true', 'on'].includes(v));
+function buildUrlSchema() {
+  return z
+    .string()
+    .min(1)
+    .refine((u) => /^(file|https?|s3):\/\//.test(u) || u.startsWith('/'), 'must be a file://, http(s):// or s3:// URL (or an absolute path)');
+}
+
+const urlSchema = () => (urlSchemaBuilt ??= buildUrlSchema());
 
 /** The keys of a [section] in a yum .repo file that yumda understands (others are ignored with a note). */
-const sectionSchema = z.object({
-  name: z.string().optional(),
-  baseurl: z.string().optional(),
-  mirrorlist: urlSchema.optional(),
-  enabled: boolSchema.optional(),
-  gpgcheck: boolSchema.optional(),
-  gpgkey: z.string().optional(),
-  repo_gpgcheck: boolSchema.optional(),
-  priority: z
+function buildSectionSchema() {
+  const boolSchema = z
     .string()
-    .regex(/^\d+$/, 'must be a whole number (1 = highest priority, 99 = default)')
-    .transform(Number)
-    .optional(),
-  exclude: z.string().optional(),
-  metadata_expire: z
-    .string()
-    .regex(/^(-1|never|\d+[smhd]?)$/i, 'must be seconds, a number with s/m/h/d, or never (-1)')
-    .transform(parseExpire)
-    .optional(),
-});
+    .transform((v) => v.trim().toLowerCase())
+    .refine((v) => ['1', '0', 'yes', 'no', 'true', 'false', 'on', 'off'].includes(v), 'must be 1/0, yes/no, true/false or on/off')
+    .transform((v) => ['1', 'yes', 'true', 'on'].includes(v));
+  return z.object({
+    name: z.string().optional(),
+    baseurl: z.string().optional(),
+    mirrorlist: urlSchema().optional(),
+    enabled: boolSchema.optional(),
+    gpgcheck: boolSchema.optional(),
+    gpgkey: z.string().optional(),
+    repo_gpgcheck: boolSchema.optional(),
+    priority: z
+      .string()
+      .regex(/^\d+$/, 'must be a whole number (1 = highest priority, 99 = default)')
+      .transform(Number)
+      .optional(),
+    exclude: z.string().optional(),
+    metadata_expire: z
+      .string()
+      .regex(/^(-1|never|\d+[smhd]?)$/i, 'must be seconds, a number with s/m/h/d, or never (-1)')
+      .transform(parseExpire)
+      .optional(),
+  });
+}
+
+const sectionSchema = () => (sectionSchemaBuilt ??= buildSectionSchema());
 
 /** yum's metadata_expire: seconds, or with a unit (90m, 6h, 2d); never/-1 = keep until --refresh. */
 function parseExpire(value: string): number {
@@ -74,7 +85,6 @@ export interface RepoDefinition {
   origin: string;
 }
 
-const KNOWN_KEYS = new Set(Object.keys(sectionSchema.shape));
 
 function splitList(value: string | undefined): string[] {
   return (value ?? '').split(/[\s,]+/).filter(Boolean);
@@ -129,8 +139,9 @@ export function parseRepoFile(text: string, file: string, vars: Record<string, s
   for (const section of sections) {
     if (section.id === 'main') continue; // yum.conf's [main] may be included; its options are not repository options
     const known: Record<string, string> = {};
-    for (const [k, v] of Object.entries(section.values)) if (KNOWN_KEYS.has(k)) known[k] = v;
-    const parsed = sectionSchema.safeParse(known);
+    const schema = sectionSchema();
+    for (const [k, v] of Object.entries(section.values)) if (Object.hasOwn(schema.shape, k)) known[k] = v;
+    const parsed = schema.safeParse(known);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
       const key = String(issue.path[0] ?? '');
@@ -142,7 +153,7 @@ export function parseRepoFile(text: string, file: string, vars: Record<string, s
     const v = parsed.data;
     const baseurls = splitList(v.baseurl);
     for (const url of baseurls) {
-      const check = urlSchema.safeParse(url);
+      const check = urlSchema().safeParse(url);
       if (!check.success) {
         throw new YumdaError('REPOFILE_INVALID', `${file}:${section.lines.baseurl}: [${section.id}] baseurl: "${url}" ${check.error.issues[0]!.message}`, {
           exitCode: ExitCode.usage,
@@ -181,7 +192,7 @@ export function parseRepoFile(text: string, file: string, vars: Record<string, s
 
 /** A repository from a bare URL (--repo, YUMDA_REPOS): a stable id derived from the URL. */
 export function repoFromUrl(url: string, origin: string): RepoDefinition {
-  const check = urlSchema.safeParse(url);
+  const check = urlSchema().safeParse(url);
   if (!check.success) throw new YumdaError('BAD_REPO_URL', `${origin}: "${url}" ${check.error.issues[0]!.message}`, { exitCode: ExitCode.usage });
   const normalized = url.startsWith('/') ? `file://${url}` : url;
   // a short readable id: the last path segment (or the host) and a hash of the whole URL
