@@ -45,7 +45,7 @@ function readCache(path: string | undefined): Buffer | undefined {
 function runBundle(bundle: string, cachePath: string | undefined, writeCache: boolean): void {
   let source: string;
   try {
-    source = readFileSync(bundle, 'utf8');
+    source = readFileSync(bundle, 'latin1'); // ASCII only (scripts/bundle.ts checks)
   } catch {
     process.stderr.write(`yumda: ${bundle} is missing: this checkout is not built (run npm run build)\n`);
     process.exit(1);
