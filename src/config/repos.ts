@@ -9,18 +9,14 @@ import { z } from 'zod/v3';
 import { ExitCode, YumdaError } from '../util/errors.js';
 import { projectPath } from '../util/paths.js';
 
-// The schemas are built on first use (building zod schemas is a measurable part of a warm install).
-let urlSchemaBuilt: ReturnType<typeof buildUrlSchema> | undefined;
+/** What a repository URL may be: file://, http(s)://, s3:// or an absolute path. */
+const REPO_URL_RULE = {
+  test: (u: string): boolean => /^(file|https?|s3):\/\//.test(u) || u.startsWith('/'),
+  message: 'must be a file://, http(s):// or s3:// URL (or an absolute path)',
+};
+
+// The .repo section schema is built on first use: a run with only --repo URLs never needs it.
 let sectionSchemaBuilt: ReturnType<typeof buildSectionSchema> | undefined;
-
-function buildUrlSchema() {
-  return z
-    .string()
-    .min(1)
-    .refine((u) => /^(file|https?|s3):\/\//.test(u) || u.startsWith('/'), 'must be a file://, http(s):// or s3:// URL (or an absolute path)');
-}
-
-const urlSchema = () => (urlSchemaBuilt ??= buildUrlSchema());
 
 /** The keys of a [section] in a yum .repo file that yumda understands (others are ignored with a note). */
 function buildSectionSchema() {
@@ -32,7 +28,7 @@ function buildSectionSchema() {
   return z.object({
     name: z.string().optional(),
     baseurl: z.string().optional(),
-    mirrorlist: urlSchema().optional(),
+    mirrorlist: z.string().refine(REPO_URL_RULE.test, REPO_URL_RULE.message).optional(),
     enabled: boolSchema.optional(),
     gpgcheck: boolSchema.optional(),
     gpgkey: z.string().optional(),
@@ -153,9 +149,8 @@ export function parseRepoFile(text: string, file: string, vars: Record<string, s
     const v = parsed.data;
     const baseurls = splitList(v.baseurl);
     for (const url of baseurls) {
-      const check = urlSchema().safeParse(url);
-      if (!check.success) {
-        throw new YumdaError('REPOFILE_INVALID', `${file}:${section.lines.baseurl}: [${section.id}] baseurl: "${url}" ${check.error.issues[0]!.message}`, {
+      if (!REPO_URL_RULE.test(url)) {
+        throw new YumdaError('REPOFILE_INVALID', `${file}:${section.lines.baseurl}: [${section.id}] baseurl: "${url}" ${REPO_URL_RULE.message}`, {
           exitCode: ExitCode.usage,
         });
       }
@@ -192,8 +187,7 @@ export function parseRepoFile(text: string, file: string, vars: Record<string, s
 
 /** A repository from a bare URL (--repo, YUMDA_REPOS): a stable id derived from the URL. */
 export function repoFromUrl(url: string, origin: string): RepoDefinition {
-  const check = urlSchema().safeParse(url);
-  if (!check.success) throw new YumdaError('BAD_REPO_URL', `${origin}: "${url}" ${check.error.issues[0]!.message}`, { exitCode: ExitCode.usage });
+  if (!REPO_URL_RULE.test(url)) throw new YumdaError('BAD_REPO_URL', `${origin}: "${url}" ${REPO_URL_RULE.message}`, { exitCode: ExitCode.usage });
   const normalized = url.startsWith('/') ? `file://${url}` : url;
   // a short readable id: the last path segment (or the host) and a hash of the whole URL
   const parts = normalized.replace(/^\w+:\/\//, '').split('/').filter(Boolean);
