@@ -33,15 +33,25 @@ function onlyCommandModules(modules: readonly string[] | undefined): Plugin {
   };
 }
 
+/** Options every output shares: one file, Node 20, the heavy dependencies left in node_modules. */
+const common = { bundle: true, platform: 'node', target: 'node20', external, logLevel: 'warning' } as const;
+
+/**
+ * A CommonJS bundle of a compiled entry. import.meta.url becomes the bundle's own URL: paths.ts
+ * finds the project from it, entry-pool.ts its worker beside it.
+ */
+const commonJs = {
+  ...common,
+  format: 'cjs',
+  define: { 'import.meta.url': '__yumdaBundleUrl' },
+  banner: { js: "const __yumdaBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
+} as const;
+
 async function bundleCli(name: string, modules: readonly string[] | undefined): Promise<void> {
   await build({
+    ...commonJs,
     entryPoints: [compiled('cli/main.js')],
     outfile: `${out}/${name}.cjs`,
-    bundle: true,
-    format: 'cjs',
-    platform: 'node',
-    target: 'node20',
-    external,
     // import() becomes require(): Node 20 loses a vm.Script's dynamic-import callback when the
     // script comes from a code cache ("A dynamic import callback was not specified")
     supported: { 'dynamic-import': false },
@@ -49,10 +59,6 @@ async function bundleCli(name: string, modules: readonly string[] | undefined): 
     // no comments or indentation: less to read and hash on every run (names stay, for stack traces)
     minifyWhitespace: true,
     lineLimit: 400,
-    // import.meta.url is the bundle's own URL: paths.ts finds the project from it, entry-pool.ts its worker beside it
-    define: { 'import.meta.url': '__yumdaBundleUrl' },
-    banner: { js: "const __yumdaBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
-    logLevel: 'warning',
   });
 }
 
@@ -61,18 +67,8 @@ await mkdir(out, { recursive: true });
 await Promise.all([
   ...commandGroups.map((g) => bundleCli(g.id, g.modules)),
   bundleCli('all', undefined),
-  build({ entryPoints: [compiled('repodata/entry-worker.js')], outfile: `${out}/entry-worker.js`, bundle: true, format: 'esm', platform: 'node', target: 'node20', external, logLevel: 'warning' }),
-  build({
-    entryPoints: [compiled('cli/launch.js')],
-    outfile: `${out}/yumda.cjs`,
-    bundle: true,
-    format: 'cjs',
-    platform: 'node',
-    target: 'node20',
-    define: { 'import.meta.url': '__yumdaLauncherUrl' },
-    banner: { js: "const __yumdaLauncherUrl = require('node:url').pathToFileURL(__filename).href;" },
-    logLevel: 'warning',
-  }),
+  build({ ...common, format: 'esm', entryPoints: [compiled('repodata/entry-worker.js')], outfile: `${out}/entry-worker.js` }),
+  build({ ...commonJs, entryPoints: [compiled('cli/launch.js')], outfile: `${out}/yumda.cjs` }),
 ]);
 await chmod(`${out}/yumda.cjs`, 0o755);
 
