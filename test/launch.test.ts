@@ -3,7 +3,7 @@
  * cache under $XDG_CACHE_HOME/yumda/v8.
  */
 import t from 'tap';
-import { copyFile, readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { copyFile, readFile, readdir, stat, symlink, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { commandGroups } from '../src/cli/command-groups.js';
@@ -106,4 +106,13 @@ t.test('output cut short by a closed pipe ends quietly', async (t) => {
   const r = await execa('bash', ['-c', `"${process.execPath}" "${projectPath('dist/bin/yumda.cjs')}" spec rules | true; echo "yumda exit \${PIPESTATUS[0]}" >&2`], { reject: false });
   t.equal(r.exitCode, 0);
   t.equal(String(r.stderr), 'yumda exit 0', 'no EPIPE stack trace');
+});
+
+t.test('runs as npm installs it: executed directly through a symlink in a bin directory', async (t) => {
+  const bin = await scratchDir(t, 'launch-bin');
+  await symlink(projectPath('dist/bin/yumda.cjs'), join(bin, 'yumda'));
+  const { execa } = await import('execa');
+  const r = await execa(join(bin, 'yumda'), ['spec', 'rules', '--json'], { reject: false, env: { XDG_CACHE_HOME: bin } });
+  t.equal(r.exitCode, 0, String(r.stderr));
+  t.ok(JSON.parse(String(r.stdout))['prefix'], 'the spec bundle ran');
 });
