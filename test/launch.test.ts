@@ -6,6 +6,7 @@ import t from 'tap';
 import { copyFile, readFile, readdir, stat, symlink, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { REWRITE_AFTER_MS, isHelpOrVersion, shouldWriteCodeCache } from '../src/cli/code-cache.js';
 import { commandGroups } from '../src/cli/command-groups.js';
 import { projectPath } from '../src/util/paths.js';
 import { yumda } from './helpers/cli.js';
@@ -115,4 +116,16 @@ t.test('runs as npm installs it: executed directly through a symlink in a bin di
   const r = await execa(join(bin, 'yumda'), ['spec', 'rules', '--json'], { reject: false, env: { XDG_CACHE_HOME: bin } });
   t.equal(r.exitCode, 0, String(r.stderr));
   t.ok(JSON.parse(String(r.stdout))['prefix'], 'the spec bundle ran');
+});
+
+t.test('when a code cache is written', async (t) => {
+  const run = { accepted: false, exitCode: 0, helpOrVersion: false, elapsedMs: 50 };
+  t.ok(shouldWriteCodeCache(run), 'none yet (or rejected): the first successful run writes it');
+  t.notOk(shouldWriteCodeCache({ ...run, exitCode: 1 }), 'not by a failed run');
+  t.notOk(shouldWriteCodeCache({ ...run, helpOrVersion: true }), 'not by --help/--version');
+  t.notOk(shouldWriteCodeCache({ ...run, accepted: true }), 'an accepted cache stays for short runs');
+  t.ok(shouldWriteCodeCache({ ...run, accepted: true, elapsedMs: REWRITE_AFTER_MS + 1 }), 'a long run rewrites it with what it compiled');
+  t.ok(isHelpOrVersion(['install', '--help']));
+  t.ok(isHelpOrVersion(['-V']));
+  t.notOk(isHelpOrVersion(['install', 'git', '--dry-run']));
 });

@@ -5,11 +5,9 @@
  * Node 20 spends most of a small command's time compiling JavaScript, and has no compile cache
  * for ES modules (module.enableCompileCache arrived in Node 22). So the CLI ships as one CommonJS
  * bundle per command group, and this launcher runs the group's bundle through vm.Script with V8's
- * code cache, one per command: $XDG_CACHE_HOME/yumda/v8/GROUP-COMMAND-NODEVERSION-ARCH.cache.
- * The cache is written at the end of the command's first successful run (not by --help or
- * --version, whose code is a small part of the command's), so it holds what the command compiled.
- * V8 checks a cache against the source, its own version and flags, and rejects a stale or corrupt
- * one; the launcher then writes a new one. YUMDA_COMPILE_CACHE=0 turns the cache off.
+ * code cache, one per command: $XDG_CACHE_HOME/yumda/v8/GROUP-COMMAND-NODEVERSION-ARCH.cache
+ * (when it is written: code-cache.ts). V8 checks a cache against the source, its own version and
+ * flags, and rejects a stale or corrupt one. YUMDA_COMPILE_CACHE=0 turns the cache off.
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -18,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
 import { writeFileAtomicSync } from '../util/fs.js';
 import { defaultCacheDir } from '../util/paths.js';
+import { isHelpOrVersion, shouldWriteCodeCache } from './code-cache.js';
 import { commandOf } from './command-groups.js';
 
 type CommonJsWrapper = (exports: object, require: NodeJS.Require, module: { exports: object }, filename: string, dirname: string) => void;
@@ -25,11 +24,6 @@ type CommonJsWrapper = (exports: object, require: NodeJS.Require, module: { expo
 function compileCachePath(name: string): string | undefined {
   if (process.env.YUMDA_COMPILE_CACHE === '0') return undefined;
   return join(defaultCacheDir(), 'v8', `${name}-${process.version}-${process.arch}.cache`);
-}
-
-/** Help and version runs compile little of a command: a cache written by them would stay that small. */
-function writesCache(argv: readonly string[]): boolean {
-  return !argv.some((a) => a === '--help' || a === '-h' || a === '--version' || a === '-V');
 }
 
 function readCache(path: string | undefined): Buffer | undefined {
@@ -42,7 +36,8 @@ function readCache(path: string | undefined): Buffer | undefined {
 }
 
 /** Runs a CommonJS bundle as require() would, compiled with (and then for) the code cache. */
-function runBundle(bundle: string, cachePath: string | undefined, writeCache: boolean): void {
+function runBundle(bundle: string, cachePath: string | undefined, helpOrVersion: boolean): void {
+  const started = performance.now();
   let source: string;
   try {
     source = readFileSync(bundle, 'latin1'); // ASCII only (scripts/bundle.ts checks)
@@ -55,12 +50,13 @@ function runBundle(bundle: string, cachePath: string | undefined, writeCache: bo
     filename: bundle,
     cachedData,
   });
-  if (cachePath && writeCache && (!cachedData || script.cachedDataRejected)) {
-    // At exit the cache also holds the functions compiled lazily during the run.
-    process.once('exit', (code) => {
-      if (code !== 0) return;
+  if (cachePath) {
+    const accepted = cachedData !== undefined && !script.cachedDataRejected;
+    process.once('exit', (exitCode) => {
+      if (!shouldWriteCodeCache({ accepted, exitCode, helpOrVersion, elapsedMs: performance.now() - started })) return;
       try {
         mkdirSync(dirname(cachePath), { recursive: true });
+        // created at exit, the cache also holds the functions compiled lazily during the run
         writeFileAtomicSync(cachePath, script.createCachedData(), { durable: false });
       } catch {
         // a read-only or full cache directory only costs speed
@@ -75,4 +71,5 @@ function runBundle(bundle: string, cachePath: string | undefined, writeCache: bo
 const argv = process.argv.slice(2);
 const command = commandOf(argv);
 const bundle = command?.group ?? 'all';
-runBundle(join(dirname(fileURLToPath(import.meta.url)), `${bundle}.cjs`), compileCachePath(command ? `${bundle}-${command.name}` : bundle), command ? writesCache(argv) : true);
+// the all-commands bundle runs for --help, --version and unknown commands: its cache is theirs
+runBundle(join(dirname(fileURLToPath(import.meta.url)), `${bundle}.cjs`), compileCachePath(command ? `${bundle}-${command.name}` : bundle), command ? isHelpOrVersion(argv) : false);
