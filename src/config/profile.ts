@@ -7,6 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod/v3';
 import { YumdaError } from '../util/errors.js';
+import { lazy } from '../util/lazy.js';
 import { projectPath } from '../util/paths.js';
 
 /** The schemas, built on first use: a run with a shipped or built-in profile never needs them. */
@@ -55,11 +56,11 @@ function buildSchemas() {
   return { capability, profile };
 }
 
-let schemas: ReturnType<typeof buildSchemas> | undefined;
+const schemas = lazy(buildSchemas);
 
 /** The schema of a base profile file. */
 export function baseProfileSchema(): ReturnType<typeof buildSchemas>['profile'] {
-  return (schemas ??= buildSchemas()).profile;
+  return schemas().profile;
 }
 
 export type BaseProfile = z.infer<ReturnType<typeof buildSchemas>['profile']>;

@@ -7,6 +7,7 @@ import { readFileSync, existsSync, readdirSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { z } from 'zod/v3';
 import { ExitCode, YumdaError } from '../util/errors.js';
+import { lazy } from '../util/lazy.js';
 import { projectPath } from '../util/paths.js';
 
 /** What a repository URL may be: file://, http(s)://, s3:// or an absolute path. */
@@ -14,9 +15,6 @@ const REPO_URL_RULE = {
   test: (u: string): boolean => /^(file|https?|s3):\/\//.test(u) || u.startsWith('/'),
   message: 'must be a file://, http(s):// or s3:// URL (or an absolute path)',
 };
-
-// The .repo section schema is built on first use: a run with only --repo URLs never needs it.
-let sectionSchemaBuilt: ReturnType<typeof buildSectionSchema> | undefined;
 
 /** The keys of a [section] in a yum .repo file that yumda understands (others are ignored with a note). */
 function buildSectionSchema() {
@@ -47,7 +45,8 @@ function buildSectionSchema() {
   });
 }
 
-const sectionSchema = () => (sectionSchemaBuilt ??= buildSectionSchema());
+/** Built on first use: a run with only --repo URLs never needs it. */
+const sectionSchema = lazy(buildSectionSchema);
 
 /** yum's metadata_expire: seconds, or with a unit (90m, 6h, 2d); never/-1 = keep until --refresh. */
 function parseExpire(value: string): number {

@@ -10,56 +10,64 @@ import type { PoolPackage } from '../resolve/pool.js';
 import { emptyPackageRecord } from '../repodata/types.js';
 import { YumdaError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fs.js';
+import { lazy } from '../util/lazy.js';
 
-const depSchema = z.object({
-  name: z.string(),
-  flags: z.enum(['EQ', 'LT', 'LE', 'GT', 'GE']).nullable(),
-  epoch: z.number().nullable(),
-  version: z.string().nullable(),
-  release: z.string().nullable(),
-  pre: z.boolean(),
-});
+/** The schemas of installed.json, built on first use (a fresh layer directory never needs them). */
+function buildSchemas() {
+  const depSchema = z.object({
+    name: z.string(),
+    flags: z.enum(['EQ', 'LT', 'LE', 'GT', 'GE']).nullable(),
+    epoch: z.number().nullable(),
+    version: z.string().nullable(),
+    release: z.string().nullable(),
+    pre: z.boolean(),
+  });
 
-const fileSchema = z.object({
-  /** Relative to DIR (what Lambda sees under /opt), forward slashes. */
-  path: z.string(),
-  type: z.enum(['file', 'dir', 'symlink', 'hardlink']),
-  mode: z.number(),
-  sha256: z.string().nullable(),
-  linkto: z.string().nullable(),
-});
+  const fileSchema = z.object({
+    /** Relative to DIR (what Lambda sees under /opt), forward slashes. */
+    path: z.string(),
+    type: z.enum(['file', 'dir', 'symlink', 'hardlink']),
+    mode: z.number(),
+    sha256: z.string().nullable(),
+    linkto: z.string().nullable(),
+  });
 
-const packageSchema = z.object({
-  name: z.string(),
-  epoch: z.number(),
-  version: z.string(),
-  release: z.string(),
-  arch: z.string(),
-  repo: z.string(),
-  pkgId: z.string(),
-  summary: z.string(),
-  sourcerpm: z.string(),
-  sizeInstalled: z.number(),
-  provides: z.array(depSchema),
-  requires: z.array(depSchema),
-  conflicts: z.array(depSchema),
-  obsoletes: z.array(depSchema),
-  files: z.array(fileSchema),
-  /** Files of the package that were left out (outside the prefix, docs): counted, for `info`. */
-  skippedFiles: z.number().default(0),
-  installedAt: z.string(),
-});
+  const packageSchema = z.object({
+    name: z.string(),
+    epoch: z.number(),
+    version: z.string(),
+    release: z.string(),
+    arch: z.string(),
+    repo: z.string(),
+    pkgId: z.string(),
+    summary: z.string(),
+    sourcerpm: z.string(),
+    sizeInstalled: z.number(),
+    provides: z.array(depSchema),
+    requires: z.array(depSchema),
+    conflicts: z.array(depSchema),
+    obsoletes: z.array(depSchema),
+    files: z.array(fileSchema),
+    /** Files of the package that were left out (outside the prefix, docs): counted, for `info`. */
+    skippedFiles: z.number().default(0),
+    installedAt: z.string(),
+  });
 
-const manifestSchema = z.object({
-  format: z.literal(1),
-  base: z.string(),
-  arch: z.string(),
-  packages: z.array(packageSchema),
-});
+  const manifestSchema = z.object({
+    format: z.literal(1),
+    base: z.string(),
+    arch: z.string(),
+    packages: z.array(packageSchema),
+  });
+  return { manifest: manifestSchema, package: packageSchema, file: fileSchema };
+}
 
-export type Manifest = z.infer<typeof manifestSchema>;
-export type ManifestPackage = z.infer<typeof packageSchema>;
-export type ManifestFile = z.infer<typeof fileSchema>;
+const schemas = lazy(buildSchemas);
+
+type Schemas = ReturnType<typeof buildSchemas>;
+export type Manifest = z.infer<Schemas['manifest']>;
+export type ManifestPackage = z.infer<Schemas['package']>;
+export type ManifestFile = z.infer<Schemas['file']>;
 
 export function manifestPath(dir: string): string {
   return join(dir, '.yumda', 'installed.json');
@@ -74,7 +82,7 @@ export async function readManifest(dir: string): Promise<Manifest | null> {
   } catch (e) {
     throw new YumdaError('MANIFEST_INVALID', `${path} is not valid JSON: ${(e as Error).message}`, { hint: 'the layer directory was modified by hand; reinstall into a fresh directory' });
   }
-  const parsed = manifestSchema.safeParse(raw);
+  const parsed = schemas().manifest.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     throw new YumdaError('MANIFEST_INVALID', `${path}: ${issue.path.join('.')}: ${issue.message}`);
