@@ -129,3 +129,16 @@ t.test('when a code cache is written', async (t) => {
   t.ok(isHelpOrVersion(['-V']));
   t.notOk(isHelpOrVersion(['install', 'git', '--dry-run']));
 });
+
+t.test('child_process (and net, dgram with it) loads only when something spawns', async (t) => {
+  const dir = await scratchDir(t, 'launch-lazy');
+  const probe = join(dir, 'probe.cjs');
+  await writeFile(probe, "process.on('exit', () => process.stderr.write(process.moduleLoadList.filter((m) => m.startsWith('NativeModule ')).join(',')));\n");
+  const { execa } = await import('execa');
+  // without tap's NODE_OPTIONS hook (added to every child it spawns), which loads child_process itself
+  const r = await execa('env', ['-u', 'NODE_OPTIONS', process.execPath, '--require', probe, projectPath('dist/bin/yumda.cjs'), 'spec', 'rules'], { reject: false, env: { XDG_CACHE_HOME: dir } });
+  t.equal(r.exitCode, 0);
+  const loaded = String(r.stderr).split(',');
+  t.ok(loaded.includes('NativeModule vm'), 'the probe sees the launcher\'s modules');
+  t.notOk(loaded.includes('NativeModule child_process'), 'commander requires child_process at load; the bundle defers it');
+});

@@ -37,7 +37,7 @@ function readCache(path: string | undefined): Buffer | undefined {
 
 /** Runs a CommonJS bundle as require() would, compiled with (and then for) the code cache. */
 function runBundle(bundle: string, cachePath: string | undefined, helpOrVersion: boolean): void {
-  const started = performance.now();
+  const started = Date.now(); // not performance.now(): that global loads perf_hooks (ten modules) on first use
   let source: string;
   try {
     source = readFileSync(bundle, 'latin1'); // ASCII only (scripts/bundle.ts checks)
@@ -53,7 +53,7 @@ function runBundle(bundle: string, cachePath: string | undefined, helpOrVersion:
   if (cachePath) {
     const accepted = cachedData !== undefined && !script.cachedDataRejected;
     process.once('exit', (exitCode) => {
-      if (!shouldWriteCodeCache({ accepted, exitCode, helpOrVersion, elapsedMs: performance.now() - started })) return;
+      if (!shouldWriteCodeCache({ accepted, exitCode, helpOrVersion, elapsedMs: Date.now() - started })) return;
       try {
         mkdirSync(dirname(cachePath), { recursive: true });
         // created at exit, the cache also holds the functions compiled lazily during the run
