@@ -9,6 +9,7 @@
  */
 import { build, type Plugin } from 'esbuild';
 import { chmod, mkdir, readFile, readdir, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { commandGroups } from '../src/cli/command-groups.js';
 import { projectPath } from '../src/util/paths.js';
@@ -34,14 +35,18 @@ function onlyCommandModules(modules: readonly string[] | undefined): Plugin {
 }
 
 /**
- * Builtins loaded on first use instead of at load: child_process pulls in net, dgram and more
- * (about 3 ms of a 70 ms warm install), and commander and the RPM payload reader require it at
- * load though most runs never spawn anything. The stand-in forwards to the real module what the
- * bundled code does with it: property reads (childProcess.spawn, named imports), and the key and
- * descriptor queries of esbuild's interop helpers.
+ * Builtins loaded on first use instead of at load. Modules that spawn, hash or inflate import
+ * them, but a warm `install --dry-run` does none of it: child_process (which pulls in net, dgram
+ * and more; commander requires it at load too) about 3 ms, zlib and crypto about 1 ms each, of
+ * a 70 ms run. The stand-in answers the key and descriptor queries of esbuild's interop helper
+ * from the export names the build's Node has, and loads the real module on the first property
+ * read (childProcess.spawn, a named import's first use).
  */
+const LAZY_BUILTINS = ['child_process', 'zlib', 'crypto'];
+
 function lazyBuiltins(names: readonly string[]): Plugin {
   const filter = new RegExp(`^(node:)?(${names.join('|')})$`);
+  const nodeRequire = createRequire(import.meta.url);
   return {
     name: 'lazy-builtins',
     setup(b) {
@@ -51,20 +56,22 @@ function lazyBuiltins(names: readonly string[]): Plugin {
         if (args.namespace === 'lazy-builtin') return { path: `node:${name}`, external: true };
         return { path: name, namespace: 'lazy-builtin' };
       });
-      b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => ({
-        contents: `let real;
+      b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => {
+        // the export names, known without loading: esbuild's interop copies them (to import by name)
+        const keys = Object.getOwnPropertyNames(nodeRequire(`node:${args.path}`));
+        return {
+          contents: `const keys = ${JSON.stringify(keys)};
+let real;
 const load = () => (real ??= require("node:${args.path}"));
 module.exports = new Proxy({}, {
   get: (_, key) => load()[key],
-  has: (_, key) => key in load(),
-  ownKeys: () => Reflect.ownKeys(load()),
-  getOwnPropertyDescriptor: (_, key) => {
-    const d = Object.getOwnPropertyDescriptor(load(), key);
-    return d && { ...d, configurable: true }; // a proxy of an empty object may not report a fixed property
-  },
+  has: (_, key) => keys.includes(key) || key in load(),
+  ownKeys: () => keys,
+  getOwnPropertyDescriptor: (_, key) => (keys.includes(key) ? { configurable: true, enumerable: true, get: () => load()[key] } : undefined),
 });`,
-        loader: 'js',
-      }));
+          loader: 'js',
+        };
+      });
     },
   };
 }
@@ -91,7 +98,7 @@ async function bundleCli(name: string, modules: readonly string[] | undefined): 
     // import() becomes require(): Node 20 loses a vm.Script's dynamic-import callback when the
     // script comes from a code cache ("A dynamic import callback was not specified")
     supported: { 'dynamic-import': false },
-    plugins: [onlyCommandModules(modules), lazyBuiltins(['child_process'])],
+    plugins: [onlyCommandModules(modules), lazyBuiltins(LAZY_BUILTINS)],
     // no comments or indentation: less to read and hash on every run (names stay, for stack traces)
     minifyWhitespace: true,
     lineLimit: 400,
@@ -104,7 +111,7 @@ await Promise.all([
   ...commandGroups.map((g) => bundleCli(g.id, g.modules)),
   bundleCli('all', undefined),
   build({ ...common, format: 'esm', entryPoints: [compiled('repodata/entry-worker.js')], outfile: `${out}/entry-worker.js` }),
-  build({ ...commonJs, entryPoints: [compiled('cli/launch.js')], outfile: `${out}/yumda.cjs` }),
+  build({ ...commonJs, entryPoints: [compiled('cli/launch.js')], outfile: `${out}/yumda.cjs`, plugins: [lazyBuiltins(LAZY_BUILTINS)] }),
 ]);
 await chmod(`${out}/yumda.cjs`, 0o755);
 

@@ -4,9 +4,9 @@
  * as a validated RepoDefinition; a bad .repo file names the file, the line and the key.
  */
 import { readFileSync, existsSync, readdirSync } from 'node:fs';
-import { createHash } from 'node:crypto';
 import { z } from 'zod/v3';
 import { ExitCode, YumdaError } from '../util/errors.js';
+import { shortHash } from '../util/hash.js';
 import { lazy } from '../util/lazy.js';
 import { projectPath } from '../util/paths.js';
 
@@ -191,7 +191,7 @@ export function repoFromUrl(url: string, origin: string): RepoDefinition {
   // a short readable id: the last path segment (or the host) and a hash of the whole URL
   const parts = normalized.replace(/^\w+:\/\//, '').split('/').filter(Boolean);
   const slug = (parts.at(-1) ?? 'repo').replace(/[^A-Za-z0-9_.-]+/g, '-').slice(0, 24);
-  const id = `${slug || 'repo'}-${createHash('sha256').update(normalized).digest('hex').slice(0, 4)}`;
+  const id = `${slug || 'repo'}-${shortHash(normalized, 4)}`;
   return { id, name: normalized, baseurls: [normalized], mirrorlist: null, enabled: true, gpgcheck: false, gpgkeys: [], repoGpgcheck: false, priority: 99, exclude: [], metadataExpire: null, origin };
 }
 

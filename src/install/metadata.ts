@@ -9,7 +9,6 @@
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RepoDefinition } from '../config/repos.js';
@@ -19,7 +18,7 @@ import type { RepoFile } from '../repodata/types.js';
 import type { PackageSource, PoolPackage } from '../resolve/pool.js';
 import { ExitCode, YumdaError } from '../util/errors.js';
 import { writeFileAtomic, type AtomicWriteOptions } from '../util/fs.js';
-import type { HashAlgo } from '../util/hash.js';
+import { shortHash, type HashAlgo } from '../util/hash.js';
 import { buildPrimaryCache, openPrimaryCache } from './primary-cache.js';
 
 /** Cache files are not fsynced: one cut short by a crash fails its format/count checks and is rebuilt. */
@@ -51,7 +50,7 @@ export const DEFAULT_METADATA_EXPIRE = 6 * 3600;
 
 function cacheKey(def: RepoDefinition): string {
   const where = def.baseurls.join(' ') + '|' + (def.mirrorlist ?? '');
-  return `${def.id.replace(/[^A-Za-z0-9_.-]/g, '_')}-${createHash('sha256').update(where).digest('hex').slice(0, 8)}`;
+  return `${def.id.replace(/[^A-Za-z0-9_.-]/g, '_')}-${shortHash(where, 8)}`;
 }
 
 async function candidateBaseurls(def: RepoDefinition, arch: string): Promise<string[]> {

@@ -22,6 +22,7 @@ import { parsePrimaryXml } from '../repodata/reader.js';
 import { XmlScanner, type XmlEvents } from '../repodata/xml-scan.js';
 import { addKeys, emptyIndexTables, positionSource, type IndexKind, type IndexTables, type PackageSource, type PoolPackage } from '../resolve/pool.js';
 import { YumdaError } from '../util/errors.js';
+import { fnv1a32 } from '../util/hash.js';
 
 export const PRIMARY_CACHE_FORMAT = 10;
 
@@ -54,11 +55,9 @@ function decodePackages(xml: string, count: number, repo: Repo): PoolPackage[] {
   return records.map((r) => Object.assign(r, { repo: repo.id, priority: repo.priority }));
 }
 
-/** FNV-1a of the key's UTF-16 code units, masked to a bucket. */
+/** The key's bucket: FNV-1a, masked. */
 function bucketOf(key: string, mask: number): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
-  return (h >>> 0) & mask;
+  return fnv1a32(key) & mask;
 }
 
 /** About four keys a bucket: a lookup parses a short line. */

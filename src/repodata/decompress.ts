@@ -4,7 +4,7 @@
  */
 import { closeSync, createReadStream, fstatSync, openSync, read, readFileSync, readSync } from 'node:fs';
 import { PassThrough, pipeline, Readable, type Transform, type Duplex } from 'node:stream';
-import zlib from 'node:zlib';
+import { createGunzip, gunzipSync } from 'node:zlib';
 import { YumdaError } from '../util/errors.js';
 
 export type MetadataSource = string | Readable | AsyncIterable<Uint8Array>;
@@ -74,7 +74,7 @@ async function* fileChunks(path: string, label: string, inflateAtOnceUpTo: numbe
   if (kind === 'gzip' && size <= inflateAtOnceUpTo) {
     let xml: Buffer;
     try {
-      xml = zlib.gunzipSync(readFileSync(fd));
+      xml = gunzipSync(readFileSync(fd));
     } catch (e) {
       throw corrupt(e, label, kind);
     } finally {
@@ -108,7 +108,7 @@ const GZIP_AHEAD = 1 << 20;
  * about GZIP_AHEAD decompressed bytes ahead of the consumer.
  */
 async function* gunzipFile(fd: number, label: string): AsyncGenerator<Uint8Array> {
-  const gunzip = zlib.createGunzip({ chunkSize: 1 << 18 });
+  const gunzip = createGunzip({ chunkSize: 1 << 18 });
   const ready: Buffer[] = [];
   let readyBytes = 0;
   let position = 0;
@@ -219,7 +219,7 @@ async function* decompress(kind: Kind, input: AsyncIterable<Uint8Array>): AsyncG
       yield* zstdChunks(input);
       return;
     case 'gzip':
-      yield* through(input, zlib.createGunzip({ chunkSize: 1 << 17 }));
+      yield* through(input, createGunzip({ chunkSize: 1 << 17 }));
       return;
     case 'xz': {
       // the rarer decompressors are loaded only when met (lzma-native is a native addon)

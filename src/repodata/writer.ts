@@ -13,7 +13,7 @@ import { closeSync, fsync, openSync, writeSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import type { TransformOptions } from 'node:stream';
-import zlib from 'node:zlib';
+import { createGzip, type Gzip, type ZlibOptions } from 'node:zlib';
 
 const FLUSH_AT = 256 * 1024;
 
@@ -26,7 +26,7 @@ export interface WrittenFile {
 }
 
 export class GzipMetadataWriter {
-  private readonly gzip: zlib.Gzip;
+  private readonly gzip: Gzip;
   private readonly fd: number;
   private closed = false;
   private readonly hash = createHash('sha256');
@@ -43,7 +43,7 @@ export class GzipMetadataWriter {
   ) {
     this.fd = openSync(path, 'wx');
     // a few flushes may wait for compression on the thread pool before the caller has to
-    this.gzip = zlib.createGzip({ level, chunkSize: FLUSH_AT, writableHighWaterMark: 4 * FLUSH_AT } as zlib.ZlibOptions & TransformOptions);
+    this.gzip = createGzip({ level, chunkSize: FLUSH_AT, writableHighWaterMark: 4 * FLUSH_AT } as ZlibOptions & TransformOptions);
     this.gzip.on('data', (chunk: Buffer) => {
       if (this.failed) return;
       try {

@@ -6,11 +6,12 @@
 import { createHash } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { createReadStream, existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { delimiter, join } from 'node:path';
 import { open } from 'node:fs/promises';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import zlib from 'node:zlib';
+import { createGunzip } from 'node:zlib';
 import { Decompress as ZstdDecompress } from 'fzstd';
 import lzma from 'lzma-native';
 import unbzip2 from 'unbzip2-stream';
@@ -157,12 +158,13 @@ class Bzip2Transform extends Transform {
 function decompressor(kind: Compressor): Transform {
   switch (kind) {
     case 'gzip':
-      return zlib.createGunzip({ chunkSize: INFLATE_CHUNK });
+      return createGunzip({ chunkSize: INFLATE_CHUNK });
     case 'xz':
     case 'lzma':
       return lzma.createDecompressor({ synchronous: true, bufsize: INFLATE_CHUNK });
     case 'zstd': {
-      const native = (zlib as unknown as { createZstdDecompress?: (o?: object) => Transform }).createZstdDecompress;
+      // zlib has zstd from Node 22.15 (Node 20's typings do not know it)
+      const native = (createRequire(import.meta.url)('node:zlib') as { createZstdDecompress?: (o?: object) => Transform }).createZstdDecompress;
       return native ? native({ chunkSize: INFLATE_CHUNK }) : new SyncDecompressTransform();
     }
     case 'bzip2':
