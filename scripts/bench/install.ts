@@ -10,7 +10,8 @@
  * parse and index a 5,000-package repository but only the real closure is ever downloaded.
  * The request is the head of the chain: its closure is the `closure` real packages.
  *
- * Measured (wall time, median of runs; peak RSS via /usr/bin/time):
+ * Measured (wall time, median of runs, each command timed alone; peak RSS, the maximum over a
+ * second pass of the same runs under /usr/bin/time):
  *   resolve cold: empty caches; yumda install --dry-run vs dnf install --assumeno (metadata
  *                 download + parse + resolve: the same work for both)
  *   resolve warm: the same with caches filled (each tool within its metadata_expire: yumda 6 h,
@@ -126,20 +127,21 @@ async function buildRepo(dir: string): Promise<void> {
   await writeFile(join(repodata, 'repomd.xml'), renderRepomd({ revision: '1', data: entries.map(({ ...e }) => { delete (e as { path?: string }).path; return e; }) }));
 }
 
-interface Sample {
-  wall: number;
-  rssMb: number;
-}
+type Measure = 'wall' | 'rss';
 
-async function timed(cmd: string, argv: string[], env: Record<string, string> = {}, accept?: (stdout: string) => boolean): Promise<Sample> {
+/**
+ * One run of a command: its wall time in seconds, or (in a separate run) its peak RSS in MB.
+ * Wall time is taken without /usr/bin/time around the command: the wrapper's own fork and exec
+ * would add the same few milliseconds to both tools and pull every ratio toward 1.
+ */
+async function measured(measure: Measure, cmd: string, argv: string[], env: Record<string, string> = {}, accept?: (stdout: string) => boolean): Promise<number> {
+  const [file, args] = measure === 'wall' ? [cmd, argv] : ['/usr/bin/time', ['-f', '%M', cmd, ...argv]];
   const start = process.hrtime.bigint();
-  const r = await execa('/usr/bin/time', ['-f', '%M', cmd, ...argv], { reject: false, env: { ...env, LC_ALL: 'C' } });
+  const r = await execa(file, args, { reject: false, env: { ...env, LC_ALL: 'C' } });
   const wall = Number(process.hrtime.bigint() - start) / 1e9;
   if (r.exitCode !== 0 && !accept?.(String(r.stdout))) throw new Error(`${cmd} ${argv.join(' ')} failed:\n${r.stdout}\n${r.stderr}`);
-  const rss = Number(String(r.stderr).trim().split('\n').pop());
-  return { wall, rssMb: rss / 1024 };
+  return measure === 'wall' ? wall : Number(String(r.stderr).trim().split('\n').pop()) / 1024;
 }
-
 
 async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'yumda-bench-install-'));
@@ -150,29 +152,32 @@ async function main(): Promise<void> {
     const cli = projectPath('dist/bin/yumda.cjs');
     // the launcher's V8 code caches go with the bench's files, not into the user's cache
     const codeCache = { XDG_CACHE_HOME: join(dir, 'xdg') };
-    const yumda = async (cache: string, dest: string, dry: boolean): Promise<Sample> =>
-      timed(process.execPath, [cli, 'install', 'bench-p0', '--repo', repo, '--cache-dir', cache, '-d', dest, '--base', 'none', '--no-check', ...(dry ? ['--dry-run'] : [])], codeCache);
-    const dnf = async (cache: string): Promise<Sample> => {
+    const yumda = async (measure: Measure, cache: string, dest: string, dry: boolean): Promise<number> =>
+      measured(measure, process.execPath, [cli, 'install', 'bench-p0', '--repo', repo, '--cache-dir', cache, '-d', dest, '--base', 'none', '--no-check', ...(dry ? ['--dry-run'] : [])], codeCache);
+    const dnf = async (measure: Measure, cache: string): Promise<number> => {
       const root = join(dir, `root-${Math.random().toString(36).slice(2)}`);
       await mkdir(root);
-      return timed('dnf', [`--installroot=${root}`, '--releasever=2', '--setopt=reposdir=/dev/null', `--setopt=cachedir=${cache}`, '--setopt=install_weak_deps=False', '--setopt=gpgcheck=0', `--repofrompath=b,${repo}`, '--repo=b', '--assumeno', 'install', 'bench-p0'], {}, (out) => /Install\s+\d+ Packages/.test(out)); // --assumeno answers "no": exit 1 after the plan
+      return measured(measure, 'dnf', [`--installroot=${root}`, '--releasever=2', '--setopt=reposdir=/dev/null', `--setopt=cachedir=${cache}`, '--setopt=install_weak_deps=False', '--setopt=gpgcheck=0', `--repofrompath=b,${repo}`, '--repo=b', '--assumeno', 'install', 'bench-p0'], {}, (out) => /Install\s+\d+ Packages/.test(out)); // --assumeno answers "no": exit 1 after the plan
     };
     // sanity: the closure is what we built
     const plan = await execa(process.execPath, [cli, 'install', 'bench-p0', '--repo', repo, '--cache-dir', join(dir, 'c0'), '--base', 'none', '--dry-run', '--json'], { env: codeCache });
     const closure = (JSON.parse(String(plan.stdout)) as { install: unknown[] }).install.length;
-    const results: Record<string, Sample[]> = { yumdaResolveCold: [], yumdaResolveWarm: [], dnfCold: [], dnfWarm: [], yumdaInstallCold: [], yumdaInstallWarm: [] };
+    const cases = ['yumdaResolveCold', 'yumdaResolveWarm', 'dnfCold', 'dnfWarm', 'yumdaInstallCold', 'yumdaInstallWarm'] as const;
+    const results = { wall: Object.fromEntries(cases.map((c) => [c, [] as number[]])), rss: Object.fromEntries(cases.map((c) => [c, [] as number[]])) };
     for (let run = 0; run < RUNS; run++) {
-      const yc = join(dir, `yc${run}`);
-      const dc = join(dir, `dc${run}`);
-      results.yumdaResolveCold!.push(await yumda(yc, join(dir, `l${run}`), true));
-      results.yumdaResolveWarm!.push(await yumda(yc, join(dir, `l${run}`), true));
-      results.dnfCold!.push(await dnf(dc));
-      results.dnfWarm!.push(await dnf(dc));
-      const ic = join(dir, `ic${run}`);
-      results.yumdaInstallCold!.push(await yumda(ic, join(dir, `i${run}a`), false));
-      results.yumdaInstallWarm!.push(await yumda(ic, join(dir, `i${run}b`), false));
+      // the same sequence twice, on fresh caches: timed, then under /usr/bin/time for peak RSS
+      for (const measure of ['wall', 'rss'] as const) {
+        const at = (name: string): string => join(dir, `${name}-${measure}${run}`);
+        const r = results[measure];
+        r.yumdaResolveCold!.push(await yumda(measure, at('yc'), at('l'), true));
+        r.yumdaResolveWarm!.push(await yumda(measure, at('yc'), at('l'), true));
+        r.dnfCold!.push(await dnf(measure, at('dc')));
+        r.dnfWarm!.push(await dnf(measure, at('dc')));
+        r.yumdaInstallCold!.push(await yumda(measure, at('ic'), at('ia'), false));
+        r.yumdaInstallWarm!.push(await yumda(measure, at('ic'), at('ib'), false));
+      }
     }
-    const m = Object.fromEntries(Object.entries(results).map(([k, v]) => [k, { wall: median(v.map((s) => s.wall)), rssMb: Math.max(...v.map((s) => s.rssMb)) }]));
+    const m = Object.fromEntries(cases.map((c) => [c, { wall: median(results.wall[c]!), rssMb: Math.max(...results.rss[c]!) }]));
     const summary = {
       packages: TOTAL,
       closure,
