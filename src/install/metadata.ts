@@ -7,8 +7,8 @@
  * A checksum mismatch discards the cache entry and refetches once, then fails with exit 3.
  * With repo_gpgcheck=1 a fetched repomd.xml is cached only once repomd.xml.asc verified it.
  */
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RepoDefinition } from '../config/repos.js';
@@ -157,9 +157,10 @@ interface RepoState {
 
 const STATE_FORMAT = 1;
 
-async function readState(dir: string): Promise<RepoState | null> {
+/** The cached repomd.xml state (a few KB, read synchronously: this is the whole of a warm run's I/O with the primary cache). */
+function readState(dir: string): RepoState | null {
   try {
-    const state = JSON.parse(await readFile(join(dir, 'repomd.json'), 'utf8')) as RepoState;
+    const state = JSON.parse(readFileSync(join(dir, 'repomd.json'), 'utf8')) as RepoState;
     return state.format === STATE_FORMAT ? state : null;
   } catch {
     return null;
@@ -225,8 +226,8 @@ async function fetchVerifiedRepomd(def: RepoDefinition, repomdUrl: string): Prom
 /** Reads (or reuses) one repository's metadata. */
 export async function loadRepo(def: RepoDefinition, options: MetadataOptions): Promise<LoadedRepo> {
   const dir = join(options.cacheDir, 'repos', cacheKey(def));
-  await mkdir(dir, { recursive: true });
-  const state = await readState(dir);
+  mkdirSync(dir, { recursive: true });
+  const state = readState(dir);
   const expireMs = (def.metadataExpire ?? DEFAULT_METADATA_EXPIRE) * 1000;
   // a repo_gpgcheck repository's cached repomd.xml was verified when it was stored, with the same
   // keys, so it is reused without checking the signature again (one stored unverified is not reused)
