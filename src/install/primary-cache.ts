@@ -15,13 +15,15 @@
  * the header and the segment ends; a lookup reads one bucket. A resolution thus reads and parses
  * a few dozen packages of thousands, cold or warm, whatever the size of the repository.
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import { decompressedChunks, type MetadataSource } from '../repodata/decompress.js';
 import { parsePrimaryXml } from '../repodata/reader.js';
+import type { PackageRecord } from '../repodata/types.js';
 import { XmlScanner, type XmlEvents } from '../repodata/xml-scan.js';
 import { addKeys, emptyIndexTables, positionSource, type IndexKind, type IndexTables, type PackageSource, type PoolPackage } from '../resolve/pool.js';
 import { YumdaError } from '../util/errors.js';
+import { writeFileAtomicSync } from '../util/fs.js';
 import { fnv1a32 } from '../util/hash.js';
 
 export const PRIMARY_CACHE_FORMAT = 10;
@@ -42,10 +44,77 @@ interface Repo {
   priority: number;
 }
 
-function decodePackage(xml: string, repo: Repo): PoolPackage {
+function decodeRecord(xml: string, repo: Repo): PackageRecord {
   const [record] = parsePrimaryXml(xml, `${repo.id} metadata cache`);
   if (!record) throw new Error(`${repo.id} metadata cache: no package in ${xml.slice(0, 60)}`);
-  return Object.assign(record, { repo: repo.id, priority: repo.priority });
+  return record;
+}
+
+/** At most this many packages are remembered decoded: the memo is read whole by every run. */
+const MEMO_LIMIT = 256;
+
+/** Where the decoded memo of the cache file at `cachePath` lives (pruned with it: same checksum in the name). */
+export function decodedMemoPath(cachePath: string): string {
+  return cachePath.replace(/\.json$/, '') + '.decoded.json';
+}
+
+/**
+ * The packages a run decoded from a cache file, kept beside it as JSON so that the next run with
+ * the same request (the usual case: a CI job, a rebuilt layer) reads them with JSON.parse instead
+ * of parsing their XML again (a third of a warm dry run). The file: a JSON header line (format,
+ * checksum) and a JSON array of [position, record]. It holds what the last runs decoded, up to
+ * MEMO_LIMIT packages; anything unreadable or of another cache is ignored (the XML stays the truth).
+ */
+export class DecodedMemo {
+  private readonly kept: Map<number, PackageRecord>;
+  private readonly used = new Map<number, PackageRecord>();
+  private missed = false;
+
+  /** `path` null: a memo of this run only (nothing read or written). */
+  constructor(
+    private readonly path: string | null,
+    private readonly checksum: string,
+  ) {
+    this.kept = this.read();
+  }
+
+  private read(): Map<number, PackageRecord> {
+    if (this.path === null) return new Map();
+    try {
+      const text = readFileSync(this.path, 'utf8');
+      const newline = text.indexOf('\n');
+      const header = JSON.parse(text.slice(0, newline)) as { format: number; checksum: string };
+      if (header.format !== PRIMARY_CACHE_FORMAT || header.checksum !== this.checksum) return new Map();
+      return new Map(JSON.parse(text.slice(newline + 1)) as Array<[number, PackageRecord]>);
+    } catch {
+      return new Map();
+    }
+  }
+
+  /** Package `i`, from the memo or else from its XML; a copy, so later changes to it stay out of the memo. */
+  decode(i: number, xml: () => string, repo: Repo): PoolPackage {
+    let record = this.kept.get(i);
+    if (!record) {
+      record = decodeRecord(xml(), repo);
+      this.missed = true;
+    }
+    this.used.set(i, record);
+    return { ...record, repo: repo.id, priority: repo.priority };
+  }
+
+  /** Writes the memo when this run decoded packages it did not have (best effort: it is a cache). */
+  save(): void {
+    if (!this.missed || this.path === null) return;
+    const union = new Map([...this.kept, ...this.used]);
+    const keep = union.size <= MEMO_LIMIT ? union : this.used.size <= MEMO_LIMIT ? this.used : null;
+    if (!keep) return;
+    try {
+      writeFileAtomicSync(this.path, `${JSON.stringify({ format: PRIMARY_CACHE_FORMAT, checksum: this.checksum })}\n${JSON.stringify([...keep])}`, { durable: false });
+      this.missed = false;
+    } catch {
+      // an unwritable cache directory only costs the next run the XML parsing
+    }
+  }
 }
 
 /** Every package of the concatenated <package> elements, in one pass (listing and searching read them all). */
@@ -139,14 +208,15 @@ export class BuiltPrimaryCache {
   ) {}
 
   /** The packages, parsed as they are looked up (what openPrimaryCache gives for the written file). */
-  source(repo: Repo): PackageSource {
+  source(repo: Repo, memo = new DecodedMemo(null, '')): PackageSource {
     const { packages, tables } = this;
-    return positionSource(
+    const source = positionSource(
       (kind, key) => tables[kind].get(key),
       packages.length,
-      (i) => decodePackage(packages[i]!, repo),
+      (i) => memo.decode(i, () => packages[i]!, repo),
       () => decodePackages(packages.join(''), packages.length, repo),
     );
+    return { ...source, remember: () => memo.save() };
   }
 
   /** The cache file's bytes, in parts to write one after the other. */
@@ -250,12 +320,16 @@ export function openPrimaryCache(path: string, checksum: string, repo: Repo): Pa
     return undefined;
   };
   const packageBytes = header.count === 0 ? 0 : ends[header.count - 1]!;
-  const source = positionSource(
-    positions,
-    header.count,
-    (i) => decodePackage(segment(i), repo),
-    () => decodePackages(read(packageBytes, body).toString('utf8'), header.count, repo),
-  );
+  const memo = new DecodedMemo(decodedMemoPath(path), checksum);
+  const source: PackageSource = {
+    ...positionSource(
+      positions,
+      header.count,
+      (i) => memo.decode(i, () => segment(i), repo),
+      () => decodePackages(read(packageBytes, body).toString('utf8'), header.count, repo),
+    ),
+    remember: () => memo.save(),
+  };
   openFiles.register(source, fd);
   return source;
 }

@@ -107,7 +107,10 @@ export async function resolveInSession(session: Session, request: ResolveRequest
     });
   for (;;) {
     try {
-      return run(session.otherArch);
+      const plan = run(session.otherArch);
+      // the next run with the same request reads these packages decoded
+      for (const repo of session.repos) repo.packages.remember?.();
+      return plan;
     } catch (e) {
       if (e instanceof NeedFilelistsError) {
         if (session.pool.filesComplete) throw e;

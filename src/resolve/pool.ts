@@ -113,6 +113,8 @@ export interface PackageSource {
   lookup(kind: IndexKind, key: string): readonly PoolPackage[] | undefined;
   /** Every package of the source (decodes them all: listing, searching, file lists). */
   all(): readonly PoolPackage[];
+  /** Keeps what was decoded for the next run, when the source is a cache that can (after a resolution). */
+  remember?(): void;
 }
 
 /**

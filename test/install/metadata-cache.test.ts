@@ -126,13 +126,48 @@ t.test('a damaged cache file is rebuilt from the metadata', async (t) => {
   const defs = [repoFromUrl(mainUrl, 'test')];
   const before = await planOf(defs, cache, ['app']);
   const repoCache = join(cache, 'repos', readdirSync(join(cache, 'repos'))[0]!);
-  const file = join(repoCache, readdirSync(repoCache).find((n) => n.startsWith('primary-') && n.endsWith('.json'))!);
+  const file = join(repoCache, readdirSync(repoCache).find((n) => /^primary-[0-9a-f]{32}\.json$/.test(n))!);
   const text = readFileSync(file, 'utf8');
   writeFileSync(file, text.slice(0, Math.floor(text.length / 2)));
   t.same(await planOf(defs, cache, ['app']), before, 'cut in half');
   writeFileSync(file, '');
   t.same(await planOf(defs, cache, ['app']), before, 'empty');
   t.equal(readFileSync(file, 'utf8'), text, 'rewritten as it was');
+});
+
+t.test('a resolution leaves the packages it decoded as JSON for the next run, which reads them from there', async (t) => {
+  const cache = join(work, 'cache-memo');
+  const defs = [repoFromUrl(mainUrl, 'test')];
+  const first = await planOf(defs, cache, ['app']);
+  const repoCache = join(cache, 'repos', readdirSync(join(cache, 'repos'))[0]!);
+  const memoName = readdirSync(repoCache).find((n) => /^primary-[0-9a-f]{32}\.decoded\.json$/.test(n));
+  t.ok(memoName, 'a memo beside the parsed primary, named for the same checksum (pruned with it)');
+  const memoFile = join(repoCache, memoName!);
+  const [headerLine, body] = readFileSync(memoFile, 'utf8').split('\n') as [string, string];
+  t.match(JSON.parse(headerLine), { checksum: /^[0-9a-f]{64}$/ });
+  const entries = JSON.parse(body) as Array<[number, PackageRecord]>;
+  t.ok(entries.some(([, r]) => r.name === 'app') && entries.length < main.length, 'it holds what the resolution looked up, not the whole repository');
+
+  const fromXml = (await openSession(defs, { cacheDir: join(work, 'cache-memo-xml'), arch: 'x86_64' })).pool.named('app').map((p) => plainRecord(p));
+  const warm = await openSession(defs, { cacheDir: cache, arch: 'x86_64' });
+  t.same(warm.pool.named('app').map((p) => plainRecord(p)), fromXml, 'a package from the memo is the package from the XML, every field');
+  t.same(await planOf(defs, cache, ['app']), first, 'the same plan');
+
+  // the memo is what a warm run reads: a summary changed in it shows
+  writeFileSync(memoFile, `${headerLine}\n${JSON.stringify(entries.map(([i, r]) => [i, r.name === 'app' ? { ...r, summary: 'from the memo' } : r]))}`);
+  t.equal((await openSession(defs, { cacheDir: cache, arch: 'x86_64' })).pool.named('app')[0]!.summary, 'from the memo');
+
+  for (const [what, text] of [
+    ['cut short', readFileSync(memoFile, 'utf8').slice(0, 100)],
+    ['of another checksum', `${JSON.stringify({ ...JSON.parse(headerLine), checksum: 'f'.repeat(64) })}\n${body}`],
+    ['not JSON', 'garbage'],
+  ] as const) {
+    writeFileSync(memoFile, text);
+    const session = await openSession(defs, { cacheDir: cache, arch: 'x86_64' });
+    t.same(session.pool.named('app').map((p) => plainRecord(p)), fromXml, `a memo ${what} is ignored: the XML is read`);
+    await resolveInSession(session, { requests: ['app'], profile: noneProfile, arch: 'x86_64' });
+    t.same(JSON.parse(readFileSync(memoFile, 'utf8').split('\n')[1]!), entries, `and rewritten after the resolution (${what})`);
+  }
 });
 
 t.test('priorities, excludes and other archs apply to looked-up packages', async (t) => {
