@@ -26,7 +26,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { execa } from 'execa';
 import { projectPath } from '../../src/util/paths.js';
-import { median, option } from './common.js';
+import { median, option, timedRun } from './common.js';
 
 const arg = (name: string, fallback: number): number => Number(option(name, String(fallback)));
 const PACKAGES = arg('--packages', 500);
@@ -98,11 +98,9 @@ async function build(name: string, spec: string): Promise<string[]> {
 }
 
 async function time(cmd: string, args: string[]): Promise<number> {
-  const started = performance.now();
-  const r = await execa(cmd, args, { reject: false, all: true });
-  const seconds = (performance.now() - started) / 1000;
-  if (r.exitCode !== 0) throw new Error(`${cmd} ${args.join(' ')} failed:\n${r.all}`);
-  return seconds;
+  const r = await timedRun(cmd, args);
+  if (r.exitCode !== 0) throw new Error(`${cmd} ${args.join(' ')} failed:\n${r.stdout}${r.stderr}`);
+  return r.seconds;
 }
 
 

@@ -24,7 +24,6 @@
  */
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, rm, writeFile, stat } from 'node:fs/promises';
-import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,7 +39,7 @@ import type { FilelistsRecord, OtherRecord, PackageRecord } from '../../src/repo
 import { hashFile } from '../../src/util/hash.js';
 import { projectPath } from '../../src/util/paths.js';
 import { buildFixture } from '../../test/helpers/rpmbuild.js';
-import { median, option, rng } from './common.js';
+import { median, option, rng, timedRun } from './common.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string, fallback: number): number => Number(option(name, String(fallback), args));
@@ -130,31 +129,16 @@ async function buildRepo(dir: string): Promise<void> {
 
 type Measure = 'wall' | 'rss';
 
-/** Runs a command with plain child_process (execa's own work would be timed with it), output kept. */
-function run(file: string, args: string[], env: Record<string, string>): Promise<{ exitCode: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.on('error', reject);
-    child.on('close', (exitCode) => resolve({ exitCode, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }));
-  });
-}
-
 /**
  * One run of a command: its wall time in seconds, or (in a separate run) its peak RSS in MB.
- * Wall time is taken with the command spawned directly: /usr/bin/time around it, or execa's
- * bookkeeping, would add the same few milliseconds to both tools and pull every ratio toward 1.
+ * Wall time is taken with the command alone (timedRun): /usr/bin/time around it would add the
+ * same few milliseconds to both tools and pull every ratio toward 1.
  */
 async function measured(measure: Measure, cmd: string, argv: string[], env: Record<string, string> = {}, accept?: (stdout: string) => boolean): Promise<number> {
   const [file, args] = measure === 'wall' ? [cmd, argv] : ['/usr/bin/time', ['-f', '%M', cmd, ...argv]];
-  const start = process.hrtime.bigint();
-  const r = await run(file, args, { ...env, LC_ALL: 'C' });
-  const wall = Number(process.hrtime.bigint() - start) / 1e9;
+  const r = await timedRun(file, args, { ...env, LC_ALL: 'C' });
   if (r.exitCode !== 0 && !accept?.(r.stdout)) throw new Error(`${cmd} ${argv.join(' ')} failed:\n${r.stdout}\n${r.stderr}`);
-  return measure === 'wall' ? wall : Number(r.stderr.trim().split('\n').pop()) / 1024;
+  return measure === 'wall' ? r.seconds : Number(r.stderr.trim().split('\n').pop()) / 1024;
 }
 
 async function main(): Promise<void> {
