@@ -18,6 +18,35 @@ export function rng(seed: number): () => number {
   return () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
 }
 
+/**
+ * Host variables unset for the timed commands (--keep-env keeps them). Node reads
+ * NODE_EXTRA_CA_CERTS, a CA bundle, at every start before any JavaScript runs: 29 ms on the
+ * machine of the README's figures, more than a warm `yumda install --dry-run` spends on its own
+ * work. The other tools ignore it, so with it the ratios would measure the host's configuration.
+ */
+const HOST_ENV = ['NODE_EXTRA_CA_CERTS'];
+const keepHostEnv = process.argv.includes('--keep-env');
+
+/** A line for the report when a host variable was unset: which, and what it costs one `node -e 0`. */
+export async function hostEnvNote(runs = 9): Promise<string | null> {
+  const set = HOST_ENV.filter((name) => process.env[name]);
+  if (set.length === 0) return null;
+  if (keepHostEnv) return `${set.join(', ')} kept (--keep-env)`;
+  const startup = async (keep: boolean): Promise<number> => {
+    const times: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const env: NodeJS.ProcessEnv = { ...process.env };
+      if (!keep) for (const name of HOST_ENV) delete env[name];
+      const start = process.hrtime.bigint();
+      await new Promise((resolve) => spawn(process.execPath, ['-e', '0'], { env, stdio: 'ignore' }).on('close', resolve));
+      times.push(Number(process.hrtime.bigint() - start) / 1e6);
+    }
+    return median(times);
+  };
+  const [with_, without] = [await startup(true), await startup(false)];
+  return `${set.join(', ')} unset for the timed runs (--keep-env keeps it): node -e 0 takes ${with_.toFixed(0)} ms with it, ${without.toFixed(0)} ms without`;
+}
+
 export interface TimedRun {
   exitCode: number | null;
   stdout: string;
@@ -31,9 +60,11 @@ export interface TimedRun {
  * toward 1.
  */
 export function timedRun(file: string, args: readonly string[], env: Record<string, string> = {}): Promise<TimedRun> {
+  const merged: NodeJS.ProcessEnv = { ...process.env, ...env };
+  if (!keepHostEnv) for (const name of HOST_ENV) delete merged[name];
   return new Promise((resolve, reject) => {
     const start = process.hrtime.bigint();
-    const child = spawn(file, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(file, args, { env: merged, stdio: ['ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (b: Buffer) => out.push(b));

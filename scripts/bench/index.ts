@@ -16,7 +16,7 @@
  * Targets: full within 3x of createrepo_c; --update faster than createrepo_c --update.
  * Works under $TMPDIR/yumda-bench-index (a different TMPDIR keeps concurrent runs apart).
  *
- *   npm run build && node dist/scripts/bench/index.js [--packages 500] [--runs 3] [--workers N]
+ *   npm run build && node dist/scripts/bench/index.js [--packages 500] [--runs 3] [--workers N] [--keep-env]
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -26,7 +26,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { execa } from 'execa';
 import { projectPath } from '../../src/util/paths.js';
-import { median, option, timedRun } from './common.js';
+import { hostEnvNote, median, option, timedRun } from './common.js';
 
 const arg = (name: string, fallback: number): number => Number(option(name, String(fallback)));
 const PACKAGES = arg('--packages', 500);
@@ -183,6 +183,8 @@ async function main(): Promise<void> {
   const rows = [row(`full index, ${PACKAGES} packages`, full), row('--update, 1 package changed', update)];
   console.table(rows);
   console.log(`CLI start-up alone (yumda --version): ${median(startup).toFixed(3)} s; node itself (node -e 0): ${median(nodeStartup).toFixed(3)} s`);
+  const host = await hostEnvNote();
+  if (host) console.log(host);
   const fullRatio = median(full.yumda) / median(full.createrepo);
   const updateRatio = median(update.yumda) / median(update.createrepo);
   const libFull = median(full.library) / median(full.createrepo);

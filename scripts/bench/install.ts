@@ -1,7 +1,7 @@
 /**
  * Benchmark: `yumda install` vs `dnf --installroot` on the same repository and request.
  *
- *   npm run build && node dist/scripts/bench/install.js [--packages 5000] [--closure 60] [--runs 3]
+ *   npm run build && node dist/scripts/bench/install.js [--packages 5000] [--closure 60] [--runs 3] [--keep] [--keep-env]
  *
  * The repository: `closure` real RPMs built with rpmbuild (one source, one subpackage each, a
  * dependency chain with fan-out: each requires 1-3 later ones, the sink requires base capabilities)
@@ -39,7 +39,7 @@ import type { FilelistsRecord, OtherRecord, PackageRecord } from '../../src/repo
 import { hashFile } from '../../src/util/hash.js';
 import { projectPath } from '../../src/util/paths.js';
 import { buildFixture } from '../../test/helpers/rpmbuild.js';
-import { median, option, rng, timedRun } from './common.js';
+import { hostEnvNote, median, option, rng, timedRun } from './common.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string, fallback: number): number => Number(option(name, String(fallback), args));
@@ -186,7 +186,7 @@ async function main(): Promise<void> {
       ratioWarm: Number((m.yumdaResolveWarm!.wall / m.dnfWarm!.wall).toFixed(2)),
       targets: { cold: '<= 1.0x dnf', warm: '<= 0.5x dnf', rss: '< 300 MB' },
     };
-    process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
+    process.stdout.write(JSON.stringify({ ...summary, host: await hostEnvNote() }, null, 2) + '\n');
   } finally {
     if (args.includes('--keep')) process.stderr.write(`kept ${dir}\n`);
     else await rm(dir, { recursive: true, force: true });
