@@ -93,7 +93,9 @@ const commonJs = {
 async function bundleCli(name: string, modules: readonly string[] | undefined): Promise<void> {
   await build({
     ...commonJs,
-    entryPoints: [compiled('cli/main.js')],
+    // main.js through an import, not as the entry point: esbuild keeps an entry's #! line, which
+    // the launcher's function wrapper cannot compile (main.js keeps it for running it directly)
+    stdin: { contents: "import './main.js';", resolveDir: compiled('cli'), sourcefile: 'bundle-entry.js' },
     outfile: `${out}/${name}.cjs`,
     // import() becomes require(): Node 20 loses a vm.Script's dynamic-import callback when the
     // script comes from a code cache ("A dynamic import callback was not specified")

@@ -45,3 +45,15 @@ t.test('a command from every group answers --help through the fast path', async 
     t.match(r.stdout, /^Usage: yumda /, args.join(' '));
   }
 });
+
+t.test('the unbundled entry runs with node, and says so to a shell that executes it', async (t) => {
+  const { readFileSync } = await import('node:fs');
+  const { execa } = await import('execa');
+  const { projectPath } = await import('../src/util/paths.js');
+  const entry = projectPath('dist/src/cli/main.js');
+  // without a #! line, a shell that executes the file (npm makes bin targets executable) reads it as shell script
+  t.match(readFileSync(entry, 'utf8'), /^#!\/usr\/bin\/env node\n/);
+  const r = await execa(process.execPath, [entry, '--version'], { reject: false });
+  t.equal(r.exitCode, 0);
+  t.match(String(r.stdout), /^\d+\.\d+\.\d+/);
+});

@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 import { runCli } from './run.js';
 
 // The AWS SDK warns on every run under Node 20 that its 2027 releases will need Node 22; yumda pins
