@@ -32,15 +32,9 @@ export async function hostEnvNote(runs = 9): Promise<string | null> {
   const set = HOST_ENV.filter((name) => process.env[name]);
   if (set.length === 0) return null;
   if (keepHostEnv) return `${set.join(', ')} kept (--keep-env)`;
-  const startup = async (keep: boolean): Promise<number> => {
+  const startup = async (hostEnv: boolean): Promise<number> => {
     const times: number[] = [];
-    for (let i = 0; i < runs; i++) {
-      const env: NodeJS.ProcessEnv = { ...process.env };
-      if (!keep) for (const name of HOST_ENV) delete env[name];
-      const start = process.hrtime.bigint();
-      await new Promise((resolve) => spawn(process.execPath, ['-e', '0'], { env, stdio: 'ignore' }).on('close', resolve));
-      times.push(Number(process.hrtime.bigint() - start) / 1e6);
-    }
+    for (let i = 0; i < runs; i++) times.push((await timedRun(process.execPath, ['-e', '0'], {}, { hostEnv })).seconds * 1000);
     return median(times);
   };
   const [with_, without] = [await startup(true), await startup(false)];
@@ -57,11 +51,11 @@ export interface TimedRun {
 /**
  * Runs a command with plain child_process and times it, from spawn to exit. execa's bookkeeping
  * would be timed with it, adding the same milliseconds to every tool compared and pulling ratios
- * toward 1.
+ * toward 1. `hostEnv`: keep the HOST_ENV variables (default: only with --keep-env).
  */
-export function timedRun(file: string, args: readonly string[], env: Record<string, string> = {}): Promise<TimedRun> {
+export function timedRun(file: string, args: readonly string[], env: Record<string, string> = {}, options: { hostEnv?: boolean } = {}): Promise<TimedRun> {
   const merged: NodeJS.ProcessEnv = { ...process.env, ...env };
-  if (!keepHostEnv) for (const name of HOST_ENV) delete merged[name];
+  if (!(options.hostEnv ?? keepHostEnv)) for (const name of HOST_ENV) delete merged[name];
   return new Promise((resolve, reject) => {
     const start = process.hrtime.bigint();
     const child = spawn(file, args, { env: merged, stdio: ['ignore', 'pipe', 'pipe'] });
