@@ -19,7 +19,7 @@ import type { PackageSource, PoolPackage } from '../resolve/pool.js';
 import { ExitCode, YumdaError } from '../util/errors.js';
 import { writeFileAtomic, type AtomicWriteOptions } from '../util/fs.js';
 import { shortHash, type HashAlgo } from '../util/hash.js';
-import { DecodedMemo, buildPrimaryCache, decodedMemoPath, openPrimaryCache } from './primary-cache.js';
+import { buildPrimaryCache, openPrimaryCache } from './primary-cache.js';
 
 /** Cache files are not fsynced: one cut short by a crash fails its format/count checks and is rebuilt. */
 const CACHE_WRITE: AtomicWriteOptions = { durable: false };
@@ -304,7 +304,7 @@ export async function loadRepo(def: RepoDefinition, options: MetadataOptions): P
     const built = await buildPrimaryCache(path);
     await writeFileAtomic(parsedPath(entry.checksum), built.render(entry.checksum), CACHE_WRITE);
     await pruneCache(dir, entry.checksum);
-    source = built.source(def, new DecodedMemo(decodedMemoPath(parsedPath(entry.checksum)), entry.checksum));
+    source = built.source(def, { path: parsedPath(entry.checksum), checksum: entry.checksum });
   }
   let filelists: Map<string, RepoFile[]> | null = null;
   return {

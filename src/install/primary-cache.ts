@@ -53,9 +53,9 @@ function decodeRecord(xml: string, repo: Repo): PackageRecord {
 /** At most this many packages are remembered decoded: the memo is read whole by every run. */
 const MEMO_LIMIT = 256;
 
-/** Where the decoded memo of the cache file at `cachePath` lives (pruned with it: same checksum in the name). */
-export function decodedMemoPath(cachePath: string): string {
-  return cachePath.replace(/\.json$/, '') + '.decoded.json';
+/** The decoded memo of the cache file at `cachePath` for `checksum` (named for the same checksum, so pruned with it). */
+function memoOf(cachePath: string, checksum: string): DecodedMemo {
+  return new DecodedMemo(cachePath.replace(/\.json$/, '') + '.decoded.json', checksum);
 }
 
 /**
@@ -65,7 +65,7 @@ export function decodedMemoPath(cachePath: string): string {
  * checksum) and a JSON array of [position, record]. It holds what the last runs decoded, up to
  * MEMO_LIMIT packages; anything unreadable or of another cache is ignored (the XML stays the truth).
  */
-export class DecodedMemo {
+class DecodedMemo {
   private readonly kept: Map<number, PackageRecord>;
   private readonly used = new Map<number, PackageRecord>();
   private missed = false;
@@ -207,9 +207,13 @@ export class BuiltPrimaryCache {
     private readonly tables: IndexTables,
   ) {}
 
-  /** The packages, parsed as they are looked up (what openPrimaryCache gives for the written file). */
-  source(repo: Repo, memo = new DecodedMemo(null, '')): PackageSource {
+  /**
+   * The packages, parsed as they are looked up (what openPrimaryCache gives for the written file);
+   * `written`: where render()'s bytes were stored, so that the decoded memo goes beside them.
+   */
+  source(repo: Repo, written?: { path: string; checksum: string }): PackageSource {
     const { packages, tables } = this;
+    const memo = written ? memoOf(written.path, written.checksum) : new DecodedMemo(null, '');
     const source = positionSource(
       (kind, key) => tables[kind].get(key),
       packages.length,
@@ -320,7 +324,7 @@ export function openPrimaryCache(path: string, checksum: string, repo: Repo): Pa
     return undefined;
   };
   const packageBytes = header.count === 0 ? 0 : ends[header.count - 1]!;
-  const memo = new DecodedMemo(decodedMemoPath(path), checksum);
+  const memo = memoOf(path, checksum);
   const source: PackageSource = {
     ...positionSource(
       positions,
