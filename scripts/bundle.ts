@@ -35,14 +35,15 @@ function onlyCommandModules(modules: readonly string[] | undefined): Plugin {
 }
 
 /**
- * Builtins loaded on first use instead of at load. Modules that spawn, hash, inflate or do async
- * file I/O import them, but a warm `install --dry-run` does none of it: child_process (which pulls
- * in net, dgram and more; commander requires it at load too) about 3 ms, zlib, crypto and
- * fs/promises (with readline) 1-2 ms each, of a 70 ms run. The stand-in answers the key and
+ * Builtins loaded on first use instead of at load. Modules that spawn, hash, inflate, do async
+ * file I/O or start threads import them, but a warm `install --dry-run` does none of it:
+ * child_process (which pulls in net, dgram and more; commander requires it at load too) about
+ * 3 ms, zlib, crypto and fs/promises (with readline) 1-2 ms each, of a 70 ms run; an
+ * `index --update` that reads inline never starts a worker thread. The stand-in answers the key and
  * descriptor queries of esbuild's interop helper from the export names the build's Node has, and
  * loads the real module on the first property read (childProcess.spawn, a named import's first use).
  */
-const LAZY_BUILTINS = ['child_process', 'zlib', 'crypto', 'fs/promises'];
+const LAZY_BUILTINS = ['child_process', 'zlib', 'crypto', 'fs/promises', 'worker_threads'];
 
 function lazyBuiltins(names: readonly string[]): Plugin {
   const filter = new RegExp(`^(node:)?(${names.join('|')})$`);

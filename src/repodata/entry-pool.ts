@@ -6,8 +6,7 @@
  * is deeper than the main thread can keep up with). Measured in the README section.
  */
 import { availableParallelism } from 'node:os';
-import { createRequire } from 'node:module';
-import type { Worker } from 'node:worker_threads';
+import { Worker } from 'node:worker_threads';
 import { YumdaError, type ExitCodeValue } from '../util/errors.js';
 import { readRepoEntry } from './read-entry.js';
 import { renderFilelistsPackage, renderOtherPackage, renderPrimaryPackage } from './render.js';
@@ -38,8 +37,6 @@ export async function readAndRender(req: ReadRequest): Promise<RenderedEntry> {
   return renderEntry(await readRepoEntry(req.path, req.href, { changelogLimit: req.changelogLimit }));
 }
 
-let threads: typeof import('node:worker_threads') | undefined;
-
 export class EntryPool {
   private workers: Worker[] = [];
   private idle: Worker[] = [];
@@ -63,10 +60,7 @@ export class EntryPool {
   }
 
   private spawn(): void {
-    // worker_threads is loaded with the first worker: reading inline (most --update runs, any run
-    // on two cores) never needs it
-    threads ??= createRequire(import.meta.url)('node:worker_threads') as typeof import('node:worker_threads');
-    const worker = new threads.Worker(new URL('./entry-worker.js', import.meta.url));
+    const worker = new Worker(new URL('./entry-worker.js', import.meta.url));
     worker.on('message', (res: ReadResponse) => {
       const p = this.pending.get(res.id);
       if (!p) return;
