@@ -6,7 +6,7 @@ import pLimit from 'p-limit';
 import type { BaseProfile } from '../config/profile.js';
 import type { RepoDefinition } from '../config/repos.js';
 import { BaseSatisfier } from '../resolve/base.js';
-import { PackagePool, type PoolPackage } from '../resolve/pool.js';
+import { PackagePool, compatibleArchs, type PoolPackage } from '../resolve/pool.js';
 import { NeedFilelistsError, ResolveError, resolve, type ResolvePlan } from '../resolve/resolve.js';
 import { loadRepo, type LoadedRepo, type MetadataOptions } from './metadata.js';
 
@@ -31,11 +31,17 @@ export function applyPriorities(packages: PoolPackage[]): PoolPackage[] {
   return packages.filter((p) => p.priority === best.get(p.name));
 }
 
+/** Whether a package installs on `arch` (the pool's arch policy: the arch itself and noarch). */
+function fitsArch(arch: string): (p: PoolPackage) => boolean {
+  const archs = compatibleArchs(arch);
+  return (p) => archs.includes(p.arch);
+}
+
 export async function openSession(defs: RepoDefinition[], options: MetadataOptions): Promise<Session> {
   const enabled = defs.filter((d) => d.enabled);
   const limit = pLimit(4);
   const repos = await Promise.all(enabled.map((d) => limit(() => loadRepo(d, options))));
-  const archOk = (p: PoolPackage): boolean => p.arch === options.arch || p.arch === 'noarch';
+  const archOk = fitsArch(options.arch);
   // a package is usable when its arch fits and no repository with a better priority offers its name
   const kept = new Map<string, Set<PoolPackage>>();
   const keptNamed = (name: string): Set<PoolPackage> => {
@@ -77,7 +83,7 @@ async function disabledRepoPackages(session: Session): Promise<PoolPackage[]> {
   for (const def of session.disabled) {
     try {
       const repo = await loadRepo(def, session.options);
-      out.push(...repo.packages.all().filter((p) => p.arch === session.options.arch || p.arch === 'noarch'));
+      out.push(...repo.packages.all().filter(fitsArch(session.options.arch)));
     } catch {
       // an unreachable disabled repository just gives no hint
     }
