@@ -5,12 +5,12 @@
  * and --reproducible fixes every timestamp so the same tree gives the same bytes.
  */
 import { createWriteStream } from 'node:fs';
-import { rename, rm, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { relative, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import yazl from 'yazl';
 import { YumdaError } from '../util/errors.js';
-import { tempSibling } from '../util/fs.js';
+import { withStagedPath } from '../util/fs.js';
 import { LAMBDA_LIMITS, formatBytes } from './report.js';
 import { walkLayer } from './view.js';
 
@@ -76,12 +76,9 @@ export async function zipLayer(dir: string, output: string, options: ZipOptions 
     }
   }
   zip.end();
-  const tmp = tempSibling(out);
   try {
-    await pipeline(zip.outputStream, createWriteStream(tmp));
-    await rename(tmp, out);
+    await withStagedPath(out, (staging) => pipeline(zip.outputStream, createWriteStream(staging)));
   } catch (e) {
-    await rm(tmp, { force: true });
     throw new YumdaError('ZIP_WRITE_FAILED', `cannot write ${output}: ${(e as Error).message}`);
   }
   const zippedBytes = (await stat(out)).size;

@@ -6,13 +6,13 @@
  */
 import { createReadStream } from 'node:fs';
 import { type Stats } from 'node:fs';
-import { copyFile, mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdir, open, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { hostname } from 'node:os';
 import { ExitCode, YumdaError } from '../util/errors.js';
-import { tempSibling } from '../util/fs.js';
+import { withStagedPath } from '../util/fs.js';
 import { hashFile } from '../util/hash.js';
 import type { Destination, PutOptions } from './destination.js';
 import type { LocalFile, RemoteObject } from './types.js';
@@ -136,17 +136,12 @@ export class FileDestination implements Destination {
       return 'conflict';
     }
     await mkdir(dirname(target), { recursive: true });
-    const staging = tempSibling(target);
-    try {
+    await withStagedPath(target, async (staging) => {
       await copyFile(file.absPath, staging);
       if ((await hashFile(staging)) !== file.sha256) {
         throw new YumdaError('CHECKSUM_MISMATCH', `${file.absPath} changed while it was being published`, { exitCode: ExitCode.integrity });
       }
-      await rename(staging, target);
-    } catch (e) {
-      await rm(staging, { force: true });
-      throw e;
-    }
+    });
     return 'written';
   }
 

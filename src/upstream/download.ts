@@ -4,12 +4,11 @@
  * right checksum is kept, so re-running a fetch costs nothing.
  */
 import { existsSync } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { ExitCode, YumdaError } from '../util/errors.js';
 import { downloadFile } from '../util/fetch.js';
 import { hashFile, type HashAlgo } from '../util/hash.js';
-import { tempSibling } from '../util/fs.js';
+import { withStagedPath } from '../util/fs.js';
 import { tryMirrors, type MirrorFailure } from './mirrors.js';
 import { nevrString, type SourcePackage } from './select.js';
 
@@ -75,18 +74,14 @@ export async function downloadSource(p: SourcePackage, mirrors: string[], option
         return { url, ...got };
       }
       // another checksum type: stage, verify with that algorithm, then move into place
-      const staged = tempSibling(dest);
-      try {
+      return withStagedPath(dest, async (staged) => {
         const got = await downloadFile(url, staged, { size: p.size, attempts });
         const digest = await hashFile(staged, algo);
         if (digest !== p.checksum.value.toLowerCase()) {
           throw new YumdaError('CHECKSUM_MISMATCH', `${url}: ${algo} mismatch (expected ${p.checksum.value}, got ${digest})`, { exitCode: ExitCode.integrity });
         }
-        await rename(staged, dest);
         return { url, ...got };
-      } finally {
-        await rm(staged, { force: true });
-      }
+      });
     },
     options.onFailover,
   );

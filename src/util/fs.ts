@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { mkdir, rename, rm, writeFile, open } from 'node:fs/promises';
+import { mkdir, rename, rm, open } from 'node:fs/promises';
 import { dirname, join, basename } from 'node:path';
 
 /** A sibling temporary name in the same directory (same filesystem, so rename is atomic). */
@@ -57,9 +57,11 @@ export function writeFileAtomicSync(path: string, data: string | Uint8Array, opt
   }
 }
 
-/** Runs fn with a fresh staging path beside target; on success renames it to target, else removes it. */
+/**
+ * Runs fn with a fresh staging path beside target (its directory must exist); on success renames
+ * the staging path to target, else removes it.
+ */
 export async function withStagedPath<T>(target: string, fn: (staging: string) => Promise<T>): Promise<T> {
-  await mkdir(dirname(target), { recursive: true });
   const staging = tempSibling(target);
   try {
     const result = await fn(staging);
@@ -71,4 +73,3 @@ export async function withStagedPath<T>(target: string, fn: (staging: string) =>
   }
 }
 
-export { writeFile };
