@@ -4,7 +4,7 @@
  */
 import type { Dependency } from '../rpm/types.js';
 import type { PackageRecord, RepoFile } from '../repodata/types.js';
-import { compareEvr, depMatches, formatEvr } from '../rpm/version.js';
+import { depMatches, formatEvr } from '../rpm/version.js';
 
 /** A package as the resolver sees it: a metadata record plus the repository it came from. */
 export interface PoolPackage extends PackageRecord {
@@ -23,18 +23,9 @@ export function evrString(p: Pick<PackageRecord, 'epoch' | 'version' | 'release'
   return formatEvr({ epoch: p.epoch || null, version: p.version, release: p.release });
 }
 
-export function comparePackages(a: PackageRecord, b: PackageRecord): number {
-  return compareEvr(a, b);
-}
-
 /** The archs a target installs: the machine arch and noarch, never i686 (multilib is meaningless in a layer). */
 export function compatibleArchs(arch: string): string[] {
   return [arch, 'noarch'];
-}
-
-/** rpm spells the isa tag of x86_64 as x86-64 in `name(x86-64)` provides. */
-export function isaName(arch: string): string {
-  return arch === 'x86_64' ? 'x86-64' : arch === 'aarch64' ? 'aarch-64' : arch;
 }
 
 export function depToString(d: Pick<Dependency, 'name' | 'flags' | 'epoch' | 'version' | 'release'>): string {
