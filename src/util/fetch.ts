@@ -3,7 +3,7 @@
  * with backoff; a missing object is an immediate, clear error; an unreachable host exits 4.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { dirname } from 'node:path';
 import { Readable, Transform } from 'node:stream';
@@ -11,7 +11,7 @@ import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { ExitCode, YumdaError } from './errors.js';
 import { withRetry } from './retry.js';
-import { tempSibling } from './fs.js';
+import { withStagedPath } from './fs.js';
 
 export class NotFoundError extends YumdaError {
   constructor(url: string) {
@@ -111,7 +111,6 @@ export async function downloadFile(url: string, dest: string, options: DownloadO
   await mkdir(dirname(dest), { recursive: true });
   return withRetry(
     async () => {
-      const tmp = tempSibling(dest);
       const hash = createHash('sha256');
       let size = 0;
       const meter = new Transform({
@@ -123,20 +122,20 @@ export async function downloadFile(url: string, dest: string, options: DownloadO
         },
       });
       try {
-        await pipeline(await openOnce(url, options), meter, createWriteStream(tmp));
-        const sha256 = hash.digest('hex');
-        if (options.size !== undefined && size !== options.size) {
-          throw new YumdaError('SIZE_MISMATCH', `${url}: expected ${options.size} bytes, got ${size}`, { exitCode: ExitCode.integrity });
-        }
-        if (options.sha256 && sha256 !== options.sha256.toLowerCase()) {
-          throw new YumdaError('CHECKSUM_MISMATCH', `${url}: sha256 mismatch (expected ${options.sha256}, got ${sha256})`, {
-            exitCode: ExitCode.integrity,
-          });
-        }
-        await rename(tmp, dest);
-        return { sha256, size };
+        return await withStagedPath(dest, async (tmp) => {
+          await pipeline(await openOnce(url, options), meter, createWriteStream(tmp));
+          const sha256 = hash.digest('hex');
+          if (options.size !== undefined && size !== options.size) {
+            throw new YumdaError('SIZE_MISMATCH', `${url}: expected ${options.size} bytes, got ${size}`, { exitCode: ExitCode.integrity });
+          }
+          if (options.sha256 && sha256 !== options.sha256.toLowerCase()) {
+            throw new YumdaError('CHECKSUM_MISMATCH', `${url}: sha256 mismatch (expected ${options.sha256}, got ${sha256})`, {
+              exitCode: ExitCode.integrity,
+            });
+          }
+          return { sha256, size };
+        });
       } catch (e) {
-        await rm(tmp, { force: true });
         if (e instanceof YumdaError) throw e;
         throw new YumdaError('UNREACHABLE', `download of ${url} failed: ${(e as Error).message}`, { exitCode: ExitCode.unreachable, cause: e });
       }
