@@ -17,6 +17,7 @@ import { readRpmInfo } from '../rpm/package.js';
 import type { RpmFile } from '../rpm/types.js';
 import { ExitCode, YumdaError } from '../util/errors.js';
 import { downloadFile, joinUrl } from '../util/fetch.js';
+import { sweepStaleTemps } from '../util/fs.js';
 import { hashFile } from '../util/hash.js';
 import { loadKeys, verifyRpmSignature } from './gpg.js';
 import { checkLayerRelative } from './layer-path.js';
@@ -51,8 +52,17 @@ export function isDocFile(file: RpmFile, prefix: string): boolean {
   return DOC_DIRS.some((d) => rel.startsWith(d) || rel + '/' === d);
 }
 
+/** A file name taken from repository metadata that is safe to use in the cache: a plain name, no dot first. */
+const SAFE_FILE_NAME = /^[A-Za-z0-9_+~^][A-Za-z0-9._+~^-]{0,254}$/;
+
 function packageCachePath(cacheDir: string, repo: LoadedRepo, pkg: PoolPackage): string {
-  return join(cacheDir, 'packages', basename(repo.cacheDir), basename(pkg.locationHref));
+  const name = basename(pkg.locationHref);
+  if (!SAFE_FILE_NAME.test(name)) {
+    throw new YumdaError('METADATA_INVALID', `${pkg.repo}: refusing the package location "${pkg.locationHref.slice(0, 200)}": not a plain file name`, {
+      hint: 'the repository metadata is damaged or hostile: nothing was installed',
+    });
+  }
+  return join(cacheDir, 'packages', basename(repo.cacheDir), name);
 }
 
 /** Downloads (or reuses) every package of the plan; returns local paths by pkgId. */
@@ -63,6 +73,7 @@ async function downloadAll(plan: ResolvePlan, options: StageOptions, result: Sta
   let done = 0;
   let bytes = 0;
   const paths = new Map<string, string>();
+  for (const repo of options.repos) sweepStaleTemps(join(options.cacheDir, 'packages', basename(repo.cacheDir)));
   await Promise.all(
     plan.install.map(({ pkg }) =>
       limit(async () => {

@@ -230,6 +230,20 @@ t.test('kill -9 during remove: the next run restores the package', async (t) => 
   t.same((await checkJson(dest)).codes, []);
 });
 
+t.test('downloads cut short by a killed run are swept from the package cache', async (t) => {
+  const dest = join(work, 'sweep');
+  t.equal((await yumda(['install', 'small-a', ...args(dest)])).exitCode, 0);
+  const repoCache = join(cache, 'packages', readdirSync(join(cache, 'packages'))[0]!);
+  // a pid far above pid_max is never alive
+  const stale = join(repoCache, '.small-b-1.0-1.lambda2.noarch.rpm.tmp-99999999-0123abcd');
+  const live = join(repoCache, `.other.rpm.tmp-${process.pid}-0123abcd`);
+  writeFileSync(stale, 'half a download');
+  writeFileSync(live, 'a download in progress');
+  t.equal((await yumda(['install', 'small-b', ...args(dest)])).exitCode, 0);
+  t.notOk(existsSync(stale), 'the dead process\'s temporary file is gone');
+  t.ok(existsSync(live), "a live process's temporary file is kept");
+});
+
 t.test('file conflicts (pure)', async (t) => {
   const file = (path: string, sha: string) => ({ path, type: 'file' as const, sha256: sha, linkto: null });
   const link = (path: string, to: string) => ({ path, type: 'symlink' as const, sha256: null, linkto: to });
