@@ -38,6 +38,7 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { baseProfileSchema, type BaseProfile, type Capability } from '../src/config/profile.js';
+import { parseNevra as parseNevraText } from '../src/rpm/nevra.js';
 import { writeFileAtomic } from '../src/util/fs.js';
 import { projectPath } from '../src/util/paths.js';
 
@@ -145,10 +146,9 @@ interface Nevra {
 
 /** Splits `name-version-release.arch` (names may contain dashes; version and release may not). */
 export function parseNevra(line: string, knownEpochs: Record<string, number> = {}): Nevra {
-  const m = /^(.+)-([^-]+)-([^-]+)\.([^.]+)$/.exec(line.trim());
-  if (!m) throw new Error(`cannot parse package "${line}" (expected name-version-release.arch)`);
-  const [, name, version, release, arch] = m as unknown as [string, string, string, string, string];
-  return { name, epoch: knownEpochs[name] ?? null, version, release, arch };
+  const p = parseNevraText(line);
+  if (!p) throw new Error(`cannot parse package "${line}" (expected name-version-release.arch)`);
+  return { ...p, epoch: knownEpochs[p.name] ?? null };
 }
 
 function cap(name: string, evr?: { epoch: number | null; version: string; release: string }): Capability {

@@ -15,13 +15,7 @@ export interface PoolPackage extends PackageRecord {
   files?: RepoFile[];
 }
 
-export function nevra(p: Pick<PackageRecord, 'name' | 'epoch' | 'version' | 'release' | 'arch'>): string {
-  return `${p.name}-${p.epoch ? `${p.epoch}:` : ''}${p.version}-${p.release}.${p.arch}`;
-}
-
-export function evrString(p: Pick<PackageRecord, 'epoch' | 'version' | 'release'>): string {
-  return formatEvr({ epoch: p.epoch || null, version: p.version, release: p.release });
-}
+export { evrString, nevra } from '../rpm/nevra.js';
 
 /** The archs a target installs: the machine arch and noarch, never i686 (multilib is meaningless in a layer). */
 export function compatibleArchs(arch: string): string[] {

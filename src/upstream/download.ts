@@ -10,7 +10,8 @@ import { downloadFile } from '../util/fetch.js';
 import { hashFile, type HashAlgo } from '../util/hash.js';
 import { withStagedPath } from '../util/fs.js';
 import { tryMirrors, type MirrorFailure } from './mirrors.js';
-import { nevrString, type SourcePackage } from './select.js';
+import { nevr } from '../rpm/nevra.js';
+import type { SourcePackage } from './select.js';
 
 const HASHES: Record<string, HashAlgo> = { sha256: 'sha256', sha: 'sha1', sha1: 'sha1', sha512: 'sha512', md5: 'md5' };
 
@@ -66,7 +67,7 @@ export async function downloadSource(p: SourcePackage, mirrors: string[], option
   const algo = hashAlgo(p.checksum.type);
   const { value } = await tryMirrors(
     p.locationBase ? [p.locationBase] : mirrors,
-    `download of ${nevrString(p)}`,
+    `download of ${nevr(p)}`,
     async (base, attempts) => {
       const url = packageUrl(base, p.locationHref);
       if (algo === 'sha256') {

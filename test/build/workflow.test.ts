@@ -166,7 +166,7 @@ t.test('rebuild.yml', async (t) => {
   });
 
   t.test('every yumda command exists with the flags used', async (t) => {
-    const program = await buildProgram();
+    const program = buildProgram();
     const select = /\|\|\s*'([^']*)'/.exec(workflow.env.SELECT!)?.[1];
     const selectAll = /&&\s*'([^']*)'/.exec(workflow.env.SELECT!)?.[1];
     t.ok(select && selectAll, 'SELECT alternatives found');
@@ -179,7 +179,7 @@ t.test('rebuild.yml', async (t) => {
   });
 
   t.test('the checker catches mistakes', async (t) => {
-    const program = await buildProgram();
+    const program = buildProgram();
     t.match(checkInvocation(program, ['build', '--no-such-flag']), [/no option --no-such-flag/]);
     t.match(checkInvocation(program, ['frobnicate']), [/no such command/]);
     t.match(checkInvocation(program, ['repo', 'publish', 'dir']), [/needs 2 argument/]);

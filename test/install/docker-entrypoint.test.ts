@@ -26,7 +26,7 @@ t.teardown(async () => {
 async function image(dest: string, ...args: string[]): Promise<{ exitCode: number; stdout: string; stderr: string }> {
   const r = await execa('sh', [entrypoint, ...args], {
     reject: false,
-    env: { YUMDA_DEST: dest, YUMDA_BIN: `${process.execPath} ${projectPath('dist/bin/yumda.cjs')}`, YUMDA_REPOS: server.url, XDG_CACHE_HOME: join(work, 'cache') },
+    env: { YUMDA_DEST: dest, YUMDA_BIN: `${process.execPath} ${projectPath('dist/src/cli/main.js')}`, YUMDA_REPOS: server.url, XDG_CACHE_HOME: join(work, 'cache') },
   });
   return { exitCode: r.exitCode ?? 1, stdout: String(r.stdout), stderr: String(r.stderr) };
 }
@@ -41,7 +41,7 @@ t.test('`IMAGE install …` installs into the mounted layer', async (t) => {
   t.same(JSON.parse(list.stdout).map((p: { name: string }) => p.name), ['editor', 'writer']);
   const zipped = await execa('sh', ['-c', `sh "$0" zip > "$1"`, entrypoint, join(work, 'a.zip')], {
     reject: false,
-    env: { YUMDA_DEST: dest, YUMDA_BIN: `${process.execPath} ${projectPath('dist/bin/yumda.cjs')}` },
+    env: { YUMDA_DEST: dest, YUMDA_BIN: `${process.execPath} ${projectPath('dist/src/cli/main.js')}` },
   });
   t.equal(zipped.exitCode, 0, String(zipped.stderr));
   const entries = (await execa('unzip', ['-Z1', join(work, 'a.zip')])).stdout.split('\n');
