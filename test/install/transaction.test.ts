@@ -11,11 +11,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { yumda } from '../helpers/cli.js';
+import { yumda, yumdaBin } from '../helpers/cli.js';
 import { serveDirectory } from '../helpers/http-server.js';
 import { buildSources, makeRepo, type FixtureSource } from './fixtures.js';
 import { findFileConflicts } from '../../src/install/conflicts.js';
-import { projectPath } from '../../src/util/paths.js';
 
 /** Outside every layer and cache of this test: nothing may ever appear or change here. */
 const OUTSIDE = '/tmp/yumda-txn-test-outside';
@@ -150,7 +149,7 @@ t.test("no package writes into yumda's own state directory", async (t) => {
 
 t.test('set-id bits are cleared and said; directory modes survive the umask; check flags set-id bits', async (t) => {
   const dest = join(work, 'setid');
-  const r = await execa('sh', ['-c', `umask 077; exec "$0" "$@"`, process.execPath, projectPath('dist/bin/yumda.cjs'), 'install', 'setid', ...args(dest)], { reject: false });
+  const r = await execa('sh', ['-c', `umask 077; exec "$0" "$@"`, process.execPath, yumdaBin, 'install', 'setid', ...args(dest)], { reject: false });
   t.equal(r.exitCode, 0, r.stderr);
   t.match(r.stderr, /setuid\/setgid bits cleared on 2 files/);
   t.equal(lstatSync(join(dest, 'bin/suid-tool')).mode & 0o7777, 0o755);
