@@ -6,7 +6,7 @@ import pLimit from 'p-limit';
 import type { BaseProfile } from '../config/profile.js';
 import type { RepoDefinition } from '../config/repos.js';
 import { BaseSatisfier } from '../resolve/base.js';
-import { PackagePool, compatibleArchs, type PoolPackage } from '../resolve/pool.js';
+import { PackagePool, compatibleArchs, type PackageSource, type PoolPackage } from '../resolve/pool.js';
 import { NeedFilelistsError, ResolveError, resolve, type ResolvePlan } from '../resolve/resolve.js';
 import { loadRepo, type LoadedRepo, type MetadataOptions } from './metadata.js';
 
@@ -37,24 +37,35 @@ function fitsArch(arch: string): (p: PoolPackage) => boolean {
   return (p) => archs.includes(p.arch);
 }
 
-export async function openSession(defs: RepoDefinition[], options: MetadataOptions): Promise<Session> {
-  const enabled = defs.filter((d) => d.enabled);
-  const limit = pLimit(4);
-  const repos = await Promise.all(enabled.map((d) => limit(() => loadRepo(d, options))));
-  const archOk = fitsArch(options.arch);
-  // a package is usable when its arch fits and no repository with a better priority offers its name
+/**
+ * The pool of some repositories' packages as a target sees them: a package is usable when its
+ * arch fits and no repository with a better priority offers its name.
+ */
+export function policyPool(sources: PackageSource[], arch: string): PackagePool {
+  const archOk = fitsArch(arch);
   const kept = new Map<string, Set<PoolPackage>>();
   const keptNamed = (name: string): Set<PoolPackage> => {
     let named = kept.get(name);
     if (!named) {
-      named = new Set(applyPriorities(repos.flatMap((r) => r.packages.lookup('names', name) ?? []).filter(archOk)));
+      named = new Set(applyPriorities(sources.flatMap((s) => s.lookup('names', name) ?? []).filter(archOk)));
       kept.set(name, named);
     }
     return named;
   };
   const usable = (packages: PoolPackage[], all: boolean): PoolPackage[] =>
     all ? applyPriorities(packages.filter(archOk)) : packages.filter((p) => archOk(p) && keptNamed(p.name).has(p));
-  const pool = new PackagePool({ sources: repos.map((r) => r.packages), usable });
+  return new PackagePool({ sources, usable });
+}
+
+export async function openSession(defs: RepoDefinition[], options: MetadataOptions): Promise<Session> {
+  const enabled = defs.filter((d) => d.enabled);
+  const limit = pLimit(4);
+  const repos = await Promise.all(enabled.map((d) => limit(() => loadRepo(d, options))));
+  const archOk = fitsArch(options.arch);
+  const pool = policyPool(
+    repos.map((r) => r.packages),
+    options.arch,
+  );
   let filelistsLoaded = false;
   return {
     repos,
