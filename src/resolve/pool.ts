@@ -223,9 +223,9 @@ export class PackagePool {
       for (const pkg of this.candidates('provides', dep.name)) if (providesMatch(pkg, dep)) out.add(pkg);
       return [...out];
     }
-    const out: PoolPackage[] = [];
-    for (const pkg of this.candidates('provides', dep.name)) if (providesMatch(pkg, dep) && !out.includes(pkg)) out.push(pkg);
-    return out;
+    const out = new Set<PoolPackage>();
+    for (const pkg of this.candidates('provides', dep.name)) if (providesMatch(pkg, dep)) out.add(pkg);
+    return [...out];
   }
 
   /** Packages that obsolete `pkg` (by name and version range). */
