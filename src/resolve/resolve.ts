@@ -164,8 +164,8 @@ export function resolve(input: ResolveInput): ResolvePlan {
     return sel;
   };
 
-  /** Among providers, the one to install (null when none is usable). */
-  const choose = (candidates: PoolPackage[], dep: DepSpec, requirer: PoolPackage | null): PoolPackage | null => {
+  /** Among providers, those that could be installed, best first. */
+  const ranked = (candidates: PoolPackage[], dep: DepSpec, requirer: PoolPackage | null): PoolPackage[] => {
     const bestByName = new Map<string, PoolPackage>();
     for (const c of candidates) {
       const sel = selected.get(c.name);
@@ -187,8 +187,10 @@ export function resolve(input: ResolveInput): ResolvePlan {
         a.name.length - b.name.length ||
         (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
     );
-    return options[0] ?? null;
+    return options;
   };
+  /** Among providers, the one to install (null when none is usable). */
+  const choose = (candidates: PoolPackage[], dep: DepSpec, requirer: PoolPackage | null): PoolPackage | null => ranked(candidates, dep, requirer)[0] ?? null;
 
   const hintFor = (dep: DepSpec): void => {
     for (const h of input.hints ?? []) {
@@ -253,36 +255,52 @@ export function resolve(input: ResolveInput): ResolvePlan {
     select(pkg, null, true);
   }
 
-  // 2. the closure
-  for (let next = 0; next < queue.length; next++) {
-    const sel = queue[next]!;
-    if (selected.get(sel.pkg.name) !== sel) continue;
-    for (const req of sel.pkg.requires) {
-      if (req.name.startsWith('rpmlib(')) {
-        if (!base.supportsRpmlib(req)) problems.push(`${nevra(sel.pkg)} needs ${depToString(req)}, which rpm ${base.profile.rpm.version} on ${base.profile.id} does not support`);
-        continue;
+  // 2. the closure. Like libsolv, requirements with one possible provider are followed first, through
+  // the whole closure; a requirement with a choice waits until none is left, and then may be met
+  // by a package selected meanwhile (no extra transitional or alternative package pulled in)
+  const deferred: Array<{ sel: Selected; req: Dependency }> = [];
+  const need = (sel: Selected, req: Dependency, mayWait: boolean): void => {
+    if (req.name.startsWith('rpmlib(')) {
+      if (!base.supportsRpmlib(req)) problems.push(`${nevra(sel.pkg)} needs ${depToString(req)}, which rpm ${base.profile.rpm.version} on ${base.profile.id} does not support`);
+      return;
+    }
+    if (satisfiedBySelection(req)) return;
+    if (base.satisfies(req)) {
+      noteSkipped(req, sel.pkg);
+      return;
+    }
+    // scriptlets never run in a layer: a requirement only they need never blocks or pulls anything in
+    if (req.pre) return;
+    const providers = pool.providers(req);
+    if (providers.length === 0 && req.name.startsWith('/') && !pool.filesComplete) throw new NeedFilelistsError(req.name);
+    const options = ranked(providers, req, sel.pkg);
+    if (options.length > 1 && mayWait) {
+      deferred.push({ sel, req });
+      return;
+    }
+    const provider = options[0];
+    if (!provider) {
+      const chosenOther = providers.length > 0 ? selected.get(providers[0]!.name) : undefined;
+      if (chosenOther) {
+        problems.push(`${depToString(req)} needed by ${nevra(sel.pkg)} is not satisfied by ${nevra(chosenOther.pkg)}, which was chosen (pulled in by: ${chainOf(chosenOther).join(' → ')})`);
+      } else {
+        problems.push(`nothing provides ${depToString(req)} needed by ${nevra(sel.pkg)} (pulled in by: ${chainOf(sel).join(' → ')})`);
+        hintFor(req);
       }
-      if (satisfiedBySelection(req)) continue;
-      if (base.satisfies(req)) {
-        noteSkipped(req, sel.pkg);
-        continue;
-      }
-      // scriptlets never run in a layer: a requirement only they need never blocks or pulls anything in
-      if (req.pre) continue;
-      const providers = pool.providers(req);
-      if (providers.length === 0 && req.name.startsWith('/') && !pool.filesComplete) throw new NeedFilelistsError(req.name);
-      const provider = choose(providers, req, sel.pkg);
-      if (!provider) {
-        const chosenOther = providers.length > 0 ? selected.get(providers[0]!.name) : undefined;
-        if (chosenOther) {
-          problems.push(`${depToString(req)} needed by ${nevra(sel.pkg)} is not satisfied by ${nevra(chosenOther.pkg)}, which was chosen (pulled in by: ${chainOf(chosenOther).join(' → ')})`);
-        } else {
-          problems.push(`nothing provides ${depToString(req)} needed by ${nevra(sel.pkg)} (pulled in by: ${chainOf(sel).join(' → ')})`);
-          hintFor(req);
-        }
-        continue;
-      }
-      select(provider, sel, false);
+      return;
+    }
+    select(provider, sel, false);
+  };
+  for (let next = 0, decided = 0; ; ) {
+    if (next < queue.length) {
+      const sel = queue[next++]!;
+      if (selected.get(sel.pkg.name) !== sel) continue;
+      for (const req of sel.pkg.requires) need(sel, req, true);
+    } else if (decided < deferred.length) {
+      const { sel, req } = deferred[decided++]!;
+      if (selected.get(sel.pkg.name) === sel) need(sel, req, false);
+    } else {
+      break;
     }
   }
 

@@ -115,6 +115,9 @@ const cases: Case[] = [
   { name: 'providers: the same source package', repos: { main: 'app-1-1.noarch; req: backend; srpm: app-1-1.src.rpm\napp-backend-impl-1-1.noarch; prov: backend; srpm: app-1-1.src.rpm\nbe-1-1.noarch; prov: backend' }, job: ['app'], result: ['install app-1-1.noarch', 'install app-backend-impl-1-1.noarch'] },
   { name: 'providers: the shortest name, then the first', repos: { main: 'z-1-1.noarch; req: cap\nyy-1-1.noarch; prov: cap\nxx-1-1.noarch; prov: cap\nwww-1-1.noarch; prov: cap' }, job: ['z'], result: ['install xx-1-1.noarch', 'install z-1-1.noarch'] },
   { name: 'providers: the highest EVR of a name', repos: { main: 'a-1-1.noarch; req: libq.so.1()(64bit)\nlibq-1-1.x86_64; prov: libq.so.1()(64bit)\nlibq-2-1.x86_64; prov: libq.so.1()(64bit)' }, job: ['a'], result: ['install a-1-1.noarch', 'install libq-2-1.x86_64'] },
+  { name: 'providers: one already in the transaction', repos: { main: 'a-1-1.noarch; req: cap, b\ncap-1-1.noarch; prov: cap\nb-1-1.noarch; prov: cap' }, job: ['a'], result: ['install a-1-1.noarch', 'install b-1-1.noarch'] },
+  { name: 'providers: one the closure brings in later', repos: { main: 'a-1-1.noarch; req: mta, c\nc-1-1.noarch; req: d\nd-1-1.noarch; req: exim\nmta-1-1.noarch; prov: mta\nexim-1-1.noarch; prov: mta' }, job: ['a'], result: ['install a-1-1.noarch', 'install c-1-1.noarch', 'install d-1-1.noarch', 'install exim-1-1.noarch'] },
+  { name: 'providers: a choice made first serves the next', repos: { main: 'a-1-1.noarch; req: cap, cap2\nx-1-1.noarch; prov: cap, cap2\nyy-1-1.noarch; prov: cap2\nzz-1-1.noarch; prov: cap' }, job: ['a'], result: ['install a-1-1.noarch', 'install x-1-1.noarch'] },
   { name: 'providers: what the layer has', repos: { main: 'a-1-1.noarch; req: cap\naa-1-1.noarch; prov: cap\nzzz-1-1.noarch; prov: cap' }, installed: 'zzz-1-1.noarch; prov: cap', job: ['a'], result: ['install a-1-1.noarch'] },
 
   // arch policy
