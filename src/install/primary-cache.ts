@@ -3,8 +3,10 @@
  * only the needed parts of. The file:
  *
  *   header        a JSON line: format, the primary checksum it was built from, package count, per
- *                 index kind its first bucket segment and bucket count, the segment count
+ *                 index kind its first bucket segment and bucket count, the segment count, the
+ *                 CRC-32 of the two tables; then a tab and the CRC-32 of that JSON (hex)
  *   segment ends  one float64 (this machine's byte order) per segment: where it ends in the body
+ *   segment sums  one uint32 per segment: the CRC-32 of its bytes
  *   body          the segments end to end. Packages first, one each: its <package> element exactly
  *                 as primary.xml has it. Then per kind (names, provides, files, obsoletes), hash
  *                 buckets as JSON: [key, position or [positions], key, ...] for the keys whose
@@ -14,9 +16,15 @@
  * is; a package is parsed (by the repodata reader) when a lookup first returns it. Opening it reads
  * the header and the segment ends; a lookup reads one bucket. A resolution thus reads and parses
  * a few dozen packages of thousands, cold or warm, whatever the size of the repository.
+ *
+ * Nothing read from it is trusted unchecked: the header, the tables and every segment are verified
+ * against their CRC-32 as they are read (a flipped bit is always caught). A file that does not verify
+ * at open is rebuilt by the caller; a segment that does not verify later removes the file and
+ * raises CacheCorruptError, after which the caller opens the repository again (and so rebuilds).
  */
-import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync, rmSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
+import { crc32 } from 'node:zlib';
 import { decompressedChunks, type MetadataSource } from '../repodata/decompress.js';
 import { parsePrimaryXml } from '../repodata/reader.js';
 import type { PackageRecord } from '../repodata/types.js';
@@ -26,7 +34,7 @@ import { YumdaError } from '../util/errors.js';
 import { writeFileAtomicSync } from '../util/fs.js';
 import { fnv1a32 } from '../util/hash.js';
 
-export const PRIMARY_CACHE_FORMAT = 10;
+export const PRIMARY_CACHE_FORMAT = 11;
 
 const KINDS: readonly IndexKind[] = ['names', 'provides', 'files', 'obsoletes'];
 
@@ -37,6 +45,26 @@ interface Header {
   /** Per kind: first bucket segment, bucket count (a power of two). */
   buckets: Record<IndexKind, [number, number]>;
   segments: number;
+  /** CRC-32 of the segment ends and sums, as stored. */
+  tables: number;
+}
+
+/** A cache file whose content does not match its checksums (a flipped bit, a torn write): removed, so the next open rebuilds it. */
+export class CacheCorruptError extends YumdaError {
+  constructor(
+    readonly path: string,
+    what: string,
+  ) {
+    super('CACHE_CORRUPT', `the metadata cache ${path} is corrupt (${what} does not match its checksum); it was removed`, {
+      hint: 'run the command again: the cache is rebuilt from the repository metadata',
+    });
+  }
+}
+
+/** Removes a corrupt cache file and its decoded memo (best effort) and says so. */
+function corrupt(path: string, what: string): CacheCorruptError {
+  for (const file of [path, memoPath(path)]) rmSync(file, { force: true });
+  return new CacheCorruptError(path, what);
 }
 
 interface Repo {
@@ -53,17 +81,23 @@ function decodeRecord(xml: string, repo: Repo): PackageRecord {
 /** At most this many packages are remembered decoded: the memo is read whole by every run. */
 const MEMO_LIMIT = 256;
 
-/** The decoded memo of the cache file at `cachePath` for `checksum` (named for the same checksum, so pruned with it). */
+/** Where the decoded memo of the cache file at `cachePath` lives (named for the same checksum, so pruned with it). */
+function memoPath(cachePath: string): string {
+  return cachePath.replace(/\.json$/, '') + '.decoded.json';
+}
+
+/** The decoded memo of the cache file at `cachePath` for `checksum`. */
 function memoOf(cachePath: string, checksum: string): DecodedMemo {
-  return new DecodedMemo(cachePath.replace(/\.json$/, '') + '.decoded.json', checksum);
+  return new DecodedMemo(memoPath(cachePath), checksum);
 }
 
 /**
  * The packages a run decoded from a cache file, kept beside it as JSON so that the next run with
  * the same request (the usual case: a CI job, a rebuilt layer) reads them with JSON.parse instead
  * of parsing their XML again (a third of a warm dry run). The file: a JSON header line (format,
- * checksum) and a JSON array of [position, record]. It holds what the last runs decoded, up to
- * MEMO_LIMIT packages; anything unreadable or of another cache is ignored (the XML stays the truth).
+ * checksum, CRC-32 of the rest) and a JSON array of [position, record]. It holds what the last runs
+ * decoded, up to MEMO_LIMIT packages; anything unreadable, altered (its CRC does not match) or of
+ * another cache is ignored (the XML stays the truth).
  */
 class DecodedMemo {
   private readonly kept: Map<number, PackageRecord>;
@@ -83,9 +117,10 @@ class DecodedMemo {
     try {
       const text = readFileSync(this.path, 'utf8');
       const newline = text.indexOf('\n');
-      const header = JSON.parse(text.slice(0, newline)) as { format: number; checksum: string };
-      if (header.format !== PRIMARY_CACHE_FORMAT || header.checksum !== this.checksum) return new Map();
-      return new Map(JSON.parse(text.slice(newline + 1)) as Array<[number, PackageRecord]>);
+      const header = JSON.parse(text.slice(0, newline)) as { format: number; checksum: string; crc: number };
+      const body = text.slice(newline + 1);
+      if (header.format !== PRIMARY_CACHE_FORMAT || header.checksum !== this.checksum || header.crc !== crc32(body)) return new Map();
+      return new Map(JSON.parse(body) as Array<[number, PackageRecord]>);
     } catch {
       return new Map();
     }
@@ -109,7 +144,8 @@ class DecodedMemo {
     const keep = union.size <= MEMO_LIMIT ? union : this.used.size <= MEMO_LIMIT ? this.used : null;
     if (!keep) return;
     try {
-      writeFileAtomicSync(this.path, `${JSON.stringify({ format: PRIMARY_CACHE_FORMAT, checksum: this.checksum })}\n${JSON.stringify([...keep])}`, { durable: false });
+      const body = JSON.stringify([...keep]);
+      writeFileAtomicSync(this.path, `${JSON.stringify({ format: PRIMARY_CACHE_FORMAT, checksum: this.checksum, crc: crc32(body) })}\n${body}`, { durable: false });
       this.missed = false;
     } catch {
       // an unwritable cache directory only costs the next run the XML parsing
@@ -235,11 +271,20 @@ export class BuiltPrimaryCache {
       buckets[kind] = [out.length, count];
       for (const list of lists) out.push(JSON.stringify(list));
     }
-    const ends = new Float64Array(out.length);
+    const body = Buffer.from(out.join(''));
+    // the tables: segment ends (float64), then segment sums (uint32)
+    const tables = Buffer.alloc(out.length * 12);
+    const ends = new Float64Array(tables.buffer, tables.byteOffset, out.length);
+    const sums = new Uint32Array(tables.buffer, tables.byteOffset + out.length * 8, out.length);
     let at = 0;
-    out.forEach((segment, i) => (ends[i] = at += Buffer.byteLength(segment)));
-    const header: Header = { format: PRIMARY_CACHE_FORMAT, checksum, count: this.packages.length, buckets, segments: out.length };
-    return [Buffer.from(JSON.stringify(header) + '\n'), Buffer.from(ends.buffer), Buffer.from(out.join(''))];
+    out.forEach((segment, i) => {
+      const start = at;
+      ends[i] = at += Buffer.byteLength(segment);
+      sums[i] = crc32(body.subarray(start, at));
+    });
+    const header: Header = { format: PRIMARY_CACHE_FORMAT, checksum, count: this.packages.length, buckets, segments: out.length, tables: crc32(tables) };
+    const json = JSON.stringify(header);
+    return [Buffer.from(`${json}\t${crc32(json).toString(16)}\n`), tables, body];
   }
 }
 
@@ -283,29 +328,45 @@ export function openPrimaryCache(path: string, checksum: string, repo: Repo): Pa
   };
   let header: Header;
   let ends: Float64Array;
+  let sums: Uint32Array;
   let body: number;
   try {
     const size = fstatSync(fd).size;
     const head = read(Math.min(size, 4096), 0);
     const newline = head.indexOf(10);
     if (newline < 0) throw new Error('no header');
-    header = JSON.parse(head.toString('utf8', 0, newline)) as Header;
+    const line = head.toString('utf8', 0, newline);
+    const tab = line.lastIndexOf('\t');
+    if (tab < 0 || crc32(line.slice(0, tab)).toString(16) !== line.slice(tab + 1)) throw new Error('header checksum');
+    header = JSON.parse(line.slice(0, tab)) as Header;
     if (header.format !== PRIMARY_CACHE_FORMAT || header.checksum !== checksum) throw new Error('another cache');
     const segments = header.count + KINDS.reduce((sum, k) => sum + header.buckets[k][1], 0);
     if (header.segments !== segments) throw new Error('bad header');
+    const tables = read(segments * 12, newline + 1);
+    if (crc32(tables) !== header.tables) throw new Error('tables checksum');
+    // copied out: a Float64Array needs an 8-aligned offset
     ends = new Float64Array(segments);
-    if (readSync(fd, ends, 0, ends.byteLength, newline + 1) !== ends.byteLength) throw new Error('short read');
-    body = newline + 1 + ends.byteLength;
+    sums = new Uint32Array(segments);
+    Buffer.from(ends.buffer).set(tables.subarray(0, segments * 8));
+    Buffer.from(sums.buffer).set(tables.subarray(segments * 8));
+    body = newline + 1 + tables.length;
     // a file cut short (or grown): the last segment must end at its end
     if (body + (ends[segments - 1] ?? 0) !== size) throw new Error('truncated');
   } catch {
     closeSync(fd);
     return null;
   }
-  const segment = (i: number): string => {
-    const start = i === 0 ? 0 : ends[i - 1]!;
-    return read(ends[i]! - start, body + start).toString('utf8');
+  /** The bytes of segments `from` to `to` (exclusive), each verified against its sum. */
+  const verified = (from: number, to: number): Buffer => {
+    const start = from === 0 ? 0 : ends[from - 1]!;
+    const bytes = read(ends[to - 1]! - start, body + start);
+    for (let i = from; i < to; i++) {
+      const at = (i === 0 ? 0 : ends[i - 1]!) - start;
+      if (crc32(bytes.subarray(at, ends[i]! - start)) !== sums[i]) throw corrupt(path, i < header.count ? `package ${i}` : `index bucket ${i - header.count}`);
+    }
+    return bytes;
   };
+  const segment = (i: number): string => verified(i, i + 1).toString('utf8');
   const parsedBuckets = new Map<number, Array<string | number | number[]>>();
   const positions = (kind: IndexKind, key: string): readonly number[] | undefined => {
     const [first, count] = header.buckets[kind];
@@ -323,14 +384,13 @@ export function openPrimaryCache(path: string, checksum: string, repo: Repo): Pa
     }
     return undefined;
   };
-  const packageBytes = header.count === 0 ? 0 : ends[header.count - 1]!;
   const memo = memoOf(path, checksum);
   const source: PackageSource = {
     ...positionSource(
       positions,
       header.count,
       (i) => memo.decode(i, () => segment(i), repo),
-      () => decodePackages(read(packageBytes, body).toString('utf8'), header.count, repo),
+      () => decodePackages(header.count === 0 ? '' : verified(0, header.count).toString('utf8'), header.count, repo),
     ),
     remember: () => memo.save(),
   };

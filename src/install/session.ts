@@ -9,8 +9,11 @@ import { BaseSatisfier } from '../resolve/base.js';
 import { PackagePool, compatibleArchs, type PackageSource, type PoolPackage } from '../resolve/pool.js';
 import { NeedFilelistsError, ResolveError, resolve, type ResolvePlan } from '../resolve/resolve.js';
 import { loadRepo, type LoadedRepo, type MetadataOptions } from './metadata.js';
+import { CacheCorruptError } from './primary-cache.js';
 
 export interface Session {
+  /** The repository definitions it was opened with (enabled and disabled). */
+  defs: RepoDefinition[];
   repos: LoadedRepo[];
   pool: PackagePool;
   /** Other-arch packages of the enabled repositories (read only when iterated: to explain a failure). */
@@ -68,6 +71,7 @@ export async function openSession(defs: RepoDefinition[], options: MetadataOptio
   );
   let filelistsLoaded = false;
   return {
+    defs,
     repos,
     pool,
     otherArch: {
@@ -122,6 +126,7 @@ export async function resolveInSession(session: Session, request: ResolveRequest
       hints,
       disabledRepos: session.disabled.map((d) => d.id),
     });
+  let reopened = false;
   for (;;) {
     try {
       const plan = run(session.otherArch);
@@ -129,6 +134,13 @@ export async function resolveInSession(session: Session, request: ResolveRequest
       for (const repo of session.repos) repo.packages.remember?.();
       return plan;
     } catch (e) {
+      if (e instanceof CacheCorruptError && !reopened) {
+        // the corrupt cache file was removed: opening the repositories again rebuilds it
+        reopened = true;
+        session.options.onNote?.(e.message);
+        Object.assign(session, await openSession(session.defs, session.options));
+        continue;
+      }
       if (e instanceof NeedFilelistsError) {
         if (session.pool.filesComplete) throw e;
         await session.loadFilelists();
