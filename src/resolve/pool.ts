@@ -44,10 +44,18 @@ export type IndexKind = 'names' | 'provides' | 'files' | 'obsoletes';
 /** Package positions by key, per kind: the serialisable form of an index. */
 export type IndexTables = Record<IndexKind, Map<string, number[]>>;
 
+/**
+ * A copy of `text` that shares no memory with the string it was cut from: V8 keeps a slice of a
+ * long string as a view of it, so keys sliced from a metadata chunk would keep every chunk alive.
+ */
+function detached(text: string): string {
+  return (' ' + text).slice(1);
+}
+
 /** Adds position `i` under `key` (positions are added in increasing order). */
 function addKey(table: Map<string, number[]>, key: string, i: number): void {
   const list = table.get(key);
-  if (!list) table.set(key, [i]);
+  if (!list) table.set(detached(key), [i]);
   else if (list[list.length - 1] !== i) list.push(i);
 }
 
