@@ -394,14 +394,17 @@ export function openPrimaryCache(path: string, checksum: string, repo: Repo): Pa
   };
   const segment = (i: number): string => verified(i, i + 1).toString('utf8');
   const parsedBuckets = new Map<number, Array<string | number | number[]>>();
-  const positions = (kind: IndexKind, key: string): readonly number[] | undefined => {
-    const [first, count] = header.buckets[kind];
-    const at = first + bucketOf(key, count - 1);
+  const bucketAt = (at: number): Array<string | number | number[]> => {
     let bucket = parsedBuckets.get(at);
     if (!bucket) {
       bucket = JSON.parse(segment(at)) as Array<string | number | number[]>;
       parsedBuckets.set(at, bucket);
     }
+    return bucket;
+  };
+  const positions = (kind: IndexKind, key: string): readonly number[] | undefined => {
+    const [first, count] = header.buckets[kind];
+    const bucket = bucketAt(first + bucketOf(key, count - 1));
     for (let i = 0; i < bucket.length; i += 2) {
       if (bucket[i] === key) {
         const v = bucket[i + 1] as number | number[];
@@ -419,6 +422,15 @@ export function openPrimaryCache(path: string, checksum: string, repo: Repo): Pa
       () => decodePackages(header.count === 0 ? '' : verified(0, header.count).toString('utf8'), header.count, repo),
     ),
     remember: () => memo.save(),
+    keys: (kind) => {
+      const [first, count] = header.buckets[kind];
+      const keys: string[] = [];
+      for (let at = first; at < first + count; at++) {
+        const bucket = bucketAt(at);
+        for (let i = 0; i < bucket.length; i += 2) keys.push(bucket[i] as string);
+      }
+      return keys;
+    },
   };
   openFiles.register(source, fd);
   return source;

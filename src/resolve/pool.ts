@@ -114,6 +114,8 @@ export interface PackageSource {
   all(): readonly PoolPackage[];
   /** Keeps what was decoded for the next run, when the source is a cache that can (after a resolution). */
   remember?(): void;
+  /** Every key of a kind, without decoding a package (names to suggest on a failure). */
+  keys?(kind: IndexKind): Iterable<string>;
 }
 
 /**
@@ -147,7 +149,7 @@ export function positionSource(positions: PositionLookup, count: number, at: (i:
 /** A source over packages at hand, indexed now. */
 export function listSource(packages: readonly PoolPackage[], tables: IndexTables = indexTables(packages)): PackageSource {
   const source = positionSource((kind, key) => tables[kind].get(key), packages.length, (i) => packages[i]!);
-  return { lookup: source.lookup, all: () => packages };
+  return { lookup: source.lookup, all: () => packages, keys: (kind) => tables[kind].keys() };
 }
 
 /** A pool over sources whose packages are not all usable (other archs, excluded, lower repository priority). */
@@ -219,9 +221,19 @@ export class PackagePool {
     return this.candidates('names', name);
   }
 
-  /** Every package name (decodes a lazy source's packages: only to suggest a name on a failure). */
+  /**
+   * Every package name, to suggest one on a failure: from the sources' indexes where they have
+   * them (usable or not: check with named()), else from every package (decoding a lazy source).
+   */
   names(): IterableIterator<string> {
+    if (this.all === null && this.sources.every((s) => s.keys)) return new Set(this.sources.flatMap((s) => [...s.keys!('names')])).values();
     return new Set(this.packages.map((p) => p.name)).values();
+  }
+
+  /** Every package of the sources that may provide `dep` (by provides, or path), usable or not: what can explain a failure. */
+  anyProviders(dep: Pick<Dependency, 'name'>): PoolPackage[] {
+    const kinds: IndexKind[] = dep.name.startsWith('/') ? ['provides', 'files'] : ['provides'];
+    return [...new Set(this.sources.flatMap((s) => kinds.flatMap((k) => s.lookup(k, dep.name) ?? [])))];
   }
 
   /** Packages whose provides (or files, for a path) satisfy the dependency. */

@@ -22,11 +22,17 @@ export interface ResolveInput {
   /** Packages already in the layer directory (from its manifest). */
   installed?: PoolPackage[];
   arch: string;
-  /** Packages that are not usable but can explain a failure: other archs, disabled repositories (iterated only on a failure). */
-  hints?: Iterable<PoolPackage>;
+  /**
+   * Packages that are not usable but can explain a failure (other archs, disabled repositories):
+   * a list, or a lookup of those that may provide a capability (asked only on a failure).
+   */
+  hints?: Iterable<PoolPackage> | HintLookup;
   /** Repository ids that are disabled (named in hints). */
   disabledRepos?: string[];
 }
+
+/** The packages, usable or not, that may provide a capability (by name, provides or path): filtered by the resolver. */
+export type HintLookup = (dep: Pick<Dependency, 'name' | 'flags' | 'epoch' | 'version' | 'release'>) => Iterable<PoolPackage>;
 
 export interface PlannedPackage {
   pkg: PoolPackage;
@@ -193,7 +199,8 @@ export function resolve(input: ResolveInput): ResolvePlan {
   const choose = (candidates: PoolPackage[], dep: DepSpec, requirer: PoolPackage | null): PoolPackage | null => ranked(candidates, dep, requirer)[0] ?? null;
 
   const hintFor = (dep: DepSpec): void => {
-    for (const h of input.hints ?? []) {
+    const candidates = typeof input.hints === 'function' ? input.hints(dep) : (input.hints ?? []);
+    for (const h of candidates) {
       const provides = h.name === dep.name || h.provides.some((p) => depMatches(p, dep)) || (dep.name.startsWith('/') && (h.files ?? h.primaryFiles).some((f) => f.path === dep.name));
       if (!provides) continue;
       if (input.disabledRepos?.includes(h.repo)) hints.add(`${depToString(dep)} is in the disabled repository "${h.repo}" (${nevra(h)}): enable it with --enablerepo ${h.repo}`);
@@ -216,7 +223,7 @@ export function resolve(input: ResolveInput): ResolvePlan {
       }
       problems.push(`no package provides ${request}`);
       if (found.dep) hintFor(found.dep);
-      const close = closeMatches(request, pool.names());
+      const close = closeMatches(request, pool.names()).filter((n) => pool.named(n).length > 0);
       if (close.length > 0) hints.add(`did you mean ${close.join(', ')}?`);
       continue;
     }
