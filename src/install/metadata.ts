@@ -20,7 +20,7 @@ import type { PackageSource, PoolPackage } from '../resolve/pool.js';
 import { ExitCode, YumdaError } from '../util/errors.js';
 import { writeFileAtomic, type AtomicWriteOptions } from '../util/fs.js';
 import { shortHash, type HashAlgo } from '../util/hash.js';
-import { buildPrimaryCache, openPrimaryCache } from './primary-cache.js';
+import { openPrimaryCache, writePrimaryCache } from './primary-cache.js';
 
 /** Cache files are not fsynced: one cut short by a crash fails its format/count checks and is rebuilt. */
 const CACHE_WRITE: AtomicWriteOptions = { durable: false };
@@ -302,10 +302,10 @@ export async function loadRepo(def: RepoDefinition, options: MetadataOptions): P
   if (!source) {
     options.onNote?.(`${def.id}: reading package metadata`);
     const { path, entry } = await fetchMetadataFile(repoRef, 'primary', getRepomd);
-    const built = await buildPrimaryCache(path);
-    await writeFileAtomic(parsedPath(entry.checksum), built.render(entry.checksum), CACHE_WRITE);
+    await writePrimaryCache(path, parsedPath(entry.checksum), entry.checksum);
     await pruneCache(dir, entry.checksum);
-    source = built.source(def, { path: parsedPath(entry.checksum), checksum: entry.checksum });
+    source = openPrimaryCache(parsedPath(entry.checksum), entry.checksum, def);
+    if (!source) throw new YumdaError('CACHE_UNREADABLE', `repository ${def.id}: the metadata cache just written to ${parsedPath(entry.checksum)} cannot be read back`);
   }
   let filelists: Map<string, RepoFile[]> | null = null;
   return {
