@@ -20,6 +20,7 @@ import { readRpmInfo } from '../rpm/package.js';
 import type { RpmFile } from '../rpm/types.js';
 import { ExitCode, YumdaError } from '../util/errors.js';
 import { downloadFile, joinUrl } from '../util/fetch.js';
+import { hrefFileName } from '../repodata/location.js';
 import { tempSibling } from '../util/fs.js';
 import { hashFile } from '../util/hash.js';
 import { loadKeys, verifyRpmSignature } from './gpg.js';
@@ -66,7 +67,7 @@ export function isDocFile(file: RpmFile, prefix: string): boolean {
 }
 
 function packageCachePath(cacheDir: string, repo: LoadedRepo, pkg: PoolPackage): string {
-  return join(cacheDir, 'packages', basename(repo.cacheDir), basename(pkg.locationHref));
+  return join(cacheDir, 'packages', basename(repo.cacheDir), hrefFileName(pkg.locationHref, `${nevra(pkg)} from ${pkg.repo}: location`));
 }
 
 /** Downloads (or reuses) every package of the plan; returns local paths by pkgId. */

@@ -18,7 +18,8 @@ import type { RepoFile } from '../repodata/types.js';
 import type { PackageSource, PoolPackage } from '../resolve/pool.js';
 import { ExitCode, YumdaError } from '../util/errors.js';
 import { writeFileAtomic, type AtomicWriteOptions } from '../util/fs.js';
-import { shortHash, type HashAlgo } from '../util/hash.js';
+import { shortHash } from '../util/hash.js';
+import { checkedChecksum, hrefFileName, mayReference, resolveMetadataLocation } from '../repodata/location.js';
 import { buildPrimaryCache, openPrimaryCache } from './primary-cache.js';
 
 /** Cache files are not fsynced: one cut short by a crash fails its format/count checks and is rebuilt. */
@@ -60,16 +61,18 @@ async function candidateBaseurls(def: RepoDefinition, arch: string): Promise<str
     const text = await fetchText(def.mirrorlist);
     for (const line of text.split('\n')) {
       const url = line.trim();
-      if (url && !url.startsWith('#')) urls.push(expandRepoVars(url, { basearch: arch, arch, releasever: '2' }));
+      if (!url || url.startsWith('#')) continue;
+      const mirror = expandRepoVars(url, { basearch: arch, arch, releasever: '2' });
+      // a remote mirror list may not send the client to a local directory (or an unknown scheme)
+      if (!mayReference(def.mirrorlist, mirror)) {
+        throw new YumdaError('UNSAFE_REMOTE_NAME', `repository ${def.id}: the mirror list ${def.mirrorlist} lists ${JSON.stringify(mirror.slice(0, 120))}, which a remote mirror list may not name`, {
+          hint: 'the mirror list is corrupt or hostile; nothing was read from the mirrors it names',
+        });
+      }
+      urls.push(mirror);
     }
   }
   return urls;
-}
-
-function hashAlgo(type: string, label: string): HashAlgo {
-  const t = type.toLowerCase() === 'sha' ? 'sha1' : type.toLowerCase();
-  if (t === 'sha256' || t === 'sha1' || t === 'sha512' || t === 'md5') return t;
-  throw new YumdaError('METADATA_CORRUPT', `${label}: unsupported checksum type "${type}"`);
 }
 
 /**
@@ -85,30 +88,31 @@ async function fetchMetadataFile(
     const repomd = await getRepomd(attempt > 1);
     const entry = repomd.data.find((d) => d.type === type);
     if (!entry) throw new YumdaError('METADATA_CORRUPT', `repository ${repo.def.id}: repomd.xml lists no ${type} metadata`);
-    const algo = hashAlgo(entry.checksumType, `${repo.def.id} repomd.xml`);
-    const name = entry.location.split('/').pop()!.replace(/[^A-Za-z0-9_.-]/g, '_');
-    const path = join(repo.cacheDir, `${entry.checksum.slice(0, 16)}-${name}`);
-    const [{ downloadFile, joinUrl }, { hashFile }] = await Promise.all([network(), import('../util/hash.js')]);
-    const url = joinUrl(repo.baseurl, entry.location);
+    // every name below comes from the repository: checked before it touches the file system
+    const { algo, hex } = checkedChecksum(entry.checksumType, entry.checksum, `repository ${repo.def.id}: repomd.xml ${type} checksum`);
+    const name = hrefFileName(entry.location, `repository ${repo.def.id}: repomd.xml ${type} location`).replace(/[^A-Za-z0-9_.-]/g, '_');
+    const url = resolveMetadataLocation(repo.baseurl, entry.location, `repository ${repo.def.id}: repomd.xml ${type} location`);
+    const path = join(repo.cacheDir, `${hex.slice(0, 16)}-${name}`);
+    const [{ downloadFile }, { hashFile }] = await Promise.all([network(), import('../util/hash.js')]);
     const local = url.startsWith('file://') ? fileURLToPath(url) : url.startsWith('/') ? url : null;
-    if (!local && existsSync(path) && (await hashFile(path, algo)) === entry.checksum) return { path, entry };
+    if (!local && existsSync(path) && (await hashFile(path, algo)) === hex) return { path, entry };
     try {
       if (local) {
         // a local repository is read in place (verified, not copied)
         if (!existsSync(local)) throw new YumdaError('NOT_FOUND', `not found: ${url}`);
         const got = await hashFile(local, algo);
-        if (got !== entry.checksum) throw new YumdaError('CHECKSUM_MISMATCH', `${url}: ${algo} mismatch (expected ${entry.checksum}, got ${got})`, { exitCode: ExitCode.integrity });
+        if (got !== hex) throw new YumdaError('CHECKSUM_MISMATCH', `${url}: ${algo} mismatch (expected ${hex}, got ${got})`, { exitCode: ExitCode.integrity });
         return { path: local, entry };
       }
       await rm(path, { force: true });
       if (algo === 'sha256') {
-        await downloadFile(url, path, { sha256: entry.checksum });
+        await downloadFile(url, path, { sha256: hex });
       } else {
         await downloadFile(url, path);
         const got = await hashFile(path, algo);
-        if (got !== entry.checksum) {
+        if (got !== hex) {
           await rm(path, { force: true });
-          throw new YumdaError('CHECKSUM_MISMATCH', `${url}: ${algo} mismatch (expected ${entry.checksum}, got ${got})`, { exitCode: ExitCode.integrity });
+          throw new YumdaError('CHECKSUM_MISMATCH', `${url}: ${algo} mismatch (expected ${hex}, got ${got})`, { exitCode: ExitCode.integrity });
         }
       }
       return { path, entry };
@@ -296,15 +300,17 @@ export async function loadRepo(def: RepoDefinition, options: MetadataOptions): P
 
   const primaryEntry = repomd.data.find((d) => d.type === 'primary');
   if (!primaryEntry) throw new YumdaError('METADATA_CORRUPT', `repository ${def.id}: repomd.xml lists no primary metadata`);
+  // the parsed cache is named for primary's checksum: a checked one (hex of the right length)
+  const primarySum = (e: RepomdData): string => checkedChecksum(e.checksumType, e.checksum, `repository ${def.id}: repomd.xml primary checksum`).hex;
   const parsedPath = (checksum: string): string => join(dir, `primary-${checksum.slice(0, 32)}.json`);
-  let source = openPrimaryCache(parsedPath(primaryEntry.checksum), primaryEntry.checksum, def);
+  let source = openPrimaryCache(parsedPath(primarySum(primaryEntry)), primaryEntry.checksum, def);
   if (!source) {
     options.onNote?.(`${def.id}: reading package metadata`);
     const { path, entry } = await fetchMetadataFile(repoRef, 'primary', getRepomd);
     const built = await buildPrimaryCache(path);
-    await writeFileAtomic(parsedPath(entry.checksum), built.render(entry.checksum), CACHE_WRITE);
-    await pruneCache(dir, entry.checksum);
-    source = built.source(def, { path: parsedPath(entry.checksum), checksum: entry.checksum });
+    await writeFileAtomic(parsedPath(primarySum(entry)), built.render(entry.checksum), CACHE_WRITE);
+    await pruneCache(dir, primarySum(entry));
+    source = built.source(def, { path: parsedPath(primarySum(entry)), checksum: entry.checksum });
   }
   let filelists: Map<string, RepoFile[]> | null = null;
   return {

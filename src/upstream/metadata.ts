@@ -12,7 +12,8 @@ import { ExitCode, YumdaError } from '../util/errors.js';
 import { downloadFile, fetchText, joinUrl } from '../util/fetch.js';
 import { hashFile } from '../util/hash.js';
 import { upstreamLabel, type Upstream } from './config.js';
-import { hashAlgo, packageUrl } from './download.js';
+import { hashAlgo } from './download.js';
+import { hrefFileName, resolveMetadataLocation } from '../repodata/location.js';
 import { resolveMirrors, tryMirrors, type MirrorFailure } from './mirrors.js';
 import { buildSourceIndex, type SourceIndex, type SourcePackage } from './select.js';
 
@@ -43,11 +44,11 @@ export async function readMirrorSources(baseUrl: string, attempts = 4): Promise<
   const repomd = readRepomd(await fetchText(repomdUrl, { attempts }), repomdUrl);
   const primary = repomd.data.find((d) => d.type === 'primary');
   if (!primary) throw new YumdaError('METADATA_CORRUPT', `${repomdUrl} lists no primary metadata`);
-  const primaryUrl = packageUrl(baseUrl, primary.location);
+  const primaryUrl = resolveMetadataLocation(baseUrl, primary.location, `${repomdUrl}: primary location`);
   const algo = hashAlgo(primary.checksumType);
   const tmp = await mkdtemp(join(tmpdir(), 'yumda-upstream-'));
   try {
-    const file = join(tmp, primary.location.replace(/^.*\//, '') || 'primary.xml.gz');
+    const file = join(tmp, hrefFileName(primary.location, `${repomdUrl}: primary location`));
     await downloadFile(primaryUrl, file, { attempts, ...(primary.size !== null ? { size: primary.size } : {}), ...(algo === 'sha256' ? { sha256: primary.checksum } : {}) });
     if (algo !== 'sha256') {
       const digest = await hashFile(file, algo);
