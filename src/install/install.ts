@@ -21,6 +21,7 @@ import type { RpmFile } from '../rpm/types.js';
 import { ExitCode, YumdaError } from '../util/errors.js';
 import { downloadFile, joinUrl } from '../util/fetch.js';
 import { hrefFileName } from '../repodata/location.js';
+import { MAX_PACKAGE } from '../repodata/limits.js';
 import { tempSibling } from '../util/fs.js';
 import { hashFile } from '../util/hash.js';
 import { loadKeys, verifyRpmSignature } from './gpg.js';
@@ -90,6 +91,8 @@ async function downloadAll(plan: ResolvePlan, options: ApplyOptions, result: Ins
         } else {
           await downloadFile(joinUrl(repo.baseurl, pkg.locationHref), path, {
             sha256: pkg.pkgId,
+            // held to the size its metadata gives while it arrives (an endless body fills no disk)
+            ...(pkg.sizePackage > 0 ? { size: pkg.sizePackage } : { maxBytes: MAX_PACKAGE }),
             onProgress: (n) => {
               bytes += n;
               result.downloadedBytes += n;

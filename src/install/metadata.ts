@@ -8,7 +8,7 @@
  * With repo_gpgcheck=1 a fetched repomd.xml is cached only once repomd.xml.asc verified it.
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { readdir, rm } from 'node:fs/promises';
+import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RepoDefinition } from '../config/repos.js';
@@ -19,6 +19,7 @@ import type { PackageSource, PoolPackage } from '../resolve/pool.js';
 import { ExitCode, YumdaError } from '../util/errors.js';
 import { writeFileAtomic, type AtomicWriteOptions } from '../util/fs.js';
 import { shortHash } from '../util/hash.js';
+import { boundedChunks, MAX_METADATA_FILE, MAX_REPOMD, MAX_SMALL_DOCUMENT } from '../repodata/limits.js';
 import { checkedChecksum, hrefFileName, mayReference, resolveMetadataLocation } from '../repodata/location.js';
 import { buildPrimaryCache, openPrimaryCache } from './primary-cache.js';
 
@@ -58,7 +59,7 @@ async function candidateBaseurls(def: RepoDefinition, arch: string): Promise<str
   const urls = [...def.baseurls];
   if (def.mirrorlist) {
     const { fetchText } = await network();
-    const text = await fetchText(def.mirrorlist);
+    const text = await fetchText(def.mirrorlist, { maxBytes: MAX_SMALL_DOCUMENT });
     for (const line of text.split('\n')) {
       const url = line.trim();
       if (!url || url.startsWith('#')) continue;
@@ -99,22 +100,19 @@ async function fetchMetadataFile(
     try {
       if (local) {
         // a local repository is read in place (verified, not copied)
-        if (!existsSync(local)) throw new YumdaError('NOT_FOUND', `not found: ${url}`);
+        const info = await stat(local).catch(() => null);
+        if (!info) throw new YumdaError('NOT_FOUND', `not found: ${url}`);
+        if (!info.isFile()) throw new YumdaError('METADATA_CORRUPT', `${url}: not a regular file`);
+        if (entry.size !== null && info.size !== entry.size) {
+          throw new YumdaError('SIZE_MISMATCH', `${url}: ${info.size} bytes, repomd.xml declares ${entry.size}`, { exitCode: ExitCode.integrity });
+        }
         const got = await hashFile(local, algo);
         if (got !== hex) throw new YumdaError('CHECKSUM_MISMATCH', `${url}: ${algo} mismatch (expected ${hex}, got ${got})`, { exitCode: ExitCode.integrity });
         return { path: local, entry };
       }
       await rm(path, { force: true });
-      if (algo === 'sha256') {
-        await downloadFile(url, path, { sha256: hex });
-      } else {
-        await downloadFile(url, path);
-        const got = await hashFile(path, algo);
-        if (got !== hex) {
-          await rm(path, { force: true });
-          throw new YumdaError('CHECKSUM_MISMATCH', `${url}: ${algo} mismatch (expected ${hex}, got ${got})`, { exitCode: ExitCode.integrity });
-        }
-      }
+      // held to the size repomd.xml declares (else a ceiling) while it arrives
+      await downloadFile(url, path, { checksum: hex, algo, ...(entry.size !== null ? { size: entry.size } : { maxBytes: MAX_METADATA_FILE }) });
       return { path, entry };
     } catch (e) {
       // a repomd.xml trusted from the cache may name files the repository has since replaced
@@ -196,7 +194,7 @@ async function verifyRepomdSignature(def: RepoDefinition, repomdUrl: string, byt
   const signatureUrl = `${repomdUrl}.asc`;
   let armored: string;
   try {
-    armored = await fetchText(signatureUrl);
+    armored = await fetchText(signatureUrl, { maxBytes: MAX_SMALL_DOCUMENT });
   } catch (e) {
     if (e instanceof YumdaError && e.code === 'NOT_FOUND') {
       throw new YumdaError('REPOMD_UNSIGNED', `repository ${def.id}: no signature at ${signatureUrl}, but the repository has repo_gpgcheck=1`, {
@@ -222,15 +220,34 @@ async function verifyRepomdSignature(def: RepoDefinition, repomdUrl: string, byt
 /** Fetches repomd.xml and, for a repo_gpgcheck=1 repository, checks its signature first. */
 async function fetchVerifiedRepomd(def: RepoDefinition, repomdUrl: string): Promise<string> {
   const { fetchBuffer } = await network();
-  const bytes = await fetchBuffer(repomdUrl);
+  const bytes = await fetchBuffer(repomdUrl, { maxBytes: MAX_REPOMD });
   if (def.repoGpgcheck) await verifyRepomdSignature(def, repomdUrl, bytes);
   return bytes.toString('utf8');
 }
 
-/** Reads (or reuses) one repository's metadata. */
+/**
+ * Reads (or reuses) one repository's metadata. A local file system failure (a full or read-only
+ * cache) is reported as such, naming the path.
+ */
 export async function loadRepo(def: RepoDefinition, options: MetadataOptions): Promise<LoadedRepo> {
   const dir = join(options.cacheDir, 'repos', cacheKey(def));
-  mkdirSync(dir, { recursive: true });
+  try {
+    return await loadRepoInto(dir, def, options);
+  } catch (e) {
+    if (e instanceof YumdaError) throw e;
+    const { localFileError } = await network();
+    throw localFileError(e, dir) ?? e;
+  }
+}
+
+async function loadRepoInto(dir: string, def: RepoDefinition, options: MetadataOptions): Promise<LoadedRepo> {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    // rare (a first run, or a cache that cannot be written): the network module tells why
+    await (await network()).makeDirectory(dir);
+    throw e;
+  }
   const state = readState(dir);
   const expireMs = (def.metadataExpire ?? DEFAULT_METADATA_EXPIRE) * 1000;
   // a repo_gpgcheck repository's cached repomd.xml was verified when it was stored, with the same
@@ -267,6 +284,11 @@ export async function loadRepo(def: RepoDefinition, options: MetadataOptions): P
     }
     if (!baseurl) {
       const err = lastError as YumdaError | undefined;
+      // only a failure to reach the repository is "unreachable": anything else (too large, access
+      // denied, a full disk) keeps its own code and exit code
+      if (err instanceof YumdaError && err.code !== 'NOT_FOUND' && err.exitCode !== ExitCode.unreachable) {
+        throw new YumdaError(err.code, `repository ${def.id}: ${err.message}`, { exitCode: err.exitCode, cause: err, ...(err.hint ? { hint: err.hint } : {}) });
+      }
       if (err instanceof YumdaError && err.code === 'NOT_FOUND') {
         throw new YumdaError('REPO_NOT_FOUND', `repository ${def.id}: no repodata/repomd.xml at ${baseurls.join(', ')}`, {
           exitCode: ExitCode.unreachable,
@@ -307,7 +329,7 @@ export async function loadRepo(def: RepoDefinition, options: MetadataOptions): P
   if (!source) {
     options.onNote?.(`${def.id}: reading package metadata`);
     const { path, entry } = await fetchMetadataFile(repoRef, 'primary', getRepomd);
-    const built = await buildPrimaryCache(path);
+    const built = await unwrapLimit(buildPrimaryCache(boundedChunks(path, entry.openSize, `repository ${def.id}: ${entry.location}`), `repository ${def.id}: ${entry.location}`));
     await writeFileAtomic(parsedPath(primarySum(entry)), built.render(entry.checksum), CACHE_WRITE);
     await pruneCache(dir, primarySum(entry));
     source = built.source(def, { path: parsedPath(primarySum(entry)), checksum: entry.checksum });
@@ -322,14 +344,29 @@ export async function loadRepo(def: RepoDefinition, options: MetadataOptions): P
     loadFilelists: async () => {
       if (filelists) return filelists;
       options.onNote?.(`${def.id}: reading file lists`);
-      const { path } = await fetchMetadataFile(repoRef, 'filelists', getRepomd);
+      const fetched = await fetchMetadataFile(repoRef, 'filelists', getRepomd);
       const { readFilelists } = await import('../repodata/reader.js');
       const map = new Map<string, RepoFile[]>();
-      for await (const f of readFilelists(path)) map.set(f.pkgId, f.files);
+      const { path, entry } = fetched;
+      await unwrapLimit(
+        (async () => {
+          for await (const f of readFilelists(boundedChunks(path, entry.openSize, `repository ${def.id}: ${entry.location}`))) map.set(f.pkgId, f.files);
+        })(),
+      );
       filelists = map;
       return map;
     },
   };
+}
+
+/** A metadata reader's failure, with a size limit's own error (exit 3) rather than the reader's "malformed" wrapping of it. */
+async function unwrapLimit<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (e) {
+    for (let c: unknown = e; c instanceof Error; c = c.cause) if (c instanceof YumdaError && c.code === 'METADATA_TOO_LARGE') throw c;
+    throw e;
+  }
 }
 
 /** Removes cached metadata of older repomd revisions (anything not named for a current checksum). */

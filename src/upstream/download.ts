@@ -6,10 +6,9 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { checksumAlgo, hrefFileName, resolveLocation } from '../repodata/location.js';
-import { ExitCode, YumdaError } from '../util/errors.js';
+import { MAX_PACKAGE } from '../repodata/limits.js';
 import { downloadFile } from '../util/fetch.js';
 import { hashFile, type HashAlgo } from '../util/hash.js';
-import { withStagedPath } from '../util/fs.js';
 import { tryMirrors, type MirrorFailure } from './mirrors.js';
 import { nevrString, type SourcePackage } from './select.js';
 
@@ -64,19 +63,8 @@ export async function downloadSource(p: SourcePackage, mirrors: string[], option
     `download of ${nevrString(p)}`,
     async (base, attempts) => {
       const url = packageUrl(base, p.locationHref, p.locationBase);
-      if (algo === 'sha256') {
-        const got = await downloadFile(url, dest, { sha256: p.checksum.value, size: p.size, attempts });
-        return { url, ...got };
-      }
-      // another checksum type: stage, verify with that algorithm, then move into place
-      return withStagedPath(dest, async (staged) => {
-        const got = await downloadFile(url, staged, { size: p.size, attempts });
-        const digest = await hashFile(staged, algo);
-        if (digest !== p.checksum.value.toLowerCase()) {
-          throw new YumdaError('CHECKSUM_MISMATCH', `${url}: ${algo} mismatch (expected ${p.checksum.value}, got ${digest})`, { exitCode: ExitCode.integrity });
-        }
-        return { url, ...got };
-      });
+      const got = await downloadFile(url, dest, { checksum: p.checksum.value, algo, ...(p.size > 0 ? { size: p.size } : { maxBytes: MAX_PACKAGE }), attempts });
+      return { url, ...got };
     },
     options.onFailover,
   );

@@ -5,6 +5,7 @@
 import { ExitCode, YumdaError, isYumdaError } from '../util/errors.js';
 import { fetchText } from '../util/fetch.js';
 import { mayReference } from '../repodata/location.js';
+import { MAX_SMALL_DOCUMENT } from '../repodata/limits.js';
 import { expandVariables, normalizeBaseUrl, upstreamLabel, type Upstream } from './config.js';
 
 /** Parses a mirror.list body: one URL per line; blank lines and # comments ignored; relative lines resolve against the list's URL. */
@@ -35,7 +36,7 @@ export async function resolveMirrors(upstream: Upstream): Promise<string[]> {
   if (upstream.kind === 'baseurl') return [normalizeBaseUrl(upstream.url)];
   let text: string;
   try {
-    text = await fetchText(upstream.url);
+    text = await fetchText(upstream.url, { maxBytes: MAX_SMALL_DOCUMENT });
   } catch (e) {
     if (isYumdaError(e) && e.code === 'NOT_FOUND') {
       throw new YumdaError('MIRRORLIST_NOT_FOUND', `mirror list not found: ${upstream.url}${upstream.id === 'url' ? '' : ` (upstream ${upstream.id})`}`, {

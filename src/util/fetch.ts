@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { ExitCode, YumdaError } from './errors.js';
 import { withRetry } from './retry.js';
 import { withStagedPath } from './fs.js';
+import type { HashAlgo } from './hash.js';
 
 export class NotFoundError extends YumdaError {
   constructor(url: string) {
@@ -24,6 +25,99 @@ export interface FetchOptions {
   endpoint?: string;
   attempts?: number;
   signal?: AbortSignal;
+  /**
+   * Most bytes accepted: the transfer is cut off beyond it and fails (RESPONSE_TOO_LARGE). For
+   * fetchBuffer/fetchText the default is DEFAULT_MAX_DOCUMENT; downloadFile's `size` is a tighter one.
+   */
+  maxBytes?: number;
+}
+
+/** What fetchBuffer/fetchText accept unless told otherwise: they hold the whole body in memory. */
+export const DEFAULT_MAX_DOCUMENT = 64 << 20;
+
+const FS_ERRORS: Record<string, string> = {
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'disk quota exceeded',
+  EFBIG: 'file too large for the file system',
+  EROFS: 'read-only file system',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EISDIR: 'is a directory',
+  ENOTDIR: 'a parent is not a directory',
+  EEXIST: 'already exists',
+  ENOENT: 'no such file or directory',
+  ENAMETOOLONG: 'name too long',
+  ELOOP: 'too many symbolic links',
+  EMFILE: 'too many open files',
+  ENFILE: 'too many open files in the system',
+  EIO: 'input/output error',
+};
+
+/**
+ * A failure of the local file system (a full or read-only disk, a permission) while storing a
+ * download, as the user's to fix: one line naming the path and the cause, never "unreachable",
+ * never retried. Null when `e` is not such a failure.
+ */
+export function localFileError(e: unknown, fallbackPath: string): YumdaError | null {
+  if (e instanceof YumdaError) return null;
+  const err = e as NodeJS.ErrnoException | undefined;
+  const code = err?.code;
+  if (typeof code !== 'string' || !(code in FS_ERRORS)) return null;
+  // a socket error has a syscall (connect, read) but no path; a file system error names its path
+  if (err!.path === undefined && !['open', 'write', 'rename', 'mkdir', 'close', 'fsync', 'unlink', 'rm', 'stat', 'lstat'].includes(err!.syscall ?? '')) return null;
+  const path = err!.path ?? fallbackPath;
+  const reading = err!.syscall === 'stat' || err!.syscall === 'lstat' || (err!.syscall === 'open' && code === 'ENOENT');
+  return new YumdaError('LOCAL_WRITE_FAILED', `cannot ${reading ? 'use' : 'write'} ${path}: ${FS_ERRORS[code]} (${code})`, {
+    hint: code === 'ENOSPC' || code === 'EDQUOT' ? 'free some space (or point --cache-dir elsewhere) and run again' : 'check the directory and its permissions (or point --cache-dir elsewhere)',
+    cause: e,
+  });
+}
+
+/**
+ * mkdir -p that reports the real cause: Node's recursive mkdir answers ENOENT when a parent cannot
+ * be created (a read-only file system, a permission), so the first missing parent is created alone
+ * to learn why, and the failure names it.
+ */
+export async function makeDirectory(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw localFileError(e, dir) ?? e;
+    let missing = dir;
+    while (dirname(missing) !== missing && !(await exists(dirname(missing)))) missing = dirname(missing);
+    try {
+      await mkdir(missing);
+    } catch (inner) {
+      throw localFileError(inner, missing) ?? inner;
+    }
+    throw localFileError(e, dir) ?? e;
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** A byte counter that fails the transfer as soon as it passes `max` (so an endless body costs at most max bytes). */
+function byteLimit(max: number, fail: (seen: number) => YumdaError, onBytes?: (chunk: Buffer) => void): Transform {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      seen += chunk.length;
+      if (seen > max) return cb(fail(seen));
+      onBytes?.(chunk);
+      cb(null, chunk);
+    },
+  });
+}
+
+function tooLarge(url: string, max: number): YumdaError {
+  return new YumdaError('RESPONSE_TOO_LARGE', `${url}: larger than the ${max} bytes accepted for it`, {
+    hint: 'the server sent more than any such file should hold: it is misconfigured or hostile',
+  });
 }
 
 /** Joins a base URL (a directory) and a relative path. */
@@ -84,11 +178,26 @@ export function openUrl(url: string, options: FetchOptions = {}): Promise<Readab
   return withRetry(() => openOnce(url, options), { attempts: options.attempts ?? 4, retryable: isTransient });
 }
 
+/** The whole body of a URL, at most `maxBytes` (DEFAULT_MAX_DOCUMENT) of it. */
 export async function fetchBuffer(url: string, options: FetchOptions = {}): Promise<Buffer> {
+  const max = options.maxBytes ?? DEFAULT_MAX_DOCUMENT;
   return withRetry(
     async () => {
       const chunks: Buffer[] = [];
-      for await (const chunk of await openOnce(url, options)) chunks.push(chunk as Buffer);
+      let size = 0;
+      const body = await openOnce(url, options);
+      try {
+        for await (const chunk of body) {
+          size += (chunk as Buffer).length;
+          if (size > max) throw tooLarge(url, max);
+          chunks.push(chunk as Buffer);
+        }
+      } catch (e) {
+        if (e instanceof YumdaError) throw e;
+        throw new YumdaError('UNREACHABLE', `reading ${url} failed: ${(e as Error).message}`, { exitCode: ExitCode.unreachable, cause: e });
+      } finally {
+        body.destroy();
+      }
       return Buffer.concat(chunks);
     },
     { attempts: options.attempts ?? 4, retryable: isTransient },
@@ -100,22 +209,52 @@ export async function fetchText(url: string, options: FetchOptions = {}): Promis
 }
 
 export interface DownloadOptions extends FetchOptions {
-  /** Expected sha256 (hex); a mismatch deletes the partial file and throws (exit 3). */
+  /** Expected digest (hex) in `algo` (default sha256); a mismatch deletes the partial file and throws (exit 3). */
+  checksum?: string;
+  algo?: HashAlgo;
+  /** @deprecated use checksum (sha256 is the default algo) */
   sha256?: string;
+  /** Exact size: the transfer stops as soon as it exceeds it (SIZE_MISMATCH, exit 3). */
   size?: number;
   onProgress?: (bytes: number) => void;
 }
 
-/** Downloads url to dest atomically (temp + rename), verifying size and sha256 when given. */
-export async function downloadFile(url: string, dest: string, options: DownloadOptions = {}): Promise<{ sha256: string; size: number }> {
-  await mkdir(dirname(dest), { recursive: true });
+/** A download whose digest in `algo` is also reported as sha256 (what the caches are keyed by). */
+export interface Downloaded {
+  sha256: string;
+  /** The digest in the requested algorithm (= sha256 when that was it). */
+  digest: string;
+  size: number;
+}
+
+/**
+ * Downloads url to dest atomically (temp + rename), verifying size and checksum when given. The
+ * transfer is cut off as soon as it passes the declared size (or maxBytes), so an endless body
+ * costs at most that much disk. A local file system failure (full, read-only) is reported as
+ * such and not retried.
+ */
+export async function downloadFile(url: string, dest: string, options: DownloadOptions = {}): Promise<Downloaded> {
+  await makeDirectory(dirname(dest));
+  const expected = (options.checksum ?? options.sha256)?.toLowerCase();
+  const algo: HashAlgo = options.checksum ? (options.algo ?? 'sha256') : 'sha256';
   return withRetry(
     async () => {
-      const hash = createHash('sha256');
+      const sha256 = createHash('sha256');
+      const other = algo === 'sha256' ? null : createHash(algo);
       let size = 0;
-      const meter = new Transform({
+      const limit = options.size ?? options.maxBytes;
+      const meter =
+        limit === undefined
+          ? null
+          : byteLimit(limit, (seen) =>
+              options.size !== undefined
+                ? new YumdaError('SIZE_MISMATCH', `${url}: more than the ${options.size} bytes its metadata declares (cut off at ${seen})`, { exitCode: ExitCode.integrity })
+                : tooLarge(url, limit),
+            );
+      const count = new Transform({
         transform(chunk: Buffer, _enc, cb) {
-          hash.update(chunk);
+          sha256.update(chunk);
+          other?.update(chunk);
           size += chunk.length;
           options.onProgress?.(chunk.length);
           cb(null, chunk);
@@ -123,20 +262,24 @@ export async function downloadFile(url: string, dest: string, options: DownloadO
       });
       try {
         return await withStagedPath(dest, async (tmp) => {
-          await pipeline(await openOnce(url, options), meter, createWriteStream(tmp));
-          const sha256 = hash.digest('hex');
+          const body = await openOnce(url, options);
+          await (meter ? pipeline(body, meter, count, createWriteStream(tmp)) : pipeline(body, count, createWriteStream(tmp)));
+          const digestSha256 = sha256.digest('hex');
+          const digest = other ? other.digest('hex') : digestSha256;
           if (options.size !== undefined && size !== options.size) {
             throw new YumdaError('SIZE_MISMATCH', `${url}: expected ${options.size} bytes, got ${size}`, { exitCode: ExitCode.integrity });
           }
-          if (options.sha256 && sha256 !== options.sha256.toLowerCase()) {
-            throw new YumdaError('CHECKSUM_MISMATCH', `${url}: sha256 mismatch (expected ${options.sha256}, got ${sha256})`, {
+          if (expected && digest !== expected) {
+            throw new YumdaError('CHECKSUM_MISMATCH', `${url}: ${algo} mismatch (expected ${expected}, got ${digest})`, {
               exitCode: ExitCode.integrity,
             });
           }
-          return { sha256, size };
+          return { sha256: digestSha256, digest, size };
         });
       } catch (e) {
         if (e instanceof YumdaError) throw e;
+        const local = localFileError(e, dest);
+        if (local) throw local;
         throw new YumdaError('UNREACHABLE', `download of ${url} failed: ${(e as Error).message}`, { exitCode: ExitCode.unreachable, cause: e });
       }
     },
