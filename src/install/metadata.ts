@@ -297,7 +297,7 @@ async function loadRepoInto(dir: string, def: RepoDefinition, options: MetadataO
       }
       throw new YumdaError('REPO_UNREACHABLE', `repository ${def.id} is unreachable: ${(lastError as Error)?.message ?? 'no base URL answered'}`, {
         exitCode: ExitCode.unreachable,
-        hint: `check the network and the base URL (${def.origin})`,
+        hint: err instanceof YumdaError && err.hint ? `${err.hint} (${def.origin})` : `check the network and the base URL (${def.origin})`,
         cause: lastError,
       });
     }

@@ -6,6 +6,8 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { dirname } from 'node:path';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
@@ -30,6 +32,55 @@ export interface FetchOptions {
    * fetchBuffer/fetchText the default is DEFAULT_MAX_DOCUMENT; downloadFile's `size` is a tighter one.
    */
   maxBytes?: number;
+  /** Overrides of networkTimeouts() (tests, callers with their own policy). */
+  timeouts?: Partial<Timeouts>;
+}
+
+/** How long the client waits on the network. */
+export interface Timeouts {
+  /** For a TCP connection to be accepted (YUMDA_CONNECT_TIMEOUT, seconds; default 10). */
+  connectMs: number;
+  /** For the next byte once connected: the response headers, then each piece of the body (YUMDA_TIMEOUT; default 30, like yum's timeout=). */
+  idleMs: number;
+  /** For a whole transfer, retries included (YUMDA_DEADLINE; default 1800). */
+  deadlineMs: number;
+}
+
+const TIMEOUT_ENV: Record<keyof Timeouts, [string, number]> = {
+  connectMs: ['YUMDA_CONNECT_TIMEOUT', 10],
+  idleMs: ['YUMDA_TIMEOUT', 30],
+  deadlineMs: ['YUMDA_DEADLINE', 1800],
+};
+
+/** The network timeouts from the environment (seconds, fractions allowed), else the defaults. */
+export function networkTimeouts(env: NodeJS.ProcessEnv = process.env): Timeouts {
+  const out = {} as Timeouts;
+  for (const [key, [name, seconds]] of Object.entries(TIMEOUT_ENV) as Array<[keyof Timeouts, [string, number]]>) {
+    const raw = env[name]?.trim();
+    const value = raw ? Number(raw) : seconds;
+    if (!Number.isFinite(value) || value <= 0) {
+      throw new YumdaError('BAD_TIMEOUT', `${name}=${raw}: not a positive number of seconds`, { exitCode: ExitCode.usage });
+    }
+    out[key] = Math.round(value * 1000);
+  }
+  return out;
+}
+
+function timeoutsOf(options: FetchOptions): Timeouts {
+  return { ...networkTimeouts(), ...options.timeouts };
+}
+
+/** A transfer that waited too long: the next mirror may answer, the same host is not asked again. */
+function timeoutError(url: string, what: 'connect' | 'idle' | 'deadline', ms: number): YumdaError {
+  const s = `${ms / 1000} s`;
+  const message =
+    what === 'connect'
+      ? `${url}: no connection within ${s}`
+      : what === 'idle'
+        ? `${url}: the server sent nothing for ${s}`
+        : `${url}: not complete within ${s}`;
+  const knob = what === 'connect' ? 'YUMDA_CONNECT_TIMEOUT' : what === 'idle' ? 'YUMDA_TIMEOUT' : 'YUMDA_DEADLINE';
+  return new YumdaError('TIMEOUT', message, { exitCode: ExitCode.unreachable, hint: `check the network and the server; a slow link may need a larger ${knob} (seconds)` });
 }
 
 /** What fetchBuffer/fetchText accept unless told otherwise: they hold the whole body in memory. */
@@ -125,11 +176,98 @@ export function joinUrl(base: string, relative: string): string {
   return base.replace(/\/+$/, '') + '/' + relative.replace(/^\/+/, '');
 }
 
+/** Worth another try on the same URL: a refused or reset connection, a 5xx. Not a timeout: a host that hung once is left to the next mirror. */
 function isTransient(error: unknown): boolean {
   return !(error instanceof YumdaError) || error.code === 'UNREACHABLE' || error.code === 'HTTP_SERVER_ERROR';
 }
 
-async function openOnce(url: string, options: FetchOptions): Promise<Readable> {
+/** Retries `fn` on transient errors while the deadline allows. */
+function retrying<T>(url: string, options: FetchOptions, fn: (deadline: number) => Promise<T>): Promise<T> {
+  const { deadlineMs } = timeoutsOf(options);
+  const deadline = Date.now() + deadlineMs;
+  return withRetry(
+    async () => {
+      if (Date.now() >= deadline) throw timeoutError(url, 'deadline', deadlineMs);
+      return fn(deadline);
+    },
+    { attempts: options.attempts ?? 4, retryable: (e) => isTransient(e) && Date.now() < deadline },
+  );
+}
+
+const REDIRECTS = 5;
+
+/**
+ * GET over HTTP(S) with a connect timeout, an idle timeout (headers, then every piece of the body)
+ * and a deadline for the whole transfer; redirects are followed (at most 5, http/https only).
+ */
+function httpOpen(url: string, options: FetchOptions, deadline: number, redirects = 0): Promise<Readable> {
+  const t = timeoutsOf(options);
+  const deadlineMs = t.deadlineMs;
+  return new Promise<Readable>((resolve, reject) => {
+    let response: IncomingMessage | undefined;
+    let settled = false;
+    const stop = (err: Error): void => {
+      clearTimeout(total);
+      if (!settled) {
+        settled = true;
+        reject(err);
+      }
+      response?.destroy(err);
+      req.destroy(err);
+    };
+    const total = setTimeout(() => stop(timeoutError(url, 'deadline', deadlineMs)), Math.max(0, deadline - Date.now()));
+    const get = url.startsWith('https:') ? httpsRequest : httpRequest;
+    const req = get(url, { headers: { 'user-agent': 'yumda', accept: '*/*' }, ...(options.signal ? { signal: options.signal } : {}) });
+    req.on('socket', (socket) => {
+      if (!socket.connecting) return;
+      const connect = setTimeout(() => stop(timeoutError(url, 'connect', t.connectMs)), t.connectMs);
+      socket.once('connect', () => clearTimeout(connect));
+      socket.once('close', () => clearTimeout(connect));
+    });
+    req.setTimeout(t.idleMs, () => stop(timeoutError(url, 'idle', t.idleMs)));
+    req.on('error', (e) => {
+      const cause = e as NodeJS.ErrnoException;
+      stop(e instanceof YumdaError ? e : new YumdaError('UNREACHABLE', `cannot reach ${url}: ${cause.code ?? cause.message}`, { exitCode: ExitCode.unreachable, cause: e }));
+    });
+    req.on('response', (res) => {
+      response = res;
+      const status = res.statusCode ?? 0;
+      const done = (): void => clearTimeout(total);
+      res.once('end', done);
+      res.once('close', done);
+      const refuse = (err: YumdaError): void => {
+        res.resume();
+        stop(err);
+      };
+      if (status >= 300 && status < 400 && res.headers.location) {
+        res.resume();
+        clearTimeout(total);
+        settled = true;
+        let next: string;
+        try {
+          next = new URL(res.headers.location, url).href;
+        } catch {
+          return reject(new YumdaError('HTTP_ERROR', `${url}: HTTP ${status} to an unusable location`));
+        }
+        if (!/^https?:/i.test(next)) return reject(new YumdaError('HTTP_ERROR', `${url}: HTTP ${status} to ${next}, which is not http(s)`));
+        if (redirects >= REDIRECTS) return reject(new YumdaError('HTTP_ERROR', `${url}: more than ${REDIRECTS} redirects`));
+        httpOpen(next, options, deadline, redirects + 1).then(resolve, reject);
+        return;
+      }
+      if (status === 404 || status === 410) return refuse(new NotFoundError(url));
+      if (status >= 500) return refuse(new YumdaError('HTTP_SERVER_ERROR', `${url}: HTTP ${status}`, { exitCode: ExitCode.unreachable }));
+      if (status === 401 || status === 403) {
+        return refuse(new YumdaError('ACCESS_DENIED', `${url}: HTTP ${status} (access denied)`, { hint: 'the server refuses this client: check the URL and any credentials it needs' }));
+      }
+      if (status < 200 || status >= 300) return refuse(new YumdaError('HTTP_ERROR', `${url}: HTTP ${status}`));
+      settled = true;
+      resolve(res);
+    });
+    req.end();
+  });
+}
+
+async function openOnce(url: string, options: FetchOptions, deadline: number): Promise<Readable> {
   if (url.startsWith('file://') || url.startsWith('/')) {
     const path = url.startsWith('/') ? url : fileURLToPath(url);
     try {
@@ -154,38 +292,22 @@ async function openOnce(url: string, options: FetchOptions): Promise<Readable> {
       throw new YumdaError('UNREACHABLE', `cannot read ${url}: ${(e as Error).message}`, { exitCode: ExitCode.unreachable, cause: e });
     }
   }
-  if (url.startsWith('http://') || url.startsWith('https://')) {
-    let response: Response;
-    try {
-      response = await fetch(url, { signal: options.signal ?? null, redirect: 'follow' });
-    } catch (e) {
-      const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-      throw new YumdaError('UNREACHABLE', `cannot reach ${url}: ${cause?.code ?? cause?.message ?? (e as Error).message}`, {
-        exitCode: ExitCode.unreachable,
-        cause: e,
-      });
-    }
-    if (response.status === 404 || response.status === 410) throw new NotFoundError(url);
-    if (response.status >= 500) throw new YumdaError('HTTP_SERVER_ERROR', `${url}: HTTP ${response.status}`, { exitCode: ExitCode.unreachable });
-    if (!response.ok || !response.body) throw new YumdaError('HTTP_ERROR', `${url}: HTTP ${response.status}`);
-    return Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>);
-  }
+  if (url.startsWith('http://') || url.startsWith('https://')) return httpOpen(url, options, deadline);
   throw new YumdaError('BAD_URL', `unsupported URL scheme: ${url} (use file://, http(s):// or s3://)`, { exitCode: ExitCode.usage });
 }
 
 /** Opens a URL as a stream (retrying the open on transient errors). */
 export function openUrl(url: string, options: FetchOptions = {}): Promise<Readable> {
-  return withRetry(() => openOnce(url, options), { attempts: options.attempts ?? 4, retryable: isTransient });
+  return retrying(url, options, (deadline) => openOnce(url, options, deadline));
 }
 
 /** The whole body of a URL, at most `maxBytes` (DEFAULT_MAX_DOCUMENT) of it. */
 export async function fetchBuffer(url: string, options: FetchOptions = {}): Promise<Buffer> {
   const max = options.maxBytes ?? DEFAULT_MAX_DOCUMENT;
-  return withRetry(
-    async () => {
+  return retrying(url, options, async (deadline) => {
       const chunks: Buffer[] = [];
       let size = 0;
-      const body = await openOnce(url, options);
+      const body = await openOnce(url, options, deadline);
       try {
         for await (const chunk of body) {
           size += (chunk as Buffer).length;
@@ -199,9 +321,7 @@ export async function fetchBuffer(url: string, options: FetchOptions = {}): Prom
         body.destroy();
       }
       return Buffer.concat(chunks);
-    },
-    { attempts: options.attempts ?? 4, retryable: isTransient },
-  );
+  });
 }
 
 export async function fetchText(url: string, options: FetchOptions = {}): Promise<string> {
@@ -237,8 +357,7 @@ export async function downloadFile(url: string, dest: string, options: DownloadO
   await makeDirectory(dirname(dest));
   const expected = (options.checksum ?? options.sha256)?.toLowerCase();
   const algo: HashAlgo = options.checksum ? (options.algo ?? 'sha256') : 'sha256';
-  return withRetry(
-    async () => {
+  return retrying(url, options, async (deadline) => {
       const sha256 = createHash('sha256');
       const other = algo === 'sha256' ? null : createHash(algo);
       let size = 0;
@@ -262,7 +381,7 @@ export async function downloadFile(url: string, dest: string, options: DownloadO
       });
       try {
         return await withStagedPath(dest, async (tmp) => {
-          const body = await openOnce(url, options);
+          const body = await openOnce(url, options, deadline);
           await (meter ? pipeline(body, meter, count, createWriteStream(tmp)) : pipeline(body, count, createWriteStream(tmp)));
           const digestSha256 = sha256.digest('hex');
           const digest = other ? other.digest('hex') : digestSha256;
@@ -282,7 +401,5 @@ export async function downloadFile(url: string, dest: string, options: DownloadO
         if (local) throw local;
         throw new YumdaError('UNREACHABLE', `download of ${url} failed: ${(e as Error).message}`, { exitCode: ExitCode.unreachable, cause: e });
       }
-    },
-    { attempts: options.attempts ?? 4, retryable: isTransient },
-  );
+  });
 }

@@ -16,6 +16,8 @@ export type Behaviour =
   | { hang: true }
   /** Send headers (and `prefix`), then nothing more, never end. */
   | { stall: true; prefix?: string }
+  /** Headers, then one byte every `everyMs`, forever (never idle, never done). */
+  | { drip: number }
   /** Answer with this status and a short body. */
   | { status: number; body?: string };
 
@@ -61,6 +63,15 @@ export async function hostileServer(dir: string): Promise<HostileServer> {
     if (b && 'stall' in b) {
       res.writeHead(200, { 'content-type': 'application/octet-stream' });
       if (b.prefix) res.write(b.prefix);
+      return;
+    }
+    if (b && 'drip' in b) {
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      const timer = setInterval(() => {
+        count(path, 1);
+        res.write(' ');
+      }, b.drip);
+      res.on('close', () => clearInterval(timer));
       return;
     }
     if (b && 'status' in b) {
