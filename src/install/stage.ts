@@ -17,6 +17,8 @@ import { readRpmInfo } from '../rpm/package.js';
 import type { RpmFile } from '../rpm/types.js';
 import { ExitCode, YumdaError } from '../util/errors.js';
 import { downloadFile, joinUrl } from '../util/fetch.js';
+import { hrefFileName } from '../repodata/location.js';
+import { MAX_PACKAGE } from '../repodata/limits.js';
 import { sweepStaleTemps } from '../util/fs.js';
 import { hashFile } from '../util/hash.js';
 import { loadKeys, verifyRpmSignature } from './gpg.js';
@@ -52,17 +54,8 @@ export function isDocFile(file: RpmFile, prefix: string): boolean {
   return DOC_DIRS.some((d) => rel.startsWith(d) || rel + '/' === d);
 }
 
-/** A file name taken from repository metadata that is safe to use in the cache: a plain name, no dot first. */
-const SAFE_FILE_NAME = /^[A-Za-z0-9_+~^][A-Za-z0-9._+~^-]{0,254}$/;
-
 function packageCachePath(cacheDir: string, repo: LoadedRepo, pkg: PoolPackage): string {
-  const name = basename(pkg.locationHref);
-  if (!SAFE_FILE_NAME.test(name)) {
-    throw new YumdaError('METADATA_INVALID', `${pkg.repo}: refusing the package location "${pkg.locationHref.slice(0, 200)}": not a plain file name`, {
-      hint: 'the repository metadata is damaged or hostile: nothing was installed',
-    });
-  }
-  return join(cacheDir, 'packages', basename(repo.cacheDir), name);
+  return join(cacheDir, 'packages', basename(repo.cacheDir), hrefFileName(pkg.locationHref, `${nevra(pkg)} from ${pkg.repo}: location`));
 }
 
 /** Downloads (or reuses) every package of the plan; returns local paths by pkgId. */
@@ -86,6 +79,8 @@ async function downloadAll(plan: ResolvePlan, options: StageOptions, result: Sta
         } else {
           await downloadFile(joinUrl(repo.baseurl, pkg.locationHref), path, {
             sha256: pkg.pkgId,
+            // held to the size its metadata gives while it arrives (an endless body fills no disk)
+            ...(pkg.sizePackage > 0 ? { size: pkg.sizePackage } : { maxBytes: MAX_PACKAGE }),
             onProgress: (n) => {
               bytes += n;
               result.downloadedBytes += n;
