@@ -7,10 +7,12 @@
 import { createWriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { relative, resolve, sep } from 'node:path';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import yazl from 'yazl';
 import { YumdaError } from '../util/errors.js';
 import { withStagedPath } from '../util/fs.js';
+import { environmentError } from '../util/system-errors.js';
 import { LAMBDA_LIMITS, formatBytes } from './report.js';
 import { walkLayer } from './view.js';
 
@@ -75,11 +77,22 @@ export async function zipLayer(dir: string, output: string, options: ZipOptions 
       unzippedBytes += e.size;
     }
   }
+  // yazl reports a file it cannot read (EACCES, EIO…) on the ZipFile, not on its output stream
+  const failed = new Promise<never>((_, reject) => zip.once('error', reject));
+  failed.catch(() => undefined);
   zip.end();
+  let stagingPath = '';
   try {
-    await withStagedPath(out, (staging) => pipeline(zip.outputStream, createWriteStream(staging)));
+    await withStagedPath(out, async (staging) => {
+      stagingPath = staging;
+      await Promise.race([pipeline(zip.outputStream, createWriteStream(staging)), failed]);
+    });
   } catch (e) {
-    throw new YumdaError('ZIP_WRITE_FAILED', `cannot write ${output}: ${(e as Error).message}`);
+    (zip.outputStream as unknown as Readable).destroy();
+    throw (
+      environmentError(e, { shownPath: (p) => (p === stagingPath ? output : p), fallbackPath: output }) ??
+      new YumdaError('ZIP_WRITE_FAILED', `cannot write ${output}: ${(e as Error).message}`, { cause: e })
+    );
   }
   const zippedBytes = (await stat(out)).size;
   const warnings: string[] = [];

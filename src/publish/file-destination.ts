@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { hostname } from 'node:os';
 import { ExitCode, YumdaError } from '../util/errors.js';
 import { withStagedPath } from '../util/fs.js';
+import { environmentError } from '../util/system-errors.js';
 import { hashFile } from '../util/hash.js';
 import type { Destination, PutOptions } from './destination.js';
 import type { LocalFile, RemoteObject } from './types.js';
@@ -135,13 +136,19 @@ export class FileDestination implements Destination {
       if (current !== undefined && (await hashFile(target)) === file.sha256) return 'written';
       return 'conflict';
     }
-    await mkdir(dirname(target), { recursive: true });
-    await withStagedPath(target, async (staging) => {
-      await copyFile(file.absPath, staging);
-      if ((await hashFile(staging)) !== file.sha256) {
-        throw new YumdaError('CHECKSUM_MISMATCH', `${file.absPath} changed while it was being published`, { exitCode: ExitCode.integrity });
-      }
-    });
+    let stagingPath = '';
+    try {
+      await mkdir(dirname(target), { recursive: true });
+      await withStagedPath(target, async (staging) => {
+        stagingPath = staging;
+        await copyFile(file.absPath, staging);
+        if ((await hashFile(staging)) !== file.sha256) {
+          throw new YumdaError('CHECKSUM_MISMATCH', `${file.absPath} changed while it was being published`, { exitCode: ExitCode.integrity });
+        }
+      });
+    } catch (e) {
+      throw environmentError(e, { shownPath: (p) => (p === stagingPath ? target : p), fallbackPath: target }) ?? e;
+    }
     return 'written';
   }
 
