@@ -55,6 +55,14 @@ export async function zipLayer(dir: string, output: string, options: ZipOptions 
     throw new YumdaError('ZIP_OUTPUT_INSIDE', `the output ${output} is inside the layer directory ${dir}`, { hint: 'write the zip next to the directory, e.g. -o layer.zip' });
   }
   const entries = walkLayer(root, '');
+  // zip readers (Info-ZIP, yazl itself) take a backslash for a directory separator: a\b would come
+  // back as a/b, a different file, so such names cannot go into a layer
+  const backslashed = entries.filter((e) => e.path.includes('\\'));
+  if (backslashed.length > 0) {
+    throw new YumdaError('ZIP_BAD_FILE_NAME', `cannot zip ${backslashed[0]!.hostPath}: its name contains a backslash, which unzip turns into a directory separator${backslashed.length > 1 ? ` (and ${backslashed.length - 1} more such names)` : ''}`, {
+      hint: 'rename or remove the file; Lambda would see it under another path',
+    });
+  }
   const zip = new yazl.ZipFile();
   const stamp = options.reproducible ? { mtime: fixedDate(), forceDosTimestamp: true } : {};
   const level = options.compressionLevel ?? 6;

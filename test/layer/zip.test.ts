@@ -188,3 +188,14 @@ function declareName(zip: Buffer, from: string, to: string): Buffer {
   for (let i = out.indexOf(a); i >= 0; i = out.indexOf(a, i + 1)) out.write(to, i);
   return out;
 }
+
+t.test('yumda zip refuses a file name with a backslash (unzip would make it a directory)', async (t) => {
+  const dir = join(scratch, 'bs-layer');
+  await mkdir(join(dir, 'bin'), { recursive: true });
+  await writeFile(join(dir, 'bin', 'a\\b'), 'x');
+  const r = await yumda(['zip', dir, '-o', join(scratch, 'bs.zip'), '--json']);
+  t.equal(r.exitCode, 1, r.stderr);
+  t.match(r.stderr, /cannot zip .*bin\/a\\b: its name contains a backslash/);
+  t.match(JSON.parse(r.stdout), { error: { code: 'ZIP_BAD_FILE_NAME' } });
+  t.notOk(existsSync(join(scratch, 'bs.zip')), 'no zip written');
+});
