@@ -7,7 +7,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { comparePair, summarize, type PairResult } from '../src/spec/corpus.js';
-import { loadOverlay, overlayPathFor } from '../src/spec/overlay.js';
+import { overlayPath as overlayFile } from '../src/package-set/specs.js';
+import { loadOverlay } from '../src/spec/overlay.js';
 import { projectPath } from '../src/util/paths.js';
 
 const args = process.argv.slice(2);
@@ -25,7 +26,7 @@ for (const file of readdirSync(join(dir, 'lambda2')).filter((f) => f.endsWith('.
   const upstreamPath = join(dir, 'amzn2', file);
   if (!existsSync(upstreamPath)) continue;
   const name = file.replace(/\.spec$/, '');
-  const overlayPath = overlayPathFor(name);
+  const overlayPath = overlayFile(projectPath('specs'), name);
   const options = withOverlays && existsSync(overlayPath) ? { overlay: loadOverlay(overlayPath) } : {};
   results.push(comparePair(name, readFileSync(upstreamPath, 'utf8'), readFileSync(join(dir, 'lambda2', file), 'utf8'), options));
 }
