@@ -18,7 +18,7 @@ const out = projectPath('dist/bin');
 const compiled = (path: string): string => projectPath('dist/src', path);
 
 /** Native, or large and only needed by one network command: loaded from node_modules when used. */
-const external = ['lzma-native', '@aws-sdk/*', 'openpgp'];
+const external = ['lzma-native', '@aws-sdk/*', 'openpgp', '@snyk/rpm-parser', 'sql.js'];
 
 /** Leaves out the command modules of other groups (program.ts imports a group's modules only for that group). */
 function onlyCommandModules(modules: readonly string[] | undefined): Plugin {

@@ -13,6 +13,7 @@ export const commandGroups = [
   { id: 'spec', names: ['spec'], modules: ['spec'] },
   { id: 'source', names: ['source', 'outdated'], modules: ['source'] },
   { id: 'build', names: ['build', 'plan'], modules: ['build'] },
+  { id: 'base', names: ['base'], modules: ['base'] },
 ] as const satisfies readonly { id: string; names: readonly string[]; modules: readonly string[] }[];
 
 export type CommandGroupId = (typeof commandGroups)[number]['id'];

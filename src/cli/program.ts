@@ -20,6 +20,7 @@ export const registerGroup: Record<CommandGroupId, (program: Command) => Promise
   spec: async (p) => (await import('./commands/spec.js')).registerSpecCommands(p),
   source: async (p) => (await import('./commands/source.js')).registerSourceCommands(p),
   build: async (p) => (await import('./commands/build.js')).registerBuildCommands(p),
+  base: async (p) => (await import('./commands/base.js')).registerBaseCommands(p),
 };
 
 /** The whole command line: every command. */
