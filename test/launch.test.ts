@@ -72,6 +72,7 @@ t.test('each group bundle holds its own command modules and no other group\'s', 
   const registrations: Record<string, string> = {
     rpm: 'registerRpmCommands', repo: 'registerRepoIndexCommand', client: 'registerClientCommands', check: 'registerCheckCommand',
     zip: 'registerZipCommand', spec: 'registerSpecCommands', source: 'registerSourceCommands', build: 'registerBuildCommands',
+    base: 'registerBaseCommands',
   };
   t.same(Object.keys(registrations).sort(), commandGroups.map((g) => g.id).sort(), 'every group is covered here');
   const all = await readFile(projectPath('dist/bin/all.cjs'), 'utf8');
