@@ -44,6 +44,21 @@ export function glibcVersionFromStrings(strings: string[]): string | null {
   return null;
 }
 
+/**
+ * The capabilities one shared library file provides (its soname and version definitions), as a
+ * capture records them; null when the file is not a shared library of the target's machine.
+ */
+export function libraryCapabilities(file: string, target: Target): { soname: string; provides: string[]; glibcVersion: string | null } | null {
+  return withFileSource(file, (src) => {
+    if (src.size < 64 || !isElfMagic(src.read(0, 4))) return null;
+    const info = parseElf(src);
+    if (info.type !== 'dyn' || !info.soname || info.machine !== target.facts.elfMachine) return null;
+    const bits = info.bits === 64 ? target.facts.bits : '';
+    const glibcVersion = info.soname === 'libc.so.6' ? glibcVersionFromStrings(readElfStrings(src, info, { minLength: 16 })) : null;
+    return { soname: info.soname, provides: [`${info.soname}()${bits}`, ...info.verdef.map((v) => `${info.soname}(${v})${bits}`)], glibcVersion };
+  });
+}
+
 interface RootOptions {
   /** LD_LIBRARY_PATH from the image configuration, when known. */
   ldLibraryPath?: string[] | null;
