@@ -11,6 +11,7 @@ interface CaptureOptions {
   arch?: string;
   engine?: string;
   output?: string;
+  update?: boolean;
   json?: boolean;
 }
 
@@ -27,7 +28,8 @@ export function registerBaseCommands(program: Command): void {
     .option('--arch <arch>', 'x86_64 or aarch64 (or amd64/arm64)')
     .option('--engine <engine>', 'docker, podman or auto (default: $YUMDA_ENGINE, else auto)')
     .option('-o, --output <file>', 'where to write the profile JSON (default: stdout)')
-    .option('--json', 'print a summary as JSON (with --output)')
+    .option('--update', "write the target's shipped profile, repo-metadata/base/ID.json of this checkout (the scheduled workflow does this)")
+    .option('--json', 'print a summary as JSON (with --output or --update)')
     .addHelpText(
       'after',
       `
@@ -48,6 +50,8 @@ Examples:
         import('../../util/fs.js'),
       ]);
       const target = resolveTarget(opts.target, opts.arch);
+      if (opts.update && opts.output) throw new YumdaError('CAPTURE_OUTPUT', 'give --output or --update, not both', { exitCode: ExitCode.usage });
+      if (opts.update) opts.output = (await import('../../config/target.js')).targetProfilePath(target);
       const result = opts.root
         ? await capture.captureFromRoot(opts.root, target)
         : opts.tarball
