@@ -8,10 +8,16 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { execa } from 'execa';
+import { libraryCapabilities } from '../../src/base/capture.js';
 import { loadProfile, type BaseProfile, type Capability } from '../../src/config/profile.js';
+import { resolveTarget } from '../../src/config/target.js';
 import { readRpmInfo } from '../../src/rpm/package.js';
 
+/** The host's glibc version, read from its libc.so.6 the way `yumda base capture` reads a runtime's. */
 export async function hostGlibcVersion(): Promise<string> {
+  const libc = (await hostLibraries()).get('libc.so.6');
+  const captured = libc ? libraryCapabilities(libc, resolveTarget('al2'))?.glibcVersion : null;
+  if (captured) return captured;
   const r = await execa('getconf', ['GNU_LIBC_VERSION']);
   return String(r.stdout).trim().split(/\s+/)[1]!;
 }
@@ -47,8 +53,10 @@ export async function writeHostBaseProfile(rpms: string[], dest: string): Promis
   for (const soname of sonames) {
     const path = libs.get(soname);
     if (!path) continue;
-    const deps = await execa('/usr/lib/rpm/elfdeps', ['--provides'], { input: `${path}\n` });
-    for (const name of String(deps.stdout).split('\n').filter(Boolean)) extraProvides.push(capability(name));
+    // the library's provides as a base capture records them (soname and version definitions from its ELF)
+    const lib = libraryCapabilities(path, resolveTarget('al2'));
+    if (!lib) continue;
+    for (const name of lib.provides) extraProvides.push(capability(name));
     extraFiles.push(path);
   }
   const hostDirs = ['/lib/x86_64-linux-gnu', '/usr/lib/x86_64-linux-gnu'];
