@@ -4,17 +4,41 @@
  * the target's macros, so an unpackaged file, a wrong %if branch or an unreadable mode fails here.
  */
 import t from 'tap';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { evaluateSpec } from '../../src/spec/evaluate.js';
+import { parseOverlay } from '../../src/spec/overlay.js';
 import { parseSpec } from '../../src/spec/parse.js';
+import { rewriteSpec } from '../../src/spec/rewrite.js';
 import { projectPath } from '../../src/util/paths.js';
 
+const date = new Date('2024-02-03T00:00:00Z');
 const macroFiles = [projectPath('repo-metadata/macros/lambda2.macros'), projectPath('repo-metadata/macros/al2-standins.macros')];
 const macros = macroFiles.flatMap((f) => ['--load', f]);
 const fixture = (name: string): Promise<string> => readFile(projectPath('test/fixtures/spec/al2', name), 'utf8');
+
+/** Builds a spec with rpmbuild in a fresh topdir; returns the topdir and rpmbuild's result. */
+async function build(t: { teardown: (fn: () => Promise<void>) => void }, name: string, text: string, sources: Record<string, string> = {}): Promise<{ top: string; ok: boolean; log: string }> {
+  const top = await mkdtemp(join(tmpdir(), `yumda-al2-${name}-`));
+  t.teardown(() => rm(top, { recursive: true, force: true }));
+  await mkdir(join(top, 'SOURCES'), { recursive: true });
+  for (const [file, body] of Object.entries(sources)) await writeFile(join(top, 'SOURCES', file), body);
+  const spec = join(top, `${name}.spec`);
+  await writeFile(spec, text);
+  // AL2 builds with bash (%_buildshell); Debian's /bin/sh is dash
+  const r = await execa('rpmbuild', ['--define', `_topdir ${top}`, ...macros, '--define', '_buildshell /bin/bash', '--define', '__brp_strip %{nil}', '-bb', '--nodeps', '--noclean', spec], {
+    reject: false,
+    all: true,
+    env: { LC_ALL: 'C' },
+  });
+  return { top, ok: r.exitCode === 0, log: r.all ?? '' };
+}
+
+async function rpmFiles(rpm: string): Promise<string[]> {
+  return (await execa('rpm', ['-qp', '--qf', '[%{FILEMODES:perms} %{FILENAMES}\\n]', rpm])).stdout.split('\n').filter(Boolean);
+}
 
 t.test('openssh: %if/%else/%endif between continued %configure lines are conditionals, as rpm reads them', async (t) => {
   const text = await fixture('openssh-fragment.spec');
@@ -43,3 +67,32 @@ t.test('openssh: %if/%else/%endif between continued %configure lines are conditi
   t.notOk(evaluated.active[spec.lines.findIndex((l) => l.text.trim() === '--without-pam \\')]);
 });
 
+t.test('libedit: a dropped -devel whose %files lists man pages as %doc leaves no man page unpackaged', async (t) => {
+  const r = rewriteSpec(await fixture('libedit-fragment.spec'), { date });
+  t.same(r.dropped, ['libedit-devel']);
+  t.match(r.text, /^%exclude %\{_mandir\}$/m);
+  t.match(r.text, /^%exclude %\{_includedir\}\/histedit\.h$/m);
+  t.notMatch(r.text, /%exclude %\{_includedir\}\/editline$/m, 'a %dir of a dropped package is not excluded (that would take files of others)');
+  const b = await build(t, 'libedit', r.text);
+  t.ok(b.ok, b.ok ? 'rpmbuild: no unpackaged files' : b.log.split('\n').slice(-15).join('\n'));
+  if (!b.ok) return;
+  const files = await rpmFiles(join(b.top, 'RPMS', 'x86_64', 'libedit-3.0-12.20121213cvs.lambda2.0.2.x86_64.rpm'));
+  t.ok(files.some((f) => f.endsWith(' /opt/lib/libedit.so.0.0.42')), files.join('\n'));
+  t.notOk(files.some((f) => /\/man\/|\.h$|libedit\.so$/.test(f)), 'man pages, headers and the dev link stay out');
+});
+
+t.test('git: a dropped subpackage with %files -f LIST (git-core-doc) is excluded through its list', async (t) => {
+  const overlay = parseOverlay('dropSubpackages: [-n gitweb]\n', 'git.yaml');
+  const r = rewriteSpec(await fixture('git-doc-fragment.spec'), { overlay, date });
+  t.same(r.dropped.sort(), ['git-core-doc', 'gitweb']);
+  t.match(r.text, /^%files -f bin-man-doc-git-files -f man-doc-files-core\.yumda-exclude$/m);
+  t.match(r.text, /^%exclude %\{_sysconfdir\}\/gitweb\.conf$/m, 'a directive glued to its path (%config(noreplace)%{_sysconfdir}/…) is read as rpm reads it');
+  const b = await build(t, 'git', r.text);
+  t.ok(b.ok, b.ok ? 'rpmbuild: no unpackaged files' : b.log.split('\n').slice(-15).join('\n'));
+  if (!b.ok) return;
+  const core = await rpmFiles(join(b.top, 'RPMS', 'x86_64', 'git-core-2.23.3-1.lambda2.x86_64.rpm'));
+  t.ok(core.some((f) => f.endsWith(' /opt/bin/git')), core.join('\n'));
+  const main = await rpmFiles(join(b.top, 'RPMS', 'x86_64', 'git-2.23.3-1.lambda2.x86_64.rpm'));
+  t.ok(main.some((f) => f.endsWith(' /opt/libexec/git-core/git-add--interactive')), main.join('\n'));
+  t.notOk([...main, ...core].some((f) => /\/(man|doc)\//.test(f)), 'no documentation in any package');
+});
