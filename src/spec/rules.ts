@@ -153,7 +153,7 @@ function excludesForEntry(ctx: RuleContext, text: string): string[] {
     // %{?with_docs:%{_mandir}/man1/x.1*} names nothing when the condition is off for the target
     const expanded = macros.expand(raw).trim();
     if (expanded === '') continue;
-    const path = raw;
+    const path = portPath(ctx, raw);
     const docs = !ctx.disabled.has('docs');
     if (docs && (MAN_RE.test(path) || expanded.startsWith(mandir + '/'))) out.push('%exclude %{_mandir}');
     else if (docs && (INFO_RE.test(path) || expanded.startsWith(infodir + '/'))) out.push('%exclude %{_infodir}');
@@ -320,6 +320,14 @@ export const PATH_MACROS: Array<[string, string]> = [
 ];
 const VAR_MACRO = /%\{_var\}|%_var\b/g;
 const BOUNDARY = '(?=$|[/\\s"\'*{}),;:]|\\.\\*)';
+
+/** A path written the way the system-paths rule writes it (unless disabled or the base has it). */
+function portPath(ctx: RuleContext, path: string): string {
+  if (ctx.disabled.has('system-paths')) return path;
+  const p = path.replace(VAR_MACRO, '%{_localstatedir}');
+  if (!p.startsWith('/') || ctx.baseHas(p)) return p;
+  return mapPath(p) ?? p;
+}
 
 function mapPath(path: string): string | null {
   for (const [sys, macro] of PATH_MACROS) {

@@ -67,6 +67,31 @@ t.test('openssh: %if/%else/%endif between continued %configure lines are conditi
   t.notOk(evaluated.active[spec.lines.findIndex((l) => l.text.trim() === '--without-pam \\')]);
 });
 
+t.test('openssh: dropped subpackages whose %files hold literal /etc paths', async (t) => {
+  const overlay = parseOverlay('macros: { ldap: 0 }\ndropSubpackages: [server-sysvinit, keycat]\n', 'openssh.yaml');
+  const r = rewriteSpec(await fixture('openssh-fragment.spec'), { overlay, date });
+  const out = r.text;
+  t.same(r.dropped.sort(), ['openssh-keycat', 'openssh-server-sysvinit']);
+  // the %exclude lines of dropped packages use the system-paths rule, like every other path
+  t.match(out, /^%exclude %\{_sysconfdir\}\/pam\.d\/ssh-keycat$/m);
+  t.match(out, /^%exclude %\{_initddir\}\/sshd$/m);
+  t.match(out, /^%exclude %\{_libexecdir\}\/openssh\/ssh-keycat$/m);
+  t.notMatch(out, /^%exclude \/(etc|usr)\//m, 'no literal system path in an %exclude');
+
+  const b = await build(t, 'openssh', out, { 'sshd.pam': 'auth include system-auth\n', 'sshd.init': '#!/bin/sh\n', 'ssh-keycat.pam': 'account include sshd\n' });
+  t.ok(b.ok, b.ok ? 'rpmbuild: no unpackaged files' : b.log.split('\n').slice(-15).join('\n'));
+  if (!b.ok) return;
+  // the stand-in configure recorded the options it got: the branches rpm took, ldap off by the overlay
+  const args = (await readFile(join(b.top, 'BUILD', 'openssh-7.4p1', 'configure.args'), 'utf8')).split('\n');
+  for (const on of ['--with-pam', '--with-libedit', '--with-kerberos5', '--with-ssh1', '--with-sandbox=seccomp_filter']) t.ok(args.includes(on), on);
+  for (const off of ['--with-ldap', '--without-pam', '--without-libedit', '--without-kerberos5']) t.notOk(args.includes(off), `no ${off}`);
+  const main = await rpmFiles(join(b.top, 'RPMS', 'x86_64', 'openssh-7.4p1-21.lambda2.0.1.x86_64.rpm'));
+  const clients = await rpmFiles(join(b.top, 'RPMS', 'x86_64', 'openssh-clients-7.4p1-21.lambda2.0.1.x86_64.rpm'));
+  const server = await rpmFiles(join(b.top, 'RPMS', 'x86_64', 'openssh-server-7.4p1-21.lambda2.0.1.x86_64.rpm'));
+  t.ok(server.includes('-rw-r--r-- /opt/etc/pam.d/sshd'), server.join('\n'));
+  t.notOk([...main, ...clients, ...server].some((f) => /\/(man|doc)\//.test(f)), 'no documentation');
+});
+
 t.test('libedit: a dropped -devel whose %files lists man pages as %doc leaves no man page unpackaged', async (t) => {
   const r = rewriteSpec(await fixture('libedit-fragment.spec'), { date });
   t.same(r.dropped, ['libedit-devel']);
