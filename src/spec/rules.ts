@@ -440,9 +440,10 @@ export function rewriteFiles(ctx: RuleContext): void {
         continue;
       }
       if (!ctx.disabled.has('setuid')) {
-        const cleared = text.replace(/%attr\(\s*0?([2-7])([0-7]{3})\s*,/g, (m, special: string, rest: string) => {
-          const bits = Number.parseInt(special, 8) & 0o1;
-          return bits === Number.parseInt(special, 8) ? m : m.replace(/%attr\(\s*0?[2-7][0-7]{3}/, `%attr(${bits}${rest}`);
+        const cleared = text.replace(/%attr\(\s*([0-7]{3,4})\s*,/g, (m, mode: string) => {
+          const before = Number.parseInt(mode, 8);
+          const after = layerMode(before);
+          return after === before ? m : m.replace(mode, after.toString(8).padStart(4, '0'));
         });
         if (cleared !== text) ctx.editor.replace(i, cleared, 'setuid');
       }
@@ -450,6 +451,21 @@ export function rewriteFiles(ctx: RuleContext): void {
   }
   if (needMan) ctx.excludes.push('%exclude %{_mandir}');
   if (needInfo) ctx.excludes.push('%exclude %{_infodir}');
+}
+
+/**
+ * The mode a file gets in a layer. Set-id bits are cleared: nothing in a layer runs with another
+ * user's rights, and a layer has no users or groups of its own, so a program meant to be run with
+ * them (2111 root:ssh_keys, 4710 root:wheel) is run by the function's user or not at all: it becomes
+ * an ordinary program, 0755. Any other file with an execute bit gets read where it has execute
+ * (0711 → 0755, 0111 → 0555): an execute-only file cannot be read by the user who installs or zips
+ * the layer, nor run when it is a script. Other modes are kept; the sticky bit too.
+ */
+export function layerMode(mode: number): number {
+  const sticky = mode & 0o1000;
+  const perms = mode & 0o777;
+  if ((mode & 0o6000) !== 0) return sticky | ((perms & 0o111) !== 0 ? perms | 0o755 : perms | 0o444);
+  return sticky | perms | ((perms & 0o111) << 2);
 }
 
 export function addExcludes(ctx: RuleContext): void {

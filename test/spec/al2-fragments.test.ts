@@ -11,6 +11,7 @@ import { execa } from 'execa';
 import { evaluateSpec } from '../../src/spec/evaluate.js';
 import { parseOverlay } from '../../src/spec/overlay.js';
 import { parseSpec } from '../../src/spec/parse.js';
+import { layerMode } from '../../src/spec/rules.js';
 import { rewriteSpec } from '../../src/spec/rewrite.js';
 import { projectPath } from '../../src/util/paths.js';
 
@@ -67,7 +68,7 @@ t.test('openssh: %if/%else/%endif between continued %configure lines are conditi
   t.notOk(evaluated.active[spec.lines.findIndex((l) => l.text.trim() === '--without-pam \\')]);
 });
 
-t.test('openssh: dropped subpackages whose %files hold literal /etc paths', async (t) => {
+t.test('openssh: dropped subpackages with literal /etc paths; set-gid programs stay readable', async (t) => {
   const overlay = parseOverlay('macros: { ldap: 0 }\ndropSubpackages: [server-sysvinit, keycat]\n', 'openssh.yaml');
   const r = rewriteSpec(await fixture('openssh-fragment.spec'), { overlay, date });
   const out = r.text;
@@ -77,6 +78,10 @@ t.test('openssh: dropped subpackages whose %files hold literal /etc paths', asyn
   t.match(out, /^%exclude %\{_initddir\}\/sshd$/m);
   t.match(out, /^%exclude %\{_libexecdir\}\/openssh\/ssh-keycat$/m);
   t.notMatch(out, /^%exclude \/(etc|usr)\//m, 'no literal system path in an %exclude');
+  // 2111 root:ssh_keys became an ordinary readable program
+  t.match(out, /^%attr\(0755,root,ssh_keys\) %\{_libexecdir\}\/openssh\/ssh-keysign$/m);
+  t.match(out, /^%attr\(0755,root,nobody\) %\{_bindir\}\/ssh-agent$/m);
+  t.notMatch(out, /%attr\(0?[2-7][0-7]{3}/);
 
   const b = await build(t, 'openssh', out, { 'sshd.pam': 'auth include system-auth\n', 'sshd.init': '#!/bin/sh\n', 'ssh-keycat.pam': 'account include sshd\n' });
   t.ok(b.ok, b.ok ? 'rpmbuild: no unpackaged files' : b.log.split('\n').slice(-15).join('\n'));
@@ -86,10 +91,29 @@ t.test('openssh: dropped subpackages whose %files hold literal /etc paths', asyn
   for (const on of ['--with-pam', '--with-libedit', '--with-kerberos5', '--with-ssh1', '--with-sandbox=seccomp_filter']) t.ok(args.includes(on), on);
   for (const off of ['--with-ldap', '--without-pam', '--without-libedit', '--without-kerberos5']) t.notOk(args.includes(off), `no ${off}`);
   const main = await rpmFiles(join(b.top, 'RPMS', 'x86_64', 'openssh-7.4p1-21.lambda2.0.1.x86_64.rpm'));
+  t.ok(main.includes('-rwxr-xr-x /opt/libexec/openssh/ssh-keysign'), main.join('\n'));
   const clients = await rpmFiles(join(b.top, 'RPMS', 'x86_64', 'openssh-clients-7.4p1-21.lambda2.0.1.x86_64.rpm'));
+  t.ok(clients.includes('-rwxr-xr-x /opt/bin/ssh-agent'), clients.join('\n'));
   const server = await rpmFiles(join(b.top, 'RPMS', 'x86_64', 'openssh-server-7.4p1-21.lambda2.0.1.x86_64.rpm'));
   t.ok(server.includes('-rw-r--r-- /opt/etc/pam.d/sshd'), server.join('\n'));
   t.notOk([...main, ...clients, ...server].some((f) => /\/(man|doc)\//.test(f)), 'no documentation');
+});
+
+t.test('set-id modes: cleared, and what can be executed can be read', async (t) => {
+  const cases: Array<[number, number]> = [
+    [0o2111, 0o755],
+    [0o4755, 0o755],
+    [0o4711, 0o755],
+    [0o2710, 0o755],
+    [0o2775, 0o775],
+    [0o0711, 0o755],
+    [0o0111, 0o555],
+    [0o0750, 0o750],
+    [0o0755, 0o755],
+    [0o0644, 0o644],
+    [0o0600, 0o600],
+  ];
+  for (const [mode, want] of cases) t.equal(layerMode(mode).toString(8), want.toString(8), `${mode.toString(8)} → ${want.toString(8)}`);
 });
 
 t.test('libedit: a dropped -devel whose %files lists man pages as %doc leaves no man page unpackaged', async (t) => {
