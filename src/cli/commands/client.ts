@@ -12,6 +12,7 @@ import { ExitCode, YumdaError } from '../../util/errors.js';
 import { defaultCacheDir } from '../../util/paths.js';
 import { note, printJson } from '../output.js';
 import { positiveInteger } from '../parse.js';
+import { refuseSpecialFileSystem } from '../../util/special-fs.js';
 
 interface RepoCliOptions {
   repo?: string[];
@@ -154,6 +155,7 @@ function addInstallOptions(cmd: Command): Command {
 async function installOrUpdate(args: string[], opts: InstallCliOptions, mode: 'install' | 'update'): Promise<void> {
   const { readManifest, resolveInSession, manifestToPool, formatPlan, planToJson, humanSize } = await libraries();
   const dest = resolvePath(opts.dest);
+  refuseSpecialFileSystem(dest, 'the layer directory');
   const profile = await profileFor(opts);
   const manifest = await readManifest(dest);
   if (manifest && manifest.arch !== opts.arch) {
@@ -268,6 +270,7 @@ Examples:
     .addHelpText('after', '\nExamples:\n  yumda remove openssh -d layer')
     .action(async (names: string[], opts: { dest: string; json?: boolean }) => {
       const dest = resolvePath(opts.dest);
+      refuseSpecialFileSystem(dest, 'the layer directory');
       const { summarize, evrString } = await queries();
       const { removePackages } = await import('../../install/install.js');
       const { removed, brokenDependents } = await removePackages(dest, names);
