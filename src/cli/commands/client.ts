@@ -13,6 +13,7 @@ import { defaultCacheDir } from '../../util/paths.js';
 import { note, printJson } from '../output.js';
 import { positiveInteger } from '../parse.js';
 import { refuseSpecialFileSystem } from '../../util/special-fs.js';
+import { attachPath } from '../../util/system-errors.js';
 
 interface RepoCliOptions {
   repo?: string[];
@@ -241,7 +242,12 @@ Examples:
   yumda install libcurl.so.4'()(64bit)' --dry-run
   yumda install /opt/bin/git --repo https://example.com/yumda/al2/x86_64/ --json`,
     )
-    .action((requests: string[], opts: InstallCliOptions) => installOrUpdate(requests, opts, 'install'));
+    .action((requests: string[], opts: InstallCliOptions) =>
+      // a write into the layer that fails for lack of space names no file: name the layer
+      installOrUpdate(requests, opts, 'install').catch((e: unknown) => {
+        throw attachPath(e, resolvePath(opts.dest));
+      }),
+    );
 
   addInstallOptions(
     addRepoOptions(
@@ -258,7 +264,11 @@ Examples:
   yumda update -d layer                 everything in ./layer that has a newer version
   yumda update git -d layer --dry-run   what upgrading git (and what the new git needs) would do`,
   )
-    .action((names: string[], opts: InstallCliOptions) => installOrUpdate(names, opts, 'update'));
+    .action((names: string[], opts: InstallCliOptions) =>
+      installOrUpdate(names, opts, 'update').catch((e: unknown) => {
+        throw attachPath(e, resolvePath(opts.dest));
+      }),
+    );
 
   program
     .command('remove')
