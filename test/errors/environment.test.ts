@@ -9,9 +9,8 @@ import { chmod, cp, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { randomBytes } from 'node:crypto';
-import { yumda } from '../helpers/cli.js';
+import { yumda, yumdaBin } from '../helpers/cli.js';
 import { scratchDir } from '../helpers/tmp.js';
-import { projectPath } from '../../src/util/paths.js';
 import { environmentError, diagnoseMkdir } from '../../src/util/system-errors.js';
 import { ExitCode } from '../../src/util/errors.js';
 import { buildSources, makeRepo } from '../install/fixtures.js';
@@ -154,7 +153,7 @@ t.test('permission denied: yumda zip of an unreadable file, run as an ordinary u
   await chmod(dir, 0o777);
   const asNobody = (args: string[]) =>
     // env -i: not the test runner's NODE_OPTIONS, whose hooks write where nobody may not
-    execa('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'env', '-i', `PATH=${process.env.PATH ?? '/usr/bin:/bin'}`, process.execPath, projectPath('dist/bin/yumda.cjs'), ...args], {
+    execa('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'env', '-i', `PATH=${process.env.PATH ?? '/usr/bin:/bin'}`, process.execPath, yumdaBin, ...args], {
       reject: false,
     });
   const r = await asNobody(['zip', layer, '-o', join(dir, 'out.zip'), '--json']);
