@@ -327,13 +327,22 @@ export function resolve(input: ResolveInput): ResolvePlan {
     // the packages a conflicts with (its conflicts against their provides and files), then those that conflict with a (against a's provides)
     const conflicting = new Set<Selected>();
     for (const c of a.pkg.conflicts) {
-      for (const { sel: b, dep: p } of selectedProvides.get(c.name) ?? []) if (b !== a && depMatches(p, c) && !conflicting.has(b)) (conflicting.add(b), reportConflict(a, b));
+      for (const { sel: b, dep: p } of selectedProvides.get(c.name) ?? []) if (b !== a && depMatches(p, c) && !conflicting.has(b)) {
+        conflicting.add(b);
+        reportConflict(a, b);
+      }
       const owner = c.name.startsWith('/') ? selectedFiles.get(c.name) : undefined;
-      if (owner && owner !== a && !conflicting.has(owner)) (conflicting.add(owner), reportConflict(a, owner));
+      if (owner && owner !== a && !conflicting.has(owner)) {
+        conflicting.add(owner);
+        reportConflict(a, owner);
+      }
     }
     if (conflictsOn.size > 0) {
       for (const p of providesWithSelf(a.pkg)) {
-        for (const { sel: b, dep: c } of conflictsOn.get(p.name) ?? []) if (b !== a && selected.get(b.pkg.name) === b && depMatches(p, c) && !conflicting.has(b)) (conflicting.add(b), reportConflict(b, a));
+        for (const { sel: b, dep: c } of conflictsOn.get(p.name) ?? []) if (b !== a && selected.get(b.pkg.name) === b && depMatches(p, c) && !conflicting.has(b)) {
+        conflicting.add(b);
+        reportConflict(b, a);
+      }
       }
     }
     const obsoleted = new Set<Selected>();

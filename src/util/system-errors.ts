@@ -9,11 +9,11 @@
  */
 import { accessSync, constants, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { ExitCode, YumdaError } from './errors.js';
+import { ExitCode, YumdaError, type ErrorCode } from './errors.js';
 
 interface Known {
   /** The JSON error code. */
-  code: string;
+  code: ErrorCode;
   /** What happened, in words. */
   cause: string;
   hint?: string;
