@@ -3,6 +3,7 @@
  * set. The order is a list of waves (every package of a wave depends only on earlier waves, so a wave
  * builds in parallel). BuildRequires nobody in the set provides come from the build environment.
  */
+import { CapabilityIndex, anyVersion } from '../resolve/capability.js';
 import { YumdaError } from '../util/errors.js';
 
 export interface PlanPackage {
@@ -23,18 +24,17 @@ export interface BuildPlan {
 
 /** name → the in-set packages its BuildRequires resolve to (self-references dropped). */
 export function buildDependencies(packages: readonly PlanPackage[]): { dependsOn: Map<string, string[]>; providers: Map<string, string[]> } {
+  const index = new CapabilityIndex<string>();
+  for (const pkg of packages) index.add(pkg.name, { provides: [...new Set(pkg.provides)].map(anyVersion) });
   const providers = new Map<string, string[]>();
-  for (const pkg of packages) {
-    for (const cap of new Set(pkg.provides)) {
-      const list = providers.get(cap) ?? [];
-      list.push(pkg.name);
-      providers.set(cap, list);
-    }
-  }
   const dependsOn = new Map<string, string[]>();
   for (const pkg of packages) {
     const deps = new Set<string>();
-    for (const cap of pkg.buildRequires) for (const p of providers.get(cap) ?? []) if (p !== pkg.name) deps.add(p);
+    for (const cap of pkg.buildRequires) {
+      const found = index.providers(anyVersion(cap));
+      if (found.length > 0) providers.set(cap, found);
+      for (const p of found) if (p !== pkg.name) deps.add(p);
+    }
     dependsOn.set(pkg.name, [...deps].sort());
   }
   return { dependsOn, providers };

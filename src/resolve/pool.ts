@@ -4,7 +4,8 @@
  */
 import type { Dependency } from '../rpm/types.js';
 import type { PackageRecord, RepoFile } from '../repodata/types.js';
-import { depMatches, formatEvr } from '../rpm/version.js';
+import { formatEvr } from '../rpm/version.js';
+import { providesWithSelf, satisfies, selfCapability, type Capability } from './capability.js';
 
 /** A package as the resolver sees it: a metadata record plus the repository it came from. */
 export interface PoolPackage extends PackageRecord {
@@ -34,9 +35,6 @@ export function depToString(d: Pick<Dependency, 'name' | 'flags' | 'epoch' | 've
   return `${d.name} ${op} ${formatEvr({ epoch: d.epoch, version: d.version, release: d.release })}`;
 }
 
-function selfProvide(p: PackageRecord): Dependency {
-  return { name: p.name, flags: 'EQ', epoch: p.epoch, version: p.version, release: p.release, pre: false };
-}
 
 /** The keys a package can be found by: its name, a capability it provides, a path in its primary file list, a name it obsoletes. */
 export type IndexKind = 'names' | 'provides' | 'files' | 'obsoletes';
@@ -160,13 +158,8 @@ export interface PoolSources {
 }
 
 /** Whether pkg provides something that satisfies dep (its own name counts when it does not list it). */
-function providesMatch(pkg: PoolPackage, dep: Pick<Dependency, 'name' | 'flags' | 'epoch' | 'version' | 'release'>): boolean {
-  let hasSelf = false;
-  for (const p of pkg.provides) {
-    if (p.name === pkg.name) hasSelf = true;
-    if (p.name === dep.name && depMatches(p, dep)) return true;
-  }
-  return !hasSelf && dep.name === pkg.name && depMatches(selfProvide(pkg), dep);
+function providesMatch(pkg: PoolPackage, dep: Capability): boolean {
+  return satisfies({ provides: providesWithSelf(pkg) }, dep);
 }
 
 export class PackagePool {
@@ -250,7 +243,7 @@ export class PackagePool {
 
   /** Packages that obsolete `pkg` (by name and version range). */
   obsoletedBy(pkg: PackageRecord): PoolPackage[] {
-    const self = selfProvide(pkg);
-    return this.candidates('obsoletes', pkg.name).filter((p) => p.name !== pkg.name && p.obsoletes.some((o) => depMatches(o, self)));
+    const self = { provides: [selfCapability(pkg)] };
+    return this.candidates('obsoletes', pkg.name).filter((p) => p.name !== pkg.name && p.obsoletes.some((o) => satisfies(self, o)));
   }
 }

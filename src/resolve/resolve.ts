@@ -9,10 +9,11 @@
  * alphabetically first. Obsoleted packages lose to their obsoleter.
  */
 import type { Dependency } from '../rpm/types.js';
-import { compareEvr, depMatches, parseDep, parseEvr } from '../rpm/version.js';
+import { compareEvr, parseDep, parseEvr } from '../rpm/version.js';
 import { ExitCode, YumdaError } from '../util/errors.js';
 import { closeMatches } from '../util/suggest.js';
 import { BaseSatisfier } from './base.js';
+import { CapabilityIndex, anyVersion, providesWithSelf, satisfies, selfCapability, type Offers } from './capability.js';
 import { PackagePool, depToString, nevra, type PoolPackage } from './pool.js';
 
 export interface ResolveInput {
@@ -91,17 +92,9 @@ function chainOf(sel: Selected): string[] {
   return names.reverse();
 }
 
-/** What a package provides, its own name (EQ its EVR) included. */
-function providesWithSelf(pkg: PoolPackage): DepSpec[] {
-  if (pkg.provides.some((d) => d.name === pkg.name)) return pkg.provides;
-  return [...pkg.provides, { name: pkg.name, flags: 'EQ', epoch: pkg.epoch, version: pkg.version, release: pkg.release }];
-}
-
-/** Appends to the list under `key`. */
-function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
-  const list = map.get(key);
-  if (list) list.push(value);
-  else map.set(key, [value]);
+/** What a package offers to requirements: its provides (own name included) and its files. */
+function offers(pkg: PoolPackage): Offers {
+  return { provides: providesWithSelf(pkg), files: (pkg.files ?? pkg.primaryFiles).map((f) => f.path) };
 }
 
 function archRank(pkg: PoolPackage, arch: string): number {
@@ -116,8 +109,8 @@ function betterSameName(a: PoolPackage, b: PoolPackage, arch: string): number {
 export function resolve(input: ResolveInput): ResolvePlan {
   const { pool, base, arch } = input;
   const selected = new Map<string, Selected>();
-  const selectedProvides = new Map<string, Array<{ sel: Selected; dep: DepSpec }>>();
-  const selectedFiles = new Map<string, Selected>();
+  /** What the selected packages provide (capabilities and files). */
+  const selection = new CapabilityIndex<Selected>();
   const problems: string[] = [];
   const hints = new Set<string>();
   const skipped = new Set<string>();
@@ -125,20 +118,8 @@ export function resolve(input: ResolveInput): ResolvePlan {
   const alreadyInstalled: string[] = [];
   const queue: Selected[] = [];
 
-  const index = (sel: Selected): void => {
-    for (const dep of providesWithSelf(sel.pkg)) push(selectedProvides, dep.name, { sel, dep });
-    for (const f of sel.pkg.files ?? sel.pkg.primaryFiles) selectedFiles.set(f.path, sel);
-  };
-  const unindex = (sel: Selected): void => {
-    for (const dep of providesWithSelf(sel.pkg)) {
-      const list = selectedProvides.get(dep.name);
-      if (!list) continue;
-      const kept = list.filter((e) => e.sel !== sel);
-      if (kept.length) selectedProvides.set(dep.name, kept);
-      else selectedProvides.delete(dep.name);
-    }
-    for (const f of sel.pkg.files ?? sel.pkg.primaryFiles) if (selectedFiles.get(f.path) === sel) selectedFiles.delete(f.path);
-  };
+  const index = (sel: Selected): void => selection.add(sel, offers(sel.pkg));
+  const unindex = (sel: Selected): void => selection.remove(sel, offers(sel.pkg));
 
   for (const pkg of input.installed ?? []) {
     const sel: Selected = { pkg, parent: null, requested: false, installed: true, replaces: null };
@@ -146,11 +127,7 @@ export function resolve(input: ResolveInput): ResolvePlan {
     index(sel);
   }
 
-  const satisfiedBySelection = (dep: DepSpec): Selected | undefined => {
-    for (const { sel, dep: p } of selectedProvides.get(dep.name) ?? []) if (depMatches(p, dep)) return sel;
-    if (dep.name.startsWith('/')) return selectedFiles.get(dep.name);
-    return undefined;
-  };
+  const satisfiedBySelection = (dep: DepSpec): Selected | undefined => selection.first(dep);
 
   const select = (pkg: PoolPackage, parent: Selected | null, requested: boolean): Selected => {
     const existing = selected.get(pkg.name);
@@ -201,8 +178,7 @@ export function resolve(input: ResolveInput): ResolvePlan {
   const hintFor = (dep: DepSpec): void => {
     const candidates = typeof input.hints === 'function' ? input.hints(dep) : (input.hints ?? []);
     for (const h of candidates) {
-      const provides = h.name === dep.name || h.provides.some((p) => depMatches(p, dep)) || (dep.name.startsWith('/') && (h.files ?? h.primaryFiles).some((f) => f.path === dep.name));
-      if (!provides) continue;
+      if (!satisfies(offers(h), dep)) continue;
       if (input.disabledRepos?.includes(h.repo)) hints.add(`${depToString(dep)} is in the disabled repository "${h.repo}" (${nevra(h)}): enable it with --enablerepo ${h.repo}`);
       else if (h.arch !== arch && h.arch !== 'noarch') hints.add(`${depToString(dep)} exists for another architecture (${nevra(h)}); this install targets ${arch} (--arch)`);
     }
@@ -316,8 +292,8 @@ export function resolve(input: ResolveInput): ResolvePlan {
   const fresh = all.filter((s) => !s.installed);
   const remove: PoolPackage[] = [];
   // who declares a conflict with a capability name
-  const conflictsOn = new Map<string, Array<{ sel: Selected; dep: DepSpec }>>();
-  for (const s of all) for (const c of s.pkg.conflicts) push(conflictsOn, c.name, { sel: s, dep: c });
+  const conflictsOn = new CapabilityIndex<Selected>();
+  for (const s of all) if (s.pkg.conflicts.length > 0) conflictsOn.add(s, { provides: s.pkg.conflicts });
   const reportConflict = (declarer: Selected, other: Selected): void => {
     const key = [nevra(declarer.pkg), nevra(other.pkg)].sort().join(' and ');
     const message = `${nevra(declarer.pkg)} conflicts with ${nevra(other.pkg)}${other.installed ? ' (installed in the layer)' : declarer.installed ? ' (the latter is installed in the layer)' : ''}`;
@@ -327,20 +303,16 @@ export function resolve(input: ResolveInput): ResolvePlan {
     // the packages a conflicts with (its conflicts against their provides and files), then those that conflict with a (against a's provides)
     const conflicting = new Set<Selected>();
     for (const c of a.pkg.conflicts) {
-      for (const { sel: b, dep: p } of selectedProvides.get(c.name) ?? []) if (b !== a && depMatches(p, c) && !conflicting.has(b)) (conflicting.add(b), reportConflict(a, b));
-      const owner = c.name.startsWith('/') ? selectedFiles.get(c.name) : undefined;
-      if (owner && owner !== a && !conflicting.has(owner)) (conflicting.add(owner), reportConflict(a, owner));
+      for (const b of selection.providers(c)) if (b !== a && !conflicting.has(b)) (conflicting.add(b), reportConflict(a, b));
     }
-    if (conflictsOn.size > 0) {
-      for (const p of providesWithSelf(a.pkg)) {
-        for (const { sel: b, dep: c } of conflictsOn.get(p.name) ?? []) if (b !== a && selected.get(b.pkg.name) === b && depMatches(p, c) && !conflicting.has(b)) (conflicting.add(b), reportConflict(b, a));
-      }
+    for (const p of providesWithSelf(a.pkg)) {
+      for (const b of conflictsOn.providers(p)) if (b !== a && !conflicting.has(b)) (conflicting.add(b), reportConflict(b, a));
     }
     const obsoleted = new Set<Selected>();
     for (const o of a.pkg.obsoletes) {
       const b = selected.get(o.name);
       if (!b || b === a || conflicting.has(b) || obsoleted.has(b)) continue;
-      if (!depMatches(o, { name: b.pkg.name, flags: 'EQ', epoch: b.pkg.epoch, version: b.pkg.version, release: b.pkg.release })) continue;
+      if (!satisfies({ provides: [selfCapability(b.pkg)] }, o)) continue;
       obsoleted.add(b);
       if (b.installed) remove.push(b.pkg);
       else problems.push(`${nevra(a.pkg)} obsoletes ${nevra(b.pkg)}, but both are needed (${chainOf(a).join(' → ')}; ${chainOf(b).join(' → ')})`);
@@ -352,16 +324,13 @@ export function resolve(input: ResolveInput): ResolvePlan {
   const leaving = [...new Set(remove)];
   if (leaving.length > 0) {
     const gone = new Set(leaving);
-    const leavingProvides = new Map<string, DepSpec[]>();
-    for (const l of leaving) {
-      push(leavingProvides, l.name, { name: l.name, flags: null, epoch: null, version: null, release: null });
-      for (const p of l.provides) push(leavingProvides, p.name, p);
-    }
+    const leavingProvides = new CapabilityIndex<PoolPackage>();
+    for (const l of leaving) leavingProvides.add(l, { provides: [anyVersion(l.name), ...l.provides] });
     for (const kept of all) {
       if (!kept.installed || gone.has(kept.pkg)) continue;
       for (const req of kept.pkg.requires) {
         if (req.name.startsWith('rpmlib(') || req.pre) continue;
-        const wasMet = (leavingProvides.get(req.name) ?? []).some((p) => depMatches(p, req));
+        const wasMet = leavingProvides.first(req) !== undefined;
         if (!wasMet || satisfiedBySelection(req) || base.satisfies(req)) continue;
         const replacement = fresh.find((f) => f.replaces && leaving.includes(f.replaces) && (f.pkg.name === req.name || f.pkg.provides.some((p) => p.name === req.name)));
         problems.push(
