@@ -13,7 +13,7 @@ import pLimit from 'p-limit';
 import type { BaseProfile } from '../config/profile.js';
 import type { RepoDefinition } from '../config/repos.js';
 import { BaseSatisfier } from '../resolve/base.js';
-import { depToString, nevra, type PoolPackage } from '../resolve/pool.js';
+import { depToString, nevra, type PoolPackage } from '../resolve/package.js';
 import type { ResolvePlan } from '../resolve/resolve.js';
 import { extractPackage, type ExtractedEntry } from '../rpm/extract.js';
 import { readRpmInfo } from '../rpm/package.js';

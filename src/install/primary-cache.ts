@@ -29,7 +29,9 @@ import { decompressedChunks, type MetadataSource } from '../repodata/decompress.
 import { parsePrimaryXml } from '../repodata/reader.js';
 import type { PackageRecord } from '../repodata/types.js';
 import { XmlScanner, type XmlEvents } from '../repodata/xml-scan.js';
-import { addKeys, emptyIndexTables, positionSource, type IndexKind, type PackageSource, type PoolPackage } from '../resolve/pool.js';
+import type { PoolPackage } from '../resolve/package.js';
+import { addKeys, emptyIndexTables, type IndexKind } from '../resolve/pool-index.js';
+import { positionSource, type PackageSource } from '../resolve/source.js';
 import { YumdaError } from '../util/errors.js';
 import { tempSibling, writeFileAtomicSync } from '../util/fs.js';
 import { fnv1a32 } from '../util/hash.js';

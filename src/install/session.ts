@@ -6,7 +6,10 @@ import pLimit from 'p-limit';
 import type { BaseProfile } from '../config/profile.js';
 import type { RepoDefinition } from '../config/repos.js';
 import { BaseSatisfier } from '../resolve/base.js';
-import { PackagePool, compatibleArchs, type PackageSource, type PoolPackage } from '../resolve/pool.js';
+import type { PoolPackage } from '../resolve/package.js';
+import { fitsArch, policyPool } from '../resolve/policy.js';
+import { PackagePool } from '../resolve/pool.js';
+import type { PackageSource } from '../resolve/source.js';
 import { NeedFilelistsError, ResolveError, resolve, type HintLookup, type ResolvePlan } from '../resolve/resolve.js';
 import { loadRepo, type LoadedRepo, type MetadataOptions } from './metadata.js';
 import { CacheCorruptError } from './primary-cache.js';
@@ -20,42 +23,6 @@ export interface Session {
   options: MetadataOptions;
   /** Loads filelists of every enabled repository into the pool (once). */
   loadFilelists: () => Promise<void>;
-}
-
-/**
- * yum-plugin-priorities: when a name is offered by several repositories, only those with the best
- * (lowest) priority keep it.
- */
-export function applyPriorities(packages: PoolPackage[]): PoolPackage[] {
-  const best = new Map<string, number>();
-  for (const p of packages) best.set(p.name, Math.min(best.get(p.name) ?? Infinity, p.priority));
-  return packages.filter((p) => p.priority === best.get(p.name));
-}
-
-/** Whether a package installs on `arch` (the pool's arch policy: the arch itself and noarch). */
-function fitsArch(arch: string): (p: PoolPackage) => boolean {
-  const archs = compatibleArchs(arch);
-  return (p) => archs.includes(p.arch);
-}
-
-/**
- * The pool of some repositories' packages as a target sees them: a package is usable when its
- * arch fits and no repository with a better priority offers its name.
- */
-export function policyPool(sources: PackageSource[], arch: string): PackagePool {
-  const archOk = fitsArch(arch);
-  const kept = new Map<string, Set<PoolPackage>>();
-  const keptNamed = (name: string): Set<PoolPackage> => {
-    let named = kept.get(name);
-    if (!named) {
-      named = new Set(applyPriorities(sources.flatMap((s) => s.lookup('names', name) ?? []).filter(archOk)));
-      kept.set(name, named);
-    }
-    return named;
-  };
-  const usable = (packages: PoolPackage[], all: boolean): PoolPackage[] =>
-    all ? applyPriorities(packages.filter(archOk)) : packages.filter((p) => archOk(p) && keptNamed(p.name).has(p));
-  return new PackagePool({ sources, usable });
 }
 
 export async function openSession(defs: RepoDefinition[], options: MetadataOptions): Promise<Session> {

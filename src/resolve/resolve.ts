@@ -14,7 +14,8 @@ import { ExitCode, YumdaError } from '../util/errors.js';
 import { closeMatches } from '../util/suggest.js';
 import { BaseSatisfier } from './base.js';
 import { CapabilityIndex, anyVersion, providesWithSelf, satisfies, selfCapability, type Offers } from './capability.js';
-import { PackagePool, depToString, nevra, type PoolPackage } from './pool.js';
+import { depToString, nevra, type PoolPackage } from './package.js';
+import { PackagePool } from './pool.js';
 
 export interface ResolveInput {
   pool: PackagePool;
