@@ -9,13 +9,14 @@
  * alphabetically first. Obsoleted packages lose to their obsoleter.
  */
 import type { Dependency } from '../rpm/types.js';
-import { compareEvr, parseDep, parseEvr } from '../rpm/version.js';
+import { compareEvr } from '../rpm/version.js';
 import { ExitCode, YumdaError } from '../util/errors.js';
 import { closeMatches } from '../util/suggest.js';
 import { BaseSatisfier } from './base.js';
 import { CapabilityIndex, anyVersion, providesWithSelf, satisfies, selfCapability, type Offers } from './capability.js';
 import { depToString, nevra, type PoolPackage } from './package.js';
-import { PackagePool } from './pool.js';
+import type { PackagePool } from './pool.js';
+import { findRequested } from './select.js';
 
 export interface ResolveInput {
   pool: PackagePool;
@@ -107,7 +108,24 @@ function betterSameName(a: PoolPackage, b: PoolPackage, arch: string): number {
   return -compareEvr(a, b) || archRank(a, arch) - archRank(b, arch) || a.priority - b.priority;
 }
 
+/**
+ * What solving a request comes to: a plan; problems (with hints that explain them); or a file
+ * dependency that no primary file list answers, so the caller loads filelists.xml and solves again.
+ */
+export type Solution =
+  | { kind: 'plan'; plan: ResolvePlan }
+  | { kind: 'problems'; problems: string[]; hint: string | undefined }
+  | { kind: 'needFilelists'; path: string };
+
+/** solve() for callers that take a failure as an error: ResolveError for problems, NeedFilelistsError for a missing file list. */
 export function resolve(input: ResolveInput): ResolvePlan {
+  const solution = solve(input);
+  if (solution.kind === 'needFilelists') throw new NeedFilelistsError(solution.path);
+  if (solution.kind === 'problems') throw new ResolveError(solution.problems, solution.hint);
+  return solution.plan;
+}
+
+export function solve(input: ResolveInput): Solution {
   const { pool, base, arch } = input;
   const selected = new Map<string, Selected>();
   /** What the selected packages provide (capabilities and files). */
@@ -204,7 +222,7 @@ export function resolve(input: ResolveInput): ResolvePlan {
       if (close.length > 0) hints.add(`did you mean ${close.join(', ')}?`);
       continue;
     }
-    if (found.kind === 'needFilelists') throw new NeedFilelistsError(request);
+    if (found.kind === 'needFilelists') return { kind: 'needFilelists', path: request };
     let pkg = found.kind === 'package' ? found.pkg : choose(found.providers, found.dep, null);
     if (!pkg) {
       problems.push(`no usable package provides ${request}`);
@@ -243,6 +261,7 @@ export function resolve(input: ResolveInput): ResolvePlan {
   // the whole closure; a requirement with a choice waits until none is left, and then may be met
   // by a package selected meanwhile (no extra transitional or alternative package pulled in)
   const deferred: Array<{ sel: Selected; req: Dependency }> = [];
+  let filesNeeded: string | null = null;
   const need = (sel: Selected, req: Dependency, mayWait: boolean): void => {
     if (req.name.startsWith('rpmlib(')) {
       if (!base.supportsRpmlib(req)) problems.push(`${nevra(sel.pkg)} needs ${depToString(req)}, which rpm ${base.profile.rpm.version} on ${base.profile.id} does not support`);
@@ -256,7 +275,10 @@ export function resolve(input: ResolveInput): ResolvePlan {
     // scriptlets never run in a layer: a requirement only they need never blocks or pulls anything in
     if (req.pre) return;
     const providers = pool.providers(req);
-    if (providers.length === 0 && req.name.startsWith('/') && !pool.filesComplete) throw new NeedFilelistsError(req.name);
+    if (providers.length === 0 && req.name.startsWith('/') && !pool.filesComplete) {
+      filesNeeded = req.name;
+      return;
+    }
     const options = ranked(providers, req, sel.pkg);
     if (options.length > 1 && mayWait) {
       deferred.push({ sel, req });
@@ -280,9 +302,11 @@ export function resolve(input: ResolveInput): ResolvePlan {
       const sel = queue[next++]!;
       if (selected.get(sel.pkg.name) !== sel) continue;
       for (const req of sel.pkg.requires) need(sel, req, true);
+      if (filesNeeded !== null) return { kind: 'needFilelists', path: filesNeeded };
     } else if (decided < deferred.length) {
       const { sel, req } = deferred[decided++]!;
       if (selected.get(sel.pkg.name) === sel) need(sel, req, false);
+      if (filesNeeded !== null) return { kind: 'needFilelists', path: filesNeeded };
     } else {
       break;
     }
@@ -342,97 +366,20 @@ export function resolve(input: ResolveInput): ResolvePlan {
     }
   }
 
-  if (problems.length > 0) throw new ResolveError(problems, hints.size > 0 ? [...hints].join('; ') : undefined);
+  if (problems.length > 0) return { kind: 'problems', problems, hint: hints.size > 0 ? [...hints].join('; ') : undefined };
 
   const install = fresh
     .map((s) => ({ pkg: s.pkg, pulledInBy: s.parent?.pkg.name ?? null, requested: s.requested, replaces: s.replaces }))
     .sort((a, b) => (a.pkg.name < b.pkg.name ? -1 : a.pkg.name > b.pkg.name ? 1 : 0));
   const chosenNames = new Set(install.map((p) => p.pkg.name));
   return {
-    install,
-    skippedByBase: [...skipped].filter((n) => !chosenNames.has(n)).sort(),
-    alreadyInstalled,
-    remove: [...new Set(remove)],
-    notes,
+    kind: 'plan',
+    plan: {
+      install,
+      skippedByBase: [...skipped].filter((n) => !chosenNames.has(n)).sort(),
+      alreadyInstalled,
+      remove: [...new Set(remove)],
+      notes,
+    },
   };
-}
-
-type Found =
-  | { kind: 'package'; pkg: PoolPackage; dep: DepSpec; byName: boolean }
-  | { kind: 'providers'; providers: PoolPackage[]; dep: DepSpec }
-  | { kind: 'needFilelists' }
-  | { kind: 'none'; dep: DepSpec | null };
-
-const noVersion = { flags: null, epoch: null, version: null, release: null } as const;
-
-/**
- * What a request names: a package name (optionally .arch), name-[epoch:]version[-release][.arch],
- * a capability (optionally with an operator: "libfoo >= 1.2"), or a file path.
- */
-export function findRequested(request: string, pool: PackagePool): Found {
-  const text = request.trim();
-  if (text.startsWith('/')) {
-    const dep: DepSpec = { name: text, ...noVersion };
-    const providers = pool.providers(dep);
-    if (providers.length > 0) return { kind: 'providers', providers, dep };
-    if (!pool.filesComplete) return { kind: 'needFilelists' };
-    return { kind: 'none', dep };
-  }
-  if (/\s|[<>=]/.test(text)) {
-    const dep = parseDep(text);
-    const providers = pool.providers(dep);
-    return providers.length > 0 ? { kind: 'providers', providers, dep } : { kind: 'none', dep };
-  }
-  const best = (list: PoolPackage[]): PoolPackage | null => {
-    let out: PoolPackage | null = null;
-    for (const p of list) if (!out || -compareEvr(p, out) < 0 || (compareEvr(p, out) === 0 && p.priority < out.priority)) out = p;
-    return out;
-  };
-  const byName = pool.named(text);
-  if (byName.length > 0) {
-    return { kind: 'package', pkg: pickArch(byName), dep: { name: text, ...noVersion }, byName: true };
-  }
-  // name.arch
-  const dot = text.lastIndexOf('.');
-  if (dot > 0) {
-    const named = pool.named(text.slice(0, dot)).filter((p) => p.arch === text.slice(dot + 1));
-    const pkg = best(named);
-    if (pkg) return { kind: 'package', pkg, dep: { name: pkg.name, ...noVersion }, byName: true };
-  }
-  // name-version, name-version-release, name-epoch:version-release (with an optional .arch)
-  for (const withArch of [false, true]) {
-    let body = text;
-    let archWanted: string | null = null;
-    if (withArch) {
-      if (dot <= 0) continue;
-      body = text.slice(0, dot);
-      archWanted = text.slice(dot + 1);
-    }
-    for (let i = body.indexOf('-'); i > 0; i = body.indexOf('-', i + 1)) {
-      const name = body.slice(0, i);
-      const named = pool.named(name);
-      if (named.length === 0) continue;
-      const evr = parseEvr(body.slice(i + 1));
-      const matching = named.filter(
-        (p) =>
-          (archWanted === null || p.arch === archWanted) &&
-          (evr.epoch === null || evr.epoch === p.epoch) &&
-          p.version === evr.version &&
-          (evr.release === null || p.release === evr.release),
-      );
-      const pkg = best(matching);
-      if (pkg) {
-        return { kind: 'package', pkg, dep: { name, flags: 'EQ', epoch: pkg.epoch, version: pkg.version, release: pkg.release }, byName: false };
-      }
-    }
-  }
-  const dep: DepSpec = { name: text, ...noVersion };
-  const providers = pool.providers(dep);
-  if (providers.length > 0) return { kind: 'providers', providers, dep };
-  return { kind: 'none', dep };
-}
-
-/** Highest EVR of a name, preferring the machine arch over noarch at the same EVR. */
-function pickArch(list: PoolPackage[]): PoolPackage {
-  return [...list].sort((a, b) => -compareEvr(a, b) || Number(a.arch === 'noarch') - Number(b.arch === 'noarch') || a.priority - b.priority)[0]!;
 }
