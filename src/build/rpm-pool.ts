@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { readRpmInfo } from '../rpm/package.js';
 import { CapabilityIndex, anyVersion } from '../resolve/capability.js';
 import { compareEvr } from '../rpm/version.js';
-import { parseNevr } from '../upstream/last-built.js';
+import { parseNevr } from '../rpm/nevra.js';
 
 export interface PoolRpm {
   path: string;

@@ -12,13 +12,7 @@ export interface PoolPackage extends PackageRecord {
   files?: RepoFile[];
 }
 
-export function nevra(p: Pick<PackageRecord, 'name' | 'epoch' | 'version' | 'release' | 'arch'>): string {
-  return `${p.name}-${p.epoch ? `${p.epoch}:` : ''}${p.version}-${p.release}.${p.arch}`;
-}
-
-export function evrString(p: Pick<PackageRecord, 'epoch' | 'version' | 'release'>): string {
-  return formatEvr({ epoch: p.epoch || null, version: p.version, release: p.release });
-}
+export { evrString, nevra } from '../rpm/nevra.js';
 
 export function depToString(d: Pick<Dependency, 'name' | 'flags' | 'epoch' | 'version' | 'release'>): string {
   if (!d.flags || d.version === null) return d.name;
