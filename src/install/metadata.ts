@@ -1,13 +1,14 @@
 /**
  * Repository metadata for the client: repomd.xml is fetched when the cached one is older than the
- * repository's metadata_expire (6 h by default, like yum; --refresh forces it), the primary/filelists
+ * repository's metadata_expire (6 h by default, like yum; --refresh forces it) — a local repository's
+ * (file:// or a path) is read every time, so one re-indexed in place is seen at once — the primary/filelists
  * files it names are downloaded once per checksum and kept in the cache, and the parsed primary is
  * cached keyed by that checksum (primary-cache.ts: the warm path never touches XML and decodes only
  * the packages a command looks up).
  * A checksum mismatch discards the cache entry and refetches once, then fails with exit 3.
  * With repo_gpgcheck=1 a fetched repomd.xml is cached only once repomd.xml.asc verified it.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -176,6 +177,27 @@ async function parseRepomd(text: string, label: string, state: RepoState | null)
   return readRepomd(text, label);
 }
 
+/** Every base URL local (file:// or a path) and no mirror list. */
+function isLocalRepository(def: RepoDefinition): boolean {
+  return def.mirrorlist === null && def.baseurls.length > 0 && def.baseurls.every((u) => u.startsWith('/') || u.startsWith('file:'));
+}
+
+/** A local repository's repomd.xml from its first base URL that has one (null: let the fetcher report why none does). */
+function readLocalRepomd(def: RepoDefinition): { baseurl: string; text: string } | null {
+  if (!isLocalRepository(def)) return null;
+  for (const baseurl of def.baseurls) {
+    try {
+      const dir = baseurl.startsWith('/') ? baseurl : fileURLToPath(baseurl);
+      const path = join(dir, 'repodata', 'repomd.xml');
+      if (statSync(path).size > MAX_REPOMD) return null;
+      return { baseurl, text: readFileSync(path, 'utf8') };
+    } catch {
+      // try the next one
+    }
+  }
+  return null;
+}
+
 /** Fetching (file/http/s3): loaded only when a repository has to be asked, never on a warm run. */
 const network = () => import('../util/fetch.js');
 
@@ -252,8 +274,11 @@ async function loadRepoInto(dir: string, def: RepoDefinition, options: MetadataO
   const expireMs = (def.metadataExpire ?? DEFAULT_METADATA_EXPIRE) * 1000;
   // a repo_gpgcheck repository's cached repomd.xml was verified when it was stored, with the same
   // keys, so it is reused without checking the signature again (one stored unverified is not reused)
+  // a local repository is read in place: nothing to expire, its repomd.xml is read every time
+  // (it is cheap), so one rebuilt and re-indexed in place is seen at once
   const fresh =
     !options.refresh &&
+    !isLocalRepository(def) &&
     state !== null &&
     expireMs > 0 &&
     Date.now() - state.fetchedAt < expireMs &&
@@ -262,10 +287,14 @@ async function loadRepoInto(dir: string, def: RepoDefinition, options: MetadataO
 
   let baseurl = '';
   let repomdText = '';
+  const inPlace = !fresh && !def.repoGpgcheck ? readLocalRepomd(def) : null;
   if (fresh) {
     // metadata_expire: a repomd.xml fetched recently enough is trusted without asking the repository
     baseurl = state.baseurl;
     repomdText = state.repomdText;
+  } else if (inPlace) {
+    // a local repository's repomd.xml, read directly (no network module on a warm run)
+    ({ baseurl, text: repomdText } = inPlace);
   } else {
     const { joinUrl } = await network();
     const baseurls = await candidateBaseurls(def, options.arch);
@@ -309,7 +338,9 @@ async function loadRepoInto(dir: string, def: RepoDefinition, options: MetadataO
     const next: RepoState = { format: STATE_FORMAT, fetchedAt: Date.now(), baseurl, repomdText: text, repomd: parsed, verifiedWith: requiredVerification(def) };
     await writeFileAtomic(join(dir, 'repomd.json'), JSON.stringify(next), CACHE_WRITE);
   };
-  if (!fresh) await saveState(repomdText, repomd);
+  // (a remote repomd.xml is stored again even when unchanged: that restarts its metadata_expire)
+  const unchangedInPlace = inPlace !== null && state?.repomdText === repomdText && state.baseurl === baseurl;
+  if (!fresh && !unchangedInPlace) await saveState(repomdText, repomd);
   const getRepomd = async (refetch: boolean): Promise<Repomd> => {
     if (refetch) {
       const text = await fetchVerifiedRepomd(def, repomdUrl);
