@@ -279,7 +279,7 @@ async function openOnce(url: string, options: FetchOptions, deadline: number): P
   }
   if (url.startsWith('s3://')) {
     // the AWS SDK takes a noticeable time to load: only when an s3:// URL is read
-    const [{ GetObjectCommand }, { parseS3Url, s3Client }] = await Promise.all([import('@aws-sdk/client-s3'), import('./s3.js')]);
+    const [{ GetObjectCommand }, { parseS3Url, s3Client, s3Error }] = await Promise.all([import('@aws-sdk/client-s3'), import('./s3.js')]);
     const { bucket, prefix } = parseS3Url(url);
     const key = prefix.replace(/\/$/, '');
     try {
@@ -289,7 +289,8 @@ async function openOnce(url: string, options: FetchOptions, deadline: number): P
       const err = e as { name?: string; $metadata?: { httpStatusCode?: number }; code?: string };
       if (err.name === 'NoSuchKey' || err.name === 'NotFound' || err.$metadata?.httpStatusCode === 404) throw new NotFoundError(url);
       if (err.name === 'NoSuchBucket') throw new YumdaError('NOT_FOUND', `no such bucket: ${bucket} (${url})`);
-      throw new YumdaError('UNREACHABLE', `cannot read ${url}: ${(e as Error).message}`, { exitCode: ExitCode.unreachable, cause: e });
+      // wrong or missing credentials are the user's to fix, not "unreachable"
+      throw s3Error(e, `cannot read ${url}`, 'check the credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY) and that they may read the repository');
     }
   }
   if (url.startsWith('http://') || url.startsWith('https://')) return httpOpen(url, options, deadline);
