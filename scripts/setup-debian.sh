@@ -8,6 +8,9 @@
 #   bubblewrap              running a layer at /opt without root changes (e2e)
 #   zip unzip xz-utils bzip2 zstd              layers and payload compressors
 #   ceph-mon ceph-osd radosgw uuid-runtime     a local S3 endpoint (radosgw) for publish/install tests
+#   podman runc debootstrap                    containers for real (build and client images; tests use
+#                                              runc via CONTAINERS_CONF, images made with debootstrap)
+#   db-util                                    Berkeley DB's db_load: AL2-format rpm databases for capture tests
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
@@ -20,7 +23,8 @@ echo "yumda setup: apt-get install (log: $log)"
     rpm rpm2cpio cpio createrepo-c dnf gnupg \
     gcc libc6-dev make binutils file pkgconf \
     bubblewrap zip unzip xz-utils bzip2 zstd ca-certificates \
-    ceph-mon ceph-osd radosgw uuid-runtime
+    ceph-mon ceph-osd radosgw uuid-runtime \
+    podman runc debootstrap db-util
 } >"$log" 2>&1 || { tail -50 "$log"; echo "yumda setup: apt-get failed (full log: $log)" >&2; exit 1; }
 echo "yumda setup: npm ci"
 npm ci --no-audit --no-fund

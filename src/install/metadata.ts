@@ -13,17 +13,19 @@ import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RepoDefinition } from '../config/repos.js';
-import { expandRepoVars, matchesGlob } from '../config/repos.js';
+import { expandRepoVars } from '../config/repos.js';
+import { matchesGlob } from '../util/glob.js';
 import type { PackageLocation } from '../repodata/client.js';
 import type { Repomd, RepomdData } from '../repodata/repomd.js';
 import type { RepoFile } from '../repodata/types.js';
 import type { PackageSource, PoolPackage } from '../resolve/pool.js';
 import { ExitCode, YumdaError } from '../util/errors.js';
+import { environmentError } from '../util/system-errors.js';
 import { writeFileAtomic, type AtomicWriteOptions } from '../util/fs.js';
 import { shortHash } from '../util/hash.js';
 import { boundedChunks, MAX_METADATA_FILE, MAX_REPOMD, MAX_SMALL_DOCUMENT } from '../repodata/limits.js';
 import { checkedChecksum, hrefFileName, resolveMetadataLocation } from '../repodata/location.js';
-import { buildPrimaryCache, openPrimaryCache } from './primary-cache.js';
+import { openPrimaryCache, writePrimaryCache } from './primary-cache.js';
 
 /** Cache files are not fsynced: one cut short by a crash fails its format/count checks and is rebuilt. */
 const CACHE_WRITE: AtomicWriteOptions = { durable: false };
@@ -267,19 +269,12 @@ export async function loadRepo(def: RepoDefinition, options: MetadataOptions): P
     return await loadRepoInto(dir, def, options);
   } catch (e) {
     if (e instanceof YumdaError) throw e;
-    const { localFileError } = await network();
-    throw localFileError(e, dir) ?? e;
+    throw environmentError(e, { fallbackPath: dir }) ?? e;
   }
 }
 
 async function loadRepoInto(dir: string, def: RepoDefinition, options: MetadataOptions): Promise<LoadedRepo> {
-  try {
-    mkdirSync(dir, { recursive: true });
-  } catch (e) {
-    // rare (a first run, or a cache that cannot be written): the network module tells why
-    await (await network()).makeDirectory(dir);
-    throw e;
-  }
+  mkdirSync(dir, { recursive: true });
   const state = readState(dir);
   const expireMs = (def.metadataExpire ?? DEFAULT_METADATA_EXPIRE) * 1000;
   // a repo_gpgcheck repository's cached repomd.xml was verified when it was stored, with the same
@@ -372,10 +367,11 @@ async function loadRepoInto(dir: string, def: RepoDefinition, options: MetadataO
   if (!source) {
     options.onNote?.(`${def.id}: reading package metadata`);
     const { path, entry } = await fetchMetadataFile(repoRef, 'primary', getRepomd);
-    const built = await unwrapLimit(buildPrimaryCache(boundedChunks(path, entry.openSize, `repository ${def.id}: ${entry.location}`), `repository ${def.id}: ${entry.location}`));
-    await writeFileAtomic(parsedPath(primarySum(entry)), built.render(entry.checksum), CACHE_WRITE);
+    const label = `repository ${def.id}: ${entry.location}`;
+    await unwrapLimit(writePrimaryCache(boundedChunks(path, entry.openSize, label), parsedPath(primarySum(entry)), entry.checksum, label));
     await pruneCache(dir, primarySum(entry));
-    source = built.source(def, { path: parsedPath(primarySum(entry)), checksum: entry.checksum });
+    source = openPrimaryCache(parsedPath(primarySum(entry)), entry.checksum, def);
+    if (!source) throw new YumdaError('CACHE_UNREADABLE', `repository ${def.id}: the metadata cache just written to ${parsedPath(primarySum(entry))} cannot be read back`);
   }
   let filelists: Map<string, RepoFile[]> | null = null;
   return {

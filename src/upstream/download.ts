@@ -7,7 +7,8 @@ import { resolve } from 'node:path';
 import { fetchPackage, isVerified, type MirrorFailure, type PackageLocation } from '../repodata/client.js';
 import { hrefFileName, resolveLocation } from '../repodata/location.js';
 import { hashFile } from '../util/hash.js';
-import { nevrString, type SourcePackage } from './select.js';
+import { nevr } from '../rpm/nevra.js';
+import type { SourcePackage } from './select.js';
 
 /**
  * The URL of a package from its base URL and location href (after its xml:base, if any). Hrefs may
@@ -37,7 +38,7 @@ export interface DownloadSourceOptions {
 
 function location(p: SourcePackage): PackageLocation {
   return {
-    label: nevrString(p),
+    label: nevr(p),
     locationHref: p.locationHref,
     ...(p.locationBase ? { locationBase: p.locationBase } : {}),
     checksumType: p.checksum.type,
@@ -48,7 +49,7 @@ function location(p: SourcePackage): PackageLocation {
 
 /** Downloads one source package into outDir (file name = the href's basename), trying each mirror in order. */
 export async function downloadSource(p: SourcePackage, mirrors: string[], options: DownloadSourceOptions): Promise<StoredSource> {
-  const dest = resolve(options.outDir, hrefFileName(p.locationHref, `${nevrString(p)}: location`));
+  const dest = resolve(options.outDir, hrefFileName(p.locationHref, `${nevr(p)}: location`));
   const where = location(p);
   if (await isVerified(dest, where)) {
     const sha256 = where.checksumType.toLowerCase() === 'sha256' ? where.checksum.toLowerCase() : await hashFile(dest, 'sha256');

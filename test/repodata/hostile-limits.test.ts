@@ -19,8 +19,7 @@ import { renderRepomd, type RepomdData } from '../../src/repodata/repomd.js';
 import type { PackageRecord } from '../../src/repodata/types.js';
 import { isYumdaError } from '../../src/util/errors.js';
 import { downloadFile } from '../../src/util/fetch.js';
-import { projectPath } from '../../src/util/paths.js';
-import { yumda } from '../helpers/cli.js';
+import { yumda, yumdaBin } from '../helpers/cli.js';
 import { hostileServer, type HostileServer } from '../helpers/hostile-server.js';
 import { scratchDir } from '../helpers/tmp.js';
 
@@ -133,19 +132,19 @@ t.test('a full or read-only cache is the user’s disk problem: one line, not "u
   await writeRepo(repo, [record('big', body)]);
   await mkdir(join(repo, 'Packages'));
   await writeFile(join(repo, 'Packages', 'big.rpm'), body);
-  const cli = projectPath('dist/bin/yumda.cjs');
+  const cli = yumdaBin;
   const run = (mount: string) =>
     execa('unshare', ['-m', 'sh', '-c', `${mount} && exec "$0" "$@"`, process.execPath, cli, 'install', 'big', '--repo', server.url, '--cache-dir', join(work, 'cache'), '-d', join(work, 'layer'), '--no-check', '--base', 'none'], { reject: false });
   const cache = join(work, 'cache');
   await mkdir(cache);
   // 256 KiB: room for the metadata, not for the 512 KiB package
   const full = await run(`mount -t tmpfs -o size=256k tmpfs '${cache}'`);
-  t.equal(full.exitCode, 1, full.stderr);
+  t.equal(full.exitCode, 6, full.stderr);
   t.match(full.stderr, /cannot write .*: no space left on the device \(ENOSPC\)/);
   t.notMatch(full.stderr, /unreachable|check the network|internal error/);
   t.equal(server.requests.filter((r) => r === '/Packages/big.rpm').length, 1, 'not retried');
   const readOnly = await run(`mount -t tmpfs tmpfs '${cache}' && mount -o remount,ro '${cache}'`);
-  t.equal(readOnly.exitCode, 1, readOnly.stderr);
+  t.equal(readOnly.exitCode, 6, readOnly.stderr);
   t.match(readOnly.stderr, /read-only file system \(EROFS\)/);
   t.notMatch(readOnly.stderr, /unreachable|internal error|ENOENT/);
 });
