@@ -147,8 +147,9 @@ t.test('a failing build is that package\'s failure; a killed container too; the 
   await packSampleSrpm('sample-data', srpms, { specText: dataSpec.replace('%install\n', '%install\necho sleeping; sleep 600\n') });
 
   const out = join(root, 'fail-out');
+  let finished = false;
   const killer = (async () => {
-    for (let i = 0; i < 1200; i++) {
+    while (!finished) {
       const running = (await containersNamed('yumda-build-sample-data-')).filter((n) => !n.endsWith('-deps'));
       if (running.length > 0) {
         const log = await readFile(join(out, 'logs/sample-data.log'), 'utf8').catch(() => '');
@@ -161,7 +162,9 @@ t.test('a failing build is that package\'s failure; a killed container too; the 
     }
     return undefined;
   })();
-  const run = await runBuild({ names: [], all: true, builder, paths: paths(specs), outDir: out, srpmDir: srpms, jobs: 2, keepGoing: true });
+  const run = await runBuild({ names: [], all: true, builder, paths: paths(specs), outDir: out, srpmDir: srpms, jobs: 2, keepGoing: true }).finally(() => {
+    finished = true;
+  });
   t.ok(await killer, 'the container was killed half way');
   const by = Object.fromEntries(run.results.map((r) => [r.name, r]));
   t.equal(run.ok, false);
