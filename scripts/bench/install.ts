@@ -20,7 +20,7 @@
  *                 equivalent here (an --installroot install needs a whole rpmdb/root).
  * The base is `--base none` for yumda and an empty installroot for dnf, so both see the same problem.
  * Both tools run with their compiled code cached, as installed: dnf's Python bytecode (.pyc) comes
- * with its package, yumda's V8 code cache (dist/bin's launcher) is written by the sanity run below.
+ * with its package, yumda's compile cache (Node's, turned on by its bin) is written by the sanity run below.
  */
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, rm, writeFile, stat } from 'node:fs/promises';
@@ -147,9 +147,9 @@ async function main(): Promise<void> {
     process.stderr.write(`building a ${TOTAL}-package repository (closure ${CLOSURE}) in ${dir}\n`);
     await buildRepo(dir);
     const repo = `file://${join(dir, 'repo')}`;
-    const cli = projectPath('dist/bin/yumda.cjs');
-    // the launcher's V8 code caches go with the bench's files, not into the user's cache
-    const codeCache = { XDG_CACHE_HOME: join(dir, 'xdg') };
+    const cli = projectPath('dist/src/cli/main.js');
+    // Node's compile cache goes with the bench's files, not into the shared one
+    const codeCache = { NODE_COMPILE_CACHE: join(dir, 'compile-cache') };
     const yumda = async (measure: Measure, cache: string, dest: string, dry: boolean): Promise<number> =>
       measured(measure, process.execPath, [cli, 'install', 'bench-p0', '--repo', repo, '--cache-dir', cache, '-d', dest, '--base', 'none', '--no-check', ...(dry ? ['--dry-run'] : [])], codeCache);
     const dnf = async (measure: Measure, cache: string): Promise<number> => {

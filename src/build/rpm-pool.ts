@@ -8,7 +8,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readRpmInfo } from '../rpm/package.js';
 import { compareEvr } from '../rpm/version.js';
-import { parseNevr } from '../upstream/last-built.js';
+import { parseNevr } from '../rpm/nevra.js';
 
 export interface PoolRpm {
   path: string;

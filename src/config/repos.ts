@@ -6,6 +6,7 @@
 import { readFileSync, existsSync, readdirSync } from 'node:fs';
 import { z } from 'zod/v3';
 import { ExitCode, YumdaError } from '../util/errors.js';
+import { matchesGlob } from '../util/glob.js';
 import { shortHash } from '../util/hash.js';
 import { lazy } from '../util/lazy.js';
 import { projectPath } from '../util/paths.js';
@@ -216,14 +217,6 @@ function readRepoFile(file: string, vars: Record<string, string>): RepoDefinitio
     throw new YumdaError('REPOFILE_NOT_FOUND', `cannot read repo file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { exitCode: ExitCode.usage });
   }
   return parseRepoFile(text, file, vars);
-}
-
-function globToRegExp(glob: string): RegExp {
-  return new RegExp('^' + glob.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.').replace(/\[!/g, '[^') + '$');
-}
-
-export function matchesGlob(name: string, globs: string[]): boolean {
-  return globs.some((g) => globToRegExp(g).test(name));
 }
 
 /**

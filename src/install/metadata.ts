@@ -8,18 +8,21 @@
  * With repo_gpgcheck=1 a fetched repomd.xml is cached only once repomd.xml.asc verified it.
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { readdir, rm } from 'node:fs/promises';
+import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RepoDefinition } from '../config/repos.js';
-import { expandRepoVars, matchesGlob } from '../config/repos.js';
+import { expandRepoVars } from '../config/repos.js';
+import { matchesGlob } from '../util/glob.js';
 import type { Repomd, RepomdData } from '../repodata/repomd.js';
 import type { RepoFile } from '../repodata/types.js';
 import type { PackageSource, PoolPackage } from '../resolve/pool.js';
 import { ExitCode, YumdaError } from '../util/errors.js';
 import { writeFileAtomic, type AtomicWriteOptions } from '../util/fs.js';
-import { shortHash, type HashAlgo } from '../util/hash.js';
-import { buildPrimaryCache, openPrimaryCache } from './primary-cache.js';
+import { shortHash } from '../util/hash.js';
+import { boundedChunks, MAX_METADATA_FILE, MAX_REPOMD, MAX_SMALL_DOCUMENT } from '../repodata/limits.js';
+import { checkedChecksum, hrefFileName, mayReference, resolveMetadataLocation } from '../repodata/location.js';
+import { openPrimaryCache, writePrimaryCache } from './primary-cache.js';
 
 /** Cache files are not fsynced: one cut short by a crash fails its format/count checks and is rebuilt. */
 const CACHE_WRITE: AtomicWriteOptions = { durable: false };
@@ -57,19 +60,21 @@ async function candidateBaseurls(def: RepoDefinition, arch: string): Promise<str
   const urls = [...def.baseurls];
   if (def.mirrorlist) {
     const { fetchText } = await network();
-    const text = await fetchText(def.mirrorlist);
+    const text = await fetchText(def.mirrorlist, { maxBytes: MAX_SMALL_DOCUMENT });
     for (const line of text.split('\n')) {
       const url = line.trim();
-      if (url && !url.startsWith('#')) urls.push(expandRepoVars(url, { basearch: arch, arch, releasever: '2' }));
+      if (!url || url.startsWith('#')) continue;
+      const mirror = expandRepoVars(url, { basearch: arch, arch, releasever: '2' });
+      // a remote mirror list may not send the client to a local directory (or an unknown scheme)
+      if (!mayReference(def.mirrorlist, mirror)) {
+        throw new YumdaError('UNSAFE_REMOTE_NAME', `repository ${def.id}: the mirror list ${def.mirrorlist} lists ${JSON.stringify(mirror.slice(0, 120))}, which a remote mirror list may not name`, {
+          hint: 'the mirror list is corrupt or hostile; nothing was read from the mirrors it names',
+        });
+      }
+      urls.push(mirror);
     }
   }
   return urls;
-}
-
-function hashAlgo(type: string, label: string): HashAlgo {
-  const t = type.toLowerCase() === 'sha' ? 'sha1' : type.toLowerCase();
-  if (t === 'sha256' || t === 'sha1' || t === 'sha512' || t === 'md5') return t;
-  throw new YumdaError('METADATA_CORRUPT', `${label}: unsupported checksum type "${type}"`);
 }
 
 /**
@@ -85,32 +90,30 @@ async function fetchMetadataFile(
     const repomd = await getRepomd(attempt > 1);
     const entry = repomd.data.find((d) => d.type === type);
     if (!entry) throw new YumdaError('METADATA_CORRUPT', `repository ${repo.def.id}: repomd.xml lists no ${type} metadata`);
-    const algo = hashAlgo(entry.checksumType, `${repo.def.id} repomd.xml`);
-    const name = entry.location.split('/').pop()!.replace(/[^A-Za-z0-9_.-]/g, '_');
-    const path = join(repo.cacheDir, `${entry.checksum.slice(0, 16)}-${name}`);
-    const [{ downloadFile, joinUrl }, { hashFile }] = await Promise.all([network(), import('../util/hash.js')]);
-    const url = joinUrl(repo.baseurl, entry.location);
+    // every name below comes from the repository: checked before it touches the file system
+    const { algo, hex } = checkedChecksum(entry.checksumType, entry.checksum, `repository ${repo.def.id}: repomd.xml ${type} checksum`);
+    const name = hrefFileName(entry.location, `repository ${repo.def.id}: repomd.xml ${type} location`).replace(/[^A-Za-z0-9_.-]/g, '_');
+    const url = resolveMetadataLocation(repo.baseurl, entry.location, `repository ${repo.def.id}: repomd.xml ${type} location`);
+    const path = join(repo.cacheDir, `${hex.slice(0, 16)}-${name}`);
+    const [{ downloadFile }, { hashFile }] = await Promise.all([network(), import('../util/hash.js')]);
     const local = url.startsWith('file://') ? fileURLToPath(url) : url.startsWith('/') ? url : null;
-    if (!local && existsSync(path) && (await hashFile(path, algo)) === entry.checksum) return { path, entry };
+    if (!local && existsSync(path) && (await hashFile(path, algo)) === hex) return { path, entry };
     try {
       if (local) {
         // a local repository is read in place (verified, not copied)
-        if (!existsSync(local)) throw new YumdaError('NOT_FOUND', `not found: ${url}`);
+        const info = await stat(local).catch(() => null);
+        if (!info) throw new YumdaError('NOT_FOUND', `not found: ${url}`);
+        if (!info.isFile()) throw new YumdaError('METADATA_CORRUPT', `${url}: not a regular file`);
+        if (entry.size !== null && info.size !== entry.size) {
+          throw new YumdaError('SIZE_MISMATCH', `${url}: ${info.size} bytes, repomd.xml declares ${entry.size}`, { exitCode: ExitCode.integrity });
+        }
         const got = await hashFile(local, algo);
-        if (got !== entry.checksum) throw new YumdaError('CHECKSUM_MISMATCH', `${url}: ${algo} mismatch (expected ${entry.checksum}, got ${got})`, { exitCode: ExitCode.integrity });
+        if (got !== hex) throw new YumdaError('CHECKSUM_MISMATCH', `${url}: ${algo} mismatch (expected ${hex}, got ${got})`, { exitCode: ExitCode.integrity });
         return { path: local, entry };
       }
       await rm(path, { force: true });
-      if (algo === 'sha256') {
-        await downloadFile(url, path, { sha256: entry.checksum });
-      } else {
-        await downloadFile(url, path);
-        const got = await hashFile(path, algo);
-        if (got !== entry.checksum) {
-          await rm(path, { force: true });
-          throw new YumdaError('CHECKSUM_MISMATCH', `${url}: ${algo} mismatch (expected ${entry.checksum}, got ${got})`, { exitCode: ExitCode.integrity });
-        }
-      }
+      // held to the size repomd.xml declares (else a ceiling) while it arrives
+      await downloadFile(url, path, { checksum: hex, algo, ...(entry.size !== null ? { size: entry.size } : { maxBytes: MAX_METADATA_FILE }) });
       return { path, entry };
     } catch (e) {
       // a repomd.xml trusted from the cache may name files the repository has since replaced
@@ -192,7 +195,7 @@ async function verifyRepomdSignature(def: RepoDefinition, repomdUrl: string, byt
   const signatureUrl = `${repomdUrl}.asc`;
   let armored: string;
   try {
-    armored = await fetchText(signatureUrl);
+    armored = await fetchText(signatureUrl, { maxBytes: MAX_SMALL_DOCUMENT });
   } catch (e) {
     if (e instanceof YumdaError && e.code === 'NOT_FOUND') {
       throw new YumdaError('REPOMD_UNSIGNED', `repository ${def.id}: no signature at ${signatureUrl}, but the repository has repo_gpgcheck=1`, {
@@ -218,15 +221,34 @@ async function verifyRepomdSignature(def: RepoDefinition, repomdUrl: string, byt
 /** Fetches repomd.xml and, for a repo_gpgcheck=1 repository, checks its signature first. */
 async function fetchVerifiedRepomd(def: RepoDefinition, repomdUrl: string): Promise<string> {
   const { fetchBuffer } = await network();
-  const bytes = await fetchBuffer(repomdUrl);
+  const bytes = await fetchBuffer(repomdUrl, { maxBytes: MAX_REPOMD });
   if (def.repoGpgcheck) await verifyRepomdSignature(def, repomdUrl, bytes);
   return bytes.toString('utf8');
 }
 
-/** Reads (or reuses) one repository's metadata. */
+/**
+ * Reads (or reuses) one repository's metadata. A local file system failure (a full or read-only
+ * cache) is reported as such, naming the path.
+ */
 export async function loadRepo(def: RepoDefinition, options: MetadataOptions): Promise<LoadedRepo> {
   const dir = join(options.cacheDir, 'repos', cacheKey(def));
-  mkdirSync(dir, { recursive: true });
+  try {
+    return await loadRepoInto(dir, def, options);
+  } catch (e) {
+    if (e instanceof YumdaError) throw e;
+    const { localFileError } = await network();
+    throw localFileError(e, dir) ?? e;
+  }
+}
+
+async function loadRepoInto(dir: string, def: RepoDefinition, options: MetadataOptions): Promise<LoadedRepo> {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    // rare (a first run, or a cache that cannot be written): the network module tells why
+    await (await network()).makeDirectory(dir);
+    throw e;
+  }
   const state = readState(dir);
   const expireMs = (def.metadataExpire ?? DEFAULT_METADATA_EXPIRE) * 1000;
   // a repo_gpgcheck repository's cached repomd.xml was verified when it was stored, with the same
@@ -263,6 +285,11 @@ export async function loadRepo(def: RepoDefinition, options: MetadataOptions): P
     }
     if (!baseurl) {
       const err = lastError as YumdaError | undefined;
+      // only a failure to reach the repository is "unreachable": anything else (too large, access
+      // denied, a full disk) keeps its own code and exit code
+      if (err instanceof YumdaError && err.code !== 'NOT_FOUND' && err.exitCode !== ExitCode.unreachable) {
+        throw new YumdaError(err.code, `repository ${def.id}: ${err.message}`, { exitCode: err.exitCode, cause: err, ...(err.hint ? { hint: err.hint } : {}) });
+      }
       if (err instanceof YumdaError && err.code === 'NOT_FOUND') {
         throw new YumdaError('REPO_NOT_FOUND', `repository ${def.id}: no repodata/repomd.xml at ${baseurls.join(', ')}`, {
           exitCode: ExitCode.unreachable,
@@ -271,7 +298,7 @@ export async function loadRepo(def: RepoDefinition, options: MetadataOptions): P
       }
       throw new YumdaError('REPO_UNREACHABLE', `repository ${def.id} is unreachable: ${(lastError as Error)?.message ?? 'no base URL answered'}`, {
         exitCode: ExitCode.unreachable,
-        hint: `check the network and the base URL (${def.origin})`,
+        hint: err instanceof YumdaError && err.hint ? `${err.hint} (${def.origin})` : `check the network and the base URL (${def.origin})`,
         cause: lastError,
       });
     }
@@ -296,15 +323,18 @@ export async function loadRepo(def: RepoDefinition, options: MetadataOptions): P
 
   const primaryEntry = repomd.data.find((d) => d.type === 'primary');
   if (!primaryEntry) throw new YumdaError('METADATA_CORRUPT', `repository ${def.id}: repomd.xml lists no primary metadata`);
+  // the parsed cache is named for primary's checksum: a checked one (hex of the right length)
+  const primarySum = (e: RepomdData): string => checkedChecksum(e.checksumType, e.checksum, `repository ${def.id}: repomd.xml primary checksum`).hex;
   const parsedPath = (checksum: string): string => join(dir, `primary-${checksum.slice(0, 32)}.json`);
-  let source = openPrimaryCache(parsedPath(primaryEntry.checksum), primaryEntry.checksum, def);
+  let source = openPrimaryCache(parsedPath(primarySum(primaryEntry)), primaryEntry.checksum, def);
   if (!source) {
     options.onNote?.(`${def.id}: reading package metadata`);
     const { path, entry } = await fetchMetadataFile(repoRef, 'primary', getRepomd);
-    const built = await buildPrimaryCache(path);
-    await writeFileAtomic(parsedPath(entry.checksum), built.render(entry.checksum), CACHE_WRITE);
-    await pruneCache(dir, entry.checksum);
-    source = built.source(def, { path: parsedPath(entry.checksum), checksum: entry.checksum });
+    const label = `repository ${def.id}: ${entry.location}`;
+    await unwrapLimit(writePrimaryCache(boundedChunks(path, entry.openSize, label), parsedPath(primarySum(entry)), entry.checksum, label));
+    await pruneCache(dir, primarySum(entry));
+    source = openPrimaryCache(parsedPath(primarySum(entry)), entry.checksum, def);
+    if (!source) throw new YumdaError('CACHE_UNREADABLE', `repository ${def.id}: the metadata cache just written to ${parsedPath(primarySum(entry))} cannot be read back`);
   }
   let filelists: Map<string, RepoFile[]> | null = null;
   return {
@@ -316,14 +346,29 @@ export async function loadRepo(def: RepoDefinition, options: MetadataOptions): P
     loadFilelists: async () => {
       if (filelists) return filelists;
       options.onNote?.(`${def.id}: reading file lists`);
-      const { path } = await fetchMetadataFile(repoRef, 'filelists', getRepomd);
+      const fetched = await fetchMetadataFile(repoRef, 'filelists', getRepomd);
       const { readFilelists } = await import('../repodata/reader.js');
       const map = new Map<string, RepoFile[]>();
-      for await (const f of readFilelists(path)) map.set(f.pkgId, f.files);
+      const { path, entry } = fetched;
+      await unwrapLimit(
+        (async () => {
+          for await (const f of readFilelists(boundedChunks(path, entry.openSize, `repository ${def.id}: ${entry.location}`))) map.set(f.pkgId, f.files);
+        })(),
+      );
       filelists = map;
       return map;
     },
   };
+}
+
+/** A metadata reader's failure, with a size limit's own error (exit 3) rather than the reader's "malformed" wrapping of it. */
+async function unwrapLimit<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (e) {
+    for (let c: unknown = e; c instanceof Error; c = c.cause) if (c instanceof YumdaError && c.code === 'METADATA_TOO_LARGE') throw c;
+    throw e;
+  }
 }
 
 /** Removes cached metadata of older repomd revisions (anything not named for a current checksum). */

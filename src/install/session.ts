@@ -6,15 +6,16 @@ import pLimit from 'p-limit';
 import type { BaseProfile } from '../config/profile.js';
 import type { RepoDefinition } from '../config/repos.js';
 import { BaseSatisfier } from '../resolve/base.js';
-import { PackagePool, compatibleArchs, type PoolPackage } from '../resolve/pool.js';
-import { NeedFilelistsError, ResolveError, resolve, type ResolvePlan } from '../resolve/resolve.js';
+import { PackagePool, compatibleArchs, type PackageSource, type PoolPackage } from '../resolve/pool.js';
+import { NeedFilelistsError, ResolveError, resolve, type HintLookup, type ResolvePlan } from '../resolve/resolve.js';
 import { loadRepo, type LoadedRepo, type MetadataOptions } from './metadata.js';
+import { CacheCorruptError } from './primary-cache.js';
 
 export interface Session {
+  /** The repository definitions it was opened with (enabled and disabled). */
+  defs: RepoDefinition[];
   repos: LoadedRepo[];
   pool: PackagePool;
-  /** Other-arch packages of the enabled repositories (read only when iterated: to explain a failure). */
-  otherArch: Iterable<PoolPackage>;
   disabled: RepoDefinition[];
   options: MetadataOptions;
   /** Loads filelists of every enabled repository into the pool (once). */
@@ -37,33 +38,39 @@ function fitsArch(arch: string): (p: PoolPackage) => boolean {
   return (p) => archs.includes(p.arch);
 }
 
-export async function openSession(defs: RepoDefinition[], options: MetadataOptions): Promise<Session> {
-  const enabled = defs.filter((d) => d.enabled);
-  const limit = pLimit(4);
-  const repos = await Promise.all(enabled.map((d) => limit(() => loadRepo(d, options))));
-  const archOk = fitsArch(options.arch);
-  // a package is usable when its arch fits and no repository with a better priority offers its name
+/**
+ * The pool of some repositories' packages as a target sees them: a package is usable when its
+ * arch fits and no repository with a better priority offers its name.
+ */
+export function policyPool(sources: PackageSource[], arch: string): PackagePool {
+  const archOk = fitsArch(arch);
   const kept = new Map<string, Set<PoolPackage>>();
   const keptNamed = (name: string): Set<PoolPackage> => {
     let named = kept.get(name);
     if (!named) {
-      named = new Set(applyPriorities(repos.flatMap((r) => r.packages.lookup('names', name) ?? []).filter(archOk)));
+      named = new Set(applyPriorities(sources.flatMap((s) => s.lookup('names', name) ?? []).filter(archOk)));
       kept.set(name, named);
     }
     return named;
   };
   const usable = (packages: PoolPackage[], all: boolean): PoolPackage[] =>
     all ? applyPriorities(packages.filter(archOk)) : packages.filter((p) => archOk(p) && keptNamed(p.name).has(p));
-  const pool = new PackagePool({ sources: repos.map((r) => r.packages), usable });
+  return new PackagePool({ sources, usable });
+}
+
+export async function openSession(defs: RepoDefinition[], options: MetadataOptions): Promise<Session> {
+  const enabled = defs.filter((d) => d.enabled);
+  const limit = pLimit(4);
+  const repos = await Promise.all(enabled.map((d) => limit(() => loadRepo(d, options))));
+  const pool = policyPool(
+    repos.map((r) => r.packages),
+    options.arch,
+  );
   let filelistsLoaded = false;
   return {
+    defs,
     repos,
     pool,
-    otherArch: {
-      *[Symbol.iterator]() {
-        for (const r of repos) for (const p of r.packages.all()) if (!archOk(p)) yield p;
-      },
-    },
     disabled: defs.filter((d) => !d.enabled),
     options,
     loadFilelists: async () => {
@@ -77,13 +84,12 @@ export async function openSession(defs: RepoDefinition[], options: MetadataOptio
   };
 }
 
-/** Packages of disabled repositories whose metadata can be read: only for hints, failures ignored. */
-async function disabledRepoPackages(session: Session): Promise<PoolPackage[]> {
-  const out: PoolPackage[] = [];
+/** The sources of disabled repositories whose metadata can be read: only for hints, failures ignored. */
+async function disabledRepoSources(session: Session): Promise<PackageSource[]> {
+  const out: PackageSource[] = [];
   for (const def of session.disabled) {
     try {
-      const repo = await loadRepo(def, session.options);
-      out.push(...repo.packages.all().filter(fitsArch(session.options.arch)));
+      out.push((await loadRepo(def, session.options)).packages);
     } catch {
       // an unreachable disabled repository just gives no hint
     }
@@ -101,7 +107,7 @@ export interface ResolveRequest {
 /** Resolves, loading filelists only when a file dependency is not in primary's file lists. */
 export async function resolveInSession(session: Session, request: ResolveRequest): Promise<ResolvePlan> {
   const base = new BaseSatisfier(request.profile);
-  const run = (hints: Iterable<PoolPackage>): ResolvePlan =>
+  const run = (hints: HintLookup): ResolvePlan =>
     resolve({
       pool: session.pool,
       base,
@@ -111,13 +117,22 @@ export async function resolveInSession(session: Session, request: ResolveRequest
       hints,
       disabledRepos: session.disabled.map((d) => d.id),
     });
+  let reopened = false;
   for (;;) {
     try {
-      const plan = run(session.otherArch);
+      // what explains a failure is looked up by capability, never by reading every package
+      const plan = run((dep) => session.pool.anyProviders(dep));
       // the next run with the same request reads these packages decoded
       for (const repo of session.repos) repo.packages.remember?.();
       return plan;
     } catch (e) {
+      if (e instanceof CacheCorruptError && !reopened) {
+        // the corrupt cache file was removed: opening the repositories again rebuilds it
+        reopened = true;
+        session.options.onNote?.(e.message);
+        Object.assign(session, await openSession(session.defs, session.options));
+        continue;
+      }
       if (e instanceof NeedFilelistsError) {
         if (session.pool.filesComplete) throw e;
         await session.loadFilelists();
@@ -125,8 +140,11 @@ export async function resolveInSession(session: Session, request: ResolveRequest
       }
       if (e instanceof ResolveError && session.disabled.length > 0) {
         // explain with the disabled repositories too (read only now, on failure)
-        const extra = await disabledRepoPackages(session);
-        if (extra.length > 0) return run([...session.otherArch, ...extra]);
+        const extra = await disabledRepoSources(session);
+        if (extra.length > 0) {
+          const disabledPool = new PackagePool({ sources: extra, usable: (packages) => packages.filter(fitsArch(session.options.arch)) });
+          return run((dep) => [...session.pool.anyProviders(dep), ...disabledPool.providers(dep)]);
+        }
       }
       throw e;
     }

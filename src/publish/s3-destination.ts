@@ -15,7 +15,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { ExitCode, YumdaError } from '../util/errors.js';
 import { withRetry } from '../util/retry.js';
 import { parseS3Url, s3Client } from '../util/s3.js';
-import type { Destination, PutOptions } from './destination.js';
+import { BOOKKEEPING_PREFIX, type Destination, type PutOptions } from './destination.js';
 import type { LocalFile, RemoteObject } from './types.js';
 
 export interface S3DestinationOptions {
@@ -113,16 +113,18 @@ export class S3Destination implements Destination {
     });
   }
 
-  async list(): Promise<RemoteObject[]> {
+  async list(prefix = ''): Promise<RemoteObject[]> {
     const out: RemoteObject[] = [];
     let token: string | undefined;
     do {
-      const page = await this.retry(`listing ${this.url}`, () =>
-        this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix, ContinuationToken: token })),
+      const page = await this.retry(`listing ${this.url}${prefix}`, () =>
+        this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix + prefix, ContinuationToken: token })),
       );
       for (const o of page.Contents ?? []) {
         if (!o.Key || o.Key.endsWith('/')) continue;
-        out.push({ path: o.Key.slice(this.prefix.length), size: o.Size ?? 0, etag: o.ETag, md5: md5FromEtag(o.ETag), sha256: undefined });
+        const path = o.Key.slice(this.prefix.length);
+        if (!prefix && path.startsWith(BOOKKEEPING_PREFIX)) continue;
+        out.push({ path, size: o.Size ?? 0, etag: o.ETag, md5: md5FromEtag(o.ETag), sha256: undefined, ...(o.LastModified ? { modified: o.LastModified } : {}) });
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
@@ -259,6 +261,18 @@ export class S3Destination implements Destination {
       throw s3Error(e, what);
     });
     return 'written';
+  }
+
+  async create(path: string, body: Buffer): Promise<'written' | 'conflict'> {
+    try {
+      await this.retry(`writing ${this.url}${path}`, () =>
+        this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: this.key(path), Body: body, ContentLength: body.length, ContentType: 'application/json', IfNoneMatch: '*' })),
+      );
+      return 'written';
+    } catch (e) {
+      if (isPreconditionFailed((e as YumdaError).cause ?? e)) return 'conflict';
+      throw e;
+    }
   }
 
   async delete(path: string): Promise<void> {

@@ -15,13 +15,7 @@ export interface PoolPackage extends PackageRecord {
   files?: RepoFile[];
 }
 
-export function nevra(p: Pick<PackageRecord, 'name' | 'epoch' | 'version' | 'release' | 'arch'>): string {
-  return `${p.name}-${p.epoch ? `${p.epoch}:` : ''}${p.version}-${p.release}.${p.arch}`;
-}
-
-export function evrString(p: Pick<PackageRecord, 'epoch' | 'version' | 'release'>): string {
-  return formatEvr({ epoch: p.epoch || null, version: p.version, release: p.release });
-}
+export { evrString, nevra } from '../rpm/nevra.js';
 
 /** The archs a target installs: the machine arch and noarch, never i686 (multilib is meaningless in a layer). */
 export function compatibleArchs(arch: string): string[] {
@@ -44,10 +38,18 @@ export type IndexKind = 'names' | 'provides' | 'files' | 'obsoletes';
 /** Package positions by key, per kind: the serialisable form of an index. */
 export type IndexTables = Record<IndexKind, Map<string, number[]>>;
 
+/**
+ * A copy of `text` that shares no memory with the string it was cut from: V8 keeps a slice of a
+ * long string as a view of it, so keys sliced from a metadata chunk would keep every chunk alive.
+ */
+function detached(text: string): string {
+  return (' ' + text).slice(1);
+}
+
 /** Adds position `i` under `key` (positions are added in increasing order). */
 function addKey(table: Map<string, number[]>, key: string, i: number): void {
   const list = table.get(key);
-  if (!list) table.set(key, [i]);
+  if (!list) table.set(detached(key), [i]);
   else if (list[list.length - 1] !== i) list.push(i);
 }
 
@@ -106,6 +108,8 @@ export interface PackageSource {
   all(): readonly PoolPackage[];
   /** Keeps what was decoded for the next run, when the source is a cache that can (after a resolution). */
   remember?(): void;
+  /** Every key of a kind, without decoding a package (names to suggest on a failure). */
+  keys?(kind: IndexKind): Iterable<string>;
 }
 
 /**
@@ -139,7 +143,7 @@ export function positionSource(positions: PositionLookup, count: number, at: (i:
 /** A source over packages at hand, indexed now. */
 export function listSource(packages: readonly PoolPackage[], tables: IndexTables = indexTables(packages)): PackageSource {
   const source = positionSource((kind, key) => tables[kind].get(key), packages.length, (i) => packages[i]!);
-  return { lookup: source.lookup, all: () => packages };
+  return { lookup: source.lookup, all: () => packages, keys: (kind) => tables[kind].keys() };
 }
 
 /** A pool over sources whose packages are not all usable (other archs, excluded, lower repository priority). */
@@ -211,9 +215,19 @@ export class PackagePool {
     return this.candidates('names', name);
   }
 
-  /** Every package name (decodes a lazy source's packages: only to suggest a name on a failure). */
+  /**
+   * Every package name, to suggest one on a failure: from the sources' indexes where they have
+   * them (usable or not: check with named()), else from every package (decoding a lazy source).
+   */
   names(): IterableIterator<string> {
+    if (this.all === null && this.sources.every((s) => s.keys)) return new Set(this.sources.flatMap((s) => [...s.keys!('names')])).values();
     return new Set(this.packages.map((p) => p.name)).values();
+  }
+
+  /** Every package of the sources that may provide `dep` (by provides, or path), usable or not: what can explain a failure. */
+  anyProviders(dep: Pick<Dependency, 'name'>): PoolPackage[] {
+    const kinds: IndexKind[] = dep.name.startsWith('/') ? ['provides', 'files'] : ['provides'];
+    return [...new Set(this.sources.flatMap((s) => kinds.flatMap((k) => s.lookup(k, dep.name) ?? [])))];
   }
 
   /** Packages whose provides (or files, for a path) satisfy the dependency. */
@@ -223,9 +237,9 @@ export class PackagePool {
       for (const pkg of this.candidates('provides', dep.name)) if (providesMatch(pkg, dep)) out.add(pkg);
       return [...out];
     }
-    const out: PoolPackage[] = [];
-    for (const pkg of this.candidates('provides', dep.name)) if (providesMatch(pkg, dep) && !out.includes(pkg)) out.push(pkg);
-    return out;
+    const out = new Set<PoolPackage>();
+    for (const pkg of this.candidates('provides', dep.name)) if (providesMatch(pkg, dep)) out.add(pkg);
+    return [...out];
   }
 
   /** Packages that obsolete `pkg` (by name and version range). */

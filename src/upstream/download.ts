@@ -4,20 +4,17 @@
  * right checksum is kept, so re-running a fetch costs nothing.
  */
 import { existsSync } from 'node:fs';
-import { basename, resolve } from 'node:path';
-import { ExitCode, YumdaError } from '../util/errors.js';
+import { resolve } from 'node:path';
+import { checksumAlgo, hrefFileName, resolveLocation } from '../repodata/location.js';
+import { MAX_PACKAGE } from '../repodata/limits.js';
 import { downloadFile } from '../util/fetch.js';
 import { hashFile, type HashAlgo } from '../util/hash.js';
-import { withStagedPath } from '../util/fs.js';
 import { tryMirrors, type MirrorFailure } from './mirrors.js';
-import { nevrString, type SourcePackage } from './select.js';
-
-const HASHES: Record<string, HashAlgo> = { sha256: 'sha256', sha: 'sha1', sha1: 'sha1', sha512: 'sha512', md5: 'md5' };
+import { nevr } from '../rpm/nevra.js';
+import type { SourcePackage } from './select.js';
 
 export function hashAlgo(checksumType: string): HashAlgo {
-  const algo = HASHES[checksumType.toLowerCase()];
-  if (!algo) throw new YumdaError('CHECKSUM_TYPE', `unsupported checksum type "${checksumType}" in upstream metadata`, { exitCode: ExitCode.integrity });
-  return algo;
+  return checksumAlgo(checksumType, 'upstream metadata');
 }
 
 /**
@@ -25,11 +22,8 @@ export function hashAlgo(checksumType: string): HashAlgo {
  * (Amazon Linux 2 repos point at a shared blobstore with "../../…"), so they are resolved like a
  * browser would, against the base URL as a directory.
  */
-export function packageUrl(baseUrl: string, href: string): string {
-  const base = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(href)) return href;
-  if (/^(https?|file|s3):\/\//i.test(base)) return new URL(href, base).href;
-  return resolve(base, href);
+export function packageUrl(baseUrl: string, href: string, xmlBase?: string): string {
+  return resolveLocation(baseUrl, href, xmlBase ?? null);
 }
 
 export interface StoredSource {
@@ -58,30 +52,20 @@ async function verifiedSha256(path: string, p: SourcePackage): Promise<string | 
 
 /** Downloads one source package into outDir (file name = the href's basename), trying each mirror in order. */
 export async function downloadSource(p: SourcePackage, mirrors: string[], options: DownloadSourceOptions): Promise<StoredSource> {
-  const dest = resolve(options.outDir, basename(p.locationHref));
+  const dest = resolve(options.outDir, hrefFileName(p.locationHref, `${nevr(p)}: location`));
   if (existsSync(dest)) {
     const sha256 = await verifiedSha256(dest, p);
-    if (sha256) return { package: p, path: dest, url: packageUrl(mirrors[0]!, p.locationHref), sha256, size: p.size, reused: true };
+    if (sha256) return { package: p, path: dest, url: packageUrl(mirrors[0]!, p.locationHref, p.locationBase), sha256, size: p.size, reused: true };
   }
   const algo = hashAlgo(p.checksum.type);
   const { value } = await tryMirrors(
-    p.locationBase ? [p.locationBase] : mirrors,
-    `download of ${nevrString(p)}`,
+    // an xml:base (checked against the mirror it came with) points every mirror at the same place: tried once
+    p.locationBase ? mirrors.slice(0, 1) : mirrors,
+    `download of ${nevr(p)}`,
     async (base, attempts) => {
-      const url = packageUrl(base, p.locationHref);
-      if (algo === 'sha256') {
-        const got = await downloadFile(url, dest, { sha256: p.checksum.value, size: p.size, attempts });
-        return { url, ...got };
-      }
-      // another checksum type: stage, verify with that algorithm, then move into place
-      return withStagedPath(dest, async (staged) => {
-        const got = await downloadFile(url, staged, { size: p.size, attempts });
-        const digest = await hashFile(staged, algo);
-        if (digest !== p.checksum.value.toLowerCase()) {
-          throw new YumdaError('CHECKSUM_MISMATCH', `${url}: ${algo} mismatch (expected ${p.checksum.value}, got ${digest})`, { exitCode: ExitCode.integrity });
-        }
-        return { url, ...got };
-      });
+      const url = packageUrl(base, p.locationHref, p.locationBase);
+      const got = await downloadFile(url, dest, { checksum: p.checksum.value, algo, ...(p.size > 0 ? { size: p.size } : { maxBytes: MAX_PACKAGE }), attempts });
+      return { url, ...got };
     },
     options.onFailover,
   );

@@ -8,11 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readPrimary } from '../repodata/reader.js';
 import { readRepomd } from '../repodata/repomd.js';
-import { ExitCode, YumdaError } from '../util/errors.js';
+import { YumdaError } from '../util/errors.js';
 import { downloadFile, fetchText, joinUrl } from '../util/fetch.js';
-import { hashFile } from '../util/hash.js';
 import { upstreamLabel, type Upstream } from './config.js';
-import { hashAlgo, packageUrl } from './download.js';
+import { hashAlgo } from './download.js';
+import { hrefFileName, resolveMetadataLocation } from '../repodata/location.js';
+import { boundedChunks, MAX_METADATA_FILE, MAX_REPOMD } from '../repodata/limits.js';
 import { resolveMirrors, tryMirrors, type MirrorFailure } from './mirrors.js';
 import { buildSourceIndex, type SourceIndex, type SourcePackage } from './select.js';
 
@@ -40,25 +41,17 @@ export interface LoadIndexOptions {
  */
 export async function readMirrorSources(baseUrl: string, attempts = 4): Promise<{ packages: SourcePackage[]; revision: string | null }> {
   const repomdUrl = joinUrl(baseUrl, 'repodata/repomd.xml');
-  const repomd = readRepomd(await fetchText(repomdUrl, { attempts }), repomdUrl);
+  const repomd = readRepomd(await fetchText(repomdUrl, { attempts, maxBytes: MAX_REPOMD }), repomdUrl);
   const primary = repomd.data.find((d) => d.type === 'primary');
   if (!primary) throw new YumdaError('METADATA_CORRUPT', `${repomdUrl} lists no primary metadata`);
-  const primaryUrl = packageUrl(baseUrl, primary.location);
+  const primaryUrl = resolveMetadataLocation(baseUrl, primary.location, `${repomdUrl}: primary location`);
   const algo = hashAlgo(primary.checksumType);
   const tmp = await mkdtemp(join(tmpdir(), 'yumda-upstream-'));
   try {
-    const file = join(tmp, primary.location.replace(/^.*\//, '') || 'primary.xml.gz');
-    await downloadFile(primaryUrl, file, { attempts, ...(primary.size !== null ? { size: primary.size } : {}), ...(algo === 'sha256' ? { sha256: primary.checksum } : {}) });
-    if (algo !== 'sha256') {
-      const digest = await hashFile(file, algo);
-      if (digest !== primary.checksum.toLowerCase()) {
-        throw new YumdaError('CHECKSUM_MISMATCH', `${primaryUrl}: ${algo} mismatch with repomd.xml (expected ${primary.checksum}, got ${digest})`, {
-          exitCode: ExitCode.integrity,
-        });
-      }
-    }
+    const file = join(tmp, hrefFileName(primary.location, `${repomdUrl}: primary location`));
+    await downloadFile(primaryUrl, file, { attempts, checksum: primary.checksum, algo, ...(primary.size !== null ? { size: primary.size } : { maxBytes: MAX_METADATA_FILE }) });
     const packages: SourcePackage[] = [];
-    for await (const p of readPrimary(file)) {
+    for await (const p of readPrimary(boundedChunks(file, primary.openSize, primaryUrl))) {
       if (p.arch !== 'src') continue;
       packages.push({
         name: p.name,

@@ -4,6 +4,8 @@
  */
 import { ExitCode, YumdaError, isYumdaError } from '../util/errors.js';
 import { fetchText } from '../util/fetch.js';
+import { mayReference } from '../repodata/location.js';
+import { MAX_SMALL_DOCUMENT } from '../repodata/limits.js';
 import { expandVariables, normalizeBaseUrl, upstreamLabel, type Upstream } from './config.js';
 
 /** Parses a mirror.list body: one URL per line; blank lines and # comments ignored; relative lines resolve against the list's URL. */
@@ -17,6 +19,12 @@ export function parseMirrorList(text: string, listUrl: string, variables: Record
     if (/^[a-z][a-z0-9+.-]*:\/\//i.test(expanded)) url = expanded;
     else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(listUrl)) url = new URL(expanded, listUrl).href;
     else url = expanded.startsWith('/') ? expanded : `${listUrl.replace(/[^/]*$/, '')}${expanded}`;
+    // a remote list may not send the client to a local directory (or an unknown scheme)
+    if (!mayReference(listUrl, url)) {
+      throw new YumdaError('UNSAFE_REMOTE_NAME', `the mirror list ${listUrl} lists ${JSON.stringify(url.slice(0, 120))}, which a remote mirror list may not name`, {
+        hint: 'the mirror list is corrupt or hostile; nothing was read from the mirrors it names',
+      });
+    }
     const normalized = normalizeBaseUrl(url);
     if (!mirrors.includes(normalized)) mirrors.push(normalized);
   }
@@ -28,7 +36,7 @@ export async function resolveMirrors(upstream: Upstream): Promise<string[]> {
   if (upstream.kind === 'baseurl') return [normalizeBaseUrl(upstream.url)];
   let text: string;
   try {
-    text = await fetchText(upstream.url);
+    text = await fetchText(upstream.url, { maxBytes: MAX_SMALL_DOCUMENT });
   } catch (e) {
     if (isYumdaError(e) && e.code === 'NOT_FOUND') {
       throw new YumdaError('MIRRORLIST_NOT_FOUND', `mirror list not found: ${upstream.url}${upstream.id === 'url' ? '' : ` (upstream ${upstream.id})`}`, {

@@ -9,6 +9,7 @@ export const ExitCode = {
   integrity: 3, // a checksum, digest or signature did not verify
   unreachable: 4, // a repository, mirror or endpoint could not be reached
   checkFailed: 5, // `yumda check` found errors (or warnings with --strict)
+  environment: 6, // the machine refused: disk full, read-only file system, permission denied, a file where a directory is needed (src/util/system-errors.ts)
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 

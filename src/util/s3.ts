@@ -1,5 +1,6 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { YumdaError } from './errors.js';
+import { networkTimeouts } from './fetch.js';
 
 export interface S3Location {
   bucket: string;
@@ -27,12 +28,15 @@ export function s3Client(endpoint?: string): S3Client {
   const key = ep ?? '';
   let client = clients.get(key);
   if (!client) {
+    const timeouts = networkTimeouts();
     client = new S3Client({
       region: process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
       ...(ep ? { endpoint: ep, forcePathStyle: true } : {}),
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
       maxAttempts: 4,
+      // the client's network timeouts (YUMDA_CONNECT_TIMEOUT, YUMDA_TIMEOUT): a connection, then each wait for data
+      requestHandler: { connectionTimeout: timeouts.connectMs, requestTimeout: timeouts.idleMs },
     });
     clients.set(key, client);
   }

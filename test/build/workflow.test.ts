@@ -202,7 +202,7 @@ t.test('rebuild-target.yml', async (t) => {
   });
 
   t.test('every yumda command exists with the flags used', async (t) => {
-    const program = await buildProgram();
+    const program = buildProgram();
     const variables = { SELECT: ['--changed --with-dependents', '--all'] };
     const invocations: string[][] = [];
     const caller = parse(await readFile(projectPath('.github/workflows/rebuild.yml'), 'utf8')) as Caller;
@@ -213,7 +213,7 @@ t.test('rebuild-target.yml', async (t) => {
   });
 
   t.test('the checker catches mistakes', async (t) => {
-    const program = await buildProgram();
+    const program = buildProgram();
     t.match(checkInvocation(program, ['build', '--no-such-flag']), [/no option --no-such-flag/]);
     t.match(checkInvocation(program, ['frobnicate']), [/no such command/]);
     t.match(checkInvocation(program, ['repo', 'publish', 'dir']), [/needs 2 argument/]);

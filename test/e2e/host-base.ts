@@ -6,7 +6,7 @@
  * its provides (from rpm's own elfdeps) and its file, so the installer skips it and `yumda check`
  * resolves it the way the host's loader will when the layer runs here at /opt.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, realpath, writeFile } from 'node:fs/promises';
 import { execa } from 'execa';
 import { libraryCapabilities } from '../../src/base/capture.js';
 import { loadProfile, type BaseProfile, type Capability } from '../../src/config/profile.js';
@@ -57,9 +57,12 @@ export async function writeHostBaseProfile(rpms: string[], dest: string): Promis
     const lib = libraryCapabilities(path, resolveTarget('al2'));
     if (!lib) continue;
     for (const name of lib.provides) extraProvides.push(capability(name));
-    extraFiles.push(path);
+    // the file where it really is: the loader cache says /lib/x86_64-linux-gnu/… on a merged-/usr
+    // host, but in the AL2 profile /lib is a link to usr/lib, which would hide a file listed under /lib
+    extraFiles.push(await realpath(path));
   }
-  const hostDirs = ['/lib/x86_64-linux-gnu', '/usr/lib/x86_64-linux-gnu'];
+  // the host's library directories, canonical for the same reason (/lib → /usr/lib on Debian 12)
+  const hostDirs = [...new Set(await Promise.all(['/lib/x86_64-linux-gnu', '/usr/lib/x86_64-linux-gnu'].map((d) => realpath(d).catch(() => d))))];
   const profile: BaseProfile = {
     ...al2,
     id: 'al2-host-glibc',

@@ -55,11 +55,11 @@ async function buildImages(work: string): Promise<string> {
     await writeFile(join(ctx, 'Containerfile'), `FROM ${debian}\nCOPY node /usr/local/bin/node\nRUN node --version\n`);
     await execa('podman', ['build', '--tag', baseRef, '--file', join(ctx, 'Containerfile'), ctx]);
   }
-  // yumda as built here: package.json, dist/bin, production node_modules
+  // yumda as built here: package.json, dist/src, production node_modules
   const built = join(work, 'built');
   await mkdir(join(built, 'src'), { recursive: true });
   for (const f of ['package.json', 'package-lock.json']) await cp(projectPath(f), join(built, 'src', f));
-  await cp(projectPath('dist/bin'), join(built, 'src/dist/bin'), { recursive: true });
+  await cp(projectPath('dist/src'), join(built, 'src/dist/src'), { recursive: true });
   await execa('npm', ['ci', '--omit=dev', '--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund'], { cwd: join(built, 'src') });
   const builtRef = `localhost/yumda-test-client-built:${process.pid}`;
   await importDir(built, builtRef);

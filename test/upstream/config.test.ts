@@ -8,7 +8,8 @@ import { closeMatches } from '../../src/util/suggest.js';
 import { detectUrlKind, expandVariables, loadUpstreams, normalizeBaseUrl, resolveUpstream } from '../../src/upstream/config.js';
 import { parseMirrorList, tryMirrors } from '../../src/upstream/mirrors.js';
 import { packageUrl } from '../../src/upstream/download.js';
-import { buildSourceIndex, evrString, notFoundError, selectSource, type SourcePackage } from '../../src/upstream/select.js';
+import { buildSourceIndex, notFoundError, selectSource, type SourcePackage } from '../../src/upstream/select.js';
+import { evrString } from '../../src/rpm/nevra.js';
 import { YumdaError, ExitCode } from '../../src/util/errors.js';
 import { yumda } from '../helpers/cli.js';
 
