@@ -77,7 +77,9 @@ async function queries() {
 }
 
 function cacheDirOf(opts: RepoCliOptions): string {
-  return resolvePath(opts.cacheDir ?? defaultCacheDir());
+  const dir = resolvePath(opts.cacheDir ?? defaultCacheDir());
+  refuseSpecialFileSystem(dir, 'the cache directory');
+  return dir;
 }
 
 async function profileFor(opts: RepoCliOptions): Promise<BaseProfile> {
