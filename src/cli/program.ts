@@ -8,6 +8,7 @@ import { registerRpmCommands } from './commands/rpm.js';
 import { registerSourceCommands } from './commands/source.js';
 import { registerSpecCommands } from './commands/spec.js';
 import { registerZipCommand } from './commands/zip.js';
+import { registerBaseCommands } from './commands/base.js';
 import { finishProgram, rootProgram } from './root.js';
 
 /**
@@ -27,6 +28,7 @@ const commands: ReadonlyArray<(program: Command) => void> = [
   registerSpecCommands,
   registerSourceCommands,
   registerBuildCommands,
+  registerBaseCommands,
 ];
 
 /** The whole command line. */

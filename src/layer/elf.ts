@@ -416,3 +416,37 @@ export function readElfFile(path: string): ElfInfo {
   return withFileSource(path, parseElf);
 }
 
+/**
+ * The printable strings (≥ minLength) of the read-only data sections (.rodata, .data.rel.ro,
+ * .data): where compiled-in paths such as "/usr/share/foo" live. At most `maxBytes` are read.
+ */
+export function readElfStrings(source: ByteSource, info: ElfInfo, options: { minLength?: number; maxBytes?: number } = {}): string[] {
+  const minLength = options.minLength ?? 4;
+  let budget = options.maxBytes ?? 16 * 1024 * 1024;
+  const out: string[] = [];
+  for (const s of info.sections) {
+    if (s.name !== '.rodata' && s.name !== '.data' && s.name !== '.data.rel.ro') continue;
+    const size = Math.min(s.size, budget, Math.max(0, source.size - s.offset));
+    if (size <= 0) continue;
+    budget -= size;
+    out.push(...printableStrings(source.read(s.offset, size), minLength));
+  }
+  return out;
+}
+
+/** Runs of printable ASCII of at least minLength, like strings(1). */
+function printableStrings(buf: Buffer, minLength: number): string[] {
+  const out: string[] = [];
+  let start = -1;
+  for (let i = 0; i <= buf.length; i++) {
+    const c = i < buf.length ? buf[i]! : 0;
+    const printable = (c >= 0x20 && c < 0x7f) || c === 0x09;
+    if (printable) {
+      if (start < 0) start = i;
+    } else if (start >= 0) {
+      if (i - start >= minLength) out.push(buf.toString('latin1', start, i));
+      start = -1;
+    }
+  }
+  return out;
+}

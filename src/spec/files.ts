@@ -37,7 +37,12 @@ export function parseFileEntry(text: string): FileEntry | null {
   const trimmed = text.trim();
   if (trimmed === '' || trimmed.startsWith('#') || MACRO_STATEMENT.test(trimmed)) return null;
   const entry: FileEntry = { directives: [], names: [], paths: [] };
-  for (const word of splitWords(trimmed)) {
+  // rpm also reads a directive written against its path: %config(noreplace)%{_sysconfdir}/x
+  const words = splitWords(trimmed).flatMap((w) => {
+    const glued = /^(%[a-z]+\([^)]*\))([%/].*)$/.exec(w);
+    return glued ? [glued[1]!, glued[2]!] : [w];
+  });
+  for (const word of words) {
     const m = /^%([a-z]+)(\(.*\))?$/.exec(word);
     if (m && FILE_DIRECTIVES.has(m[1]!) && entry.paths.length === 0) {
       entry.directives.push(word);

@@ -287,19 +287,28 @@ export function parseSpec(text: string): ParsedSpec {
   let current: Section = { kind: 'preamble', keyword: '', header: -1, start: 0, end: 0, args: '', subpackage: null };
   sections.push(current);
   const stack: number[] = [];
-  let previousContinues = false;
+  let previousContinues: boolean = false;
   let macroDepth = 0;
   const macroBlocks: number[] = [];
+  /** The logical line being continued began with %define/%global: its body is the definition's. */
+  let inDefinition = false;
 
   for (let i = 0; i < lines.length; i++) {
     const text = lines[i]!.text;
-    const isContinuation = previousContinues;
-    continued.push(isContinuation);
+    const isContinuation: boolean = previousContinues;
+    const groupOpen = macroDepth > 0;
+    if (!isContinuation) inDefinition = DEFINE_RE.test(text);
     const freeText = current.kind === 'description' || current.kind === 'changelog';
     macroDepth = freeText || (/^\s*#/.test(text) && macroDepth === 0) ? 0 : macroDepthDelta(text, macroDepth);
     previousContinues = endsWithContinuation(text) || macroDepth > 0;
+    // rpm joins backslash-continued lines, expands them, then splits them again and reads every
+    // physical line for %if/%else/%endif and section headers (`%configure \` with `%if` between its
+    // options). Lines inside an open %{…}/%(…) group or a definition's body are consumed by the
+    // expansion instead: they are no directives.
+    const directivesRead = !isContinuation || (!groupOpen && !inDefinition);
+    continued.push(isContinuation);
 
-    if (!isContinuation) {
+    if (directivesRead) {
       const block = MACRO_BLOCK_RE.exec(text);
       const blockEnd = /^\s*\}\s*$/.test(text) && macroBlocks.length > 0 && stack.at(-1) === macroBlocks.at(-1);
       const cond: RegExpExecArray | [string, ConditionalKind, string] | null = block
@@ -308,7 +317,9 @@ export function parseSpec(text: string): ParsedSpec {
           ? [text, 'macroend', '']
           : CONDITIONAL_RE.exec(text);
       if (cond) {
-        previousContinues = false;
+        // a directive line is no part of the command it interrupts; the continuation goes on after it
+        continued[i] = false;
+        previousContinues = isContinuation;
         macroDepth = 0;
         const kind = cond[1] as ConditionalKind;
         const expr = cond[2]!.trim();
@@ -332,6 +343,7 @@ export function parseSpec(text: string): ParsedSpec {
       const header = SECTION_RE.exec(text);
       const kind = header ? SECTION_KINDS[header[1]!] : undefined;
       if (header && kind) {
+        continued[i] = false;
         current.end = i;
         const args = header[2]!;
         current = { kind, keyword: header[1]!, header: i, start: i + 1, end: lines.length, args, ...parseHeaderArgs(kind, args) };

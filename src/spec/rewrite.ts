@@ -13,6 +13,7 @@ import {
   addExcludes,
   addPrefix,
   chooseDevelDrops,
+  excludeDroppedFileLists,
   keepBasePaths,
   removeCheck,
   removeDroppedPackages,
@@ -99,6 +100,7 @@ export function applyRules(
     ...baseChecks(options.base),
     disabled: new Set(options.disable ?? []),
     excludes: [],
+    excludedLists: [],
     keep: options.keep ?? new Set(),
   };
   chooseDevelDrops(ctx);
@@ -110,6 +112,7 @@ export function applyRules(
   keepBasePaths(ctx);
   rewriteFiles(ctx);
   addExcludes(ctx);
+  excludeDroppedFileLists(ctx);
   addPrefix(ctx);
   addChangelog(ctx, {
     date: options.date ?? new Date(),

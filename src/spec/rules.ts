@@ -5,7 +5,7 @@
 import type { SpecEditor } from './edit.js';
 import type { EvaluatedSpec } from './evaluate.js';
 import { isInstalledPath, parseFileEntry, splitDependencies } from './files.js';
-import { type ParsedSpec, type Section, subpackageKey } from './parse.js';
+import { type ParsedSpec, type Section, splitWords, subpackageKey } from './parse.js';
 
 export const RULES = {
   'drop-devel': 'drop -devel, -static, -doc(s) and -examples subpackages (build images use the upstream ones); their files become %exclude lines of the main package',
@@ -38,6 +38,8 @@ export interface RuleContext {
   disabled: Set<string>;
   /** %exclude lines to add to the main package's %files, in order. */
   excludes: string[];
+  /** `%files -f LIST` files of dropped packages: their entries become %exclude lines too. */
+  excludedLists: string[];
   /** Keys of subpackages drop-devel must keep (overlay keepSubpackages). */
   keep: Set<string>;
 }
@@ -113,14 +115,11 @@ export function removeDroppedPackages(ctx: RuleContext, overlayDrops: Set<string
   for (const section of ctx.spec.sections) {
     if (section.kind === 'preamble' || !ctx.dropped.has(sectionKey(section))) continue;
     const rule = overlayDrops.has(sectionKey(section)) ? 'drop-subpackage' : 'drop-devel';
-    if (section.kind === 'files') {
+    if (section.kind === 'files' && ctx.evaluated.active[section.header]) {
+      for (const list of section.fileList ? splitWords(section.fileList) : []) ctx.excludedLists.push(list);
       for (const i of sectionLines(ctx, section)) {
         if (!ctx.evaluated.active[i]) continue;
-        const entry = parseFileEntry(ctx.editor.text(i));
-        if (!entry || entry.names.includes('defattr') || entry.names.includes('doc') || entry.names.includes('license')) continue;
-        for (const path of entry.paths) {
-          if (isInstalledPath(path)) ctx.excludes.push(`%exclude ${path}`);
-        }
+        ctx.excludes.push(...excludesForEntry(ctx, ctx.editor.text(i)));
       }
     }
     ctx.editor.deleteRange(section.header, section.end, rule);
@@ -132,6 +131,74 @@ export function removeDroppedPackages(ctx: RuleContext, overlayDrops: Set<string
     const rule = [...overlayDrops].length > 0 ? 'drop-subpackage' : 'drop-devel';
     filterTagDependencies(ctx, tag.line, rule, (name) => droppedNames.has(name));
   }
+}
+
+/**
+ * The %exclude lines that keep the files of one %files entry of a dropped package out of the main
+ * package. Directories (%dir) and %ghost files are not in the build root's unpackaged-file check,
+ * and excluding a directory would take the files of surviving packages with it: they are skipped,
+ * as are the dropped package's own %exclude lines and relative %doc files (never installed).
+ * Documentation goes with the directory rule of the docs rule; system paths are written the way the
+ * system-paths rule writes them.
+ */
+function excludesForEntry(ctx: RuleContext, text: string): string[] {
+  const entry = parseFileEntry(text);
+  if (!entry || ['defattr', 'dir', 'ghost', 'exclude'].some((n) => entry.names.includes(n))) return [];
+  const out: string[] = [];
+  const macros = ctx.evaluated.macros;
+  const mandir = macros.expand('%{_mandir}');
+  const infodir = macros.expand('%{_infodir}');
+  for (const raw of entry.paths) {
+    if (!isInstalledPath(raw)) continue;
+    // %{?with_docs:%{_mandir}/man1/x.1*} names nothing when the condition is off for the target
+    const expanded = macros.expand(raw).trim();
+    if (expanded === '') continue;
+    const path = portPath(ctx, raw);
+    const docs = !ctx.disabled.has('docs');
+    if (docs && (MAN_RE.test(path) || expanded.startsWith(mandir + '/'))) out.push('%exclude %{_mandir}');
+    else if (docs && (INFO_RE.test(path) || expanded.startsWith(infodir + '/'))) out.push('%exclude %{_infodir}');
+    else out.push(`%exclude ${path}`);
+  }
+  return out;
+}
+
+/**
+ * Entries of the `%files -f LIST` files of dropped packages become %exclude lines: at the end of
+ * %install each LIST is turned into LIST.yumda-exclude (directives stripped; %dir, %ghost, %exclude
+ * and relative entries left out, as for literal entries), which the main package's %files reads
+ * with one more -f.
+ */
+export function excludeDroppedFileLists(ctx: RuleContext): void {
+  const survivingLists = new Set(
+    ctx.spec.sections.filter((s) => s.kind === 'files' && !ctx.dropped.has(sectionKey(s)) && s.fileList).flatMap((s) => splitWords(s.fileList!)),
+  );
+  const lists = [...new Set(ctx.excludedLists)].filter((l) => !survivingLists.has(l));
+  if (lists.length === 0) return;
+  const files = mainFilesSection(ctx);
+  const install = ctx.spec.sections.filter((s) => s.kind === 'install').at(-1);
+  if (!files || !install) return;
+  const rule = 'drop-devel';
+  let at = lastContentLine(ctx, install);
+  while (at > install.header && ctx.spec.condStack[at]!.length > (ctx.spec.condStack[install.header]?.length ?? 0)) at--;
+  while (at > install.header && ctx.spec.continued[at + 1]) at++;
+  const quoted = lists.map((l) => `"${l}"`).join(' ');
+  ctx.editor.insertAfter(
+    at,
+    [
+      '# yumda: the files listed for dropped subpackages are left out (LIST.yumda-exclude, read by the main package)',
+      `(cd "%{?builddir}%{!?builddir:%{_builddir}}/%{?buildsubdir}" || exit 1`,
+      ` for yumda_list in ${quoted}; do`,
+      `  : > "$yumda_list.yumda-exclude"`,
+      `  [ -f "$yumda_list" ] || continue`,
+      `  sed -E -e '/^[[:space:]]*$/d' -e '/(^|[[:space:]])%%(dir|ghost|exclude)([[:space:]]|$)/d' \\`,
+      `    -e 's/^([[:space:]]*%%[a-z]+(\\([^)]*\\))?)*[[:space:]]*//' -e '/^[^/%%"]/d' -e 's/^/%%exclude /' \\`,
+      `    "$yumda_list" > "$yumda_list.yumda-exclude"`,
+      ' done)',
+    ],
+    rule,
+  );
+  const header = ctx.editor.text(files.header);
+  ctx.editor.replace(files.header, `${header.replace(/\s+$/, '')}${lists.map((l) => ` -f ${l}.yumda-exclude`).join('')}`, rule);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -254,6 +321,14 @@ export const PATH_MACROS: Array<[string, string]> = [
 const VAR_MACRO = /%\{_var\}|%_var\b/g;
 const BOUNDARY = '(?=$|[/\\s"\'*{}),;:]|\\.\\*)';
 
+/** A path written the way the system-paths rule writes it (unless disabled or the base has it). */
+function portPath(ctx: RuleContext, path: string): string {
+  if (ctx.disabled.has('system-paths')) return path;
+  const p = path.replace(VAR_MACRO, '%{_localstatedir}');
+  if (!p.startsWith('/') || ctx.baseHas(p)) return p;
+  return mapPath(p) ?? p;
+}
+
 function mapPath(path: string): string | null {
   for (const [sys, macro] of PATH_MACROS) {
     if (path === sys || path.startsWith(sys + '/') || (path.startsWith(sys) && /^[*{"'\s]/.test(path.slice(sys.length)))) return macro + path.slice(sys.length);
@@ -365,9 +440,10 @@ export function rewriteFiles(ctx: RuleContext): void {
         continue;
       }
       if (!ctx.disabled.has('setuid')) {
-        const cleared = text.replace(/%attr\(\s*0?([2-7])([0-7]{3})\s*,/g, (m, special: string, rest: string) => {
-          const bits = Number.parseInt(special, 8) & 0o1;
-          return bits === Number.parseInt(special, 8) ? m : m.replace(/%attr\(\s*0?[2-7][0-7]{3}/, `%attr(${bits}${rest}`);
+        const cleared = text.replace(/%attr\(\s*([0-7]{3,4})\s*,/g, (m, mode: string) => {
+          const before = Number.parseInt(mode, 8);
+          const after = layerMode(before);
+          return after === before ? m : m.replace(mode, after.toString(8).padStart(4, '0'));
         });
         if (cleared !== text) ctx.editor.replace(i, cleared, 'setuid');
       }
@@ -375,6 +451,21 @@ export function rewriteFiles(ctx: RuleContext): void {
   }
   if (needMan) ctx.excludes.push('%exclude %{_mandir}');
   if (needInfo) ctx.excludes.push('%exclude %{_infodir}');
+}
+
+/**
+ * The mode a file gets in a layer. Set-id bits are cleared: nothing in a layer runs with another
+ * user's rights, and a layer has no users or groups of its own, so a program meant to be run with
+ * them (2111 root:ssh_keys, 4710 root:wheel) is run by the function's user or not at all: it becomes
+ * an ordinary program, 0755. Any other file with an execute bit gets read where it has execute
+ * (0711 → 0755, 0111 → 0555): an execute-only file cannot be read by the user who installs or zips
+ * the layer, nor run when it is a script. Other modes are kept; the sticky bit too.
+ */
+export function layerMode(mode: number): number {
+  const sticky = mode & 0o1000;
+  const perms = mode & 0o777;
+  if ((mode & 0o6000) !== 0) return sticky | ((perms & 0o111) !== 0 ? perms | 0o755 : perms | 0o444);
+  return sticky | perms | ((perms & 0o111) << 2);
 }
 
 export function addExcludes(ctx: RuleContext): void {

@@ -139,12 +139,12 @@ t.test('a full or read-only cache is the user’s disk problem: one line, not "u
   await mkdir(cache);
   // 256 KiB: room for the metadata, not for the 512 KiB package
   const full = await run(`mount -t tmpfs -o size=256k tmpfs '${cache}'`);
-  t.equal(full.exitCode, 1, full.stderr);
+  t.equal(full.exitCode, 6, full.stderr);
   t.match(full.stderr, /cannot write .*: no space left on the device \(ENOSPC\)/);
   t.notMatch(full.stderr, /unreachable|check the network|internal error/);
   t.equal(server.requests.filter((r) => r === '/Packages/big.rpm').length, 1, 'not retried');
   const readOnly = await run(`mount -t tmpfs tmpfs '${cache}' && mount -o remount,ro '${cache}'`);
-  t.equal(readOnly.exitCode, 1, readOnly.stderr);
+  t.equal(readOnly.exitCode, 6, readOnly.stderr);
   t.match(readOnly.stderr, /read-only file system \(EROFS\)/);
   t.notMatch(readOnly.stderr, /unreachable|internal error|ENOENT/);
 });

@@ -15,7 +15,7 @@ import { loadRepo } from '../../src/install/metadata.js';
 import { primaryFooter, primaryHeader } from '../../src/repodata/render.js';
 import { renderRepomd, type RepomdData } from '../../src/repodata/repomd.js';
 import { checkedChecksum, hrefFileName, mayReference, resolveLocation, resolveMetadataLocation, safeFileName } from '../../src/repodata/location.js';
-import { parseMirrorList } from '../../src/upstream/mirrors.js';
+import { parseMirrorList } from '../../src/repodata/client.js';
 import { isYumdaError } from '../../src/util/errors.js';
 import { serveDirectory } from '../helpers/http-server.js';
 import { scratchDir } from '../helpers/tmp.js';
