@@ -9,7 +9,7 @@ import { basename, join } from 'node:path';
 import pLimit from 'p-limit';
 import type { BaseProfile } from '../config/profile.js';
 import { BaseSatisfier } from '../resolve/base.js';
-import { depToString, nevra, type PoolPackage } from '../resolve/pool.js';
+import { depToString, nevra, type PoolPackage } from '../resolve/package.js';
 import type { ResolvePlan } from '../resolve/resolve.js';
 import { extractPackage, type ExtractedEntry } from '../rpm/extract.js';
 import { readRpmInfo } from '../rpm/package.js';

@@ -14,7 +14,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { depToString, nevra, type PoolPackage } from '../resolve/pool.js';
+import { depToString, nevra, type PoolPackage } from '../resolve/package.js';
 import type { ResolvePlan } from '../resolve/resolve.js';
 import { depMatches } from '../rpm/version.js';
 import { YumdaError } from '../util/errors.js';
@@ -245,6 +245,23 @@ export class Layer {
 }
 
 export const openLayer = Layer.open.bind(Layer);
+
+/**
+ * For a command that reads a whole layer yumda manages (zip): the layer opened (locked, an
+ * interrupted change recovered) so that no install changes it meanwhile. A layer yumda does not
+ * manage, or one that cannot be written (mounted read-only) and has nothing to recover, is read
+ * as it is: null.
+ */
+export async function holdLayerForReading(dir: string, options: { command: string; lockWaitMs?: number; onNote?: (message: string) => void }): Promise<Layer | null> {
+  if (!existsSync(join(dir, STATE_DIR))) return null;
+  try {
+    return await Layer.open(dir, { command: options.command, lockWaitMs: options.lockWaitMs ?? 60_000, onNote: options.onNote });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if ((code === 'EROFS' || code === 'EACCES' || code === 'EPERM') && !existsSync(txnDir(dir))) return null;
+    throw e;
+  }
+}
 
 /**
  * The manifest for a command that only reads (list, info, a dry run). When an interrupted change

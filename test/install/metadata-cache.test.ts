@@ -21,7 +21,7 @@ import { readPrimary } from '../../src/repodata/reader.js';
 import { primaryFooter, primaryHeader, renderPrimaryPackage } from '../../src/repodata/render.js';
 import { renderRepomd } from '../../src/repodata/repomd.js';
 import type { PackageRecord } from '../../src/repodata/types.js';
-import { indexTables } from '../../src/resolve/pool.js';
+import { indexTables } from '../../src/resolve/pool-index.js';
 import { ResolveError } from '../../src/resolve/resolve.js';
 import { parseDep } from '../../src/rpm/version.js';
 

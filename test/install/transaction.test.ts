@@ -200,8 +200,12 @@ t.test('kill -9 during an upgrade: the next run rolls back, the layer matches it
     t.same(tree(dest), before, `${point}: every file is the old one again`);
     t.notOk(existsSync(join(dest, '.yumda/txn')), 'no staging left for zip to pack');
   }
+  // zip right after a crash: it recovers the layer first, and packs neither the lock nor the journal
+  t.not((await yumda(['install', 'big', ...args(dest, server2)], { env: { YUMDA_TEST_CRASH: 'ops:10' } })).exitCode, 0);
   const zip = await yumda(['zip', dest, '-o', join(work, 'after-crash.zip')]);
   t.equal(zip.exitCode, 0, zip.stderr);
+  t.match(zip.stderr, /undone/);
+  t.same(tree(dest), before);
   const unzip = await execa('unzip', ['-Z1', join(work, 'after-crash.zip')]);
   t.notMatch(unzip.stdout, /txn|stage|backup/, 'the zip holds no transaction leftovers');
 
