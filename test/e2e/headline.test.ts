@@ -65,6 +65,8 @@ const HOST_NEEDS: Array<[string, string]> = [
 ];
 
 const work = await mkdtemp(join(tmpdir(), 'yumda-headline-'));
+// the sandbox user (nobody) must reach the layers and its /tmp below it
+await chmod(work, 0o711);
 t.teardown(() => rm(work, { recursive: true, force: true }));
 
 async function missingPrerequisite(): Promise<string | undefined> {
