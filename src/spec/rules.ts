@@ -402,8 +402,9 @@ export function keepBasePaths(ctx: RuleContext): void {
 // ---------------------------------------------------------------------------------------------
 // %files: docs, init files, setuid
 
-const MAN_RE = /^(%\{_mandir\}|%_mandir\b|\/usr\/share\/man\b)/;
-const INFO_RE = /^(%\{_infodir\}|%_infodir\b|\/usr\/share\/info\b)/;
+// (inside a conditional expansion too: %{?with_docs:%{_mandir}/man1/x.1*})
+const MAN_RE = /^(?:%\{!?\?\w+:)*(%\{_mandir\}|%_mandir\b|\/usr\/share\/man\b)/;
+const INFO_RE = /^(?:%\{!?\?\w+:)*(%\{_infodir\}|%_infodir\b|\/usr\/share\/info\b)/;
 const DOCDIR_RE = /^(%\{_docdir\}|%\{_pkgdocdir\}|%\{_defaultdocdir\}|%\{_datadir\}\/(doc|gtk-doc)\b|\/usr\/share\/doc\b)/;
 const INIT_RE = /^(%\{_unitdir\}|%\{_userunitdir\}|%\{_tmpfilesdir\}|%\{_initddir\}|%\{_initrddir\}|%\{_sysconfdir\}\/rc\.d\/|\/etc\/rc\.d\/|\/usr\/lib\/systemd\/|%\{_prefix\}\/lib\/systemd\/|\/lib\/systemd\/)/;
 
@@ -413,6 +414,7 @@ const LICENSE_FALLBACK = /^\s*%\{!\?_licensedir:\s*%(global|define)\s+license\s+
 export function rewriteFiles(ctx: RuleContext): void {
   let needMan = false;
   let needInfo = false;
+  const docExcludes: Array<{ line: number; man: boolean; info: boolean }> = [];
   if (!ctx.disabled.has('docs')) {
     ctx.spec.lines.forEach((line, i) => {
       if (LICENSE_FALLBACK.test(line.text)) ctx.editor.delete(i, 'docs');
@@ -425,6 +427,10 @@ export function rewriteFiles(ctx: RuleContext): void {
       const entry = parseFileEntry(text);
       if (!entry) continue;
       if (!ctx.disabled.has('docs')) {
+        if (entry.names.includes('exclude') && entry.paths.length > 0 && entry.paths.every((p) => MAN_RE.test(p) || INFO_RE.test(p))) {
+          docExcludes.push({ line: i, man: entry.paths.some((p) => MAN_RE.test(p)), info: entry.paths.some((p) => INFO_RE.test(p)) });
+          continue;
+        }
         if (entry.names.includes('doc')) {
           const absolute = entry.paths.filter(isInstalledPath);
           if (absolute.length === 0) ctx.editor.delete(i, 'docs');
@@ -462,6 +468,10 @@ export function rewriteFiles(ctx: RuleContext): void {
   }
   if (needMan) ctx.excludes.push('%exclude %{_mandir}');
   if (needInfo) ctx.excludes.push('%exclude %{_infodir}');
+  // "%exclude %{_mandir}/man1/x.1*" says less than the "%exclude %{_mandir}" the rule adds
+  for (const d of docExcludes) {
+    if ((!d.man || needMan) && (!d.info || needInfo)) ctx.editor.delete(d.line, 'docs');
+  }
 }
 
 /**
@@ -492,6 +502,16 @@ export function addExcludes(ctx: RuleContext): void {
   const devel = unique.filter((l) => byRule(l) !== 'docs');
   ctx.editor.insertAfter(at, docs, 'docs');
   ctx.editor.insertAfter(at, devel, 'drop-devel');
+  // the excluded documentation directories exist whatever the build installed (an %exclude that
+  // names nothing is an error for some rpm versions)
+  const dirs = unique.filter((l) => l === '%exclude %{_mandir}' || l === '%exclude %{_infodir}').map((l) => l.replace('%exclude ', '%{buildroot}'));
+  const install = ctx.spec.sections.filter((s) => s.kind === 'install').at(-1);
+  if (dirs.length > 0 && install) {
+    let end = lastContentLine(ctx, install);
+    while (end > install.header && ctx.spec.condStack[end]!.length > (ctx.spec.condStack[install.header]?.length ?? 0)) end--;
+    while (end > install.header && ctx.spec.continued[end + 1]) end++;
+    ctx.editor.insertAfter(end, [`mkdir -p ${dirs.join(' ')}`], 'docs');
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

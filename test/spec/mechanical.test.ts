@@ -61,6 +61,40 @@ t.test('yumda never runs scriptlets: all are dropped, with what they did that a 
   t.same(q.stdout.split('\n').filter(Boolean).sort(), [...r.packages].sort());
 });
 
+t.test('documentation however it is listed: conditional man entries, man pages excluded one by one', async (t) => {
+  // uuid.spec's main %files and git.spec's %files email (AL2), in a spec of their own
+  const text = [
+    'Name: uuid',
+    'Version: 1.6.2',
+    'Release: 26%{?dist}',
+    'Summary: Universally Unique Identifier library',
+    'License: MIT',
+    '%description',
+    'OSSP uuid is a ISO-C:1999 application programming interface (API).',
+    '%package email',
+    'Summary: Git tools for sending email',
+    '%description email',
+    'Git tools for sending email.',
+    '%install',
+    'make install DESTDIR=$RPM_BUILD_ROOT',
+    '%files',
+    '%defattr(-,root,root,-)',
+    '%{_bindir}/uuid',
+    '%{_libdir}/libossp-uuid.so.*',
+    '%{_mandir}/man1/*',
+    '%exclude %{_mandir}/man1/uuid-config.*',
+    '',
+    '%files email',
+    '%{_bindir}/*email*',
+    '%{?with_docs:%{_mandir}/man1/*email*.1*}',
+    '',
+  ].join('\n');
+  const out = rewriteSpec(text, { date }).text;
+  t.notMatch(out, /man1/, 'no man page entry, excluded or conditional, is left');
+  t.match(out, /^%exclude %\{_mandir\}$/m);
+  t.match(out, /^make install DESTDIR=\$RPM_BUILD_ROOT\nmkdir -p %\{buildroot\}%\{_mandir\}$/m, 'the excluded directory always exists');
+});
+
 t.test('the metric aligns lines as difflib does and counts mechanical lines', async (t) => {
   // difflib.SequenceMatcher(None, a, b).get_matching_blocks() on these gives a[0], a[2], a[3] matched
   t.same(matchedLines(['x', 'y', 'z', 'w'], ['x', 'q', 'z', 'w']), [true, false, true, true]);
