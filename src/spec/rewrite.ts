@@ -16,6 +16,7 @@ import {
   excludeDroppedFileLists,
   keepBasePaths,
   removeCheck,
+  removeDocInstalls,
   removeDroppedPackages,
   removeScriptlets,
   quoteIfWords,
@@ -124,6 +125,7 @@ export function applyRules(
   rewriteSystemPaths(ctx);
   keepBasePaths(ctx);
   rewriteFiles(ctx);
+  removeDocInstalls(ctx);
   addExcludes(ctx);
   excludeDroppedFileLists(ctx);
   addPrefix(ctx);

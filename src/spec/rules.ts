@@ -408,6 +408,59 @@ const INFO_RE = /^(?:%\{!?\?\w+:)*(%\{_infodir\}|%_infodir\b|\/usr\/share\/info\
 const DOCDIR_RE = /^(%\{_docdir\}|%\{_pkgdocdir\}|%\{_defaultdocdir\}|%\{_datadir\}\/(doc|gtk-doc)\b|\/usr\/share\/doc\b)/;
 const INIT_RE = /^(%\{_unitdir\}|%\{_userunitdir\}|%\{_tmpfilesdir\}|%\{_initddir\}|%\{_initrddir\}|%\{_sysconfdir\}\/rc\.d\/|\/etc\/rc\.d\/|\/usr\/lib\/systemd\/|%\{_prefix\}\/lib\/systemd\/|\/lib\/systemd\/)/;
 
+const BUILDROOT_REF = /(\$RPM_BUILD_ROOT|\$\{RPM_BUILD_ROOT\}|%\{buildroot\}|%buildroot\b)\/?(\S*)/g;
+const DOC_TARGET = /^(%\{_mandir\}|%\{_infodir\})(\/|$|\s)/;
+const CHANGES_FILES = /^(rm|mv|gzip|bzip2|xz|chmod|touch|perl\s+-pi|sed\s+-i)\b/;
+const ADDS_FILES = /^(mkdir|install|%\{__install\}|%\{__mkdir_p\}|%\{__mkdir\}|%\{__ln_s\}|cp|ln|touch|echo)\b/;
+
+/**
+ * %install commands that only add man or info pages to the build root go: the layer leaves them
+ * out anyway. Only simple one-line commands are removed (no ;, &&, |, subshell, continuation),
+ * never as the whole body of a loop or if, never a command that removes or moves files, and only
+ * when no later command that stays uses those directories.
+ */
+export function removeDocInstalls(ctx: RuleContext): void {
+  if (ctx.disabled.has('docs')) return;
+  const conditional = new Set(ctx.spec.conditionals.map((c) => c.line));
+  // directories the main package excludes as a whole: changing files in them changes nothing packaged
+  const excluded = new Set(['mandir', 'infodir'].filter((d) => ctx.excludes.includes(`%exclude %{_${d}}`)));
+  const significant = (i: number): boolean => {
+    const t = ctx.spec.lines[i]!.text.trim();
+    return t !== '' && !t.startsWith('#') && !conditional.has(i);
+  };
+  for (const section of ctx.spec.sections.filter((s) => s.kind === 'install')) {
+    const laterUse = new Set<string>();
+    for (let i = section.end - 1; i > section.header; i--) {
+      if (ctx.editor.isDeleted(i) || !significant(i)) continue;
+      const text = ctx.editor.text(i);
+      const t = text.trim();
+      const dirs = [...t.matchAll(/%\{_(mandir|infodir)\}/g)].map((m) => m[1]!);
+      const usesDocs = dirs.length > 0;
+      let remove = false;
+      const touchesOnlyExcluded = CHANGES_FILES.test(t) && [...t.matchAll(/%\{_(mandir|infodir)\}/g)].every((m) => excluded.has(m[1]!));
+      if (usesDocs && !dirs.some((d) => laterUse.has(d)) && (ADDS_FILES.test(t) || touchesOnlyExcluded) && !ctx.spec.continued[i] && !endsWithContinuationText(text) && !/[;&|`(){}]\s*$|[;|`]|&&|\$\(/.test(t.replace(/%\{[^}]*\}/g, '')) && !/\s2?>\s*\/dev\/null/.test(t)) {
+        const targets = [...t.matchAll(BUILDROOT_REF)].map((m) => m[2]!);
+        const onlyDocs = targets.length > 0 && targets.every((p) => DOC_TARGET.test(p)) && (!/^echo\b/.test(t) || />/.test(t));
+        let prev = i - 1;
+        while (prev > section.header && !significant(prev)) prev--;
+        let next = i + 1;
+        while (next < section.end && !significant(next)) next++;
+        const prevText = prev > section.header ? ctx.spec.lines[prev]!.text.trim() : '';
+        const nextText = next < section.end ? ctx.spec.lines[next]!.text.trim() : '';
+        const opensBlock = /(\bdo|\bthen|\belse|\{|\(|&&|\|\||\||\\)$/.test(prevText);
+        const closesBlock = /^(done|fi|else|elif|esac|\}|\)|;;)/.test(nextText);
+        remove = onlyDocs && !opensBlock && !closesBlock;
+      }
+      if (remove) ctx.editor.delete(i, 'docs');
+      else for (const d of dirs) laterUse.add(d);
+    }
+  }
+}
+
+function endsWithContinuationText(text: string): boolean {
+  return /\\\s*$/.test(text);
+}
+
 /** The pre-4.11 fallback `%{!?_licensedir:%global license %%doc}`: every target rpm has %license. */
 const LICENSE_FALLBACK = /^\s*%\{!\?_licensedir:\s*%(global|define)\s+license\s+%%?doc\s*\}\s*$/;
 

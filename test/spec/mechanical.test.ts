@@ -95,6 +95,41 @@ t.test('documentation however it is listed: conditional man entries, man pages e
   t.match(out, /^make install DESTDIR=\$RPM_BUILD_ROOT\nmkdir -p %\{buildroot\}%\{_mandir\}$/m, 'the excluded directory always exists');
 });
 
+t.test('%install commands that only add or change documentation go; those a later command needs stay', async (t) => {
+  // nettle.spec's %install and %files (AL2), and a loop of util-linux.spec's kind
+  const text = [
+    'Name: nettle',
+    'Version: 2.7.1',
+    'Release: 8%{?dist}',
+    'Summary: A low-level cryptographic library',
+    'License: LGPLv2+',
+    '%description',
+    'Nettle is a cryptographic library.',
+    '%install',
+    'make install DESTDIR=$RPM_BUILD_ROOT INSTALL="install -p"',
+    'mkdir -p $RPM_BUILD_ROOT%{_infodir}',
+    'install -p -m 644 nettle.info $RPM_BUILD_ROOT%{_infodir}/',
+    'rm -f $RPM_BUILD_ROOT%{_libdir}/*.a',
+    'rm -f $RPM_BUILD_ROOT%{_infodir}/dir',
+    'chmod 0755 $RPM_BUILD_ROOT%{_libdir}/libnettle.so.4.*',
+    'mkdir -p ${RPM_BUILD_ROOT}%{_mandir}/man{1,6,8,5}',
+    'for I in sfdisk cfdisk; do',
+    '\techo ".so man8/$I.8" > ${RPM_BUILD_ROOT}%{_mandir}/man8/$I.8',
+    'done',
+    '%files',
+    '%{_infodir}/nettle.info.gz',
+    '%{_bindir}/nettle-hash',
+    '%{_mandir}/man8/*',
+    '',
+  ].join('\n');
+  const out = rewriteSpec(text, { date }).text;
+  t.notMatch(out, /nettle\.info|%\{_infodir\}\/dir|mkdir -p \$RPM_BUILD_ROOT%\{_infodir\}$/m, 'info installs and the info dir index removal go');
+  t.match(out, /rm -f \$RPM_BUILD_ROOT%\{_libdir\}\/\*\.a/);
+  t.match(out, /mkdir -p \$\{RPM_BUILD_ROOT\}%\{_mandir\}\/man\{1,6,8,5\}\nfor I in/, 'a directory the loop after it writes to stays');
+  t.match(out, /\techo "\.so man8\/\$I\.8" > /, 'a loop body stays');
+  t.match(out, /^%exclude %\{_mandir\}\n%exclude %\{_infodir\}$/m);
+});
+
 t.test('the metric aligns lines as difflib does and counts mechanical lines', async (t) => {
   // difflib.SequenceMatcher(None, a, b).get_matching_blocks() on these gives a[0], a[2], a[3] matched
   t.same(matchedLines(['x', 'y', 'z', 'w'], ['x', 'q', 'z', 'w']), [true, false, true, true]);
