@@ -5,5 +5,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -d node_modules ] || npm ci --no-audit --no-fund
-[ -f dist/bin/yumda.cjs ] && [ -f dist/scripts/pipeline-demo.js ] && [ dist/scripts/pipeline-demo.js -nt scripts/pipeline-demo.ts ] || npm run build >/dev/null
+[ -f dist/src/cli/main.js ] && [ -f dist/scripts/pipeline-demo.js ] && [ dist/scripts/pipeline-demo.js -nt scripts/pipeline-demo.ts ] || npm run build >/dev/null
 exec node dist/scripts/pipeline-demo.js "$@"

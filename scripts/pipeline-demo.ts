@@ -27,7 +27,7 @@ const say = (line: string): void => void process.stderr.write(`\n==> ${line}\n`)
 
 async function yumda(args: string[]): Promise<string> {
   process.stderr.write(`$ yumda ${args.join(' ')}\n`);
-  const r = await execa(process.execPath, [projectPath('dist/bin/yumda.cjs'), ...args], {
+  const r = await execa(process.execPath, [projectPath('dist/src/cli/main.js'), ...args], {
     cwd: work,
     stderr: 'inherit',
     reject: false,

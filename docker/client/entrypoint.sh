@@ -13,7 +13,7 @@ dest="${YUMDA_DEST:-/lambda/opt}"
 if [ -n "${YUMDA_BIN:-}" ]; then
   run() { exec $YUMDA_BIN "$@"; }
 else
-  run() { exec node /opt/yumda/dist/bin/yumda.cjs "$@"; }
+  run() { exec node /opt/yumda/dist/src/cli/main.js "$@"; }
 fi
 
 if [ "${1:-}" = "yum" ] || [ "${1:-}" = "yumda" ]; then

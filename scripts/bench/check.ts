@@ -76,7 +76,7 @@ for (let r = 0; r < runs; r++) {
   const lib = await time(() => checkLayer(layer, { profile: base }));
   libTimes.push(lib.ms);
   summary = `${lib.value.errors} errors, ${lib.value.warnings} warnings over ${lib.value.stats.files} files / ${lib.value.stats.elfObjects} ELF objects`;
-  const cli = await time(() => execa(process.execPath, [projectPath('dist/bin/yumda.cjs'), 'check', layer, '--base', base, '--json'], { reject: false }));
+  const cli = await time(() => execa(process.execPath, [projectPath('dist/src/cli/main.js'), 'check', layer, '--base', base, '--json'], { reject: false }));
   cliTimes.push(cli.ms);
   const ldd = await time(async () => {
     for (const o of objects) await execa('ldd', [o], { reject: false, env: { LD_LIBRARY_PATH: join(layer, 'lib') } });

@@ -79,7 +79,7 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
   return performance.now() - start;
 }
 
-const cli = projectPath('dist/bin/yumda.cjs');
+const cli = projectPath('dist/src/cli/main.js');
 const rpms = [await buildRpm('xz', 'w2.xzdio'), await buildRpm('gzip', 'w6.gzdio')];
 let payloadBytes = 0;
 for (const rpm of rpms) {

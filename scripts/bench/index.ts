@@ -108,7 +108,7 @@ async function main(): Promise<void> {
   const rpms = await build(`n${PACKAGES}`, specText(PACKAGES, '1'));
   const [changed] = await build('changed', specText(PACKAGES, '2', 0));
   if (rpms.length !== PACKAGES || !changed) throw new Error(`expected ${PACKAGES} RPMs, got ${rpms.length}`);
-  const yumda = projectPath('dist/bin/yumda.cjs');
+  const yumda = projectPath('dist/src/cli/main.js');
   const workerArgs = WORKERS > 0 ? ['--workers', String(WORKERS)] : [];
   const fresh = async (name: string): Promise<string> => {
     const dir = join(root, name);

@@ -1,6 +1,7 @@
 /** Option handling shared by `yumda build` and `yumda plan` (kept out of the CLI shell so tests can call it). */
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { resolveTarget } from '../config/target.js';
 import { ExitCode, YumdaError } from '../util/errors.js';
 import { defaultSpecsDir, projectPath } from '../util/paths.js';
 import { createBuilder, type Builder } from './builders/index.js';
@@ -13,10 +14,19 @@ export interface SetOptions {
   patches?: string;
   builder?: string;
   image?: string;
+  /** docker builder: docker, podman, auto. */
+  engine?: string;
+  /** --target / --arch (repo-metadata/targets/). */
+  target?: string;
+  arch?: string;
 }
 
 export function resolveSetup(options: SetOptions): { builder: Builder; paths: PackageSetPaths } {
-  const builder = createBuilder(options.builder ?? 'docker', options.image ? { image: options.image } : {});
+  const builder = createBuilder(options.builder ?? 'docker', {
+    ...(options.image ? { image: options.image } : {}),
+    ...(options.engine ? { engine: options.engine } : {}),
+    ...(options.target || options.arch ? { target: resolveTarget(options.target, options.arch) } : {}),
+  });
   const specsDir = resolve(options.specs ?? defaultSpecsDir());
   if (!existsSync(specsDir)) throw new YumdaError('SPECS_DIR_MISSING', `no such directory: ${specsDir}`, { exitCode: ExitCode.usage, hint: 'point --specs at the package set (one NAME.yaml per package)' });
   const patchesDir = resolve(options.patches ?? join(dirname(specsDir), 'patches'));

@@ -2,7 +2,17 @@
  * Build order: a package must build after the packages that provide its BuildRequires inside the
  * set. The order is a list of waves (every package of a wave depends only on earlier waves, so a wave
  * builds in parallel). BuildRequires nobody in the set provides come from the build environment.
+ *
+ * Only what a build compiles or links against orders it: development capabilities (-devel and
+ * -static packages, pkgconfig(…), libraries by name or soname, header and library paths). A program
+ * a build merely runs (git to apply a patch, sshd and nghttpx for a test suite, man for docs) comes
+ * from the build environment, as every tool does (AL2's own package in the build image, the host's
+ * with the local builder): the set's /opt build of the same program adds nothing to the build and
+ * would order it for no reason. This is also what keeps BuildRequires that only %check needs (curl
+ * on git, openssh-clients and openssh-server; libssh2 on openssh-server) from ordering the plan:
+ * yumda builds without %check, and test suites need programs, not libraries.
  */
+import { CapabilityIndex, anyVersion } from '../resolve/capability.js';
 import { YumdaError } from '../util/errors.js';
 
 export interface PlanPackage {
@@ -21,20 +31,33 @@ export interface BuildPlan {
   providers: Map<string, string[]>;
 }
 
+/** Is a BuildRequires something the build compiles or links against (and so orders the plan)? */
+export function isDevelopmentCapability(cap: string): boolean {
+  return (
+    /-(devel|static)$/.test(cap) ||
+    /^pkgconfig\(/.test(cap) ||
+    /\.so(\.[\d.]+)?(\(|$)/.test(cap) ||
+    /^lib[^/]/.test(cap) ||
+    /-libs$/.test(cap) ||
+    /^\/(usr\/)?(include|lib(64)?)\//.test(cap) ||
+    /^\/opt\/(include|lib)\//.test(cap)
+  );
+}
+
 /** name → the in-set packages its BuildRequires resolve to (self-references dropped). */
 export function buildDependencies(packages: readonly PlanPackage[]): { dependsOn: Map<string, string[]>; providers: Map<string, string[]> } {
+  const index = new CapabilityIndex<string>();
+  for (const pkg of packages) index.add(pkg.name, { provides: [...new Set(pkg.provides)].map(anyVersion) });
   const providers = new Map<string, string[]>();
-  for (const pkg of packages) {
-    for (const cap of new Set(pkg.provides)) {
-      const list = providers.get(cap) ?? [];
-      list.push(pkg.name);
-      providers.set(cap, list);
-    }
-  }
   const dependsOn = new Map<string, string[]>();
   for (const pkg of packages) {
     const deps = new Set<string>();
-    for (const cap of pkg.buildRequires) for (const p of providers.get(cap) ?? []) if (p !== pkg.name) deps.add(p);
+    for (const cap of pkg.buildRequires) {
+      if (!isDevelopmentCapability(cap)) continue;
+      const found = index.providers(anyVersion(cap));
+      if (found.length > 0) providers.set(cap, found);
+      for (const p of found) if (p !== pkg.name) deps.add(p);
+    }
     dependsOn.set(pkg.name, [...deps].sort());
   }
   return { dependsOn, providers };

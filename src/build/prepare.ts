@@ -16,6 +16,7 @@ import { unpackSource } from '../upstream/unpack.js';
 import { YumdaError } from '../util/errors.js';
 import { hashBytes, hashFile } from '../util/hash.js';
 import { inputsHash, type PackageInputs } from './manifest.js';
+import { quoteBareWords } from './rpm-compat.js';
 import type { SourceRpm } from './sources.js';
 
 export interface PackageSetPaths {
@@ -74,7 +75,11 @@ export interface PreparedPackage {
   sourcesDir: string;
   /** Capability names of BuildRequires (active branches of the rewritten spec). */
   buildRequires: string[];
-  /** Binary package names and Provides: of the rewritten spec. */
+  /**
+   * Binary package names and Provides: of the rewritten spec, and the names of the subpackages the
+   * rewrite dropped (libcurl-devel): the source package still makes them upstream, so a BuildRequires
+   * on one orders this package's build first.
+   */
   provides: string[];
   /** Binary package names the build will produce. */
   packages: string[];
@@ -125,16 +130,17 @@ export async function preparePackage(name: string, source: SourceRpm, options: P
   });
   for (const patch of rewritten.patches) await copyFile(patch, join(sourcesDir, basename(patch)));
   const specFile = join(specsDir, `${name}.spec`);
-  await writeFile(specFile, rewritten.text);
+  const compatible = quoteBareWords(rewritten.text);
+  await writeFile(specFile, compatible.text);
   return {
     name,
     source,
     specFile,
     sourcesDir,
-    buildRequires: activeDependencies(rewritten.text, 'buildrequires', options.target),
-    provides: [...new Set([...rewritten.packages, ...activeDependencies(rewritten.text, 'provides', options.target)])].sort(),
+    buildRequires: activeDependencies(compatible.text, 'buildrequires', options.target),
+    provides: [...new Set([...rewritten.packages, ...rewritten.dropped, ...activeDependencies(compatible.text, 'provides', options.target)])].sort(),
     packages: rewritten.packages,
-    rewriteChanges: rewritten.changes.length + rewritten.overlayChanges.length,
+    rewriteChanges: rewritten.changes.length + rewritten.overlayChanges.length + compatible.edits.length,
     lint: rewritten.lint.map((f) => `line ${f.line}: ${f.path} (${f.section})`),
   };
 }

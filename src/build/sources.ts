@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readRpmInfo } from '../rpm/package.js';
+import { nevr } from '../rpm/nevra.js';
 import { compareEvr } from '../rpm/version.js';
 import { resolveUpstream } from '../upstream/config.js';
 import { fetchSources } from '../upstream/fetch.js';
@@ -25,10 +26,6 @@ export interface SourceRpm {
   sha256: string;
 }
 
-export function formatNevr(p: { name: string; epoch: number | null; version: string; release: string }): string {
-  return `${p.name}-${p.epoch ? `${p.epoch}:` : ''}${p.version}-${p.release}`;
-}
-
 /** The newest source RPM of every name found in dir (recursively). */
 export async function scanSrpmDir(dir: string): Promise<Map<string, SourceRpm>> {
   if (!existsSync(dir)) throw new YumdaError('SRPM_DIR_MISSING', `no such directory: ${dir}`, { hint: 'fetch sources first: yumda source fetch NAME… -o DIR' });
@@ -41,7 +38,7 @@ export async function scanSrpmDir(dir: string): Promise<Map<string, SourceRpm>> 
     const candidate = { name: info.name, epoch: info.epoch, version: info.version, release: info.release };
     const current = found.get(info.name);
     if (current && compareEvr({ epoch: current.epoch ?? 0, version: current.version, release: current.release }, { epoch: candidate.epoch ?? 0, version: candidate.version, release: candidate.release }) >= 0) continue;
-    found.set(info.name, { ...candidate, nevr: formatNevr(candidate), path, sha256: '' });
+    found.set(info.name, { ...candidate, nevr: nevr(candidate), path, sha256: '' });
   }
   for (const src of found.values()) src.sha256 = await hashFile(src.path);
   return found;

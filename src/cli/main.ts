@@ -1,9 +1,20 @@
 #!/usr/bin/env node
-import { runCli } from './run.js';
+/**
+ * The `yumda` executable (package.json bin). It turns on Node's compile cache, then loads the
+ * program: every module loaded after the call is compiled once and its V8 code cache kept on disk,
+ * checked against the module's content on each load (a changed file is compiled afresh).
+ * The cache lives in $NODE_COMPILE_CACHE, else the system temp dir's node-compile-cache;
+ * NODE_DISABLE_COMPILE_CACHE=1 turns it off.
+ */
+import module from 'node:module';
 
-// The AWS SDK warns on every run under Node 20 that its 2027 releases will need Node 22; yumda pins
-// the SDK it ships with, so the warning only confuses users. An explicit setting still wins.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+const [major = 0] = process.versions.node.split('.').map(Number);
+if (major < 24) {
+  process.stderr.write(`yumda: error: Node ${process.version} is too old: yumda needs Node 24 or newer\n`);
+  process.exit(1);
+}
+
+module.enableCompileCache();
 
 // `yumda … | head` closes the pipe early: stop quietly, as cat and grep do, instead of a stack trace.
 for (const stream of [process.stdout, process.stderr]) {
@@ -13,6 +24,6 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-void runCli(process.argv.slice(2)).then((code) => {
-  process.exitCode = code;
-});
+// imported, not a static import: static imports are loaded before this module's code runs
+const { runCli } = await import('./run.js');
+process.exitCode = await runCli(process.argv.slice(2));

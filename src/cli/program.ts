@@ -1,39 +1,39 @@
 import type { Command } from 'commander';
-import { commandGroups, commandOf, type CommandGroupId } from './command-groups.js';
+import { registerBuildCommands } from './commands/build.js';
+import { registerCheckCommand } from './commands/check.js';
+import { registerClientCommands } from './commands/client.js';
+import { registerRepoPublishCommand } from './commands/publish.js';
+import { registerRepoIndexCommand } from './commands/repo.js';
+import { registerRpmCommands } from './commands/rpm.js';
+import { registerSourceCommands } from './commands/source.js';
+import { registerSpecCommands } from './commands/spec.js';
+import { registerZipCommand } from './commands/zip.js';
+import { registerBaseCommands } from './commands/base.js';
 import { finishProgram, rootProgram } from './root.js';
 
 /**
- * How each command group registers its commands, in --help order. A group imports only the
- * command modules command-groups.ts lists for it (its bundle contains no others).
+ * Every command, in --help order: a new command is one more line here. Command modules only
+ * declare options; each loads its library when its action runs.
  */
-export const registerGroup: Record<CommandGroupId, (program: Command) => Promise<void>> = {
-  rpm: async (p) => (await import('./commands/rpm.js')).registerRpmCommands(p),
-  repo: async (p) => {
-    const [index, publish] = await Promise.all([import('./commands/repo.js'), import('./commands/publish.js')]);
-    const repo = p.command('repo').description('build and publish yum repositories (createrepo + S3 sync, done safely)');
-    index.registerRepoIndexCommand(repo);
-    publish.registerRepoPublishCommand(repo);
+const commands: ReadonlyArray<(program: Command) => void> = [
+  registerRpmCommands,
+  (program) => {
+    const repo = program.command('repo').description('build and publish yum repositories (createrepo + S3 sync, done safely)');
+    registerRepoIndexCommand(repo);
+    registerRepoPublishCommand(repo);
   },
-  client: async (p) => (await import('./commands/client.js')).registerClientCommands(p),
-  check: async (p) => (await import('./commands/check.js')).registerCheckCommand(p),
-  zip: async (p) => (await import('./commands/zip.js')).registerZipCommand(p),
-  spec: async (p) => (await import('./commands/spec.js')).registerSpecCommands(p),
-  source: async (p) => (await import('./commands/source.js')).registerSourceCommands(p),
-  build: async (p) => (await import('./commands/build.js')).registerBuildCommands(p),
-};
+  registerClientCommands,
+  registerCheckCommand,
+  registerZipCommand,
+  registerSpecCommands,
+  registerSourceCommands,
+  registerBuildCommands,
+  registerBaseCommands,
+];
 
-/** The whole command line: every command. */
-export async function buildProgram(): Promise<Command> {
+/** The whole command line. */
+export function buildProgram(): Command {
   const program = rootProgram();
-  for (const group of commandGroups) await registerGroup[group.id](program);
-  return finishProgram(program);
-}
-
-/** The program for this command line: only the group of the command it names, when it names one. */
-export async function programFor(argv: readonly string[]): Promise<Command> {
-  const command = commandOf(argv);
-  if (!command) return buildProgram();
-  const program = rootProgram();
-  await registerGroup[command.group](program);
+  for (const register of commands) register(program);
   return finishProgram(program);
 }

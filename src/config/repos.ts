@@ -6,6 +6,7 @@
 import { readFileSync, existsSync, readdirSync } from 'node:fs';
 import { z } from 'zod/v3';
 import { ExitCode, YumdaError } from '../util/errors.js';
+import { matchesGlob } from '../util/glob.js';
 import { shortHash } from '../util/hash.js';
 import { lazy } from '../util/lazy.js';
 import { projectPath } from '../util/paths.js';
@@ -218,14 +219,6 @@ function readRepoFile(file: string, vars: Record<string, string>): RepoDefinitio
   return parseRepoFile(text, file, vars);
 }
 
-function globToRegExp(glob: string): RegExp {
-  return new RegExp('^' + glob.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.').replace(/\[!/g, '[^') + '$');
-}
-
-export function matchesGlob(name: string, globs: string[]): boolean {
-  return globs.some((g) => globToRegExp(g).test(name));
-}
-
 /**
  * The repositories to use, all of them (disabled ones too: their metadata can explain a missing
  * dependency). Precedence: --repo/--repofile, else YUMDA_REPOS, else repo-metadata/repos/*.repo.
@@ -233,7 +226,7 @@ export function matchesGlob(name: string, globs: string[]): boolean {
 export function configuredRepos(options: RepoOptions = {}): RepoDefinition[] {
   const env = options.env ?? process.env;
   const vars = { basearch: options.arch ?? 'x86_64', arch: options.arch ?? 'x86_64', releasever: '2' };
-  let repos: RepoDefinition[] = [];
+  const repos: RepoDefinition[] = [];
   for (const url of options.repo ?? []) repos.push(repoFromUrl(url, '--repo'));
   for (const file of options.repofile ?? []) repos.push(...readRepoFile(file, vars));
   if (repos.length === 0 && env.YUMDA_REPOS?.trim()) {

@@ -6,10 +6,9 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod/v3';
-import type { PoolPackage } from '../resolve/pool.js';
+import type { PoolPackage } from '../resolve/package.js';
 import { emptyPackageRecord } from '../repodata/types.js';
 import { YumdaError } from '../util/errors.js';
-import { writeFileAtomic } from '../util/fs.js';
 import { lazy } from '../util/lazy.js';
 
 /** The schemas of installed.json, built on first use (a fresh layer directory never needs them). */
@@ -90,9 +89,10 @@ export async function readManifest(dir: string): Promise<Manifest | null> {
   return parsed.data;
 }
 
-export async function writeManifest(dir: string, manifest: Manifest): Promise<void> {
-  manifest.packages.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  await writeFileAtomic(manifestPath(dir), JSON.stringify(manifest, null, 1) + '\n');
+/** The manifest's bytes on disk: packages by name, so the same layer gives the same file. */
+export function serializeManifest(manifest: Manifest): string {
+  const packages = [...manifest.packages].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return JSON.stringify({ ...manifest, packages }, null, 1) + '\n';
 }
 
 /** An installed package as the resolver sees it (it satisfies requirements like a chosen one). */

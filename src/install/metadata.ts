@@ -1,25 +1,32 @@
 /**
  * Repository metadata for the client: repomd.xml is fetched when the cached one is older than the
- * repository's metadata_expire (6 h by default, like yum; --refresh forces it), the primary/filelists
+ * repository's metadata_expire (6 h by default, like yum; --refresh forces it) — a local repository's
+ * (file:// or a path) is read every time, so one re-indexed in place is seen at once — the primary/filelists
  * files it names are downloaded once per checksum and kept in the cache, and the parsed primary is
  * cached keyed by that checksum (primary-cache.ts: the warm path never touches XML and decodes only
  * the packages a command looks up).
  * A checksum mismatch discards the cache entry and refetches once, then fails with exit 3.
  * With repo_gpgcheck=1 a fetched repomd.xml is cached only once repomd.xml.asc verified it.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { readdir, rm } from 'node:fs/promises';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RepoDefinition } from '../config/repos.js';
-import { expandRepoVars, matchesGlob } from '../config/repos.js';
+import { expandRepoVars } from '../config/repos.js';
+import { matchesGlob } from '../util/glob.js';
+import type { PackageLocation } from '../repodata/client.js';
 import type { Repomd, RepomdData } from '../repodata/repomd.js';
 import type { RepoFile } from '../repodata/types.js';
-import type { PackageSource, PoolPackage } from '../resolve/pool.js';
+import type { PoolPackage } from '../resolve/package.js';
+import type { PackageSource } from '../resolve/source.js';
 import { ExitCode, YumdaError } from '../util/errors.js';
+import { environmentError } from '../util/system-errors.js';
 import { writeFileAtomic, type AtomicWriteOptions } from '../util/fs.js';
-import { shortHash, type HashAlgo } from '../util/hash.js';
-import { buildPrimaryCache, openPrimaryCache } from './primary-cache.js';
+import { shortHash } from '../util/hash.js';
+import { boundedChunks, MAX_METADATA_FILE, MAX_REPOMD, MAX_SMALL_DOCUMENT } from '../repodata/limits.js';
+import { checkedChecksum, hrefFileName, resolveMetadataLocation } from '../repodata/location.js';
+import { openPrimaryCache, writePrimaryCache } from './primary-cache.js';
 
 /** Cache files are not fsynced: one cut short by a crash fails its format/count checks and is rebuilt. */
 const CACHE_WRITE: AtomicWriteOptions = { durable: false };
@@ -37,6 +44,8 @@ export interface LoadedRepo {
   def: RepoDefinition;
   /** The base URL that answered. */
   baseurl: string;
+  /** Every base URL, the one that answered first: packages fail over across them. */
+  mirrors: string[];
   repomd: Repomd;
   /** The repository's packages (every arch; excludes applied), decoded as they are looked up. */
   packages: PackageSource;
@@ -56,20 +65,13 @@ function cacheKey(def: RepoDefinition): string {
 async function candidateBaseurls(def: RepoDefinition, arch: string): Promise<string[]> {
   const urls = [...def.baseurls];
   if (def.mirrorlist) {
-    const { fetchText } = await network();
-    const text = await fetchText(def.mirrorlist);
-    for (const line of text.split('\n')) {
-      const url = line.trim();
-      if (url && !url.startsWith('#')) urls.push(expandRepoVars(url, { basearch: arch, arch, releasever: '2' }));
+    // a remote mirror list may not send the client to a local directory (the client refuses it)
+    const { fetchMirrorList } = await client();
+    for (const mirror of await fetchMirrorList(def.mirrorlist, (line) => expandRepoVars(line, { basearch: arch, arch, releasever: '2' }))) {
+      if (!urls.includes(mirror)) urls.push(mirror);
     }
   }
   return urls;
-}
-
-function hashAlgo(type: string, label: string): HashAlgo {
-  const t = type.toLowerCase() === 'sha' ? 'sha1' : type.toLowerCase();
-  if (t === 'sha256' || t === 'sha1' || t === 'sha512' || t === 'md5') return t;
-  throw new YumdaError('METADATA_CORRUPT', `${label}: unsupported checksum type "${type}"`);
 }
 
 /**
@@ -85,32 +87,29 @@ async function fetchMetadataFile(
     const repomd = await getRepomd(attempt > 1);
     const entry = repomd.data.find((d) => d.type === type);
     if (!entry) throw new YumdaError('METADATA_CORRUPT', `repository ${repo.def.id}: repomd.xml lists no ${type} metadata`);
-    const algo = hashAlgo(entry.checksumType, `${repo.def.id} repomd.xml`);
-    const name = entry.location.split('/').pop()!.replace(/[^A-Za-z0-9_.-]/g, '_');
-    const path = join(repo.cacheDir, `${entry.checksum.slice(0, 16)}-${name}`);
-    const [{ downloadFile, joinUrl }, { hashFile }] = await Promise.all([network(), import('../util/hash.js')]);
-    const url = joinUrl(repo.baseurl, entry.location);
-    const local = url.startsWith('file://') ? fileURLToPath(url) : url.startsWith('/') ? url : null;
-    if (!local && existsSync(path) && (await hashFile(path, algo)) === entry.checksum) return { path, entry };
+    // every name below comes from the repository: checked before it touches the file system
+    const { algo, hex } = checkedChecksum(entry.checksumType, entry.checksum, `repository ${repo.def.id}: repomd.xml ${type} checksum`);
+    const name = hrefFileName(entry.location, `repository ${repo.def.id}: repomd.xml ${type} location`).replace(/[^A-Za-z0-9_.-]/g, '_');
+    const url = resolveMetadataLocation(repo.baseurl, entry.location, `repository ${repo.def.id}: repomd.xml ${type} location`);
+    const path = join(repo.cacheDir, `${hex.slice(0, 16)}-${name}`);
+    const { fetchVerified, isVerified, localPath } = await client();
+    // held to repomd's size (else a ceiling) and checksum, in whatever algorithm it names
+    const expected = { checksumType: entry.checksumType, checksum: hex, size: entry.size, maxBytes: MAX_METADATA_FILE };
+    const local = localPath(url);
+    if (!local && (await isVerified(path, expected))) return { path, entry };
     try {
       if (local) {
         // a local repository is read in place (verified, not copied)
-        if (!existsSync(local)) throw new YumdaError('NOT_FOUND', `not found: ${url}`);
-        const got = await hashFile(local, algo);
-        if (got !== entry.checksum) throw new YumdaError('CHECKSUM_MISMATCH', `${url}: ${algo} mismatch (expected ${entry.checksum}, got ${got})`, { exitCode: ExitCode.integrity });
+        const info = await stat(local).catch(() => null);
+        if (!info) throw new YumdaError('NOT_FOUND', `not found: ${url}`);
+        if (!info.isFile()) throw new YumdaError('METADATA_CORRUPT', `${url}: not a regular file`);
+        if (!(await isVerified(local, expected))) {
+          throw new YumdaError('CHECKSUM_MISMATCH', `${url}: does not match the size and ${algo} checksum repomd.xml gives`, { exitCode: ExitCode.integrity });
+        }
         return { path: local, entry };
       }
       await rm(path, { force: true });
-      if (algo === 'sha256') {
-        await downloadFile(url, path, { sha256: entry.checksum });
-      } else {
-        await downloadFile(url, path);
-        const got = await hashFile(path, algo);
-        if (got !== entry.checksum) {
-          await rm(path, { force: true });
-          throw new YumdaError('CHECKSUM_MISMATCH', `${url}: ${algo} mismatch (expected ${entry.checksum}, got ${got})`, { exitCode: ExitCode.integrity });
-        }
-      }
+      await fetchVerified(url, path, expected);
       return { path, entry };
     } catch (e) {
       // a repomd.xml trusted from the cache may name files the repository has since replaced
@@ -151,6 +150,8 @@ interface RepoState {
   baseurl: string;
   repomdText: string;
   repomd: Repomd;
+  /** Every base URL the repository had (its base URLs, then its mirror list's), for per-package fail-over. */
+  mirrors?: string[];
   /** The gpgkey list repomdText's signature was verified with (repo_gpgcheck=1), else absent. */
   verifiedWith?: string;
 }
@@ -174,6 +175,42 @@ async function parseRepomd(text: string, label: string, state: RepoState | null)
   return readRepomd(text, label);
 }
 
+/** Every base URL local (file:// or a path) and no mirror list. */
+function isLocalRepository(def: RepoDefinition): boolean {
+  return def.mirrorlist === null && def.baseurls.length > 0 && def.baseurls.every((u) => u.startsWith('/') || u.startsWith('file:'));
+}
+
+/** A local repository's repomd.xml from its first base URL that has one (null: let the fetcher report why none does). */
+function readLocalRepomd(def: RepoDefinition): { baseurl: string; text: string } | null {
+  if (!isLocalRepository(def)) return null;
+  for (const baseurl of def.baseurls) {
+    try {
+      const dir = baseurl.startsWith('/') ? baseurl : fileURLToPath(baseurl);
+      const path = join(dir, 'repodata', 'repomd.xml');
+      if (statSync(path).size > MAX_REPOMD) return null;
+      return { baseurl, text: readFileSync(path, 'utf8') };
+    } catch {
+      // try the next one
+    }
+  }
+  return null;
+}
+
+/** The repository client (mirrors, verified fetch): loaded only when a repository has to be asked. */
+const client = () => import('../repodata/client.js');
+
+/** What the client fetches for a package: its location and what it must be (any checksum type; yumda's own repositories use sha256). */
+export function packageLocation(pkg: PoolPackage): PackageLocation {
+  return {
+    label: `${pkg.name}-${pkg.epoch ? `${pkg.epoch}:` : ''}${pkg.version}-${pkg.release}.${pkg.arch}`,
+    locationHref: pkg.locationHref,
+    ...(pkg.locationBase ? { locationBase: pkg.locationBase } : {}),
+    checksumType: pkg.checksumType ?? 'sha256',
+    checksum: pkg.pkgId,
+    size: pkg.sizePackage || null,
+  };
+}
+
 /** Fetching (file/http/s3): loaded only when a repository has to be asked, never on a warm run. */
 const network = () => import('../util/fetch.js');
 
@@ -192,7 +229,7 @@ async function verifyRepomdSignature(def: RepoDefinition, repomdUrl: string, byt
   const signatureUrl = `${repomdUrl}.asc`;
   let armored: string;
   try {
-    armored = await fetchText(signatureUrl);
+    armored = await fetchText(signatureUrl, { maxBytes: MAX_SMALL_DOCUMENT });
   } catch (e) {
     if (e instanceof YumdaError && e.code === 'NOT_FOUND') {
       throw new YumdaError('REPOMD_UNSIGNED', `repository ${def.id}: no signature at ${signatureUrl}, but the repository has repo_gpgcheck=1`, {
@@ -215,24 +252,39 @@ async function verifyRepomdSignature(def: RepoDefinition, repomdUrl: string, byt
   }
 }
 
-/** Fetches repomd.xml and, for a repo_gpgcheck=1 repository, checks its signature first. */
-async function fetchVerifiedRepomd(def: RepoDefinition, repomdUrl: string): Promise<string> {
-  const { fetchBuffer } = await network();
-  const bytes = await fetchBuffer(repomdUrl);
-  if (def.repoGpgcheck) await verifyRepomdSignature(def, repomdUrl, bytes);
+/** Fetches a base's repomd.xml and, for a repo_gpgcheck=1 repository, checks its signature first. */
+async function fetchVerifiedRepomd(def: RepoDefinition, baseurl: string): Promise<string> {
+  const { fetchRepomdBytes, repomdUrl } = await client();
+  const bytes = await fetchRepomdBytes(baseurl);
+  if (def.repoGpgcheck) await verifyRepomdSignature(def, repomdUrl(baseurl), bytes);
   return bytes.toString('utf8');
 }
 
-/** Reads (or reuses) one repository's metadata. */
+/**
+ * Reads (or reuses) one repository's metadata. A local file system failure (a full or read-only
+ * cache) is reported as such, naming the path.
+ */
 export async function loadRepo(def: RepoDefinition, options: MetadataOptions): Promise<LoadedRepo> {
   const dir = join(options.cacheDir, 'repos', cacheKey(def));
+  try {
+    return await loadRepoInto(dir, def, options);
+  } catch (e) {
+    if (e instanceof YumdaError) throw e;
+    throw environmentError(e, { fallbackPath: dir }) ?? e;
+  }
+}
+
+async function loadRepoInto(dir: string, def: RepoDefinition, options: MetadataOptions): Promise<LoadedRepo> {
   mkdirSync(dir, { recursive: true });
   const state = readState(dir);
   const expireMs = (def.metadataExpire ?? DEFAULT_METADATA_EXPIRE) * 1000;
   // a repo_gpgcheck repository's cached repomd.xml was verified when it was stored, with the same
   // keys, so it is reused without checking the signature again (one stored unverified is not reused)
+  // a local repository is read in place: nothing to expire, its repomd.xml is read every time
+  // (it is cheap), so one rebuilt and re-indexed in place is seen at once
   const fresh =
     !options.refresh &&
+    !isLocalRepository(def) &&
     state !== null &&
     expireMs > 0 &&
     Date.now() - state.fetchedAt < expireMs &&
@@ -241,18 +293,24 @@ export async function loadRepo(def: RepoDefinition, options: MetadataOptions): P
 
   let baseurl = '';
   let repomdText = '';
+  /** Every base URL known (the one that answers is put first below). */
+  let mirrors: string[] = state?.mirrors ?? def.baseurls;
+  const inPlace = !fresh && !def.repoGpgcheck ? readLocalRepomd(def) : null;
   if (fresh) {
     // metadata_expire: a repomd.xml fetched recently enough is trusted without asking the repository
     baseurl = state.baseurl;
     repomdText = state.repomdText;
+  } else if (inPlace) {
+    // a local repository's repomd.xml, read directly (no network module on a warm run)
+    ({ baseurl, text: repomdText } = inPlace);
   } else {
-    const { joinUrl } = await network();
     const baseurls = await candidateBaseurls(def, options.arch);
+    mirrors = baseurls;
     if (baseurls.length === 0) throw new YumdaError('NO_BASEURL', `repository ${def.id}: its mirrorlist ${def.mirrorlist} lists no base URL`, { exitCode: ExitCode.unreachable });
     let lastError: unknown;
     for (const url of baseurls) {
       try {
-        repomdText = await fetchVerifiedRepomd(def, joinUrl(url, 'repodata/repomd.xml'));
+        repomdText = await fetchVerifiedRepomd(def, url);
         baseurl = url;
         break;
       } catch (e) {
@@ -263,6 +321,11 @@ export async function loadRepo(def: RepoDefinition, options: MetadataOptions): P
     }
     if (!baseurl) {
       const err = lastError as YumdaError | undefined;
+      // only a failure to reach the repository is "unreachable": anything else (too large, access
+      // denied, a full disk) keeps its own code and exit code
+      if (err instanceof YumdaError && err.code !== 'NOT_FOUND' && err.exitCode !== ExitCode.unreachable) {
+        throw new YumdaError(err.code, `repository ${def.id}: ${err.message}`, { exitCode: err.exitCode, cause: err, ...(err.hint ? { hint: err.hint } : {}) });
+      }
       if (err instanceof YumdaError && err.code === 'NOT_FOUND') {
         throw new YumdaError('REPO_NOT_FOUND', `repository ${def.id}: no repodata/repomd.xml at ${baseurls.join(', ')}`, {
           exitCode: ExitCode.unreachable,
@@ -271,7 +334,7 @@ export async function loadRepo(def: RepoDefinition, options: MetadataOptions): P
       }
       throw new YumdaError('REPO_UNREACHABLE', `repository ${def.id} is unreachable: ${(lastError as Error)?.message ?? 'no base URL answered'}`, {
         exitCode: ExitCode.unreachable,
-        hint: `check the network and the base URL (${def.origin})`,
+        hint: err instanceof YumdaError && err.hint ? `${err.hint} (${def.origin})` : `check the network and the base URL (${def.origin})`,
         cause: lastError,
       });
     }
@@ -280,13 +343,15 @@ export async function loadRepo(def: RepoDefinition, options: MetadataOptions): P
   let repomd = await parseRepomd(repomdText, `${def.id}: ${repomdUrl}`, state);
   const saveState = async (text: string, parsed: Repomd): Promise<void> => {
     // only ever called with a repomd.xml fetchVerifiedRepomd returned, so verified if it had to be
-    const next: RepoState = { format: STATE_FORMAT, fetchedAt: Date.now(), baseurl, repomdText: text, repomd: parsed, verifiedWith: requiredVerification(def) };
+    const next: RepoState = { format: STATE_FORMAT, fetchedAt: Date.now(), baseurl, mirrors, repomdText: text, repomd: parsed, verifiedWith: requiredVerification(def) };
     await writeFileAtomic(join(dir, 'repomd.json'), JSON.stringify(next), CACHE_WRITE);
   };
-  if (!fresh) await saveState(repomdText, repomd);
+  // (a remote repomd.xml is stored again even when unchanged: that restarts its metadata_expire)
+  const unchangedInPlace = inPlace !== null && state?.repomdText === repomdText && state.baseurl === baseurl;
+  if (!fresh && !unchangedInPlace) await saveState(repomdText, repomd);
   const getRepomd = async (refetch: boolean): Promise<Repomd> => {
     if (refetch) {
-      const text = await fetchVerifiedRepomd(def, repomdUrl);
+      const text = await fetchVerifiedRepomd(def, baseurl);
       repomd = await parseRepomd(text, `${def.id} repomd.xml`, null);
       await saveState(text, repomd);
     }
@@ -296,34 +361,53 @@ export async function loadRepo(def: RepoDefinition, options: MetadataOptions): P
 
   const primaryEntry = repomd.data.find((d) => d.type === 'primary');
   if (!primaryEntry) throw new YumdaError('METADATA_CORRUPT', `repository ${def.id}: repomd.xml lists no primary metadata`);
+  // the parsed cache is named for primary's checksum: a checked one (hex of the right length)
+  const primarySum = (e: RepomdData): string => checkedChecksum(e.checksumType, e.checksum, `repository ${def.id}: repomd.xml primary checksum`).hex;
   const parsedPath = (checksum: string): string => join(dir, `primary-${checksum.slice(0, 32)}.json`);
-  let source = openPrimaryCache(parsedPath(primaryEntry.checksum), primaryEntry.checksum, def);
+  let source = openPrimaryCache(parsedPath(primarySum(primaryEntry)), primaryEntry.checksum, def);
   if (!source) {
     options.onNote?.(`${def.id}: reading package metadata`);
     const { path, entry } = await fetchMetadataFile(repoRef, 'primary', getRepomd);
-    const built = await buildPrimaryCache(path);
-    await writeFileAtomic(parsedPath(entry.checksum), built.render(entry.checksum), CACHE_WRITE);
-    await pruneCache(dir, entry.checksum);
-    source = built.source(def, { path: parsedPath(entry.checksum), checksum: entry.checksum });
+    const label = `repository ${def.id}: ${entry.location}`;
+    await unwrapLimit(writePrimaryCache(boundedChunks(path, entry.openSize, label), parsedPath(primarySum(entry)), entry.checksum, label));
+    await pruneCache(dir, primarySum(entry));
+    source = openPrimaryCache(parsedPath(primarySum(entry)), entry.checksum, def);
+    if (!source) throw new YumdaError('CACHE_UNREADABLE', `repository ${def.id}: the metadata cache just written to ${parsedPath(primarySum(entry))} cannot be read back`);
   }
   let filelists: Map<string, RepoFile[]> | null = null;
   return {
     def,
     baseurl,
+    mirrors: [baseurl, ...mirrors.filter((m) => m !== baseurl)],
     repomd,
     packages: excluding(source, def.exclude),
     cacheDir: dir,
     loadFilelists: async () => {
       if (filelists) return filelists;
       options.onNote?.(`${def.id}: reading file lists`);
-      const { path } = await fetchMetadataFile(repoRef, 'filelists', getRepomd);
+      const fetched = await fetchMetadataFile(repoRef, 'filelists', getRepomd);
       const { readFilelists } = await import('../repodata/reader.js');
       const map = new Map<string, RepoFile[]>();
-      for await (const f of readFilelists(path)) map.set(f.pkgId, f.files);
+      const { path, entry } = fetched;
+      await unwrapLimit(
+        (async () => {
+          for await (const f of readFilelists(boundedChunks(path, entry.openSize, `repository ${def.id}: ${entry.location}`))) map.set(f.pkgId, f.files);
+        })(),
+      );
       filelists = map;
       return map;
     },
   };
+}
+
+/** A metadata reader's failure, with a size limit's own error (exit 3) rather than the reader's "malformed" wrapping of it. */
+async function unwrapLimit<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (e) {
+    for (let c: unknown = e; c instanceof Error; c = c.cause) if (c instanceof YumdaError && c.code === 'METADATA_TOO_LARGE') throw c;
+    throw e;
+  }
 }
 
 /** Removes cached metadata of older repomd revisions (anything not named for a current checksum). */

@@ -1,32 +1,42 @@
 /**
  * The parsed-primary cache: one repository's packages and their index, in a form a warm run reads
- * only the needed parts of. The file:
+ * only the needed parts of. The file, written front to back in one pass over primary.xml:
  *
+ *   segments      packages first, one each: its <package> element exactly as primary.xml has it.
+ *                 Then per kind (names, provides, files, obsoletes), hash buckets as JSON:
+ *                 [key, position or [positions], key, ...] for the keys whose FNV-1a hash falls in it
+ *   segment ends  one float64 (this machine's byte order) per segment: where it ends
+ *   segment sums  one uint32 per segment: the CRC-32 of its bytes
  *   header        a JSON line: format, the primary checksum it was built from, package count, per
- *                 index kind its first bucket segment and bucket count, the segment count
- *   segment ends  one float64 (this machine's byte order) per segment: where it ends in the body
- *   body          the segments end to end. Packages first, one each: its <package> element exactly
- *                 as primary.xml has it. Then per kind (names, provides, files, obsoletes), hash
- *                 buckets as JSON: [key, position or [positions], key, ...] for the keys whose
- *                 FNV-1a hash falls in it
+ *                 index kind its first bucket segment and bucket count, the segment count, the
+ *                 CRC-32 of the two tables; then a tab and the CRC-32 of that JSON (hex)
+ *   trailer       8 hex digits: the header line's length in bytes
  *
- * Building it reads primary.xml once for the index keys only and keeps each package's XML as it
- * is; a package is parsed (by the repodata reader) when a lookup first returns it. Opening it reads
- * the header and the segment ends; a lookup reads one bucket. A resolution thus reads and parses
- * a few dozen packages of thousands, cold or warm, whatever the size of the repository.
+ * Building it reads primary.xml once for the index keys only and streams each package's XML to
+ * the file as it is met (nothing of the repository is held in memory but the index keys); a
+ * package is parsed (by the repodata reader) when a lookup first returns it. Opening it reads the
+ * trailer, header and tables; a lookup reads one bucket. A resolution thus reads and parses a few
+ * dozen packages of thousands, cold or warm, whatever the size of the repository.
+ *
+ * Nothing read from it is trusted unchecked: the header, the tables and every segment are verified
+ * against their CRC-32 as they are read (a flipped bit is always caught). A file that does not verify
+ * at open is rebuilt by the caller; a segment that does not verify later removes the file and
+ * raises CacheCorruptError, after which the caller opens the repository again (and so rebuilds).
  */
-import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
-import { StringDecoder } from 'node:string_decoder';
+import { closeSync, fstatSync, openSync, readFileSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { crc32 } from 'node:zlib';
 import { decompressedChunks, type MetadataSource } from '../repodata/decompress.js';
 import { parsePrimaryXml } from '../repodata/reader.js';
 import type { PackageRecord } from '../repodata/types.js';
 import { XmlScanner, type XmlEvents } from '../repodata/xml-scan.js';
-import { addKeys, emptyIndexTables, positionSource, type IndexKind, type IndexTables, type PackageSource, type PoolPackage } from '../resolve/pool.js';
+import type { PoolPackage } from '../resolve/package.js';
+import { addKeys, emptyIndexTables, type IndexKind } from '../resolve/pool-index.js';
+import { positionSource, type PackageSource } from '../resolve/source.js';
 import { YumdaError } from '../util/errors.js';
-import { writeFileAtomicSync } from '../util/fs.js';
+import { tempSibling, writeFileAtomicSync } from '../util/fs.js';
 import { fnv1a32 } from '../util/hash.js';
 
-export const PRIMARY_CACHE_FORMAT = 10;
+export const PRIMARY_CACHE_FORMAT = 12;
 
 const KINDS: readonly IndexKind[] = ['names', 'provides', 'files', 'obsoletes'];
 
@@ -37,6 +47,26 @@ interface Header {
   /** Per kind: first bucket segment, bucket count (a power of two). */
   buckets: Record<IndexKind, [number, number]>;
   segments: number;
+  /** CRC-32 of the segment ends and sums, as stored. */
+  tables: number;
+}
+
+/** A cache file whose content does not match its checksums (a flipped bit, a torn write): removed, so the next open rebuilds it. */
+export class CacheCorruptError extends YumdaError {
+  constructor(
+    readonly path: string,
+    what: string,
+  ) {
+    super('CACHE_CORRUPT', `the metadata cache ${path} is corrupt (${what} does not match its checksum); it was removed`, {
+      hint: 'run the command again: the cache is rebuilt from the repository metadata',
+    });
+  }
+}
+
+/** Removes a corrupt cache file and its decoded memo (best effort) and says so. */
+function corrupt(path: string, what: string): CacheCorruptError {
+  for (const file of [path, memoPath(path)]) rmSync(file, { force: true });
+  return new CacheCorruptError(path, what);
 }
 
 interface Repo {
@@ -53,17 +83,23 @@ function decodeRecord(xml: string, repo: Repo): PackageRecord {
 /** At most this many packages are remembered decoded: the memo is read whole by every run. */
 const MEMO_LIMIT = 256;
 
-/** The decoded memo of the cache file at `cachePath` for `checksum` (named for the same checksum, so pruned with it). */
+/** Where the decoded memo of the cache file at `cachePath` lives (named for the same checksum, so pruned with it). */
+function memoPath(cachePath: string): string {
+  return cachePath.replace(/\.json$/, '') + '.decoded.json';
+}
+
+/** The decoded memo of the cache file at `cachePath` for `checksum`. */
 function memoOf(cachePath: string, checksum: string): DecodedMemo {
-  return new DecodedMemo(cachePath.replace(/\.json$/, '') + '.decoded.json', checksum);
+  return new DecodedMemo(memoPath(cachePath), checksum);
 }
 
 /**
  * The packages a run decoded from a cache file, kept beside it as JSON so that the next run with
  * the same request (the usual case: a CI job, a rebuilt layer) reads them with JSON.parse instead
  * of parsing their XML again (a third of a warm dry run). The file: a JSON header line (format,
- * checksum) and a JSON array of [position, record]. It holds what the last runs decoded, up to
- * MEMO_LIMIT packages; anything unreadable or of another cache is ignored (the XML stays the truth).
+ * checksum, CRC-32 of the rest) and a JSON array of [position, record]. It holds what the last runs
+ * decoded, up to MEMO_LIMIT packages; anything unreadable, altered (its CRC does not match) or of
+ * another cache is ignored (the XML stays the truth).
  */
 class DecodedMemo {
   private readonly kept: Map<number, PackageRecord>;
@@ -83,9 +119,10 @@ class DecodedMemo {
     try {
       const text = readFileSync(this.path, 'utf8');
       const newline = text.indexOf('\n');
-      const header = JSON.parse(text.slice(0, newline)) as { format: number; checksum: string };
-      if (header.format !== PRIMARY_CACHE_FORMAT || header.checksum !== this.checksum) return new Map();
-      return new Map(JSON.parse(text.slice(newline + 1)) as Array<[number, PackageRecord]>);
+      const header = JSON.parse(text.slice(0, newline)) as { format: number; checksum: string; crc: number };
+      const body = text.slice(newline + 1);
+      if (header.format !== PRIMARY_CACHE_FORMAT || header.checksum !== this.checksum || header.crc !== crc32(body)) return new Map();
+      return new Map(JSON.parse(body) as Array<[number, PackageRecord]>);
     } catch {
       return new Map();
     }
@@ -109,7 +146,8 @@ class DecodedMemo {
     const keep = union.size <= MEMO_LIMIT ? union : this.used.size <= MEMO_LIMIT ? this.used : null;
     if (!keep) return;
     try {
-      writeFileAtomicSync(this.path, `${JSON.stringify({ format: PRIMARY_CACHE_FORMAT, checksum: this.checksum })}\n${JSON.stringify([...keep])}`, { durable: false });
+      const body = JSON.stringify([...keep]);
+      writeFileAtomicSync(this.path, `${JSON.stringify({ format: PRIMARY_CACHE_FORMAT, checksum: this.checksum, crc: crc32(body) })}\n${body}`, { durable: false });
       this.missed = false;
     } catch {
       // an unwritable cache directory only costs the next run the XML parsing
@@ -137,18 +175,21 @@ function bucketCount(keys: number): number {
 }
 
 /**
- * The index keys of primary.xml's packages (pool.ts's PackageKeys, read straight from the XML) and each package's
- * XML; source packages (arch src/nosrc) are left out. Exported for scripts/bench/xml.ts.
+ * The index keys of primary.xml's packages (pool.ts's PackageKeys, read straight from the XML);
+ * each package's XML goes to `sink` with its position. Source packages (arch src/nosrc) are left
+ * out. Exported for scripts/bench/xml.ts.
  */
 export class PrimaryIndexer implements XmlEvents {
-  readonly packages: string[] = [];
   readonly tables = emptyIndexTables();
+  count = 0;
   private name = '';
   private arch = '';
   private provides: string[] = [];
   private files: string[] = [];
   private obsoletes: string[] = [];
   private list: string[] | null = null;
+
+  constructor(private readonly sink: (xml: string) => void) {}
 
   open(name: string, attrs: Record<string, string>): void {
     switch (name) {
@@ -195,70 +236,110 @@ export class PrimaryIndexer implements XmlEvents {
 
   captured(xml: string): void {
     if (this.arch === 'src' || this.arch === 'nosrc') return;
-    addKeys(this.tables, { name: this.name, provides: this.provides, files: this.files, obsoletes: this.obsoletes }, this.packages.length);
-    this.packages.push(xml);
+    addKeys(this.tables, { name: utf8(this.name), provides: this.provides.map(utf8), files: this.files.map(utf8), obsoletes: this.obsoletes.map(utf8) }, this.count++);
+    this.sink(xml);
   }
 }
 
-/** A repository's packages read from its primary.xml(.gz…), ready to look up and to write as a cache. */
-export class BuiltPrimaryCache {
-  constructor(
-    private readonly packages: readonly string[],
-    private readonly tables: IndexTables,
-  ) {}
+/**
+ * A key read from XML decoded as latin1 (one character per byte), as UTF-8. The cache builder
+ * scans primary.xml as latin1: no UTF-8 decoding of the whole file, byte offsets are string
+ * offsets, and each package's XML is written back byte for byte. Only keys with bytes past ASCII
+ * (rare: names and paths are ASCII in practice) are decoded again.
+ */
+function utf8(key: string): string {
+  return /[\x80-\xff]/.test(key) ? Buffer.from(key, 'latin1').toString('utf8') : key;
+}
 
-  /**
-   * The packages, parsed as they are looked up (what openPrimaryCache gives for the written file);
-   * `written`: where render()'s bytes were stored, so that the decoded memo goes beside them.
-   */
-  source(repo: Repo, written?: { path: string; checksum: string }): PackageSource {
-    const { packages, tables } = this;
-    const memo = written ? memoOf(written.path, written.checksum) : new DecodedMemo(null, '');
-    const source = positionSource(
-      (kind, key) => tables[kind].get(key),
-      packages.length,
-      (i) => memo.decode(i, () => packages[i]!, repo),
-      () => decodePackages(packages.join(''), packages.length, repo),
-    );
-    return { ...source, remember: () => memo.save() };
+/** Segments appended to a file through a buffer, each with its end and CRC-32 recorded. */
+class SegmentWriter {
+  private readonly buffer = Buffer.allocUnsafe(1 << 20);
+  private used = 0;
+  private end = 0;
+  readonly ends: number[] = [];
+  readonly sums: number[] = [];
+
+  constructor(private readonly fd: number) {}
+
+  /** Appends a segment: XML scanned as latin1 is written back as latin1 (its bytes as read), JSON as UTF-8. */
+  add(text: string, encoding: 'latin1' | 'utf8'): void {
+    // at most 3 UTF-8 bytes a UTF-16 code unit
+    const most = encoding === 'latin1' ? text.length : text.length * 3;
+    if (this.used + most > this.buffer.length) this.flush();
+    let bytes: Buffer;
+    if (most > this.buffer.length) {
+      bytes = Buffer.from(text, encoding);
+      this.write(bytes);
+    } else {
+      const n = this.buffer.write(text, this.used, encoding);
+      bytes = this.buffer.subarray(this.used, this.used + n);
+      this.used += n;
+    }
+    this.sums.push(crc32(bytes));
+    this.ends.push((this.end += bytes.length));
   }
 
-  /** The cache file's bytes, in parts to write one after the other. */
-  render(checksum: string): Buffer[] {
-    const out: string[] = [...this.packages];
+  flush(): void {
+    this.write(this.buffer.subarray(0, this.used));
+    this.used = 0;
+  }
+
+  write(bytes: Uint8Array): void {
+    for (let at = 0; at < bytes.length; ) at += writeSync(this.fd, bytes, at, bytes.length - at);
+  }
+}
+
+/**
+ * Reads a primary.xml(.gz|.xz|.bz2|.zst) file (or plain text) and writes its cache file at `path`
+ * (through a temporary sibling, renamed when complete) for the metadata's `checksum`.
+ */
+export async function writePrimaryCache(source: MetadataSource, path: string, checksum: string, label = typeof source === 'string' ? source : 'primary.xml'): Promise<void> {
+  const staging = tempSibling(path);
+  const fd = openSync(staging, 'w');
+  try {
+    const out = new SegmentWriter(fd);
+    const indexer = new PrimaryIndexer((xml) => out.add(xml, 'latin1'));
+    const scanner = new XmlScanner(indexer, { capture: 'package', attributesOf: (name) => indexer.wantsAttributes(name), textOf: (name) => name === 'name' || name === 'arch' || name === 'file' });
+    try {
+      // a few MB of XML inflate faster in one call than through a stream (nothing here to overlap with it)
+      for await (const chunk of decompressedChunks(source, label, { inflateAtOnceUpTo: 2 << 20 })) {
+        scanner.write((chunk as Buffer).toString('latin1'));
+      }
+      scanner.close();
+    } catch (e) {
+      throw new YumdaError('METADATA_CORRUPT', `${label}: malformed repository metadata: ${(e as Error).message}`, { cause: e });
+    }
     const buckets = {} as Header['buckets'];
     for (const kind of KINDS) {
-      const table = this.tables[kind];
+      const table = indexer.tables[kind];
       const count = bucketCount(table.size);
       const lists = Array.from({ length: count }, (): Array<string | number | number[]> => []);
       for (const [key, positions] of table) lists[bucketOf(key, count - 1)]!.push(key, positions.length === 1 ? positions[0]! : positions);
-      buckets[kind] = [out.length, count];
-      for (const list of lists) out.push(JSON.stringify(list));
+      buckets[kind] = [indexer.count + KINDS.slice(0, KINDS.indexOf(kind)).reduce((n, k) => n + buckets[k][1], 0), count];
+      for (const list of lists) out.add(JSON.stringify(list), 'utf8');
     }
-    const ends = new Float64Array(out.length);
-    let at = 0;
-    out.forEach((segment, i) => (ends[i] = at += Buffer.byteLength(segment)));
-    const header: Header = { format: PRIMARY_CACHE_FORMAT, checksum, count: this.packages.length, buckets, segments: out.length };
-    return [Buffer.from(JSON.stringify(header) + '\n'), Buffer.from(ends.buffer), Buffer.from(out.join(''))];
-  }
-}
-
-/** Reads a primary.xml(.gz|.xz|.bz2|.zst) file (or plain text) for the cache. */
-export async function buildPrimaryCache(source: MetadataSource, label = typeof source === 'string' ? source : 'primary.xml'): Promise<BuiltPrimaryCache> {
-  const indexer = new PrimaryIndexer();
-  const scanner = new XmlScanner(indexer, { capture: 'package', attributesOf: (name) => indexer.wantsAttributes(name), textOf: (name) => name === 'name' || name === 'arch' || name === 'file' });
-  const decoder = new StringDecoder('utf8');
-  try {
-    // a few MB of XML inflate faster in one call than through a stream (nothing here to overlap with it)
-    for await (const chunk of decompressedChunks(source, label, { inflateAtOnceUpTo: 2 << 20 })) {
-      scanner.write(decoder.write(chunk as Buffer));
-    }
-    scanner.write(decoder.end());
-    scanner.close();
+    out.flush();
+    const segments = out.ends.length;
+    const tables = Buffer.alloc(segments * 12);
+    new Float64Array(tables.buffer, tables.byteOffset, segments).set(out.ends);
+    new Uint32Array(tables.buffer, tables.byteOffset + segments * 8, segments).set(out.sums);
+    const header: Header = { format: PRIMARY_CACHE_FORMAT, checksum, count: indexer.count, buckets, segments, tables: crc32(tables) };
+    const json = JSON.stringify(header);
+    const line = Buffer.from(`${json}\t${crc32(json).toString(16)}\n`);
+    out.write(tables);
+    out.write(line);
+    out.write(Buffer.from(line.length.toString(16).padStart(8, '0')));
+    closeSync(fd);
+    renameSync(staging, path);
   } catch (e) {
-    throw new YumdaError('METADATA_CORRUPT', `${label}: malformed repository metadata: ${(e as Error).message}`, { cause: e });
+    try {
+      closeSync(fd);
+    } catch {
+      // closed already
+    }
+    rmSync(staging, { force: true });
+    throw e;
   }
-  return new BuiltPrimaryCache(indexer.packages, indexer.tables);
 }
 
 /** Closes a cache file once its source is unreachable (a CLI run simply exits). */
@@ -283,38 +364,58 @@ export function openPrimaryCache(path: string, checksum: string, repo: Repo): Pa
   };
   let header: Header;
   let ends: Float64Array;
-  let body: number;
+  let sums: Uint32Array;
   try {
     const size = fstatSync(fd).size;
-    const head = read(Math.min(size, 4096), 0);
-    const newline = head.indexOf(10);
-    if (newline < 0) throw new Error('no header');
-    header = JSON.parse(head.toString('utf8', 0, newline)) as Header;
+    if (size < 8) throw new Error('no trailer');
+    const lineLength = parseInt(read(8, size - 8).toString('latin1'), 16);
+    if (!(lineLength > 0 && lineLength <= size - 8)) throw new Error('bad trailer');
+    const line = read(lineLength, size - 8 - lineLength).toString('utf8');
+    const tab = line.lastIndexOf('\t');
+    if (!line.endsWith('\n') || tab < 0 || crc32(line.slice(0, tab)).toString(16) !== line.slice(tab + 1, -1)) throw new Error('header checksum');
+    header = JSON.parse(line.slice(0, tab)) as Header;
     if (header.format !== PRIMARY_CACHE_FORMAT || header.checksum !== checksum) throw new Error('another cache');
     const segments = header.count + KINDS.reduce((sum, k) => sum + header.buckets[k][1], 0);
     if (header.segments !== segments) throw new Error('bad header');
+    const tablesAt = size - 8 - lineLength - segments * 12;
+    if (tablesAt < 0) throw new Error('truncated');
+    const tables = read(segments * 12, tablesAt);
+    if (crc32(tables) !== header.tables) throw new Error('tables checksum');
+    // copied out: a Float64Array needs an 8-aligned offset
     ends = new Float64Array(segments);
-    if (readSync(fd, ends, 0, ends.byteLength, newline + 1) !== ends.byteLength) throw new Error('short read');
-    body = newline + 1 + ends.byteLength;
-    // a file cut short (or grown): the last segment must end at its end
-    if (body + (ends[segments - 1] ?? 0) !== size) throw new Error('truncated');
+    sums = new Uint32Array(segments);
+    Buffer.from(ends.buffer).set(tables.subarray(0, segments * 8));
+    Buffer.from(sums.buffer).set(tables.subarray(segments * 8));
+    // a file cut short (or grown): the segments must end where the tables start
+    if ((ends[segments - 1] ?? 0) !== tablesAt) throw new Error('truncated');
   } catch {
     closeSync(fd);
     return null;
   }
-  const segment = (i: number): string => {
-    const start = i === 0 ? 0 : ends[i - 1]!;
-    return read(ends[i]! - start, body + start).toString('utf8');
+  const body = 0;
+  /** The bytes of segments `from` to `to` (exclusive), each verified against its sum. */
+  const verified = (from: number, to: number): Buffer => {
+    const start = from === 0 ? 0 : ends[from - 1]!;
+    const bytes = read(ends[to - 1]! - start, body + start);
+    for (let i = from; i < to; i++) {
+      const at = (i === 0 ? 0 : ends[i - 1]!) - start;
+      if (crc32(bytes.subarray(at, ends[i]! - start)) !== sums[i]) throw corrupt(path, i < header.count ? `package ${i}` : `index bucket ${i - header.count}`);
+    }
+    return bytes;
   };
+  const segment = (i: number): string => verified(i, i + 1).toString('utf8');
   const parsedBuckets = new Map<number, Array<string | number | number[]>>();
-  const positions = (kind: IndexKind, key: string): readonly number[] | undefined => {
-    const [first, count] = header.buckets[kind];
-    const at = first + bucketOf(key, count - 1);
+  const bucketAt = (at: number): Array<string | number | number[]> => {
     let bucket = parsedBuckets.get(at);
     if (!bucket) {
       bucket = JSON.parse(segment(at)) as Array<string | number | number[]>;
       parsedBuckets.set(at, bucket);
     }
+    return bucket;
+  };
+  const positions = (kind: IndexKind, key: string): readonly number[] | undefined => {
+    const [first, count] = header.buckets[kind];
+    const bucket = bucketAt(first + bucketOf(key, count - 1));
     for (let i = 0; i < bucket.length; i += 2) {
       if (bucket[i] === key) {
         const v = bucket[i + 1] as number | number[];
@@ -323,16 +424,24 @@ export function openPrimaryCache(path: string, checksum: string, repo: Repo): Pa
     }
     return undefined;
   };
-  const packageBytes = header.count === 0 ? 0 : ends[header.count - 1]!;
   const memo = memoOf(path, checksum);
   const source: PackageSource = {
     ...positionSource(
       positions,
       header.count,
       (i) => memo.decode(i, () => segment(i), repo),
-      () => decodePackages(read(packageBytes, body).toString('utf8'), header.count, repo),
+      () => decodePackages(header.count === 0 ? '' : verified(0, header.count).toString('utf8'), header.count, repo),
     ),
     remember: () => memo.save(),
+    keys: (kind) => {
+      const [first, count] = header.buckets[kind];
+      const keys: string[] = [];
+      for (let at = first; at < first + count; at++) {
+        const bucket = bucketAt(at);
+        for (let i = 0; i < bucket.length; i += 2) keys.push(bucket[i] as string);
+      }
+      return keys;
+    },
   };
   openFiles.register(source, fd);
   return source;

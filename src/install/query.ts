@@ -2,7 +2,9 @@
 import type { PackageRecord } from '../repodata/types.js';
 import { compareEvr } from '../rpm/version.js';
 import { parseDep } from '../rpm/version.js';
-import { evrString, type PackagePool, type PoolPackage } from '../resolve/pool.js';
+import { evrString, type PoolPackage } from '../resolve/package.js';
+import type { PackagePool } from '../resolve/pool.js';
+import { globToRegExp } from '../util/glob.js';
 import type { ManifestPackage } from './manifest.js';
 
 export interface PackageSummary {
@@ -21,10 +23,6 @@ export function summarize(p: PoolPackage | ManifestPackage): PackageSummary {
 
 function byNameThenEvr(a: PackageRecord | ManifestPackage, b: PackageRecord | ManifestPackage): number {
   return a.name < b.name ? -1 : a.name > b.name ? 1 : -compareEvr(a, b) || (a.arch < b.arch ? -1 : a.arch > b.arch ? 1 : 0);
-}
-
-function globToRegExp(glob: string): RegExp {
-  return new RegExp('^' + glob.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$');
 }
 
 /** Newest of each name+arch (all versions with `all`), optionally filtered by name globs. */

@@ -6,64 +6,39 @@ import pLimit from 'p-limit';
 import type { BaseProfile } from '../config/profile.js';
 import type { RepoDefinition } from '../config/repos.js';
 import { BaseSatisfier } from '../resolve/base.js';
-import { PackagePool, compatibleArchs, type PoolPackage } from '../resolve/pool.js';
-import { NeedFilelistsError, ResolveError, resolve, type ResolvePlan } from '../resolve/resolve.js';
+import type { PoolPackage } from '../resolve/package.js';
+import { fitsArch, policyPool } from '../resolve/policy.js';
+import { PackagePool } from '../resolve/pool.js';
+import type { PackageSource } from '../resolve/source.js';
+import { ResolveError, solve, type HintLookup, type ResolvePlan, type Solution } from '../resolve/resolve.js';
+import { YumdaError } from '../util/errors.js';
 import { loadRepo, type LoadedRepo, type MetadataOptions } from './metadata.js';
+import { CacheCorruptError } from './primary-cache.js';
 
 export interface Session {
+  /** The repository definitions it was opened with (enabled and disabled). */
+  defs: RepoDefinition[];
   repos: LoadedRepo[];
   pool: PackagePool;
-  /** Other-arch packages of the enabled repositories (read only when iterated: to explain a failure). */
-  otherArch: Iterable<PoolPackage>;
   disabled: RepoDefinition[];
   options: MetadataOptions;
   /** Loads filelists of every enabled repository into the pool (once). */
   loadFilelists: () => Promise<void>;
 }
 
-/**
- * yum-plugin-priorities: when a name is offered by several repositories, only those with the best
- * (lowest) priority keep it.
- */
-export function applyPriorities(packages: PoolPackage[]): PoolPackage[] {
-  const best = new Map<string, number>();
-  for (const p of packages) best.set(p.name, Math.min(best.get(p.name) ?? Infinity, p.priority));
-  return packages.filter((p) => p.priority === best.get(p.name));
-}
-
-/** Whether a package installs on `arch` (the pool's arch policy: the arch itself and noarch). */
-function fitsArch(arch: string): (p: PoolPackage) => boolean {
-  const archs = compatibleArchs(arch);
-  return (p) => archs.includes(p.arch);
-}
-
 export async function openSession(defs: RepoDefinition[], options: MetadataOptions): Promise<Session> {
   const enabled = defs.filter((d) => d.enabled);
   const limit = pLimit(4);
   const repos = await Promise.all(enabled.map((d) => limit(() => loadRepo(d, options))));
-  const archOk = fitsArch(options.arch);
-  // a package is usable when its arch fits and no repository with a better priority offers its name
-  const kept = new Map<string, Set<PoolPackage>>();
-  const keptNamed = (name: string): Set<PoolPackage> => {
-    let named = kept.get(name);
-    if (!named) {
-      named = new Set(applyPriorities(repos.flatMap((r) => r.packages.lookup('names', name) ?? []).filter(archOk)));
-      kept.set(name, named);
-    }
-    return named;
-  };
-  const usable = (packages: PoolPackage[], all: boolean): PoolPackage[] =>
-    all ? applyPriorities(packages.filter(archOk)) : packages.filter((p) => archOk(p) && keptNamed(p.name).has(p));
-  const pool = new PackagePool({ sources: repos.map((r) => r.packages), usable });
+  const pool = policyPool(
+    repos.map((r) => r.packages),
+    options.arch,
+  );
   let filelistsLoaded = false;
   return {
+    defs,
     repos,
     pool,
-    otherArch: {
-      *[Symbol.iterator]() {
-        for (const r of repos) for (const p of r.packages.all()) if (!archOk(p)) yield p;
-      },
-    },
     disabled: defs.filter((d) => !d.enabled),
     options,
     loadFilelists: async () => {
@@ -77,13 +52,12 @@ export async function openSession(defs: RepoDefinition[], options: MetadataOptio
   };
 }
 
-/** Packages of disabled repositories whose metadata can be read: only for hints, failures ignored. */
-async function disabledRepoPackages(session: Session): Promise<PoolPackage[]> {
-  const out: PoolPackage[] = [];
+/** The sources of disabled repositories whose metadata can be read: only for hints, failures ignored. */
+async function disabledRepoSources(session: Session): Promise<PackageSource[]> {
+  const out: PackageSource[] = [];
   for (const def of session.disabled) {
     try {
-      const repo = await loadRepo(def, session.options);
-      out.push(...repo.packages.all().filter(fitsArch(session.options.arch)));
+      out.push((await loadRepo(def, session.options)).packages);
     } catch {
       // an unreachable disabled repository just gives no hint
     }
@@ -101,8 +75,8 @@ export interface ResolveRequest {
 /** Resolves, loading filelists only when a file dependency is not in primary's file lists. */
 export async function resolveInSession(session: Session, request: ResolveRequest): Promise<ResolvePlan> {
   const base = new BaseSatisfier(request.profile);
-  const run = (hints: Iterable<PoolPackage>): ResolvePlan =>
-    resolve({
+  const solveWith = (hints: HintLookup): Solution =>
+    solve({
       pool: session.pool,
       base,
       requests: request.requests,
@@ -111,24 +85,40 @@ export async function resolveInSession(session: Session, request: ResolveRequest
       hints,
       disabledRepos: session.disabled.map((d) => d.id),
     });
+  let reopened = false;
   for (;;) {
+    let solution: Solution;
     try {
-      const plan = run(session.otherArch);
+      // what explains a failure is looked up by capability, never by reading every package
+      solution = solveWith((dep) => session.pool.anyProviders(dep));
+    } catch (e) {
+      // a cache segment read during the solve did not verify: the file was removed, opening the repositories again rebuilds it
+      if (!(e instanceof CacheCorruptError) || reopened) throw e;
+      reopened = true;
+      session.options.onNote?.(e.message);
+      Object.assign(session, await openSession(session.defs, session.options));
+      continue;
+    }
+    if (solution.kind === 'plan') {
       // the next run with the same request reads these packages decoded
       for (const repo of session.repos) repo.packages.remember?.();
-      return plan;
-    } catch (e) {
-      if (e instanceof NeedFilelistsError) {
-        if (session.pool.filesComplete) throw e;
-        await session.loadFilelists();
-        continue;
-      }
-      if (e instanceof ResolveError && session.disabled.length > 0) {
-        // explain with the disabled repositories too (read only now, on failure)
-        const extra = await disabledRepoPackages(session);
-        if (extra.length > 0) return run([...session.otherArch, ...extra]);
-      }
-      throw e;
+      return solution.plan;
     }
+    if (solution.kind === 'needFilelists') {
+      if (session.pool.filesComplete) throw new YumdaError('RESOLVE_FILELISTS', `file dependency ${solution.path}: asked for file lists that are loaded already`);
+      await session.loadFilelists();
+      continue;
+    }
+    let { problems, hint } = solution;
+    if (session.disabled.length > 0) {
+      // explain with the disabled repositories too (read only now, on failure)
+      const extra = await disabledRepoSources(session);
+      if (extra.length > 0) {
+        const disabledPool = new PackagePool({ sources: extra, usable: (packages) => packages.filter(fitsArch(session.options.arch)) });
+        const explained = solveWith((dep) => [...session.pool.anyProviders(dep), ...disabledPool.providers(dep)]);
+        if (explained.kind === 'problems') ({ problems, hint } = explained);
+      }
+    }
+    throw new ResolveError(problems, hint);
   }
 }

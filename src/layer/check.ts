@@ -96,6 +96,7 @@ function checkDirectory(
       findings.push({ severity: 'warning', code: 'unreadable-elf', file: s.entry.path, message: `looks like ELF but cannot be read: ${s.elfError}` });
     }
   }
+  findings.push(...checkSetIdBits(entries));
   findings.push(...checkLibraries(elfs, view, ctx, profile));
   findings.push(...checkScripts([...scannedByPath.values()], view));
   findings.push(...checkHardcodedPaths(scanned, view, profile, options));
@@ -144,6 +145,21 @@ function checkDirectory(
     },
     limits: { ...LAMBDA_LIMITS },
   };
+}
+
+/** Lambda runs functions as an unprivileged user with no_new_privs: set-id bits do nothing but alarm. */
+function checkSetIdBits(entries: readonly LayerEntry[]): Finding[] {
+  const marked = entries.filter((e) => e.kind !== 'symlink' && (e.mode & 0o6000) !== 0);
+  if (marked.length === 0) return [];
+  return [
+    {
+      severity: 'warning',
+      code: 'setid-bits',
+      message: `${marked.length} file${marked.length === 1 ? ' has' : 's have'} setuid/setgid bits, which Lambda cannot honour`,
+      details: marked.slice(0, 20).map((e) => `${(e.mode & 0o7777).toString(8).padStart(4, '0')}  ${e.path}`),
+      hint: 'yumda install clears them; clear them with chmod u-s,g-s if they were set by hand',
+    },
+  ];
 }
 
 function skipScan(path: string, root: string): boolean {

@@ -15,7 +15,10 @@ export type FindingCode =
   | 'size-zipped'
   | 'zip-symlink-as-text'
   | 'zip-symlink-copied'
-  | 'unreadable-elf';
+  | 'unreadable-elf'
+  | 'setid-bits'
+  | 'manifest-mismatch'
+  | 'interrupted-change';
 
 export interface Finding {
   severity: Severity;

@@ -7,10 +7,13 @@
 import { createWriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { relative, resolve, sep } from 'node:path';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import yazl from 'yazl';
 import { YumdaError } from '../util/errors.js';
 import { withStagedPath } from '../util/fs.js';
+import { environmentError } from '../util/system-errors.js';
+import { refuseSpecialFileSystem } from '../util/special-fs.js';
 import { LAMBDA_LIMITS, formatBytes } from './report.js';
 import { walkLayer } from './view.js';
 
@@ -52,7 +55,17 @@ export async function zipLayer(dir: string, output: string, options: ZipOptions 
   if (!rel.startsWith('..') && !rel.startsWith(sep) && rel !== '') {
     throw new YumdaError('ZIP_OUTPUT_INSIDE', `the output ${output} is inside the layer directory ${dir}`, { hint: 'write the zip next to the directory, e.g. -o layer.zip' });
   }
-  const entries = walkLayer(root, '');
+  refuseSpecialFileSystem(out, 'the output');
+  // yumda's lock and an unfinished transaction are the moment's, not the layer's (the manifest is)
+  const entries = walkLayer(root, '').filter((e) => !/^\/?\.yumda\/(lock|txn)(\.|\/|$)/.test(e.path));
+  // zip readers (Info-ZIP, yazl itself) take a backslash for a directory separator: a\b would come
+  // back as a/b, a different file, so such names cannot go into a layer
+  const backslashed = entries.filter((e) => e.path.includes('\\'));
+  if (backslashed.length > 0) {
+    throw new YumdaError('ZIP_BAD_FILE_NAME', `cannot zip ${backslashed[0]!.hostPath}: its name contains a backslash, which unzip turns into a directory separator${backslashed.length > 1 ? ` (and ${backslashed.length - 1} more such names)` : ''}`, {
+      hint: 'rename or remove the file; Lambda would see it under another path',
+    });
+  }
   const zip = new yazl.ZipFile();
   const stamp = options.reproducible ? { mtime: fixedDate(), forceDosTimestamp: true } : {};
   const level = options.compressionLevel ?? 6;
@@ -75,11 +88,22 @@ export async function zipLayer(dir: string, output: string, options: ZipOptions 
       unzippedBytes += e.size;
     }
   }
+  // yazl reports a file it cannot read (EACCES, EIO…) on the ZipFile, not on its output stream
+  const failed = new Promise<never>((_, reject) => zip.once('error', reject));
+  failed.catch(() => undefined);
   zip.end();
+  let stagingPath = '';
   try {
-    await withStagedPath(out, (staging) => pipeline(zip.outputStream, createWriteStream(staging)));
+    await withStagedPath(out, async (staging) => {
+      stagingPath = staging;
+      await Promise.race([pipeline(zip.outputStream, createWriteStream(staging)), failed]);
+    });
   } catch (e) {
-    throw new YumdaError('ZIP_WRITE_FAILED', `cannot write ${output}: ${(e as Error).message}`);
+    (zip.outputStream as unknown as Readable).destroy();
+    throw (
+      environmentError(e, { shownPath: (p) => (p === stagingPath ? output : p), fallbackPath: output }) ??
+      new YumdaError('ZIP_WRITE_FAILED', `cannot write ${output}: ${(e as Error).message}`, { cause: e })
+    );
   }
   const zippedBytes = (await stat(out)).size;
   const warnings: string[] = [];

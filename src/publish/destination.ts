@@ -13,8 +13,11 @@ export interface PutOptions {
 export interface Destination {
   /** The destination as the user wrote it (s3://bucket/prefix/ or file:///path/). */
   readonly url: string;
-  /** Every object below the destination, paths relative to it. */
-  list(): Promise<RemoteObject[]>;
+  /**
+   * Every object below the destination, paths relative to it; with a prefix (e.g. ".yumda/deleting/")
+   * only those below it. Without one, the publisher's own bookkeeping below ".yumda/" is left out.
+   */
+  list(prefix?: string): Promise<RemoteObject[]>;
   /** The sha256 of an object whose listing did not tell (S3 multipart objects, local files). */
   lookupSha256(object: RemoteObject): Promise<string | undefined>;
   /** A small object's content and ETag, or undefined when it does not exist. */
@@ -27,10 +30,15 @@ export interface Destination {
    * counts as written.
    */
   put(file: LocalFile, options: PutOptions): Promise<'written' | 'conflict'>;
+  /** Creates a small object (bookkeeping such as deletion markers) only if none exists at path. */
+  create(path: string, body: Buffer): Promise<'written' | 'conflict'>;
   delete(path: string): Promise<void>;
   /** Releases resources (locks of file:// destinations). */
   close(): Promise<void>;
 }
+
+/** The publisher's own bookkeeping below DEST, never published, planned or pruned as repository content. */
+export const BOOKKEEPING_PREFIX = '.yumda/';
 
 export function conflictError(url: string, path: string): YumdaError {
   return new YumdaError(

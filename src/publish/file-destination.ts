@@ -6,13 +6,15 @@
  */
 import { createReadStream } from 'node:fs';
 import { type Stats } from 'node:fs';
-import { copyFile, mkdir, open, readFile, readdir, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdir, open, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { hostname } from 'node:os';
 import { ExitCode, YumdaError } from '../util/errors.js';
 import { withStagedPath } from '../util/fs.js';
+import { environmentError } from '../util/system-errors.js';
+import { refuseSpecialFileSystem } from '../util/special-fs.js';
 import { hashFile } from '../util/hash.js';
 import type { Destination, PutOptions } from './destination.js';
 import type { LocalFile, RemoteObject } from './types.js';
@@ -45,6 +47,7 @@ export class FileDestination implements Destination {
 
   /** Takes the publisher lock (exclusive create; a stale lock of a dead process on this host is replaced). */
   async lock(): Promise<void> {
+    refuseSpecialFileSystem(this.root, 'the destination');
     await mkdir(this.root, { recursive: true });
     const lockPath = join(this.root, LOCK_NAME);
     for (let i = 0; i < 2; i++) {
@@ -68,7 +71,7 @@ export class FileDestination implements Destination {
     }
   }
 
-  async list(): Promise<RemoteObject[]> {
+  async list(prefix = ''): Promise<RemoteObject[]> {
     const out: RemoteObject[] = [];
     const visit = async (abs: string): Promise<void> => {
       let entries;
@@ -85,11 +88,12 @@ export class FileDestination implements Destination {
         else if (entry.isFile()) {
           const path = relative(this.root, child).split(sep).join('/');
           const st = await stat(child);
-          out.push({ path, size: st.size, etag: statTag(st), md5: undefined, sha256: undefined });
+          out.push({ path, size: st.size, etag: statTag(st), md5: undefined, sha256: undefined, modified: st.mtime });
         }
       }
     };
-    await visit(this.root);
+    // dot-entries (staging files, the lock, .yumda/) are skipped below the starting point
+    await visit(prefix ? join(this.root, prefix) : this.root);
     return out.sort((a, b) => (a.path < b.path ? -1 : 1));
   }
 
@@ -135,14 +139,32 @@ export class FileDestination implements Destination {
       if (current !== undefined && (await hashFile(target)) === file.sha256) return 'written';
       return 'conflict';
     }
-    await mkdir(dirname(target), { recursive: true });
-    await withStagedPath(target, async (staging) => {
-      await copyFile(file.absPath, staging);
-      if ((await hashFile(staging)) !== file.sha256) {
-        throw new YumdaError('CHECKSUM_MISMATCH', `${file.absPath} changed while it was being published`, { exitCode: ExitCode.integrity });
-      }
-    });
+    let stagingPath = '';
+    try {
+      await mkdir(dirname(target), { recursive: true });
+      await withStagedPath(target, async (staging) => {
+        stagingPath = staging;
+        await copyFile(file.absPath, staging);
+        if ((await hashFile(staging)) !== file.sha256) {
+          throw new YumdaError('CHECKSUM_MISMATCH', `${file.absPath} changed while it was being published`, { exitCode: ExitCode.integrity });
+        }
+      });
+    } catch (e) {
+      throw environmentError(e, { shownPath: (p) => (p === stagingPath ? target : p), fallbackPath: target }) ?? e;
+    }
     return 'written';
+  }
+
+  async create(path: string, body: Buffer): Promise<'written' | 'conflict'> {
+    const target = join(this.root, path);
+    await mkdir(dirname(target), { recursive: true });
+    try {
+      await writeFile(target, body, { flag: 'wx' });
+      return 'written';
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') return 'conflict';
+      throw e;
+    }
   }
 
   async delete(path: string): Promise<void> {

@@ -8,7 +8,9 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { YumdaError } from '../util/errors.js';
-import { conflictError, type Destination } from './destination.js';
+import { attachPath } from '../util/system-errors.js';
+import { BOOKKEEPING_PREFIX, conflictError, type Destination } from './destination.js';
+import { announceDeletion, comparePresence, leaseHolds, LEASE_MS, waitForDeleters, withdrawDeletion, type DeletionMarker } from './guard.js';
 import { FileDestination } from './file-destination.js';
 import { cacheControlFor, contentTypeFor } from './headers.js';
 import { readLocalRepo } from './local.js';
@@ -33,8 +35,19 @@ export interface PublishOptions {
   onProgress?: (event: PublishEvent) => void;
   /** Awaited between planning and the first write (a confirmation prompt; tests use it to line up publishers). */
   beforeExecute?: (plan: PublishPlan) => Promise<void>;
+  /** Awaited at points where other publishers can interleave (tests use it to force interleavings). */
+  pause?: (at: PausePoint, info: { paths: string[] }) => Promise<void>;
+  /** How long a deletion marker holds (default guard.LEASE_MS); tests shorten it. */
+  deleteLeaseMs?: number;
   signal?: AbortSignal;
 }
+
+/**
+ * before-switch: the presence check is done, repomd.xml not yet written; after-switch: repomd.xml
+ * was written; before-delete-batch: repomd.xml was re-read and is still ours, the batch not yet
+ * deleted; before-verify: about to wait for deleters and check presence after the switch.
+ */
+export type PausePoint = 'before-switch' | 'after-switch' | 'before-delete-batch' | 'before-verify';
 
 export type PublishEvent =
   | { type: 'planned'; plan: PublishPlan; summary: PlanSummary }
@@ -51,6 +64,10 @@ export interface PublishResult {
   done: number;
   /** Whether the live repomd.xml now is DIR's. */
   switched: boolean;
+  /** Files found missing at DEST (removed by a concurrent --delete) and uploaded again, before or after the switch. */
+  restored: string[];
+  /** Planned deletions left undone because another publisher switched repomd.xml meanwhile (the next --delete does them). */
+  deletionsLeft: string[];
 }
 
 async function readRemoteState(dest: Destination, local: LocalRepo, concurrency: number): Promise<RemoteState> {
@@ -65,7 +82,7 @@ async function readRemoteState(dest: Destination, local: LocalRepo, concurrency:
       referenced = []; // an unreadable live repomd.xml names nothing worth keeping
     }
   }
-  const objects = await dest.list();
+  const objects = (await dest.list()).filter((o) => !o.path.startsWith(BOOKKEEPING_PREFIX));
   const limit = pLimit(concurrency);
   await Promise.all(
     needsChecksumLookup(local, objects).map((o) =>
@@ -108,51 +125,66 @@ export async function publishRepository(dir: string, destUrl: string, options: P
     const plan = planPublish(local, remote, { delete: options.delete ?? false });
     const summary = summarizePlan(plan);
     options.onProgress?.({ type: 'planned', plan, summary });
-    const result: PublishResult = { source: dir, destination: dest.url, dryRun: options.dryRun ?? false, plan, summary, done: 0, switched: !plan.switchesGeneration };
+    const result: PublishResult = {
+      source: dir,
+      destination: dest.url,
+      dryRun: options.dryRun ?? false,
+      plan,
+      summary,
+      done: 0,
+      switched: !plan.switchesGeneration,
+      restored: [],
+      deletionsLeft: [],
+    };
     if (options.dryRun) return result;
     await options.beforeExecute?.(plan);
-    result.done = await execute(plan, local, dest, concurrency, options, () => {
-      result.switched = true;
-    });
+    result.done = await execute(plan, local, dest, concurrency, options, result);
     return result;
+  } catch (e) {
+    // a full disk at a directory destination: name it (write(2) errors name no file)
+    throw dest instanceof FileDestination ? attachPath(e, dest.root) : e;
   } finally {
     await dest.close();
   }
 }
 
-async function execute(plan: PublishPlan, local: LocalRepo, dest: Destination, concurrency: number, options: PublishOptions, onSwitched: () => void): Promise<number> {
+async function execute(plan: PublishPlan, local: LocalRepo, dest: Destination, concurrency: number, options: PublishOptions, result: PublishResult): Promise<number> {
   const files = new Map(local.files.map((f) => [f.path, f]));
   const controller = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, controller.signal]) : controller.signal;
   const limit = pLimit(concurrency);
   const total = plan.steps.length;
+  const leaseMs = options.deleteLeaseMs ?? LEASE_MS;
+  const ownRepomd = await readFile(local.repomd.absPath);
+  const isOursLive = async (): Promise<boolean> => {
+    const live = await dest.readSmall(REPOMD_PATH);
+    return live !== undefined && live.body.equals(ownRepomd);
+  };
   let done = 0;
   let firstError: unknown;
+  let marker: DeletionMarker | undefined;
+  let stopDeleting = false;
 
-  const runStep = async (step: PlanStep): Promise<void> => {
-    if (step.action === 'delete') {
-      await dest.delete(step.path);
-    } else {
-      const file = files.get(step.path)!;
-      const outcome = await dest.put(file, { condition: step.condition, contentType: contentTypeFor(file.path), cacheControl: cacheControlFor(file.path, file.role), signal });
-      if (outcome === 'conflict') {
-        if (step.phase === 'signature') await resolveSignatureConflict(dest, local, file, signal, options);
-        else throw conflictError(dest.url, step.path);
-      }
-      if (step.action === 'commit') onSwitched();
+  const upload = async (step: Extract<PlanStep, { action: 'upload' | 'commit' }>): Promise<void> => {
+    const file = files.get(step.path)!;
+    const outcome = await dest.put(file, { condition: step.condition, contentType: contentTypeFor(file.path), cacheControl: cacheControlFor(file.path, file.role), signal });
+    if (outcome === 'conflict') {
+      if (step.phase === 'signature') await resolveSignatureConflict(dest, local, file, signal, options);
+      else throw conflictError(dest.url, step.path);
     }
+    if (step.action === 'commit') result.switched = true;
+  };
+  const finished = (step: PlanStep): void => {
     done++;
     options.onProgress?.({ type: 'step', step, done, total });
   };
-
-  for (const phase of PHASES) {
-    const steps = plan.steps.filter((s) => s.phase === phase);
+  const runAll = async (steps: PlanStep[], run: (step: PlanStep) => Promise<void>): Promise<void> => {
     await Promise.all(
       steps.map((step) =>
         limit(async () => {
           if (firstError !== undefined || signal.aborted) return;
           try {
-            await runStep(step);
+            await run(step);
           } catch (e) {
             if (firstError === undefined) firstError = e;
             controller.abort();
@@ -162,8 +194,105 @@ async function execute(plan: PublishPlan, local: LocalRepo, dest: Destination, c
     );
     if (firstError !== undefined) throw firstError;
     if (signal.aborted) throw new YumdaError('ABORTED', 'publish aborted; the previously published repository is unchanged unless repomd.xml was already switched');
+  };
+
+  /** Deletions in batches, each only while the live repomd.xml is still ours (guard.ts, rule 2). */
+  const deleteGuarded = async (steps: PlanStep[]): Promise<void> => {
+    const batchSize = Math.max(16, concurrency * 4);
+    for (let i = 0; i < steps.length; i += batchSize) {
+      const batch = steps.slice(i, i + batchSize);
+      if (stopDeleting) {
+        result.deletionsLeft.push(...batch.map((s) => s.path));
+        continue;
+      }
+      marker ??= await announceDeletion(dest, leaseMs);
+      if (!leaseHolds(marker) || !(await isOursLive())) {
+        stopDeleting = true;
+        result.deletionsLeft.push(...batch.map((s) => s.path));
+        options.onProgress?.({ type: 'note', message: `${REPOMD_PATH} was replaced by another publisher (or this publish ran too long): the remaining deletions are left for the next --delete` });
+        continue;
+      }
+      await options.pause?.('before-delete-batch', { paths: batch.map((s) => s.path) });
+      await runAll(batch, async (step) => {
+        await dest.delete(step.path);
+        finished(step);
+      });
+    }
+  };
+
+  try {
+    for (const phase of PHASES) {
+      const steps = plan.steps.filter((s) => s.phase === phase);
+      if (phase === 'commit' && steps.length > 0) {
+        // rule 3, before the switch: every file of the new generation is there (a concurrent
+        // --delete may have removed one this plan counted as unchanged)
+        await ensurePresent(dest, local, concurrency, signal, options, result, { afterSwitch: false });
+        await options.pause?.('before-switch', { paths: [REPOMD_PATH] });
+      }
+      const uploads = steps.filter((s): s is Extract<PlanStep, { action: 'upload' | 'commit' }> => s.action !== 'delete');
+      await runAll(uploads, async (step) => {
+        await upload(step as Extract<PlanStep, { action: 'upload' | 'commit' }>);
+        finished(step);
+      });
+      if (phase === 'commit' && steps.length > 0) await options.pause?.('after-switch', { paths: [REPOMD_PATH] });
+      await deleteGuarded(steps.filter((s) => s.action === 'delete'));
+    }
+  } finally {
+    if (marker) await withdrawDeletion(dest, marker).catch(() => undefined);
   }
+  // rule 3, after the switch (or with repomd.xml already current): once no deleter is at work,
+  // every file this repository needs is at DEST
+  await options.pause?.('before-verify', { paths: [] });
+  await waitForDeleters(dest, {
+    leaseMs,
+    signal,
+    onWait: (markers) => options.onProgress?.({ type: 'note', message: `waiting for ${markers.length} concurrent --delete publish(es) to finish before checking the published files` }),
+    onStale: (m) => options.onProgress?.({ type: 'note', message: `removed a stale deletion marker ${m.path} (left by a publish that stopped)` }),
+  });
+  if (await isOursLive()) await ensurePresent(dest, local, concurrency, signal, options, result, { afterSwitch: true });
   return done;
+}
+
+/**
+ * Lists DEST and uploads (create-only) every file of the local repository that is missing. A file
+ * present with other content fails the publish: another publisher replaced it. After the switch,
+ * nothing is restored once another publisher's repomd.xml is live (that generation is theirs).
+ */
+async function ensurePresent(
+  dest: Destination,
+  local: LocalRepo,
+  concurrency: number,
+  signal: AbortSignal,
+  options: PublishOptions,
+  result: PublishResult,
+  { afterSwitch }: { afterSwitch: boolean },
+): Promise<void> {
+  const limit = pLimit(concurrency);
+  for (let round = 0; round < 3; round++) {
+    // the signature belongs to the generation it signs: it goes up only after the switch
+    const report = comparePresence(afterSwitch ? local.files : local.files.filter((f) => f.role !== 'signature'), await dest.list());
+    const different = report.different.filter((f) => f.role !== 'signature');
+    if (different.length > 0) {
+      throw new YumdaError(
+        'PUBLISH_CONFLICT',
+        `another publisher replaced ${dest.url}${different[0]!.path}${afterSwitch ? ' after this publish switched repomd.xml' : ''}; ${afterSwitch ? 'the live repository references content it does not hold' : 'nothing was switched'}`,
+        { hint: 'run the publish again: it uploads what differs' },
+      );
+    }
+    if (report.different.some((f) => f.role === 'signature') && local.signature) await resolveSignatureConflict(dest, local, local.signature, signal, options);
+    if (report.missing.length === 0) return;
+    await Promise.all(
+      report.missing.map((file) =>
+        limit(async () => {
+          const outcome = await dest.put(file, { condition: { ifNoneMatch: '*' }, contentType: contentTypeFor(file.path), cacheControl: cacheControlFor(file.path, file.role), signal });
+          if (outcome === 'conflict') throw conflictError(dest.url, file.path);
+          result.restored.push(file.path);
+          options.onProgress?.({ type: 'note', message: `restored ${file.path}: a concurrent --delete had removed it` });
+        }),
+      ),
+    );
+  }
+  throw new YumdaError('PUBLISH_CONFLICT', `files of ${dest.url} keep disappearing while this publish restores them`, { hint: 'another publisher deletes them: run the publish again once it is done' });
 }
 
 /**

@@ -32,6 +32,8 @@ export interface RemoteObject {
   md5: string | undefined;
   /** sha256 of the content when known (x-amz-meta-sha256 of S3 objects, hashed for file://). */
   sha256: string | undefined;
+  /** When the store last wrote it (S3 LastModified, file mtime). */
+  modified?: Date;
 }
 
 export interface RemoteState {

@@ -3,40 +3,22 @@
  * compression by its first bytes (not by the file name) and stream the decompressed bytes.
  */
 import { closeSync, createReadStream, fstatSync, openSync, read, readFileSync, readSync } from 'node:fs';
-import { PassThrough, pipeline, Readable, type Transform, type Duplex } from 'node:stream';
+import { pipeline, Readable, type Transform } from 'node:stream';
 import { createGunzip, gunzipSync } from 'node:zlib';
+import { decompressor, sniffCompression, SNIFF_LENGTH, type Compression } from '../util/compression.js';
 import { YumdaError } from '../util/errors.js';
 
 export type MetadataSource = string | Readable | AsyncIterable<Uint8Array>;
 
-type Kind = 'gzip' | 'xz' | 'bzip2' | 'zstd' | 'plain';
+type Kind = Compression | 'plain';
 
 function sniff(head: Uint8Array): Kind {
-  if (head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
-  if (head[0] === 0xfd && head[1] === 0x37 && head[2] === 0x7a && head[3] === 0x58 && head[4] === 0x5a && head[5] === 0x00) return 'xz';
-  if (head[0] === 0x42 && head[1] === 0x5a && head[2] === 0x68) return 'bzip2';
-  if (head[0] === 0x28 && head[1] === 0xb5 && head[2] === 0x2f && head[3] === 0xfd) return 'zstd';
-  return 'plain';
-}
-
-async function* zstdChunks(input: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
-  const { Decompress: ZstdDecompress } = await import('fzstd');
-  const out: Uint8Array[] = [];
-  const d = new ZstdDecompress((chunk) => {
-    out.push(chunk);
-  });
-  for await (const chunk of input) {
-    d.push(chunk);
-    while (out.length > 0) yield out.shift()!;
-  }
-  d.push(new Uint8Array(0), true);
-  while (out.length > 0) yield out.shift()!;
+  return sniffCompression(head) ?? 'plain';
 }
 
 /** Pipes chunks through a decompressor; an error on either side ends the iteration with it. */
-function through(chunks: AsyncIterable<Uint8Array>, decompressor: Transform | Duplex): AsyncIterable<Uint8Array> {
-  // the PassThrough makes classic (through-style) decompressors async-iterable too
-  return pipeline(Readable.from(chunks, { objectMode: false }), decompressor, new PassThrough(), () => {});
+function through(chunks: AsyncIterable<Uint8Array>, decompressor: Transform): AsyncIterable<Uint8Array> {
+  return pipeline(Readable.from(chunks, { objectMode: false }), decompressor, () => {});
 }
 
 export interface DecompressOptions {
@@ -64,7 +46,7 @@ async function* fileChunks(path: string, label: string, inflateAtOnceUpTo: numbe
   let kind: Kind;
   let size: number;
   try {
-    const head = Buffer.alloc(6);
+    const head = Buffer.alloc(SNIFF_LENGTH);
     kind = sniff(head.subarray(0, readSync(fd, head, 0, head.length, 0)));
     size = fstatSync(fd).size;
   } catch (e) {
@@ -179,11 +161,11 @@ async function* gunzipFile(fd: number, label: string): AsyncGenerator<Uint8Array
 
 async function* streamChunks(source: Readable | AsyncIterable<Uint8Array>, label: string): AsyncGenerator<Uint8Array> {
   const iterator = source[Symbol.asyncIterator]();
-  // gather at least 6 bytes to recognise the format
+  // gather enough bytes to recognise the format
   const head: Uint8Array[] = [];
   let headLength = 0;
   let done = false;
-  while (headLength < 6) {
+  while (headLength < SNIFF_LENGTH) {
     const next = await iterator.next();
     if (next.done) {
       done = true;
@@ -211,28 +193,8 @@ async function* streamChunks(source: Readable | AsyncIterable<Uint8Array>, label
 }
 
 async function* decompress(kind: Kind, input: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
-  switch (kind) {
-    case 'plain':
-      yield* input;
-      return;
-    case 'zstd':
-      yield* zstdChunks(input);
-      return;
-    case 'gzip':
-      yield* through(input, createGunzip({ chunkSize: 1 << 17 }));
-      return;
-    case 'xz': {
-      // the rarer decompressors are loaded only when met (lzma-native is a native addon)
-      const lzma = await import('lzma-native');
-      yield* through(input, lzma.createDecompressor());
-      return;
-    }
-    case 'bzip2': {
-      const { default: unbzip2 } = await import('unbzip2-stream');
-      yield* through(input, unbzip2());
-      return;
-    }
-  }
+  if (kind === 'plain') yield* input;
+  else yield* through(input, await decompressor(kind));
 }
 
 function corrupt(e: unknown, label: string, kind: Kind): unknown {

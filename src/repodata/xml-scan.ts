@@ -10,6 +10,11 @@
  * nothing but whitespace and markup is outside the root element, and the document is complete at
  * the end. DTDs are skipped, not read (repodata has none). Element names are reported without
  * their namespace prefix.
+ *
+ * Memory is bounded whatever the input: text is consumed as it arrives (kept only when an event
+ * will read it, else checked and dropped), an unfinished tag is scanned again only once a '>'
+ * arrives, and a single tag, text node or captured element longer than its limit is an error
+ * (a gzip bomb of whitespace is read in constant memory, never rescanned).
  */
 
 export interface XmlEvents {
@@ -54,6 +59,20 @@ function localName(qname: string): string {
 }
 
 const isBlank = (s: string): boolean => s.trim().length === 0;
+
+/** Longest single piece of input the scanner holds, in characters. */
+export interface ScanLimits {
+  /** A tag, comment, CDATA section, processing instruction or DOCTYPE (default 4 Mi). */
+  markup: number;
+  /** The text an event reads (one element's character data; default 16 Mi). */
+  text: number;
+  /** The source of one captured element (default 64 Mi). */
+  capture: number;
+}
+
+export const DEFAULT_SCAN_LIMITS: ScanLimits = { markup: 4 << 20, text: 16 << 20, capture: 64 << 20 };
+
+const MiB = (n: number): string => (n >= 1 << 20 ? `${n / (1 << 20)} Mi` : `${n}`);
 
 /** The attributes of a start tag (`text`: what follows the name), or null when they are not well formed. */
 function parseAttributes(text: string): Record<string, string> | null {
@@ -102,6 +121,10 @@ export class XmlScanner {
   private rest = '';
   /** Decoded text of the current run before a comment or CDATA section in it (rare). */
   private carried = '';
+  /** Raw text of the current run from earlier inputs (held only when an event may read it). */
+  private pending: string[] = [];
+  private pendingLength = 0;
+  private readonly limits: ScanLimits;
   private readonly stack: string[] = [];
   private sawRoot = false;
   private rootClosed = false;
@@ -118,16 +141,28 @@ export class XmlScanner {
    * `attributesOf`: the elements whose attributes the events read; the others get none (checked, not read).
    * `textOf`: the elements whose text the events read; the others get '' (checked for stray '<' only).
    */
-  constructor(events: XmlEvents, options: { capture?: string; attributesOf?: (name: string) => boolean; textOf?: (name: string) => boolean } = {}) {
+  constructor(events: XmlEvents, options: { capture?: string; attributesOf?: (name: string) => boolean; textOf?: (name: string) => boolean; limits?: Partial<ScanLimits> } = {}) {
     this.events = events;
+    this.limits = { ...DEFAULT_SCAN_LIMITS, ...options.limits };
     this.captureName = options.capture ?? null;
     this.attributesOf = options.attributesOf ?? null;
     this.textOf = options.textOf ?? null;
   }
 
   write(chunk: string): void {
+    if (this.rest.length > 0 && chunk.indexOf('>') < 0) {
+      // an unfinished tag (or comment, CDATA, PI) cannot end without a '>': nothing to scan yet
+      this.rest += chunk;
+      this.checkRest();
+      return;
+    }
     const s = this.rest.length > 0 ? this.rest + chunk : chunk;
     this.rest = s.slice(this.scan(s));
+    this.checkRest();
+  }
+
+  private checkRest(): void {
+    if (this.rest.length > this.limits.markup) throw new Error(`a tag longer than ${MiB(this.limits.markup)} characters: "${this.rest.slice(0, 40)}"`);
   }
 
   /** Ends the document: anything left open or unfinished is an error. */
@@ -146,25 +181,56 @@ export class XmlScanner {
     if (this.stack.length === 0 && !isBlank(s.slice(from, to))) throw new Error(`text outside the root element: "${s.slice(from, to).trim().slice(0, 40)}"`);
   }
 
-  /** The text run from `from` to the tag at `to`: checked, entities decoded, after what was carried. */
+  /** The text run from `from` to the tag at `to`: checked, entities decoded, after what was carried and held. */
   private text(s: string, from: number, to: number): string {
-    if (from === to && this.carried.length === 0) return '';
+    if (from === to && this.carried.length === 0 && this.pendingLength === 0) return '';
     this.checkText(s, from, to);
-    const text = decodeEntities(s.slice(from, to));
+    let raw = s.slice(from, to);
+    if (this.pendingLength > 0) {
+      raw = this.pending.join('') + raw;
+      this.dropPending();
+    }
+    const text = decodeEntities(raw);
     if (this.carried.length === 0) return text;
     const all = this.carried + text;
     this.carried = '';
     return all;
   }
 
-  /** Consumes every complete token of `s`; returns where the unconsumed part starts. */
+  private dropPending(): void {
+    if (this.pendingLength === 0) return;
+    this.pending = [];
+    this.pendingLength = 0;
+  }
+
+  /**
+   * The text from `from` to `to` at the end of an input (no '<' in it): the start of a run whose
+   * tag has not arrived. Kept only when the open element's text is read, else checked and dropped.
+   */
+  private holdText(s: string, from: number, to: number): void {
+    const open = this.stack[this.stack.length - 1];
+    if (open === undefined) {
+      if (!isBlank(s.slice(from, to))) throw new Error(`text outside the root element: "${s.slice(from, to).trim().slice(0, 40)}"`);
+      return;
+    }
+    if (this.textOf !== null && !this.textOf(localName(open))) return;
+    this.pending.push(s.slice(from, to));
+    this.pendingLength += to - from;
+    if (this.pendingLength + this.carried.length > this.limits.text) throw new Error(`text in <${open}> longer than ${MiB(this.limits.text)} characters`);
+  }
+
+  /** Consumes every complete token of `s` and the text after the last one; returns where the unconsumed part (an unfinished tag) starts. */
   private scan(s: string): number {
     const end = this.tokens(s);
+    const lt = s.indexOf('<', end);
+    const consumed = lt < 0 ? s.length : lt;
+    if (consumed > end) this.holdText(s, end, consumed);
     if (this.captureDepth >= 0) {
-      this.captured += s.slice(this.captureFrom, end);
+      this.captured += s.slice(this.captureFrom, consumed);
       this.captureFrom = 0; // the next input starts with what was not consumed
+      if (this.captured.length > this.limits.capture) throw new Error(`a <${this.captureName}> element longer than ${MiB(this.limits.capture)} characters`);
     }
-    return end;
+    return consumed;
   }
 
   private endCapture(s: string, end: number): void {
@@ -189,6 +255,7 @@ export class XmlScanner {
         if (m[4] === '![CDATA[') {
           if (stack.length === 0) throw new Error('CDATA outside the root element');
           this.carried += s.slice(lt + 9, end - 3);
+          if (this.carried.length > this.limits.text) throw new Error(`text in <${stack[stack.length - 1]}> longer than ${MiB(this.limits.text)} characters`);
         }
         pos = end;
         tag.lastIndex = end;
@@ -204,6 +271,7 @@ export class XmlScanner {
         } else {
           if (lt > pos) this.checkText(s, pos, lt);
           this.carried = '';
+          this.dropPending();
         }
         const open = stack.pop();
         if (open !== qname) throw new Error(open === undefined ? `end tag </${qname}> without a start tag` : `end tag </${qname}> does not match <${open}>`);
@@ -229,6 +297,7 @@ export class XmlScanner {
       // text before a child element belongs to no event
       if (lt > pos) this.checkText(s, pos, lt);
       this.carried = '';
+      this.dropPending();
       if (stack.length === 0) {
         if (this.rootClosed) throw new Error(`a second root element <${qname}>`);
         this.sawRoot = true;

@@ -9,11 +9,14 @@
  * alphabetically first. Obsoleted packages lose to their obsoleter.
  */
 import type { Dependency } from '../rpm/types.js';
-import { compareEvr, depMatches, parseDep, parseEvr } from '../rpm/version.js';
+import { compareEvr } from '../rpm/version.js';
 import { ExitCode, YumdaError } from '../util/errors.js';
 import { closeMatches } from '../util/suggest.js';
 import { BaseSatisfier } from './base.js';
-import { PackagePool, depToString, nevra, type PoolPackage } from './pool.js';
+import { CapabilityIndex, anyVersion, providesWithSelf, satisfies, selfCapability, type Offers } from './capability.js';
+import { depToString, nevra, type PoolPackage } from './package.js';
+import type { PackagePool } from './pool.js';
+import { findRequested } from './select.js';
 
 export interface ResolveInput {
   pool: PackagePool;
@@ -22,16 +25,22 @@ export interface ResolveInput {
   /** Packages already in the layer directory (from its manifest). */
   installed?: PoolPackage[];
   arch: string;
-  /** Packages that are not usable but can explain a failure: other archs, disabled repositories (iterated only on a failure). */
-  hints?: Iterable<PoolPackage>;
+  /**
+   * Packages that are not usable but can explain a failure (other archs, disabled repositories):
+   * a list, or a lookup of those that may provide a capability (asked only on a failure).
+   */
+  hints?: Iterable<PoolPackage> | HintLookup;
   /** Repository ids that are disabled (named in hints). */
   disabledRepos?: string[];
 }
 
+/** The packages, usable or not, that may provide a capability (by name, provides or path): filtered by the resolver. */
+export type HintLookup = (dep: Pick<Dependency, 'name' | 'flags' | 'epoch' | 'version' | 'release'>) => Iterable<PoolPackage>;
+
 export interface PlannedPackage {
   pkg: PoolPackage;
-  /** requested, or the chain of packages that pulled it in (request first). */
-  chain: string[];
+  /** The name of the package whose requirement pulled this one in (null: requested). */
+  pulledInBy: string | null;
   requested: boolean;
   /** An installed package this one replaces (upgrade or obsoletes). */
   replaces: PoolPackage | null;
@@ -69,13 +78,26 @@ export class ResolveError extends YumdaError {
 
 interface Selected {
   pkg: PoolPackage;
-  chain: string[];
+  /** What pulled it in (null: requested, or installed); the chain is read through these links. */
+  parent: Selected | null;
   requested: boolean;
   installed: boolean;
   replaces: PoolPackage | null;
 }
 
 type DepSpec = Pick<Dependency, 'name' | 'flags' | 'epoch' | 'version' | 'release'>;
+
+/** The names from the request down to `sel`, for messages (only built for a problem). */
+function chainOf(sel: Selected): string[] {
+  const names: string[] = [];
+  for (let s: Selected | null = sel; s; s = s.parent) names.push(s.pkg.name);
+  return names.reverse();
+}
+
+/** What a package offers to requirements: its provides (own name included) and its files. */
+function offers(pkg: PoolPackage): Offers {
+  return { provides: providesWithSelf(pkg), files: (pkg.files ?? pkg.primaryFiles).map((f) => f.path) };
+}
 
 function archRank(pkg: PoolPackage, arch: string): number {
   return pkg.arch === arch ? 0 : 1;
@@ -86,11 +108,28 @@ function betterSameName(a: PoolPackage, b: PoolPackage, arch: string): number {
   return -compareEvr(a, b) || archRank(a, arch) - archRank(b, arch) || a.priority - b.priority;
 }
 
+/**
+ * What solving a request comes to: a plan; problems (with hints that explain them); or a file
+ * dependency that no primary file list answers, so the caller loads filelists.xml and solves again.
+ */
+export type Solution =
+  | { kind: 'plan'; plan: ResolvePlan }
+  | { kind: 'problems'; problems: string[]; hint: string | undefined }
+  | { kind: 'needFilelists'; path: string };
+
+/** solve() for callers that take a failure as an error: ResolveError for problems, NeedFilelistsError for a missing file list. */
 export function resolve(input: ResolveInput): ResolvePlan {
+  const solution = solve(input);
+  if (solution.kind === 'needFilelists') throw new NeedFilelistsError(solution.path);
+  if (solution.kind === 'problems') throw new ResolveError(solution.problems, solution.hint);
+  return solution.plan;
+}
+
+export function solve(input: ResolveInput): Solution {
   const { pool, base, arch } = input;
   const selected = new Map<string, Selected>();
-  const selectedProvides = new Map<string, Array<{ sel: Selected; dep: Dependency }>>();
-  const selectedFiles = new Map<string, Selected>();
+  /** What the selected packages provide (capabilities and files). */
+  const selection = new CapabilityIndex<Selected>();
   const problems: string[] = [];
   const hints = new Set<string>();
   const skipped = new Set<string>();
@@ -98,39 +137,18 @@ export function resolve(input: ResolveInput): ResolvePlan {
   const alreadyInstalled: string[] = [];
   const queue: Selected[] = [];
 
-  const index = (sel: Selected): void => {
-    const provides = sel.pkg.provides.some((d) => d.name === sel.pkg.name)
-      ? sel.pkg.provides
-      : [...sel.pkg.provides, { name: sel.pkg.name, flags: 'EQ' as const, epoch: sel.pkg.epoch, version: sel.pkg.version, release: sel.pkg.release, pre: false }];
-    for (const dep of provides) {
-      const list = selectedProvides.get(dep.name);
-      if (list) list.push({ sel, dep });
-      else selectedProvides.set(dep.name, [{ sel, dep }]);
-    }
-    for (const f of sel.pkg.files ?? sel.pkg.primaryFiles) selectedFiles.set(f.path, sel);
-  };
-  const unindex = (sel: Selected): void => {
-    for (const [name, list] of selectedProvides) {
-      const kept = list.filter((e) => e.sel !== sel);
-      if (kept.length) selectedProvides.set(name, kept);
-      else selectedProvides.delete(name);
-    }
-    for (const [path, s] of selectedFiles) if (s === sel) selectedFiles.delete(path);
-  };
+  const index = (sel: Selected): void => selection.add(sel, offers(sel.pkg));
+  const unindex = (sel: Selected): void => selection.remove(sel, offers(sel.pkg));
 
   for (const pkg of input.installed ?? []) {
-    const sel: Selected = { pkg, chain: [pkg.name], requested: false, installed: true, replaces: null };
+    const sel: Selected = { pkg, parent: null, requested: false, installed: true, replaces: null };
     selected.set(pkg.name, sel);
     index(sel);
   }
 
-  const satisfiedBySelection = (dep: DepSpec): Selected | undefined => {
-    for (const { sel, dep: p } of selectedProvides.get(dep.name) ?? []) if (depMatches(p, dep)) return sel;
-    if (dep.name.startsWith('/')) return selectedFiles.get(dep.name);
-    return undefined;
-  };
+  const satisfiedBySelection = (dep: DepSpec): Selected | undefined => selection.first(dep);
 
-  const select = (pkg: PoolPackage, chain: string[], requested: boolean): Selected => {
+  const select = (pkg: PoolPackage, parent: Selected | null, requested: boolean): Selected => {
     const existing = selected.get(pkg.name);
     let replaces: PoolPackage | null = null;
     if (existing) {
@@ -141,15 +159,15 @@ export function resolve(input: ResolveInput): ResolvePlan {
         return existing;
       }
     }
-    const sel: Selected = { pkg, chain, requested, installed: false, replaces };
+    const sel: Selected = { pkg, parent, requested, installed: false, replaces };
     selected.set(pkg.name, sel);
     index(sel);
     queue.push(sel);
     return sel;
   };
 
-  /** Among providers, the one to install (null when none is usable). */
-  const choose = (candidates: PoolPackage[], dep: DepSpec, requirer: PoolPackage | null): PoolPackage | null => {
+  /** Among providers, those that could be installed, best first. */
+  const ranked = (candidates: PoolPackage[], dep: DepSpec, requirer: PoolPackage | null): PoolPackage[] => {
     const bestByName = new Map<string, PoolPackage>();
     for (const c of candidates) {
       const sel = selected.get(c.name);
@@ -159,7 +177,8 @@ export function resolve(input: ResolveInput): ResolvePlan {
     }
     let options = [...bestByName.values()];
     if (options.length > 1) {
-      const notObsoleted = options.filter((o) => !options.some((p) => p !== o && pool.obsoletedBy(o).includes(p)));
+      const offered = new Set(options);
+      const notObsoleted = options.filter((o) => !pool.obsoletedBy(o).some((p) => p !== o && offered.has(p)));
       if (notObsoleted.length) options = notObsoleted;
     }
     const srpm = requirer?.sourcerpm ?? null;
@@ -170,13 +189,15 @@ export function resolve(input: ResolveInput): ResolvePlan {
         a.name.length - b.name.length ||
         (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
     );
-    return options[0] ?? null;
+    return options;
   };
+  /** Among providers, the one to install (null when none is usable). */
+  const choose = (candidates: PoolPackage[], dep: DepSpec, requirer: PoolPackage | null): PoolPackage | null => ranked(candidates, dep, requirer)[0] ?? null;
 
   const hintFor = (dep: DepSpec): void => {
-    for (const h of input.hints ?? []) {
-      const provides = h.name === dep.name || h.provides.some((p) => depMatches(p, dep)) || (dep.name.startsWith('/') && (h.files ?? h.primaryFiles).some((f) => f.path === dep.name));
-      if (!provides) continue;
+    const candidates = typeof input.hints === 'function' ? input.hints(dep) : (input.hints ?? []);
+    for (const h of candidates) {
+      if (!satisfies(offers(h), dep)) continue;
       if (input.disabledRepos?.includes(h.repo)) hints.add(`${depToString(dep)} is in the disabled repository "${h.repo}" (${nevra(h)}): enable it with --enablerepo ${h.repo}`);
       else if (h.arch !== arch && h.arch !== 'noarch') hints.add(`${depToString(dep)} exists for another architecture (${nevra(h)}); this install targets ${arch} (--arch)`);
     }
@@ -197,11 +218,11 @@ export function resolve(input: ResolveInput): ResolvePlan {
       }
       problems.push(`no package provides ${request}`);
       if (found.dep) hintFor(found.dep);
-      const close = closeMatches(request, pool.names());
+      const close = closeMatches(request, pool.names()).filter((n) => pool.named(n).length > 0);
       if (close.length > 0) hints.add(`did you mean ${close.join(', ')}?`);
       continue;
     }
-    if (found.kind === 'needFilelists') throw new NeedFilelistsError(request);
+    if (found.kind === 'needFilelists') return { kind: 'needFilelists', path: request };
     let pkg = found.kind === 'package' ? found.pkg : choose(found.providers, found.dep, null);
     if (!pkg) {
       problems.push(`no usable package provides ${request}`);
@@ -233,76 +254,101 @@ export function resolve(input: ResolveInput): ResolvePlan {
         pkg = replacement;
       }
     }
-    select(pkg, [pkg.name], true);
+    select(pkg, null, true);
   }
 
-  // 2. the closure
-  while (queue.length > 0) {
-    const sel = queue.shift()!;
-    if (selected.get(sel.pkg.name) !== sel) continue;
-    for (const req of sel.pkg.requires) {
-      if (req.name.startsWith('rpmlib(')) {
-        if (!base.supportsRpmlib(req)) problems.push(`${nevra(sel.pkg)} needs ${depToString(req)}, which rpm ${base.profile.rpm.version} on ${base.profile.id} does not support`);
-        continue;
+  // 2. the closure. Like libsolv, requirements with one possible provider are followed first, through
+  // the whole closure; a requirement with a choice waits until none is left, and then may be met
+  // by a package selected meanwhile (no extra transitional or alternative package pulled in)
+  const deferred: Array<{ sel: Selected; req: Dependency }> = [];
+  let filesNeeded: string | null = null;
+  const need = (sel: Selected, req: Dependency, mayWait: boolean): void => {
+    if (req.name.startsWith('rpmlib(')) {
+      if (!base.supportsRpmlib(req)) problems.push(`${nevra(sel.pkg)} needs ${depToString(req)}, which rpm ${base.profile.rpm.version} on ${base.profile.id} does not support`);
+      return;
+    }
+    if (satisfiedBySelection(req)) return;
+    if (base.satisfies(req)) {
+      noteSkipped(req, sel.pkg);
+      return;
+    }
+    // scriptlets never run in a layer: a requirement only they need never blocks or pulls anything in
+    if (req.pre) return;
+    const providers = pool.providers(req);
+    if (providers.length === 0 && req.name.startsWith('/') && !pool.filesComplete) {
+      filesNeeded = req.name;
+      return;
+    }
+    const options = ranked(providers, req, sel.pkg);
+    if (options.length > 1 && mayWait) {
+      deferred.push({ sel, req });
+      return;
+    }
+    const provider = options[0];
+    if (!provider) {
+      const chosenOther = providers.length > 0 ? selected.get(providers[0]!.name) : undefined;
+      if (chosenOther) {
+        problems.push(`${depToString(req)} needed by ${nevra(sel.pkg)} is not satisfied by ${nevra(chosenOther.pkg)}, which was chosen (pulled in by: ${chainOf(chosenOther).join(' → ')})`);
+      } else {
+        problems.push(`nothing provides ${depToString(req)} needed by ${nevra(sel.pkg)} (pulled in by: ${chainOf(sel).join(' → ')})`);
+        hintFor(req);
       }
-      if (satisfiedBySelection(req)) continue;
-      if (base.satisfies(req)) {
-        noteSkipped(req, sel.pkg);
-        continue;
-      }
-      // scriptlets never run in a layer: a requirement only they need never blocks or pulls anything in
-      if (req.pre) continue;
-      const providers = pool.providers(req);
-      if (providers.length === 0 && req.name.startsWith('/') && !pool.filesComplete) throw new NeedFilelistsError(req.name);
-      const provider = choose(providers, req, sel.pkg);
-      if (!provider) {
-        const chosenOther = providers.length > 0 ? selected.get(providers[0]!.name) : undefined;
-        if (chosenOther) {
-          problems.push(`${depToString(req)} needed by ${nevra(sel.pkg)} is not satisfied by ${nevra(chosenOther.pkg)}, which was chosen (pulled in by: ${chosenOther.chain.join(' → ')})`);
-        } else {
-          problems.push(`nothing provides ${depToString(req)} needed by ${nevra(sel.pkg)} (pulled in by: ${sel.chain.join(' → ')})`);
-          hintFor(req);
-        }
-        continue;
-      }
-      select(provider, [...sel.chain, provider.name], false);
+      return;
+    }
+    select(provider, sel, false);
+  };
+  for (let next = 0, decided = 0; ; ) {
+    if (next < queue.length) {
+      const sel = queue[next++]!;
+      if (selected.get(sel.pkg.name) !== sel) continue;
+      for (const req of sel.pkg.requires) need(sel, req, true);
+      if (filesNeeded !== null) return { kind: 'needFilelists', path: filesNeeded };
+    } else if (decided < deferred.length) {
+      const { sel, req } = deferred[decided++]!;
+      if (selected.get(sel.pkg.name) === sel) need(sel, req, false);
+      if (filesNeeded !== null) return { kind: 'needFilelists', path: filesNeeded };
+    } else {
+      break;
     }
   }
 
-  // 3. conflicts and obsoletes inside the result
+  // 3. conflicts and obsoletes inside the result, found through indexes (never pair by pair)
   const all = [...selected.values()];
   const fresh = all.filter((s) => !s.installed);
   const remove: PoolPackage[] = [];
-  const withSelf = new Map<Selected, Array<Pick<Dependency, 'name' | 'flags' | 'epoch' | 'version' | 'release'>>>();
-  const providesOf = (sel: Selected): Array<Pick<Dependency, 'name' | 'flags' | 'epoch' | 'version' | 'release'>> => {
-    let list = withSelf.get(sel);
-    if (!list) {
-      list = [...sel.pkg.provides, { name: sel.pkg.name, flags: 'EQ' as const, epoch: sel.pkg.epoch, version: sel.pkg.version, release: sel.pkg.release }];
-      withSelf.set(sel, list);
-    }
-    return list;
+  // who declares a conflict with a capability name
+  const conflictsOn = new CapabilityIndex<Selected>();
+  for (const s of all) if (s.pkg.conflicts.length > 0) conflictsOn.add(s, { provides: s.pkg.conflicts });
+  const reportConflict = (declarer: Selected, other: Selected): void => {
+    const key = [nevra(declarer.pkg), nevra(other.pkg)].sort().join(' and ');
+    const message = `${nevra(declarer.pkg)} conflicts with ${nevra(other.pkg)}${other.installed ? ' (installed in the layer)' : declarer.installed ? ' (the latter is installed in the layer)' : ''}`;
+    if (!problems.some((p) => p.includes(key)) && !problems.includes(message)) problems.push(message);
   };
   for (const a of fresh) {
-    for (const b of all) {
-      if (a === b) continue;
-      // most packages declare neither conflicts nor obsoletes: skip building their provides
-      if (a.pkg.conflicts.length > 0 || b.pkg.conflicts.length > 0) {
-        const aConflictsB = a.pkg.conflicts.some((c) => providesOf(b).some((p) => depMatches(p, c)) || (c.name.startsWith('/') && (b.pkg.files ?? b.pkg.primaryFiles).some((f) => f.path === c.name)));
-        const bConflictsA = b.pkg.conflicts.some((c) => providesOf(a).some((p) => depMatches(p, c)));
-        if (aConflictsB || bConflictsA) {
-          const key = [nevra(a.pkg), nevra(b.pkg)].sort().join(' and ');
-          const [declarer, other] = aConflictsB ? [a, b] : [b, a];
-          const message = `${nevra(declarer.pkg)} conflicts with ${nevra(other.pkg)}${other.installed ? ' (installed in the layer)' : declarer.installed ? ' (the latter is installed in the layer)' : ''}`;
-          if (!problems.some((p) => p.includes(key)) && !problems.includes(message)) problems.push(message);
-          continue;
-        }
+    // the packages a conflicts with (its conflicts against their provides and files), then those that conflict with a (against a's provides)
+    const conflicting = new Set<Selected>();
+    for (const c of a.pkg.conflicts) {
+      for (const b of selection.providers(c)) {
+        if (b === a || conflicting.has(b)) continue;
+        conflicting.add(b);
+        reportConflict(a, b);
       }
-      if (a.pkg.obsoletes.length === 0) continue;
-      const self = { name: b.pkg.name, flags: 'EQ' as const, epoch: b.pkg.epoch, version: b.pkg.version, release: b.pkg.release };
-      if (a.pkg.obsoletes.some((o) => depMatches(o, self))) {
-        if (b.installed) remove.push(b.pkg);
-        else problems.push(`${nevra(a.pkg)} obsoletes ${nevra(b.pkg)}, but both are needed (${a.chain.join(' → ')}; ${b.chain.join(' → ')})`);
+    }
+    for (const p of providesWithSelf(a.pkg)) {
+      for (const b of conflictsOn.providers(p)) {
+        if (b === a || conflicting.has(b)) continue;
+        conflicting.add(b);
+        reportConflict(b, a);
       }
+    }
+    const obsoleted = new Set<Selected>();
+    for (const o of a.pkg.obsoletes) {
+      const b = selected.get(o.name);
+      if (!b || b === a || conflicting.has(b) || obsoleted.has(b)) continue;
+      if (!satisfies({ provides: [selfCapability(b.pkg)] }, o)) continue;
+      obsoleted.add(b);
+      if (b.installed) remove.push(b.pkg);
+      else problems.push(`${nevra(a.pkg)} obsoletes ${nevra(b.pkg)}, but both are needed (${chainOf(a).join(' → ')}; ${chainOf(b).join(' → ')})`);
     }
     if (a.replaces) remove.push(a.replaces);
   }
@@ -311,112 +357,37 @@ export function resolve(input: ResolveInput): ResolvePlan {
   const leaving = [...new Set(remove)];
   if (leaving.length > 0) {
     const gone = new Set(leaving);
+    const leavingProvides = new CapabilityIndex<PoolPackage>();
+    for (const l of leaving) leavingProvides.add(l, { provides: [anyVersion(l.name), ...l.provides] });
     for (const kept of all) {
       if (!kept.installed || gone.has(kept.pkg)) continue;
       for (const req of kept.pkg.requires) {
         if (req.name.startsWith('rpmlib(') || req.pre) continue;
-        const wasMet = leaving.some((l) => l.name === req.name || l.provides.some((p) => depMatches(p, req)));
+        const wasMet = leavingProvides.first(req) !== undefined;
         if (!wasMet || satisfiedBySelection(req) || base.satisfies(req)) continue;
         const replacement = fresh.find((f) => f.replaces && leaving.includes(f.replaces) && (f.pkg.name === req.name || f.pkg.provides.some((p) => p.name === req.name)));
         problems.push(
           `${depToString(req)} needed by ${nevra(kept.pkg)} (installed in the layer) would no longer be satisfied` +
-            (replacement ? ` once ${nevra(replacement.replaces!)} is replaced by ${nevra(replacement.pkg)} (pulled in by: ${replacement.chain.join(' → ')})` : ''),
+            (replacement ? ` once ${nevra(replacement.replaces!)} is replaced by ${nevra(replacement.pkg)} (pulled in by: ${chainOf(replacement).join(' → ')})` : ''),
         );
       }
     }
   }
 
-  if (problems.length > 0) throw new ResolveError(problems, hints.size > 0 ? [...hints].join('; ') : undefined);
+  if (problems.length > 0) return { kind: 'problems', problems, hint: hints.size > 0 ? [...hints].join('; ') : undefined };
 
   const install = fresh
-    .map((s) => ({ pkg: s.pkg, chain: s.chain, requested: s.requested, replaces: s.replaces }))
+    .map((s) => ({ pkg: s.pkg, pulledInBy: s.parent?.pkg.name ?? null, requested: s.requested, replaces: s.replaces }))
     .sort((a, b) => (a.pkg.name < b.pkg.name ? -1 : a.pkg.name > b.pkg.name ? 1 : 0));
   const chosenNames = new Set(install.map((p) => p.pkg.name));
   return {
-    install,
-    skippedByBase: [...skipped].filter((n) => !chosenNames.has(n)).sort(),
-    alreadyInstalled,
-    remove: [...new Set(remove)],
-    notes,
+    kind: 'plan',
+    plan: {
+      install,
+      skippedByBase: [...skipped].filter((n) => !chosenNames.has(n)).sort(),
+      alreadyInstalled,
+      remove: [...new Set(remove)],
+      notes,
+    },
   };
-}
-
-type Found =
-  | { kind: 'package'; pkg: PoolPackage; dep: DepSpec; byName: boolean }
-  | { kind: 'providers'; providers: PoolPackage[]; dep: DepSpec }
-  | { kind: 'needFilelists' }
-  | { kind: 'none'; dep: DepSpec | null };
-
-const noVersion = { flags: null, epoch: null, version: null, release: null } as const;
-
-/**
- * What a request names: a package name (optionally .arch), name-[epoch:]version[-release][.arch],
- * a capability (optionally with an operator: "libfoo >= 1.2"), or a file path.
- */
-export function findRequested(request: string, pool: PackagePool): Found {
-  const text = request.trim();
-  if (text.startsWith('/')) {
-    const dep: DepSpec = { name: text, ...noVersion };
-    const providers = pool.providers(dep);
-    if (providers.length > 0) return { kind: 'providers', providers, dep };
-    if (!pool.filesComplete) return { kind: 'needFilelists' };
-    return { kind: 'none', dep };
-  }
-  if (/\s|[<>=]/.test(text)) {
-    const dep = parseDep(text);
-    const providers = pool.providers(dep);
-    return providers.length > 0 ? { kind: 'providers', providers, dep } : { kind: 'none', dep };
-  }
-  const best = (list: PoolPackage[]): PoolPackage | null => {
-    let out: PoolPackage | null = null;
-    for (const p of list) if (!out || -compareEvr(p, out) < 0 || (compareEvr(p, out) === 0 && p.priority < out.priority)) out = p;
-    return out;
-  };
-  const byName = pool.named(text);
-  if (byName.length > 0) {
-    return { kind: 'package', pkg: pickArch(byName), dep: { name: text, ...noVersion }, byName: true };
-  }
-  // name.arch
-  const dot = text.lastIndexOf('.');
-  if (dot > 0) {
-    const named = pool.named(text.slice(0, dot)).filter((p) => p.arch === text.slice(dot + 1));
-    const pkg = best(named);
-    if (pkg) return { kind: 'package', pkg, dep: { name: pkg.name, ...noVersion }, byName: true };
-  }
-  // name-version, name-version-release, name-epoch:version-release (with an optional .arch)
-  for (const withArch of [false, true]) {
-    let body = text;
-    let archWanted: string | null = null;
-    if (withArch) {
-      if (dot <= 0) continue;
-      body = text.slice(0, dot);
-      archWanted = text.slice(dot + 1);
-    }
-    for (let i = body.indexOf('-'); i > 0; i = body.indexOf('-', i + 1)) {
-      const name = body.slice(0, i);
-      const named = pool.named(name);
-      if (named.length === 0) continue;
-      const evr = parseEvr(body.slice(i + 1));
-      const matching = named.filter(
-        (p) =>
-          (archWanted === null || p.arch === archWanted) &&
-          (evr.epoch === null || evr.epoch === p.epoch) &&
-          p.version === evr.version &&
-          (evr.release === null || p.release === evr.release),
-      );
-      const pkg = best(matching);
-      if (pkg) {
-        return { kind: 'package', pkg, dep: { name, flags: 'EQ', epoch: pkg.epoch, version: pkg.version, release: pkg.release }, byName: false };
-      }
-    }
-  }
-  const dep: DepSpec = { name: text, ...noVersion };
-  const providers = pool.providers(dep);
-  if (providers.length > 0) return { kind: 'providers', providers, dep };
-  return { kind: 'none', dep };
-}
-
-/** Highest EVR of a name, preferring the machine arch over noarch at the same EVR. */
-function pickArch(list: PoolPackage[]): PoolPackage {
-  return [...list].sort((a, b) => -compareEvr(a, b) || Number(a.arch === 'noarch') - Number(b.arch === 'noarch') || a.priority - b.priority)[0]!;
 }

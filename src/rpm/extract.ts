@@ -74,6 +74,12 @@ export interface ExtractOptions {
   label?: string;
   /** System decompressor binaries when available ('auto', default) or only the bundled libraries. */
   decompressor?: DecompressorChoice;
+  /**
+   * Write files and directories without their setuid/setgid bits (a layer cannot honour them), and
+   * readable wherever executable: without its set-id bit, an execute-only file (0111, 2711) is one
+   * that an unprivileged user, such as Lambda's, cannot read, zip or run as a script.
+   */
+  clearSetId?: boolean;
 }
 
 export interface ExtractResult {
@@ -300,7 +306,7 @@ class Extractor {
     if (type === S_IFDIR) {
       if (rel === null) return;
       const full = this.ensureDir(rel);
-      this.deferredDirs.push({ full, mode: file.mode & 0o7777, mtime: file.mtime });
+      this.deferredDirs.push({ full, mode: this.permissions(file), mtime: file.mtime });
       this.report(file, rel, 'dir', null, null);
       return;
     }
@@ -372,7 +378,7 @@ class Extractor {
     if (cur.fd === null) return;
     const fd = cur.fd;
     cur.fd = null;
-    const mode = file.mode & 0o7777;
+    const mode = this.permissions(file);
     try {
       fchmodSync(fd, mode);
       if (this.options.preserveMtime !== false) futimesSync(fd, file.mtime, file.mtime);
@@ -397,6 +403,13 @@ class Extractor {
       for (const m of group.waiting.splice(0)) this.link(group, m);
       if (this.plan[cur.index] != null && cur.index !== owner) this.link(group, cur.index);
     }
+  }
+
+  /** Permission bits as written: the header's, less set-id bits when asked. */
+  private permissions(file: RpmFile): number {
+    if (!this.options.clearSetId) return file.mode & 0o7777;
+    const mode = file.mode & 0o1777;
+    return (file.mode & 0o6000) === 0 ? mode : mode | ((mode & 0o111) << 2);
   }
 
   finish(): void {
@@ -549,7 +562,7 @@ class Extractor {
 
   private report(file: RpmFile, rel: string, type: ExtractedType, sha256: string | null, linkto: string | null): void {
     this.written++;
-    this.options.onFile?.({ file, path: rel, type, mode: file.mode, size: type === 'file' || type === 'hardlink' ? file.size : 0, sha256, linkto });
+    this.options.onFile?.({ file, path: rel, type, mode: (file.mode & 0o170000) | this.permissions(file), size: type === 'file' || type === 'hardlink' ? file.size : 0, sha256, linkto });
   }
 
   private bad(message: string): YumdaError {

@@ -6,20 +6,16 @@
 import { createHash } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { createReadStream, existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { delimiter, join } from 'node:path';
 import { open } from 'node:fs/promises';
-import { Transform, type TransformCallback } from 'node:stream';
+import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createGunzip } from 'node:zlib';
-import { Decompress as ZstdDecompress } from 'fzstd';
-import lzma from 'lzma-native';
-import unbzip2 from 'unbzip2-stream';
+import { decompressor, looksLikeLzma, sniffCompression, type Compression } from '../util/compression.js';
 import { ExitCode, YumdaError } from '../util/errors.js';
 import type { RpmHeaders } from './header.js';
 import { PGP_HASH_ALGOS, SigTag, Tag } from './tags.js';
 
-export type Compressor = 'gzip' | 'bzip2' | 'xz' | 'lzma' | 'zstd' | 'none';
+export type Compressor = Compression | 'none';
 
 const READ_CHUNK = 1024 * 1024;
 const INFLATE_CHUNK = 256 * 1024;
@@ -42,21 +38,17 @@ export function declaredCompressor(headers: RpmHeaders, label = 'RPM'): Compress
   }
 }
 
-/** Recognises a compressed stream by its first bytes. */
-export function sniffCompressor(head: Buffer): Compressor | undefined {
-  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
-  if (head.length >= 3 && head.toString('latin1', 0, 3) === 'BZh') return 'bzip2';
-  if (head.length >= 6 && head.subarray(0, 6).equals(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]))) return 'xz';
-  if (head.length >= 4 && head.readUInt32LE(0) === 0xfd2fb528) return 'zstd';
+/** Recognises a payload by its first bytes: a compression, or an uncompressed cpio archive. */
+function sniffPayload(head: Buffer): Compressor | undefined {
+  const magic = sniffCompression(head);
+  if (magic) return magic;
   if (head.length >= 6 && /^07070[12X]$/.test(head.toString('latin1', 0, 6))) return 'none';
-  // lzma_alone has no magic: a properties byte (lc/lp/pb, < 225) then a little-endian dictionary size
-  if (head.length >= 5 && head[0]! < 225) return 'lzma';
   return undefined;
 }
 
-export function checkCompressorMagic(declared: Compressor, head: Buffer, label: string): void {
-  const sniffed = sniffCompressor(head);
-  if (sniffed !== declared) {
+function checkCompressorMagic(declared: Compressor, head: Buffer, label: string): void {
+  const sniffed = sniffPayload(head);
+  if (sniffed !== declared && !(declared === 'lzma' && sniffed === undefined && looksLikeLzma(head))) {
     throw new YumdaError(
       'RPM_BAD_PAYLOAD',
       `${label}: payload is declared ${declared} but its first bytes ${sniffed ? `look like ${sniffed}` : 'match no known compressor'}`,
@@ -90,94 +82,21 @@ export async function verifyPayloadDigest(path: string, headers: RpmHeaders, lab
 
 async function hashRange(path: string, start: number, algo: string): Promise<string> {
   const hash = createHash(algo);
-  await pipeline(createReadStream(path, { start, highWaterMark: READ_CHUNK }), async function* (source: AsyncIterable<Buffer>) {
+  await pipeline(createReadStream(path, { start, highWaterMark: READ_CHUNK }), async (source: AsyncIterable<Buffer>) => {
     for await (const chunk of source) hash.update(chunk);
   });
   return hash.digest('hex');
 }
 
-/** Wraps a synchronous push decompressor as a Transform, turning its exceptions into stream errors. */
-class SyncDecompressTransform extends Transform {
-  private readonly decoder: ZstdDecompress;
-  constructor() {
-    super();
-    this.decoder = new ZstdDecompress((data) => {
-      if (data.length > 0) this.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
-    });
-  }
-  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    try {
-      this.decoder.push(chunk);
-      cb();
-    } catch (e) {
-      cb(e as Error);
-    }
-  }
-  override _flush(cb: TransformCallback): void {
-    try {
-      this.decoder.push(new Uint8Array(0), true);
-      cb();
-    } catch (e) {
-      cb(e as Error);
-    }
-  }
-}
-
-/** Adapts unbzip2-stream (a classic through stream) to a Transform with proper error propagation. */
-class Bzip2Transform extends Transform {
-  private readonly inner = unbzip2();
-  private failed: Error | undefined;
-  private ended: (() => void) | undefined;
-  constructor() {
-    super();
-    this.inner.on('data', (d: Buffer) => this.push(d));
-    this.inner.on('error', (e: Error) => {
-      this.failed = e;
-    });
-    this.inner.on('end', () => this.ended?.());
-  }
-  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    try {
-      this.inner.write(chunk);
-    } catch (e) {
-      this.failed ??= e as Error;
-    }
-    cb(this.failed);
-  }
-  override _flush(cb: TransformCallback): void {
-    if (this.failed) return cb(this.failed);
-    this.ended = () => cb(this.failed);
-    try {
-      this.inner.end();
-    } catch (e) {
-      cb(e as Error);
-    }
-  }
-}
-
-function decompressor(kind: Compressor): Transform {
-  switch (kind) {
-    case 'gzip':
-      return createGunzip({ chunkSize: INFLATE_CHUNK });
-    case 'xz':
-    case 'lzma':
-      return lzma.createDecompressor({ synchronous: true, bufsize: INFLATE_CHUNK });
-    case 'zstd': {
-      // zlib has zstd from Node 22.15 (Node 20's typings do not know it)
-      const native = (createRequire(import.meta.url)('node:zlib') as { createZstdDecompress?: (o?: object) => Transform }).createZstdDecompress;
-      return native ? native({ chunkSize: INFLATE_CHUNK }) : new SyncDecompressTransform();
-    }
-    case 'bzip2':
-      return new Bzip2Transform();
-    case 'none':
-      return new Transform({ transform: (chunk, _e, cb) => cb(null, chunk) });
-  }
+function payloadDecompressor(kind: Compressor): Promise<Transform> | Transform {
+  if (kind === 'none') return new Transform({ transform: (chunk, _e, cb) => cb(null, chunk) });
+  return decompressor(kind, { chunkSize: INFLATE_CHUNK, synchronous: true });
 }
 
 /**
  * Where a decompressor lives: 'auto' uses the system's xz/zstd/bzip2 binary when it is on PATH
- * (liblzma through lzma-native measured ~3x slower than `xz -dc` here, fzstd and unbzip2-stream are
- * pure JS) and falls back to the bundled libraries; 'builtin' always uses the libraries.
+ * (liblzma through lzma-native measured ~3x slower than `xz -dc` here, unbzip2-stream is pure JS)
+ * and falls back to the libraries of util/compression.ts; 'builtin' always uses the libraries.
  * gzip always uses zlib, which is as fast as gzip(1).
  */
 export type DecompressorChoice = 'auto' | 'builtin';
@@ -266,7 +185,7 @@ export async function* payloadChunks(path: string, headers: RpmHeaders, options:
     return;
   }
   const source = createReadStream(path, { start: headers.payloadOffset, highWaterMark: READ_CHUNK });
-  const transform = decompressor(kind);
+  const transform = await payloadDecompressor(kind);
   source.on('error', (e) => transform.destroy(e));
   source.pipe(transform);
   try {

@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { readManifest, manifestFileName, manifestPathIn, type BuildManifest } from '../build/manifest.js';
+import { parseNevr } from '../rpm/nevra.js';
 import { joinUrl } from '../util/fetch.js';
 
 export interface LastBuilt {
@@ -20,14 +21,6 @@ export interface LastBuilt {
 
 /** Where `yumda build` (default -o build) leaves it. */
 export const defaultManifestPath = (): string => manifestPathIn(resolve('build'));
-
-/** Splits "NAME-[EPOCH:]VERSION-RELEASE[.src.rpm]" at its last two dashes. */
-export function parseNevr(text: string): { name: string; epoch: number; version: string; release: string } | null {
-  const base = text.replace(/^.*\//, '').replace(/\.src\.rpm$/, '').replace(/\.rpm$/, '');
-  const m = /^(.+)-(?:(\d+):)?([^-:]+)-([^-:]+)$/.exec(base);
-  if (!m) return null;
-  return { name: m[1]!, epoch: m[2] ? Number(m[2]) : 0, version: m[3]!, release: m[4]! };
-}
 
 /** name → last built upstream EVR; entries whose NEVR cannot be parsed are left out. */
 export function lastBuiltFromManifest(manifest: BuildManifest): Map<string, LastBuilt> {

@@ -8,7 +8,8 @@ import { compareEvr } from '../rpm/version.js';
 import { loadOverlay } from '../spec/overlay.js';
 import { projectPath } from '../util/paths.js';
 import type { LastBuilt } from './last-built.js';
-import { evrString, newest, type SourceIndex } from './select.js';
+import { evrString } from '../rpm/nevra.js';
+import { newest, type SourceIndex } from './select.js';
 
 export type OutdatedStatus =
   /** upstream has a newer source RPM than the last build */

@@ -2,7 +2,8 @@
  * Choosing source packages from an upstream index: the highest EVR of a name, or the exact
  * NAME-VERSION-RELEASE (or NAME-VERSION) asked for. Pure functions over the index.
  */
-import { compareEvr, formatEvr } from '../rpm/version.js';
+import { evrString } from '../rpm/nevra.js';
+import { compareEvr } from '../rpm/version.js';
 import { YumdaError } from '../util/errors.js';
 import { closeMatches } from '../util/suggest.js';
 
@@ -40,15 +41,6 @@ export function buildSourceIndex(packages: Iterable<SourcePackage>): SourceIndex
 
 export function newest(index: SourceIndex, name: string): SourcePackage | undefined {
   return index.byName.get(name)?.[0];
-}
-
-/** "1:2.3-4.amzn2" (epoch only when non-zero, as yum prints it). */
-export function evrString(p: Pick<SourcePackage, 'epoch' | 'version' | 'release'>): string {
-  return formatEvr({ epoch: p.epoch === 0 ? null : p.epoch, version: p.version, release: p.release });
-}
-
-export function nevrString(p: SourcePackage): string {
-  return `${p.name}-${evrString(p)}`;
 }
 
 function stripSuffix(request: string): string {

@@ -1,11 +1,43 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, rename, rm, open } from 'node:fs/promises';
 import { dirname, join, basename } from 'node:path';
 
 /** A sibling temporary name in the same directory (same filesystem, so rename is atomic). */
 export function tempSibling(path: string): string {
   return join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+}
+
+const TEMP_NAME = /^\..+\.tmp-(\d+)-[0-9a-f]{8}$/;
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the temporary siblings (tempSibling names) in `dir` whose process is gone: what a
+ * download or write killed half way left behind. Returns how many went.
+ */
+export function sweepStaleTemps(dir: string): number {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return 0;
+  }
+  let swept = 0;
+  for (const name of names) {
+    const m = TEMP_NAME.exec(name);
+    if (!m || processAlive(Number(m[1]))) continue;
+    rmSync(join(dir, name), { recursive: true, force: true });
+    swept++;
+  }
+  return swept;
 }
 
 export interface AtomicWriteOptions {
@@ -35,8 +67,18 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array | 
     await rename(tmp, path);
   } catch (e) {
     await rm(tmp, { force: true });
-    throw e;
+    throw namePath(e, tmp, path);
   }
+}
+
+/**
+ * A system error about a staging file names the target instead (the user knows that one); one
+ * that names no file (write(2) failing with ENOSPC) gets the target too.
+ */
+function namePath(e: unknown, staging: string, target: string): unknown {
+  const err = e as NodeJS.ErrnoException;
+  if (err instanceof Error && typeof err.code === 'string' && typeof err.syscall === 'string' && (err.path === undefined || err.path === staging)) err.path = target;
+  return e;
 }
 
 /** writeFileAtomic in synchronous calls, for small files at the end of a run (no event-loop hops). */
@@ -53,7 +95,7 @@ export function writeFileAtomicSync(path: string, data: string | Uint8Array, opt
     renameSync(tmp, path);
   } catch (e) {
     rmSync(tmp, { force: true });
-    throw e;
+    throw namePath(e, tmp, path);
   }
 }
 
@@ -69,7 +111,7 @@ export async function withStagedPath<T>(target: string, fn: (staging: string) =>
     return result;
   } catch (e) {
     await rm(staging, { recursive: true, force: true });
-    throw e;
+    throw namePath(e, staging, target);
   }
 }
 

@@ -5,7 +5,7 @@ import { YumdaError } from '../../src/util/errors.js';
 
 t.test('rpmbuild command line: isolated topdir, the target macros loaded, no host BuildRequires check', async (t) => {
   t.same(localRpmbuildArgv({ topDir: '/w/topdir', specFile: '/w/topdir/SPECS/a.spec', macroFiles: ['/m/al2-standins.macros', '/m/lambda2.macros'] }), [
-    'rpmbuild', '-ba', '--nocheck', '--nodeps', '--define', '_topdir /w/topdir', '--load', '/m/al2-standins.macros', '--load', '/m/lambda2.macros', '/w/topdir/SPECS/a.spec',
+    'rpmbuild', '-ba', '--nocheck', '--nodeps', '--define', '_topdir /w/topdir', '--define', '_buildshell /bin/bash', '--load', '/m/al2-standins.macros', '--load', '/m/lambda2.macros', '/w/topdir/SPECS/a.spec',
   ]);
 });
 

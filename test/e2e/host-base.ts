@@ -6,12 +6,18 @@
  * its provides (from rpm's own elfdeps) and its file, so the installer skips it and `yumda check`
  * resolves it the way the host's loader will when the layer runs here at /opt.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, realpath, writeFile } from 'node:fs/promises';
 import { execa } from 'execa';
+import { libraryCapabilities } from '../../src/base/capture.js';
 import { loadProfile, type BaseProfile, type Capability } from '../../src/config/profile.js';
+import { resolveTarget } from '../../src/config/target.js';
 import { readRpmInfo } from '../../src/rpm/package.js';
 
+/** The host's glibc version, read from its libc.so.6 the way `yumda base capture` reads a runtime's. */
 export async function hostGlibcVersion(): Promise<string> {
+  const libc = (await hostLibraries()).get('libc.so.6');
+  const captured = libc ? libraryCapabilities(libc, resolveTarget('al2'))?.glibcVersion : null;
+  if (captured) return captured;
   const r = await execa('getconf', ['GNU_LIBC_VERSION']);
   return String(r.stdout).trim().split(/\s+/)[1]!;
 }
@@ -47,11 +53,16 @@ export async function writeHostBaseProfile(rpms: string[], dest: string): Promis
   for (const soname of sonames) {
     const path = libs.get(soname);
     if (!path) continue;
-    const deps = await execa('/usr/lib/rpm/elfdeps', ['--provides'], { input: `${path}\n` });
-    for (const name of String(deps.stdout).split('\n').filter(Boolean)) extraProvides.push(capability(name));
-    extraFiles.push(path);
+    // the library's provides as a base capture records them (soname and version definitions from its ELF)
+    const lib = libraryCapabilities(path, resolveTarget('al2'));
+    if (!lib) continue;
+    for (const name of lib.provides) extraProvides.push(capability(name));
+    // the file where it really is: the loader cache says /lib/x86_64-linux-gnu/… on a merged-/usr
+    // host, but in the AL2 profile /lib is a link to usr/lib, which would hide a file listed under /lib
+    extraFiles.push(await realpath(path));
   }
-  const hostDirs = ['/lib/x86_64-linux-gnu', '/usr/lib/x86_64-linux-gnu'];
+  // the host's library directories, canonical for the same reason (/lib → /usr/lib on Debian 12)
+  const hostDirs = [...new Set(await Promise.all(['/lib/x86_64-linux-gnu', '/usr/lib/x86_64-linux-gnu'].map((d) => realpath(d).catch(() => d))))];
   const profile: BaseProfile = {
     ...al2,
     id: 'al2-host-glibc',

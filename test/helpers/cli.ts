@@ -7,9 +7,12 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the built CLI (dist/bin/yumda.cjs, the package's bin) as a user would, in a child process. */
+/** The built CLI, the package's bin. */
+export const yumdaBin = projectPath('dist/src/cli/main.js');
+
+/** Runs the built CLI (dist/src/cli/main.js, the package bin) as a user would, in a child process. */
 export async function yumda(args: string[], options: { cwd?: string; env?: Record<string, string>; input?: string } = {}): Promise<CliResult> {
-  const result = await execa(process.execPath, [projectPath('dist/bin/yumda.cjs'), ...args], {
+  const result = await execa(process.execPath, [yumdaBin, ...args], {
     cwd: options.cwd,
     env: { ...options.env, FORCE_COLOR: '0' },
     reject: false,

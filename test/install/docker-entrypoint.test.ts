@@ -26,7 +26,7 @@ t.teardown(async () => {
 async function image(dest: string, ...args: string[]): Promise<{ exitCode: number; stdout: string; stderr: string }> {
   const r = await execa('sh', [entrypoint, ...args], {
     reject: false,
-    env: { YUMDA_DEST: dest, YUMDA_BIN: `${process.execPath} ${projectPath('dist/bin/yumda.cjs')}`, YUMDA_REPOS: server.url, XDG_CACHE_HOME: join(work, 'cache') },
+    env: { YUMDA_DEST: dest, YUMDA_BIN: `${process.execPath} ${projectPath('dist/src/cli/main.js')}`, YUMDA_REPOS: server.url, XDG_CACHE_HOME: join(work, 'cache') },
   });
   return { exitCode: r.exitCode ?? 1, stdout: String(r.stdout), stderr: String(r.stderr) };
 }
@@ -41,7 +41,7 @@ t.test('`IMAGE install …` installs into the mounted layer', async (t) => {
   t.same(JSON.parse(list.stdout).map((p: { name: string }) => p.name), ['editor', 'writer']);
   const zipped = await execa('sh', ['-c', `sh "$0" zip > "$1"`, entrypoint, join(work, 'a.zip')], {
     reject: false,
-    env: { YUMDA_DEST: dest, YUMDA_BIN: `${process.execPath} ${projectPath('dist/bin/yumda.cjs')}` },
+    env: { YUMDA_DEST: dest, YUMDA_BIN: `${process.execPath} ${projectPath('dist/src/cli/main.js')}` },
   });
   t.equal(zipped.exitCode, 0, String(zipped.stderr));
   const entries = (await execa('unzip', ['-Z1', join(work, 'a.zip')])).stdout.split('\n');
@@ -61,13 +61,14 @@ t.test("the original yumda's `IMAGE yum install -y …` works too", async (t) =>
   t.match(help.stdout, /Usage: yumda/);
 });
 
-t.test('Dockerfile: Node 20, the built CLI, the entrypoint, /lambda/opt', async (t) => {
+t.test('Dockerfile: Node 24, the base a build argument, the built CLI, the entrypoint, /lambda/opt', async (t) => {
   const text = readFileSync(projectPath('docker/client/Dockerfile'), 'utf8');
-  t.match(text, /^FROM node:20-[a-z-]*slim AS build$/m);
-  t.match(text, /^FROM node:20-[a-z-]*slim$/m, 'a small runtime base');
+  t.match(text, /^FROM node:24-[a-z-]*slim AS build$/m);
+  t.match(text, /^ARG BASE=node:24-[a-z-]*slim$/m, 'a small runtime base, by default');
+  t.match(text, /^FROM \$\{BASE\}$/m, 'the base is a build argument');
   t.match(text, /npm prune --omit=dev/);
-  t.match(text, /RUN npm run build && npm prune --omit=dev/, 'tsc and the bundles');
-  t.match(text, /COPY --from=build \/src\/dist\/bin \.\/dist\/bin/, 'the bundled CLI');
+  t.match(text, /RUN npm run build && npm prune --omit=dev/, 'tsc');
+  t.match(text, /COPY --from=built \/src\/dist\/src \.\/dist\/src/, 'the compiled CLI');
   t.match(text, /COPY repo-metadata \.\/repo-metadata/, 'base profiles and the default repo definition');
   t.match(text, /ENV YUMDA_DEST=\/lambda\/opt/);
   t.match(text, /^ENTRYPOINT \["\/usr\/local\/bin\/yumda-entrypoint"\]$/m);

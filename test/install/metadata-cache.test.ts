@@ -15,13 +15,13 @@ import { gzipSync } from 'node:zlib';
 import { noneProfile } from '../../src/config/profile.js';
 import { parseRepoFile, repoFromUrl, type RepoDefinition } from '../../src/config/repos.js';
 import { plainRecord } from '../../src/install/metadata.js';
-import { buildPrimaryCache, openPrimaryCache } from '../../src/install/primary-cache.js';
+import { openPrimaryCache, writePrimaryCache } from '../../src/install/primary-cache.js';
 import { openSession, resolveInSession } from '../../src/install/session.js';
 import { readPrimary } from '../../src/repodata/reader.js';
 import { primaryFooter, primaryHeader, renderPrimaryPackage } from '../../src/repodata/render.js';
 import { renderRepomd } from '../../src/repodata/repomd.js';
 import type { PackageRecord } from '../../src/repodata/types.js';
-import { indexTables } from '../../src/resolve/pool.js';
+import { indexTables } from '../../src/resolve/pool-index.js';
 import { ResolveError } from '../../src/resolve/resolve.js';
 import { parseDep } from '../../src/rpm/version.js';
 
@@ -88,10 +88,12 @@ t.test('a warm session answers what the freshly parsed metadata answers', async 
   const cold = await openSession(defs, { cacheDir: cache, arch: 'x86_64' });
   const repoCache = join(cache, 'repos', readdirSync(join(cache, 'repos'))[0]!);
   t.ok(readdirSync(repoCache).some((n) => /^primary-[0-9a-f]{32}\.json$/.test(n)), 'the parsed primary is cached');
-  // the warm session must not need the repository any more
-  renameSync(join(work, 'main', 'repodata'), join(work, 'main', 'repodata.away'));
+  // the warm session must not need the metadata files any more (a local repository's repomd.xml
+  // is read every time: it has nothing to expire)
+  const primaryFile = join(work, 'main', 'repodata', readdirSync(join(work, 'main', 'repodata')).find((n) => n.endsWith('primary.xml.gz'))!);
+  renameSync(primaryFile, `${primaryFile}.away`);
   const warm = await openSession(defs, { cacheDir: cache, arch: 'x86_64' });
-  renameSync(join(work, 'main', 'repodata.away'), join(work, 'main', 'repodata'));
+  renameSync(`${primaryFile}.away`, primaryFile);
   const all = (s: typeof cold) => s.pool.packages.map((p) => plainRecord(p));
   t.same(all(warm), all(cold), 'every package, every field');
   t.same(all(warm).map((p) => p.name).sort(), main.filter((p) => p.arch !== 'aarch64').map((p) => p.name).sort(), 'usable: machine arch and noarch');
@@ -119,6 +121,21 @@ t.test('a local repository is read in place, and still verified', async (t) => {
   rmSync(primary);
   await t.rejects(openSession(defs, { cacheDir: join(work, 'cache-local-3'), arch: 'x86_64' }), { code: 'NOT_FOUND' }, 'missing: not found');
   writeFileSync(primary, good);
+});
+
+t.test('a local repository rebuilt and re-indexed in place is seen at once, without --refresh (issue 12)', async (t) => {
+  const dir = join(work, 'rebuilt-in-place');
+  const url = await writeRepo(dir, [record('first-1.0-1.noarch')]);
+  const defs = [{ ...repoFromUrl(url, 'test'), metadataExpire: 6 * 3600 }];
+  const cache = join(work, 'cache-rebuilt');
+  t.same((await openSession(defs, { cacheDir: cache, arch: 'x86_64' })).pool.named('first').length, 1);
+  for (const name of readdirSync(join(dir, 'repodata'))) rmSync(join(dir, 'repodata', name));
+  await writeRepo(dir, [record('second-1.0-1.noarch')]);
+  const again = await openSession(defs, { cacheDir: cache, arch: 'x86_64' });
+  t.same(again.pool.named('second').length, 1, 'the new package is there');
+  t.same(again.pool.named('first').length, 0, 'the old one is gone');
+  const plain = await openSession([{ ...repoFromUrl(dir, 'test'), metadataExpire: 6 * 3600 }], { cacheDir: cache, arch: 'x86_64' });
+  t.same(plain.pool.named('second').length, 1, 'a plain path too');
 });
 
 t.test('a damaged cache file is rebuilt from the metadata', async (t) => {
@@ -153,9 +170,9 @@ t.test('a resolution leaves the packages it decoded as JSON for the next run, wh
   t.same(warm.pool.named('app').map((p) => plainRecord(p)), fromXml, 'a package from the memo is the package from the XML, every field');
   t.same(await planOf(defs, cache, ['app']), first, 'the same plan');
 
-  // the memo is what a warm run reads: a summary changed in it shows
+  // the memo is checked before it is used: a summary changed in it (its checksum no longer matches) is not read
   writeFileSync(memoFile, `${headerLine}\n${JSON.stringify(entries.map(([i, r]) => [i, r.name === 'app' ? { ...r, summary: 'from the memo' } : r]))}`);
-  t.equal((await openSession(defs, { cacheDir: cache, arch: 'x86_64' })).pool.named('app')[0]!.summary, 'from the memo');
+  t.same((await openSession(defs, { cacheDir: cache, arch: 'x86_64' })).pool.named('app').map((p) => plainRecord(p)), fromXml, 'an altered memo is ignored');
 
   for (const [what, text] of [
     ['cut short', readFileSync(memoFile, 'utf8').slice(0, 100)],
@@ -195,11 +212,10 @@ t.test('package bounds in bytes, whatever the chunks: multibyte characters cut b
     for (const size of [1, 2, 3, 5, 7, 64, 100000]) {
       const pieces = [];
       for (let i = 0; i < bytes.length; i += size) pieces.push(bytes.subarray(i, i + size));
-      const built = await buildPrimaryCache(Readable.from(pieces));
-      const one = built.source({ id: 'r', priority: 1 });
-      const each = records.map((r) => plainRecord(one.lookup('names', r.name)![0]!));
       const checksum = 'e'.repeat(64);
-      writeFileSync(join(work, 'bounds'), Buffer.concat(built.render(checksum)));
+      await writePrimaryCache(Readable.from(pieces), join(work, 'bounds'), checksum);
+      const one = openPrimaryCache(join(work, 'bounds'), checksum, { id: 'r', priority: 1 })!;
+      const each = records.map((r) => plainRecord(one.lookup('names', r.name)![0]!));
       const reopened = openPrimaryCache(join(work, 'bounds'), checksum, { id: 'r', priority: 1 })!;
       if (JSON.stringify(each) !== JSON.stringify(expected) || JSON.stringify(reopened.all().map((p) => plainRecord(p))) !== JSON.stringify(expected)) {
         t.same(each, expected, `${what}, chunks of ${size} bytes`);
@@ -216,15 +232,15 @@ t.test('the cache file: every key of every kind (as addToIndex takes them from r
   const tables = indexTables(records);
   const checksum = 'c'.repeat(64);
   const xml = primaryHeader(records.length + 1) + [...records, record('foo-1.0-1.src')].map(renderPrimaryPackage).join('') + primaryFooter;
-  const built = await buildPrimaryCache(Readable.from([Buffer.from(xml)]));
-  const bytes = Buffer.concat(built.render(checksum));
+  await writePrimaryCache(Readable.from([Buffer.from(xml)]), join(work, 'built'), checksum);
+  const bytes = readFileSync(join(work, 'built'));
   const file = (name: string, content: Buffer): string => {
     writeFileSync(join(work, name), content);
     return join(work, name);
   };
   const opened = openPrimaryCache(file('whole', bytes), checksum, { id: 'r', priority: 5 })!;
   t.ok(opened, 'opens');
-  for (const [what, source] of [['built', built.source({ id: 'r', priority: 5 })], ['read back', opened]] as const) {
+  for (const [what, source] of [['written', openPrimaryCache(join(work, 'built'), checksum, { id: 'r', priority: 5 })!], ['read back', opened]] as const) {
     for (const kind of ['names', 'provides', 'files', 'obsoletes'] as const) {
       let mismatches = 0;
       for (const [key, positions] of tables[kind]) if (JSON.stringify(source.lookup(kind, key)?.map((p) => p.pkgId)) !== JSON.stringify(positions.map((i) => records[i]!.pkgId))) mismatches++;

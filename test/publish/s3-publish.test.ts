@@ -225,7 +225,7 @@ t.test('an interrupted publish leaves the old repository usable; the next one co
 
   // a real kill: SIGKILL the CLI after its first finished step
   await writeRepo(dir, [...more, { name: 'hotel' }, { name: 'india' }, { name: 'juliet' }]);
-  const child = execa(process.execPath, [projectPath('dist/bin/yumda.cjs'), 'repo', 'publish', dir, dest, '--concurrency', '1'], {
+  const child = execa(process.execPath, [projectPath('dist/src/cli/main.js'), 'repo', 'publish', dir, dest, '--concurrency', '1'], {
     env: s3.env,
     reject: false,
   });

@@ -151,7 +151,7 @@ t.test('malformed input is an error, never wrong events', async (t) => {
     ['<a>&amp</a>', /unterminated entity/],
     ['<a>&#xZZ;</a>', /bad character reference/],
     ['text<a></a>', /outside the root/],
-    ['<a></a>text', /unexpected end/],
+    ['<a></a>text', /unexpected end|outside the root/],
     ['<a></a><b></b>', /second root/],
     ['<a>1 < 2</a>', /"<" that starts no tag/],
     ['</a>', /without a start tag/],
@@ -167,4 +167,48 @@ t.test('malformed input is an error, never wrong events', async (t) => {
     t.throws(() => scanned([xml], () => false), message, `${JSON.stringify(xml)}, attributes not read`);
     if (!/entity|reference/.test(String(message))) t.throws(() => scanned([xml], undefined, () => false), message, `${JSON.stringify(xml)}, text not read`);
   }
+});
+
+t.test('bounded memory: endless whitespace is dropped as it arrives, never rescanned (issue 12)', async (t) => {
+  // 1 GiB of whitespace inside an element whose text nobody reads, 1 MiB a write: with the old
+  // carry-over (concatenate and rescan) this grew without bound and never finished
+  const events: string[] = [];
+  let captured = 0;
+  const scanner = new XmlScanner(
+    { open: (name) => events.push(`<${name}>`), close: (name, text) => events.push(`</${name}:${text}>`), captured: (xml) => (captured = xml.length) },
+    { textOf: (name) => name === 'name' },
+  );
+  const blank = ' '.repeat(1 << 20);
+  const heapBefore = process.memoryUsage().heapUsed;
+  let heapMax = heapBefore;
+  scanner.write('<metadata><package><name>x</name></package><other>');
+  for (let i = 0; i < 1024; i++) {
+    scanner.write(blank);
+    if (i % 64 === 0) heapMax = Math.max(heapMax, process.memoryUsage().heapUsed);
+  }
+  scanner.write('</other></metadata>');
+  scanner.close();
+  t.same(events, ['<metadata>', '<package>', '<name>', '</name:x>', '</package:>', '<other>', '</other:>', '</metadata:>']);
+  t.equal(captured, 0);
+  t.ok(heapMax - heapBefore < 64 << 20, `heap grew by ${((heapMax - heapBefore) / 2 ** 20).toFixed(1)} MiB while reading 1 GiB`);
+});
+
+t.test('limits: a text node, a tag and a captured element each have a ceiling', async (t) => {
+  const limits = { markup: 1000, text: 1000, capture: 5000 };
+  const run = (chunks: string[], options: { capture?: string; textOf?: (name: string) => boolean } = {}): void => {
+    const scanner = new XmlScanner({ open: () => {}, close: () => {}, captured: () => {} }, { limits, ...options });
+    for (const c of chunks) scanner.write(c);
+    scanner.close();
+  };
+  const many = (s: string, n: number): string[] => Array.from({ length: n }, () => s);
+  t.throws(() => run(['<a><name>', ...many('x'.repeat(100), 20), '</name></a>']), /text in <name> longer than 1000 characters/);
+  t.throws(() => run(['<a><name>', 'x'.repeat(2000), '</name></a>']), /text in <name> longer than 1000/, 'in one write too');
+  t.throws(() => run(['<a><![CDATA[', 'x'.repeat(2000), ']]></a>']), /longer than 1000/);
+  t.throws(() => run(['<a x="', ...many('y'.repeat(100), 20)]), /a tag longer than 1000 characters/);
+  t.throws(() => run(['<a x="', ...many('>'.repeat(100), 20)]), /a tag longer than 1000 characters/, "'>' in every write: rescanned, still bounded");
+  t.throws(() => run(['<a><!--', ...many(' '.repeat(100), 20)]), /a tag longer than 1000/);
+  t.throws(() => run(['<r><p>', ...many(' '.repeat(100), 60), '</p></r>'], { capture: 'p', textOf: () => false }), /a <p> element longer than 5000 characters/);
+  // under the limits, the same shapes are fine
+  t.doesNotThrow(() => run(['<a><name>', ...many('x'.repeat(100), 9), '</name><!--', ' '.repeat(900), '--></a>']));
+  t.doesNotThrow(() => run(['<r><p>', ...many(' '.repeat(100), 40), '</p></r>'], { capture: 'p', textOf: () => false }));
 });

@@ -1,25 +1,39 @@
 /**
- * The production builder: every package builds in a fresh amazonlinux:2 container made from
- * docker/build/Dockerfile. The command lines are pure functions of their inputs (unit-tested as
- * text, since no Docker engine runs in the test environment); execa runs them.
+ * The container builder: every package builds in fresh containers of the target's build image
+ * (docker/build/TARGET/Dockerfile), with Docker or podman (src/container/engine.ts).
+ *
+ * Per package, two containers of the build image, talking to it only through its entry point
+ * (docker/build/yumda-build, the contract):
+ *   1. `yumda-build deps`: installs the RPMs of earlier waves and the remaining BuildRequires
+ *      (network allowed: the distribution's repositories), then is committed to a temporary image;
+ *   2. `yumda-build build` from that image with `--network none`: rpmbuild as the unprivileged
+ *      `builder` user, results copied to the package's result directory.
+ * Both stream their output into OUT/logs/NAME.log. A non-zero exit, or a container killed from
+ * outside, is that package's failure. Containers and the temporary image are removed whatever
+ * happens (a cancelled run included).
+ *
+ * The command lines are pure functions of their inputs (unit-tested as text); execa runs them.
  */
-import { readFile } from 'node:fs/promises';
-import { basename, dirname } from 'node:path';
+import { cp, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
 import { execa } from 'execa';
-import { ExitCode, YumdaError } from '../../util/errors.js';
+import { resolveTarget, ociPlatform, type Target } from '../../config/target.js';
+import { detectEngine, removeContainers, removeImages, type Engine } from '../../container/engine.js';
+import { YumdaError } from '../../util/errors.js';
 import { hashBytes } from '../../util/hash.js';
 import { projectPath } from '../../util/paths.js';
 import type { Builder, BuildJob } from './types.js';
 
 export const defaultBuildImage = 'yumda-build:al2';
 
-/** Paths inside the container. */
-const inContainer = {
+/** Paths inside the container (the entry-point contract). */
+export const inContainer = {
   specs: '/input/SPECS',
   sources: '/input/SOURCES',
   deps: '/deps',
   output: '/output',
-  topdir: '/home/builder/rpmbuild',
+  entry: '/usr/local/bin/yumda-build',
 } as const;
 
 /** Single-quotes a word for bash. */
@@ -27,135 +41,185 @@ export function shellQuote(word: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
-export interface ImageBuildOptions {
-  image: string;
-  /** The project root (holds docker/build/ and repo-metadata/macros/). */
-  root: string;
+export interface ImageRecipe {
+  /** The directory with the Dockerfile and install-builddeps (docker/build/al2, …/standin). */
+  dir: string;
+  /** Build arguments (BASE=…, MACROS=…). */
+  buildArgs: Record<string, string>;
+}
+
+/** The recipe of a target's build image. */
+export function targetImageRecipe(target: Target, root = projectPath()): ImageRecipe {
+  return { dir: join(root, dirname(target.buildImage.dockerfile)), buildArgs: {} };
 }
 
 /**
- * `docker build` for the build image. The macros file lives in repo-metadata/macros/ (the single
- * place that defines the /opt layout), so it is passed as a named build context instead of being
- * copied into docker/build/.
+ * Files of the staged build context, context path → source path: the image directory, the shared
+ * entry point, and every macros file (the single place that defines the /opt layout).
  */
-export function dockerImageBuildArgv(options: ImageBuildOptions): string[] {
-  return [
-    'docker', 'build',
-    '--tag', options.image,
-    '--file', `${options.root}/docker/build/Dockerfile`,
-    '--build-context', `macros=${options.root}/repo-metadata/macros`,
-    `${options.root}/docker/build`,
-  ];
+export async function contextFiles(recipe: ImageRecipe, root = projectPath()): Promise<Map<string, string>> {
+  const files = new Map<string, string>();
+  for (const name of (await readdir(recipe.dir)).sort()) files.set(name, join(recipe.dir, name));
+  files.set('yumda-build', join(root, 'docker/build/yumda-build'));
+  const macros = join(root, 'repo-metadata/macros');
+  for (const name of (await readdir(macros)).sort()) files.set(`macros/${name}`, join(macros, name));
+  return files;
 }
 
-export interface ContainerScriptOptions {
-  specName: string;
-  hasDependencies: boolean;
-}
-
-/**
- * What runs inside the container, as root: install the RPMs of earlier waves, then the remaining
- * BuildRequires from the Amazon Linux repositories, build as the unprivileged user, copy the results
- * out and hand them to the caller's uid.
- */
-export function containerBuildScript(options: ContainerScriptOptions): string {
-  const spec = `${inContainer.topdir}/SPECS/${options.specName}`;
-  const lines = [
-    'set -euo pipefail',
-    `mkdir -p ${inContainer.topdir}/SPECS ${inContainer.topdir}/SOURCES`,
-    `cp -a ${inContainer.specs}/. ${inContainer.topdir}/SPECS/`,
-    `cp -a ${inContainer.sources}/. ${inContainer.topdir}/SOURCES/`,
-    `chown -R builder:builder ${inContainer.topdir}`,
-  ];
-  if (options.hasDependencies) {
-    lines.push(`echo "yumda: installing RPMs from earlier waves"`, `yum install -y --nogpgcheck ${inContainer.deps}/*.rpm`);
-  }
-  lines.push(
-    `echo "yumda: installing BuildRequires"`,
-    `yum-builddep -y ${shellQuote(spec)}`,
-    `echo "yumda: rpmbuild"`,
-    `runuser -u builder -- rpmbuild -ba --nocheck --define ${shellQuote(`_topdir ${inContainer.topdir}`)} ${shellQuote(spec)}`,
-    `mkdir -p ${inContainer.output}/RPMS ${inContainer.output}/SRPMS`,
-    `cp -a ${inContainer.topdir}/RPMS/. ${inContainer.output}/RPMS/`,
-    `cp -a ${inContainer.topdir}/SRPMS/. ${inContainer.output}/SRPMS/`,
-    `chown -R "$HOST_UID:$HOST_GID" ${inContainer.output}`,
-  );
-  return lines.join('\n') + '\n';
+/** `ENGINE build` of the image from a staged context directory. */
+export function imageBuildArgv(engine: Engine, options: { image: string; context: string; buildArgs: Record<string, string>; platform?: string }): string[] {
+  const argv = [engine.command, 'build', '--tag', options.image, '--file', join(options.context, 'Dockerfile')];
+  if (options.platform) argv.push('--platform', options.platform);
+  for (const [k, v] of Object.entries(options.buildArgs)) argv.push('--build-arg', `${k}=${v}`);
+  argv.push(options.context);
+  return argv;
 }
 
 export interface RunOptions {
+  engine: Engine;
   image: string;
+  /** Container name (unique per package and run). */
+  name: string;
   job: Pick<BuildJob, 'name' | 'specFile' | 'sourcesDir' | 'resultDir' | 'dependencyRpms'>;
   uid: number;
   gid: number;
 }
 
-/** `docker run` for one package: a fresh container (--rm), inputs read-only, only the result dir writable. */
-export function dockerRunArgv(options: RunOptions): string[] {
+/** Step 1: BuildRequires, network allowed, NOT --rm (it is committed, then removed). */
+export function depsRunArgv(options: Omit<RunOptions, 'uid' | 'gid'>): string[] {
   const { job } = options;
-  const argv = [
-    'docker', 'run', '--rm',
-    '--name', `yumda-build-${job.name.replace(/[^A-Za-z0-9_.-]/g, '_')}-${process.pid}`,
+  const argv = [options.engine.command, 'run', '--name', options.name, '--volume', `${dirname(job.specFile)}:${inContainer.specs}:ro`];
+  for (const rpm of job.dependencyRpms) argv.push('--volume', `${rpm}:${inContainer.deps}/${basename(rpm)}:ro`);
+  argv.push(options.image, inContainer.entry, 'deps');
+  return argv;
+}
+
+export function commitArgv(engine: Engine, container: string, image: string): string[] {
+  return [engine.command, 'commit', container, image];
+}
+
+/** Step 2: rpmbuild, a fresh container (--rm), no network, inputs read-only, only the result dir writable. */
+export function buildRunArgv(options: RunOptions): string[] {
+  const { job } = options;
+  return [
+    options.engine.command, 'run', '--rm',
+    '--name', options.name,
+    '--network', 'none',
     '--env', `HOST_UID=${options.uid}`,
     '--env', `HOST_GID=${options.gid}`,
     '--volume', `${dirname(job.specFile)}:${inContainer.specs}:ro`,
     '--volume', `${job.sourcesDir}:${inContainer.sources}:ro`,
     '--volume', `${job.resultDir}:${inContainer.output}`,
-  ];
-  for (const rpm of job.dependencyRpms) argv.push('--volume', `${rpm}:${inContainer.deps}/${basename(rpm)}:ro`);
-  argv.push(
     options.image,
-    '/bin/bash', '-c',
-    containerBuildScript({ specName: basename(job.specFile), hasDependencies: job.dependencyRpms.length > 0 }),
-  );
-  return argv;
+    inContainer.entry, 'build',
+  ];
 }
 
-/** Image identity without a Docker engine: the recipe (Dockerfile + macros) and the tag. */
-export async function dockerImageIdentity(image: string, root = projectPath()): Promise<string> {
-  const dockerfile = await readFile(`${root}/docker/build/Dockerfile`);
-  const macros = await readFile(`${root}/repo-metadata/macros/lambda2.macros`).catch(() => Buffer.alloc(0));
-  return `docker:${image}:${hashBytes(Buffer.concat([dockerfile, Buffer.from('\0'), macros])).slice(0, 16)}`;
+/** Container and temporary image names for one package of one run: unique, engine-safe. */
+export function containerNames(jobName: string, runId: string): { deps: string; build: string; image: string } {
+  const safe = jobName.toLowerCase().replace(/[^a-z0-9_.-]/g, '_').slice(0, 60);
+  return { deps: `yumda-build-${safe}-${runId}-deps`, build: `yumda-build-${safe}-${runId}`, image: `localhost/yumda-build-tmp-${safe}:${runId}` };
+}
+
+/** How a failed container exit reads in the package's error. */
+export function describeExit(step: string, exitCode: number | undefined, signal: string | undefined): string {
+  if (signal) return `${step} was stopped by ${signal}`;
+  if (exitCode === 137) return `${step} container was killed (exit 137)`;
+  if (exitCode === 143) return `${step} container was terminated (exit 143)`;
+  return `${step} exited with ${exitCode ?? 'no status'}`;
+}
+
+export interface DockerBuilderOptions {
+  /** The image tag (default: the target's, e.g. yumda-build:al2). */
+  image?: string;
+  /** docker, podman or auto (default: $YUMDA_ENGINE, else auto). */
+  engine?: string;
+  /** The target (default al2/x86_64): picks the Dockerfile and the platform. */
+  target?: Target;
+  /** Another image recipe (the Debian stand-in in tests). */
+  recipe?: ImageRecipe;
+  root?: string;
+  /** false: use the image as it is (never build it). */
+  buildImage?: boolean;
 }
 
 export class DockerBuilder implements Builder {
   readonly kind = 'docker' as const;
   private imageReady: Promise<void> | undefined;
+  private engine: Engine | undefined;
+  private readonly runId = `${process.pid.toString(36)}${Date.now().toString(36)}`;
 
-  constructor(private readonly options: { image?: string; root?: string; buildImage?: boolean } = {}) {}
+  constructor(private readonly options: DockerBuilderOptions = {}) {}
 
-  get image(): string {
-    return this.options.image ?? defaultBuildImage;
+  get target(): Target {
+    return this.options.target ?? resolveTarget();
   }
 
-  identity(): Promise<string> {
-    return dockerImageIdentity(this.image, this.options.root);
+  get image(): string {
+    return this.options.image ?? this.target.buildImage.tag;
+  }
+
+  private get root(): string {
+    return this.options.root ?? projectPath();
+  }
+
+  private get recipe(): ImageRecipe {
+    return this.options.recipe ?? targetImageRecipe(this.target, this.root);
+  }
+
+  /** The recipe (every context file, build args) and the tag; no engine needed. */
+  async identity(): Promise<string> {
+    const parts: Buffer[] = [];
+    for (const [name, file] of await contextFiles(this.recipe, this.root)) parts.push(Buffer.from(`${name}\0`), await readFile(file), Buffer.from('\0'));
+    parts.push(Buffer.from(JSON.stringify(this.recipe.buildArgs)));
+    return `docker:${this.image}:${this.target.key}:${hashBytes(Buffer.concat(parts)).slice(0, 16)}`;
   }
 
   async ensureAvailable(): Promise<void> {
-    const r = await execa('docker', ['version', '--format', '{{.Server.Version}}'], { reject: false });
-    if (r.failed) {
-      throw new YumdaError('DOCKER_UNAVAILABLE', `the docker builder needs a running Docker engine: ${String(r.stderr || r.message).split('\n')[0]}`, {
-        exitCode: ExitCode.failure,
-        hint: 'start Docker (or install it: https://docs.docker.com/engine/install/), or use --builder local',
-      });
-    }
+    this.engine = await detectEngine(this.options.engine);
+  }
+
+  private async getEngine(): Promise<Engine> {
+    this.engine ??= await detectEngine(this.options.engine);
+    return this.engine;
   }
 
   private ensureImage(logFile: string): Promise<void> {
     if (this.options.buildImage === false) return Promise.resolve();
     this.imageReady ??= (async () => {
-      const [cmd, ...args] = dockerImageBuildArgv({ image: this.image, root: this.options.root ?? projectPath() });
-      const r = await execa(cmd!, args, { stdout: { file: logFile, append: true }, stderr: { file: logFile, append: true }, reject: false });
-      if (r.exitCode !== 0) throw new YumdaError('BUILD_IMAGE_FAILED', `docker build of ${this.image} failed (see the package log)`);
+      const engine = await this.getEngine();
+      const context = await mkdtemp(join(tmpdir(), 'yumda-image-'));
+      try {
+        for (const [name, file] of await contextFiles(this.recipe, this.root)) await cp(file, join(context, name));
+        const [cmd, ...args] = imageBuildArgv(engine, { image: this.image, context, buildArgs: this.recipe.buildArgs, platform: ociPlatform(this.target.arch) });
+        const r = await execa(cmd!, args, { stdout: { file: logFile, append: true }, stderr: { file: logFile, append: true }, reject: false });
+        if (r.exitCode !== 0) throw new YumdaError('BUILD_IMAGE_FAILED', `${engine.name} build of ${this.image} failed (see ${logFile})`);
+      } finally {
+        await rm(context, { recursive: true, force: true });
+      }
     })();
     return this.imageReady;
   }
 
   async build(job: BuildJob): Promise<void> {
+    const engine = await this.getEngine();
     await this.ensureImage(job.logFile);
-    const [cmd, ...args] = dockerRunArgv({ image: this.image, job, uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 });
-    const r = await execa(cmd!, args, { stdout: { file: job.logFile, append: true }, stderr: { file: job.logFile, append: true }, reject: false, cancelSignal: job.signal });
-    if (r.exitCode !== 0) throw new YumdaError('BUILD_FAILED', `${job.name}: container build exited with ${r.exitCode ?? r.signal}`);
+    const names = containerNames(job.name, this.runId);
+    const io = { stdout: { file: job.logFile, append: true }, stderr: { file: job.logFile, append: true }, reject: false, cancelSignal: job.signal } as const;
+    try {
+      const [dc, ...dargs] = depsRunArgv({ engine, image: this.image, name: names.deps, job });
+      const deps = await execa(dc!, dargs, io);
+      if (deps.exitCode !== 0) throw new YumdaError('BUILD_FAILED', `${job.name}: ${describeExit('installing BuildRequires', deps.exitCode, deps.signal)}`);
+      const [cc, ...cargs] = commitArgv(engine, names.deps, names.image);
+      const committed = await execa(cc!, cargs, { ...io, stdout: 'ignore' });
+      if (committed.exitCode !== 0) throw new YumdaError('BUILD_FAILED', `${job.name}: ${describeExit(`${engine.name} commit`, committed.exitCode, committed.signal)}`);
+      await removeContainers(engine, [names.deps]);
+      const [bc, ...bargs] = buildRunArgv({ engine, image: names.image, name: names.build, job, uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 });
+      const built = await execa(bc!, bargs, io);
+      if (built.exitCode !== 0) throw new YumdaError('BUILD_FAILED', `${job.name}: ${describeExit('rpmbuild', built.exitCode, built.signal)}`);
+    } finally {
+      await removeContainers(engine, [names.deps, names.build]);
+      await removeImages(engine, [names.image]);
+    }
   }
 }

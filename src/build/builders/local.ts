@@ -32,10 +32,18 @@ export interface LocalArgvOptions {
   macroFiles: string[];
 }
 
+/**
+ * The shell rpmbuild runs %prep/%build/%install with. rpm's default is /bin/sh, which is bash on
+ * Amazon Linux 2 (where AL2's specs are written and tested) but dash on Debian: specs use pushd/popd
+ * and brace expansion (git: `mv contrib/{contacts,subtree}/…`), which dash does not have.
+ */
+export const LOCAL_BUILD_SHELL = '/bin/bash';
+
 export function localRpmbuildArgv(options: LocalArgvOptions): string[] {
   return [
     'rpmbuild', '-ba', '--nocheck', '--nodeps',
     '--define', `_topdir ${options.topDir}`,
+    '--define', `_buildshell ${LOCAL_BUILD_SHELL}`,
     ...options.macroFiles.flatMap((file) => ['--load', file]),
     options.specFile,
   ];

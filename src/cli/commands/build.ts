@@ -24,6 +24,9 @@ interface CommonOpts {
   manifest?: string;
   endpoint?: string;
   image?: string;
+  engine?: string;
+  target?: string;
+  arch?: string;
   json?: boolean;
 }
 
@@ -40,7 +43,10 @@ function addSelectionOptions(cmd: Command): Command {
     .option('--patches <dir>', 'Lambda patches, DIR/NAME/*.patch (default: patches/ beside the specs directory)')
     .option('--manifest <url>', 'the previous build manifest: path, file://, http(s):// or s3:// (default: OUT/RPMS/build-manifest.json)')
     .option('--endpoint <url>', 'S3-compatible endpoint for s3:// URLs')
-    .option('--image <tag>', 'docker builder image tag (default yumda-build:al2, built from docker/build/)');
+    .option('--image <tag>', 'docker builder image tag (default: the target\'s, e.g. yumda-build:al2, built from docker/build/TARGET/)')
+    .option('--engine <engine>', 'docker builder: docker, podman or auto (default: $YUMDA_ENGINE, else auto)')
+    .option('--target <target>', 'the target: al2, al2023, or DIST/ARCH such as al2023/aarch64 (repo-metadata/targets/)')
+    .option('--arch <arch>', 'x86_64 or aarch64 (default: the target\'s arch, else x86_64)');
 }
 
 export function registerBuildCommands(program: Command): void {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { ExitCode } from '../../util/errors.js';
-import { printJson } from '../output.js';
+import { note, printJson } from '../output.js';
 
 export function registerCheckCommand(program: Command): void {
   program
@@ -21,8 +21,8 @@ Examples:
 Exit codes: 0 the layer passes, 5 errors were found (or warnings, with --strict).`,
     )
     .action(async (layer: string, opts: { base: string; strict?: boolean; json?: boolean }) => {
-      const { checkLayer, formatReport } = await import('../../layer/check.js');
-      const report = await checkLayer(layer, { profile: opts.base, strict: opts.strict ?? false });
+      const [{ formatReport }, { checkManagedLayer }] = await Promise.all([import('../../layer/check.js'), import('../../install/layer-check.js')]);
+      const report = await checkManagedLayer(layer, { profile: opts.base, strict: opts.strict ?? false }, (m) => note(m));
       if (opts.json) printJson(report);
       else process.stdout.write(formatReport(report) + '\n');
       if (!report.ok) process.exitCode = ExitCode.checkFailed;

@@ -6,12 +6,15 @@ import { Option, type Command } from 'commander';
 import { resolve as resolvePath } from 'node:path';
 import type { BaseProfile } from '../../config/profile.js';
 import type { RepoOptions } from '../../config/repos.js';
-import type { InstallResult } from '../../install/install.js';
+import type { InstallResult, Layer } from '../../install/transaction.js';
+import type { Manifest } from '../../install/manifest.js';
 import type { Session } from '../../install/session.js';
 import { ExitCode, YumdaError } from '../../util/errors.js';
 import { defaultCacheDir } from '../../util/paths.js';
 import { note, printJson } from '../output.js';
-import { positiveInteger } from '../parse.js';
+import { nonNegativeInteger, positiveInteger } from '../parse.js';
+import { refuseSpecialFileSystem } from '../../util/special-fs.js';
+import { attachPath } from '../../util/system-errors.js';
 
 interface RepoCliOptions {
   repo?: string[];
@@ -62,13 +65,21 @@ async function libraries() {
   return { ...profile, ...repos, ...manifest, ...metadata, ...session, ...plan, ...pool, ...resolve };
 }
 
+/** The layer's manifest for a read-only command; an interrupted change is finished or undone first. */
+async function installedManifest(dest: string) {
+  const { readLayerManifest } = await import('../../install/transaction.js');
+  return readLayerManifest(dest, { onNote: (m) => note(m) });
+}
+
 async function queries() {
   const [query, update] = await Promise.all([import('../../install/query.js'), import('../../resolve/update.js')]);
   return { ...query, ...update };
 }
 
 function cacheDirOf(opts: RepoCliOptions): string {
-  return resolvePath(opts.cacheDir ?? defaultCacheDir());
+  const dir = resolvePath(opts.cacheDir ?? defaultCacheDir());
+  refuseSpecialFileSystem(dir, 'the cache directory');
+  return dir;
 }
 
 async function profileFor(opts: RepoCliOptions): Promise<BaseProfile> {
@@ -116,13 +127,18 @@ async function printResolveProblems(e: unknown): Promise<void> {
   }
 }
 
-/** Runs `yumda check` on the installed layer; returns its one-line summary. */
-async function runLayerCheck(dir: string, profile: BaseProfile): Promise<string> {
-  const [{ checkLayer }, { summarizeReport }] = await Promise.all([import('../../layer/check.js'), import('../../layer/report.js')]);
-  return summarizeReport(await checkLayer(dir, { profile }));
+/** Runs `yumda check` on the installed layer; returns its one-line summary and its error count. */
+async function runLayerCheck(dir: string, profile: BaseProfile): Promise<{ summary: string; errors: number }> {
+  const [{ checkManagedLayer }, { summarizeReport }] = await Promise.all([import('../../install/layer-check.js'), import('../../layer/report.js')]);
+  const report = await checkManagedLayer(dir, { profile });
+  return { summary: summarizeReport(report), errors: report.errors };
 }
 
 function printInstallSummary(result: InstallResult, dest: string): void {
+  if (result.setIdCleared.length > 0) {
+    const n = result.setIdCleared.length;
+    note(`note: setuid/setgid bits cleared on ${n} file${n === 1 ? '' : 's'} (Lambda runs functions without privileges and cannot honour them), e.g. /opt/${result.setIdCleared.slice(0, 3).join(', /opt/')}`);
+  }
   for (const o of result.outsidePrefix) {
     note(`warning: ${o.package}: ${o.count} file${o.count === 1 ? '' : 's'} outside /opt left out (a layer only holds /opt), e.g. ${o.examples.join(', ')}`);
   }
@@ -134,11 +150,14 @@ function printInstallSummary(result: InstallResult, dest: string): void {
   note(`${what} ${dest}` + (result.reusedPackages ? ` (${result.reusedPackages} from the cache)` : ''));
 }
 
-type InstallCliOptions = RepoCliOptions & { dest: string; dryRun?: boolean; withDocs?: boolean; check: boolean; concurrency: number };
+type InstallCliOptions = RepoCliOptions & { dest: string; dryRun?: boolean; withDocs?: boolean; check: boolean; concurrency: number; lockWait: number };
+
+const LOCK_WAIT_HELP = 'seconds to wait while another yumda changes the same layer (then fail with the pid that holds it)';
 
 function addInstallOptions(cmd: Command): Command {
   return cmd
     .option('-d, --dest <dir>', 'layer directory: what Lambda sees at /opt', 'layer')
+    .option('--lock-wait <seconds>', LOCK_WAIT_HELP, nonNegativeInteger, 60)
     .option('--dry-run', 'print the plan and stop')
     .option('--with-docs', 'keep documentation, man and info pages')
     .option('--no-check', 'skip the layer check after installing')
@@ -152,10 +171,39 @@ function addInstallOptions(cmd: Command): Command {
  * newer versions of installed packages. Both stage, verify and move into DIR atomically.
  */
 async function installOrUpdate(args: string[], opts: InstallCliOptions, mode: 'install' | 'update'): Promise<void> {
-  const { readManifest, resolveInSession, manifestToPool, formatPlan, planToJson, humanSize } = await libraries();
   const dest = resolvePath(opts.dest);
+  refuseSpecialFileSystem(dest, 'the layer directory');
   const profile = await profileFor(opts);
-  const manifest = await readManifest(dest);
+  const { openLayer, readLayerManifest } = await import('../../install/transaction.js');
+  if (opts.dryRun) {
+    // a dry run changes nothing: it reads the manifest without taking the layer
+    const manifest = await readLayerManifest(dest, { onNote: (m) => note(m) });
+    await resolveAndApply(args, opts, mode, dest, profile, manifest, null);
+    return;
+  }
+  const layer = await openLayer(dest, {
+    command: `${mode} ${args.join(' ')}`.trim(),
+    lockWaitMs: opts.lockWait * 1000,
+    create: mode === 'install',
+    onNote: (m) => note(m),
+  });
+  try {
+    await resolveAndApply(args, opts, mode, dest, profile, layer.manifest, layer);
+  } finally {
+    layer.close();
+  }
+}
+
+async function resolveAndApply(
+  args: string[],
+  opts: InstallCliOptions,
+  mode: 'install' | 'update',
+  dest: string,
+  profile: BaseProfile,
+  manifest: Manifest | null,
+  layer: Layer | null,
+): Promise<void> {
+  const { resolveInSession, manifestToPool, formatPlan, planToJson, humanSize } = await libraries();
   if (manifest && manifest.arch !== opts.arch) {
     throw new YumdaError('ARCH_MISMATCH', `${dest} holds ${manifest.arch} packages; --arch is ${opts.arch}`, { exitCode: ExitCode.usage });
   }
@@ -189,14 +237,11 @@ async function installOrUpdate(args: string[], opts: InstallCliOptions, mode: 'i
     for (const n of plan.notes) note(n);
     process.stdout.write(formatPlan(plan, { base: profile.id, width: process.stdout.columns }) + '\n');
   }
-  if (opts.dryRun) {
+  if (!layer) {
     if (opts.json) printJson(planToJson(plan));
     return;
   }
-  // the installer (payload decompressors, extractor) is loaded only when something is installed
-  const { applyPlan } = await import('../../install/install.js');
-  const result = await applyPlan(plan, {
-    dest,
+  const result = await layer.install(plan, {
     profile,
     arch: opts.arch,
     cacheDir: cacheDirOf(opts),
@@ -205,7 +250,7 @@ async function installOrUpdate(args: string[], opts: InstallCliOptions, mode: 'i
     concurrency: opts.concurrency,
     onProgress: progressPrinter(!opts.json && process.stderr.isTTY === true, humanSize),
   });
-  let check: string | null = null;
+  let check: { summary: string; errors: number } | null = null;
   if (opts.check && result.installed.length > 0) check = await runLayerCheck(dest, profile);
   if (opts.json) {
     printJson({
@@ -214,12 +259,18 @@ async function installOrUpdate(args: string[], opts: InstallCliOptions, mode: 'i
       removed: result.removed,
       outsidePrefix: result.outsidePrefix,
       docsSkipped: result.docsSkipped,
-      check,
+      setIdCleared: result.setIdCleared,
+      check: check?.summary ?? null,
     });
-    return;
+  } else {
+    printInstallSummary(result, dest);
+    if (check) note(check.summary);
   }
-  printInstallSummary(result, dest);
-  if (check) note(check);
+  if (check && check.errors > 0) {
+    // installed and committed, but the layer will not work as it is: say so in the exit code
+    process.exitCode = ExitCode.checkFailed;
+    if (!opts.json) note(`the packages are installed, but the check found problems: see yumda check ${opts.dest}`);
+  }
 }
 
 export function registerClientCommands(program: Command): void {
@@ -239,7 +290,12 @@ Examples:
   yumda install libcurl.so.4'()(64bit)' --dry-run
   yumda install /opt/bin/git --repo https://example.com/yumda/al2/x86_64/ --json`,
     )
-    .action((requests: string[], opts: InstallCliOptions) => installOrUpdate(requests, opts, 'install'));
+    .action((requests: string[], opts: InstallCliOptions) =>
+      // a write into the layer that fails for lack of space names no file: name the layer
+      installOrUpdate(requests, opts, 'install').catch((e: unknown) => {
+        throw attachPath(e, resolvePath(opts.dest));
+      }),
+    );
 
   addInstallOptions(
     addRepoOptions(
@@ -256,7 +312,11 @@ Examples:
   yumda update -d layer                 everything in ./layer that has a newer version
   yumda update git -d layer --dry-run   what upgrading git (and what the new git needs) would do`,
   )
-    .action((names: string[], opts: InstallCliOptions) => installOrUpdate(names, opts, 'update'));
+    .action((names: string[], opts: InstallCliOptions) =>
+      installOrUpdate(names, opts, 'update').catch((e: unknown) => {
+        throw attachPath(e, resolvePath(opts.dest));
+      }),
+    );
 
   program
     .command('remove')
@@ -264,13 +324,22 @@ Examples:
     .description('remove installed packages from a layer directory (files no other package owns)')
     .argument('<package...>', 'installed package names')
     .option('-d, --dest <dir>', 'layer directory', 'layer')
+    .option('--lock-wait <seconds>', LOCK_WAIT_HELP, nonNegativeInteger, 60)
     .option('--json', 'print machine-readable JSON on stdout')
     .addHelpText('after', '\nExamples:\n  yumda remove openssh -d layer')
-    .action(async (names: string[], opts: { dest: string; json?: boolean }) => {
+    .action(async (names: string[], opts: { dest: string; json?: boolean; lockWait: number }) => {
       const dest = resolvePath(opts.dest);
+      refuseSpecialFileSystem(dest, 'the layer directory');
       const { summarize, evrString } = await queries();
-      const { removePackages } = await import('../../install/install.js');
-      const { removed, brokenDependents } = await removePackages(dest, names);
+      const { openLayer } = await import('../../install/transaction.js');
+      const layer = await openLayer(dest, { command: `remove ${names.join(' ')}`, lockWaitMs: opts.lockWait * 1000, onNote: (m) => note(m) });
+      let outcome;
+      try {
+        outcome = layer.remove(names);
+      } finally {
+        layer.close();
+      }
+      const { removed, brokenDependents } = outcome;
       if (opts.json) {
         printJson({ removed: removed.map(summarize), brokenDependents });
         return;
@@ -291,11 +360,11 @@ Examples:
   )
     .addHelpText('after', '\nExamples:\n  yumda list --installed -d layer\n  yumda list "lib*" --json')
     .action(async (patterns: string[], opts: RepoCliOptions & { installed?: boolean; available?: boolean; showduplicates?: boolean; dest: string }) => {
-      const [{ readManifest }, { listInstalled, summarize, formatSummaryTable, evrString, listAvailable }] = await Promise.all([libraries(), queries()]);
+      const { listInstalled, summarize, formatSummaryTable, evrString, listAvailable } = await queries();
       if (opts.installed && opts.available) throw new YumdaError('USAGE', 'use either --installed or --available', { exitCode: ExitCode.usage });
       if (opts.installed) {
         const dest = resolvePath(opts.dest);
-        const manifest = await readManifest(dest);
+        const manifest = await installedManifest(dest);
         const pkgs = listInstalled(manifest?.packages ?? [], patterns);
         if (opts.json) printJson(pkgs.map((p) => ({ ...summarize(p), files: p.files.length })));
         else if (pkgs.length === 0) note(manifest ? 'no matching packages installed' : `nothing installed in ${dest}`);
@@ -344,9 +413,9 @@ Examples:
   )
     .addHelpText('after', '\nExamples:\n  yumda info git\n  yumda info git --json')
     .action(async (name: string, opts: RepoCliOptions & { installed?: boolean; dest: string }) => {
-      const [{ readManifest, plainRecord }, { formatInfo, listAvailable }] = await Promise.all([libraries(), queries()]);
+      const [{ plainRecord }, { formatInfo, listAvailable }] = await Promise.all([libraries(), queries()]);
       if (opts.installed) {
-        const manifest = await readManifest(resolvePath(opts.dest));
+        const manifest = await installedManifest(resolvePath(opts.dest));
         const p = manifest?.packages.find((q) => q.name === name);
         if (!p) throw new YumdaError('NOT_INSTALLED', `package ${name} is not installed in ${opts.dest}`);
         if (opts.json) printJson(p);

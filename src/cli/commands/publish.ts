@@ -24,6 +24,8 @@ function resultJson(r: PublishResult): Record<string, unknown> {
     destination: r.destination,
     dryRun: r.dryRun,
     switched: r.switched,
+    restored: r.restored,
+    deletionsLeft: r.deletionsLeft,
     summary: r.summary,
     steps: r.plan.steps.map(stepJson),
     keptPreviousGeneration: r.plan.keptPreviousGeneration,
@@ -39,7 +41,7 @@ export function registerRepoPublishCommand(repo: Command): void {
     )
     .argument('<dir>', 'the repository directory (with repodata/ from `yumda repo index`; with RPMS/ and SRPMS/ each goes to DEST/RPMS and DEST/SRPMS)')
     .argument('<dest>', 's3://bucket/prefix, file:///path or a directory')
-    .option('--delete', 'after switching, remove packages no longer in DIR and metadata older than the previous generation')
+    .option('--delete', 'after switching, remove packages no longer in DIR and metadata older than the previous generation (only while this publish\'s repomd.xml is live; see README: concurrent publishers)')
     .option('--dry-run', 'print the plan and change nothing')
     .option('--concurrency <n>', 'parallel transfers', positiveInteger, 8)
     .option('--endpoint <url>', 'S3-compatible endpoint (default: $AWS_ENDPOINT_URL_S3, else Amazon S3)')

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { note, printJson } from '../output.js';
+import { evrString } from '../../rpm/nevra.js';
+import { globToRegExp } from '../../util/glob.js';
 import { defaultSpecsDir } from '../../util/paths.js';
 import type { Upstream } from '../../upstream/config.js';
 import type { UpstreamIndex } from '../../upstream/metadata.js';
@@ -104,9 +106,8 @@ Examples:
   yumda source list --upstream al2023-core --json`,
     )
     .action(async (patterns: string[], opts: { upstream?: string; all?: boolean; json?: boolean }) => {
-      const { evrString } = await upstreamLibrary();
       const index = await openUpstream(opts.upstream, Boolean(opts.json));
-      const matchers = patterns.map((p) => new RegExp(`^${p.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`));
+      const matchers = patterns.map(globToRegExp);
       const names = [...index.sources.byName.keys()].filter((n) => matchers.length === 0 || matchers.some((m) => m.test(n))).sort();
       const rows = names.flatMap((n) => (opts.all ? index.sources.byName.get(n)! : index.sources.byName.get(n)!.slice(0, 1)));
       if (opts.json) {

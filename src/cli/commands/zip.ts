@@ -24,6 +24,10 @@ Examples:
   aws lambda publish-layer-version --layer-name git --zip-file fileb://layer.zip`,
     )
     .action(async (dir: string, opts: { output?: string; reproducible?: boolean; json?: boolean }) => {
+      // a layer yumda manages is held while it is zipped (no install changes it half way), after any
+      // interrupted change in it was finished or undone
+      const { holdLayerForReading } = await import('../../install/transaction.js');
+      const held = await holdLayerForReading(resolve(dir), { command: 'zip', onNote: (m) => note(m) });
       const toStdout = opts.output === '-';
       // to stdout: zip into a private file first (the zip's central directory is written last), then stream it
       const staging = toStdout ? await mkdtemp(join(tmpdir(), 'yumda-zip-')) : undefined;
@@ -45,6 +49,7 @@ Examples:
         }
         for (const w of result.warnings) note(`yumda: warning: ${w}`);
       } finally {
+        held?.close();
         if (staging) await rm(staging, { recursive: true, force: true });
       }
     });
