@@ -44,7 +44,20 @@ async function createrepo(dir: string, files: string[], args: string[]): Promise
 }
 
 const install = (repo: string, dest: string, extra: string[] = []) =>
-  yumda(['install', 'rc-hello', '--repo', repo, '--cache-dir', join(work, `cache-${basename(dest)}`), '-d', dest, '--no-check', '--base', 'none', ...extra]);
+  yumda([
+    'install',
+    'rc-hello',
+    '--repo',
+    repo,
+    '--cache-dir',
+    join(work, `cache-${basename(dest)}`),
+    '-d',
+    dest,
+    '--no-check',
+    '--base',
+    'none',
+    ...extra,
+  ]);
 
 t.test('a sha512 repository installs (and its cached packages are reused)', async (t) => {
   const root = await createrepo('sha512', rpms, ['--checksum', 'sha512']);
@@ -53,11 +66,21 @@ t.test('a sha512 repository installs (and its cached packages are reused)', asyn
   const dest = join(work, 'layer-sha512');
   const r = await install(`${server.url}/sha512`, dest);
   t.equal(r.exitCode, 0, r.stderr);
-  t.ok(existsSync(join(dest, 'bin', 'rc-hello')) && existsSync(join(dest, 'share', 'rc', 'data.txt')), 'both packages in the layer');
+  t.ok(
+    existsSync(join(dest, 'bin', 'rc-hello')) && existsSync(join(dest, 'share', 'rc', 'data.txt')),
+    'both packages in the layer',
+  );
   const before = server.requests.filter((p) => p.endsWith('.rpm')).length;
-  const again = await install(`${server.url}/sha512`, join(work, 'layer-sha512-b'), ['--cache-dir', join(work, 'cache-layer-sha512')]);
+  const again = await install(`${server.url}/sha512`, join(work, 'layer-sha512-b'), [
+    '--cache-dir',
+    join(work, 'cache-layer-sha512'),
+  ]);
   t.equal(again.exitCode, 0, again.stderr);
-  t.equal(server.requests.filter((p) => p.endsWith('.rpm')).length, before, 'verified in sha512 and reused: nothing downloaded again');
+  t.equal(
+    server.requests.filter((p) => p.endsWith('.rpm')).length,
+    before,
+    'verified in sha512 and reused: nothing downloaded again',
+  );
 });
 
 t.test('xml:base: packages are fetched where the metadata says, not beside it', async (t) => {
@@ -70,8 +93,14 @@ t.test('xml:base: packages are fetched where the metadata says, not beside it', 
   const r = await install(`${server.url}/meta`, dest);
   t.equal(r.exitCode, 0, r.stderr);
   t.ok(existsSync(join(dest, 'bin', 'rc-hello')));
-  t.ok(server.requests.some((p) => p.startsWith('/pool/Packages/rc-hello')), 'fetched from the xml:base');
-  t.notOk(server.requests.some((p) => p.startsWith('/meta/Packages/')), 'not from beside the metadata');
+  t.ok(
+    server.requests.some((p) => p.startsWith('/pool/Packages/rc-hello')),
+    'fetched from the xml:base',
+  );
+  t.notOk(
+    server.requests.some((p) => p.startsWith('/meta/Packages/')),
+    'not from beside the metadata',
+  );
 });
 
 t.test('a package missing on one mirror is fetched from the next', async (t) => {
@@ -79,14 +108,33 @@ t.test('a package missing on one mirror is fetched from the next', async (t) => 
   await createrepo('mirror-b', rpms, []);
   const broken = (await readdir(join(www, 'mirror-a', 'Packages'))).find((n) => n.startsWith('rc-data'))!;
   await rm(join(www, 'mirror-a', 'Packages', broken));
-  const def: RepoDefinition = { ...repoFromUrl(`${server.url}/mirror-a`, 'mirrors'), baseurls: [`${server.url}/mirror-a`, `${server.url}/mirror-b`] };
+  const def: RepoDefinition = {
+    ...repoFromUrl(`${server.url}/mirror-a`, 'mirrors'),
+    baseurls: [`${server.url}/mirror-a`, `${server.url}/mirror-b`],
+  };
   const repofile = join(work, 'mirrors.repo');
   await writeFile(repofile, `[mirrors]\nname=mirrors\nbaseurl=${def.baseurls.join('\n        ')}\ngpgcheck=0\n`);
   const dest = join(work, 'layer-mirrors');
-  const r = await yumda(['install', 'rc-hello', '--repofile', repofile, '--cache-dir', join(work, 'cache-mirrors'), '-d', dest, '--no-check', '--base', 'none']);
+  const r = await yumda([
+    'install',
+    'rc-hello',
+    '--repofile',
+    repofile,
+    '--cache-dir',
+    join(work, 'cache-mirrors'),
+    '-d',
+    dest,
+    '--no-check',
+    '--base',
+    'none',
+  ]);
   t.equal(r.exitCode, 0, r.stderr);
   t.ok(existsSync(join(dest, 'share', 'rc', 'data.txt')));
-  t.ok(server.requests.includes(`/mirror-a/Packages/${broken}`) && server.requests.includes(`/mirror-b/Packages/${broken}`), 'tried the first mirror, then the second');
+  t.ok(
+    server.requests.includes(`/mirror-a/Packages/${broken}`) &&
+      server.requests.includes(`/mirror-b/Packages/${broken}`),
+    'tried the first mirror, then the second',
+  );
 });
 
 t.test('the source fetcher reads a sha512 repository through the same client', async (t) => {
@@ -99,5 +147,9 @@ t.test('the source fetcher reads a sha512 repository through the same client', a
   const stored = await downloadSource(packages[0]!, [`${server.url}/srpms-sha512`], { outDir: out });
   t.equal(stored.reused, false);
   t.same(readFileSync(stored.path), readFileSync(srpm), 'the same bytes');
-  t.equal((await downloadSource(packages[0]!, [`${server.url}/srpms-sha512`], { outDir: out })).reused, true, 'verified in sha512 and kept');
+  t.equal(
+    (await downloadSource(packages[0]!, [`${server.url}/srpms-sha512`], { outDir: out })).reused,
+    true,
+    'verified in sha512 and kept',
+  );
 });
