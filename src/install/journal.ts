@@ -70,9 +70,15 @@ export function txnDir(layer: string): string {
   return join(layer, STATE_DIR, TXN_DIR);
 }
 
-/** Names inside txn/ come from the journal, which yumda wrote: still, never leave txn/. */
+/**
+ * Names inside txn/ come from the journal, which yumda wrote: still, never leave txn/. A staged
+ * entry keeps its package's file name, which may hold any character but "/" and NUL (c++, @, a
+ * space): the shape is checked, not the characters.
+ */
 function inTxn(layer: string, rel: string): string {
-  if (!/^(stage|backup)\/[\w./-]+$/.test(rel) || rel.split('/').includes('..')) {
+  const parts = rel.split('/');
+  const shape = parts[0] === 'stage' ? parts.length >= 3 && /^\d+$/.test(parts[1]!) : parts[0] === 'backup' && parts.length === 2 && /^\d+$/.test(parts[1]!);
+  if (!shape || rel.includes('\0') || parts.some((p) => p === '' || p === '.' || p === '..')) {
     throw new YumdaError('JOURNAL_INVALID', `${txnDir(layer)}/journal.json names "${rel}", which is not inside the transaction directory`);
   }
   return join(txnDir(layer), rel);
