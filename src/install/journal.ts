@@ -109,18 +109,26 @@ function removeEntry(path: string): void {
 
 /**
  * Crash points for the tests (kill -9 at a chosen step): YUMDA_TEST_CRASH=ops:N dies after N
- * operations, =committed after the commit point, before the clean-up.
+ * operations, =committed after the commit point, before the clean-up, =recovery:N after N steps
+ * of a roll-back; =fail:N fails after N operations as a full disk would (ENOSPC).
  */
-function crashPoint(): { afterOps: number; afterCommit: boolean } | null {
+function crashPoint(): { afterOps: number; afterCommit: boolean; failAfterOps: number; recoverySteps: number } | null {
   const spec = process.env['YUMDA_TEST_CRASH'];
   if (!spec) return null;
-  const ops = /^ops:(\d+)$/.exec(spec);
-  return { afterOps: ops ? Number(ops[1]) : Infinity, afterCommit: spec === 'committed' };
+  const n = (name: string): number => {
+    const m = new RegExp(`^${name}:(\\d+)$`).exec(spec);
+    return m ? Number(m[1]) : Infinity;
+  };
+  return { afterOps: n('ops'), afterCommit: spec === 'committed', failAfterOps: n('fail'), recoverySteps: n('recovery') };
 }
 
 function crash(): never {
   process.kill(process.pid, 'SIGKILL');
   throw new Error('unreachable');
+}
+
+function simulatedDiskFull(path: string): Error {
+  return Object.assign(new Error(`ENOSPC: no space left on device, rename '${path}'`), { code: 'ENOSPC', errno: -28, syscall: 'rename', path });
 }
 
 /** Applies the journal's operations to the layer, then commits the manifest. */
@@ -130,8 +138,10 @@ export function commitJournal(layer: string, journal: Journal, manifestText: str
   mkdirSync(join(txnDir(layer), 'backup'), { recursive: true });
   let done = 0;
   for (const op of journal.ops) {
-    if (crashAt && done++ === crashAt.afterOps) crash();
+    if (crashAt && done === crashAt.afterOps) crash();
     const target = paths.resolve(op.path, 'transaction');
+    if (crashAt && done === crashAt.failAfterOps) throw simulatedDiskFull(target);
+    done++;
     if (op.kind === 'mkdir') {
       mkdirSync(target, 0o700);
       paths.created(op.path);

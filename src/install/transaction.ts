@@ -201,7 +201,7 @@ export class Layer {
       this.commit(next, planOps(this.dir, staged, replacedAll, staying));
       return result;
     } catch (e) {
-      rmSync(txn, { recursive: true, force: true });
+      dropUnjournaled(txn);
       throw e;
     }
   }
@@ -221,7 +221,7 @@ export class Layer {
     try {
       this.commit({ ...manifest, packages: keep }, planOps(this.dir, [], removed, keep));
     } catch (e) {
-      rmSync(txnDir(this.dir), { recursive: true, force: true });
+      dropUnjournaled(txnDir(this.dir));
       throw e;
     }
     // what the remaining packages needed from the removed ones
@@ -236,12 +236,43 @@ export class Layer {
     return { removed, brokenDependents };
   }
 
+  /**
+   * Applies the planned operations through the journal. When a step fails (a full disk, an I/O
+   * error), what was done is undone at once from the journal, as a later run would after kill -9:
+   * the layer is left as it was. Should undoing fail too, txn/ is kept for the next run.
+   */
   private commit(next: Manifest, planned: { ops: JournalOp[]; emptyDirs: string[] }): void {
     const text = serializeManifest(next);
     const journal: Journal = { format: 1, manifestSha256: hashBytes(text), ops: planned.ops, emptyDirs: planned.emptyDirs };
-    commitJournal(this.dir, journal, text, new LayerPaths(this.dir));
+    try {
+      commitJournal(this.dir, journal, text, new LayerPaths(this.dir));
+    } catch (e) {
+      let outcome: RecoveryOutcome;
+      try {
+        outcome = recoverLayer(this.dir);
+      } catch (again) {
+        throw new YumdaError('TRANSACTION_INTERRUPTED', `${(e as Error).message}; undoing the change failed too (${(again as Error).message})`, {
+          cause: e,
+          hint: `the next yumda command on ${this.dir} finishes or undoes it (e.g. yumda list --installed -d ${this.dir})`,
+        });
+      }
+      // failed after the commit point, in the clean-up: the change is in
+      if (outcome === 'completed') {
+        this.manifestValue = next;
+        return;
+      }
+      throw e;
+    }
     this.manifestValue = next;
   }
+}
+
+/**
+ * Drops a transaction directory that failed before its journal was written (the layer was not
+ * touched). A journaled one that could not be undone stays for the next run's recovery.
+ */
+function dropUnjournaled(txn: string): void {
+  if (!existsSync(join(txn, 'journal.json'))) rmSync(txn, { recursive: true, force: true });
 }
 
 export const openLayer = Layer.open.bind(Layer);
