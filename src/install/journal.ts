@@ -13,8 +13,8 @@
  *   - otherwise: undo every operation that happened, newest first (roll back).
  * Every step is idempotent, so a recovery that is itself killed is simply run again.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmdirSync, rmSync, unlinkSync, chmodSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmdirSync, rmSync, chmodSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { z } from 'zod/v3';
 import { YumdaError } from '../util/errors.js';
 import { writeFileAtomicSync } from '../util/fs.js';
@@ -100,13 +100,6 @@ function moveIfPresent(from: string, to: string): boolean {
   return true;
 }
 
-function removeEntry(path: string): void {
-  const st = lstatOrNull(path);
-  if (!st) return;
-  if (st.isDirectory()) rmSync(path, { recursive: true, force: true });
-  else unlinkSync(path);
-}
-
 /**
  * Crash points for the tests (kill -9 at a chosen step): YUMDA_TEST_CRASH=ops:N dies after N
  * operations, =committed after the commit point, before the clean-up, =recovery:N after N steps
@@ -174,7 +167,10 @@ function finishCommitted(layer: string, journal: Journal, paths: LayerPaths): vo
 }
 
 function rollBack(layer: string, journal: Journal, paths: LayerPaths): void {
+  const crashAt = crashPoint();
+  let steps = 0;
   for (const op of [...journal.ops].reverse()) {
+    if (crashAt && steps++ === crashAt.recoverySteps) crash();
     const target = paths.resolve(op.path, 'recovery');
     if (op.kind === 'mkdir') {
       try {
@@ -184,8 +180,14 @@ function rollBack(layer: string, journal: Journal, paths: LayerPaths): void {
         // not created, or holds something that is not ours: keep it
       }
     } else if (op.kind === 'put') {
-      const movedIn = !lstatOrNull(inTxn(layer, op.staged));
-      if (movedIn) removeEntry(target);
+      // each step is the exact inverse of the commit's, so a roll-back killed half way leaves a
+      // state the next roll-back reads right: the new entry goes back to stage/ (never just
+      // deleted: a restored backup in its place would then look like it, and be deleted)
+      const staged = inTxn(layer, op.staged);
+      if (!lstatOrNull(staged) && lstatOrNull(target)) {
+        mkdirSync(dirname(staged), { recursive: true });
+        renameSync(target, staged);
+      }
       if (op.backup) moveIfPresent(inTxn(layer, op.backup), target);
     } else {
       moveIfPresent(inTxn(layer, op.backup), target);
