@@ -73,15 +73,36 @@ export function txnDir(layer: string): string {
 /**
  * Names inside txn/ come from the journal, which yumda wrote: still, never leave txn/. A staged
  * entry keeps its package's file name, which may hold any character but "/" and NUL (c++, @, a
- * space): the shape is checked, not the characters.
+ * space): the shape is checked, not the characters. Every directory on the way below txn/ must
+ * be a real one: a txn/backup or stage folder replaced by a symlink would move files from (or
+ * into) wherever it points.
  */
-function inTxn(layer: string, rel: string): string {
-  const parts = rel.split('/');
-  const shape = parts[0] === 'stage' ? parts.length >= 3 && /^\d+$/.test(parts[1]!) : parts[0] === 'backup' && parts.length === 2 && /^\d+$/.test(parts[1]!);
-  if (!shape || rel.includes('\0') || parts.some((p) => p === '' || p === '.' || p === '..')) {
-    throw new YumdaError('JOURNAL_INVALID', `${txnDir(layer)}/journal.json names "${rel}", which is not inside the transaction directory`);
-  }
-  return join(txnDir(layer), rel);
+function txnPaths(layer: string): (rel: string) => string {
+  const root = txnDir(layer);
+  const realDirs = new Set<string>();
+  return (rel) => {
+    const parts = rel.split('/');
+    const shape = parts[0] === 'stage' ? parts.length >= 3 && /^\d+$/.test(parts[1]!) : parts[0] === 'backup' && parts.length === 2 && /^\d+$/.test(parts[1]!);
+    if (!shape || rel.includes('\0') || parts.some((p) => p === '' || p === '.' || p === '..')) {
+      throw new YumdaError('JOURNAL_INVALID', `${root}/journal.json names "${rel}", which is not inside the transaction directory`);
+    }
+    let dir = root;
+    for (const part of parts.slice(0, -1)) {
+      dir = join(dir, part);
+      if (realDirs.has(dir)) continue;
+      const st = lstatOrNull(dir);
+      if (!st) break;
+      if (!st.isDirectory()) throw notYumdas(dir, st.isSymbolicLink());
+      realDirs.add(dir);
+    }
+    return join(root, rel);
+  };
+}
+
+function notYumdas(path: string, symlink: boolean): YumdaError {
+  return new YumdaError('LAYER_UNSAFE_PATH', `${path} is ${symlink ? 'a symlink' : 'not a directory'}: yumda did not make it, and nothing is moved through it`, {
+    hint: `the layer's transaction directory was tampered with: remove ${path.slice(0, path.indexOf('/txn') + 4)} by hand, then check the layer (yumda check)`,
+  });
 }
 
 function manifestSha(layer: string): string | null {
@@ -127,6 +148,7 @@ function simulatedDiskFull(path: string): Error {
 /** Applies the journal's operations to the layer, then commits the manifest. */
 export function commitJournal(layer: string, journal: Journal, manifestText: string, paths: LayerPaths): void {
   const crashAt = crashPoint();
+  const inTxn = txnPaths(layer);
   writeFileAtomicSync(join(txnDir(layer), 'journal.json'), JSON.stringify(journal) + '\n');
   mkdirSync(join(txnDir(layer), 'backup'), { recursive: true });
   let done = 0;
@@ -139,10 +161,10 @@ export function commitJournal(layer: string, journal: Journal, manifestText: str
       mkdirSync(target, 0o700);
       paths.created(op.path);
     } else if (op.kind === 'put') {
-      if (op.backup) moveIfPresent(target, inTxn(layer, op.backup));
-      renameSync(inTxn(layer, op.staged), target);
+      if (op.backup) moveIfPresent(target, inTxn(op.backup));
+      renameSync(inTxn(op.staged), target);
     } else {
-      moveIfPresent(target, inTxn(layer, op.backup));
+      moveIfPresent(target, inTxn(op.backup));
     }
   }
   // mkdir's mode is cut by the umask, and a read-only mode would have stopped the moves into it:
@@ -168,6 +190,7 @@ function finishCommitted(layer: string, journal: Journal, paths: LayerPaths): vo
 
 function rollBack(layer: string, journal: Journal, paths: LayerPaths): void {
   const crashAt = crashPoint();
+  const inTxn = txnPaths(layer);
   let steps = 0;
   for (const op of [...journal.ops].reverse()) {
     if (crashAt && steps++ === crashAt.recoverySteps) crash();
@@ -183,14 +206,14 @@ function rollBack(layer: string, journal: Journal, paths: LayerPaths): void {
       // each step is the exact inverse of the commit's, so a roll-back killed half way leaves a
       // state the next roll-back reads right: the new entry goes back to stage/ (never just
       // deleted: a restored backup in its place would then look like it, and be deleted)
-      const staged = inTxn(layer, op.staged);
+      const staged = inTxn(op.staged);
       if (!lstatOrNull(staged) && lstatOrNull(target)) {
         mkdirSync(dirname(staged), { recursive: true });
         renameSync(target, staged);
       }
-      if (op.backup) moveIfPresent(inTxn(layer, op.backup), target);
+      if (op.backup) moveIfPresent(inTxn(op.backup), target);
     } else {
-      moveIfPresent(inTxn(layer, op.backup), target);
+      moveIfPresent(inTxn(op.backup), target);
     }
   }
   rmSync(txnDir(layer), { recursive: true, force: true });
@@ -204,7 +227,9 @@ export type RecoveryOutcome = 'none' | 'discarded' | 'rolled-back' | 'completed'
  */
 export function recoverLayer(layer: string): RecoveryOutcome {
   const dir = txnDir(layer);
-  if (!existsSync(dir)) return 'none';
+  const st = lstatOrNull(dir);
+  if (!st) return 'none';
+  if (!st.isDirectory()) throw notYumdas(dir, st.isSymbolicLink());
   const journalPath = join(dir, 'journal.json');
   if (!existsSync(journalPath)) {
     rmSync(dir, { recursive: true, force: true });
