@@ -12,7 +12,7 @@
  *
  * Whatever happens, including kill -9, the layer matches its manifest once the next run opened it.
  */
-import { existsSync, mkdirSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmdirSync, rmSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { depToString, nevra, type PoolPackage } from '../resolve/pool.js';
 import type { ResolvePlan } from '../resolve/resolve.js';
@@ -373,10 +373,20 @@ function planOps(layer: string, staged: readonly StagedPackage[], leaving: reado
     }
   }
   const dirs = [...dirModes.keys()].sort((a, b) => a.split('/').length - b.split('/').length || (a < b ? -1 : 1));
+  // the layer as it will be once the commit reaches a path: below a directory the commit creates
+  // (in place of a file or symlink it deletes, as in an upgrade) nothing exists yet; looking there
+  // now would look through the old symlink
+  const created = new Set<string>();
+  const existing = (rel: string, who: string): Stats | null => {
+    const host = paths.resolve(rel, who);
+    return ancestors(rel).some((d) => created.has(d)) ? null : lstatOrNull(host);
+  };
   for (const d of dirs) {
-    const st = lstatOrNull(paths.resolve(d, 'transaction'));
+    const st = existing(d, 'transaction');
     if (!st || deleted.has(d)) {
       ops.push({ kind: 'mkdir', path: d, mode: dirModes.get(d)! });
+      created.add(d);
+      paths.created(d);
       continue;
     }
     if (st.isSymbolicLink()) {
@@ -390,7 +400,7 @@ function planOps(layer: string, staged: readonly StagedPackage[], leaving: reado
     for (const e of s.entries) {
       if (e.type === 'dir' || put.has(e.path)) continue;
       put.add(e.path);
-      const st = lstatOrNull(paths.resolve(e.path, nevra(s.pkg)));
+      const st = existing(e.path, nevra(s.pkg));
       if (st?.isDirectory() && !deleted.has(e.path)) {
         throw new YumdaError('FILE_CONFLICT', `/opt/${e.path} from ${nevra(s.pkg)} would replace a directory in the layer`);
       }
