@@ -11,6 +11,10 @@
 #   podman runc debootstrap                    containers for real (build and client images; tests use
 #                                              runc via CONTAINERS_CONF, images made with debootstrap)
 #   db-util                                    Berkeley DB's db_load: AL2-format rpm databases for capture tests
+#   autoconf automake libtool                  the headline e2e: AL2's specs regenerate configure (less,
+#                                              openssh), Debian's expat and nghttp2 tarballs are snapshots
+#   lib*-dev below                             the headline e2e: BuildRequires of git, openssh, curl and
+#                                              their closure that the local builder takes from the host
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
@@ -24,7 +28,11 @@ echo "yumda setup: apt-get install (log: $log)"
     gcc libc6-dev make binutils file pkgconf \
     bubblewrap zip unzip xz-utils bzip2 zstd ca-certificates \
     ceph-mon ceph-osd radosgw uuid-runtime \
-    podman runc debootstrap db-util
+    podman runc debootstrap db-util \
+    autoconf automake libtool gettext \
+    libssl-dev zlib1g-dev libkrb5-dev libselinux1-dev libaudit-dev libcap-ng-dev libpam0g-dev \
+    libcurl4-openssl-dev libpcre2-dev libexpat1-dev libedit-dev libncurses-dev \
+    libssh2-1-dev libnghttp2-dev libidn2-dev libunistring-dev
 } >"$log" 2>&1 || { tail -50 "$log"; echo "yumda setup: apt-get failed (full log: $log)" >&2; exit 1; }
 echo "yumda setup: npm ci"
 npm ci --no-audit --no-fund

@@ -21,6 +21,14 @@
  * The base is `--base none` for yumda and an empty installroot for dnf, so both see the same problem.
  * Both tools run with their compiled code cached, as installed: dnf's Python bytecode (.pyc) comes
  * with its package, yumda's compile cache (Node's, turned on by its bin) is written by the sanity run below.
+ *
+ * With --debian the repository is instead a real 63,000-package dependency graph: Debian bookworm's
+ * binary index converted to yum metadata (debian-repo.ts; apt's list, or --packages-file FILE).
+ * Nothing in it can be downloaded, so only resolutions are timed, each with a satisfiable request
+ * (--request, default git) and an unsatisfiable one (bench-unsatisfiable: git and a capability
+ * nobody provides), cold and warm, for yumda (--dry-run) and dnf (--assumeno):
+ *
+ *   npm run build && node dist/scripts/bench/install.js --debian [--request git] [--runs 3]
  */
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, rm, writeFile, stat } from 'node:fs/promises';
@@ -40,6 +48,7 @@ import { hashFile } from '../../src/util/hash.js';
 import { projectPath } from '../../src/util/paths.js';
 import { buildFixture } from '../../test/helpers/rpmbuild.js';
 import { hostEnvNote, median, option, rng, timedRun } from './common.js';
+import { debianRepo } from './debian-repo.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string, fallback: number): number => Number(option(name, String(fallback), args));
@@ -141,6 +150,80 @@ async function measured(measure: Measure, cmd: string, argv: string[], env: Reco
   return measure === 'wall' ? r.seconds : Number(r.stderr.trim().split('\n').pop()) / 1024;
 }
 
+/** dnf's arguments to resolve `request` against `repo` into a fresh empty installroot under dir. */
+async function dnfArgs(dir: string, cache: string, repo: string, request: string): Promise<string[]> {
+  const root = join(dir, `root-${Math.random().toString(36).slice(2)}`);
+  await mkdir(root);
+  return [`--installroot=${root}`, '--releasever=2', '--setopt=reposdir=/dev/null', `--setopt=cachedir=${cache}`, '--setopt=install_weak_deps=False', '--setopt=gpgcheck=0', `--repofrompath=b,${repo}`, '--repo=b', '--assumeno', 'install', request];
+}
+
+/** The --debian benchmark (see the header). */
+async function debian(): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'yumda-bench-debian-'));
+  try {
+    const request = option('--request', 'git', args);
+    const packagesFile = args.includes('--packages-file') ? option('--packages-file', '', args) : undefined;
+    process.stderr.write(`converting Debian's package index into a yum repository in ${dir}\n`);
+    const converted = await debianRepo(join(dir, 'repo'), packagesFile);
+    const repo = `file://${join(dir, 'repo')}`;
+    const cli = projectPath('dist/src/cli/main.js');
+    const codeCache = { NODE_COMPILE_CACHE: join(dir, 'compile-cache') };
+    const failed = (out: string): boolean => /cannot be satisfied|nothing provides|Problem/.test(out);
+    const yumda = (measure: Measure, cache: string, req: string): Promise<number> =>
+      measured(measure, process.execPath, [cli, 'install', req, '--repo', repo, '--cache-dir', cache, '-d', join(dir, 'layer'), '--base', 'none', '--no-check', '--dry-run'], codeCache, req === request ? undefined : () => true);
+    const dnf = async (measure: Measure, cache: string, req: string): Promise<number> =>
+      measured(measure, 'dnf', await dnfArgs(dir, cache, repo, req), {}, (out) => (req === request ? /Install\s+\d+ Packages/.test(out) : true)); // --assumeno answers "no": exit 1 after the plan
+    // sanity: both resolve the request to the same number of packages, and both refuse the unsatisfiable one
+    const plan = await execa(process.execPath, [cli, 'install', request, '--repo', repo, '--cache-dir', join(dir, 'c0'), '--base', 'none', '--dry-run', '--json'], { env: codeCache });
+    const yumdaCount = (JSON.parse(String(plan.stdout)) as { install: unknown[] }).install.length;
+    const dnfPlan = await execa('dnf', await dnfArgs(dir, join(dir, 'd0'), repo, request), { reject: false, env: { LC_ALL: 'C' } });
+    const dnfCount = Number(/Install\s+(\d+) Packages?/.exec(String(dnfPlan.stdout))?.[1] ?? NaN);
+    const refused = await execa(process.execPath, [cli, 'install', 'bench-unsatisfiable', '--repo', repo, '--cache-dir', join(dir, 'c0'), '--base', 'none', '--dry-run'], { env: codeCache, reject: false });
+    const dnfRefused = await execa('dnf', await dnfArgs(dir, join(dir, 'd0'), repo, 'bench-unsatisfiable'), { reject: false, env: { LC_ALL: 'C' } });
+    if (refused.exitCode === 0 || !failed(String(refused.stderr)) || !failed(String(dnfRefused.stdout) + String(dnfRefused.stderr))) throw new Error(`bench-unsatisfiable was not refused by both:\n${refused.stderr}\n${dnfRefused.stdout}\n${dnfRefused.stderr}`);
+    const cases = ['yumdaCold', 'yumdaWarm', 'dnfCold', 'dnfWarm', 'yumdaUnsatCold', 'yumdaUnsatWarm', 'dnfUnsatCold', 'dnfUnsatWarm'] as const;
+    const results = { wall: Object.fromEntries(cases.map((c) => [c, [] as number[]])), rss: Object.fromEntries(cases.map((c) => [c, [] as number[]])) };
+    for (let run = 0; run < RUNS; run++) {
+      for (const measure of ['wall', 'rss'] as const) {
+        const at = (name: string): string => join(dir, `${name}-${measure}${run}`);
+        const r = results[measure];
+        r.yumdaCold!.push(await yumda(measure, at('y'), request));
+        r.yumdaWarm!.push(await yumda(measure, at('y'), request));
+        r.dnfCold!.push(await dnf(measure, at('d'), request));
+        r.dnfWarm!.push(await dnf(measure, at('d'), request));
+        r.yumdaUnsatCold!.push(await yumda(measure, at('yu'), 'bench-unsatisfiable'));
+        r.yumdaUnsatWarm!.push(await yumda(measure, at('yu'), 'bench-unsatisfiable'));
+        r.dnfUnsatCold!.push(await dnf(measure, at('du'), 'bench-unsatisfiable'));
+        r.dnfUnsatWarm!.push(await dnf(measure, at('du'), 'bench-unsatisfiable'));
+      }
+    }
+    const m = Object.fromEntries(cases.map((c) => [c, { wall: median(results.wall[c]!), rssMb: Math.max(...results.rss[c]!) }]));
+    const ratio = (a: number, b: number): number => Number((a / b).toFixed(2));
+    const summary = {
+      repository: `Debian bookworm, ${converted.packages} packages (${converted.source})`,
+      request,
+      packagesResolved: { yumda: yumdaCount, dnf: dnfCount },
+      runs: RUNS,
+      seconds: Object.fromEntries(Object.entries(m).map(([k, v]) => [k, Number(v.wall.toFixed(3))])),
+      peakRssMb: Object.fromEntries(Object.entries(m).map(([k, v]) => [k, Number(v.rssMb.toFixed(1))])),
+      ratios: {
+        coldTime: ratio(m.yumdaCold!.wall, m.dnfCold!.wall),
+        warmTime: ratio(m.yumdaWarm!.wall, m.dnfWarm!.wall),
+        coldRss: ratio(m.yumdaCold!.rssMb, m.dnfCold!.rssMb),
+        warmRss: ratio(m.yumdaWarm!.rssMb, m.dnfWarm!.rssMb),
+        unsatisfiableOverSatisfiableCold: ratio(m.yumdaUnsatCold!.wall, m.yumdaCold!.wall),
+        unsatisfiableOverSatisfiableWarm: ratio(m.yumdaUnsatWarm!.wall, m.yumdaWarm!.wall),
+      },
+      targets: { coldTime: '<= 1.0 (x dnf)', coldRss: '<= 1.5 (x dnf)', unsatisfiableOverSatisfiable: '<= 2.0' },
+      load: `load average ${(await import('node:os')).loadavg().map((l) => l.toFixed(1)).join(' ')} (2 cores shared: compare ratios, not seconds)`,
+    };
+    process.stdout.write(JSON.stringify({ ...summary, host: await hostEnvNote() }, null, 2) + '\n');
+  } finally {
+    if (args.includes('--keep')) process.stderr.write(`kept ${dir}\n`);
+    else await rm(dir, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'yumda-bench-install-'));
   try {
@@ -193,4 +276,4 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+await (args.includes('--debian') ? debian() : main());

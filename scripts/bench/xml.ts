@@ -28,6 +28,7 @@
  * against xml-scan's (a digest of the records, or of the cache file they make): "NO" for sax-wasm
  * on primary.xml, which splits text at line breaks and drops them (multi-line descriptions).
  */
+/* eslint-disable @typescript-eslint/no-explicit-any -- the other parsers are optional and untyped: installed by hand, loaded by name */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

@@ -12,6 +12,7 @@
  * on git, openssh-clients and openssh-server; libssh2 on openssh-server) from ordering the plan:
  * yumda builds without %check, and test suites need programs, not libraries.
  */
+import { CapabilityIndex, anyVersion } from '../resolve/capability.js';
 import { YumdaError } from '../util/errors.js';
 
 export interface PlanPackage {
@@ -45,20 +46,17 @@ export function isDevelopmentCapability(cap: string): boolean {
 
 /** name → the in-set packages its BuildRequires resolve to (self-references dropped). */
 export function buildDependencies(packages: readonly PlanPackage[]): { dependsOn: Map<string, string[]>; providers: Map<string, string[]> } {
+  const index = new CapabilityIndex<string>();
+  for (const pkg of packages) index.add(pkg.name, { provides: [...new Set(pkg.provides)].map(anyVersion) });
   const providers = new Map<string, string[]>();
-  for (const pkg of packages) {
-    for (const cap of new Set(pkg.provides)) {
-      const list = providers.get(cap) ?? [];
-      list.push(pkg.name);
-      providers.set(cap, list);
-    }
-  }
   const dependsOn = new Map<string, string[]>();
   for (const pkg of packages) {
     const deps = new Set<string>();
     for (const cap of pkg.buildRequires) {
       if (!isDevelopmentCapability(cap)) continue;
-      for (const p of providers.get(cap) ?? []) if (p !== pkg.name) deps.add(p);
+      const found = index.providers(anyVersion(cap));
+      if (found.length > 0) providers.set(cap, found);
+      for (const p of found) if (p !== pkg.name) deps.add(p);
     }
     dependsOn.set(pkg.name, [...deps].sort());
   }

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readRpmInfo } from '../rpm/package.js';
+import { CapabilityIndex, anyVersion } from '../resolve/capability.js';
 import { compareEvr } from '../rpm/version.js';
 import { parseNevr } from '../rpm/nevra.js';
 
@@ -58,10 +59,6 @@ export async function scanPool(dir: string): Promise<PoolRpm[]> {
   return out.sort((a, b) => (a.path < b.path ? -1 : 1));
 }
 
-function provides(rpm: PoolRpm, capability: string): boolean {
-  return rpm.name === capability || rpm.provides.includes(capability) || (capability.startsWith('/') && rpm.files.includes(capability));
-}
-
 /**
  * The RPMs that satisfy `capabilities` from the pool, plus what those need from the pool in turn
  * (e.g. libfoo-devel → libfoo). Newest EVR per package name; the package's own RPMs are never used.
@@ -74,7 +71,8 @@ export function dependencyClosure(capabilities: readonly string[], pool: readonl
     const current = newest.get(key);
     if (!current || compareEvr(rpm, current) > 0) newest.set(key, rpm);
   }
-  const candidates = [...newest.values()];
+  const index = new CapabilityIndex<PoolRpm>();
+  for (const rpm of newest.values()) index.add(rpm, { provides: [rpm.name, ...rpm.provides].map(anyVersion), files: rpm.files });
   const chosen = new Map<string, PoolRpm>();
   const queue = [...capabilities];
   const seen = new Set<string>();
@@ -82,7 +80,7 @@ export function dependencyClosure(capabilities: readonly string[], pool: readonl
     const cap = queue.shift()!;
     if (seen.has(cap)) continue;
     seen.add(cap);
-    for (const rpm of candidates.filter((r) => provides(r, cap))) {
+    for (const rpm of index.providers(anyVersion(cap))) {
       if (chosen.has(rpm.path)) continue;
       chosen.set(rpm.path, rpm);
       queue.push(...rpm.requires);

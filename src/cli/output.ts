@@ -30,6 +30,7 @@ export function reportError(error: unknown, options: { debug: boolean; json: boo
     process.stderr.write(`yumda: error: ${error.message}\n`);
     if (error.hint) process.stderr.write(`yumda: hint: ${error.hint}\n`);
     if (options.debug && error.stack) process.stderr.write(error.stack + '\n');
+    if (options.debug && mapped && error.cause instanceof Error && error.cause.stack) process.stderr.write(`caused by: ${error.cause.stack}\n`);
     return error.exitCode;
   }
   const message = error instanceof Error ? error.message : String(error);

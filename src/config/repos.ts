@@ -226,7 +226,7 @@ function readRepoFile(file: string, vars: Record<string, string>): RepoDefinitio
 export function configuredRepos(options: RepoOptions = {}): RepoDefinition[] {
   const env = options.env ?? process.env;
   const vars = { basearch: options.arch ?? 'x86_64', arch: options.arch ?? 'x86_64', releasever: '2' };
-  let repos: RepoDefinition[] = [];
+  const repos: RepoDefinition[] = [];
   for (const url of options.repo ?? []) repos.push(repoFromUrl(url, '--repo'));
   for (const file of options.repofile ?? []) repos.push(...readRepoFile(file, vars));
   if (repos.length === 0 && env.YUMDA_REPOS?.trim()) {

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod/v3';
-import type { PoolPackage } from '../resolve/pool.js';
+import type { PoolPackage } from '../resolve/package.js';
 import { emptyPackageRecord } from '../repodata/types.js';
 import { YumdaError } from '../util/errors.js';
 import { lazy } from '../util/lazy.js';

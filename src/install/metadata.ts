@@ -1,27 +1,31 @@
 /**
  * Repository metadata for the client: repomd.xml is fetched when the cached one is older than the
- * repository's metadata_expire (6 h by default, like yum; --refresh forces it), the primary/filelists
+ * repository's metadata_expire (6 h by default, like yum; --refresh forces it) — a local repository's
+ * (file:// or a path) is read every time, so one re-indexed in place is seen at once — the primary/filelists
  * files it names are downloaded once per checksum and kept in the cache, and the parsed primary is
  * cached keyed by that checksum (primary-cache.ts: the warm path never touches XML and decodes only
  * the packages a command looks up).
  * A checksum mismatch discards the cache entry and refetches once, then fails with exit 3.
  * With repo_gpgcheck=1 a fetched repomd.xml is cached only once repomd.xml.asc verified it.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RepoDefinition } from '../config/repos.js';
 import { expandRepoVars } from '../config/repos.js';
 import { matchesGlob } from '../util/glob.js';
+import type { PackageLocation } from '../repodata/client.js';
 import type { Repomd, RepomdData } from '../repodata/repomd.js';
 import type { RepoFile } from '../repodata/types.js';
-import type { PackageSource, PoolPackage } from '../resolve/pool.js';
+import type { PoolPackage } from '../resolve/package.js';
+import type { PackageSource } from '../resolve/source.js';
 import { ExitCode, YumdaError } from '../util/errors.js';
+import { environmentError } from '../util/system-errors.js';
 import { writeFileAtomic, type AtomicWriteOptions } from '../util/fs.js';
 import { shortHash } from '../util/hash.js';
 import { boundedChunks, MAX_METADATA_FILE, MAX_REPOMD, MAX_SMALL_DOCUMENT } from '../repodata/limits.js';
-import { checkedChecksum, hrefFileName, mayReference, resolveMetadataLocation } from '../repodata/location.js';
+import { checkedChecksum, hrefFileName, resolveMetadataLocation } from '../repodata/location.js';
 import { openPrimaryCache, writePrimaryCache } from './primary-cache.js';
 
 /** Cache files are not fsynced: one cut short by a crash fails its format/count checks and is rebuilt. */
@@ -40,6 +44,8 @@ export interface LoadedRepo {
   def: RepoDefinition;
   /** The base URL that answered. */
   baseurl: string;
+  /** Every base URL, the one that answered first: packages fail over across them. */
+  mirrors: string[];
   repomd: Repomd;
   /** The repository's packages (every arch; excludes applied), decoded as they are looked up. */
   packages: PackageSource;
@@ -59,19 +65,10 @@ function cacheKey(def: RepoDefinition): string {
 async function candidateBaseurls(def: RepoDefinition, arch: string): Promise<string[]> {
   const urls = [...def.baseurls];
   if (def.mirrorlist) {
-    const { fetchText } = await network();
-    const text = await fetchText(def.mirrorlist, { maxBytes: MAX_SMALL_DOCUMENT });
-    for (const line of text.split('\n')) {
-      const url = line.trim();
-      if (!url || url.startsWith('#')) continue;
-      const mirror = expandRepoVars(url, { basearch: arch, arch, releasever: '2' });
-      // a remote mirror list may not send the client to a local directory (or an unknown scheme)
-      if (!mayReference(def.mirrorlist, mirror)) {
-        throw new YumdaError('UNSAFE_REMOTE_NAME', `repository ${def.id}: the mirror list ${def.mirrorlist} lists ${JSON.stringify(mirror.slice(0, 120))}, which a remote mirror list may not name`, {
-          hint: 'the mirror list is corrupt or hostile; nothing was read from the mirrors it names',
-        });
-      }
-      urls.push(mirror);
+    // a remote mirror list may not send the client to a local directory (the client refuses it)
+    const { fetchMirrorList } = await client();
+    for (const mirror of await fetchMirrorList(def.mirrorlist, (line) => expandRepoVars(line, { basearch: arch, arch, releasever: '2' }))) {
+      if (!urls.includes(mirror)) urls.push(mirror);
     }
   }
   return urls;
@@ -95,25 +92,24 @@ async function fetchMetadataFile(
     const name = hrefFileName(entry.location, `repository ${repo.def.id}: repomd.xml ${type} location`).replace(/[^A-Za-z0-9_.-]/g, '_');
     const url = resolveMetadataLocation(repo.baseurl, entry.location, `repository ${repo.def.id}: repomd.xml ${type} location`);
     const path = join(repo.cacheDir, `${hex.slice(0, 16)}-${name}`);
-    const [{ downloadFile }, { hashFile }] = await Promise.all([network(), import('../util/hash.js')]);
-    const local = url.startsWith('file://') ? fileURLToPath(url) : url.startsWith('/') ? url : null;
-    if (!local && existsSync(path) && (await hashFile(path, algo)) === hex) return { path, entry };
+    const { fetchVerified, isVerified, localPath } = await client();
+    // held to repomd's size (else a ceiling) and checksum, in whatever algorithm it names
+    const expected = { checksumType: entry.checksumType, checksum: hex, size: entry.size, maxBytes: MAX_METADATA_FILE };
+    const local = localPath(url);
+    if (!local && (await isVerified(path, expected))) return { path, entry };
     try {
       if (local) {
         // a local repository is read in place (verified, not copied)
         const info = await stat(local).catch(() => null);
         if (!info) throw new YumdaError('NOT_FOUND', `not found: ${url}`);
         if (!info.isFile()) throw new YumdaError('METADATA_CORRUPT', `${url}: not a regular file`);
-        if (entry.size !== null && info.size !== entry.size) {
-          throw new YumdaError('SIZE_MISMATCH', `${url}: ${info.size} bytes, repomd.xml declares ${entry.size}`, { exitCode: ExitCode.integrity });
+        if (!(await isVerified(local, expected))) {
+          throw new YumdaError('CHECKSUM_MISMATCH', `${url}: does not match the size and ${algo} checksum repomd.xml gives`, { exitCode: ExitCode.integrity });
         }
-        const got = await hashFile(local, algo);
-        if (got !== hex) throw new YumdaError('CHECKSUM_MISMATCH', `${url}: ${algo} mismatch (expected ${hex}, got ${got})`, { exitCode: ExitCode.integrity });
         return { path: local, entry };
       }
       await rm(path, { force: true });
-      // held to the size repomd.xml declares (else a ceiling) while it arrives
-      await downloadFile(url, path, { checksum: hex, algo, ...(entry.size !== null ? { size: entry.size } : { maxBytes: MAX_METADATA_FILE }) });
+      await fetchVerified(url, path, expected);
       return { path, entry };
     } catch (e) {
       // a repomd.xml trusted from the cache may name files the repository has since replaced
@@ -154,6 +150,8 @@ interface RepoState {
   baseurl: string;
   repomdText: string;
   repomd: Repomd;
+  /** Every base URL the repository had (its base URLs, then its mirror list's), for per-package fail-over. */
+  mirrors?: string[];
   /** The gpgkey list repomdText's signature was verified with (repo_gpgcheck=1), else absent. */
   verifiedWith?: string;
 }
@@ -175,6 +173,42 @@ async function parseRepomd(text: string, label: string, state: RepoState | null)
   if (state && state.repomdText === text) return state.repomd;
   const { readRepomd } = await import('../repodata/repomd.js');
   return readRepomd(text, label);
+}
+
+/** Every base URL local (file:// or a path) and no mirror list. */
+function isLocalRepository(def: RepoDefinition): boolean {
+  return def.mirrorlist === null && def.baseurls.length > 0 && def.baseurls.every((u) => u.startsWith('/') || u.startsWith('file:'));
+}
+
+/** A local repository's repomd.xml from its first base URL that has one (null: let the fetcher report why none does). */
+function readLocalRepomd(def: RepoDefinition): { baseurl: string; text: string } | null {
+  if (!isLocalRepository(def)) return null;
+  for (const baseurl of def.baseurls) {
+    try {
+      const dir = baseurl.startsWith('/') ? baseurl : fileURLToPath(baseurl);
+      const path = join(dir, 'repodata', 'repomd.xml');
+      if (statSync(path).size > MAX_REPOMD) return null;
+      return { baseurl, text: readFileSync(path, 'utf8') };
+    } catch {
+      // try the next one
+    }
+  }
+  return null;
+}
+
+/** The repository client (mirrors, verified fetch): loaded only when a repository has to be asked. */
+const client = () => import('../repodata/client.js');
+
+/** What the client fetches for a package: its location and what it must be (any checksum type; yumda's own repositories use sha256). */
+export function packageLocation(pkg: PoolPackage): PackageLocation {
+  return {
+    label: `${pkg.name}-${pkg.epoch ? `${pkg.epoch}:` : ''}${pkg.version}-${pkg.release}.${pkg.arch}`,
+    locationHref: pkg.locationHref,
+    ...(pkg.locationBase ? { locationBase: pkg.locationBase } : {}),
+    checksumType: pkg.checksumType ?? 'sha256',
+    checksum: pkg.pkgId,
+    size: pkg.sizePackage || null,
+  };
 }
 
 /** Fetching (file/http/s3): loaded only when a repository has to be asked, never on a warm run. */
@@ -218,11 +252,11 @@ async function verifyRepomdSignature(def: RepoDefinition, repomdUrl: string, byt
   }
 }
 
-/** Fetches repomd.xml and, for a repo_gpgcheck=1 repository, checks its signature first. */
-async function fetchVerifiedRepomd(def: RepoDefinition, repomdUrl: string): Promise<string> {
-  const { fetchBuffer } = await network();
-  const bytes = await fetchBuffer(repomdUrl, { maxBytes: MAX_REPOMD });
-  if (def.repoGpgcheck) await verifyRepomdSignature(def, repomdUrl, bytes);
+/** Fetches a base's repomd.xml and, for a repo_gpgcheck=1 repository, checks its signature first. */
+async function fetchVerifiedRepomd(def: RepoDefinition, baseurl: string): Promise<string> {
+  const { fetchRepomdBytes, repomdUrl } = await client();
+  const bytes = await fetchRepomdBytes(baseurl);
+  if (def.repoGpgcheck) await verifyRepomdSignature(def, repomdUrl(baseurl), bytes);
   return bytes.toString('utf8');
 }
 
@@ -236,25 +270,21 @@ export async function loadRepo(def: RepoDefinition, options: MetadataOptions): P
     return await loadRepoInto(dir, def, options);
   } catch (e) {
     if (e instanceof YumdaError) throw e;
-    const { localFileError } = await network();
-    throw localFileError(e, dir) ?? e;
+    throw environmentError(e, { fallbackPath: dir }) ?? e;
   }
 }
 
 async function loadRepoInto(dir: string, def: RepoDefinition, options: MetadataOptions): Promise<LoadedRepo> {
-  try {
-    mkdirSync(dir, { recursive: true });
-  } catch (e) {
-    // rare (a first run, or a cache that cannot be written): the network module tells why
-    await (await network()).makeDirectory(dir);
-    throw e;
-  }
+  mkdirSync(dir, { recursive: true });
   const state = readState(dir);
   const expireMs = (def.metadataExpire ?? DEFAULT_METADATA_EXPIRE) * 1000;
   // a repo_gpgcheck repository's cached repomd.xml was verified when it was stored, with the same
   // keys, so it is reused without checking the signature again (one stored unverified is not reused)
+  // a local repository is read in place: nothing to expire, its repomd.xml is read every time
+  // (it is cheap), so one rebuilt and re-indexed in place is seen at once
   const fresh =
     !options.refresh &&
+    !isLocalRepository(def) &&
     state !== null &&
     expireMs > 0 &&
     Date.now() - state.fetchedAt < expireMs &&
@@ -263,18 +293,24 @@ async function loadRepoInto(dir: string, def: RepoDefinition, options: MetadataO
 
   let baseurl = '';
   let repomdText = '';
+  /** Every base URL known (the one that answers is put first below). */
+  let mirrors: string[] = state?.mirrors ?? def.baseurls;
+  const inPlace = !fresh && !def.repoGpgcheck ? readLocalRepomd(def) : null;
   if (fresh) {
     // metadata_expire: a repomd.xml fetched recently enough is trusted without asking the repository
     baseurl = state.baseurl;
     repomdText = state.repomdText;
+  } else if (inPlace) {
+    // a local repository's repomd.xml, read directly (no network module on a warm run)
+    ({ baseurl, text: repomdText } = inPlace);
   } else {
-    const { joinUrl } = await network();
     const baseurls = await candidateBaseurls(def, options.arch);
+    mirrors = baseurls;
     if (baseurls.length === 0) throw new YumdaError('NO_BASEURL', `repository ${def.id}: its mirrorlist ${def.mirrorlist} lists no base URL`, { exitCode: ExitCode.unreachable });
     let lastError: unknown;
     for (const url of baseurls) {
       try {
-        repomdText = await fetchVerifiedRepomd(def, joinUrl(url, 'repodata/repomd.xml'));
+        repomdText = await fetchVerifiedRepomd(def, url);
         baseurl = url;
         break;
       } catch (e) {
@@ -307,13 +343,15 @@ async function loadRepoInto(dir: string, def: RepoDefinition, options: MetadataO
   let repomd = await parseRepomd(repomdText, `${def.id}: ${repomdUrl}`, state);
   const saveState = async (text: string, parsed: Repomd): Promise<void> => {
     // only ever called with a repomd.xml fetchVerifiedRepomd returned, so verified if it had to be
-    const next: RepoState = { format: STATE_FORMAT, fetchedAt: Date.now(), baseurl, repomdText: text, repomd: parsed, verifiedWith: requiredVerification(def) };
+    const next: RepoState = { format: STATE_FORMAT, fetchedAt: Date.now(), baseurl, mirrors, repomdText: text, repomd: parsed, verifiedWith: requiredVerification(def) };
     await writeFileAtomic(join(dir, 'repomd.json'), JSON.stringify(next), CACHE_WRITE);
   };
-  if (!fresh) await saveState(repomdText, repomd);
+  // (a remote repomd.xml is stored again even when unchanged: that restarts its metadata_expire)
+  const unchangedInPlace = inPlace !== null && state?.repomdText === repomdText && state.baseurl === baseurl;
+  if (!fresh && !unchangedInPlace) await saveState(repomdText, repomd);
   const getRepomd = async (refetch: boolean): Promise<Repomd> => {
     if (refetch) {
-      const text = await fetchVerifiedRepomd(def, repomdUrl);
+      const text = await fetchVerifiedRepomd(def, baseurl);
       repomd = await parseRepomd(text, `${def.id} repomd.xml`, null);
       await saveState(text, repomd);
     }
@@ -340,6 +378,7 @@ async function loadRepoInto(dir: string, def: RepoDefinition, options: MetadataO
   return {
     def,
     baseurl,
+    mirrors: [baseurl, ...mirrors.filter((m) => m !== baseurl)],
     repomd,
     packages: excluding(source, def.exclude),
     cacheDir: dir,

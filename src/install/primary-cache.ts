@@ -24,13 +24,14 @@
  * raises CacheCorruptError, after which the caller opens the repository again (and so rebuilds).
  */
 import { closeSync, fstatSync, openSync, readFileSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { StringDecoder } from 'node:string_decoder';
 import { crc32 } from 'node:zlib';
 import { decompressedChunks, type MetadataSource } from '../repodata/decompress.js';
 import { parsePrimaryXml } from '../repodata/reader.js';
 import type { PackageRecord } from '../repodata/types.js';
 import { XmlScanner, type XmlEvents } from '../repodata/xml-scan.js';
-import { addKeys, emptyIndexTables, positionSource, type IndexKind, type PackageSource, type PoolPackage } from '../resolve/pool.js';
+import type { PoolPackage } from '../resolve/package.js';
+import { addKeys, emptyIndexTables, type IndexKind } from '../resolve/pool-index.js';
+import { positionSource, type PackageSource } from '../resolve/source.js';
 import { YumdaError } from '../util/errors.js';
 import { tempSibling, writeFileAtomicSync } from '../util/fs.js';
 import { fnv1a32 } from '../util/hash.js';
@@ -235,9 +236,19 @@ export class PrimaryIndexer implements XmlEvents {
 
   captured(xml: string): void {
     if (this.arch === 'src' || this.arch === 'nosrc') return;
-    addKeys(this.tables, { name: this.name, provides: this.provides, files: this.files, obsoletes: this.obsoletes }, this.count++);
+    addKeys(this.tables, { name: utf8(this.name), provides: this.provides.map(utf8), files: this.files.map(utf8), obsoletes: this.obsoletes.map(utf8) }, this.count++);
     this.sink(xml);
   }
+}
+
+/**
+ * A key read from XML decoded as latin1 (one character per byte), as UTF-8. The cache builder
+ * scans primary.xml as latin1: no UTF-8 decoding of the whole file, byte offsets are string
+ * offsets, and each package's XML is written back byte for byte. Only keys with bytes past ASCII
+ * (rare: names and paths are ASCII in practice) are decoded again.
+ */
+function utf8(key: string): string {
+  return /[\x80-\xff]/.test(key) ? Buffer.from(key, 'latin1').toString('utf8') : key;
 }
 
 /** Segments appended to a file through a buffer, each with its end and CRC-32 recorded. */
@@ -250,15 +261,17 @@ class SegmentWriter {
 
   constructor(private readonly fd: number) {}
 
-  add(text: string): void {
-    // UTF-16 to UTF-8: at most 3 bytes a code unit
-    if (this.used + text.length * 3 > this.buffer.length) this.flush();
+  /** Appends a segment: XML scanned as latin1 is written back as latin1 (its bytes as read), JSON as UTF-8. */
+  add(text: string, encoding: 'latin1' | 'utf8'): void {
+    // at most 3 UTF-8 bytes a UTF-16 code unit
+    const most = encoding === 'latin1' ? text.length : text.length * 3;
+    if (this.used + most > this.buffer.length) this.flush();
     let bytes: Buffer;
-    if (text.length * 3 > this.buffer.length) {
-      bytes = Buffer.from(text);
+    if (most > this.buffer.length) {
+      bytes = Buffer.from(text, encoding);
       this.write(bytes);
     } else {
-      const n = this.buffer.write(text, this.used);
+      const n = this.buffer.write(text, this.used, encoding);
       bytes = this.buffer.subarray(this.used, this.used + n);
       this.used += n;
     }
@@ -285,15 +298,13 @@ export async function writePrimaryCache(source: MetadataSource, path: string, ch
   const fd = openSync(staging, 'w');
   try {
     const out = new SegmentWriter(fd);
-    const indexer = new PrimaryIndexer((xml) => out.add(xml));
+    const indexer = new PrimaryIndexer((xml) => out.add(xml, 'latin1'));
     const scanner = new XmlScanner(indexer, { capture: 'package', attributesOf: (name) => indexer.wantsAttributes(name), textOf: (name) => name === 'name' || name === 'arch' || name === 'file' });
-    const decoder = new StringDecoder('utf8');
     try {
       // a few MB of XML inflate faster in one call than through a stream (nothing here to overlap with it)
       for await (const chunk of decompressedChunks(source, label, { inflateAtOnceUpTo: 2 << 20 })) {
-        scanner.write(decoder.write(chunk as Buffer));
+        scanner.write((chunk as Buffer).toString('latin1'));
       }
-      scanner.write(decoder.end());
       scanner.close();
     } catch (e) {
       throw new YumdaError('METADATA_CORRUPT', `${label}: malformed repository metadata: ${(e as Error).message}`, { cause: e });
@@ -305,7 +316,7 @@ export async function writePrimaryCache(source: MetadataSource, path: string, ch
       const lists = Array.from({ length: count }, (): Array<string | number | number[]> => []);
       for (const [key, positions] of table) lists[bucketOf(key, count - 1)]!.push(key, positions.length === 1 ? positions[0]! : positions);
       buckets[kind] = [indexer.count + KINDS.slice(0, KINDS.indexOf(kind)).reduce((n, k) => n + buckets[k][1], 0), count];
-      for (const list of lists) out.add(JSON.stringify(list));
+      for (const list of lists) out.add(JSON.stringify(list), 'utf8');
     }
     out.flush();
     const segments = out.ends.length;

@@ -2,7 +2,8 @@
 import type { PackageRecord } from '../repodata/types.js';
 import { compareEvr } from '../rpm/version.js';
 import { parseDep } from '../rpm/version.js';
-import { evrString, type PackagePool, type PoolPackage } from '../resolve/pool.js';
+import { evrString, type PoolPackage } from '../resolve/package.js';
+import type { PackagePool } from '../resolve/pool.js';
 import { globToRegExp } from '../util/glob.js';
 import type { ManifestPackage } from './manifest.js';
 

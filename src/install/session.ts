@@ -6,8 +6,12 @@ import pLimit from 'p-limit';
 import type { BaseProfile } from '../config/profile.js';
 import type { RepoDefinition } from '../config/repos.js';
 import { BaseSatisfier } from '../resolve/base.js';
-import { PackagePool, compatibleArchs, type PackageSource, type PoolPackage } from '../resolve/pool.js';
-import { NeedFilelistsError, ResolveError, resolve, type HintLookup, type ResolvePlan } from '../resolve/resolve.js';
+import type { PoolPackage } from '../resolve/package.js';
+import { fitsArch, policyPool } from '../resolve/policy.js';
+import { PackagePool } from '../resolve/pool.js';
+import type { PackageSource } from '../resolve/source.js';
+import { ResolveError, solve, type HintLookup, type ResolvePlan, type Solution } from '../resolve/resolve.js';
+import { YumdaError } from '../util/errors.js';
 import { loadRepo, type LoadedRepo, type MetadataOptions } from './metadata.js';
 import { CacheCorruptError } from './primary-cache.js';
 
@@ -20,42 +24,6 @@ export interface Session {
   options: MetadataOptions;
   /** Loads filelists of every enabled repository into the pool (once). */
   loadFilelists: () => Promise<void>;
-}
-
-/**
- * yum-plugin-priorities: when a name is offered by several repositories, only those with the best
- * (lowest) priority keep it.
- */
-export function applyPriorities(packages: PoolPackage[]): PoolPackage[] {
-  const best = new Map<string, number>();
-  for (const p of packages) best.set(p.name, Math.min(best.get(p.name) ?? Infinity, p.priority));
-  return packages.filter((p) => p.priority === best.get(p.name));
-}
-
-/** Whether a package installs on `arch` (the pool's arch policy: the arch itself and noarch). */
-function fitsArch(arch: string): (p: PoolPackage) => boolean {
-  const archs = compatibleArchs(arch);
-  return (p) => archs.includes(p.arch);
-}
-
-/**
- * The pool of some repositories' packages as a target sees them: a package is usable when its
- * arch fits and no repository with a better priority offers its name.
- */
-export function policyPool(sources: PackageSource[], arch: string): PackagePool {
-  const archOk = fitsArch(arch);
-  const kept = new Map<string, Set<PoolPackage>>();
-  const keptNamed = (name: string): Set<PoolPackage> => {
-    let named = kept.get(name);
-    if (!named) {
-      named = new Set(applyPriorities(sources.flatMap((s) => s.lookup('names', name) ?? []).filter(archOk)));
-      kept.set(name, named);
-    }
-    return named;
-  };
-  const usable = (packages: PoolPackage[], all: boolean): PoolPackage[] =>
-    all ? applyPriorities(packages.filter(archOk)) : packages.filter((p) => archOk(p) && keptNamed(p.name).has(p));
-  return new PackagePool({ sources, usable });
 }
 
 export async function openSession(defs: RepoDefinition[], options: MetadataOptions): Promise<Session> {
@@ -107,8 +75,8 @@ export interface ResolveRequest {
 /** Resolves, loading filelists only when a file dependency is not in primary's file lists. */
 export async function resolveInSession(session: Session, request: ResolveRequest): Promise<ResolvePlan> {
   const base = new BaseSatisfier(request.profile);
-  const run = (hints: HintLookup): ResolvePlan =>
-    resolve({
+  const solveWith = (hints: HintLookup): Solution =>
+    solve({
       pool: session.pool,
       base,
       requests: request.requests,
@@ -119,34 +87,38 @@ export async function resolveInSession(session: Session, request: ResolveRequest
     });
   let reopened = false;
   for (;;) {
+    let solution: Solution;
     try {
       // what explains a failure is looked up by capability, never by reading every package
-      const plan = run((dep) => session.pool.anyProviders(dep));
+      solution = solveWith((dep) => session.pool.anyProviders(dep));
+    } catch (e) {
+      // a cache segment read during the solve did not verify: the file was removed, opening the repositories again rebuilds it
+      if (!(e instanceof CacheCorruptError) || reopened) throw e;
+      reopened = true;
+      session.options.onNote?.(e.message);
+      Object.assign(session, await openSession(session.defs, session.options));
+      continue;
+    }
+    if (solution.kind === 'plan') {
       // the next run with the same request reads these packages decoded
       for (const repo of session.repos) repo.packages.remember?.();
-      return plan;
-    } catch (e) {
-      if (e instanceof CacheCorruptError && !reopened) {
-        // the corrupt cache file was removed: opening the repositories again rebuilds it
-        reopened = true;
-        session.options.onNote?.(e.message);
-        Object.assign(session, await openSession(session.defs, session.options));
-        continue;
-      }
-      if (e instanceof NeedFilelistsError) {
-        if (session.pool.filesComplete) throw e;
-        await session.loadFilelists();
-        continue;
-      }
-      if (e instanceof ResolveError && session.disabled.length > 0) {
-        // explain with the disabled repositories too (read only now, on failure)
-        const extra = await disabledRepoSources(session);
-        if (extra.length > 0) {
-          const disabledPool = new PackagePool({ sources: extra, usable: (packages) => packages.filter(fitsArch(session.options.arch)) });
-          return run((dep) => [...session.pool.anyProviders(dep), ...disabledPool.providers(dep)]);
-        }
-      }
-      throw e;
+      return solution.plan;
     }
+    if (solution.kind === 'needFilelists') {
+      if (session.pool.filesComplete) throw new YumdaError('RESOLVE_FILELISTS', `file dependency ${solution.path}: asked for file lists that are loaded already`);
+      await session.loadFilelists();
+      continue;
+    }
+    let { problems, hint } = solution;
+    if (session.disabled.length > 0) {
+      // explain with the disabled repositories too (read only now, on failure)
+      const extra = await disabledRepoSources(session);
+      if (extra.length > 0) {
+        const disabledPool = new PackagePool({ sources: extra, usable: (packages) => packages.filter(fitsArch(session.options.arch)) });
+        const explained = solveWith((dep) => [...session.pool.anyProviders(dep), ...disabledPool.providers(dep)]);
+        if (explained.kind === 'problems') ({ problems, hint } = explained);
+      }
+    }
+    throw new ResolveError(problems, hint);
   }
 }

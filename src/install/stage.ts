@@ -5,25 +5,22 @@
  * the /opt prefix, leaving out files outside it, docs unless asked, set-id bits cleared). The layer
  * itself is not touched: the transaction (transaction.ts) moves staged entries into place.
  */
-import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import pLimit from 'p-limit';
 import type { BaseProfile } from '../config/profile.js';
 import { BaseSatisfier } from '../resolve/base.js';
-import { depToString, nevra, type PoolPackage } from '../resolve/pool.js';
+import { depToString, nevra, type PoolPackage } from '../resolve/package.js';
 import type { ResolvePlan } from '../resolve/resolve.js';
 import { extractPackage, type ExtractedEntry } from '../rpm/extract.js';
 import { readRpmInfo } from '../rpm/package.js';
 import type { RpmFile } from '../rpm/types.js';
 import { ExitCode, YumdaError } from '../util/errors.js';
-import { downloadFile, joinUrl } from '../util/fetch.js';
+import { fetchPackage, isVerified } from '../repodata/client.js';
 import { hrefFileName } from '../repodata/location.js';
-import { MAX_PACKAGE } from '../repodata/limits.js';
 import { sweepStaleTemps } from '../util/fs.js';
-import { hashFile } from '../util/hash.js';
 import { loadKeys, verifyRpmSignature } from './gpg.js';
 import { checkLayerRelative } from './layer-path.js';
-import type { LoadedRepo } from './metadata.js';
+import { packageLocation, type LoadedRepo } from './metadata.js';
 
 export interface StageOptions {
   profile: BaseProfile;
@@ -73,14 +70,14 @@ async function downloadAll(plan: ResolvePlan, options: StageOptions, result: Sta
         const repo = repoById.get(pkg.repo);
         if (!repo) throw new Error(`no repository ${pkg.repo} for ${nevra(pkg)}`);
         const path = packageCachePath(options.cacheDir, repo, pkg);
-        if (existsSync(path) && (await hashFile(path)) === pkg.pkgId) {
+        // the repository client: xml:base, the checksum type the metadata states, held to the
+        // package's size while it arrives, fail-over across the repository's mirrors
+        const where = packageLocation(pkg);
+        if (await isVerified(path, where)) {
           result.reusedPackages++;
           bytes += pkg.sizePackage;
         } else {
-          await downloadFile(joinUrl(repo.baseurl, pkg.locationHref), path, {
-            sha256: pkg.pkgId,
-            // held to the size its metadata gives while it arrives (an endless body fills no disk)
-            ...(pkg.sizePackage > 0 ? { size: pkg.sizePackage } : { maxBytes: MAX_PACKAGE }),
+          await fetchPackage(repo.mirrors, where, path, {
             onProgress: (n) => {
               bytes += n;
               result.downloadedBytes += n;
@@ -94,7 +91,7 @@ async function downloadAll(plan: ResolvePlan, options: StageOptions, result: Sta
               });
             }
             if (e instanceof YumdaError && e.code === 'CHECKSUM_MISMATCH') {
-              throw new YumdaError('PACKAGE_CHECKSUM', `${nevra(pkg)} from ${pkg.repo}: the downloaded file does not match the sha256 in the repository metadata`, {
+              throw new YumdaError('PACKAGE_CHECKSUM', `${nevra(pkg)} from ${pkg.repo}: the downloaded file does not match the ${where.checksumType} in the repository metadata`, {
                 exitCode: ExitCode.integrity,
                 hint: 'the package was replaced without reindexing the repository, or the download was altered: nothing was installed',
                 cause: e,

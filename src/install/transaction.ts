@@ -14,7 +14,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, rmdirSync, rmSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
-import { depToString, nevra, type PoolPackage } from '../resolve/pool.js';
+import { depToString, nevra, type PoolPackage } from '../resolve/package.js';
 import type { ResolvePlan } from '../resolve/resolve.js';
 import { depMatches } from '../rpm/version.js';
 import { YumdaError } from '../util/errors.js';

@@ -13,6 +13,7 @@ import yazl from 'yazl';
 import { YumdaError } from '../util/errors.js';
 import { withStagedPath } from '../util/fs.js';
 import { environmentError } from '../util/system-errors.js';
+import { refuseSpecialFileSystem } from '../util/special-fs.js';
 import { LAMBDA_LIMITS, formatBytes } from './report.js';
 import { walkLayer } from './view.js';
 
@@ -54,6 +55,7 @@ export async function zipLayer(dir: string, output: string, options: ZipOptions 
   if (!rel.startsWith('..') && !rel.startsWith(sep) && rel !== '') {
     throw new YumdaError('ZIP_OUTPUT_INSIDE', `the output ${output} is inside the layer directory ${dir}`, { hint: 'write the zip next to the directory, e.g. -o layer.zip' });
   }
+  refuseSpecialFileSystem(out, 'the output');
   // yumda's lock and an unfinished transaction are the moment's, not the layer's (the manifest is)
   const entries = walkLayer(root, '').filter((e) => !/^\/?\.yumda\/(lock|txn)(\.|\/|$)/.test(e.path));
   // zip readers (Info-ZIP, yazl itself) take a backslash for a directory separator: a\b would come

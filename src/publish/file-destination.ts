@@ -14,6 +14,7 @@ import { hostname } from 'node:os';
 import { ExitCode, YumdaError } from '../util/errors.js';
 import { withStagedPath } from '../util/fs.js';
 import { environmentError } from '../util/system-errors.js';
+import { refuseSpecialFileSystem } from '../util/special-fs.js';
 import { hashFile } from '../util/hash.js';
 import type { Destination, PutOptions } from './destination.js';
 import type { LocalFile, RemoteObject } from './types.js';
@@ -46,6 +47,7 @@ export class FileDestination implements Destination {
 
   /** Takes the publisher lock (exclusive create; a stale lock of a dead process on this host is replaced). */
   async lock(): Promise<void> {
+    refuseSpecialFileSystem(this.root, 'the destination');
     await mkdir(this.root, { recursive: true });
     const lockPath = join(this.root, LOCK_NAME);
     for (let i = 0; i < 2; i++) {

@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { YumdaError } from '../util/errors.js';
+import { attachPath } from '../util/system-errors.js';
 import { BOOKKEEPING_PREFIX, conflictError, type Destination } from './destination.js';
 import { announceDeletion, comparePresence, leaseHolds, LEASE_MS, waitForDeleters, withdrawDeletion, type DeletionMarker } from './guard.js';
 import { FileDestination } from './file-destination.js';
@@ -139,6 +140,9 @@ export async function publishRepository(dir: string, destUrl: string, options: P
     await options.beforeExecute?.(plan);
     result.done = await execute(plan, local, dest, concurrency, options, result);
     return result;
+  } catch (e) {
+    // a full disk at a directory destination: name it (write(2) errors name no file)
+    throw dest instanceof FileDestination ? attachPath(e, dest.root) : e;
   } finally {
     await dest.close();
   }

@@ -12,10 +12,12 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { ExitCode, YumdaError } from '../util/errors.js';
+import { YumdaError } from '../util/errors.js';
 import { withRetry } from '../util/retry.js';
-import { parseS3Url, s3Client } from '../util/s3.js';
+import { parseS3Url, s3Client, s3Error, s3Status as status, type AwsError } from '../util/s3.js';
 import { BOOKKEEPING_PREFIX, type Destination, type PutOptions } from './destination.js';
+
+export { s3Error };
 import type { LocalFile, RemoteObject } from './types.js';
 
 export interface S3DestinationOptions {
@@ -23,18 +25,6 @@ export interface S3DestinationOptions {
   /** Files larger than this go up as multipart uploads (default 64 MiB; S3's minimum part is 5 MiB). */
   multipartThreshold?: number;
   partSize?: number;
-}
-
-interface AwsError {
-  name?: string;
-  Code?: string;
-  code?: string;
-  message?: string;
-  $metadata?: { httpStatusCode?: number };
-}
-
-function status(e: unknown): number | undefined {
-  return (e as AwsError).$metadata?.httpStatusCode;
 }
 
 function isPreconditionFailed(e: unknown): boolean {
@@ -47,30 +37,6 @@ function isNotFound(e: unknown): boolean {
   const err = e as AwsError;
   if (err.name === 'NoSuchBucket') return false; // reported as such by s3Error
   return status(e) === 404 || err.name === 'NoSuchKey' || err.name === 'NotFound';
-}
-
-/** Turns an SDK error into one clear line, keeping the exit-code conventions. */
-export function s3Error(e: unknown, what: string): YumdaError {
-  if (e instanceof YumdaError) return e;
-  const err = e as AwsError;
-  const code = status(e);
-  if (err.name === 'CredentialsProviderError' || /credential/i.test(err.message ?? '')) {
-    return new YumdaError('S3_NO_CREDENTIALS', `${what}: no AWS credentials found`, {
-      hint: 'set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (the standard AWS credential chain is used)',
-      cause: e,
-    });
-  }
-  if (err.name === 'NoSuchBucket') return new YumdaError('NOT_FOUND', `${what}: no such bucket`, { cause: e });
-  if (code === 403 || err.name === 'AccessDenied' || err.name === 'InvalidAccessKeyId' || err.name === 'SignatureDoesNotMatch') {
-    return new YumdaError('S3_ACCESS_DENIED', `${what}: access denied (${err.name ?? code})`, {
-      hint: 'check the credentials and that they may list, read, write and delete under the prefix',
-      cause: e,
-    });
-  }
-  if (code === undefined || code >= 500) {
-    return new YumdaError('UNREACHABLE', `${what}: ${err.name ?? 'error'}: ${err.message ?? String(e)}`, { exitCode: ExitCode.unreachable, cause: e });
-  }
-  return new YumdaError('S3_ERROR', `${what}: ${err.name ?? code}: ${err.message ?? ''}`.trim(), { cause: e });
 }
 
 function isTransient(e: unknown): boolean {

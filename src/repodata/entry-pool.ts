@@ -7,7 +7,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { YumdaError, type ExitCodeValue } from '../util/errors.js';
+import { YumdaError, type ErrorCode, type ExitCodeValue } from '../util/errors.js';
 import { readRepoEntry } from './read-entry.js';
 import { renderFilelistsPackage, renderOtherPackage, renderPrimaryPackage } from './render.js';
 import { DEFAULT_CHANGELOG_LIMIT, type RepoEntry } from './from-rpm.js';
@@ -31,7 +31,11 @@ export interface ReadRequest {
 
 export type ReadResponse =
   | { id: number; ok: true; entry: RenderedEntry }
-  | { id: number; ok: false; error: { code: string; message: string; exitCode: ExitCodeValue; hint: string | undefined; yumda: boolean } };
+  | {
+      id: number;
+      ok: false;
+      error: { code: ErrorCode; message: string; exitCode: ExitCodeValue; hint: string | undefined; yumda: true } | { message: string; yumda: false };
+    };
 
 export async function readAndRender(req: ReadRequest): Promise<RenderedEntry> {
   return renderEntry(await readRepoEntry(req.path, req.href, { changelogLimit: req.changelogLimit }));
@@ -69,7 +73,7 @@ export class EntryPool {
       else
         p.reject(
           res.error.yumda
-            ? new YumdaError(res.error.code, res.error.message, { exitCode: res.error.exitCode, hint: res.error.hint })
+            ? new YumdaError(res.error.code, res.error.message, { exitCode: res.error.exitCode, ...(res.error.hint ? { hint: res.error.hint } : {}) })
             : new Error(res.error.message),
         );
       this.idle.push(worker);

@@ -8,8 +8,8 @@ parentPort?.on('message', (req: ReadRequest) => {
     (entry) => parentPort!.postMessage({ id: req.id, ok: true, entry } satisfies ReadResponse),
     (e: unknown) => {
       const error = isYumdaError(e)
-        ? { code: e.code, message: e.message, exitCode: e.exitCode, hint: e.hint, yumda: true }
-        : { code: 'INTERNAL', message: (e as Error).message, exitCode: 1 as const, hint: undefined, yumda: false };
+        ? { code: e.code, message: e.message, exitCode: e.exitCode, hint: e.hint, yumda: true as const }
+        : { message: (e as Error).message, yumda: false as const };
       parentPort!.postMessage({ id: req.id, ok: false, error } satisfies ReadResponse);
     },
   );

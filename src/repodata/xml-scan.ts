@@ -15,6 +15,11 @@
  * will read it, else checked and dropped), an unfinished tag is scanned again only once a '>'
  * arrives, and a single tag, text node or captured element longer than its limit is an error
  * (a gzip bomb of whitespace is read in constant memory, never rescanned).
+ *
+ * Why not saxes (issue 15 item 8): a CPU profile of a cold `install git --dry-run` on a 63,441-
+ * package repository (Debian bookworm as yum metadata, scripts/bench/debian-repo.ts) spends about
+ * 34% of its busy time in this scanner and its regular expressions, above the 10% under which a
+ * maintained parser would have replaced it.
  */
 
 export interface XmlEvents {

@@ -1,6 +1,6 @@
 /** Presenting a resolved plan: yum's transaction table for people, a fixed JSON shape for scripts. */
 import type { ResolvePlan } from './resolve.js';
-import { evrString } from './pool.js';
+import { evrString } from './package.js';
 
 export interface PlanJson {
   install: Array<{ name: string; epoch: number; version: string; release: string; arch: string; repo: string; size: number; installedSize: number }>;

@@ -9,11 +9,14 @@
  * alphabetically first. Obsoleted packages lose to their obsoleter.
  */
 import type { Dependency } from '../rpm/types.js';
-import { compareEvr, depMatches, parseDep, parseEvr } from '../rpm/version.js';
+import { compareEvr } from '../rpm/version.js';
 import { ExitCode, YumdaError } from '../util/errors.js';
 import { closeMatches } from '../util/suggest.js';
 import { BaseSatisfier } from './base.js';
-import { PackagePool, depToString, nevra, type PoolPackage } from './pool.js';
+import { CapabilityIndex, anyVersion, providesWithSelf, satisfies, selfCapability, type Offers } from './capability.js';
+import { depToString, nevra, type PoolPackage } from './package.js';
+import type { PackagePool } from './pool.js';
+import { findRequested } from './select.js';
 
 export interface ResolveInput {
   pool: PackagePool;
@@ -91,17 +94,9 @@ function chainOf(sel: Selected): string[] {
   return names.reverse();
 }
 
-/** What a package provides, its own name (EQ its EVR) included. */
-function providesWithSelf(pkg: PoolPackage): DepSpec[] {
-  if (pkg.provides.some((d) => d.name === pkg.name)) return pkg.provides;
-  return [...pkg.provides, { name: pkg.name, flags: 'EQ', epoch: pkg.epoch, version: pkg.version, release: pkg.release }];
-}
-
-/** Appends to the list under `key`. */
-function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
-  const list = map.get(key);
-  if (list) list.push(value);
-  else map.set(key, [value]);
+/** What a package offers to requirements: its provides (own name included) and its files. */
+function offers(pkg: PoolPackage): Offers {
+  return { provides: providesWithSelf(pkg), files: (pkg.files ?? pkg.primaryFiles).map((f) => f.path) };
 }
 
 function archRank(pkg: PoolPackage, arch: string): number {
@@ -113,11 +108,28 @@ function betterSameName(a: PoolPackage, b: PoolPackage, arch: string): number {
   return -compareEvr(a, b) || archRank(a, arch) - archRank(b, arch) || a.priority - b.priority;
 }
 
+/**
+ * What solving a request comes to: a plan; problems (with hints that explain them); or a file
+ * dependency that no primary file list answers, so the caller loads filelists.xml and solves again.
+ */
+export type Solution =
+  | { kind: 'plan'; plan: ResolvePlan }
+  | { kind: 'problems'; problems: string[]; hint: string | undefined }
+  | { kind: 'needFilelists'; path: string };
+
+/** solve() for callers that take a failure as an error: ResolveError for problems, NeedFilelistsError for a missing file list. */
 export function resolve(input: ResolveInput): ResolvePlan {
+  const solution = solve(input);
+  if (solution.kind === 'needFilelists') throw new NeedFilelistsError(solution.path);
+  if (solution.kind === 'problems') throw new ResolveError(solution.problems, solution.hint);
+  return solution.plan;
+}
+
+export function solve(input: ResolveInput): Solution {
   const { pool, base, arch } = input;
   const selected = new Map<string, Selected>();
-  const selectedProvides = new Map<string, Array<{ sel: Selected; dep: DepSpec }>>();
-  const selectedFiles = new Map<string, Selected>();
+  /** What the selected packages provide (capabilities and files). */
+  const selection = new CapabilityIndex<Selected>();
   const problems: string[] = [];
   const hints = new Set<string>();
   const skipped = new Set<string>();
@@ -125,20 +137,8 @@ export function resolve(input: ResolveInput): ResolvePlan {
   const alreadyInstalled: string[] = [];
   const queue: Selected[] = [];
 
-  const index = (sel: Selected): void => {
-    for (const dep of providesWithSelf(sel.pkg)) push(selectedProvides, dep.name, { sel, dep });
-    for (const f of sel.pkg.files ?? sel.pkg.primaryFiles) selectedFiles.set(f.path, sel);
-  };
-  const unindex = (sel: Selected): void => {
-    for (const dep of providesWithSelf(sel.pkg)) {
-      const list = selectedProvides.get(dep.name);
-      if (!list) continue;
-      const kept = list.filter((e) => e.sel !== sel);
-      if (kept.length) selectedProvides.set(dep.name, kept);
-      else selectedProvides.delete(dep.name);
-    }
-    for (const f of sel.pkg.files ?? sel.pkg.primaryFiles) if (selectedFiles.get(f.path) === sel) selectedFiles.delete(f.path);
-  };
+  const index = (sel: Selected): void => selection.add(sel, offers(sel.pkg));
+  const unindex = (sel: Selected): void => selection.remove(sel, offers(sel.pkg));
 
   for (const pkg of input.installed ?? []) {
     const sel: Selected = { pkg, parent: null, requested: false, installed: true, replaces: null };
@@ -146,11 +146,7 @@ export function resolve(input: ResolveInput): ResolvePlan {
     index(sel);
   }
 
-  const satisfiedBySelection = (dep: DepSpec): Selected | undefined => {
-    for (const { sel, dep: p } of selectedProvides.get(dep.name) ?? []) if (depMatches(p, dep)) return sel;
-    if (dep.name.startsWith('/')) return selectedFiles.get(dep.name);
-    return undefined;
-  };
+  const satisfiedBySelection = (dep: DepSpec): Selected | undefined => selection.first(dep);
 
   const select = (pkg: PoolPackage, parent: Selected | null, requested: boolean): Selected => {
     const existing = selected.get(pkg.name);
@@ -201,8 +197,7 @@ export function resolve(input: ResolveInput): ResolvePlan {
   const hintFor = (dep: DepSpec): void => {
     const candidates = typeof input.hints === 'function' ? input.hints(dep) : (input.hints ?? []);
     for (const h of candidates) {
-      const provides = h.name === dep.name || h.provides.some((p) => depMatches(p, dep)) || (dep.name.startsWith('/') && (h.files ?? h.primaryFiles).some((f) => f.path === dep.name));
-      if (!provides) continue;
+      if (!satisfies(offers(h), dep)) continue;
       if (input.disabledRepos?.includes(h.repo)) hints.add(`${depToString(dep)} is in the disabled repository "${h.repo}" (${nevra(h)}): enable it with --enablerepo ${h.repo}`);
       else if (h.arch !== arch && h.arch !== 'noarch') hints.add(`${depToString(dep)} exists for another architecture (${nevra(h)}); this install targets ${arch} (--arch)`);
     }
@@ -227,7 +222,7 @@ export function resolve(input: ResolveInput): ResolvePlan {
       if (close.length > 0) hints.add(`did you mean ${close.join(', ')}?`);
       continue;
     }
-    if (found.kind === 'needFilelists') throw new NeedFilelistsError(request);
+    if (found.kind === 'needFilelists') return { kind: 'needFilelists', path: request };
     let pkg = found.kind === 'package' ? found.pkg : choose(found.providers, found.dep, null);
     if (!pkg) {
       problems.push(`no usable package provides ${request}`);
@@ -266,6 +261,7 @@ export function resolve(input: ResolveInput): ResolvePlan {
   // the whole closure; a requirement with a choice waits until none is left, and then may be met
   // by a package selected meanwhile (no extra transitional or alternative package pulled in)
   const deferred: Array<{ sel: Selected; req: Dependency }> = [];
+  let filesNeeded: string | null = null;
   const need = (sel: Selected, req: Dependency, mayWait: boolean): void => {
     if (req.name.startsWith('rpmlib(')) {
       if (!base.supportsRpmlib(req)) problems.push(`${nevra(sel.pkg)} needs ${depToString(req)}, which rpm ${base.profile.rpm.version} on ${base.profile.id} does not support`);
@@ -279,7 +275,10 @@ export function resolve(input: ResolveInput): ResolvePlan {
     // scriptlets never run in a layer: a requirement only they need never blocks or pulls anything in
     if (req.pre) return;
     const providers = pool.providers(req);
-    if (providers.length === 0 && req.name.startsWith('/') && !pool.filesComplete) throw new NeedFilelistsError(req.name);
+    if (providers.length === 0 && req.name.startsWith('/') && !pool.filesComplete) {
+      filesNeeded = req.name;
+      return;
+    }
     const options = ranked(providers, req, sel.pkg);
     if (options.length > 1 && mayWait) {
       deferred.push({ sel, req });
@@ -303,9 +302,11 @@ export function resolve(input: ResolveInput): ResolvePlan {
       const sel = queue[next++]!;
       if (selected.get(sel.pkg.name) !== sel) continue;
       for (const req of sel.pkg.requires) need(sel, req, true);
+      if (filesNeeded !== null) return { kind: 'needFilelists', path: filesNeeded };
     } else if (decided < deferred.length) {
       const { sel, req } = deferred[decided++]!;
       if (selected.get(sel.pkg.name) === sel) need(sel, req, false);
+      if (filesNeeded !== null) return { kind: 'needFilelists', path: filesNeeded };
     } else {
       break;
     }
@@ -316,8 +317,8 @@ export function resolve(input: ResolveInput): ResolvePlan {
   const fresh = all.filter((s) => !s.installed);
   const remove: PoolPackage[] = [];
   // who declares a conflict with a capability name
-  const conflictsOn = new Map<string, Array<{ sel: Selected; dep: DepSpec }>>();
-  for (const s of all) for (const c of s.pkg.conflicts) push(conflictsOn, c.name, { sel: s, dep: c });
+  const conflictsOn = new CapabilityIndex<Selected>();
+  for (const s of all) if (s.pkg.conflicts.length > 0) conflictsOn.add(s, { provides: s.pkg.conflicts });
   const reportConflict = (declarer: Selected, other: Selected): void => {
     const key = [nevra(declarer.pkg), nevra(other.pkg)].sort().join(' and ');
     const message = `${nevra(declarer.pkg)} conflicts with ${nevra(other.pkg)}${other.installed ? ' (installed in the layer)' : declarer.installed ? ' (the latter is installed in the layer)' : ''}`;
@@ -327,20 +328,24 @@ export function resolve(input: ResolveInput): ResolvePlan {
     // the packages a conflicts with (its conflicts against their provides and files), then those that conflict with a (against a's provides)
     const conflicting = new Set<Selected>();
     for (const c of a.pkg.conflicts) {
-      for (const { sel: b, dep: p } of selectedProvides.get(c.name) ?? []) if (b !== a && depMatches(p, c) && !conflicting.has(b)) (conflicting.add(b), reportConflict(a, b));
-      const owner = c.name.startsWith('/') ? selectedFiles.get(c.name) : undefined;
-      if (owner && owner !== a && !conflicting.has(owner)) (conflicting.add(owner), reportConflict(a, owner));
+      for (const b of selection.providers(c)) {
+        if (b === a || conflicting.has(b)) continue;
+        conflicting.add(b);
+        reportConflict(a, b);
+      }
     }
-    if (conflictsOn.size > 0) {
-      for (const p of providesWithSelf(a.pkg)) {
-        for (const { sel: b, dep: c } of conflictsOn.get(p.name) ?? []) if (b !== a && selected.get(b.pkg.name) === b && depMatches(p, c) && !conflicting.has(b)) (conflicting.add(b), reportConflict(b, a));
+    for (const p of providesWithSelf(a.pkg)) {
+      for (const b of conflictsOn.providers(p)) {
+        if (b === a || conflicting.has(b)) continue;
+        conflicting.add(b);
+        reportConflict(b, a);
       }
     }
     const obsoleted = new Set<Selected>();
     for (const o of a.pkg.obsoletes) {
       const b = selected.get(o.name);
       if (!b || b === a || conflicting.has(b) || obsoleted.has(b)) continue;
-      if (!depMatches(o, { name: b.pkg.name, flags: 'EQ', epoch: b.pkg.epoch, version: b.pkg.version, release: b.pkg.release })) continue;
+      if (!satisfies({ provides: [selfCapability(b.pkg)] }, o)) continue;
       obsoleted.add(b);
       if (b.installed) remove.push(b.pkg);
       else problems.push(`${nevra(a.pkg)} obsoletes ${nevra(b.pkg)}, but both are needed (${chainOf(a).join(' → ')}; ${chainOf(b).join(' → ')})`);
@@ -352,16 +357,13 @@ export function resolve(input: ResolveInput): ResolvePlan {
   const leaving = [...new Set(remove)];
   if (leaving.length > 0) {
     const gone = new Set(leaving);
-    const leavingProvides = new Map<string, DepSpec[]>();
-    for (const l of leaving) {
-      push(leavingProvides, l.name, { name: l.name, flags: null, epoch: null, version: null, release: null });
-      for (const p of l.provides) push(leavingProvides, p.name, p);
-    }
+    const leavingProvides = new CapabilityIndex<PoolPackage>();
+    for (const l of leaving) leavingProvides.add(l, { provides: [anyVersion(l.name), ...l.provides] });
     for (const kept of all) {
       if (!kept.installed || gone.has(kept.pkg)) continue;
       for (const req of kept.pkg.requires) {
         if (req.name.startsWith('rpmlib(') || req.pre) continue;
-        const wasMet = (leavingProvides.get(req.name) ?? []).some((p) => depMatches(p, req));
+        const wasMet = leavingProvides.first(req) !== undefined;
         if (!wasMet || satisfiedBySelection(req) || base.satisfies(req)) continue;
         const replacement = fresh.find((f) => f.replaces && leaving.includes(f.replaces) && (f.pkg.name === req.name || f.pkg.provides.some((p) => p.name === req.name)));
         problems.push(
@@ -372,97 +374,20 @@ export function resolve(input: ResolveInput): ResolvePlan {
     }
   }
 
-  if (problems.length > 0) throw new ResolveError(problems, hints.size > 0 ? [...hints].join('; ') : undefined);
+  if (problems.length > 0) return { kind: 'problems', problems, hint: hints.size > 0 ? [...hints].join('; ') : undefined };
 
   const install = fresh
     .map((s) => ({ pkg: s.pkg, pulledInBy: s.parent?.pkg.name ?? null, requested: s.requested, replaces: s.replaces }))
     .sort((a, b) => (a.pkg.name < b.pkg.name ? -1 : a.pkg.name > b.pkg.name ? 1 : 0));
   const chosenNames = new Set(install.map((p) => p.pkg.name));
   return {
-    install,
-    skippedByBase: [...skipped].filter((n) => !chosenNames.has(n)).sort(),
-    alreadyInstalled,
-    remove: [...new Set(remove)],
-    notes,
+    kind: 'plan',
+    plan: {
+      install,
+      skippedByBase: [...skipped].filter((n) => !chosenNames.has(n)).sort(),
+      alreadyInstalled,
+      remove: [...new Set(remove)],
+      notes,
+    },
   };
-}
-
-type Found =
-  | { kind: 'package'; pkg: PoolPackage; dep: DepSpec; byName: boolean }
-  | { kind: 'providers'; providers: PoolPackage[]; dep: DepSpec }
-  | { kind: 'needFilelists' }
-  | { kind: 'none'; dep: DepSpec | null };
-
-const noVersion = { flags: null, epoch: null, version: null, release: null } as const;
-
-/**
- * What a request names: a package name (optionally .arch), name-[epoch:]version[-release][.arch],
- * a capability (optionally with an operator: "libfoo >= 1.2"), or a file path.
- */
-export function findRequested(request: string, pool: PackagePool): Found {
-  const text = request.trim();
-  if (text.startsWith('/')) {
-    const dep: DepSpec = { name: text, ...noVersion };
-    const providers = pool.providers(dep);
-    if (providers.length > 0) return { kind: 'providers', providers, dep };
-    if (!pool.filesComplete) return { kind: 'needFilelists' };
-    return { kind: 'none', dep };
-  }
-  if (/\s|[<>=]/.test(text)) {
-    const dep = parseDep(text);
-    const providers = pool.providers(dep);
-    return providers.length > 0 ? { kind: 'providers', providers, dep } : { kind: 'none', dep };
-  }
-  const best = (list: PoolPackage[]): PoolPackage | null => {
-    let out: PoolPackage | null = null;
-    for (const p of list) if (!out || -compareEvr(p, out) < 0 || (compareEvr(p, out) === 0 && p.priority < out.priority)) out = p;
-    return out;
-  };
-  const byName = pool.named(text);
-  if (byName.length > 0) {
-    return { kind: 'package', pkg: pickArch(byName), dep: { name: text, ...noVersion }, byName: true };
-  }
-  // name.arch
-  const dot = text.lastIndexOf('.');
-  if (dot > 0) {
-    const named = pool.named(text.slice(0, dot)).filter((p) => p.arch === text.slice(dot + 1));
-    const pkg = best(named);
-    if (pkg) return { kind: 'package', pkg, dep: { name: pkg.name, ...noVersion }, byName: true };
-  }
-  // name-version, name-version-release, name-epoch:version-release (with an optional .arch)
-  for (const withArch of [false, true]) {
-    let body = text;
-    let archWanted: string | null = null;
-    if (withArch) {
-      if (dot <= 0) continue;
-      body = text.slice(0, dot);
-      archWanted = text.slice(dot + 1);
-    }
-    for (let i = body.indexOf('-'); i > 0; i = body.indexOf('-', i + 1)) {
-      const name = body.slice(0, i);
-      const named = pool.named(name);
-      if (named.length === 0) continue;
-      const evr = parseEvr(body.slice(i + 1));
-      const matching = named.filter(
-        (p) =>
-          (archWanted === null || p.arch === archWanted) &&
-          (evr.epoch === null || evr.epoch === p.epoch) &&
-          p.version === evr.version &&
-          (evr.release === null || p.release === evr.release),
-      );
-      const pkg = best(matching);
-      if (pkg) {
-        return { kind: 'package', pkg, dep: { name, flags: 'EQ', epoch: pkg.epoch, version: pkg.version, release: pkg.release }, byName: false };
-      }
-    }
-  }
-  const dep: DepSpec = { name: text, ...noVersion };
-  const providers = pool.providers(dep);
-  if (providers.length > 0) return { kind: 'providers', providers, dep };
-  return { kind: 'none', dep };
-}
-
-/** Highest EVR of a name, preferring the machine arch over noarch at the same EVR. */
-function pickArch(list: PoolPackage[]): PoolPackage {
-  return [...list].sort((a, b) => -compareEvr(a, b) || Number(a.arch === 'noarch') - Number(b.arch === 'noarch') || a.priority - b.priority)[0]!;
 }

@@ -4,7 +4,8 @@
  * the resolver then pulls in what the new versions need and replaces the old ones.
  */
 import { compareEvr } from '../rpm/version.js';
-import { nevra, type PackagePool, type PoolPackage } from './pool.js';
+import { nevra, type PoolPackage } from './package.js';
+import type { PackagePool } from './pool.js';
 
 export interface UpdateRequests {
   /** Requests for the resolver (package names, or the names of obsoleting packages). */

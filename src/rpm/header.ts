@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { open, type FileHandle } from 'node:fs/promises';
-import { ExitCode, YumdaError } from '../util/errors.js';
+import { ExitCode, YumdaError, type ErrorCode } from '../util/errors.js';
 import { HeaderType, SigTag } from './tags.js';
 
 export const LEAD_SIZE = 96;
@@ -120,7 +120,7 @@ export interface ReadHeadersOptions {
   label?: string;
 }
 
-function corrupt(label: string, message: string, code = 'RPM_BAD_HEADER'): YumdaError {
+function corrupt(label: string, message: string, code: ErrorCode = 'RPM_BAD_HEADER'): YumdaError {
   return new YumdaError(code, `${label}: ${message}`);
 }
 

@@ -82,7 +82,7 @@ export async function verifyPayloadDigest(path: string, headers: RpmHeaders, lab
 
 async function hashRange(path: string, start: number, algo: string): Promise<string> {
   const hash = createHash(algo);
-  await pipeline(createReadStream(path, { start, highWaterMark: READ_CHUNK }), async function* (source: AsyncIterable<Buffer>) {
+  await pipeline(createReadStream(path, { start, highWaterMark: READ_CHUNK }), async (source: AsyncIterable<Buffer>) => {
     for await (const chunk of source) hash.update(chunk);
   });
   return hash.digest('hex');

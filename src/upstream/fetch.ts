@@ -2,7 +2,7 @@
 import pLimit from 'p-limit';
 import { upstreamLabel } from './config.js';
 import { downloadSource, type StoredSource } from './download.js';
-import type { MirrorFailure } from './mirrors.js';
+import type { MirrorFailure } from '../repodata/client.js';
 import type { UpstreamIndex } from './metadata.js';
 import { notFoundError, selectSource, type SourcePackage } from './select.js';
 

@@ -7,14 +7,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readPrimary } from '../repodata/reader.js';
-import { readRepomd } from '../repodata/repomd.js';
 import { YumdaError } from '../util/errors.js';
-import { downloadFile, fetchText, joinUrl } from '../util/fetch.js';
 import { upstreamLabel, type Upstream } from './config.js';
-import { hashAlgo } from './download.js';
 import { hrefFileName, resolveMetadataLocation } from '../repodata/location.js';
-import { boundedChunks, MAX_METADATA_FILE, MAX_REPOMD } from '../repodata/limits.js';
-import { resolveMirrors, tryMirrors, type MirrorFailure } from './mirrors.js';
+import { boundedChunks, MAX_METADATA_FILE } from '../repodata/limits.js';
+import { fetchRepomd, fetchVerified, repomdUrl, tryMirrors, type MirrorFailure } from '../repodata/client.js';
+import { resolveMirrors } from './mirrors.js';
 import { buildSourceIndex, type SourceIndex, type SourcePackage } from './select.js';
 
 export interface UpstreamIndex {
@@ -40,16 +38,15 @@ export interface LoadIndexOptions {
  * rather than as malformed XML or a bad gzip stream.
  */
 export async function readMirrorSources(baseUrl: string, attempts = 4): Promise<{ packages: SourcePackage[]; revision: string | null }> {
-  const repomdUrl = joinUrl(baseUrl, 'repodata/repomd.xml');
-  const repomd = readRepomd(await fetchText(repomdUrl, { attempts, maxBytes: MAX_REPOMD }), repomdUrl);
+  const repomd = await fetchRepomd(baseUrl, attempts);
+  const where = repomdUrl(baseUrl);
   const primary = repomd.data.find((d) => d.type === 'primary');
-  if (!primary) throw new YumdaError('METADATA_CORRUPT', `${repomdUrl} lists no primary metadata`);
-  const primaryUrl = resolveMetadataLocation(baseUrl, primary.location, `${repomdUrl}: primary location`);
-  const algo = hashAlgo(primary.checksumType);
+  if (!primary) throw new YumdaError('METADATA_CORRUPT', `${where} lists no primary metadata`);
+  const primaryUrl = resolveMetadataLocation(baseUrl, primary.location, `${where}: primary location`);
   const tmp = await mkdtemp(join(tmpdir(), 'yumda-upstream-'));
   try {
-    const file = join(tmp, hrefFileName(primary.location, `${repomdUrl}: primary location`));
-    await downloadFile(primaryUrl, file, { attempts, checksum: primary.checksum, algo, ...(primary.size !== null ? { size: primary.size } : { maxBytes: MAX_METADATA_FILE }) });
+    const file = join(tmp, hrefFileName(primary.location, `${where}: primary location`));
+    await fetchVerified(primaryUrl, file, { checksumType: primary.checksumType, checksum: primary.checksum, size: primary.size, maxBytes: MAX_METADATA_FILE }, { attempts, what: `${where}: primary checksum` });
     const packages: SourcePackage[] = [];
     for await (const p of readPrimary(boundedChunks(file, primary.openSize, primaryUrl))) {
       if (p.arch !== 'src') continue;

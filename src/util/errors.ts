@@ -2,6 +2,10 @@
  * Every error yumda raises on purpose is a YumdaError: the CLI prints its message on one line
  * (the stack only with --debug) and exits with its exitCode. Anything else is a bug.
  */
+import type { ErrorCode } from './error-codes.js';
+
+export type { ErrorCode } from './error-codes.js';
+
 export const ExitCode = {
   ok: 0,
   failure: 1, // the operation could not be done (bad input, nothing provides X, build failed)
@@ -16,10 +20,10 @@ export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 export class YumdaError extends Error {
   readonly exitCode: ExitCodeValue;
   /** A short machine-readable code, e.g. "RPM_BAD_MAGIC", printed in --json error output. */
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly hint: string | undefined;
 
-  constructor(code: string, message: string, options: { exitCode?: ExitCodeValue; hint?: string; cause?: unknown } = {}) {
+  constructor(code: ErrorCode, message: string, options: { exitCode?: ExitCodeValue; hint?: string; cause?: unknown } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'YumdaError';
     this.code = code;

@@ -15,6 +15,7 @@ import { ExitCode, YumdaError } from './errors.js';
 import { withRetry } from './retry.js';
 import { withStagedPath } from './fs.js';
 import type { HashAlgo } from './hash.js';
+import { environmentError } from './system-errors.js';
 
 export class NotFoundError extends YumdaError {
   constructor(url: string) {
@@ -85,72 +86,6 @@ function timeoutError(url: string, what: 'connect' | 'idle' | 'deadline', ms: nu
 
 /** What fetchBuffer/fetchText accept unless told otherwise: they hold the whole body in memory. */
 export const DEFAULT_MAX_DOCUMENT = 64 << 20;
-
-const FS_ERRORS: Record<string, string> = {
-  ENOSPC: 'no space left on the device',
-  EDQUOT: 'disk quota exceeded',
-  EFBIG: 'file too large for the file system',
-  EROFS: 'read-only file system',
-  EACCES: 'permission denied',
-  EPERM: 'operation not permitted',
-  EISDIR: 'is a directory',
-  ENOTDIR: 'a parent is not a directory',
-  EEXIST: 'already exists',
-  ENOENT: 'no such file or directory',
-  ENAMETOOLONG: 'name too long',
-  ELOOP: 'too many symbolic links',
-  EMFILE: 'too many open files',
-  ENFILE: 'too many open files in the system',
-  EIO: 'input/output error',
-};
-
-/**
- * A failure of the local file system (a full or read-only disk, a permission) while storing a
- * download, as the user's to fix: one line naming the path and the cause, never "unreachable",
- * never retried. Null when `e` is not such a failure.
- */
-export function localFileError(e: unknown, fallbackPath: string): YumdaError | null {
-  if (e instanceof YumdaError) return null;
-  const err = e as NodeJS.ErrnoException | undefined;
-  const code = err?.code;
-  if (typeof code !== 'string' || !(code in FS_ERRORS)) return null;
-  // a socket error has a syscall (connect, read) but no path; a file system error names its path
-  if (err!.path === undefined && !['open', 'write', 'rename', 'mkdir', 'close', 'fsync', 'unlink', 'rm', 'stat', 'lstat'].includes(err!.syscall ?? '')) return null;
-  const path = err!.path ?? fallbackPath;
-  const reading = err!.syscall === 'stat' || err!.syscall === 'lstat' || (err!.syscall === 'open' && code === 'ENOENT');
-  return new YumdaError('LOCAL_WRITE_FAILED', `cannot ${reading ? 'use' : 'write'} ${path}: ${FS_ERRORS[code]} (${code})`, {
-    hint: code === 'ENOSPC' || code === 'EDQUOT' ? 'free some space (or point --cache-dir elsewhere) and run again' : 'check the directory and its permissions (or point --cache-dir elsewhere)',
-    cause: e,
-  });
-}
-
-/**
- * mkdir -p that reports the real cause: Node's recursive mkdir answers ENOENT when a parent cannot
- * be created (a read-only file system, a permission), so the first missing parent is created alone
- * to learn why, and the failure names it.
- */
-export async function makeDirectory(dir: string): Promise<void> {
-  try {
-    await mkdir(dir, { recursive: true });
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw localFileError(e, dir) ?? e;
-    let missing = dir;
-    while (dirname(missing) !== missing && !(await exists(dirname(missing)))) missing = dirname(missing);
-    try {
-      await mkdir(missing);
-    } catch (inner) {
-      throw localFileError(inner, missing) ?? inner;
-    }
-    throw localFileError(e, dir) ?? e;
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
-}
 
 /** A byte counter that fails the transfer as soon as it passes `max` (so an endless body costs at most max bytes). */
 function byteLimit(max: number, fail: (seen: number) => YumdaError, onBytes?: (chunk: Buffer) => void): Transform {
@@ -279,7 +214,7 @@ async function openOnce(url: string, options: FetchOptions, deadline: number): P
   }
   if (url.startsWith('s3://')) {
     // the AWS SDK takes a noticeable time to load: only when an s3:// URL is read
-    const [{ GetObjectCommand }, { parseS3Url, s3Client }] = await Promise.all([import('@aws-sdk/client-s3'), import('./s3.js')]);
+    const [{ GetObjectCommand }, { parseS3Url, s3Client, s3Error }] = await Promise.all([import('@aws-sdk/client-s3'), import('./s3.js')]);
     const { bucket, prefix } = parseS3Url(url);
     const key = prefix.replace(/\/$/, '');
     try {
@@ -289,7 +224,8 @@ async function openOnce(url: string, options: FetchOptions, deadline: number): P
       const err = e as { name?: string; $metadata?: { httpStatusCode?: number }; code?: string };
       if (err.name === 'NoSuchKey' || err.name === 'NotFound' || err.$metadata?.httpStatusCode === 404) throw new NotFoundError(url);
       if (err.name === 'NoSuchBucket') throw new YumdaError('NOT_FOUND', `no such bucket: ${bucket} (${url})`);
-      throw new YumdaError('UNREACHABLE', `cannot read ${url}: ${(e as Error).message}`, { exitCode: ExitCode.unreachable, cause: e });
+      // wrong or missing credentials are the user's to fix, not "unreachable"
+      throw s3Error(e, `cannot read ${url}`, 'check the credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY) and that they may read the repository');
     }
   }
   if (url.startsWith('http://') || url.startsWith('https://')) return httpOpen(url, options, deadline);
@@ -354,7 +290,11 @@ export interface Downloaded {
  * such and not retried.
  */
 export async function downloadFile(url: string, dest: string, options: DownloadOptions = {}): Promise<Downloaded> {
-  await makeDirectory(dirname(dest));
+  try {
+    await mkdir(dirname(dest), { recursive: true });
+  } catch (e) {
+    throw environmentError(e, { fallbackPath: dirname(dest) }) ?? e;
+  }
   const expected = (options.checksum ?? options.sha256)?.toLowerCase();
   const algo: HashAlgo = options.checksum ? (options.algo ?? 'sha256') : 'sha256';
   return retrying(url, options, async (deadline) => {
@@ -397,7 +337,8 @@ export async function downloadFile(url: string, dest: string, options: DownloadO
         });
       } catch (e) {
         if (e instanceof YumdaError) throw e;
-        const local = localFileError(e, dest);
+        // a full or read-only disk is the user's to fix: exit 6, never "unreachable", never retried
+        const local = environmentError(e, { fallbackPath: dest, shownPath: (p) => (p.startsWith(`${dirname(dest)}/.`) ? dest : p) });
         if (local) throw local;
         throw new YumdaError('UNREACHABLE', `download of ${url} failed: ${(e as Error).message}`, { exitCode: ExitCode.unreachable, cause: e });
       }

@@ -67,8 +67,18 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array | 
     await rename(tmp, path);
   } catch (e) {
     await rm(tmp, { force: true });
-    throw e;
+    throw namePath(e, tmp, path);
   }
+}
+
+/**
+ * A system error about a staging file names the target instead (the user knows that one); one
+ * that names no file (write(2) failing with ENOSPC) gets the target too.
+ */
+function namePath(e: unknown, staging: string, target: string): unknown {
+  const err = e as NodeJS.ErrnoException;
+  if (err instanceof Error && typeof err.code === 'string' && typeof err.syscall === 'string' && (err.path === undefined || err.path === staging)) err.path = target;
+  return e;
 }
 
 /** writeFileAtomic in synchronous calls, for small files at the end of a run (no event-loop hops). */
@@ -85,7 +95,7 @@ export function writeFileAtomicSync(path: string, data: string | Uint8Array, opt
     renameSync(tmp, path);
   } catch (e) {
     rmSync(tmp, { force: true });
-    throw e;
+    throw namePath(e, tmp, path);
   }
 }
 
@@ -101,7 +111,7 @@ export async function withStagedPath<T>(target: string, fn: (staging: string) =>
     return result;
   } catch (e) {
     await rm(staging, { recursive: true, force: true });
-    throw e;
+    throw namePath(e, staging, target);
   }
 }
 

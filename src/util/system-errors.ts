@@ -9,11 +9,11 @@
  */
 import { accessSync, constants, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { ExitCode, YumdaError } from './errors.js';
+import { ExitCode, YumdaError, type ErrorCode } from './errors.js';
 
 interface Known {
   /** The JSON error code. */
-  code: string;
+  code: ErrorCode;
   /** What happened, in words. */
   cause: string;
   hint?: string;
@@ -154,4 +154,17 @@ export function environmentError(e: unknown, options: { shownPath?: (path: strin
   const where = path ? (dest ? `${path} → ${dest}` : path) : undefined;
   const message = where ? `${verb} ${where}: ${detail ?? known.cause} (${errno})` : `${options.context ? `${options.context}: ` : ''}${verb}: ${known.cause} (${errno})`;
   return new YumdaError(known.code, message, { exitCode: ExitCode.environment, ...(known.hint ? { hint: known.hint } : {}), cause: e });
+}
+
+/** Errnos of a full or failing disk, which a write(2) reports without naming the file. */
+const DISK_ERRNOS = new Set(['ENOSPC', 'EDQUOT', 'EFBIG', 'EIO']);
+
+/**
+ * When e (or its chain of causes) is a full/failing-disk error that names no file, names `path`
+ * (the directory the command was writing into) so the user is told where. Returns e.
+ */
+export function attachPath(e: unknown, path: string): unknown {
+  const sys = findSystemError(e);
+  if (sys && sys.path === undefined && DISK_ERRNOS.has(sys.code)) sys.path = path;
+  return e;
 }

@@ -136,19 +136,20 @@ t.test('a failing build is that package\'s failure; a killed container too; the 
   const builder = await standinBuilder();
   const specs = join(root, 'fail-specs');
   await cp(join(sampleDistDir, 'specs'), specs, { recursive: true });
-  for (const f of ['sampled.yaml', 'samplegreet.yaml']) await rm(join(specs, f));
   const srpms = join(root, 'fail-srpms');
   const upstream = (name: string) => readFile(join(sampleDistDir, 'upstream', name, `${name}.spec`), 'utf8');
-  // libsample fails in %build; samplecalc (needs it) is skipped; sample-data sleeps until killed
+  // wave 1: libsample fails in %build, sample-data sleeps until killed, sampled builds;
+  // wave 2: samplecalc and samplegreet need libsample, so they are skipped
   await packSampleSrpm('libsample', srpms, { specText: (await upstream('libsample')).replace('%build\n', '%build\necho broken on purpose; exit 3\n') });
-  await packSampleSrpm('samplecalc', srpms);
+  for (const name of ['samplecalc', 'samplegreet', 'sampled']) await packSampleSrpm(name, srpms);
   const dataSpec = await upstream('sample-data');
   t.ok(dataSpec.includes('%install\n'), 'sample-data has an %install section');
   await packSampleSrpm('sample-data', srpms, { specText: dataSpec.replace('%install\n', '%install\necho sleeping; sleep 600\n') });
 
   const out = join(root, 'fail-out');
+  let finished = false;
   const killer = (async () => {
-    for (let i = 0; i < 1200; i++) {
+    while (!finished) {
       const running = (await containersNamed('yumda-build-sample-data-')).filter((n) => !n.endsWith('-deps'));
       if (running.length > 0) {
         const log = await readFile(join(out, 'logs/sample-data.log'), 'utf8').catch(() => '');
@@ -161,14 +162,19 @@ t.test('a failing build is that package\'s failure; a killed container too; the 
     }
     return undefined;
   })();
-  const run = await runBuild({ names: [], all: true, builder, paths: paths(specs), outDir: out, srpmDir: srpms, jobs: 2, keepGoing: true });
+  const run = await runBuild({ names: [], all: true, builder, paths: paths(specs), outDir: out, srpmDir: srpms, jobs: 3, keepGoing: true }).finally(() => {
+    finished = true;
+  });
   t.ok(await killer, 'the container was killed half way');
   const by = Object.fromEntries(run.results.map((r) => [r.name, r]));
   t.equal(run.ok, false);
   t.equal(by.libsample!.status, 'failed');
   t.match(by.libsample!.error, /libsample: rpmbuild exited with 1/);
   t.match(await readFile(join(out, by.libsample!.log), 'utf8'), 'broken on purpose');
-  t.equal(by.samplecalc!.status, 'skipped', 'its dependent is not built');
+  t.equal(by.samplecalc!.status, 'skipped', 'its dependents are not built');
+  t.equal(by.samplegreet!.status, 'skipped');
+  t.equal(by.sampled!.status, 'built', 'the rest of the wave is unaffected');
+  t.ok(existsSync(join(out, by.sampled!.rpms[0]!)));
   t.equal(by['sample-data']!.status, 'failed');
   t.match(by['sample-data']!.error, /sample-data: rpmbuild (container was killed|exited with 137)/);
   t.notOk(existsSync(join(out, 'RPMS/noarch/sample-data-1.0-1.lambda2.noarch.rpm')));

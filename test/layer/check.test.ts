@@ -235,8 +235,8 @@ t.test('the CLI: readable report, --json, exit codes, --strict', async (t) => {
   t.equal(ok.exitCode, 0, ok.stderr);
   t.match(ok.stdout, /check ok: 0 errors, 0 warnings/);
   t.equal(text.exitCode, 5, 'errors: exit 5');
-  t.match(text.stdout, /ERRORS \(1\)\n  error: \/opt\/bin\/hello: needs libhello\.so\.1/);
-  t.match(text.stdout, /WARNINGS \(1\)\n  warning: \/opt\/lib\/libz\.so\.1: is shadowed/);
+  t.match(text.stdout, /ERRORS \(1\)\n {2}error: \/opt\/bin\/hello: needs libhello\.so\.1/);
+  t.match(text.stdout, /WARNINGS \(1\)\n {2}warning: \/opt\/lib\/libz\.so\.1: is shadowed/);
   const report = JSON.parse(json.stdout) as CheckReport;
   t.equal(report.errors, 1);
   t.equal(report.warnings, 1);

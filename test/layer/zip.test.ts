@@ -144,7 +144,7 @@ t.test('zip bombs: the central directory decides first, then actual sizes are he
   t.equal(r.exitCode, 5, r.stderr);
   t.match(JSON.parse(r.stdout), { error: { code: 'ZIP_TOO_LARGE' } });
   t.match(r.stderr, /declare more than 250 MB unzipped .*nothing was extracted/);
-  t.same(await readdir(tmp), [], 'nothing left in $TMPDIR');
+  t.same((await readdir(tmp)).filter((n) => n.startsWith('yumda')), [], 'no scratch directory left in $TMPDIR');
 });
 
 t.test('hostile zip structure: clear errors, no write through a symlink, no stack trace', async (t) => {

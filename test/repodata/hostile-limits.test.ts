@@ -17,10 +17,9 @@ import { loadRepo } from '../../src/install/metadata.js';
 import { primaryFooter, primaryHeader, renderPrimaryPackage } from '../../src/repodata/render.js';
 import { renderRepomd, type RepomdData } from '../../src/repodata/repomd.js';
 import type { PackageRecord } from '../../src/repodata/types.js';
-import { isYumdaError } from '../../src/util/errors.js';
 import { downloadFile } from '../../src/util/fetch.js';
 import { yumda, yumdaBin } from '../helpers/cli.js';
-import { hostileServer, type HostileServer } from '../helpers/hostile-server.js';
+import { hostileServer, type HostileServer, failureOf } from '../helpers/hostile-server.js';
 import { scratchDir } from '../helpers/tmp.js';
 
 const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
@@ -48,16 +47,6 @@ async function writeRepo(dir: string, records: PackageRecord[], entry: Partial<R
   await writeFile(join(dir, 'repodata', 'repomd.xml'), renderRepomd({ revision: '1', data: [data] }));
 }
 
-async function failure(p: Promise<unknown>): Promise<{ code: string; message: string; exitCode: number }> {
-  try {
-    await p;
-  } catch (e) {
-    if (isYumdaError(e)) return { code: e.code, message: e.message, exitCode: e.exitCode };
-    throw e;
-  }
-  return { code: 'none', message: 'no error', exitCode: 0 };
-}
-
 async function served(t: { teardown: (fn: () => unknown) => void }, label: string): Promise<{ work: string; repo: string; server: HostileServer }> {
   const work = await scratchDir(t, label);
   const repo = join(work, 'repo');
@@ -70,7 +59,7 @@ async function served(t: { teardown: (fn: () => unknown) => void }, label: strin
 t.test('an endless repomd.xml is cut off at its ceiling', async (t) => {
   const { work, server } = await served(t, 'endless-repomd');
   server.on('/repodata/repomd.xml', { endless: `<repomd>${' '.repeat(65536)}` });
-  const err = await failure(loadRepo(repoFromUrl(server.url, 'endless'), { cacheDir: join(work, 'cache'), arch: 'x86_64' }));
+  const err = await failureOf(loadRepo(repoFromUrl(server.url, 'endless'), { cacheDir: join(work, 'cache'), arch: 'x86_64' }));
   t.equal(err.code, 'RESPONSE_TOO_LARGE', err.message);
   t.notMatch(err.message, /unreachable/);
   t.match(err.message, /larger than the 8388608 bytes/);
@@ -83,7 +72,7 @@ t.test('a metadata file larger than repomd.xml says is cut off there (exit 3)', 
   const { work, repo, server } = await served(t, 'big-primary');
   await writeRepo(repo, [record('a', Buffer.from('a'))]);
   server.on('/repodata/primary.xml.gz', { endless: Buffer.alloc(65536, 0x20) });
-  const err = await failure(loadRepo(repoFromUrl(server.url, 'big'), { cacheDir: join(work, 'cache'), arch: 'x86_64' }));
+  const err = await failureOf(loadRepo(repoFromUrl(server.url, 'big'), { cacheDir: join(work, 'cache'), arch: 'x86_64' }));
   t.equal(err.code, 'METADATA_CHECKSUM', err.message);
   t.equal(err.exitCode, 3);
   t.match(err.message, /more than the \d+ bytes its metadata declares/);
@@ -96,12 +85,12 @@ t.test('a gzip bomb: open-size is enforced, and without one the reader stays bou
   const blank = Buffer.alloc(80 << 20, 0x20);
   const bomb = gzipSync(Buffer.concat([Buffer.from(`${primaryHeader(1)}<package type="rpm">`), blank, Buffer.from(`</package>${primaryFooter}`)]), { level: 9 });
   await writeRepo(repo, [], { openSize: 4096 }, bomb);
-  const declared = await failure(loadRepo(repoFromUrl(server.url, 'bomb'), { cacheDir: join(work, 'cache'), arch: 'x86_64' }));
+  const declared = await failureOf(loadRepo(repoFromUrl(server.url, 'bomb'), { cacheDir: join(work, 'cache'), arch: 'x86_64' }));
   t.equal(declared.code, 'METADATA_TOO_LARGE', declared.message);
   t.equal(declared.exitCode, 3);
   t.match(declared.message, /more than the 4096 bytes repomd.xml declares/);
   await writeRepo(repo, [], { openSize: null }, bomb);
-  const undeclared = await failure(loadRepo(repoFromUrl(server.url, 'bomb'), { cacheDir: join(work, 'cache'), arch: 'x86_64', refresh: true }));
+  const undeclared = await failureOf(loadRepo(repoFromUrl(server.url, 'bomb'), { cacheDir: join(work, 'cache'), arch: 'x86_64', refresh: true }));
   t.equal(undeclared.code, 'METADATA_CORRUPT', undeclared.message);
   t.match(undeclared.message, /a <package> element longer than 64 Mi characters/);
 });
@@ -121,7 +110,7 @@ t.test('a package larger than its metadata says is cut off at that size and not 
   const left = existsSync(pkgDir) ? readdirSync(pkgDir, { recursive: true }).map(String).filter((f) => f.includes('endless')) : [];
   t.same(left, [], 'nothing of it kept in the cache');
   // the same through the library call every download goes through
-  const lib = await failure(downloadFile(`${server.url}/Packages/endless.rpm`, join(work, 'x.rpm'), { size: 40 }));
+  const lib = await failureOf(downloadFile(`${server.url}/Packages/endless.rpm`, join(work, 'x.rpm'), { size: 40 }));
   t.equal(lib.code, 'SIZE_MISMATCH');
   t.notOk(existsSync(join(work, 'x.rpm')));
 });
@@ -139,12 +128,12 @@ t.test('a full or read-only cache is the user’s disk problem: one line, not "u
   await mkdir(cache);
   // 256 KiB: room for the metadata, not for the 512 KiB package
   const full = await run(`mount -t tmpfs -o size=256k tmpfs '${cache}'`);
-  t.equal(full.exitCode, 1, full.stderr);
+  t.equal(full.exitCode, 6, full.stderr);
   t.match(full.stderr, /cannot write .*: no space left on the device \(ENOSPC\)/);
   t.notMatch(full.stderr, /unreachable|check the network|internal error/);
   t.equal(server.requests.filter((r) => r === '/Packages/big.rpm').length, 1, 'not retried');
   const readOnly = await run(`mount -t tmpfs tmpfs '${cache}' && mount -o remount,ro '${cache}'`);
-  t.equal(readOnly.exitCode, 1, readOnly.stderr);
+  t.equal(readOnly.exitCode, 6, readOnly.stderr);
   t.match(readOnly.stderr, /read-only file system \(EROFS\)/);
   t.notMatch(readOnly.stderr, /unreachable|internal error|ENOENT/);
 });

@@ -15,9 +15,9 @@ import { loadRepo } from '../../src/install/metadata.js';
 import { primaryFooter, primaryHeader } from '../../src/repodata/render.js';
 import { renderRepomd, type RepomdData } from '../../src/repodata/repomd.js';
 import { checkedChecksum, hrefFileName, mayReference, resolveLocation, resolveMetadataLocation, safeFileName } from '../../src/repodata/location.js';
-import { parseMirrorList } from '../../src/upstream/mirrors.js';
-import { isYumdaError } from '../../src/util/errors.js';
+import { parseMirrorList } from '../../src/repodata/client.js';
 import { serveDirectory } from '../helpers/http-server.js';
+import { failureOf } from '../helpers/hostile-server.js';
 import { scratchDir } from '../helpers/tmp.js';
 
 const primaryGz = gzipSync(primaryHeader(0) + primaryFooter);
@@ -32,16 +32,6 @@ async function hostileRepo(dir: string, entry: Partial<RepomdData>): Promise<voi
     openChecksumType: null, openChecksum: null, size: primaryGz.length, openSize: null, timestamp: 1, ...entry,
   };
   await writeFile(join(dir, 'repodata', 'repomd.xml'), renderRepomd({ revision: '1', data: [data] }));
-}
-
-async function errorOf(p: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await p;
-  } catch (e) {
-    if (isYumdaError(e)) return { code: e.code, message: e.message };
-    throw e;
-  }
-  return { code: 'none', message: 'no error' };
 }
 
 /** Every path under `dir`, for "nothing was created or deleted here". */
@@ -69,7 +59,7 @@ t.test('a checksum in repomd.xml that climbs out of the cache deletes nothing an
   const outside = join(work, 'outside');
   await mkdir(outside);
   const before = tree(work).filter((p) => !p.startsWith('cache/') && !p.startsWith('served/'));
-  const err = await errorOf(loadRepo(repoFromUrl(server.url, 'hostile'), { cacheDir: join(work, 'cache'), arch: 'x86_64' }));
+  const err = await failureOf(loadRepo(repoFromUrl(server.url, 'hostile'), { cacheDir: join(work, 'cache'), arch: 'x86_64' }));
   t.equal(err.code, 'UNSAFE_REMOTE_NAME', err.message);
   t.match(err.message, /not a sha256 checksum/);
   t.ok(existsSync(join(work, 'victim', '-primary.xml.gz')), 'the file outside the cache is still there');
@@ -84,13 +74,13 @@ t.test('a metadata location outside the repository is refused (remote and local)
   const server = await serveDirectory(join(work, 'served'));
   t.teardown(() => server.close());
   for (const url of [`${server.url}/repo`, `file://${repo}`]) {
-    const err = await errorOf(loadRepo(repoFromUrl(url, 'hostile'), { cacheDir: join(work, 'cache'), arch: 'x86_64' }));
+    const err = await failureOf(loadRepo(repoFromUrl(url, 'hostile'), { cacheDir: join(work, 'cache'), arch: 'x86_64' }));
     t.equal(err.code, 'UNSAFE_REMOTE_NAME', `${url}: ${err.message}`);
     t.match(err.message, /inside the repository/);
   }
   for (const location of ['file:///etc/hostname', '/etc/hostname', 'repodata/..', '../repo2/repodata/primary.xml.gz']) {
     await hostileRepo(repo, { location });
-    const err = await errorOf(loadRepo(repoFromUrl(`${server.url}/repo`, 'hostile'), { cacheDir: join(work, 'cache'), arch: 'x86_64', refresh: true }));
+    const err = await failureOf(loadRepo(repoFromUrl(`${server.url}/repo`, 'hostile'), { cacheDir: join(work, 'cache'), arch: 'x86_64', refresh: true }));
     t.equal(err.code, 'UNSAFE_REMOTE_NAME', `${JSON.stringify(location)}: ${err.message}`);
   }
 });
@@ -105,7 +95,7 @@ t.test('a remote mirror list naming a local directory is refused', async (t) => 
   const server = await serveDirectory(served);
   t.teardown(() => server.close());
   const def: RepoDefinition = { ...repoFromUrl(`${server.url}/unused`, 'hostile'), baseurls: [], mirrorlist: `${server.url}/mirror.list` };
-  const err = await errorOf(loadRepo(def, { cacheDir: join(work, 'cache'), arch: 'x86_64' }));
+  const err = await failureOf(loadRepo(def, { cacheDir: join(work, 'cache'), arch: 'x86_64' }));
   t.equal(err.code, 'UNSAFE_REMOTE_NAME', err.message);
   t.throws(() => parseMirrorList(`file://${local}\n`, `${server.url}/mirror.list`), { code: 'UNSAFE_REMOTE_NAME' });
   t.throws(() => parseMirrorList(`gopher://x/\n`, `${server.url}/mirror.list`), { code: 'UNSAFE_REMOTE_NAME' });

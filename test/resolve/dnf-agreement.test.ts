@@ -11,7 +11,7 @@ import { execa } from 'execa';
 import { loadProfile } from '../../src/config/profile.js';
 import { repoFromUrl } from '../../src/config/repos.js';
 import { openSession, resolveInSession } from '../../src/install/session.js';
-import { depToString } from '../../src/resolve/pool.js';
+import { depToString } from '../../src/resolve/package.js';
 import { buildFixture } from '../helpers/rpmbuild.js';
 import { buildSources, makeRepo } from '../install/fixtures.js';
 import { distro } from '../install/distro.js';

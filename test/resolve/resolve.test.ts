@@ -2,9 +2,10 @@
 import t from 'tap';
 import { loadProfile, noneProfile } from '../../src/config/profile.js';
 import { BaseSatisfier } from '../../src/resolve/base.js';
-import { PackagePool, type PoolPackage } from '../../src/resolve/pool.js';
+import type { PoolPackage } from '../../src/resolve/package.js';
+import { PackagePool } from '../../src/resolve/pool.js';
 import { resolve, ResolveError, NeedFilelistsError } from '../../src/resolve/resolve.js';
-import { applyPriorities } from '../../src/install/session.js';
+import { applyPriorities } from '../../src/resolve/policy.js';
 import { formatPlan, planToJson } from '../../src/resolve/plan.js';
 import { parseDep } from '../../src/rpm/version.js';
 import type { Dependency } from '../../src/rpm/types.js';

@@ -11,9 +11,10 @@
  */
 import t from 'tap';
 import { loadProfile, noneProfile } from '../../src/config/profile.js';
-import { policyPool } from '../../src/install/session.js';
+import { policyPool } from '../../src/resolve/policy.js';
 import { BaseSatisfier } from '../../src/resolve/base.js';
-import { listSource, nevra } from '../../src/resolve/pool.js';
+import { nevra } from '../../src/resolve/package.js';
+import { listSource } from '../../src/resolve/source.js';
 import { NeedFilelistsError, ResolveError, resolve } from '../../src/resolve/resolve.js';
 import { parseRepo } from './table.js';
 

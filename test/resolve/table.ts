@@ -1,5 +1,5 @@
 /** Packages written as table lines (see solver-table.test.ts for the format). */
-import type { PoolPackage } from '../../src/resolve/pool.js';
+import type { PoolPackage } from '../../src/resolve/package.js';
 import type { Dependency } from '../../src/rpm/types.js';
 import { parseDep } from '../../src/rpm/version.js';
 

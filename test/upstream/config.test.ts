@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { isYumdaError } from '../../src/util/errors.js';
 import { closeMatches } from '../../src/util/suggest.js';
 import { detectUrlKind, expandVariables, loadUpstreams, normalizeBaseUrl, resolveUpstream } from '../../src/upstream/config.js';
-import { parseMirrorList, tryMirrors } from '../../src/upstream/mirrors.js';
+import { parseMirrorList, tryMirrors } from '../../src/repodata/client.js';
 import { packageUrl } from '../../src/upstream/download.js';
 import { buildSourceIndex, notFoundError, selectSource, type SourcePackage } from '../../src/upstream/select.js';
 import { evrString } from '../../src/rpm/nevra.js';
@@ -83,7 +83,7 @@ t.test('mirror lists: one URL a line, comments and blanks skipped, relative line
     'https://cdn.amazonlinux.com/2/core/2.0/SRPMS/abc',
     'http://amazonlinux.default.amazonaws.com/2/core/2.0/SRPMS/def',
   ]);
-  t.same(parseMirrorList('http://$awsregion.example/x/\n', 'http://l/mirror.list', { awsregion: 'us-east-1' }), ['http://us-east-1.example/x']);
+  t.same(parseMirrorList('http://$awsregion.example/x/\n', 'http://l/mirror.list', (l) => expandVariables(l, { awsregion: 'us-east-1' })), ['http://us-east-1.example/x']);
 });
 
 t.test('tryMirrors: next mirror on unreachable/404/corrupt; a usage error stops at once', async (t) => {

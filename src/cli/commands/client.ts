@@ -13,6 +13,8 @@ import { ExitCode, YumdaError } from '../../util/errors.js';
 import { defaultCacheDir } from '../../util/paths.js';
 import { note, printJson } from '../output.js';
 import { nonNegativeInteger, positiveInteger } from '../parse.js';
+import { refuseSpecialFileSystem } from '../../util/special-fs.js';
+import { attachPath } from '../../util/system-errors.js';
 
 interface RepoCliOptions {
   repo?: string[];
@@ -75,7 +77,9 @@ async function queries() {
 }
 
 function cacheDirOf(opts: RepoCliOptions): string {
-  return resolvePath(opts.cacheDir ?? defaultCacheDir());
+  const dir = resolvePath(opts.cacheDir ?? defaultCacheDir());
+  refuseSpecialFileSystem(dir, 'the cache directory');
+  return dir;
 }
 
 async function profileFor(opts: RepoCliOptions): Promise<BaseProfile> {
@@ -168,6 +172,7 @@ function addInstallOptions(cmd: Command): Command {
  */
 async function installOrUpdate(args: string[], opts: InstallCliOptions, mode: 'install' | 'update'): Promise<void> {
   const dest = resolvePath(opts.dest);
+  refuseSpecialFileSystem(dest, 'the layer directory');
   const profile = await profileFor(opts);
   const { openLayer, readLayerManifest } = await import('../../install/transaction.js');
   if (opts.dryRun) {
@@ -285,7 +290,12 @@ Examples:
   yumda install libcurl.so.4'()(64bit)' --dry-run
   yumda install /opt/bin/git --repo https://example.com/yumda/al2/x86_64/ --json`,
     )
-    .action((requests: string[], opts: InstallCliOptions) => installOrUpdate(requests, opts, 'install'));
+    .action((requests: string[], opts: InstallCliOptions) =>
+      // a write into the layer that fails for lack of space names no file: name the layer
+      installOrUpdate(requests, opts, 'install').catch((e: unknown) => {
+        throw attachPath(e, resolvePath(opts.dest));
+      }),
+    );
 
   addInstallOptions(
     addRepoOptions(
@@ -302,7 +312,11 @@ Examples:
   yumda update -d layer                 everything in ./layer that has a newer version
   yumda update git -d layer --dry-run   what upgrading git (and what the new git needs) would do`,
   )
-    .action((names: string[], opts: InstallCliOptions) => installOrUpdate(names, opts, 'update'));
+    .action((names: string[], opts: InstallCliOptions) =>
+      installOrUpdate(names, opts, 'update').catch((e: unknown) => {
+        throw attachPath(e, resolvePath(opts.dest));
+      }),
+    );
 
   program
     .command('remove')
@@ -315,6 +329,7 @@ Examples:
     .addHelpText('after', '\nExamples:\n  yumda remove openssh -d layer')
     .action(async (names: string[], opts: { dest: string; json?: boolean; lockWait: number }) => {
       const dest = resolvePath(opts.dest);
+      refuseSpecialFileSystem(dest, 'the layer directory');
       const { summarize, evrString } = await queries();
       const { openLayer } = await import('../../install/transaction.js');
       const layer = await openLayer(dest, { command: `remove ${names.join(' ')}`, lockWaitMs: opts.lockWait * 1000, onNote: (m) => note(m) });

@@ -3,6 +3,7 @@ import type { IndexProgress } from '../../repodata/index.js';
 import { SIGN_PASSPHRASE_ENV } from '../../repodata/sign.js';
 import { note, printJson } from '../output.js';
 import { countOrUnlimited, positiveInteger } from '../parse.js';
+import { refuseSpecialFileSystem } from '../../util/special-fs.js';
 
 interface IndexCliOptions {
   update?: boolean;
@@ -33,6 +34,7 @@ Examples:
   yumda repo index out/ --sign-key repo-key.asc  also sign repomd.xml (gpg --verify accepts it)`,
     )
     .action(async (dir: string, opts: IndexCliOptions) => {
+      refuseSpecialFileSystem(dir, 'the repository directory');
       const started = performance.now();
       const tty = process.stderr.isTTY && !opts.json;
       let lastDraw = 0;

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { RpmPackageInfo } from '../../rpm/types.js';
 import { formatEvr } from '../../rpm/version.js';
 import { note, printJson } from '../output.js';
+import { refuseSpecialFileSystem } from '../../util/special-fs.js';
 
 function formatDate(seconds: number): string {
   return new Date(seconds * 1000).toUTCString();
@@ -69,6 +70,7 @@ export function registerRpmCommands(program: Command): void {
     .option('--json', 'print what was written as JSON')
     .addHelpText('after', '\nExamples:\n  yumda rpm extract hello-1.0-1.noarch.rpm out/\n  yumda rpm extract hello-1.0-1.noarch.rpm layer/ --strip-prefix /opt')
     .action(async (file: string, dir: string, opts: { stripPrefix?: string; skipOutsidePrefix?: boolean; json?: boolean }) => {
+      refuseSpecialFileSystem(dir, 'the destination');
       const { extractPackage } = await import('../../rpm/extract.js');
       const entries: { path: string; type: string; mode: string; sha256: string | null; linkto: string | null }[] = [];
       const result = await extractPackage(file, dir, {
