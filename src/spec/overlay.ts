@@ -169,7 +169,7 @@ export function overlayKeepKeys(text: string, overlay: Overlay, target?: TargetO
 // ---------------------------------------------------------------------------------------------
 // after the rules: dependencies, patches, diff
 
-function removeDependencies(spec: ParsedSpec, evaluated: EvaluatedSpec, editor: SpecEditor, tagKey: string, names: string[], what: string): void {
+function removeDependencies(spec: ParsedSpec, evaluated: EvaluatedSpec, editor: SpecEditor, tagKey: string, names: string[], what: string, removedByRules: ReadonlySet<string>): void {
   names.forEach((name, index) => {
     let hit = false;
     for (const tag of spec.tags) {
@@ -184,7 +184,8 @@ function removeDependencies(spec: ParsedSpec, evaluated: EvaluatedSpec, editor: 
       if (keep.length === 0) editor.delete(tag.line, 'overlay');
       else editor.replace(tag.line, `${m[1]}${keep.map((d) => d.text).join(m[2]!.includes(',') ? ', ' : ' ')}${m[3]}`, 'overlay');
     }
-    if (!hit) throw overlayError(`${what}.remove[${index}] (${name})`, `no ${tagKey === 'buildrequires' ? 'BuildRequires' : 'Requires'} on "${name}" left in the spec`, 'upstream dropped it: remove the entry');
+    // the rules may have removed it already (the systemd rule takes systemd-devel): nothing to do
+    if (!hit && !removedByRules.has(name)) throw overlayError(`${what}.remove[${index}] (${name})`, `no ${tagKey === 'buildrequires' ? 'BuildRequires' : 'Requires'} on "${name}" left in the spec`, 'upstream dropped it: remove the entry');
   });
 }
 
@@ -199,13 +200,14 @@ function lastTagLine(spec: ParsedSpec, sectionIndex: number, key?: (k: string) =
 export function applyOverlayAfterRules(
   text: string,
   overlay: Overlay,
-  options: { patchDir?: string | undefined; target?: TargetOptions | undefined },
+  options: { patchDir?: string | undefined; target?: TargetOptions | undefined; removedByRules?: ReadonlySet<string> },
 ): { text: string; changes: Change[]; patches: string[] } {
+  const removedByRules = options.removedByRules ?? new Set<string>();
   const spec = parseSpec(text);
   const evaluated = evaluateSpec(spec, options.target);
   const editor = new SpecEditor(spec);
-  removeDependencies(spec, evaluated, editor, 'buildrequires', overlay.buildRequires.remove, `${overlay.name}: buildRequires`);
-  removeDependencies(spec, evaluated, editor, 'requires', overlay.requires.remove, `${overlay.name}: requires`);
+  removeDependencies(spec, evaluated, editor, 'buildrequires', overlay.buildRequires.remove, `${overlay.name}: buildRequires`, removedByRules);
+  removeDependencies(spec, evaluated, editor, 'requires', overlay.requires.remove, `${overlay.name}: requires`, removedByRules);
 
   const preamble = 0;
   if (overlay.buildRequires.add.length > 0) {

@@ -7,6 +7,7 @@ import { loadProfile } from '../config/profile.js';
 import { SpecEditor, type Change } from './edit.js';
 import { evaluateSpec, type TargetOptions } from './evaluate.js';
 import { applyOverlayAfterRules, applyOverlayBeforeRules, overlayDropKeys, overlayKeepKeys, type Overlay } from './overlay.js';
+import { splitDependencies } from './files.js';
 import { parseSpec } from './parse.js';
 import {
   addChangelog,
@@ -152,6 +153,25 @@ export function applyRules(
   };
 }
 
+/** Names of Requires/BuildRequires present in `before` and gone from `after` (removed by the rules). */
+function dependencyNames(before: string, target: TargetOptions | undefined, after: string): Set<string> {
+  const names = (text: string): Set<string> => {
+    const spec = parseSpec(text);
+    const macros = evaluateSpec(spec, target).macros;
+    const out = new Set<string>();
+    for (const tag of spec.tags) {
+      if (tag.key !== 'requires' && tag.key !== 'buildrequires') continue;
+      for (const d of splitDependencies(tag.value)) {
+        out.add(d.name);
+        out.add(macros.expand(d.name).replace(/\([^)]*\)$/, ''));
+      }
+    }
+    return out;
+  };
+  const kept = names(after);
+  return new Set([...names(before)].filter((n) => !kept.has(n)));
+}
+
 /** The whole rewrite: overlay stage before the rules, the rules, overlay stage after the rules. */
 export function rewriteSpec(text: string, options: RewriteOptions = {}): RewriteResult {
   const overlay = options.overlay;
@@ -169,7 +189,7 @@ export function rewriteSpec(text: string, options: RewriteOptions = {}): Rewrite
   let output = ruled.text;
   let patches: string[] = [];
   if (overlay) {
-    const after = applyOverlayAfterRules(output, overlay, { patchDir: options.patchDir, target: options.target });
+    const after = applyOverlayAfterRules(output, overlay, { patchDir: options.patchDir, target: options.target, removedByRules: dependencyNames(input, options.target, output) });
     output = after.text;
     patches = after.patches;
     overlayChanges.push(...after.changes);
