@@ -2,12 +2,15 @@
  * Measures `yumda spec rewrite` against the hand ports of the original yumda project:
  *   npx tsc -p . && node dist/scripts/corpus-report.js [CORPUS_DIR] [--json] [--verbose] [--overlays]
  * CORPUS_DIR (default ../shared/corpus/al2-specs) holds amzn2/NAME.spec and lambda2/NAME.spec.
- * Prints recall, precision, per-category numbers, Prefix coverage and feature removals.
+ * Prints issue 14's fixed metric (mechanical-change recall and precision, line-weighted, difflib
+ * alignment; src/spec/metric.ts) and this report's own: recall, precision, per-category numbers,
+ * Prefix coverage and feature removals. --verbose lists per spec what each metric missed.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { comparePair, summarize, type PairResult } from '../src/spec/corpus.js';
-import { loadOverlay, overlayPathFor } from '../src/spec/overlay.js';
+import { overlayPath as overlayFile } from '../src/package-set/specs.js';
+import { loadOverlay } from '../src/spec/overlay.js';
 import { projectPath } from '../src/util/paths.js';
 
 const args = process.argv.slice(2);
@@ -25,7 +28,7 @@ for (const file of readdirSync(join(dir, 'lambda2')).filter((f) => f.endsWith('.
   const upstreamPath = join(dir, 'amzn2', file);
   if (!existsSync(upstreamPath)) continue;
   const name = file.replace(/\.spec$/, '');
-  const overlayPath = overlayPathFor(name);
+  const overlayPath = overlayFile(projectPath('specs'), name);
   const options = withOverlays && existsSync(overlayPath) ? { overlay: loadOverlay(overlayPath) } : {};
   results.push(comparePair(name, readFileSync(upstreamPath, 'utf8'), readFileSync(join(dir, 'lambda2', file), 'utf8'), options));
 }
@@ -37,6 +40,11 @@ if (json) {
   const out: string[] = [];
   out.push(`corpus: ${dir} (${summary.pairs} pairs measured${withOverlays ? ', with specs/*.yaml overlays' : ', rules only'})`);
   for (const e of summary.excluded) out.push(`  excluded: ${e}`);
+  const m = summary.mechanical;
+  out.push(`issue 14 metric (${m.pairs} pairs, mechanical changes, difflib alignment, flags not counted):`);
+  out.push(`  recall    ${pct(m.recall)}  (${m.recalled}/${m.mechanical} mechanical hand-port changes we also changed or removed)`);
+  out.push(`  precision ${pct(m.precision)}  (${m.agreed}/${m.changed} of the original lines we changed or removed, the hand port did too)`);
+  out.push(`this report's metric (${summary.pairs} pairs of the same upstream version, flagged lines count as matched):`);
   out.push(`recall    ${pct(summary.recall)}  (hand-port changes to paths, Prefix, scriptlets, requires, docs, setuid that we also changed or flagged)`);
   out.push(`precision ${pct(summary.precision)}  (of our changed lines outside subpackage removals, the share the hand port also changed)`);
   out.push(`          ${pct(summary.precisionAll)}  with subpackage removals (${summary.ours.agreed}/${summary.ours.total}; ${summary.ours.neutral} neutral: Prefix on subpackages the hand port dropped)`);
@@ -51,8 +59,12 @@ if (json) {
     for (const r of results) {
       const t = Object.values(r.hand).slice(0, 6).reduce((s, v) => s + v.total, 0);
       const m = Object.values(r.hand).slice(0, 6).reduce((s, v) => s + v.matched, 0);
-      out.push(`${r.name}: recall ${m}/${t}, precision ${r.ours.agreed}/${r.ours.total}`);
+      const k = r.mechanical;
+      out.push(`${r.name}: recall ${m}/${t}, precision ${r.ours.agreed}/${r.ours.total}; issue 14 metric: recall ${k.recalled}/${k.mechanical}, precision ${k.agreed}/${k.changed}; ${r.lint} lint findings`);
       for (const d of r.ours.disagreed) out.push(`    + [${d.rule}] ${d.line}: ${d.text}`);
+      const upstream = readFileSync(join(dir, 'amzn2', `${r.name}.spec`), 'utf8').split('\n');
+      for (const line of k.missed) out.push(`    missed ${line}: ${upstream[line - 1]}`);
+      for (const line of k.extra) out.push(`    extra  ${line}: ${upstream[line - 1]}`);
     }
   }
   process.stdout.write(out.join('\n') + '\n');

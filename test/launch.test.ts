@@ -3,7 +3,7 @@
  * pipe, running through npm's bin link, a too-old Node.
  */
 import t from 'tap';
-import { chmod, copyFile, readdir, symlink, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, readdir, symlink, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -23,20 +23,30 @@ t.test('the bin turns on the compile cache; a cached run gives the same output',
   const second = await yumda(['spec', 'rules', '--json'], { env });
   t.equal(second.exitCode, 0, second.stderr);
   t.equal(second.stdout, first.stdout);
+  // by default with yumda's other caches, not in $TMPDIR
+  const tmp = join(dir, 'tmp');
+  await mkdir(tmp);
+  const own = await yumda(['spec', 'rules', '--json'], { env: { XDG_CACHE_HOME: join(dir, 'xdg'), TMPDIR: tmp } });
+  t.equal(own.exitCode, 0, own.stderr);
+  t.ok((await readdir(join(dir, 'xdg', 'yumda', 'compile-cache'))).length > 0, '$XDG_CACHE_HOME/yumda/compile-cache');
+  t.same(await readdir(tmp), []);
 });
 
 t.test('a module changed in place (same length) runs its new code, not the cached one', async (t) => {
   // the bin beside a stand-in program: the cache of run.js must follow its content
   const dir = await scratchDir(t, 'launch-stale');
-  await copyFile(bin, join(dir, 'main.js'));
+  await mkdir(join(dir, 'cli'));
+  await mkdir(join(dir, 'util'));
+  await copyFile(bin, join(dir, 'cli', 'main.js'));
+  await copyFile(projectPath('dist/src/util/paths.js'), join(dir, 'util', 'paths.js'));
   await writeFile(join(dir, 'package.json'), '{"type":"module"}');
   const program = (word: string): string => `export async function runCli() { process.stdout.write('${word}'); return 0; }\n`;
   const env = { NODE_COMPILE_CACHE: join(dir, 'cache') };
-  await writeFile(join(dir, 'run.js'), program('old'));
-  t.equal(String((await execa(process.execPath, [join(dir, 'main.js')], { env })).stdout), 'old');
-  t.equal(String((await execa(process.execPath, [join(dir, 'main.js')], { env })).stdout), 'old', 'from the cache');
-  await writeFile(join(dir, 'run.js'), program('new'));
-  t.equal(String((await execa(process.execPath, [join(dir, 'main.js')], { env })).stdout), 'new');
+  await writeFile(join(dir, 'cli', 'run.js'), program('old'));
+  t.equal(String((await execa(process.execPath, [join(dir, 'cli', 'main.js')], { env })).stdout), 'old');
+  t.equal(String((await execa(process.execPath, [join(dir, 'cli', 'main.js')], { env })).stdout), 'old', 'from the cache');
+  await writeFile(join(dir, 'cli', 'run.js'), program('new'));
+  t.equal(String((await execa(process.execPath, [join(dir, 'cli', 'main.js')], { env })).stdout), 'new');
 });
 
 t.test('NODE_DISABLE_COMPILE_CACHE=1 writes nothing; an unusable cache directory only costs speed', async (t) => {

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { copyFile, mkdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { YumdaError } from '../util/errors.js';
-import { manifestPathIn, readManifest, writeManifest } from './manifest.js';
+import { manifestPathIn, readManifest, writeManifest } from '../package-set/manifest.js';
 
 export interface CollectResult {
   /** Packages taken from the parts, with the directory each came from. */

@@ -15,7 +15,7 @@ import { rewriteSpec } from '../spec/rewrite.js';
 import { unpackSource } from '../upstream/unpack.js';
 import { YumdaError } from '../util/errors.js';
 import { hashBytes, hashFile } from '../util/hash.js';
-import { inputsHash, type PackageInputs } from './manifest.js';
+import { inputsHash, type PackageInputs } from '../package-set/manifest.js';
 import { quoteBareWords } from './rpm-compat.js';
 import type { SourceRpm } from './sources.js';
 

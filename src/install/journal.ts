@@ -13,8 +13,8 @@
  *   - otherwise: undo every operation that happened, newest first (roll back).
  * Every step is idempotent, so a recovery that is itself killed is simply run again.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmdirSync, rmSync, unlinkSync, chmodSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmdirSync, rmSync, chmodSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { z } from 'zod/v3';
 import { YumdaError } from '../util/errors.js';
 import { writeFileAtomicSync } from '../util/fs.js';
@@ -70,12 +70,39 @@ export function txnDir(layer: string): string {
   return join(layer, STATE_DIR, TXN_DIR);
 }
 
-/** Names inside txn/ come from the journal, which yumda wrote: still, never leave txn/. */
-function inTxn(layer: string, rel: string): string {
-  if (!/^(stage|backup)\/[\w./-]+$/.test(rel) || rel.split('/').includes('..')) {
-    throw new YumdaError('JOURNAL_INVALID', `${txnDir(layer)}/journal.json names "${rel}", which is not inside the transaction directory`);
-  }
-  return join(txnDir(layer), rel);
+/**
+ * Names inside txn/ come from the journal, which yumda wrote: still, never leave txn/. A staged
+ * entry keeps its package's file name, which may hold any character but "/" and NUL (c++, @, a
+ * space): the shape is checked, not the characters. Every directory on the way below txn/ must
+ * be a real one: a txn/backup or stage folder replaced by a symlink would move files from (or
+ * into) wherever it points.
+ */
+function txnPaths(layer: string): (rel: string) => string {
+  const root = txnDir(layer);
+  const realDirs = new Set<string>();
+  return (rel) => {
+    const parts = rel.split('/');
+    const shape = parts[0] === 'stage' ? parts.length >= 3 && /^\d+$/.test(parts[1]!) : parts[0] === 'backup' && parts.length === 2 && /^\d+$/.test(parts[1]!);
+    if (!shape || rel.includes('\0') || parts.some((p) => p === '' || p === '.' || p === '..')) {
+      throw new YumdaError('JOURNAL_INVALID', `${root}/journal.json names "${rel}", which is not inside the transaction directory`);
+    }
+    let dir = root;
+    for (const part of parts.slice(0, -1)) {
+      dir = join(dir, part);
+      if (realDirs.has(dir)) continue;
+      const st = lstatOrNull(dir);
+      if (!st) break;
+      if (!st.isDirectory()) throw notYumdas(dir, st.isSymbolicLink());
+      realDirs.add(dir);
+    }
+    return join(root, rel);
+  };
+}
+
+function notYumdas(path: string, symlink: boolean): YumdaError {
+  return new YumdaError('LAYER_UNSAFE_PATH', `${path} is ${symlink ? 'a symlink' : 'not a directory'}: yumda did not make it, and nothing is moved through it`, {
+    hint: `the layer's transaction directory was tampered with: remove ${path.slice(0, path.indexOf('/txn') + 4)} by hand, then check the layer (yumda check)`,
+  });
 }
 
 function manifestSha(layer: string): string | null {
@@ -94,22 +121,19 @@ function moveIfPresent(from: string, to: string): boolean {
   return true;
 }
 
-function removeEntry(path: string): void {
-  const st = lstatOrNull(path);
-  if (!st) return;
-  if (st.isDirectory()) rmSync(path, { recursive: true, force: true });
-  else unlinkSync(path);
-}
-
 /**
  * Crash points for the tests (kill -9 at a chosen step): YUMDA_TEST_CRASH=ops:N dies after N
- * operations, =committed after the commit point, before the clean-up.
+ * operations, =committed after the commit point, before the clean-up, =recovery:N after N steps
+ * of a roll-back; =fail:N fails after N operations as a full disk would (ENOSPC).
  */
-function crashPoint(): { afterOps: number; afterCommit: boolean } | null {
+function crashPoint(): { afterOps: number; afterCommit: boolean; failAfterOps: number; recoverySteps: number } | null {
   const spec = process.env['YUMDA_TEST_CRASH'];
   if (!spec) return null;
-  const ops = /^ops:(\d+)$/.exec(spec);
-  return { afterOps: ops ? Number(ops[1]) : Infinity, afterCommit: spec === 'committed' };
+  const n = (name: string): number => {
+    const m = new RegExp(`^${name}:(\\d+)$`).exec(spec);
+    return m ? Number(m[1]) : Infinity;
+  };
+  return { afterOps: n('ops'), afterCommit: spec === 'committed', failAfterOps: n('fail'), recoverySteps: n('recovery') };
 }
 
 function crash(): never {
@@ -117,23 +141,30 @@ function crash(): never {
   throw new Error('unreachable');
 }
 
+function simulatedDiskFull(path: string): Error {
+  return Object.assign(new Error(`ENOSPC: no space left on device, rename '${path}'`), { code: 'ENOSPC', errno: -28, syscall: 'rename', path });
+}
+
 /** Applies the journal's operations to the layer, then commits the manifest. */
 export function commitJournal(layer: string, journal: Journal, manifestText: string, paths: LayerPaths): void {
   const crashAt = crashPoint();
+  const inTxn = txnPaths(layer);
   writeFileAtomicSync(join(txnDir(layer), 'journal.json'), JSON.stringify(journal) + '\n');
   mkdirSync(join(txnDir(layer), 'backup'), { recursive: true });
   let done = 0;
   for (const op of journal.ops) {
-    if (crashAt && done++ === crashAt.afterOps) crash();
+    if (crashAt && done === crashAt.afterOps) crash();
     const target = paths.resolve(op.path, 'transaction');
+    if (crashAt && done === crashAt.failAfterOps) throw simulatedDiskFull(target);
+    done++;
     if (op.kind === 'mkdir') {
       mkdirSync(target, 0o700);
       paths.created(op.path);
     } else if (op.kind === 'put') {
-      if (op.backup) moveIfPresent(target, inTxn(layer, op.backup));
-      renameSync(inTxn(layer, op.staged), target);
+      if (op.backup) moveIfPresent(target, inTxn(op.backup));
+      renameSync(inTxn(op.staged), target);
     } else {
-      moveIfPresent(target, inTxn(layer, op.backup));
+      moveIfPresent(target, inTxn(op.backup));
     }
   }
   // mkdir's mode is cut by the umask, and a read-only mode would have stopped the moves into it:
@@ -158,7 +189,11 @@ function finishCommitted(layer: string, journal: Journal, paths: LayerPaths): vo
 }
 
 function rollBack(layer: string, journal: Journal, paths: LayerPaths): void {
+  const crashAt = crashPoint();
+  const inTxn = txnPaths(layer);
+  let steps = 0;
   for (const op of [...journal.ops].reverse()) {
+    if (crashAt && steps++ === crashAt.recoverySteps) crash();
     const target = paths.resolve(op.path, 'recovery');
     if (op.kind === 'mkdir') {
       try {
@@ -168,11 +203,17 @@ function rollBack(layer: string, journal: Journal, paths: LayerPaths): void {
         // not created, or holds something that is not ours: keep it
       }
     } else if (op.kind === 'put') {
-      const movedIn = !lstatOrNull(inTxn(layer, op.staged));
-      if (movedIn) removeEntry(target);
-      if (op.backup) moveIfPresent(inTxn(layer, op.backup), target);
+      // each step is the exact inverse of the commit's, so a roll-back killed half way leaves a
+      // state the next roll-back reads right: the new entry goes back to stage/ (never just
+      // deleted: a restored backup in its place would then look like it, and be deleted)
+      const staged = inTxn(op.staged);
+      if (!lstatOrNull(staged) && lstatOrNull(target)) {
+        mkdirSync(dirname(staged), { recursive: true });
+        renameSync(target, staged);
+      }
+      if (op.backup) moveIfPresent(inTxn(op.backup), target);
     } else {
-      moveIfPresent(inTxn(layer, op.backup), target);
+      moveIfPresent(inTxn(op.backup), target);
     }
   }
   rmSync(txnDir(layer), { recursive: true, force: true });
@@ -186,7 +227,9 @@ export type RecoveryOutcome = 'none' | 'discarded' | 'rolled-back' | 'completed'
  */
 export function recoverLayer(layer: string): RecoveryOutcome {
   const dir = txnDir(layer);
-  if (!existsSync(dir)) return 'none';
+  const st = lstatOrNull(dir);
+  if (!st) return 'none';
+  if (!st.isDirectory()) throw notYumdas(dir, st.isSymbolicLink());
   const journalPath = join(dir, 'journal.json');
   if (!existsSync(journalPath)) {
     rmSync(dir, { recursive: true, force: true });

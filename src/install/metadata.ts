@@ -67,7 +67,9 @@ async function candidateBaseurls(def: RepoDefinition, arch: string): Promise<str
   if (def.mirrorlist) {
     // a remote mirror list may not send the client to a local directory (the client refuses it)
     const { fetchMirrorList } = await client();
-    for (const mirror of await fetchMirrorList(def.mirrorlist, (line) => expandRepoVars(line, { basearch: arch, arch, releasever: '2' }))) {
+    for (const mirror of await fetchMirrorList(def.mirrorlist, (line) =>
+      expandRepoVars(line, { basearch: arch, arch, releasever: '2' }),
+    )) {
       if (!urls.includes(mirror)) urls.push(mirror);
     }
   }
@@ -86,11 +88,23 @@ async function fetchMetadataFile(
   for (let attempt = 1; ; attempt++) {
     const repomd = await getRepomd(attempt > 1);
     const entry = repomd.data.find((d) => d.type === type);
-    if (!entry) throw new YumdaError('METADATA_CORRUPT', `repository ${repo.def.id}: repomd.xml lists no ${type} metadata`);
+    if (!entry)
+      throw new YumdaError('METADATA_CORRUPT', `repository ${repo.def.id}: repomd.xml lists no ${type} metadata`);
     // every name below comes from the repository: checked before it touches the file system
-    const { algo, hex } = checkedChecksum(entry.checksumType, entry.checksum, `repository ${repo.def.id}: repomd.xml ${type} checksum`);
-    const name = hrefFileName(entry.location, `repository ${repo.def.id}: repomd.xml ${type} location`).replace(/[^A-Za-z0-9_.-]/g, '_');
-    const url = resolveMetadataLocation(repo.baseurl, entry.location, `repository ${repo.def.id}: repomd.xml ${type} location`);
+    const { algo, hex } = checkedChecksum(
+      entry.checksumType,
+      entry.checksum,
+      `repository ${repo.def.id}: repomd.xml ${type} checksum`,
+    );
+    const name = hrefFileName(entry.location, `repository ${repo.def.id}: repomd.xml ${type} location`).replace(
+      /[^A-Za-z0-9_.-]/g,
+      '_',
+    );
+    const url = resolveMetadataLocation(
+      repo.baseurl,
+      entry.location,
+      `repository ${repo.def.id}: repomd.xml ${type} location`,
+    );
     const path = join(repo.cacheDir, `${hex.slice(0, 16)}-${name}`);
     const { fetchVerified, isVerified, localPath } = await client();
     // held to repomd's size (else a ceiling) and checksum, in whatever algorithm it names
@@ -104,7 +118,11 @@ async function fetchMetadataFile(
         if (!info) throw new YumdaError('NOT_FOUND', `not found: ${url}`);
         if (!info.isFile()) throw new YumdaError('METADATA_CORRUPT', `${url}: not a regular file`);
         if (!(await isVerified(local, expected))) {
-          throw new YumdaError('CHECKSUM_MISMATCH', `${url}: does not match the size and ${algo} checksum repomd.xml gives`, { exitCode: ExitCode.integrity });
+          throw new YumdaError(
+            'CHECKSUM_MISMATCH',
+            `${url}: does not match the size and ${algo} checksum repomd.xml gives`,
+            { exitCode: ExitCode.integrity },
+          );
         }
         return { path: local, entry };
       }
@@ -116,11 +134,15 @@ async function fetchMetadataFile(
       if (e instanceof YumdaError && e.code === 'NOT_FOUND' && attempt === 1) continue;
       if (e instanceof YumdaError && (e.code === 'CHECKSUM_MISMATCH' || e.code === 'SIZE_MISMATCH')) {
         if (attempt === 1) continue;
-        throw new YumdaError('METADATA_CHECKSUM', `repository ${repo.def.id}: ${type} metadata does not match the checksum in repomd.xml, even after fetching it again (${e.message})`, {
-          exitCode: ExitCode.integrity,
-          hint: 'the repository may be being republished right now, or a proxy is altering files: retry later, or report it to the repository owner',
-          cause: e,
-        });
+        throw new YumdaError(
+          'METADATA_CHECKSUM',
+          `repository ${repo.def.id}: ${type} metadata does not match the checksum in repomd.xml, even after fetching it again (${e.message})`,
+          {
+            exitCode: ExitCode.integrity,
+            hint: 'the repository may be being republished right now, or a proxy is altering files: retry later, or report it to the repository owner',
+            cause: e,
+          },
+        );
       }
       throw e;
     }
@@ -129,7 +151,45 @@ async function fetchMetadataFile(
 
 /** A plain copy of a package record, e.g. for JSON output. */
 export function plainRecord(p: PoolPackage): PoolPackage {
-  const keys = ['pkgId', 'name', 'arch', 'epoch', 'version', 'release', 'summary', 'description', 'packager', 'url', 'timeFile', 'timeBuild', 'sizePackage', 'sizeInstalled', 'sizeArchive', 'locationHref', 'license', 'vendor', 'group', 'buildhost', 'sourcerpm', 'headerStart', 'headerEnd', 'provides', 'requires', 'conflicts', 'obsoletes', 'recommends', 'suggests', 'supplements', 'enhances', 'primaryFiles', 'checksumType', 'locationBase', 'repo', 'priority', 'files'] as const;
+  const keys = [
+    'pkgId',
+    'name',
+    'arch',
+    'epoch',
+    'version',
+    'release',
+    'summary',
+    'description',
+    'packager',
+    'url',
+    'timeFile',
+    'timeBuild',
+    'sizePackage',
+    'sizeInstalled',
+    'sizeArchive',
+    'locationHref',
+    'license',
+    'vendor',
+    'group',
+    'buildhost',
+    'sourcerpm',
+    'headerStart',
+    'headerEnd',
+    'provides',
+    'requires',
+    'conflicts',
+    'obsoletes',
+    'recommends',
+    'suggests',
+    'supplements',
+    'enhances',
+    'primaryFiles',
+    'checksumType',
+    'locationBase',
+    'repo',
+    'priority',
+    'files',
+  ] as const;
   const out: Record<string, unknown> = {};
   for (const k of keys) if (p[k] !== undefined) out[k] = p[k];
   return out as unknown as PoolPackage;
@@ -140,7 +200,11 @@ function excluding(source: PackageSource, globs: string[]): PackageSource {
   if (globs.length === 0) return source;
   const keep = (p: PoolPackage): boolean => !matchesGlob(p.name, globs);
   let all: PoolPackage[] | null = null;
-  return { lookup: (kind, key) => source.lookup(kind, key)?.filter(keep), all: () => (all ??= source.all().filter(keep)), remember: () => source.remember?.() };
+  return {
+    lookup: (kind, key) => source.lookup(kind, key)?.filter(keep),
+    all: () => (all ??= source.all().filter(keep)),
+    remember: () => source.remember?.(),
+  };
 }
 
 /** What is kept about a repository between runs: its last repomd.xml, parsed, and when it was fetched. */
@@ -177,7 +241,11 @@ async function parseRepomd(text: string, label: string, state: RepoState | null)
 
 /** Every base URL local (file:// or a path) and no mirror list. */
 function isLocalRepository(def: RepoDefinition): boolean {
-  return def.mirrorlist === null && def.baseurls.length > 0 && def.baseurls.every((u) => u.startsWith('/') || u.startsWith('file:'));
+  return (
+    def.mirrorlist === null &&
+    def.baseurls.length > 0 &&
+    def.baseurls.every((u) => u.startsWith('/') || u.startsWith('file:'))
+  );
 }
 
 /** A local repository's repomd.xml from its first base URL that has one (null: let the fetcher report why none does). */
@@ -232,16 +300,25 @@ async function verifyRepomdSignature(def: RepoDefinition, repomdUrl: string, byt
     armored = await fetchText(signatureUrl, { maxBytes: MAX_SMALL_DOCUMENT });
   } catch (e) {
     if (e instanceof YumdaError && e.code === 'NOT_FOUND') {
-      throw new YumdaError('REPOMD_UNSIGNED', `repository ${def.id}: no signature at ${signatureUrl}, but the repository has repo_gpgcheck=1`, {
-        exitCode: ExitCode.integrity,
-        hint: `sign the repository (yumda repo index --sign-key KEY), or set repo_gpgcheck=0 (${def.origin})`,
-      });
+      throw new YumdaError(
+        'REPOMD_UNSIGNED',
+        `repository ${def.id}: no signature at ${signatureUrl}, but the repository has repo_gpgcheck=1`,
+        {
+          exitCode: ExitCode.integrity,
+          hint: `sign the repository (yumda repo index --sign-key KEY), or set repo_gpgcheck=0 (${def.origin})`,
+        },
+      );
     }
     throw e;
   }
   const keys = await loadKeys(def.gpgkeys);
   try {
-    await verifyDetachedSignature(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length), armored, keys, `repository ${def.id}: ${signatureUrl}`);
+    await verifyDetachedSignature(
+      new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length),
+      armored,
+      keys,
+      `repository ${def.id}: ${signatureUrl}`,
+    );
   } catch (e) {
     if (!(e instanceof YumdaError) || e.exitCode !== ExitCode.integrity) throw e;
     throw new YumdaError('REPOMD_BAD_SIGNATURE', `${e.message} (repo_gpgcheck=1)`, {
@@ -306,7 +383,10 @@ async function loadRepoInto(dir: string, def: RepoDefinition, options: MetadataO
   } else {
     const baseurls = await candidateBaseurls(def, options.arch);
     mirrors = baseurls;
-    if (baseurls.length === 0) throw new YumdaError('NO_BASEURL', `repository ${def.id}: its mirrorlist ${def.mirrorlist} lists no base URL`, { exitCode: ExitCode.unreachable });
+    if (baseurls.length === 0)
+      throw new YumdaError('NO_BASEURL', `repository ${def.id}: its mirrorlist ${def.mirrorlist} lists no base URL`, {
+        exitCode: ExitCode.unreachable,
+      });
     let lastError: unknown;
     for (const url of baseurls) {
       try {
@@ -324,26 +404,49 @@ async function loadRepoInto(dir: string, def: RepoDefinition, options: MetadataO
       // only a failure to reach the repository is "unreachable": anything else (too large, access
       // denied, a full disk) keeps its own code and exit code
       if (err instanceof YumdaError && err.code !== 'NOT_FOUND' && err.exitCode !== ExitCode.unreachable) {
-        throw new YumdaError(err.code, `repository ${def.id}: ${err.message}`, { exitCode: err.exitCode, cause: err, ...(err.hint ? { hint: err.hint } : {}) });
-      }
-      if (err instanceof YumdaError && err.code === 'NOT_FOUND') {
-        throw new YumdaError('REPO_NOT_FOUND', `repository ${def.id}: no repodata/repomd.xml at ${baseurls.join(', ')}`, {
-          exitCode: ExitCode.unreachable,
-          hint: `check the base URL (${def.origin}); a yum repository has repodata/repomd.xml under it`,
+        throw new YumdaError(err.code, `repository ${def.id}: ${err.message}`, {
+          exitCode: err.exitCode,
+          cause: err,
+          ...(err.hint ? { hint: err.hint } : {}),
         });
       }
-      throw new YumdaError('REPO_UNREACHABLE', `repository ${def.id} is unreachable: ${(lastError as Error)?.message ?? 'no base URL answered'}`, {
-        exitCode: ExitCode.unreachable,
-        hint: err instanceof YumdaError && err.hint ? `${err.hint} (${def.origin})` : `check the network and the base URL (${def.origin})`,
-        cause: lastError,
-      });
+      if (err instanceof YumdaError && err.code === 'NOT_FOUND') {
+        throw new YumdaError(
+          'REPO_NOT_FOUND',
+          `repository ${def.id}: no repodata/repomd.xml at ${baseurls.join(', ')}`,
+          {
+            exitCode: ExitCode.unreachable,
+            hint: `check the base URL (${def.origin}); a yum repository has repodata/repomd.xml under it`,
+          },
+        );
+      }
+      throw new YumdaError(
+        'REPO_UNREACHABLE',
+        `repository ${def.id} is unreachable: ${(lastError as Error)?.message ?? 'no base URL answered'}`,
+        {
+          exitCode: ExitCode.unreachable,
+          hint:
+            err instanceof YumdaError && err.hint
+              ? `${err.hint} (${def.origin})`
+              : `check the network and the base URL (${def.origin})`,
+          cause: lastError,
+        },
+      );
     }
   }
   const repomdUrl = `${baseurl.replace(/\/+$/, '')}/repodata/repomd.xml`;
   let repomd = await parseRepomd(repomdText, `${def.id}: ${repomdUrl}`, state);
   const saveState = async (text: string, parsed: Repomd): Promise<void> => {
     // only ever called with a repomd.xml fetchVerifiedRepomd returned, so verified if it had to be
-    const next: RepoState = { format: STATE_FORMAT, fetchedAt: Date.now(), baseurl, mirrors, repomdText: text, repomd: parsed, verifiedWith: requiredVerification(def) };
+    const next: RepoState = {
+      format: STATE_FORMAT,
+      fetchedAt: Date.now(),
+      baseurl,
+      mirrors,
+      repomdText: text,
+      repomd: parsed,
+      verifiedWith: requiredVerification(def),
+    };
     await writeFileAtomic(join(dir, 'repomd.json'), JSON.stringify(next), CACHE_WRITE);
   };
   // (a remote repomd.xml is stored again even when unchanged: that restarts its metadata_expire)
@@ -360,19 +463,32 @@ async function loadRepoInto(dir: string, def: RepoDefinition, options: MetadataO
   const repoRef = { def, baseurl, cacheDir: dir };
 
   const primaryEntry = repomd.data.find((d) => d.type === 'primary');
-  if (!primaryEntry) throw new YumdaError('METADATA_CORRUPT', `repository ${def.id}: repomd.xml lists no primary metadata`);
+  if (!primaryEntry)
+    throw new YumdaError('METADATA_CORRUPT', `repository ${def.id}: repomd.xml lists no primary metadata`);
   // the parsed cache is named for primary's checksum: a checked one (hex of the right length)
-  const primarySum = (e: RepomdData): string => checkedChecksum(e.checksumType, e.checksum, `repository ${def.id}: repomd.xml primary checksum`).hex;
+  const primarySum = (e: RepomdData): string =>
+    checkedChecksum(e.checksumType, e.checksum, `repository ${def.id}: repomd.xml primary checksum`).hex;
   const parsedPath = (checksum: string): string => join(dir, `primary-${checksum.slice(0, 32)}.json`);
   let source = openPrimaryCache(parsedPath(primarySum(primaryEntry)), primaryEntry.checksum, def);
   if (!source) {
     options.onNote?.(`${def.id}: reading package metadata`);
     const { path, entry } = await fetchMetadataFile(repoRef, 'primary', getRepomd);
     const label = `repository ${def.id}: ${entry.location}`;
-    await unwrapLimit(writePrimaryCache(boundedChunks(path, entry.openSize, label), parsedPath(primarySum(entry)), entry.checksum, label));
+    await unwrapLimit(
+      writePrimaryCache(
+        boundedChunks(path, entry.openSize, label),
+        parsedPath(primarySum(entry)),
+        entry.checksum,
+        label,
+      ),
+    );
     await pruneCache(dir, primarySum(entry));
     source = openPrimaryCache(parsedPath(primarySum(entry)), entry.checksum, def);
-    if (!source) throw new YumdaError('CACHE_UNREADABLE', `repository ${def.id}: the metadata cache just written to ${parsedPath(primarySum(entry))} cannot be read back`);
+    if (!source)
+      throw new YumdaError(
+        'CACHE_UNREADABLE',
+        `repository ${def.id}: the metadata cache just written to ${parsedPath(primarySum(entry))} cannot be read back`,
+      );
   }
   let filelists: Map<string, RepoFile[]> | null = null;
   return {
@@ -391,7 +507,10 @@ async function loadRepoInto(dir: string, def: RepoDefinition, options: MetadataO
       const { path, entry } = fetched;
       await unwrapLimit(
         (async () => {
-          for await (const f of readFilelists(boundedChunks(path, entry.openSize, `repository ${def.id}: ${entry.location}`))) map.set(f.pkgId, f.files);
+          for await (const f of readFilelists(
+            boundedChunks(path, entry.openSize, `repository ${def.id}: ${entry.location}`),
+          ))
+            map.set(f.pkgId, f.files);
         })(),
       );
       filelists = map;
@@ -405,7 +524,8 @@ async function unwrapLimit<T>(work: Promise<T>): Promise<T> {
   try {
     return await work;
   } catch (e) {
-    for (let c: unknown = e; c instanceof Error; c = c.cause) if (c instanceof YumdaError && c.code === 'METADATA_TOO_LARGE') throw c;
+    for (let c: unknown = e; c instanceof Error; c = c.cause)
+      if (c instanceof YumdaError && c.code === 'METADATA_TOO_LARGE') throw c;
     throw e;
   }
 }
@@ -413,6 +533,7 @@ async function unwrapLimit<T>(work: Promise<T>): Promise<T> {
 /** Removes cached metadata of older repomd revisions (anything not named for a current checksum). */
 async function pruneCache(dir: string, keepChecksum: string): Promise<void> {
   for (const name of await readdir(dir)) {
-    if (name.startsWith('primary-') && name.endsWith('.json') && !name.includes(keepChecksum.slice(0, 32))) await rm(join(dir, name), { force: true });
+    if (name.startsWith('primary-') && name.endsWith('.json') && !name.includes(keepChecksum.slice(0, 32)))
+      await rm(join(dir, name), { force: true });
   }
 }

@@ -91,7 +91,7 @@ async function downloadAll(plan: ResolvePlan, options: StageOptions, result: Sta
               });
             }
             if (e instanceof YumdaError && e.code === 'CHECKSUM_MISMATCH') {
-              throw new YumdaError('PACKAGE_CHECKSUM', `${nevra(pkg)} from ${pkg.repo}: the downloaded file does not match the checksum in the repository metadata`, {
+              throw new YumdaError('PACKAGE_CHECKSUM', `${nevra(pkg)} from ${pkg.repo}: the downloaded file does not match the ${where.checksumType} in the repository metadata`, {
                 exitCode: ExitCode.integrity,
                 hint: 'the package was replaced without reindexing the repository, or the download was altered: nothing was installed',
                 cause: e,

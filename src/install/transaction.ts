@@ -12,7 +12,7 @@
  *
  * Whatever happens, including kill -9, the layer matches its manifest once the next run opened it.
  */
-import { existsSync, mkdirSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmdirSync, rmSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { depToString, nevra, type PoolPackage } from '../resolve/package.js';
 import type { ResolvePlan } from '../resolve/resolve.js';
@@ -201,7 +201,7 @@ export class Layer {
       this.commit(next, planOps(this.dir, staged, replacedAll, staying));
       return result;
     } catch (e) {
-      rmSync(txn, { recursive: true, force: true });
+      dropUnjournaled(txn);
       throw e;
     }
   }
@@ -221,7 +221,7 @@ export class Layer {
     try {
       this.commit({ ...manifest, packages: keep }, planOps(this.dir, [], removed, keep));
     } catch (e) {
-      rmSync(txnDir(this.dir), { recursive: true, force: true });
+      dropUnjournaled(txnDir(this.dir));
       throw e;
     }
     // what the remaining packages needed from the removed ones
@@ -236,12 +236,43 @@ export class Layer {
     return { removed, brokenDependents };
   }
 
+  /**
+   * Applies the planned operations through the journal. When a step fails (a full disk, an I/O
+   * error), what was done is undone at once from the journal, as a later run would after kill -9:
+   * the layer is left as it was. Should undoing fail too, txn/ is kept for the next run.
+   */
   private commit(next: Manifest, planned: { ops: JournalOp[]; emptyDirs: string[] }): void {
     const text = serializeManifest(next);
     const journal: Journal = { format: 1, manifestSha256: hashBytes(text), ops: planned.ops, emptyDirs: planned.emptyDirs };
-    commitJournal(this.dir, journal, text, new LayerPaths(this.dir));
+    try {
+      commitJournal(this.dir, journal, text, new LayerPaths(this.dir));
+    } catch (e) {
+      let outcome: RecoveryOutcome;
+      try {
+        outcome = recoverLayer(this.dir);
+      } catch (again) {
+        throw new YumdaError('TRANSACTION_INTERRUPTED', `${(e as Error).message}; undoing the change failed too (${(again as Error).message})`, {
+          cause: e,
+          hint: `the next yumda command on ${this.dir} finishes or undoes it (e.g. yumda list --installed -d ${this.dir})`,
+        });
+      }
+      // failed after the commit point, in the clean-up: the change is in
+      if (outcome === 'completed') {
+        this.manifestValue = next;
+        return;
+      }
+      throw e;
+    }
     this.manifestValue = next;
   }
+}
+
+/**
+ * Drops a transaction directory that failed before its journal was written (the layer was not
+ * touched). A journaled one that could not be undone stays for the next run's recovery.
+ */
+function dropUnjournaled(txn: string): void {
+  if (!existsSync(join(txn, 'journal.json'))) rmSync(txn, { recursive: true, force: true });
 }
 
 export const openLayer = Layer.open.bind(Layer);
@@ -342,10 +373,20 @@ function planOps(layer: string, staged: readonly StagedPackage[], leaving: reado
     }
   }
   const dirs = [...dirModes.keys()].sort((a, b) => a.split('/').length - b.split('/').length || (a < b ? -1 : 1));
+  // the layer as it will be once the commit reaches a path: below a directory the commit creates
+  // (in place of a file or symlink it deletes, as in an upgrade) nothing exists yet; looking there
+  // now would look through the old symlink
+  const created = new Set<string>();
+  const existing = (rel: string, who: string): Stats | null => {
+    const host = paths.resolve(rel, who);
+    return ancestors(rel).some((d) => created.has(d)) ? null : lstatOrNull(host);
+  };
   for (const d of dirs) {
-    const st = lstatOrNull(paths.resolve(d, 'transaction'));
+    const st = existing(d, 'transaction');
     if (!st || deleted.has(d)) {
       ops.push({ kind: 'mkdir', path: d, mode: dirModes.get(d)! });
+      created.add(d);
+      paths.created(d);
       continue;
     }
     if (st.isSymbolicLink()) {
@@ -359,7 +400,7 @@ function planOps(layer: string, staged: readonly StagedPackage[], leaving: reado
     for (const e of s.entries) {
       if (e.type === 'dir' || put.has(e.path)) continue;
       put.add(e.path);
-      const st = lstatOrNull(paths.resolve(e.path, nevra(s.pkg)));
+      const st = existing(e.path, nevra(s.pkg));
       if (st?.isDirectory() && !deleted.has(e.path)) {
         throw new YumdaError('FILE_CONFLICT', `/opt/${e.path} from ${nevra(s.pkg)} would replace a directory in the layer`);
       }

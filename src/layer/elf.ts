@@ -66,8 +66,6 @@ export function withFileSource<T>(path: string, fn: (source: ByteSource) => T): 
   }
 }
 
-export const ELF_MAGIC = Buffer.from([0x7f, 0x45, 0x4c, 0x46]);
-
 export function isElfMagic(head: Uint8Array): boolean {
   return head.length >= 4 && head[0] === 0x7f && head[1] === 0x45 && head[2] === 0x4c && head[3] === 0x46;
 }
@@ -437,7 +435,7 @@ export function readElfStrings(source: ByteSource, info: ElfInfo, options: { min
 }
 
 /** Runs of printable ASCII of at least minLength, like strings(1). */
-export function printableStrings(buf: Buffer, minLength: number): string[] {
+function printableStrings(buf: Buffer, minLength: number): string[] {
   const out: string[] = [];
   let start = -1;
   for (let i = 0; i <= buf.length; i++) {

@@ -15,14 +15,6 @@ import type { FsView, Located } from './view.js';
 
 export type SearchStep = 'rpath' | 'ld_library_path' | 'runpath' | 'default' | 'path';
 
-export interface LoadedObject {
-  /** Canonical path. */
-  path: string;
-  where: 'layer' | 'base';
-  /** Parsed ELF data for layer objects; null for base objects (the profile lists files, not contents). */
-  info: ElfInfo | null;
-}
-
 export interface Resolution {
   requester: string;
   name: string;

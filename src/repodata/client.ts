@@ -40,9 +40,13 @@ export function parseMirrorList(text: string, listUrl: string, expand: (line: st
     else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(listUrl)) url = new URL(expanded, listUrl).href;
     else url = expanded.startsWith('/') ? expanded : `${listUrl.replace(/[^/]*$/, '')}${expanded}`;
     if (!mayReference(listUrl, url)) {
-      throw new YumdaError('UNSAFE_REMOTE_NAME', `the mirror list ${listUrl} lists ${JSON.stringify(url.slice(0, 120))}, which a remote mirror list may not name`, {
-        hint: 'the mirror list is corrupt or hostile; nothing was read from the mirrors it names',
-      });
+      throw new YumdaError(
+        'UNSAFE_REMOTE_NAME',
+        `the mirror list ${listUrl} lists ${JSON.stringify(url.slice(0, 120))}, which a remote mirror list may not name`,
+        {
+          hint: 'the mirror list is corrupt or hostile; nothing was read from the mirrors it names',
+        },
+      );
     }
     const normalized = normalizeBaseUrl(url);
     if (!mirrors.includes(normalized)) mirrors.push(normalized);
@@ -63,7 +67,12 @@ export interface MirrorFailure {
 /** Errors after which the next mirror may do better (a dead or hung host, a 5xx, a missing or corrupt file). */
 function worthNextMirror(error: unknown): boolean {
   if (!isYumdaError(error)) return true;
-  return error.exitCode === ExitCode.unreachable || error.exitCode === ExitCode.integrity || error.code === 'NOT_FOUND' || error.code === 'HTTP_ERROR';
+  return (
+    error.exitCode === ExitCode.unreachable ||
+    error.exitCode === ExitCode.integrity ||
+    error.code === 'NOT_FOUND' ||
+    error.code === 'HTTP_ERROR'
+  );
 }
 
 function describe(error: unknown): string {
@@ -96,18 +105,31 @@ export async function tryMirrors<T>(
   }
   if (failures.length === 1) {
     const only = failures[0]!.error;
-    if (isYumdaError(only)) throw new YumdaError(only.code, `${what}: ${only.message}`, { exitCode: only.exitCode, cause: only, ...(only.hint ? { hint: only.hint } : {}) });
+    if (isYumdaError(only))
+      throw new YumdaError(only.code, `${what}: ${only.message}`, {
+        exitCode: only.exitCode,
+        cause: only,
+        ...(only.hint ? { hint: only.hint } : {}),
+      });
     throw only;
   }
   const detail = failures.map((f) => `${f.mirror}: ${describe(f.error)}`).join('; ');
   const integrity = failures.find((f) => isYumdaError(f.error) && f.error.exitCode === ExitCode.integrity);
-  if (integrity) throw new YumdaError((integrity.error as YumdaError).code, `${what}: no mirror served a valid copy (${detail})`, { exitCode: ExitCode.integrity });
+  if (integrity)
+    throw new YumdaError((integrity.error as YumdaError).code, `${what}: no mirror served a valid copy (${detail})`, {
+      exitCode: ExitCode.integrity,
+    });
   const allUnreachable = failures.every((f) => isYumdaError(f.error) && f.error.exitCode === ExitCode.unreachable);
   if (allUnreachable) {
-    throw new YumdaError('UNREACHABLE', `${what}: none of ${failures.length} mirrors could be reached (${detail})`, { exitCode: ExitCode.unreachable });
+    throw new YumdaError('UNREACHABLE', `${what}: none of ${failures.length} mirrors could be reached (${detail})`, {
+      exitCode: ExitCode.unreachable,
+    });
   }
   const lastError = failures[failures.length - 1]!.error;
-  if (isYumdaError(lastError)) throw new YumdaError(lastError.code, `${what}: failed on every mirror (${detail})`, { exitCode: lastError.exitCode });
+  if (isYumdaError(lastError))
+    throw new YumdaError(lastError.code, `${what}: failed on every mirror (${detail})`, {
+      exitCode: lastError.exitCode,
+    });
   throw lastError;
 }
 
@@ -189,7 +211,11 @@ export async function fetchPackage(
     `download of ${pkg.label}`,
     async (mirror, attempts) => {
       const url = resolveLocation(mirror, pkg.locationHref, pkg.locationBase ?? null, `${pkg.label}: location`);
-      const got = await fetchVerified(url, dest, pkg, { attempts, what: `${pkg.label}: checksum`, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
+      const got = await fetchVerified(url, dest, pkg, {
+        attempts,
+        what: `${pkg.label}: checksum`,
+        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      });
       return { url, ...got };
     },
     options.onFailover,

@@ -27,13 +27,24 @@ const AT_ONCE_OUTPUT = 64 << 20;
 function tooLarge(label: string, openSize: number | null, limit: number): YumdaError {
   return new YumdaError(
     'METADATA_TOO_LARGE',
-    openSize !== null ? `${label}: decompresses to more than the ${openSize} bytes repomd.xml declares (open-size)` : `${label}: decompresses to more than ${limit} bytes, the most accepted when repomd.xml declares no open-size`,
-    { exitCode: ExitCode.integrity, hint: 'the repository metadata is corrupt or hostile (a decompression bomb); nothing was installed' },
+    openSize !== null
+      ? `${label}: decompresses to more than the ${openSize} bytes repomd.xml declares (open-size)`
+      : `${label}: decompresses to more than ${limit} bytes, the most accepted when repomd.xml declares no open-size`,
+    {
+      exitCode: ExitCode.integrity,
+      hint: 'the repository metadata is corrupt or hostile (a decompression bomb); nothing was installed',
+    },
   );
 }
 
 /** A small gzip file inflated in one call (cheaper than a stream for the one-pass index), output capped; null when it is not one or would pass the cap. */
-function inflateSmallGzip(path: string, cap: number, label: string, openSize: number | null, limit: number): Buffer | null {
+function inflateSmallGzip(
+  path: string,
+  cap: number,
+  label: string,
+  openSize: number | null,
+  limit: number,
+): Buffer | null {
   const fd = openSync(path, 'r');
   let data: Buffer;
   try {

@@ -58,7 +58,8 @@ export function resolveLocation(base: string, href: string, xmlBase?: string | n
   if (xmlBase) {
     if (CONTROL.test(xmlBase)) throw unsafe(what, xmlBase, 'not a usable xml:base');
     dir = join(base, xmlBase);
-    if (!mayReference(base, dir)) throw unsafe(what, xmlBase, `an xml:base in ${base} may not lead to another transport`);
+    if (!mayReference(base, dir))
+      throw unsafe(what, xmlBase, `an xml:base in ${base} may not lead to another transport`);
   }
   const url = join(dir, href);
   if (!mayReference(base, url)) throw unsafe(what, href, `a location in ${base} may not lead to another transport`);
@@ -95,7 +96,15 @@ export function resolveMetadataLocation(base: string, href: string, what = 'repo
  * dot (hidden files and yumda's own temporary names start with one), at most 200 characters.
  */
 export function safeFileName(name: string, what = 'file name'): string {
-  if (name.length === 0 || name.length > 200 || name === '.' || name === '..' || name.startsWith('.') || /[/\\]/.test(name) || CONTROL.test(name)) {
+  if (
+    name.length === 0 ||
+    name.length > 200 ||
+    name === '.' ||
+    name === '..' ||
+    name.startsWith('.') ||
+    /[/\\]/.test(name) ||
+    CONTROL.test(name)
+  ) {
     throw unsafe(what, name, 'not a plain file name');
   }
   return name;
@@ -106,7 +115,13 @@ export function hrefFileName(href: string, what = 'location'): string {
   return safeFileName(href.slice(href.lastIndexOf('/') + 1), what);
 }
 
-const HASH_TYPES: Record<string, HashAlgo> = { sha256: 'sha256', sha: 'sha1', sha1: 'sha1', sha512: 'sha512', md5: 'md5' };
+const HASH_TYPES: Record<string, HashAlgo> = {
+  sha256: 'sha256',
+  sha: 'sha1',
+  sha1: 'sha1',
+  sha512: 'sha512',
+  md5: 'md5',
+};
 const HEX_LENGTH: Record<HashAlgo, number> = { md5: 32, sha1: 40, sha256: 64, sha512: 128 };
 
 /** The hash algorithm of a repodata checksum type ("sha" is yum's old name for sha1). */

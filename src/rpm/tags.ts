@@ -137,7 +137,6 @@ export const Sense = {
   KEYRING: 1 << 26,
   CONFIG: 1 << 28,
 } as const;
-export const SENSE_MASK = Sense.LESS | Sense.GREATER | Sense.EQUAL;
 
 /** File attribute bits (rpmfiles.h RPMFILE_*). */
 export const FileAttr = {

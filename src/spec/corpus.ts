@@ -9,6 +9,7 @@ import { diffArrays } from 'diff';
 import { evaluateSpec } from './evaluate.js';
 import { parseFileEntry } from './files.js';
 import { parseSpec, type ParsedSpec, subpackageKey } from './parse.js';
+import { mechanicalScore, type MechanicalScore } from './metric.js';
 import { rewriteSpec, type RewriteOptions } from './rewrite.js';
 
 export const MEASURED = ['paths', 'prefix', 'scriptlets', 'requires', 'docs', 'setuid'] as const;
@@ -31,6 +32,10 @@ export interface PairResult {
   prefix: { expected: string[]; missing: string[] };
   /** Subpackages the hand port dropped, and those we dropped. */
   dropped: { hand: string[]; ours: string[] };
+  /** Issue 14's fixed metric (mechanical changes, difflib alignment, our flags not counted). */
+  mechanical: MechanicalScore;
+  /** Lint findings of our rewrite: what the rules could not rewrite. */
+  lint: number;
 }
 
 const SYSTEM_PATH_RE = /(^|[\s=:"'(])(\$RPM_BUILD_ROOT|\$\{RPM_BUILD_ROOT\}|%\{buildroot\})?\/(usr|etc|var|bin|sbin|lib|lib64)\b|%\{_var\}/;
@@ -160,6 +165,8 @@ export function comparePair(name: string, upstream: string, handPort: string, op
     ours,
     prefix: { expected, missing },
     dropped: { hand: [...handDropped].map((k) => aNames.get(k)!), ours: result.dropped },
+    mechanical: mechanicalScore(upstream, handPort, result.text),
+    lint: result.lint.length,
   };
 }
 
@@ -177,6 +184,8 @@ export interface CorpusSummary {
   prefixCoverage: { expected: number; missing: string[] };
   featureRemovals: { handDropped: number; weDropped: number; both: number; handFeatureLines: number; matchedFeatureLines: number };
   disagreementsByRule: Record<string, number>;
+  /** Issue 14's metric over every pair (hand ports of another upstream version included). */
+  mechanical: { pairs: number; mechanical: number; recalled: number; changed: number; agreed: number; recall: number; precision: number };
 }
 
 export function summarize(results: PairResult[]): CorpusSummary {
@@ -221,6 +230,15 @@ export function summarize(results: PairResult[]): CorpusSummary {
   const ruleEntries = Object.entries(byRule).filter(([rule]) => !featureRules.has(rule));
   const ruleTotal = ruleEntries.reduce((n, [, v]) => n + v.total, 0);
   const ruleAgreed = ruleEntries.reduce((n, [, v]) => n + v.agreed, 0);
+  const mech = { pairs: results.length, mechanical: 0, recalled: 0, changed: 0, agreed: 0, recall: 1, precision: 1 };
+  for (const r of results) {
+    mech.mechanical += r.mechanical.mechanical;
+    mech.recalled += r.mechanical.recalled;
+    mech.changed += r.mechanical.changed;
+    mech.agreed += r.mechanical.agreed;
+  }
+  if (mech.mechanical > 0) mech.recall = mech.recalled / mech.mechanical;
+  if (mech.changed > 0) mech.precision = mech.agreed / mech.changed;
   return {
     pairs: measured.length,
     excluded: results.filter((r) => !r.sameVersion).map((r) => `${r.name} (hand port is of another upstream version)`),
@@ -233,5 +251,6 @@ export function summarize(results: PairResult[]): CorpusSummary {
     prefixCoverage: { expected, missing },
     featureRemovals: feature,
     disagreementsByRule,
+    mechanical: mech,
   };
 }

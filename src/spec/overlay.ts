@@ -90,11 +90,6 @@ export function loadOverlay(path: string): Overlay {
   return parseOverlay(readFileSync(path, 'utf8'), path);
 }
 
-/** specs/NAME.yaml of the project, if it exists. */
-export function overlayPathFor(name: string): string {
-  return projectPath('specs', `${name}.yaml`);
-}
-
 function macroValue(v: string | number | boolean): string {
   return typeof v === 'boolean' ? (v ? '1' : '0') : String(v);
 }

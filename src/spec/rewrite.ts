@@ -16,8 +16,11 @@ import {
   excludeDroppedFileLists,
   keepBasePaths,
   removeCheck,
+  removeDocInstalls,
   removeDroppedPackages,
   removeScriptlets,
+  quoteIfWords,
+  removeSystemd,
   removeSystemRequires,
   rewriteFiles,
   rewriteSystemPaths,
@@ -84,6 +87,14 @@ function baseChecks(base: string | undefined): Pick<RuleContext, 'baseHas' | 'ba
   };
 }
 
+/** Findings on lines the rules removed point at the output line that now stands in their place. */
+function placeFindings(findings: LintFinding[], origin: Array<number | null>): LintFinding[] {
+  return findings.map((f) => {
+    const at = origin.findIndex((o) => o !== null && o >= (f.inputLine ?? 0));
+    return { ...f, line: at < 0 ? origin.length : at + 1 };
+  });
+}
+
 /** Runs the rules (no overlay stages) on a spec text. */
 export function applyRules(
   text: string,
@@ -101,6 +112,7 @@ export function applyRules(
     disabled: new Set(options.disable ?? []),
     excludes: [],
     excludedLists: [],
+    findings: [],
     keep: options.keep ?? new Set(),
   };
   chooseDevelDrops(ctx);
@@ -108,9 +120,12 @@ export function applyRules(
   removeCheck(ctx);
   removeScriptlets(ctx);
   removeSystemRequires(ctx);
+  removeSystemd(ctx);
+  quoteIfWords(ctx);
   rewriteSystemPaths(ctx);
   keepBasePaths(ctx);
   rewriteFiles(ctx);
+  removeDocInstalls(ctx);
   addExcludes(ctx);
   excludeDroppedFileLists(ctx);
   addPrefix(ctx);
@@ -132,7 +147,7 @@ export function applyRules(
     dropped: evaluated.packages.filter((p) => p.active && ctx.dropped.has(p.key)).map((p) => p.name),
     changes: editor.changes,
     counts,
-    lint: lintSpec(applied.text, origin),
+    lint: [...placeFindings(ctx.findings, origin), ...lintSpec(applied.text, origin)],
     origin,
   };
 }
@@ -160,7 +175,7 @@ export function rewriteSpec(text: string, options: RewriteOptions = {}): Rewrite
     overlayChanges.push(...after.changes);
   }
   const counts = { ...ruled.counts, overlay: overlayChanges.length };
-  const lint = output === ruled.text ? ruled.lint : lintSpec(output, null);
+  const lint = output === ruled.text ? ruled.lint : [...ruled.lint.filter((f) => f.text.includes('[scriptlet dropped')), ...lintSpec(output, null)];
   return { ...ruled, text: output, overlayChanges, counts, lint, patches };
 }
 

@@ -4,6 +4,7 @@
  */
 import type { SpecEditor } from './edit.js';
 import type { EvaluatedSpec } from './evaluate.js';
+import type { LintFinding } from './lint.js';
 import { isInstalledPath, parseFileEntry, splitDependencies } from './files.js';
 import { type ParsedSpec, type Section, splitWords, subpackageKey } from './parse.js';
 
@@ -13,11 +14,13 @@ export const RULES = {
   prefix: 'add "Prefix: %{_prefix}" to the main package and every subpackage (relocatable RPMs)',
   'system-paths': 'replace hardcoded /usr/bin, /usr/lib64, /usr/share, /etc, /var, %{_var}, … by their macros where the path is one the package installs (%files entries, paths after the build root, --dir= options)',
   'base-paths': 'keep paths the Lambda base provides absolute (e.g. the CA bundle under /etc/pki) instead of moving them under the prefix',
-  scriptlets: 'remove scriptlets that cannot run or matter in a layer (useradd/groupadd, systemd, chkconfig, ldconfig, install-info, alternatives, fc-cache, mime/icon caches) and their Requires(pre|post|preun|postun)',
+  scriptlets: 'yumda never runs scriptlets: drop every install-time scriptlet and trigger (%pre … %posttrans, %trigger*, -n, -p <lua>), the macros that make them (%systemd_post, %ldconfig_scriptlets …) and Requires(pre|post|preun|postun|…); lint says what one did that the layer may need (caches, alternatives, run-time directories)',
   'requires-system': 'remove Requires on absolute paths and on init-system packages that the base does not provide (/sbin/nologin, systemd-units, initscripts, /usr/sbin/useradd)',
   docs: 'leave documentation out: %doc entries dropped (%license kept), man/info pages dropped and "%exclude %{_mandir}"/"%exclude %{_infodir}" added, absolute doc paths excluded',
   'init-files': 'exclude systemd units, tmpfiles and SysV init scripts from %files (nothing starts services on Lambda)',
-  setuid: 'clear setuid/setgid bits in %attr (Lambda cannot honour them)',
+  setuid: 'clear setuid/setgid bits in %attr (Lambda cannot honour them) and keep executables readable (2111 → 0755)',
+  'if-quotes': 'quote bare words compared in %if (%{_lib} == lib64 → "%{_lib}" == "lib64"): rpm 4.15 and later reject them, rpm 4.11 reads both the same',
+  systemd: 'build without systemd integration: drop --with-systemd/--enable-systemd and BuildRequires on systemd, systemd-units, systemd-devel (nothing runs systemd on Lambda and libsystemd is not in the base)',
   check: 'remove %check (tests run upstream; they often need a system layout)',
   changelog: 'add a %changelog entry saying the package was rebuilt for Lambda under /opt',
   overlay: 'edits requested by the package overlay (specs/NAME.yaml)',
@@ -42,6 +45,8 @@ export interface RuleContext {
   excludedLists: string[];
   /** Keys of subpackages drop-devel must keep (overlay keepSubpackages). */
   keep: Set<string>;
+  /** What the rules could not rewrite or dropped with a consequence (line: 0 until placed). */
+  findings: LintFinding[];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -204,73 +209,68 @@ export function excludeDroppedFileLists(ctx: RuleContext): void {
 // ---------------------------------------------------------------------------------------------
 // scriptlets
 
-const PROGRAM_OK = /^(\/usr)?\/s?bin\/ldconfig$|^<lua>$/;
-const ACTION_PATTERNS: RegExp[] = [
-  /(^|[\s/])ldconfig\b/,
-  /%\{?\??ldconfig/,
-  /(^|[\s/])(useradd|groupadd|usermod|groupmod|userdel|groupdel|getent)\b/,
-  /%\{?\??systemd_/,
-  /(^|[\s/])(systemctl|chkconfig|service|systemd-tmpfiles|systemd-sysusers|udevadm)\b/,
-  /(^|[\s/])install-info\b/,
-  /(^|[\s/])(update-)?alternatives\b/,
-  /(^|[\s/])(fc-cache|update-mime-database|gtk-update-icon-cache|update-desktop-database|glib-compile-schemas|gio-querymodules(-64)?|gdk-pixbuf-query-loaders(-64)?|gtk-query-immodules[-0-9.]*|gconftool-2|update-gdk-pixbuf-loaders)\b/,
-  /(^|[\s/])(semodule|restorecon|fixfiles|selinuxenabled|load_policy)\b/,
-  /touch\s+--no-create\s+\S*icons/,
-  /%\{?\??(ghc_pkg_recache|gconf_schema_\w+|icon_theme_cache_\w+|mime_database_\w+|desktop_database_\w+|glib2_gsettings_schema_\w+)/,
-];
-const NEUTRAL = /^(if\b.*|then|else|elif\b.*|fi\b.*|done\b.*|exit\s+0|:|true|\|\|\s*:|;|\{|\}|fi\s*\|\|\s*:|for\b.*|do|while\b.*|case\b.*|esac|[\w*|]+\))$/;
+/** Scriptlets rpm runs when a package is installed, upgraded or removed: never in a layer. */
+const INSTALL_TIME = new Set(['pre', 'post', 'preun', 'postun', 'pretrans', 'posttrans', 'preuntrans', 'postuntrans']);
 
-function scriptletRemovable(ctx: RuleContext, section: Section): boolean {
-  if (section.program !== undefined && !PROGRAM_OK.test(section.program.trim())) return false;
-  let logical = '';
+/**
+ * Work an install-time scriptlet did that the layer may need, and what the maintainer can do about
+ * it. Work that only matters to an installed system (users, services, ldconfig's cache, the info
+ * directory, SELinux labels) is not listed: a layer needs none of it.
+ */
+const NEEDED_WORK: Array<[RegExp, string]> = [
+  [/\bfc-cache\b/, 'font cache not built: run fc-cache on the layer at build time if the fonts must be found fast'],
+  [/\b(gtk-update-icon-cache|update-icon-caches?)\b|touch\s+--no-create\s+\S*icons/, 'icon theme cache not built'],
+  [/\bupdate-mime-database\b/, 'MIME database not built'],
+  [/\bupdate-desktop-database\b/, 'desktop file cache not built'],
+  [/\bglib-compile-schemas\b|%\{?\??glib2_gsettings_schema/, 'GSettings schemas not compiled: run glib-compile-schemas on %{_datadir}/glib-2.0/schemas in %install'],
+  [/\b(gdk-pixbuf-query-loaders|update-gdk-pixbuf-loaders|gio-querymodules|gtk-query-immodules)[-0-9.]*\b/, 'loader/module cache not written: generate it in %install with paths under %{_prefix}'],
+  [/\b(mktexlsr|texhash|fmtutil(-sys)?|updmap(-sys)?)\b/, 'TeX file database/formats not regenerated'],
+  [/\bgconftool-2\b|%\{?\??gconf_schema/, 'GConf schemas not installed'],
+  [/\b(update-)?alternatives\b[^\n]*--install\b/, 'alternatives link not made: add the link (relative, under %{_prefix}) in %install and %files'],
+  [/\b(mkdir|install\s+-d|install\s+[^\n]*-d)\b[^\n]*(\/tmp\b|\/var\/|\/run\/|%\{_localstatedir\}|%\{_var\}|%\{_rundir\}|%\{_sharedstatedir\})/, 'run-time directory not created: it lies under /tmp on Lambda, which the layer cannot carry; the program must create it at start-up'],
+  [/\b(ln\s+-s|cp|mv|install|touch|sed\s+-i)\b[^\n]*(%\{_sysconfdir\}|\/etc\/)/, 'configuration edited at install time: do it in %install if the layer needs it'],
+];
+
+function scriptletFindings(ctx: RuleContext, section: Section): void {
+  const seen = new Set<string>();
   for (let i = section.start; i < section.end; i++) {
     const text = ctx.spec.lines[i]!.text;
-    if (ctx.spec.conditionals.some((c) => c.line === i)) continue;
-    logical += text.replace(/\\$/, ' ');
-    if (/\\$/.test(text)) continue;
-    const command = logical.trim();
-    logical = '';
-    if (command === '' || command.startsWith('#')) continue;
-    if (section.program !== undefined) return false; // -p /sbin/ldconfig with a body is unusual: keep
-    for (const part of command.split(/\s*(?:;|&&|\|\|)\s*/)) {
-      const p = part.trim();
-      if (p === '' || NEUTRAL.test(p) || /^(then|do)\s/.test(p) || /^(if|elif|while)\s/.test(p)) continue;
-      if (/^\[.*\]$|^test\s/.test(p)) continue;
-      if (/^(\/usr)?\/s?bin\/|^%\{_s?bindir\}/.test(p) && ACTION_PATTERNS.some((re) => re.test(p))) continue;
-      if (ACTION_PATTERNS.some((re) => re.test(p))) continue;
-      if (/^(>\s*\/dev\/null|2>\s*\/dev\/null|2>&1)/.test(p)) continue;
-      return false;
+    if (/^\s*#/.test(text)) continue;
+    for (const [re, lost] of NEEDED_WORK) {
+      if (!re.test(text) || seen.has(lost)) continue;
+      seen.add(lost);
+      ctx.findings.push({ line: 0, inputLine: i + 1, section: section.keyword, path: (re.exec(text)?.[0] ?? '').trim(), text: `${text.trim()}  [scriptlet dropped: ${lost}]` });
     }
   }
-  return true;
+  if (section.program !== undefined && !/^(\/usr)?\/s?bin\/ldconfig$/.test(section.program.trim()) && !seen.size) {
+    const body = ctx.spec.lines.slice(section.start, section.end).map((l) => l.text.trim()).filter((l) => l && !l.startsWith('#'));
+    if (body.length > 0) ctx.findings.push({ line: 0, inputLine: section.header + 1, section: section.keyword, path: section.program.trim(), text: `${ctx.spec.lines[section.header]!.text.trim()}  [scriptlet dropped: ${body.length} line(s) of ${section.program.trim()} not run; check that the layer needs none of it]` });
+  }
 }
 
+/**
+ * yumda never runs scriptlets: every install-time scriptlet and trigger is inert in a layer and is
+ * dropped (whatever its -n, -p or trigger condition), with the Requires(…) that existed for it and
+ * the macros that generate scriptlets. What a scriptlet did that the layer may need is reported as
+ * a lint finding a maintainer can act on.
+ */
 export function removeScriptlets(ctx: RuleContext): void {
   if (ctx.disabled.has('scriptlets')) return;
-  const kept = new Map<string, Set<string>>();
   for (const section of ctx.spec.sections) {
-    if ((section.kind !== 'script' && section.kind !== 'trigger') || ctx.dropped.has(sectionKey(section))) continue;
-    if (scriptletRemovable(ctx, section)) {
+    if (section.kind === 'trigger' || (section.kind === 'script' && INSTALL_TIME.has(section.keyword))) {
+      if (!ctx.dropped.has(sectionKey(section)) && ctx.evaluated.active[section.header]) scriptletFindings(ctx, section);
       ctx.editor.deleteRange(section.header, section.end, 'scriptlets');
-    } else {
-      const key = sectionKey(section);
-      if (!kept.has(key)) kept.set(key, new Set());
-      kept.get(key)!.add(section.keyword);
     }
   }
   // macro lines that generate scriptlets or their requirements
   for (let i = 0; i < ctx.spec.lines.length; i++) {
     const t = ctx.spec.lines[i]!.text.trim();
-    if (/^%\{?\??(ldconfig_scriptlets|systemd_requires|systemd_ordering|ldconfig_post|ldconfig_postun)\b/.test(t)) ctx.editor.delete(i, 'scriptlets');
+    if (/^%\{?\??(ldconfig_scriptlets|systemd_requires|systemd_ordering|ldconfig_post|ldconfig_postun|systemd_post|systemd_preun|systemd_postun\w*|systemd_user_\w+)\b/.test(t)) ctx.editor.delete(i, 'scriptlets');
   }
   for (const tag of ctx.spec.tags) {
     if (tag.key !== 'requires' || tag.qualifier === null) continue;
     const kinds = tag.qualifier.split(/[\s,]+/).filter(Boolean);
-    const section = ctx.spec.sections[tag.section]!;
-    const keptHere = kept.get(sectionKey(section)) ?? new Set();
-    if (kinds.every((k) => ['pre', 'post', 'preun', 'postun', 'pretrans', 'posttrans'].includes(k) && !keptHere.has(k))) {
-      ctx.editor.delete(tag.line, 'scriptlets');
-    }
+    if (kinds.length > 0 && kinds.every((k) => INSTALL_TIME.has(k) || k === 'interp')) ctx.editor.delete(tag.line, 'scriptlets');
   }
 }
 
@@ -315,6 +315,8 @@ export const PATH_MACROS: Array<[string, string]> = [
   ['/etc', '%{_sysconfdir}'],
   ['/var', '%{_localstatedir}'],
   ['/lib64', '%{_libdir}'],
+  // the root library directory as AL2 specs write it (/lib64): the package's libraries
+  ['/%{_lib}', '%{_libdir}'],
   ['/bin', '%{_bindir}'],
   ['/sbin', '%{_sbindir}'],
 ];
@@ -336,7 +338,7 @@ function mapPath(path: string): string | null {
   return null;
 }
 
-const SYS_ALTERNATION = PATH_MACROS.map(([p]) => p.replace(/\//g, '\\/')).join('|');
+const SYS_ALTERNATION = PATH_MACROS.map(([p]) => p.replace(/[/%{}]/g, (c) => `\\${c}`)).join('|');
 /** A system path right after the build root variable. */
 const AFTER_BUILDROOT = new RegExp(`(\\$RPM_BUILD_ROOT|\\$\\{RPM_BUILD_ROOT\\}|%\\{buildroot\\}|%buildroot|\\$\\{buildroot\\}|\\$buildroot)(["']?)/*(${SYS_ALTERNATION})${BOUNDARY}`, 'g');
 /** Installation directory options: --sysconfdir=/etc, --with-privsep-path=/var/empty, mandir=/usr/share/man. */
@@ -366,7 +368,8 @@ export function rewriteSystemPaths(ctx: RuleContext): void {
         text = text.replace(DIR_OPTION, (m, option: string, sys: string, offset: number, whole: string) => {
           const rest = whole.slice(offset + m.length).split(/[\s"';]/)[0] ?? '';
           // a search path list (--with-default-path=/usr/local/bin:/usr/bin) is not an install location
-          if (rest.includes(':') || ctx.baseHas(sys + rest)) return m;
+          // (a file the base has, like a CA bundle, stays; a system directory itself is a location to move)
+          if (rest.includes(':') || (rest.replace(/\/+$/, '') !== '' && ctx.baseHas(sys + rest))) return m;
           return `${option}${mapPath(sys) ?? sys}`;
         });
       }
@@ -399,14 +402,77 @@ export function keepBasePaths(ctx: RuleContext): void {
 // ---------------------------------------------------------------------------------------------
 // %files: docs, init files, setuid
 
-const MAN_RE = /^(%\{_mandir\}|%_mandir\b|\/usr\/share\/man\b)/;
-const INFO_RE = /^(%\{_infodir\}|%_infodir\b|\/usr\/share\/info\b)/;
+// (inside a conditional expansion too: %{?with_docs:%{_mandir}/man1/x.1*})
+const MAN_RE = /^(?:%\{!?\?\w+:)*(%\{_mandir\}|%_mandir\b|\/usr\/share\/man\b)/;
+const INFO_RE = /^(?:%\{!?\?\w+:)*(%\{_infodir\}|%_infodir\b|\/usr\/share\/info\b)/;
 const DOCDIR_RE = /^(%\{_docdir\}|%\{_pkgdocdir\}|%\{_defaultdocdir\}|%\{_datadir\}\/(doc|gtk-doc)\b|\/usr\/share\/doc\b)/;
 const INIT_RE = /^(%\{_unitdir\}|%\{_userunitdir\}|%\{_tmpfilesdir\}|%\{_initddir\}|%\{_initrddir\}|%\{_sysconfdir\}\/rc\.d\/|\/etc\/rc\.d\/|\/usr\/lib\/systemd\/|%\{_prefix\}\/lib\/systemd\/|\/lib\/systemd\/)/;
+
+const BUILDROOT_REF = /(\$RPM_BUILD_ROOT|\$\{RPM_BUILD_ROOT\}|%\{buildroot\}|%buildroot\b)\/?(\S*)/g;
+const DOC_TARGET = /^(%\{_mandir\}|%\{_infodir\})(\/|$|\s)/;
+const CHANGES_FILES = /^(rm|mv|gzip|bzip2|xz|chmod|touch|perl\s+-pi|sed\s+-i)\b/;
+const ADDS_FILES = /^(mkdir|install|%\{__install\}|%\{__mkdir_p\}|%\{__mkdir\}|%\{__ln_s\}|cp|ln|touch|echo)\b/;
+
+/**
+ * %install commands that only add man or info pages to the build root go: the layer leaves them
+ * out anyway. Only simple one-line commands are removed (no ;, &&, |, subshell, continuation),
+ * never as the whole body of a loop or if, never a command that removes or moves files, and only
+ * when no later command that stays uses those directories.
+ */
+export function removeDocInstalls(ctx: RuleContext): void {
+  if (ctx.disabled.has('docs')) return;
+  const conditional = new Set(ctx.spec.conditionals.map((c) => c.line));
+  // directories the main package excludes as a whole: changing files in them changes nothing packaged
+  const excluded = new Set(['mandir', 'infodir'].filter((d) => ctx.excludes.includes(`%exclude %{_${d}}`)));
+  const significant = (i: number): boolean => {
+    const t = ctx.spec.lines[i]!.text.trim();
+    return t !== '' && !t.startsWith('#') && !conditional.has(i);
+  };
+  for (const section of ctx.spec.sections.filter((s) => s.kind === 'install')) {
+    const laterUse = new Set<string>();
+    for (let i = section.end - 1; i > section.header; i--) {
+      if (ctx.editor.isDeleted(i) || !significant(i)) continue;
+      const text = ctx.editor.text(i);
+      const t = text.trim();
+      const dirs = [...t.matchAll(/%\{_(mandir|infodir)\}/g)].map((m) => m[1]!);
+      const usesDocs = dirs.length > 0;
+      let remove = false;
+      const touchesOnlyExcluded = CHANGES_FILES.test(t) && [...t.matchAll(/%\{_(mandir|infodir)\}/g)].every((m) => excluded.has(m[1]!));
+      if (usesDocs && !dirs.some((d) => laterUse.has(d)) && (ADDS_FILES.test(t) || touchesOnlyExcluded) && !ctx.spec.continued[i] && !endsWithContinuationText(text) && !/[;&|`(){}]\s*$|[;|`]|&&|\$\(/.test(t.replace(/%\{[^}]*\}/g, '')) && !/\s2?>\s*\/dev\/null/.test(t)) {
+        const targets = [...t.matchAll(BUILDROOT_REF)].map((m) => m[2]!);
+        const onlyDocs = targets.length > 0 && targets.every((p) => DOC_TARGET.test(p)) && (!/^echo\b/.test(t) || />/.test(t));
+        let prev = i - 1;
+        while (prev > section.header && !significant(prev)) prev--;
+        let next = i + 1;
+        while (next < section.end && !significant(next)) next++;
+        const prevText = prev > section.header ? ctx.spec.lines[prev]!.text.trim() : '';
+        const nextText = next < section.end ? ctx.spec.lines[next]!.text.trim() : '';
+        const opensBlock = /(\bdo|\bthen|\belse|\{|\(|&&|\|\||\||\\)$/.test(prevText);
+        const closesBlock = /^(done|fi|else|elif|esac|\}|\)|;;)/.test(nextText);
+        remove = onlyDocs && !opensBlock && !closesBlock;
+      }
+      if (remove) ctx.editor.delete(i, 'docs');
+      else for (const d of dirs) laterUse.add(d);
+    }
+  }
+}
+
+function endsWithContinuationText(text: string): boolean {
+  return /\\\s*$/.test(text);
+}
+
+/** The pre-4.11 fallback `%{!?_licensedir:%global license %%doc}`: every target rpm has %license. */
+const LICENSE_FALLBACK = /^\s*%\{!\?_licensedir:\s*%(global|define)\s+license\s+%%?doc\s*\}\s*$/;
 
 export function rewriteFiles(ctx: RuleContext): void {
   let needMan = false;
   let needInfo = false;
+  const docExcludes: Array<{ line: number; man: boolean; info: boolean }> = [];
+  if (!ctx.disabled.has('docs')) {
+    ctx.spec.lines.forEach((line, i) => {
+      if (LICENSE_FALLBACK.test(line.text)) ctx.editor.delete(i, 'docs');
+    });
+  }
   for (const section of ctx.spec.sections) {
     if (section.kind !== 'files' || ctx.dropped.has(sectionKey(section))) continue;
     for (const i of sectionLines(ctx, section)) {
@@ -414,6 +480,10 @@ export function rewriteFiles(ctx: RuleContext): void {
       const entry = parseFileEntry(text);
       if (!entry) continue;
       if (!ctx.disabled.has('docs')) {
+        if (entry.names.includes('exclude') && entry.paths.length > 0 && entry.paths.every((p) => MAN_RE.test(p) || INFO_RE.test(p))) {
+          docExcludes.push({ line: i, man: entry.paths.some((p) => MAN_RE.test(p)), info: entry.paths.some((p) => INFO_RE.test(p)) });
+          continue;
+        }
         if (entry.names.includes('doc')) {
           const absolute = entry.paths.filter(isInstalledPath);
           if (absolute.length === 0) ctx.editor.delete(i, 'docs');
@@ -451,6 +521,10 @@ export function rewriteFiles(ctx: RuleContext): void {
   }
   if (needMan) ctx.excludes.push('%exclude %{_mandir}');
   if (needInfo) ctx.excludes.push('%exclude %{_infodir}');
+  // "%exclude %{_mandir}/man1/x.1*" says less than the "%exclude %{_mandir}" the rule adds
+  for (const d of docExcludes) {
+    if ((!d.man || needMan) && (!d.info || needInfo)) ctx.editor.delete(d.line, 'docs');
+  }
 }
 
 /**
@@ -481,6 +555,69 @@ export function addExcludes(ctx: RuleContext): void {
   const devel = unique.filter((l) => byRule(l) !== 'docs');
   ctx.editor.insertAfter(at, docs, 'docs');
   ctx.editor.insertAfter(at, devel, 'drop-devel');
+  // the excluded documentation directories exist whatever the build installed (an %exclude that
+  // names nothing is an error for some rpm versions)
+  const dirs = unique.filter((l) => l === '%exclude %{_mandir}' || l === '%exclude %{_infodir}').map((l) => l.replace('%exclude ', '%{buildroot}'));
+  const install = ctx.spec.sections.filter((s) => s.kind === 'install').at(-1);
+  if (dirs.length > 0 && install) {
+    let end = lastContentLine(ctx, install);
+    while (end > install.header && ctx.spec.condStack[end]!.length > (ctx.spec.condStack[install.header]?.length ?? 0)) end--;
+    while (end > install.header && ctx.spec.continued[end + 1]) end++;
+    ctx.editor.insertAfter(end, [`mkdir -p ${dirs.join(' ')}`], 'docs');
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// systemd integration
+
+const SYSTEMD_PACKAGES = /^(systemd|systemd-units|systemd-devel|systemd-rpm-macros|systemd-libs|pkgconfig\((lib)?systemd[-a-z]*\))$/;
+const SYSTEMD_FLAG = /(^|\s)--(with|enable)-systemd(=(yes|1|auto))?(?=\s|\\|$)/g;
+
+export function removeSystemd(ctx: RuleContext): void {
+  if (ctx.disabled.has('systemd')) return;
+  for (const tag of ctx.spec.tags) {
+    if (tag.key !== 'buildrequires' || ctx.editor.isDeleted(tag.line)) continue;
+    filterTagDependencies(ctx, tag.line, 'systemd', (name) => SYSTEMD_PACKAGES.test(name));
+  }
+  for (const section of ctx.spec.sections) {
+    if (section.kind !== 'build' && section.kind !== 'install') continue;
+    for (const i of sectionLines(ctx, section)) {
+      const before = ctx.editor.text(i);
+      if (/^\s*#/.test(before) || !new RegExp(SYSTEMD_FLAG.source).test(before)) continue;
+      const after = before.replace(SYSTEMD_FLAG, '');
+      // an option alone on its continued line goes with its line; other options stay in place
+      if (/^\s*\\?\s*$/.test(after) && (/\\\s*$/.test(after) || ctx.spec.lines[i + 1]?.text.trim() === '' || i + 1 >= ctx.spec.lines.length)) ctx.editor.delete(i, 'systemd');
+      else ctx.editor.replace(i, after, 'systemd');
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// %if expressions
+
+const OPERAND = String.raw`(?:%\{[^{}]*\}|%[A-Za-z_]\w*|[A-Za-z_][\w.]*|"[^"]*"|\d+)+`;
+const COMPARISON = new RegExp(`(${OPERAND})(\\s*)(==|!=|<=|>=|<|>)(\\s*)(${OPERAND})`, 'g');
+
+/** Quotes both sides of a comparison in which one side is a bare word (a string comparison anyway). */
+export function quoteBareWords(expr: string): string {
+  return expr.replace(COMPARISON, (m, left: string, s1: string, op: string, s2: string, right: string) => {
+    const bare = (x: string): boolean => /^[A-Za-z_][\w.]*$/.test(x);
+    if (!bare(left) && !bare(right)) return m;
+    const quote = (x: string): string => (x.startsWith('"') ? x : `"${x}"`);
+    return `${quote(left)}${s1}${op}${s2}${quote(right)}`;
+  });
+}
+
+export function quoteIfWords(ctx: RuleContext): void {
+  if (ctx.disabled.has('if-quotes')) return;
+  for (const cond of ctx.spec.conditionals) {
+    if (cond.kind !== 'if' && cond.kind !== 'elif') continue;
+    const text = ctx.editor.text(cond.line);
+    const at = text.indexOf(cond.expr);
+    if (at < 0) continue;
+    const quoted = quoteBareWords(cond.expr);
+    if (quoted !== cond.expr) ctx.editor.replace(cond.line, text.slice(0, at) + quoted + text.slice(at + cond.expr.length), 'if-quotes');
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

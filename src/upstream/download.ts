@@ -48,12 +48,24 @@ function location(p: SourcePackage): PackageLocation {
 }
 
 /** Downloads one source package into outDir (file name = the href's basename), trying each mirror in order. */
-export async function downloadSource(p: SourcePackage, mirrors: string[], options: DownloadSourceOptions): Promise<StoredSource> {
+export async function downloadSource(
+  p: SourcePackage,
+  mirrors: string[],
+  options: DownloadSourceOptions,
+): Promise<StoredSource> {
   const dest = resolve(options.outDir, hrefFileName(p.locationHref, `${nevr(p)}: location`));
   const where = location(p);
   if (await isVerified(dest, where)) {
-    const sha256 = where.checksumType.toLowerCase() === 'sha256' ? where.checksum.toLowerCase() : await hashFile(dest, 'sha256');
-    return { package: p, path: dest, url: packageUrl(mirrors[0]!, p.locationHref, p.locationBase), sha256, size: p.size, reused: true };
+    const sha256 =
+      where.checksumType.toLowerCase() === 'sha256' ? where.checksum.toLowerCase() : await hashFile(dest, 'sha256');
+    return {
+      package: p,
+      path: dest,
+      url: packageUrl(mirrors[0]!, p.locationHref, p.locationBase),
+      sha256,
+      size: p.size,
+      reused: true,
+    };
   }
   const got = await fetchPackage(mirrors, where, dest, options.onFailover ? { onFailover: options.onFailover } : {});
   return { package: p, path: dest, url: got.url, sha256: got.sha256, size: got.size, reused: false };

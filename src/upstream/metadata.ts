@@ -37,7 +37,10 @@ export interface LoadIndexOptions {
  * against repomd.xml before it is parsed, so a corrupted transfer is reported as such (exit 3)
  * rather than as malformed XML or a bad gzip stream.
  */
-export async function readMirrorSources(baseUrl: string, attempts = 4): Promise<{ packages: SourcePackage[]; revision: string | null }> {
+export async function readMirrorSources(
+  baseUrl: string,
+  attempts = 4,
+): Promise<{ packages: SourcePackage[]; revision: string | null }> {
   const repomd = await fetchRepomd(baseUrl, attempts);
   const where = repomdUrl(baseUrl);
   const primary = repomd.data.find((d) => d.type === 'primary');
@@ -46,7 +49,17 @@ export async function readMirrorSources(baseUrl: string, attempts = 4): Promise<
   const tmp = await mkdtemp(join(tmpdir(), 'yumda-upstream-'));
   try {
     const file = join(tmp, hrefFileName(primary.location, `${where}: primary location`));
-    await fetchVerified(primaryUrl, file, { checksumType: primary.checksumType, checksum: primary.checksum, size: primary.size, maxBytes: MAX_METADATA_FILE }, { attempts, what: `${where}: primary checksum` });
+    await fetchVerified(
+      primaryUrl,
+      file,
+      {
+        checksumType: primary.checksumType,
+        checksum: primary.checksum,
+        size: primary.size,
+        maxBytes: MAX_METADATA_FILE,
+      },
+      { attempts, what: `${where}: primary checksum` },
+    );
     const packages: SourcePackage[] = [];
     for await (const p of readPrimary(boundedChunks(file, primary.openSize, primaryUrl))) {
       if (p.arch !== 'src') continue;
@@ -71,11 +84,23 @@ export async function readMirrorSources(baseUrl: string, attempts = 4): Promise<
 export async function loadUpstreamIndex(upstream: Upstream, options: LoadIndexOptions = {}): Promise<UpstreamIndex> {
   const mirrors = await resolveMirrors(upstream);
   const label = upstreamLabel(upstream);
-  const { value, mirror } = await tryMirrors(mirrors, `upstream ${label}`, (base, attempts) => readMirrorSources(base, attempts), options.onFailover);
+  const { value, mirror } = await tryMirrors(
+    mirrors,
+    `upstream ${label}`,
+    (base, attempts) => readMirrorSources(base, attempts),
+    options.onFailover,
+  );
   if (value.packages.length === 0) {
     throw new YumdaError('UPSTREAM_NO_SOURCES', `upstream ${label} (${mirror}) has no source packages (arch src)`, {
       hint: 'point --upstream at a source repository (…/SRPMS/…), not a binary one',
     });
   }
-  return { upstream, mirrors, mirror, revision: value.revision, sources: buildSourceIndex(value.packages), count: value.packages.length };
+  return {
+    upstream,
+    mirrors,
+    mirror,
+    revision: value.revision,
+    sources: buildSourceIndex(value.packages),
+    count: value.packages.length,
+  };
 }

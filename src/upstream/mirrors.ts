@@ -16,24 +16,36 @@ export async function resolveMirrors(upstream: Upstream): Promise<string[]> {
     mirrors = await fetchMirrorList(upstream.url, (line) => expandVariables(line, upstream.variables));
   } catch (e) {
     if (isYumdaError(e) && e.code === 'NOT_FOUND') {
-      throw new YumdaError('MIRRORLIST_NOT_FOUND', `mirror list not found: ${upstream.url}${upstream.id === 'url' ? '' : ` (upstream ${upstream.id})`}`, {
-        hint: 'if this URL is a repository base URL (holding repodata/), it must not end in mirror.list',
-      });
+      throw new YumdaError(
+        'MIRRORLIST_NOT_FOUND',
+        `mirror list not found: ${upstream.url}${upstream.id === 'url' ? '' : ` (upstream ${upstream.id})`}`,
+        {
+          hint: 'if this URL is a repository base URL (holding repodata/), it must not end in mirror.list',
+        },
+      );
     }
     // only a failure to reach it is 'unreachable' (a hostile entry, a full disk keep their own error)
     if (isYumdaError(e) && e.exitCode === ExitCode.unreachable) {
-      throw new YumdaError('UNREACHABLE', `cannot read the mirror list${upstream.id === 'url' ? '' : ` of upstream ${upstream.id}`}: ${e.message}`, {
-        exitCode: ExitCode.unreachable,
-        cause: e,
-        hint: `check the network, or point --upstream / $YUMDA_UPSTREAM_URL at a reachable mirror`,
-      });
+      throw new YumdaError(
+        'UNREACHABLE',
+        `cannot read the mirror list${upstream.id === 'url' ? '' : ` of upstream ${upstream.id}`}: ${e.message}`,
+        {
+          exitCode: ExitCode.unreachable,
+          cause: e,
+          hint: `check the network, or point --upstream / $YUMDA_UPSTREAM_URL at a reachable mirror`,
+        },
+      );
     }
     throw e;
   }
   if (mirrors.length === 0) {
-    throw new YumdaError('MIRRORLIST_EMPTY', `the mirror list ${upstream.url} (upstream ${upstreamLabel(upstream)}) lists no mirrors`, {
-      exitCode: ExitCode.unreachable,
-    });
+    throw new YumdaError(
+      'MIRRORLIST_EMPTY',
+      `the mirror list ${upstream.url} (upstream ${upstreamLabel(upstream)}) lists no mirrors`,
+      {
+        exitCode: ExitCode.unreachable,
+      },
+    );
   }
   return mirrors;
 }

@@ -1,13 +1,8 @@
 /**
  * `yumda outdated`: which packages of specs/ have a newer upstream source RPM than their last build.
  */
-import { existsSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import type { LastBuilt } from '../package-set/last-built.js';
 import { compareEvr } from '../rpm/version.js';
-import { loadOverlay } from '../spec/overlay.js';
-import { projectPath } from '../util/paths.js';
-import type { LastBuilt } from './last-built.js';
 import { evrString } from '../rpm/nevra.js';
 import { newest, type SourceIndex } from './select.js';
 
@@ -30,19 +25,6 @@ export interface OutdatedEntry {
   /** File name of the newest upstream source RPM. */
   upstreamFile: string | null;
   status: OutdatedStatus;
-}
-
-/**
- * Source package names in the distribution: one overlay specs/NAME.yaml per package; the overlay's
- * `name` (when set) is the upstream source name, else the file name.
- */
-export async function listSpecNames(specsDir: string = projectPath('specs')): Promise<string[]> {
-  if (!existsSync(specsDir)) return [];
-  const names = new Set<string>();
-  for (const entry of await readdir(specsDir, { withFileTypes: true })) {
-    if (entry.isFile() && /\.ya?ml$/.test(entry.name)) names.add(loadOverlay(join(specsDir, entry.name)).name!);
-  }
-  return [...names].sort();
 }
 
 /** Compares each name's last build with the upstream's newest source RPM (pure). */

@@ -60,7 +60,9 @@ export function networkTimeouts(env: NodeJS.ProcessEnv = process.env): Timeouts 
     const raw = env[name]?.trim();
     const value = raw ? Number(raw) : seconds;
     if (!Number.isFinite(value) || value <= 0) {
-      throw new YumdaError('BAD_TIMEOUT', `${name}=${raw}: not a positive number of seconds`, { exitCode: ExitCode.usage });
+      throw new YumdaError('BAD_TIMEOUT', `${name}=${raw}: not a positive number of seconds`, {
+        exitCode: ExitCode.usage,
+      });
     }
     out[key] = Math.round(value * 1000);
   }
@@ -81,7 +83,10 @@ function timeoutError(url: string, what: 'connect' | 'idle' | 'deadline', ms: nu
         ? `${url}: the server sent nothing for ${s}`
         : `${url}: not complete within ${s}`;
   const knob = what === 'connect' ? 'YUMDA_CONNECT_TIMEOUT' : what === 'idle' ? 'YUMDA_TIMEOUT' : 'YUMDA_DEADLINE';
-  return new YumdaError('TIMEOUT', message, { exitCode: ExitCode.unreachable, hint: `check the network and the server; a slow link may need a larger ${knob} (seconds)` });
+  return new YumdaError('TIMEOUT', message, {
+    exitCode: ExitCode.unreachable,
+    hint: `check the network and the server; a slow link may need a larger ${knob} (seconds)`,
+  });
 }
 
 /** What fetchBuffer/fetchText accept unless told otherwise: they hold the whole body in memory. */
@@ -152,7 +157,10 @@ function httpOpen(url: string, options: FetchOptions, deadline: number, redirect
     };
     const total = setTimeout(() => stop(timeoutError(url, 'deadline', deadlineMs)), Math.max(0, deadline - Date.now()));
     const get = url.startsWith('https:') ? httpsRequest : httpRequest;
-    const req = get(url, { headers: { 'user-agent': 'yumda', accept: '*/*' }, ...(options.signal ? { signal: options.signal } : {}) });
+    const req = get(url, {
+      headers: { 'user-agent': 'yumda', accept: '*/*' },
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
     req.on('socket', (socket) => {
       if (!socket.connecting) return;
       const connect = setTimeout(() => stop(timeoutError(url, 'connect', t.connectMs)), t.connectMs);
@@ -162,7 +170,14 @@ function httpOpen(url: string, options: FetchOptions, deadline: number, redirect
     req.setTimeout(t.idleMs, () => stop(timeoutError(url, 'idle', t.idleMs)));
     req.on('error', (e) => {
       const cause = e as NodeJS.ErrnoException;
-      stop(e instanceof YumdaError ? e : new YumdaError('UNREACHABLE', `cannot reach ${url}: ${cause.code ?? cause.message}`, { exitCode: ExitCode.unreachable, cause: e }));
+      stop(
+        e instanceof YumdaError
+          ? e
+          : new YumdaError('UNREACHABLE', `cannot reach ${url}: ${cause.code ?? cause.message}`, {
+              exitCode: ExitCode.unreachable,
+              cause: e,
+            }),
+      );
     });
     req.on('response', (res) => {
       response = res;
@@ -184,15 +199,24 @@ function httpOpen(url: string, options: FetchOptions, deadline: number, redirect
         } catch {
           return reject(new YumdaError('HTTP_ERROR', `${url}: HTTP ${status} to an unusable location`));
         }
-        if (!/^https?:/i.test(next)) return reject(new YumdaError('HTTP_ERROR', `${url}: HTTP ${status} to ${next}, which is not http(s)`));
-        if (redirects >= REDIRECTS) return reject(new YumdaError('HTTP_ERROR', `${url}: more than ${REDIRECTS} redirects`));
+        if (!/^https?:/i.test(next))
+          return reject(new YumdaError('HTTP_ERROR', `${url}: HTTP ${status} to ${next}, which is not http(s)`));
+        if (redirects >= REDIRECTS)
+          return reject(new YumdaError('HTTP_ERROR', `${url}: more than ${REDIRECTS} redirects`));
         httpOpen(next, options, deadline, redirects + 1).then(resolve, reject);
         return;
       }
       if (status === 404 || status === 410) return refuse(new NotFoundError(url));
-      if (status >= 500) return refuse(new YumdaError('HTTP_SERVER_ERROR', `${url}: HTTP ${status}`, { exitCode: ExitCode.unreachable }));
+      if (status >= 500)
+        return refuse(
+          new YumdaError('HTTP_SERVER_ERROR', `${url}: HTTP ${status}`, { exitCode: ExitCode.unreachable }),
+        );
       if (status === 401 || status === 403) {
-        return refuse(new YumdaError('ACCESS_DENIED', `${url}: HTTP ${status} (access denied)`, { hint: 'the server refuses this client: check the URL and any credentials it needs' }));
+        return refuse(
+          new YumdaError('ACCESS_DENIED', `${url}: HTTP ${status} (access denied)`, {
+            hint: 'the server refuses this client: check the URL and any credentials it needs',
+          }),
+        );
       }
       if (status < 200 || status >= 300) return refuse(new YumdaError('HTTP_ERROR', `${url}: HTTP ${status}`));
       settled = true;
@@ -214,22 +238,34 @@ async function openOnce(url: string, options: FetchOptions, deadline: number): P
   }
   if (url.startsWith('s3://')) {
     // the AWS SDK takes a noticeable time to load: only when an s3:// URL is read
-    const [{ GetObjectCommand }, { parseS3Url, s3Client, s3Error }] = await Promise.all([import('@aws-sdk/client-s3'), import('./s3.js')]);
+    const [{ GetObjectCommand }, { parseS3Url, s3Client, s3Error }] = await Promise.all([
+      import('@aws-sdk/client-s3'),
+      import('./s3.js'),
+    ]);
     const { bucket, prefix } = parseS3Url(url);
     const key = prefix.replace(/\/$/, '');
     try {
-      const out = await s3Client(options.endpoint).send(new GetObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: options.signal });
+      const out = await s3Client(options.endpoint).send(new GetObjectCommand({ Bucket: bucket, Key: key }), {
+        abortSignal: options.signal,
+      });
       return out.Body as Readable;
     } catch (e) {
       const err = e as { name?: string; $metadata?: { httpStatusCode?: number }; code?: string };
-      if (err.name === 'NoSuchKey' || err.name === 'NotFound' || err.$metadata?.httpStatusCode === 404) throw new NotFoundError(url);
+      if (err.name === 'NoSuchKey' || err.name === 'NotFound' || err.$metadata?.httpStatusCode === 404)
+        throw new NotFoundError(url);
       if (err.name === 'NoSuchBucket') throw new YumdaError('NOT_FOUND', `no such bucket: ${bucket} (${url})`);
       // wrong or missing credentials are the user's to fix, not "unreachable"
-      throw s3Error(e, `cannot read ${url}`, 'check the credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY) and that they may read the repository');
+      throw s3Error(
+        e,
+        `cannot read ${url}`,
+        'check the credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY) and that they may read the repository',
+      );
     }
   }
   if (url.startsWith('http://') || url.startsWith('https://')) return httpOpen(url, options, deadline);
-  throw new YumdaError('BAD_URL', `unsupported URL scheme: ${url} (use file://, http(s):// or s3://)`, { exitCode: ExitCode.usage });
+  throw new YumdaError('BAD_URL', `unsupported URL scheme: ${url} (use file://, http(s):// or s3://)`, {
+    exitCode: ExitCode.usage,
+  });
 }
 
 /** Opens a URL as a stream (retrying the open on transient errors). */
@@ -241,22 +277,25 @@ export function openUrl(url: string, options: FetchOptions = {}): Promise<Readab
 export async function fetchBuffer(url: string, options: FetchOptions = {}): Promise<Buffer> {
   const max = options.maxBytes ?? DEFAULT_MAX_DOCUMENT;
   return retrying(url, options, async (deadline) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      const body = await openOnce(url, options, deadline);
-      try {
-        for await (const chunk of body) {
-          size += (chunk as Buffer).length;
-          if (size > max) throw tooLarge(url, max);
-          chunks.push(chunk as Buffer);
-        }
-      } catch (e) {
-        if (e instanceof YumdaError) throw e;
-        throw new YumdaError('UNREACHABLE', `reading ${url} failed: ${(e as Error).message}`, { exitCode: ExitCode.unreachable, cause: e });
-      } finally {
-        body.destroy();
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const body = await openOnce(url, options, deadline);
+    try {
+      for await (const chunk of body) {
+        size += (chunk as Buffer).length;
+        if (size > max) throw tooLarge(url, max);
+        chunks.push(chunk as Buffer);
       }
-      return Buffer.concat(chunks);
+    } catch (e) {
+      if (e instanceof YumdaError) throw e;
+      throw new YumdaError('UNREACHABLE', `reading ${url} failed: ${(e as Error).message}`, {
+        exitCode: ExitCode.unreachable,
+        cause: e,
+      });
+    } finally {
+      body.destroy();
+    }
+    return Buffer.concat(chunks);
   });
 }
 
@@ -298,49 +337,63 @@ export async function downloadFile(url: string, dest: string, options: DownloadO
   const expected = (options.checksum ?? options.sha256)?.toLowerCase();
   const algo: HashAlgo = options.checksum ? (options.algo ?? 'sha256') : 'sha256';
   return retrying(url, options, async (deadline) => {
-      const sha256 = createHash('sha256');
-      const other = algo === 'sha256' ? null : createHash(algo);
-      let size = 0;
-      const limit = options.size ?? options.maxBytes;
-      const meter =
-        limit === undefined
-          ? null
-          : byteLimit(limit, (seen) =>
-              options.size !== undefined
-                ? new YumdaError('SIZE_MISMATCH', `${url}: more than the ${options.size} bytes its metadata declares (cut off at ${seen})`, { exitCode: ExitCode.integrity })
-                : tooLarge(url, limit),
-            );
-      const count = new Transform({
-        transform(chunk: Buffer, _enc, cb) {
-          sha256.update(chunk);
-          other?.update(chunk);
-          size += chunk.length;
-          options.onProgress?.(chunk.length);
-          cb(null, chunk);
-        },
+    const sha256 = createHash('sha256');
+    const other = algo === 'sha256' ? null : createHash(algo);
+    let size = 0;
+    const limit = options.size ?? options.maxBytes;
+    const meter =
+      limit === undefined
+        ? null
+        : byteLimit(limit, (seen) =>
+            options.size !== undefined
+              ? new YumdaError(
+                  'SIZE_MISMATCH',
+                  `${url}: more than the ${options.size} bytes its metadata declares (cut off at ${seen})`,
+                  { exitCode: ExitCode.integrity },
+                )
+              : tooLarge(url, limit),
+          );
+    const count = new Transform({
+      transform(chunk: Buffer, _enc, cb) {
+        sha256.update(chunk);
+        other?.update(chunk);
+        size += chunk.length;
+        options.onProgress?.(chunk.length);
+        cb(null, chunk);
+      },
+    });
+    try {
+      return await withStagedPath(dest, async (tmp) => {
+        const body = await openOnce(url, options, deadline);
+        await (meter
+          ? pipeline(body, meter, count, createWriteStream(tmp))
+          : pipeline(body, count, createWriteStream(tmp)));
+        const digestSha256 = sha256.digest('hex');
+        const digest = other ? other.digest('hex') : digestSha256;
+        if (options.size !== undefined && size !== options.size) {
+          throw new YumdaError('SIZE_MISMATCH', `${url}: expected ${options.size} bytes, got ${size}`, {
+            exitCode: ExitCode.integrity,
+          });
+        }
+        if (expected && digest !== expected) {
+          throw new YumdaError('CHECKSUM_MISMATCH', `${url}: ${algo} mismatch (expected ${expected}, got ${digest})`, {
+            exitCode: ExitCode.integrity,
+          });
+        }
+        return { sha256: digestSha256, digest, size };
       });
-      try {
-        return await withStagedPath(dest, async (tmp) => {
-          const body = await openOnce(url, options, deadline);
-          await (meter ? pipeline(body, meter, count, createWriteStream(tmp)) : pipeline(body, count, createWriteStream(tmp)));
-          const digestSha256 = sha256.digest('hex');
-          const digest = other ? other.digest('hex') : digestSha256;
-          if (options.size !== undefined && size !== options.size) {
-            throw new YumdaError('SIZE_MISMATCH', `${url}: expected ${options.size} bytes, got ${size}`, { exitCode: ExitCode.integrity });
-          }
-          if (expected && digest !== expected) {
-            throw new YumdaError('CHECKSUM_MISMATCH', `${url}: ${algo} mismatch (expected ${expected}, got ${digest})`, {
-              exitCode: ExitCode.integrity,
-            });
-          }
-          return { sha256: digestSha256, digest, size };
-        });
-      } catch (e) {
-        if (e instanceof YumdaError) throw e;
-        // a full or read-only disk is the user's to fix: exit 6, never "unreachable", never retried
-        const local = environmentError(e, { fallbackPath: dest, shownPath: (p) => (p.startsWith(`${dirname(dest)}/.`) ? dest : p) });
-        if (local) throw local;
-        throw new YumdaError('UNREACHABLE', `download of ${url} failed: ${(e as Error).message}`, { exitCode: ExitCode.unreachable, cause: e });
-      }
+    } catch (e) {
+      if (e instanceof YumdaError) throw e;
+      // a full or read-only disk is the user's to fix: exit 6, never "unreachable", never retried
+      const local = environmentError(e, {
+        fallbackPath: dest,
+        shownPath: (p) => (p.startsWith(`${dirname(dest)}/.`) ? dest : p),
+      });
+      if (local) throw local;
+      throw new YumdaError('UNREACHABLE', `download of ${url} failed: ${(e as Error).message}`, {
+        exitCode: ExitCode.unreachable,
+        cause: e,
+      });
+    }
   });
 }

@@ -10,7 +10,8 @@ export interface S3Location {
 
 export function parseS3Url(url: string): S3Location {
   const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(url);
-  if (!m || !m[1]) throw new YumdaError('BAD_S3_URL', `not an S3 URL: ${url} (expected s3://bucket/prefix)`, { exitCode: 2 });
+  if (!m || !m[1])
+    throw new YumdaError('BAD_S3_URL', `not an S3 URL: ${url} (expected s3://bucket/prefix)`, { exitCode: 2 });
   let prefix = m[2] ?? '';
   if (prefix && !prefix.endsWith('/')) prefix += '/';
   return { bucket: m[1], prefix };
@@ -78,12 +79,26 @@ export function s3Error(e: unknown, what: string, deniedHint = WRITE_HINT): Yumd
   if (
     code === 401 ||
     code === 403 ||
-    ['AccessDenied', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'ExpiredToken', 'InvalidToken', 'TokenRefreshRequired', 'AllAccessDisabled'].includes(err.name ?? '')
+    [
+      'AccessDenied',
+      'InvalidAccessKeyId',
+      'SignatureDoesNotMatch',
+      'ExpiredToken',
+      'InvalidToken',
+      'TokenRefreshRequired',
+      'AllAccessDisabled',
+    ].includes(err.name ?? '')
   ) {
-    return new YumdaError('S3_ACCESS_DENIED', `${what}: access denied (${err.name ?? code})`, { hint: deniedHint, cause: e });
+    return new YumdaError('S3_ACCESS_DENIED', `${what}: access denied (${err.name ?? code})`, {
+      hint: deniedHint,
+      cause: e,
+    });
   }
   if (code === undefined || code >= 500) {
-    return new YumdaError('UNREACHABLE', `${what}: ${err.name ?? 'error'}: ${err.message ?? String(e)}`, { exitCode: ExitCode.unreachable, cause: e });
+    return new YumdaError('UNREACHABLE', `${what}: ${err.name ?? 'error'}: ${err.message ?? String(e)}`, {
+      exitCode: ExitCode.unreachable,
+      cause: e,
+    });
   }
   return new YumdaError('S3_ERROR', `${what}: ${err.name ?? code}: ${err.message ?? ''}`.trim(), { cause: e });
 }

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { LocalBuilder } from '../../src/build/builders/local.js';
 import { collectBuilds } from '../../src/build/collect.js';
-import { readManifest, manifestPathIn } from '../../src/build/manifest.js';
+import { readManifest, manifestPathIn } from '../../src/package-set/manifest.js';
 import { runBuild } from '../../src/build/run.js';
 import { projectPath } from '../../src/util/paths.js';
 import { packSampleSrpm, sampleDistDir } from '../e2e/sample-dist.js';

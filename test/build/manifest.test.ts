@@ -2,7 +2,7 @@ import t from 'tap';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { canonicalJson, changedInputs, changedPackages, emptyManifest, inputsHash, readManifest, writeManifest, type PackageInputs } from '../../src/build/manifest.js';
+import { canonicalJson, changedInputs, changedPackages, emptyManifest, inputsHash, readManifest, writeManifest, type PackageInputs } from '../../src/package-set/manifest.js';
 
 const inputs: PackageInputs = {
   srpm: { nevr: 'libsample-1.0-1.amzn2', sha256: 'aa' },

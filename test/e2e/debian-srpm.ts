@@ -45,6 +45,11 @@ const adaptSchema = z
     replace: z.array(z.object({ find: z.string().min(1), with: z.string(), count: z.number().int().positive().optional() }).strict()).default([]),
     /** Contents of Sources that need more than a stand-in comment. */
     sources: z.record(z.string()).default({}),
+    /**
+     * Production Lambda patches (patches/NAME/) that are written for AL2's version and whose code
+     * is gone from Debian's: applied as empty files (no-ops) by this test only, each with its reason.
+     */
+    obsoleteLambdaPatches: z.record(z.string().min(1)).default({}),
   })
   .strict();
 export type Adaptation = z.infer<typeof adaptSchema>;
@@ -169,4 +174,22 @@ export async function packDebianSrpm(name: string, al2Spec: string, orig: Debian
   const written = /Wrote:\s*(\S+\.src\.rpm)/.exec(String(r.all))?.[1];
   if (!written) throw new Error(`${name}: rpmbuild -bs wrote no SRPM`);
   return { name, srpm: written, version: sources.version };
+}
+
+/**
+ * A copy of the production patches directory for this test: the production patches, except those an
+ * adaptation declares obsolete for Debian's version, which become empty (no-op) files.
+ */
+export async function testPatchesDir(names: string[], productionDir: string, dest: string): Promise<string> {
+  await rm(dest, { recursive: true, force: true });
+  await execa('cp', ['-a', productionDir, dest]);
+  for (const name of names) {
+    const adapt = await loadAdaptation(name);
+    for (const file of Object.keys(adapt.obsoleteLambdaPatches)) {
+      const path = join(dest, name, file);
+      await readFile(path); // must exist in production: a stale entry is an error
+      await writeFile(path, '');
+    }
+  }
+  return dest;
 }

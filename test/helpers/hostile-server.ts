@@ -8,6 +8,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { createServer, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { join, normalize } from 'node:path';
+import { isYumdaError } from '../../src/util/errors.js';
 
 export type Behaviour =
   /** Headers, then `chunk` repeated forever (until the client goes away). */
@@ -113,4 +114,15 @@ export async function hostileServer(dir: string): Promise<HostileServer> {
       return new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** The YumdaError a promise fails with, as code, message and exit code ({ code: 'none' } when it does not fail). */
+export async function failureOf(p: Promise<unknown>): Promise<{ code: string; message: string; exitCode: number }> {
+  try {
+    await p;
+  } catch (e) {
+    if (isYumdaError(e)) return { code: e.code, message: e.message, exitCode: e.exitCode };
+    throw e;
+  }
+  return { code: 'none', message: 'no error', exitCode: 0 };
 }

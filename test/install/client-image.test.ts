@@ -63,6 +63,7 @@ async function buildImages(work: string): Promise<string> {
   await execa('npm', ['ci', '--omit=dev', '--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund'], { cwd: join(built, 'src') });
   const builtRef = `localhost/yumda-test-client-built:${process.pid}`;
   await importDir(built, builtRef);
+  t.teardown(() => execa('podman', ['rmi', '--force', builtRef], { reject: false }));
   // the client image from docker/client/Dockerfile, in a context holding only what it copies
   const ctx = join(work, 'client-ctx');
   await mkdir(join(ctx, 'docker'), { recursive: true });
@@ -71,7 +72,7 @@ async function buildImages(work: string): Promise<string> {
   const ref = `localhost/yumda-test-client:${process.pid}`;
   const r = await execa('podman', ['build', '--tag', ref, '--build-arg', `BASE=${baseRef}`, '--build-arg', `BUILT=${builtRef}`, '--file', join(ctx, 'docker/client/Dockerfile'), ctx], { reject: false, all: true });
   if (r.exitCode !== 0) throw new Error(`podman build of the client image failed:\n${String(r.all).slice(-3000)}`);
-  t.teardown(() => execa('podman', ['rmi', '--force', ref, builtRef], { reject: false }));
+  t.teardown(() => execa('podman', ['rmi', '--force', ref], { reject: false }));
   return ref;
 }
 

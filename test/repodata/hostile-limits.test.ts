@@ -17,10 +17,9 @@ import { loadRepo } from '../../src/install/metadata.js';
 import { primaryFooter, primaryHeader, renderPrimaryPackage } from '../../src/repodata/render.js';
 import { renderRepomd, type RepomdData } from '../../src/repodata/repomd.js';
 import type { PackageRecord } from '../../src/repodata/types.js';
-import { isYumdaError } from '../../src/util/errors.js';
 import { downloadFile } from '../../src/util/fetch.js';
 import { yumda, yumdaBin } from '../helpers/cli.js';
-import { hostileServer, type HostileServer } from '../helpers/hostile-server.js';
+import { hostileServer, type HostileServer, failureOf } from '../helpers/hostile-server.js';
 import { scratchDir } from '../helpers/tmp.js';
 
 const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
@@ -28,37 +27,72 @@ const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex
 /** One noarch package record, its file served at Packages/NAME.rpm. */
 function record(name: string, body: Buffer): PackageRecord {
   return {
-    pkgId: sha256(body), name, arch: 'noarch', epoch: 0, version: '1.0', release: '1', summary: name, description: name, packager: '', url: '',
-    timeFile: 1, timeBuild: 1, sizePackage: body.length, sizeInstalled: 1, sizeArchive: 1, locationHref: `Packages/${name}.rpm`, license: 'MIT',
-    vendor: '', group: '', buildhost: '', sourcerpm: '', headerStart: 0, headerEnd: 0, provides: [{ name, flags: 'EQ', epoch: 0, version: '1.0', release: '1', pre: false }],
-    requires: [], conflicts: [], obsoletes: [], recommends: [], suggests: [], supplements: [], enhances: [], primaryFiles: [], checksumType: 'sha256',
+    pkgId: sha256(body),
+    name,
+    arch: 'noarch',
+    epoch: 0,
+    version: '1.0',
+    release: '1',
+    summary: name,
+    description: name,
+    packager: '',
+    url: '',
+    timeFile: 1,
+    timeBuild: 1,
+    sizePackage: body.length,
+    sizeInstalled: 1,
+    sizeArchive: 1,
+    locationHref: `Packages/${name}.rpm`,
+    license: 'MIT',
+    vendor: '',
+    group: '',
+    buildhost: '',
+    sourcerpm: '',
+    headerStart: 0,
+    headerEnd: 0,
+    provides: [{ name, flags: 'EQ', epoch: 0, version: '1.0', release: '1', pre: false }],
+    requires: [],
+    conflicts: [],
+    obsoletes: [],
+    recommends: [],
+    suggests: [],
+    supplements: [],
+    enhances: [],
+    primaryFiles: [],
+    checksumType: 'sha256',
   };
 }
 
 /** Writes repodata for `records` (primary = `primaryGz` when given); `entry` overrides repomd's primary fields. */
-async function writeRepo(dir: string, records: PackageRecord[], entry: Partial<RepomdData> = {}, primaryGz?: Buffer): Promise<void> {
+async function writeRepo(
+  dir: string,
+  records: PackageRecord[],
+  entry: Partial<RepomdData> = {},
+  primaryGz?: Buffer,
+): Promise<void> {
   await mkdir(join(dir, 'repodata'), { recursive: true });
   const xml = primaryHeader(records.length) + records.map(renderPrimaryPackage).join('') + primaryFooter;
   const gz = primaryGz ?? gzipSync(xml);
   await writeFile(join(dir, 'repodata', 'primary.xml.gz'), gz);
   const data: RepomdData = {
-    type: 'primary', location: 'repodata/primary.xml.gz', checksumType: 'sha256', checksum: sha256(gz), openChecksumType: null, openChecksum: null,
-    size: gz.length, openSize: primaryGz ? null : Buffer.byteLength(xml), timestamp: 1, ...entry,
+    type: 'primary',
+    location: 'repodata/primary.xml.gz',
+    checksumType: 'sha256',
+    checksum: sha256(gz),
+    openChecksumType: null,
+    openChecksum: null,
+    size: gz.length,
+    openSize: primaryGz ? null : Buffer.byteLength(xml),
+    timestamp: 1,
+    ...entry,
   };
   await writeFile(join(dir, 'repodata', 'repomd.xml'), renderRepomd({ revision: '1', data: [data] }));
 }
 
-async function failure(p: Promise<unknown>): Promise<{ code: string; message: string; exitCode: number }> {
-  try {
-    await p;
-  } catch (e) {
-    if (isYumdaError(e)) return { code: e.code, message: e.message, exitCode: e.exitCode };
-    throw e;
-  }
-  return { code: 'none', message: 'no error', exitCode: 0 };
-}
-
-async function served(t: { teardown: (fn: () => unknown) => void }, label: string): Promise<{ work: string; repo: string; server: HostileServer }> {
+async function served(
+  t: { teardown: (fn: () => unknown) => void },
+  label: string,
+): Promise<{ work: string; repo: string; server: HostileServer }> {
   const work = await scratchDir(t, label);
   const repo = join(work, 'repo');
   await mkdir(repo);
@@ -70,7 +104,9 @@ async function served(t: { teardown: (fn: () => unknown) => void }, label: strin
 t.test('an endless repomd.xml is cut off at its ceiling', async (t) => {
   const { work, server } = await served(t, 'endless-repomd');
   server.on('/repodata/repomd.xml', { endless: `<repomd>${' '.repeat(65536)}` });
-  const err = await failure(loadRepo(repoFromUrl(server.url, 'endless'), { cacheDir: join(work, 'cache'), arch: 'x86_64' }));
+  const err = await failureOf(
+    loadRepo(repoFromUrl(server.url, 'endless'), { cacheDir: join(work, 'cache'), arch: 'x86_64' }),
+  );
   t.equal(err.code, 'RESPONSE_TOO_LARGE', err.message);
   t.notMatch(err.message, /unreachable/);
   t.match(err.message, /larger than the 8388608 bytes/);
@@ -83,7 +119,9 @@ t.test('a metadata file larger than repomd.xml says is cut off there (exit 3)', 
   const { work, repo, server } = await served(t, 'big-primary');
   await writeRepo(repo, [record('a', Buffer.from('a'))]);
   server.on('/repodata/primary.xml.gz', { endless: Buffer.alloc(65536, 0x20) });
-  const err = await failure(loadRepo(repoFromUrl(server.url, 'big'), { cacheDir: join(work, 'cache'), arch: 'x86_64' }));
+  const err = await failureOf(
+    loadRepo(repoFromUrl(server.url, 'big'), { cacheDir: join(work, 'cache'), arch: 'x86_64' }),
+  );
   t.equal(err.code, 'METADATA_CHECKSUM', err.message);
   t.equal(err.exitCode, 3);
   t.match(err.message, /more than the \d+ bytes its metadata declares/);
@@ -94,14 +132,25 @@ t.test('a gzip bomb: open-size is enforced, and without one the reader stays bou
   const { work, repo, server } = await served(t, 'bomb');
   // 80 MiB of whitespace inside one <package>: about 80 KB of gzip
   const blank = Buffer.alloc(80 << 20, 0x20);
-  const bomb = gzipSync(Buffer.concat([Buffer.from(`${primaryHeader(1)}<package type="rpm">`), blank, Buffer.from(`</package>${primaryFooter}`)]), { level: 9 });
+  const bomb = gzipSync(
+    Buffer.concat([
+      Buffer.from(`${primaryHeader(1)}<package type="rpm">`),
+      blank,
+      Buffer.from(`</package>${primaryFooter}`),
+    ]),
+    { level: 9 },
+  );
   await writeRepo(repo, [], { openSize: 4096 }, bomb);
-  const declared = await failure(loadRepo(repoFromUrl(server.url, 'bomb'), { cacheDir: join(work, 'cache'), arch: 'x86_64' }));
+  const declared = await failureOf(
+    loadRepo(repoFromUrl(server.url, 'bomb'), { cacheDir: join(work, 'cache'), arch: 'x86_64' }),
+  );
   t.equal(declared.code, 'METADATA_TOO_LARGE', declared.message);
   t.equal(declared.exitCode, 3);
   t.match(declared.message, /more than the 4096 bytes repomd.xml declares/);
   await writeRepo(repo, [], { openSize: null }, bomb);
-  const undeclared = await failure(loadRepo(repoFromUrl(server.url, 'bomb'), { cacheDir: join(work, 'cache'), arch: 'x86_64', refresh: true }));
+  const undeclared = await failureOf(
+    loadRepo(repoFromUrl(server.url, 'bomb'), { cacheDir: join(work, 'cache'), arch: 'x86_64', refresh: true }),
+  );
   t.equal(undeclared.code, 'METADATA_CORRUPT', undeclared.message);
   t.match(undeclared.message, /a <package> element longer than 64 Mi characters/);
 });
@@ -113,15 +162,34 @@ t.test('a package larger than its metadata says is cut off at that size and not 
   server.on('/Packages/endless.rpm', { endless: Buffer.alloc(65536, 0x41) });
   const dest = join(work, 'layer');
   const cache = join(work, 'cache');
-  const r = await yumda(['install', 'endless', '--repo', server.url, '--cache-dir', cache, '-d', dest, '--no-check', '--base', 'none']);
+  const r = await yumda([
+    'install',
+    'endless',
+    '--repo',
+    server.url,
+    '--cache-dir',
+    cache,
+    '-d',
+    dest,
+    '--no-check',
+    '--base',
+    'none',
+  ]);
   t.equal(r.exitCode, 3, r.stderr);
   t.match(r.stderr, /more than the 40 bytes its metadata declares/);
-  t.ok((server.sent.get('/Packages/endless.rpm') ?? 0) < 64 << 20, `cut off after ${server.sent.get('/Packages/endless.rpm')} bytes`);
+  t.ok(
+    (server.sent.get('/Packages/endless.rpm') ?? 0) < 64 << 20,
+    `cut off after ${server.sent.get('/Packages/endless.rpm')} bytes`,
+  );
   const pkgDir = join(cache, 'packages');
-  const left = existsSync(pkgDir) ? readdirSync(pkgDir, { recursive: true }).map(String).filter((f) => f.includes('endless')) : [];
+  const left = existsSync(pkgDir)
+    ? readdirSync(pkgDir, { recursive: true })
+        .map(String)
+        .filter((f) => f.includes('endless'))
+    : [];
   t.same(left, [], 'nothing of it kept in the cache');
   // the same through the library call every download goes through
-  const lib = await failure(downloadFile(`${server.url}/Packages/endless.rpm`, join(work, 'x.rpm'), { size: 40 }));
+  const lib = await failureOf(downloadFile(`${server.url}/Packages/endless.rpm`, join(work, 'x.rpm'), { size: 40 }));
   t.equal(lib.code, 'SIZE_MISMATCH');
   t.notOk(existsSync(join(work, 'x.rpm')));
 });
@@ -134,7 +202,29 @@ t.test('a full or read-only cache is the user’s disk problem: one line, not "u
   await writeFile(join(repo, 'Packages', 'big.rpm'), body);
   const cli = yumdaBin;
   const run = (mount: string) =>
-    execa('unshare', ['-m', 'sh', '-c', `${mount} && exec "$0" "$@"`, process.execPath, cli, 'install', 'big', '--repo', server.url, '--cache-dir', join(work, 'cache'), '-d', join(work, 'layer'), '--no-check', '--base', 'none'], { reject: false });
+    execa(
+      'unshare',
+      [
+        '-m',
+        'sh',
+        '-c',
+        `${mount} && exec "$0" "$@"`,
+        process.execPath,
+        cli,
+        'install',
+        'big',
+        '--repo',
+        server.url,
+        '--cache-dir',
+        join(work, 'cache'),
+        '-d',
+        join(work, 'layer'),
+        '--no-check',
+        '--base',
+        'none',
+      ],
+      { reject: false },
+    );
   const cache = join(work, 'cache');
   await mkdir(cache);
   // 256 KiB: room for the metadata, not for the 512 KiB package

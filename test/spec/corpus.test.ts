@@ -55,4 +55,25 @@ t.test('the rules reach the targets on the hand ports', { skip }, async (t) => {
   t.ok(s.recall >= 0.8, `recall ${s.recall}`);
   t.ok(s.precision >= 0.9, `precision ${s.precision}`);
   t.same(s.prefixCoverage.missing, [], 'every package that survives in the hand port carries Prefix');
+  // issue 14's fixed metric (line-weighted, difflib alignment, flags not counted)
+  t.comment(`issue 14 metric: recall ${(s.mechanical.recall * 100).toFixed(1)}%, precision ${(s.mechanical.precision * 100).toFixed(1)}%`);
+  t.ok(s.mechanical.recall >= 0.9, `mechanical recall ${s.mechanical.recall}`);
+  t.ok(s.mechanical.precision >= 0.93, `mechanical precision ${s.mechanical.precision}`);
+});
+
+t.test('every corpus spec rewritten by the rules alone parses with rpmspec -P and the target macros', { skip }, async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'yumda-rules-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const files = readdirSync(join(corpus, 'amzn2')).filter((f) => f.endsWith('.spec'));
+  t.ok(files.length >= 54);
+  for (const file of files) {
+    const result = rewriteSpec(readFileSync(join(corpus, 'amzn2', file), 'utf8'), { date: new Date('2024-01-01T00:00:00Z') });
+    const path = join(dir, file);
+    await writeFile(path, result.text);
+    const parsed = await execa('rpmspec', ['-P', ...macros, path], { reject: false, all: true, env: { LC_ALL: 'C' } });
+    t.equal(parsed.exitCode, 0, `${file}: rpmspec -P ${parsed.exitCode === 0 ? 'ok' : parsed.all}`);
+    // the lint lists, per spec, what the rules could not rewrite (each finding on a line of the output)
+    const lines = result.text.split('\n').length;
+    t.ok(result.lint.every((f) => f.line >= 1 && f.line <= lines), `${file}: ${result.lint.length} lint finding(s)`);
+  }
 });

@@ -8,10 +8,11 @@ import { yumda } from '../helpers/cli.js';
 import { buildFixture } from '../helpers/rpmbuild.js';
 import { isYumdaError } from '../../src/util/errors.js';
 import { unpackSource } from '../../src/upstream/unpack.js';
-import { compareWithUpstream, listSpecNames } from '../../src/upstream/outdated.js';
-import { lastBuiltFromManifest, readLastBuilt } from '../../src/upstream/last-built.js';
+import { compareWithUpstream } from '../../src/upstream/outdated.js';
+import { listSpecNames } from '../../src/package-set/specs.js';
+import { lastBuiltFromManifest, readLastBuilt } from '../../src/package-set/last-built.js';
 import { parseNevr } from '../../src/rpm/nevra.js';
-import { emptyManifest, writeManifest, type BuildManifest } from '../../src/build/manifest.js';
+import { emptyManifest, writeManifest, type BuildManifest } from '../../src/package-set/manifest.js';
 import { buildSourceIndex } from '../../src/upstream/select.js';
 import { buildSrpm, startFakeUpstream } from './fake-upstream.js';
 

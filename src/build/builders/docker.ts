@@ -14,6 +14,7 @@
  *
  * The command lines are pure functions of their inputs (unit-tested as text); execa runs them.
  */
+import { spawnSync } from 'node:child_process';
 import { cp, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -143,6 +144,33 @@ export interface DockerBuilderOptions {
   buildImage?: boolean;
 }
 
+/**
+ * Containers and temporary images of builds in progress, removed if yumda itself is interrupted
+ * (SIGINT, SIGTERM) before a build's own clean-up runs; then the signal takes its normal course.
+ */
+const inProgress = new Map<string, { engine: Engine; containers: string[]; images: string[] }>();
+let signalHandlersInstalled = false;
+
+function cleanUpOnSignal(signal: NodeJS.Signals): void {
+  for (const { engine, containers, images } of inProgress.values()) {
+    spawnSync(engine.command, ['rm', '--force', ...containers], { stdio: 'ignore', timeout: 30_000 });
+    spawnSync(engine.command, ['rmi', '--force', ...images], { stdio: 'ignore', timeout: 30_000 });
+  }
+  inProgress.clear();
+  process.removeListener('SIGINT', cleanUpOnSignal);
+  process.removeListener('SIGTERM', cleanUpOnSignal);
+  process.kill(process.pid, signal);
+}
+
+function track(key: string, entry: { engine: Engine; containers: string[]; images: string[] }): void {
+  if (!signalHandlersInstalled) {
+    signalHandlersInstalled = true;
+    process.once('SIGINT', cleanUpOnSignal);
+    process.once('SIGTERM', cleanUpOnSignal);
+  }
+  inProgress.set(key, entry);
+}
+
 export class DockerBuilder implements Builder {
   readonly kind = 'docker' as const;
   private imageReady: Promise<void> | undefined;
@@ -206,6 +234,7 @@ export class DockerBuilder implements Builder {
     await this.ensureImage(job.logFile);
     const names = containerNames(job.name, this.runId);
     const io = { stdout: { file: job.logFile, append: true }, stderr: { file: job.logFile, append: true }, reject: false, cancelSignal: job.signal } as const;
+    track(names.build, { engine, containers: [names.deps, names.build], images: [names.image] });
     try {
       const [dc, ...dargs] = depsRunArgv({ engine, image: this.image, name: names.deps, job });
       const deps = await execa(dc!, dargs, io);
@@ -220,6 +249,7 @@ export class DockerBuilder implements Builder {
     } finally {
       await removeContainers(engine, [names.deps, names.build]);
       await removeImages(engine, [names.image]);
+      inProgress.delete(names.build);
     }
   }
 }

@@ -9,16 +9,17 @@ import type { UpstreamIndex } from '../../upstream/metadata.js';
 
 /** The upstream libraries load only when a command runs (fast `--help`, fast unrelated commands). */
 async function upstreamLibrary() {
-  const [config, metadata, fetch, select, unpack, lastBuilt, outdated] = await Promise.all([
+  const [config, metadata, fetch, select, unpack, lastBuilt, specs, outdated] = await Promise.all([
     import('../../upstream/config.js'),
     import('../../upstream/metadata.js'),
     import('../../upstream/fetch.js'),
     import('../../upstream/select.js'),
     import('../../upstream/unpack.js'),
-    import('../../upstream/last-built.js'),
+    import('../../package-set/last-built.js'),
+    import('../../package-set/specs.js'),
     import('../../upstream/outdated.js'),
   ]);
-  return { ...config, ...metadata, ...fetch, ...select, ...unpack, ...lastBuilt, ...outdated };
+  return { ...config, ...metadata, ...fetch, ...select, ...unpack, ...lastBuilt, ...specs, ...outdated };
 }
 
 const UPSTREAM_HELP = 'upstream id from repo-metadata/upstreams.json, or a URL (mirror.list or repository base URL); default: $YUMDA_UPSTREAM_URL, else the file\'s default';

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { ExitCode, YumdaError } from '../../util/errors.js';
 import { writeFileAtomic } from '../../util/fs.js';
+import { projectPath } from '../../util/paths.js';
 import { note, printJson } from '../output.js';
 import type { RewriteResult } from '../../spec/rewrite.js';
 import { RULES } from '../../spec/rules.js';
@@ -72,8 +73,8 @@ localstatedir /tmp/var, dist .lambda2) live in repo-metadata/macros/lambda2.macr
       }
       let overlayFile = flags.overlay;
       if (!overlayFile && flags.overlays) {
-        const { overlayPathFor } = await import('../../spec/overlay.js');
-        const candidate = overlayPathFor(basename(file).replace(/\.spec$/, ''));
+        const { overlayPath } = await import('../../package-set/specs.js');
+        const candidate = overlayPath(projectPath('specs'), basename(file).replace(/\.spec$/, ''));
         if (existsSync(candidate)) overlayFile = candidate;
       }
       const { loadOverlay } = await import('../../spec/overlay.js');

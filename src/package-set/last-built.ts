@@ -1,11 +1,11 @@
 /**
  * What was built last, per source package: the upstream SRPM recorded in the build manifest
- * (src/build/manifest.ts: packages[NAME].inputs.srpm.nevr, published next to the repository as
+ * (manifest.ts: packages[NAME].inputs.srpm.nevr, published next to the repository as
  * build-manifest.json). `yumda outdated` compares it with the upstream's newest source RPM.
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { readManifest, manifestFileName, manifestPathIn, type BuildManifest } from '../build/manifest.js';
+import { readManifest, manifestFileName, manifestPathIn, type BuildManifest } from './manifest.js';
 import { parseNevr } from '../rpm/nevra.js';
 import { joinUrl } from '../util/fetch.js';
 

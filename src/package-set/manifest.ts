@@ -44,7 +44,6 @@ const entrySchema = z.object({
   buildRequires: z.array(z.string()),
   builtAt: z.string(),
 });
-export type ManifestEntry = z.infer<typeof entrySchema>;
 
 const manifestSchema = z.object({
   schema: z.literal(1),
