@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { depToString, nevra, type PoolPackage } from '../resolve/package.js';
 import type { ResolvePlan } from '../resolve/resolve.js';
 import { depMatches } from '../rpm/version.js';
-import { YumdaError } from '../util/errors.js';
+import { ExitCode, YumdaError } from '../util/errors.js';
 import { hashBytes } from '../util/hash.js';
 import { findFileConflicts, type Owner } from './conflicts.js';
 import { commitJournal, recoverLayer, txnDir, type Journal, type JournalOp, type RecoveryOutcome } from './journal.js';
@@ -102,7 +102,7 @@ export class Layer {
   static async open(dir: string, options: OpenOptions): Promise<Layer> {
     const st = lstatOrNull(dir);
     if (st && !st.isDirectory() && !(st.isSymbolicLink() && existsSync(join(dir, '.')))) {
-      throw new YumdaError('LAYER_NOT_DIR', `${dir} is not a directory`, { hint: 'give the layer directory (what Lambda mounts at /opt) with -d DIR' });
+      throw new YumdaError('LAYER_NOT_DIR', `${dir} is not a directory`, { exitCode: ExitCode.environment, hint: 'give the layer directory (what Lambda mounts at /opt) with -d DIR' });
     }
     if (!st && !options.create) {
       throw new YumdaError('NOT_A_LAYER', `${dir} does not exist`, { hint: 'install packages first: yumda install NAME -d DIR' });

@@ -160,7 +160,7 @@ async function* externalChunks(path: string, offset: number, binary: string, arg
 /** Yields the decompressed payload of an RPM file, chunk by chunk. */
 export async function* payloadChunks(path: string, headers: RpmHeaders, options: PayloadStreamOptions = {}): AsyncGenerator<Buffer> {
   const label = options.label ?? path;
-  const kind = options.compressor ?? declaredCompressor(headers, label);
+  let kind = options.compressor ?? declaredCompressor(headers, label);
   const fh = await open(path, 'r');
   let head: Buffer;
   try {
@@ -171,6 +171,10 @@ export async function* payloadChunks(path: string, headers: RpmHeaders, options:
     await fh.close();
   }
   if (head.length === 0) throw new YumdaError('RPM_TRUNCATED', `${label}: file ends before the payload`);
+  // without the tag rpm opens the payload with gzdio, which reads an uncompressed one as it is
+  // (rpmbuild -D '_binary_payload w.ufdio' writes no PAYLOADCOMPRESSOR)
+  const untagged = options.compressor === undefined && headers.header.string(Tag.PAYLOADCOMPRESSOR) === undefined;
+  if (untagged && kind === 'gzip' && sniffPayload(head) === 'none') kind = 'none';
   checkCompressorMagic(kind, head, label);
   const external = EXTERNAL[kind];
   const binary = external && (options.decompressor ?? defaultChoice()) === 'auto' ? which(external[0]) : null;

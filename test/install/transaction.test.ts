@@ -236,7 +236,10 @@ t.test('kill -9 during remove: the next run restores the package', async (t) => 
 t.test('downloads cut short by a killed run are swept from the package cache', async (t) => {
   const dest = join(work, 'sweep');
   t.equal((await yumda(['install', 'small-a', ...args(dest)])).exitCode, 0);
-  const repoCache = join(cache, 'packages', readdirSync(join(cache, 'packages'))[0]!);
+  // the package cache of server1's repository: the one small-a was downloaded into
+  const repoCache = readdirSync(join(cache, 'packages'))
+    .map((d) => join(cache, 'packages', d))
+    .find((d) => readdirSync(d).some((n) => n.startsWith('small-a-')))!;
   // a pid far above pid_max is never alive
   const stale = join(repoCache, '.small-b-1.0-1.lambda2.noarch.rpm.tmp-99999999-0123abcd');
   const live = join(repoCache, `.other.rpm.tmp-${process.pid}-0123abcd`);

@@ -1,13 +1,15 @@
 /** The RPM fixtures the rpm tests share: built once per spec/compressor by test/helpers/rpmbuild.ts. */
 import { buildFixture } from '../helpers/rpmbuild.js';
 
-/** Every payload compressor rpm can write, as `_binary_payload` values (Debian's rpm 4.18 supports all five). */
+/** Every payload compressor rpm can write, as `_binary_payload` values (Debian's rpm 4.18 supports all five), and none. */
 export const PAYLOADS = {
   gzip: 'w9.gzdio',
   bzip2: 'w9.bzdio',
   xz: 'w6.xzdio',
   zstd: 'w19.zstdio',
   lzma: 'w9.lzdio',
+  // uncompressed: rpmbuild writes no PAYLOADCOMPRESSOR, and rpm reads the payload as it is
+  none: 'w.ufdio',
 } as const;
 export type PayloadName = keyof typeof PAYLOADS;
 

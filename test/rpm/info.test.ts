@@ -91,7 +91,8 @@ function compare(t: Asserts, info: RpmPackageInfo, q: RpmQuery): void {
   t.equal(info.size, Number(s.LONGSIZE), 'size');
   t.equal(info.archiveSize, Number(s.LONGARCHIVESIZE), 'archiveSize');
   t.equal(info.payloadFormat, s.PAYLOADFORMAT, 'payloadFormat');
-  t.equal(info.payloadCompressor, s.PAYLOADCOMPRESSOR, 'payloadCompressor');
+  // without the tag rpm reads the payload through gzdio, which also passes an uncompressed one through
+  t.equal(info.payloadCompressor, s.PAYLOADCOMPRESSOR === '(none)' ? 'gzip' : s.PAYLOADCOMPRESSOR, 'payloadCompressor');
   t.equal(info.payloadFlags, none(s.PAYLOADFLAGS!), 'payloadFlags');
   t.equal(info.fileDigestAlgo, s.FILEDIGESTALGO === '(none)' ? 'md5' : PGP_HASH_ALGOS[Number(s.FILEDIGESTALGO)], 'fileDigestAlgo');
   t.same(info.prefixes, q.prefixes, 'prefixes');
