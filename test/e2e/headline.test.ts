@@ -70,6 +70,9 @@ await chmod(work, 0o711);
 t.teardown(() => rm(work, { recursive: true, force: true }));
 
 async function missingPrerequisite(): Promise<string | undefined> {
+  // Opt-in until it has been seen green on a machine of CI's kind: it builds eleven real packages
+  // (10-15 minutes on two free cores) and a failure would hold back every other change in CI.
+  if (process.env.YUMDA_HEADLINE !== '1') return 'opt-in for now: YUMDA_HEADLINE=1 npx tap dist/test/e2e/headline.test.js (see README, "The headline test")';
   if (!existsSync(CORPUS)) return `no AL2 spec corpus at ${CORPUS}`;
   if ((await execa('rpmbuild', ['--version'], { reject: false })).failed) return 'rpmbuild is not installed: apt-get install rpm';
   if ((await execa('apt-get', ['--version'], { reject: false })).failed) return 'apt-get is not available (Debian source packages are the source)';
