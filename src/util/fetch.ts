@@ -6,8 +6,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { dirname } from 'node:path';
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import type { IncomingMessage } from 'node:http';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
@@ -140,7 +139,9 @@ const REDIRECTS = 5;
  * GET over HTTP(S) with a connect timeout, an idle timeout (headers, then every piece of the body)
  * and a deadline for the whole transfer; redirects are followed (at most 5, http/https only).
  */
-function httpOpen(url: string, options: FetchOptions, deadline: number, redirects = 0): Promise<Readable> {
+async function httpOpen(url: string, options: FetchOptions, deadline: number, redirects = 0): Promise<Readable> {
+  // loaded on first use: a run against file:// or S3 repositories never needs them (and http pulls in undici)
+  const { request: get } = url.startsWith('https:') ? await import('node:https') : await import('node:http');
   const t = timeoutsOf(options);
   const deadlineMs = t.deadlineMs;
   return new Promise<Readable>((resolve, reject) => {
@@ -156,7 +157,6 @@ function httpOpen(url: string, options: FetchOptions, deadline: number, redirect
       req.destroy(err);
     };
     const total = setTimeout(() => stop(timeoutError(url, 'deadline', deadlineMs)), Math.max(0, deadline - Date.now()));
-    const get = url.startsWith('https:') ? httpsRequest : httpRequest;
     const req = get(url, {
       headers: { 'user-agent': 'yumda', accept: '*/*' },
       ...(options.signal ? { signal: options.signal } : {}),
