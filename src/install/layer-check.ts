@@ -37,7 +37,9 @@ function difference(paths: LayerPaths, f: ManifestFile): string | null {
   const kind = st.isSymbolicLink() ? 'symlink' : st.isDirectory() ? 'dir' : st.isFile() ? 'file' : 'special file';
   const expected = f.type === 'hardlink' ? 'file' : f.type;
   if (kind !== expected) return `a ${kind}, installed as a ${expected}`;
-  if (kind !== 'symlink' && (st.mode & 0o7777) !== (f.mode & 0o7777)) {
+  // a directory is shared by the packages that list it, each with its own mode: the first one
+  // installed set it, so only files and their modes are held to the manifest
+  if (kind === 'file' && (st.mode & 0o7777) !== (f.mode & 0o7777)) {
     return `mode ${(st.mode & 0o7777).toString(8)}, installed as ${(f.mode & 0o7777).toString(8)}`;
   }
   if (kind === 'symlink' && f.linkto !== null && readlinkSync(host) !== f.linkto) return `points to ${readlinkSync(host)}, installed pointing to ${f.linkto}`;
@@ -96,8 +98,10 @@ export async function checkManagedLayer(target: string, options: CheckOptions & 
   let manifest: Manifest | null;
   try {
     manifest = await readLayerManifest(target, { onNote });
-  } catch {
-    // a read-only layer with an unfinished change: report it as it is
+  } catch (e) {
+    // a read-only layer with an unfinished change: report it as it is (interrupted-change says so)
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'EROFS' && code !== 'EACCES' && code !== 'EPERM') throw e;
     manifest = await readManifest(target);
   }
   const report = await checkLayer(target, options);

@@ -301,7 +301,8 @@ export async function holdLayerForReading(dir: string, options: { command: strin
  */
 export async function readLayerManifest(dir: string, options: { onNote?: (message: string) => void } = {}): Promise<Manifest | null> {
   if (existsSync(txnDir(dir))) {
-    const layer = await Layer.open(dir, { command: 'recovery', onNote: options.onNote });
+    // wait for a yumda that is changing the layer now rather than read it half changed
+    const layer = await Layer.open(dir, { command: 'recovery', lockWaitMs: 60_000, onNote: options.onNote });
     layer.close();
     return layer.manifest;
   }
