@@ -45,7 +45,7 @@ const LAMBDA_LD_LIBRARY_PATH = '/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:
 const NOBODY = 65534;
 /** Headers and tools the builds take from the host (scripts/setup-debian.sh installs them). */
 const HOST_NEEDS: Array<[string, string]> = [
-  ['/usr/include/curl/curl.h', 'libcurl4-openssl-dev'],
+  ['/usr/include/x86_64-linux-gnu/curl/curl.h', 'libcurl4-openssl-dev'],
   ['/usr/include/histedit.h', 'libedit-dev'],
   ['/usr/include/pcre2.h', 'libpcre2-dev'],
   ['/usr/include/expat.h', 'libexpat1-dev'],
