@@ -12,7 +12,7 @@ import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { hostname } from 'node:os';
 import { ExitCode, YumdaError } from '../util/errors.js';
-import { withStagedPath } from '../util/fs.js';
+import { processAlive, withStagedPath } from '../util/fs.js';
 import { environmentError } from '../util/system-errors.js';
 import { refuseSpecialFileSystem } from '../util/special-fs.js';
 import { hashFile } from '../util/hash.js';
@@ -24,15 +24,6 @@ const LOCK_NAME = '.yumda-publish.lock';
 /** A file's stand-in for an ETag: it changes whenever the file is replaced (rename gives a new mtime). */
 function statTag(st: Stats): string {
   return `${st.size}:${st.mtimeMs}:${st.ino}`;
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 export class FileDestination implements Destination {

@@ -10,7 +10,8 @@ export function tempSibling(path: string): string {
 
 const TEMP_NAME = /^\..+\.tmp-(\d+)-[0-9a-f]{8}$/;
 
-function processAlive(pid: number): boolean {
+/** True while a process with that pid exists (EPERM: it exists, owned by someone else). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
