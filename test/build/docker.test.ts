@@ -99,11 +99,13 @@ async function standinBuilder(): Promise<DockerBuilder> {
   return new DockerBuilder({ engine: 'podman', recipe, image: tag });
 }
 
+/** Build containers and temporary images of this file's packages (other test files build others at the same time). */
 async function leftovers(): Promise<{ containers: string[]; images: string[] }> {
   const images = await execa('podman', ['images', '--format', '{{.Repository}}'], { reject: false });
+  const ours = (name: string): boolean => samplePackages.some((p) => name.includes(`-${p}`));
   return {
-    containers: await containersNamed('yumda-build-'),
-    images: String(images.stdout).split('\n').filter((i) => i.includes('yumda-build-tmp-')),
+    containers: (await containersNamed('yumda-build-')).filter(ours),
+    images: String(images.stdout).split('\n').filter((i) => i.includes('yumda-build-tmp-') && ours(i)),
   };
 }
 
