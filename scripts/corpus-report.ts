@@ -24,13 +24,17 @@ if (!existsSync(join(dir, 'amzn2')) || !existsSync(join(dir, 'lambda2'))) {
 }
 
 const results: PairResult[] = [];
-for (const file of readdirSync(join(dir, 'lambda2')).filter((f) => f.endsWith('.spec')).sort()) {
+for (const file of readdirSync(join(dir, 'lambda2'))
+  .filter((f) => f.endsWith('.spec'))
+  .sort()) {
   const upstreamPath = join(dir, 'amzn2', file);
   if (!existsSync(upstreamPath)) continue;
   const name = file.replace(/\.spec$/, '');
   const overlayPath = overlayFile(projectPath('specs'), name);
   const options = withOverlays && existsSync(overlayPath) ? { overlay: loadOverlay(overlayPath) } : {};
-  results.push(comparePair(name, readFileSync(upstreamPath, 'utf8'), readFileSync(join(dir, 'lambda2', file), 'utf8'), options));
+  results.push(
+    comparePair(name, readFileSync(upstreamPath, 'utf8'), readFileSync(join(dir, 'lambda2', file), 'utf8'), options),
+  );
 }
 const summary = summarize(results);
 const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
@@ -38,29 +42,57 @@ if (json) {
   process.stdout.write(JSON.stringify({ summary, pairs: verbose ? results : undefined }, null, 2) + '\n');
 } else {
   const out: string[] = [];
-  out.push(`corpus: ${dir} (${summary.pairs} pairs measured${withOverlays ? ', with specs/*.yaml overlays' : ', rules only'})`);
+  out.push(
+    `corpus: ${dir} (${summary.pairs} pairs measured${withOverlays ? ', with specs/*.yaml overlays' : ', rules only'})`,
+  );
   for (const e of summary.excluded) out.push(`  excluded: ${e}`);
   const m = summary.mechanical;
   out.push(`issue 14 metric (${m.pairs} pairs, mechanical changes, difflib alignment, flags not counted):`);
-  out.push(`  recall    ${pct(m.recall)}  (${m.recalled}/${m.mechanical} mechanical hand-port changes we also changed or removed)`);
-  out.push(`  precision ${pct(m.precision)}  (${m.agreed}/${m.changed} of the original lines we changed or removed, the hand port did too)`);
-  out.push(`this report's metric (${summary.pairs} pairs of the same upstream version, flagged lines count as matched):`);
-  out.push(`recall    ${pct(summary.recall)}  (hand-port changes to paths, Prefix, scriptlets, requires, docs, setuid that we also changed or flagged)`);
-  out.push(`precision ${pct(summary.precision)}  (of our changed lines outside subpackage removals, the share the hand port also changed)`);
-  out.push(`          ${pct(summary.precisionAll)}  with subpackage removals (${summary.ours.agreed}/${summary.ours.total}; ${summary.ours.neutral} neutral: Prefix on subpackages the hand port dropped)`);
+  out.push(
+    `  recall    ${pct(m.recall)}  (${m.recalled}/${m.mechanical} mechanical hand-port changes we also changed or removed)`,
+  );
+  out.push(
+    `  precision ${pct(m.precision)}  (${m.agreed}/${m.changed} of the original lines we changed or removed, the hand port did too)`,
+  );
+  out.push(
+    `this report's metric (${summary.pairs} pairs of the same upstream version, flagged lines count as matched):`,
+  );
+  out.push(
+    `recall    ${pct(summary.recall)}  (hand-port changes to paths, Prefix, scriptlets, requires, docs, setuid that we also changed or flagged)`,
+  );
+  out.push(
+    `precision ${pct(summary.precision)}  (of our changed lines outside subpackage removals, the share the hand port also changed)`,
+  );
+  out.push(
+    `          ${pct(summary.precisionAll)}  with subpackage removals (${summary.ours.agreed}/${summary.ours.total}; ${summary.ours.neutral} neutral: Prefix on subpackages the hand port dropped)`,
+  );
   out.push('our changes by rule (agreed/total):');
-  for (const [rule, v] of Object.entries(summary.byRule)) out.push(`  ${rule.padEnd(16)} ${String(v.agreed).padStart(5)}/${v.total}`);
+  for (const [rule, v] of Object.entries(summary.byRule))
+    out.push(`  ${rule.padEnd(16)} ${String(v.agreed).padStart(5)}/${v.total}`);
   out.push('by category (hand-port changed lines: matched/total):');
-  for (const [cat, v] of Object.entries(summary.byCategory)) out.push(`  ${cat.padEnd(10)} ${String(v.matched).padStart(5)}/${String(v.total).padEnd(5)} ${v.total ? pct(v.matched / v.total) : ''}`);
-  out.push(`Prefix: ${summary.prefixCoverage.expected - summary.prefixCoverage.missing.length}/${summary.prefixCoverage.expected} surviving (sub)packages carry Prefix${summary.prefixCoverage.missing.length ? ' — missing: ' + summary.prefixCoverage.missing.join(', ') : ''}`);
+  for (const [cat, v] of Object.entries(summary.byCategory))
+    out.push(
+      `  ${cat.padEnd(10)} ${String(v.matched).padStart(5)}/${String(v.total).padEnd(5)} ${v.total ? pct(v.matched / v.total) : ''}`,
+    );
+  out.push(
+    `Prefix: ${summary.prefixCoverage.expected - summary.prefixCoverage.missing.length}/${summary.prefixCoverage.expected} surviving (sub)packages carry Prefix${summary.prefixCoverage.missing.length ? ' — missing: ' + summary.prefixCoverage.missing.join(', ') : ''}`,
+  );
   const f = summary.featureRemovals;
-  out.push(`feature removals (overlay territory, not in recall): hand port dropped ${f.handDropped} subpackages, we dropped ${f.weDropped} (${f.both} the same); ${f.matchedFeatureLines}/${f.handFeatureLines} of those lines matched`);
+  out.push(
+    `feature removals (overlay territory, not in recall): hand port dropped ${f.handDropped} subpackages, we dropped ${f.weDropped} (${f.both} the same); ${f.matchedFeatureLines}/${f.handFeatureLines} of those lines matched`,
+  );
   if (verbose) {
     for (const r of results) {
-      const t = Object.values(r.hand).slice(0, 6).reduce((s, v) => s + v.total, 0);
-      const m = Object.values(r.hand).slice(0, 6).reduce((s, v) => s + v.matched, 0);
+      const t = Object.values(r.hand)
+        .slice(0, 6)
+        .reduce((s, v) => s + v.total, 0);
+      const m = Object.values(r.hand)
+        .slice(0, 6)
+        .reduce((s, v) => s + v.matched, 0);
       const k = r.mechanical;
-      out.push(`${r.name}: recall ${m}/${t}, precision ${r.ours.agreed}/${r.ours.total}; issue 14 metric: recall ${k.recalled}/${k.mechanical}, precision ${k.agreed}/${k.changed}; ${r.lint} lint findings`);
+      out.push(
+        `${r.name}: recall ${m}/${t}, precision ${r.ours.agreed}/${r.ours.total}; issue 14 metric: recall ${k.recalled}/${k.mechanical}, precision ${k.agreed}/${k.changed}; ${r.lint} lint findings`,
+      );
       for (const d of r.ours.disagreed) out.push(`    + [${d.rule}] ${d.line}: ${d.text}`);
       const upstream = readFileSync(join(dir, 'amzn2', `${r.name}.spec`), 'utf8').split('\n');
       for (const line of k.missed) out.push(`    missed ${line}: ${upstream[line - 1]}`);

@@ -48,21 +48,51 @@ async function need(cmd: string, args: string[], hint: string): Promise<boolean>
 }
 
 async function main(): Promise<void> {
-  if (!(await need('rpmbuild', ['--version'], 'apt-get install rpm')) || !(await need('gcc', ['--version'], 'apt-get install gcc make'))) process.exit(1);
+  if (
+    !(await need('rpmbuild', ['--version'], 'apt-get install rpm')) ||
+    !(await need('gcc', ['--version'], 'apt-get install gcc make'))
+  )
+    process.exit(1);
   await rm(work, { recursive: true, force: true });
   await mkdir(work, { recursive: true });
   const repo = process.env.YUMDA_DEMO_REPO ?? pathToFileURL(join(work, 'published')).href;
 
-  say(`1. an upstream: ${samplePackages.length} source packages written like Amazon Linux 2's, packed with rpmbuild -bs`);
+  say(
+    `1. an upstream: ${samplePackages.length} source packages written like Amazon Linux 2's, packed with rpmbuild -bs`,
+  );
   await packSampleDist(join(work, 'upstream/Packages'));
   await yumda(['repo', 'index', 'upstream']);
-  await yumda(['source', 'fetch', ...samplePackages, '-o', 'sources', '--upstream', pathToFileURL(join(work, 'upstream')).href]);
+  await yumda([
+    'source',
+    'fetch',
+    ...samplePackages,
+    '-o',
+    'sources',
+    '--upstream',
+    pathToFileURL(join(work, 'upstream')).href,
+  ]);
   verified.push(`fetched ${samplePackages.length} SRPMs from the upstream's repodata, checksums verified`);
 
   say('2. rebuild for /opt: spec rewrite + overlays + patches, BuildRequires order, local rpmbuild');
-  const set = ['--specs', join(sampleDistDir, 'specs'), '--patches', join(sampleDistDir, 'patches'), '--builder', 'local', '--srpm-dir', 'sources', '-o', 'out'];
-  const built = JSON.parse(await yumda(['build', '--all', '-j', '3', '--json', ...set])) as { waves: string[][]; packages: Array<{ name: string; status: string; rpms: string[] }> };
-  verified.push(`built ${built.packages.length} packages in ${built.waves.length} waves (${built.waves.map((w) => w.join(' ')).join(' → ')})`);
+  const set = [
+    '--specs',
+    join(sampleDistDir, 'specs'),
+    '--patches',
+    join(sampleDistDir, 'patches'),
+    '--builder',
+    'local',
+    '--srpm-dir',
+    'sources',
+    '-o',
+    'out',
+  ];
+  const built = JSON.parse(await yumda(['build', '--all', '-j', '3', '--json', ...set])) as {
+    waves: string[][];
+    packages: Array<{ name: string; status: string; rpms: string[] }>;
+  };
+  verified.push(
+    `built ${built.packages.length} packages in ${built.waves.length} waves (${built.waves.map((w) => w.join(' ')).join(' → ')})`,
+  );
 
   say(`3. index and publish to ${repo}`);
   await yumda(['repo', 'index', 'out']);
@@ -70,7 +100,9 @@ async function main(): Promise<void> {
   verified.push(`published and read back: ${repo}`);
 
   say('4. install the program into a layer, check it, zip it');
-  const rpms = (await readdir(join(work, 'out/RPMS'), { recursive: true })).filter((f) => f.endsWith('.rpm')).map((f) => join(work, 'out/RPMS', f));
+  const rpms = (await readdir(join(work, 'out/RPMS'), { recursive: true }))
+    .filter((f) => f.endsWith('.rpm'))
+    .map((f) => join(work, 'out/RPMS', f));
   // the local builder links against this host's glibc: the base is AL2 with the host's glibc
   await writeHostBaseProfile(rpms, join(work, 'base.json'));
   const base = ['--base', join(work, 'base.json')];
@@ -87,14 +119,36 @@ async function main(): Promise<void> {
   if (atOpt) {
     verified.push(`NOT RUN at /opt: ${atOpt}`);
   } else {
-    const r = await execa('bwrap', ['--dev-bind', '/', '/', '--ro-bind', join(work, 'opt'), '/opt', '--setenv', 'LD_LIBRARY_PATH', '/lib64:/usr/lib64:/opt/lib', '/opt/bin/samplegreet'], { reject: false });
+    const r = await execa(
+      'bwrap',
+      [
+        '--dev-bind',
+        '/',
+        '/',
+        '--ro-bind',
+        join(work, 'opt'),
+        '/opt',
+        '--setenv',
+        'LD_LIBRARY_PATH',
+        '/lib64:/usr/lib64:/opt/lib',
+        '/opt/bin/samplegreet',
+      ],
+      { reject: false },
+    );
     process.stderr.write(`/opt/bin/samplegreet → ${String(r.stdout)}${String(r.stderr)}\n`);
-    const expected = 'Hello, World! (served by yumda) [libsample 1.2; data /opt/share/sample-data/greeting.txt; config /opt/etc/samplegreet.conf]';
-    if (r.exitCode !== 0 || String(r.stdout).trim() !== expected) throw new Error('the program did not run as expected from /opt');
+    const expected =
+      'Hello, World! (served by yumda) [libsample 1.2; data /opt/share/sample-data/greeting.txt; config /opt/etc/samplegreet.conf]';
+    if (r.exitCode !== 0 || String(r.stdout).trim() !== expected)
+      throw new Error('the program did not run as expected from /opt');
     verified.push('samplegreet ran from /opt: library from /opt/lib, data from /opt/share, config from /opt/etc');
-    const leaked = ['/usr/bin/samplegreet', '/usr/lib64/libsample.so.1', '/usr/share/sample-data', '/etc/samplegreet.conf'].filter((p) => existsSync(p));
+    const leaked = [
+      '/usr/bin/samplegreet',
+      '/usr/lib64/libsample.so.1',
+      '/usr/share/sample-data',
+      '/etc/samplegreet.conf',
+    ].filter((p) => existsSync(p));
     if (leaked.length > 0) throw new Error(`files exist outside /opt: ${leaked.join(', ')}`);
-    verified.push('none of its files exist under the host\'s /usr or /etc');
+    verified.push("none of its files exist under the host's /usr or /etc");
   }
   process.stdout.write(`\nyumda pipeline demo: OK (work dir ${work})\n${verified.map((v) => `  ✓ ${v}`).join('\n')}\n`);
 }

@@ -5,7 +5,10 @@
 import { createInterface } from 'node:readline';
 
 const rl = createInterface({ input: process.stdin });
-let passed = 0, failed = 0, skipped = 0, fileFailedChildren = 0;
+let passed = 0,
+  failed = 0,
+  skipped = 0,
+  fileFailedChildren = 0;
 const failures = [];
 for await (const line of rl) {
   process.stdout.write(line + '\n');
@@ -17,9 +20,16 @@ for await (const line of rl) {
   if (depth === 1) {
     if (directive) skipped++;
     else if (ok) passed++;
-    else { failed++; fileFailedChildren++; failures.push(m[3]); }
+    else {
+      failed++;
+      fileFailedChildren++;
+      failures.push(m[3]);
+    }
   } else if (depth === 0) {
-    if (!ok && fileFailedChildren === 0) { failed++; failures.push(`${m[3]} (the file itself failed)`); }
+    if (!ok && fileFailedChildren === 0) {
+      failed++;
+      failures.push(`${m[3]} (the file itself failed)`);
+    }
     fileFailedChildren = 0;
   }
 }

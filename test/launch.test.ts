@@ -40,18 +40,25 @@ t.test('a module changed in place (same length) runs its new code, not the cache
   await copyFile(bin, join(dir, 'cli', 'main.js'));
   await copyFile(projectPath('dist/src/util/paths.js'), join(dir, 'util', 'paths.js'));
   await writeFile(join(dir, 'package.json'), '{"type":"module"}');
-  const program = (word: string): string => `export async function runCli() { process.stdout.write('${word}'); return 0; }\n`;
+  const program = (word: string): string =>
+    `export async function runCli() { process.stdout.write('${word}'); return 0; }\n`;
   const env = { NODE_COMPILE_CACHE: join(dir, 'cache') };
   await writeFile(join(dir, 'cli', 'run.js'), program('old'));
   t.equal(String((await execa(process.execPath, [join(dir, 'cli', 'main.js')], { env })).stdout), 'old');
-  t.equal(String((await execa(process.execPath, [join(dir, 'cli', 'main.js')], { env })).stdout), 'old', 'from the cache');
+  t.equal(
+    String((await execa(process.execPath, [join(dir, 'cli', 'main.js')], { env })).stdout),
+    'old',
+    'from the cache',
+  );
   await writeFile(join(dir, 'cli', 'run.js'), program('new'));
   t.equal(String((await execa(process.execPath, [join(dir, 'cli', 'main.js')], { env })).stdout), 'new');
 });
 
 t.test('NODE_DISABLE_COMPILE_CACHE=1 writes nothing; an unusable cache directory only costs speed', async (t) => {
   const dir = await scratchDir(t, 'launch-off');
-  const off = await yumda(['spec', 'rules'], { env: { NODE_COMPILE_CACHE: join(dir, 'cache'), NODE_DISABLE_COMPILE_CACHE: '1' } });
+  const off = await yumda(['spec', 'rules'], {
+    env: { NODE_COMPILE_CACHE: join(dir, 'cache'), NODE_DISABLE_COMPILE_CACHE: '1' },
+  });
   t.equal(off.exitCode, 0, off.stderr);
   t.notOk(existsSync(join(dir, 'cache')), 'no cache directory');
   await writeFile(join(dir, 'not-a-dir'), '');
@@ -63,7 +70,11 @@ t.test('NODE_DISABLE_COMPILE_CACHE=1 writes nothing; an unusable cache directory
 
 t.test('output cut short by a closed pipe ends quietly', async (t) => {
   // `true` exits without reading: yumda's write meets a closed pipe (EPIPE)
-  const r = await execa('bash', ['-c', `"${process.execPath}" "${bin}" spec rules | true; echo "yumda exit \${PIPESTATUS[0]}" >&2`], { reject: false });
+  const r = await execa(
+    'bash',
+    ['-c', `"${process.execPath}" "${bin}" spec rules | true; echo "yumda exit \${PIPESTATUS[0]}" >&2`],
+    { reject: false },
+  );
   t.equal(r.exitCode, 0);
   t.equal(String(r.stderr), 'yumda exit 0', 'no EPIPE stack trace');
 });
@@ -72,7 +83,10 @@ t.test('runs as npm installs it: executed directly through a symlink in a bin di
   const dir = await scratchDir(t, 'launch-bin');
   await chmod(bin, 0o755); // as npm does to a bin target when it links it
   await symlink(bin, join(dir, 'yumda'));
-  const r = await execa(join(dir, 'yumda'), ['spec', 'rules', '--json'], { reject: false, env: { NODE_COMPILE_CACHE: join(dir, 'cache') } });
+  const r = await execa(join(dir, 'yumda'), ['spec', 'rules', '--json'], {
+    reject: false,
+    env: { NODE_COMPILE_CACHE: join(dir, 'cache') },
+  });
   t.equal(r.exitCode, 0, String(r.stderr));
   t.ok(JSON.parse(String(r.stdout))['prefix'], 'the program ran');
 });
@@ -82,8 +96,12 @@ const oldNode = '/usr/bin/node';
 const oldVersion = existsSync(oldNode) ? execFileSync(oldNode, ['--version'], { encoding: 'utf8' }).trim() : '';
 const oldMajor = Number(/^v(\d+)/.exec(oldVersion)?.[1] ?? 0);
 
-t.test('a Node older than 24 gets one clear line', { skip: oldMajor === 0 || oldMajor >= 24 ? `no Node older than 24 at ${oldNode}` : false }, async (t) => {
-  const r = await execa(oldNode, [bin, '--version'], { reject: false });
-  t.equal(r.exitCode, 1);
-  t.equal(String(r.stderr), `yumda: error: Node ${oldVersion} is too old: yumda needs Node 24 or newer`);
-});
+t.test(
+  'a Node older than 24 gets one clear line',
+  { skip: oldMajor === 0 || oldMajor >= 24 ? `no Node older than 24 at ${oldNode}` : false },
+  async (t) => {
+    const r = await execa(oldNode, [bin, '--version'], { reject: false });
+    t.equal(r.exitCode, 1);
+    t.equal(String(r.stderr), `yumda: error: Node ${oldVersion} is too old: yumda needs Node 24 or newer`);
+  },
+);

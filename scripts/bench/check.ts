@@ -21,7 +21,12 @@ const base = opt('--base', 'al2');
 const runs = Number(opt('--runs', '3'));
 const keep = args.includes('--keep');
 
-function elfFiles(dir: string, limit: number, maxSize: number, accept: (name: string) => boolean = () => true): string[] {
+function elfFiles(
+  dir: string,
+  limit: number,
+  maxSize: number,
+  accept: (name: string) => boolean = () => true,
+): string[] {
   const head = Buffer.alloc(4);
   const out: string[] = [];
   for (const name of readdirSync(dir).sort()) {
@@ -58,7 +63,10 @@ const elfCount = programs.length + libraries.length;
 let files = elfCount;
 for (let i = 0; files < 2000; i++, files++) {
   const dir = await ensure(join(layer, 'share', 'data', String(i % 40)));
-  const body = i % 10 === 0 ? `path=/opt/share/data/${i}\nlog=/tmp/x.log\nmissing=/usr/share/bench-${i}\n` : `line ${i}\n`.repeat(20);
+  const body =
+    i % 10 === 0
+      ? `path=/opt/share/data/${i}\nlog=/tmp/x.log\nmissing=/usr/share/bench-${i}\n`
+      : `line ${i}\n`.repeat(20);
   await writeFile(join(dir, `file-${i}.txt`), body);
 }
 
@@ -67,7 +75,10 @@ async function ensure(dir: string): Promise<string> {
   return dir;
 }
 
-const objects = [...programs.map((p) => join(layer, 'bin', p.split('/').pop()!)), ...libraries.map((p) => join(layer, 'lib', p.split('/').pop()!))];
+const objects = [
+  ...programs.map((p) => join(layer, 'bin', p.split('/').pop()!)),
+  ...libraries.map((p) => join(layer, 'lib', p.split('/').pop()!)),
+];
 const libTimes: number[] = [];
 const cliTimes: number[] = [];
 const lddTimes: number[] = [];
@@ -76,7 +87,11 @@ for (let r = 0; r < runs; r++) {
   const lib = await time(() => checkLayer(layer, { profile: base }));
   libTimes.push(lib.ms);
   summary = `${lib.value.errors} errors, ${lib.value.warnings} warnings over ${lib.value.stats.files} files / ${lib.value.stats.elfObjects} ELF objects`;
-  const cli = await time(() => execa(process.execPath, [projectPath('dist/src/cli/main.js'), 'check', layer, '--base', base, '--json'], { reject: false }));
+  const cli = await time(() =>
+    execa(process.execPath, [projectPath('dist/src/cli/main.js'), 'check', layer, '--base', base, '--json'], {
+      reject: false,
+    }),
+  );
   cliTimes.push(cli.ms);
   const ldd = await time(async () => {
     for (const o of objects) await execa('ldd', [o], { reject: false, env: { LD_LIBRARY_PATH: join(layer, 'lib') } });
@@ -89,7 +104,9 @@ process.stdout.write(
   [
     `layer: ${files} files, ${elfCount} ELF objects (${programs.length} programs, ${libraries.length} libraries) at ${layer}`,
     `base profile: ${base}; result: ${summary}`,
-    `runs: ${runs}; load average at end: ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${(await import('node:os')).cpus().length} CPUs`,
+    `runs: ${runs}; load average at end: ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')} on ${(await import('node:os')).cpus().length} CPUs`,
     `checkLayer() (library call):   median ${fmt(median(libTimes))}  [${libTimes.map(fmt).join(', ')}]`,
     `yumda check --json (CLI):      median ${fmt(median(cliTimes))}  [${cliTimes.map(fmt).join(', ')}]`,
     `ldd over the ${objects.length} objects:   median ${fmt(median(lddTimes))}  [${lddTimes.map(fmt).join(', ')}]`,

@@ -15,7 +15,7 @@ export function option(name: string, fallback: string, args: readonly string[] =
 /** A seeded linear congruential generator: the same inputs on every run. */
 export function rng(seed: number): () => number {
   let s = seed;
-  return () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
+  return () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
 }
 
 /**
@@ -34,7 +34,8 @@ export async function hostEnvNote(runs = 9): Promise<string | null> {
   if (keepHostEnv) return `${set.join(', ')} kept (--keep-env)`;
   const startup = async (hostEnv: boolean): Promise<number> => {
     const times: number[] = [];
-    for (let i = 0; i < runs; i++) times.push((await timedRun(process.execPath, ['-e', '0'], {}, { hostEnv })).seconds * 1000);
+    for (let i = 0; i < runs; i++)
+      times.push((await timedRun(process.execPath, ['-e', '0'], {}, { hostEnv })).seconds * 1000);
     return median(times);
   };
   const [with_, without] = [await startup(true), await startup(false)];
@@ -53,7 +54,12 @@ export interface TimedRun {
  * would be timed with it, adding the same milliseconds to every tool compared and pulling ratios
  * toward 1. `hostEnv`: keep the HOST_ENV variables (default: only with --keep-env).
  */
-export function timedRun(file: string, args: readonly string[], env: Record<string, string> = {}, options: { hostEnv?: boolean } = {}): Promise<TimedRun> {
+export function timedRun(
+  file: string,
+  args: readonly string[],
+  env: Record<string, string> = {},
+  options: { hostEnv?: boolean } = {},
+): Promise<TimedRun> {
   const merged: NodeJS.ProcessEnv = { ...process.env, ...env };
   if (!(options.hostEnv ?? keepHostEnv)) for (const name of HOST_ENV) delete merged[name];
   return new Promise((resolve, reject) => {
@@ -65,7 +71,12 @@ export function timedRun(file: string, args: readonly string[], env: Record<stri
     child.stderr.on('data', (b: Buffer) => err.push(b));
     child.on('error', reject);
     child.on('close', (exitCode) =>
-      resolve({ exitCode, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString(), seconds: Number(process.hrtime.bigint() - start) / 1e9 }),
+      resolve({
+        exitCode,
+        stdout: Buffer.concat(out).toString(),
+        stderr: Buffer.concat(err).toString(),
+        seconds: Number(process.hrtime.bigint() - start) / 1e9,
+      }),
     );
   });
 }

@@ -31,7 +31,17 @@ import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createGzip } from 'node:zlib';
-import { filelistsFooter, filelistsHeader, otherFooter, otherHeader, primaryFooter, primaryHeader, renderFilelistsPackage, renderOtherPackage, renderPrimaryPackage } from '../../src/repodata/render.js';
+import {
+  filelistsFooter,
+  filelistsHeader,
+  otherFooter,
+  otherHeader,
+  primaryFooter,
+  primaryHeader,
+  renderFilelistsPackage,
+  renderOtherPackage,
+  renderPrimaryPackage,
+} from '../../src/repodata/render.js';
 import { renderRepomd, type RepomdData } from '../../src/repodata/repomd.js';
 import { emptyPackageRecord, type PackageRecord } from '../../src/repodata/types.js';
 import type { DepFlag, Dependency } from '../../src/rpm/types.js';
@@ -39,19 +49,32 @@ import { hashFile } from '../../src/util/hash.js';
 
 /** The bookworm main Packages file of this machine's architecture, as apt lists it. */
 export function aptPackagesFile(): string {
-  const out = execFileSync('apt-get', ['indextargets', '--format', '$(FILENAME)\t$(CODENAME)\t$(COMPONENT)\t$(ARCHITECTURE)', 'Identifier: Packages'], { encoding: 'utf8' });
+  const out = execFileSync(
+    'apt-get',
+    ['indextargets', '--format', '$(FILENAME)\t$(CODENAME)\t$(COMPONENT)\t$(ARCHITECTURE)', 'Identifier: Packages'],
+    { encoding: 'utf8' },
+  );
   const arch = execFileSync('dpkg', ['--print-architecture'], { encoding: 'utf8' }).trim();
   const rows = out
     .split('\n')
     .filter(Boolean)
     .map((l) => l.split('\t'));
   const row = rows.find(([, codename, component, a]) => codename === 'bookworm' && component === 'main' && a === arch);
-  if (!row) throw new Error(`no bookworm main ${arch} Packages index among apt's index targets (run apt-get update):\n${out}`);
+  if (!row)
+    throw new Error(`no bookworm main ${arch} Packages index among apt's index targets (run apt-get update):\n${out}`);
   return row[0]!;
 }
 
 const ARCHS: Record<string, string> = { amd64: 'x86_64', arm64: 'aarch64', all: 'noarch', i386: 'i686' };
-const OPS: Record<string, Exclude<DepFlag, null>> = { '<<': 'LT', '<=': 'LE', '=': 'EQ', '>=': 'GE', '>>': 'GT', '<': 'LE', '>': 'GE' };
+const OPS: Record<string, Exclude<DepFlag, null>> = {
+  '<<': 'LT',
+  '<=': 'LE',
+  '=': 'EQ',
+  '>=': 'GE',
+  '>>': 'GT',
+  '<': 'LE',
+  '>': 'GE',
+};
 
 /** Debian's [E:]U[-R] as an RPM EVR. */
 export function debianEvr(version: string): { epoch: number; version: string; release: string } {
@@ -75,7 +98,15 @@ function relation(text: string, pre = false): Dependency | null {
   const evr = debianEvr(m[3]!);
   const flags = OPS[m[2]]!;
   // "<< 2.39.5-." (any revision of 2.39.5 sorts below "."; an RPM release does not): the version with any release
-  if (/^[^0-9A-Za-z]+$/.test(evr.release)) return { name: m[1]!, flags: flags === 'LT' ? 'LE' : flags === 'GT' ? 'GE' : flags, epoch: evr.epoch, version: evr.version, release: null, pre };
+  if (/^[^0-9A-Za-z]+$/.test(evr.release))
+    return {
+      name: m[1]!,
+      flags: flags === 'LT' ? 'LE' : flags === 'GT' ? 'GE' : flags,
+      epoch: evr.epoch,
+      version: evr.version,
+      release: null,
+      pre,
+    };
   return { name: m[1]!, flags, epoch: evr.epoch, version: evr.version, release: evr.release, pre };
 }
 
@@ -117,7 +148,9 @@ export function debianRecord(fields: Map<string, string>): PackageRecord | null 
     sourcerpm: `${source}-${evr.version}-${evr.release}.src.rpm`,
     provides: [{ name, flags: 'EQ', ...evr, pre: false }, ...relations(fields.get('Provides'))],
     requires: [...relations(fields.get('Pre-Depends')), ...relations(fields.get('Depends'))],
-    conflicts: [...relations(fields.get('Conflicts')), ...relations(fields.get('Breaks'))].filter((d) => d.name !== name),
+    conflicts: [...relations(fields.get('Conflicts')), ...relations(fields.get('Breaks'))].filter(
+      (d) => d.name !== name,
+    ),
     recommends: relations(fields.get('Recommends')),
   };
 }
@@ -146,7 +179,14 @@ async function* stanzas(lines: AsyncIterable<string>): AsyncGenerator<Map<string
 /** The packages added for the benchmark (see the header). */
 export function benchPackages(): PackageRecord[] {
   const evr = { epoch: 0, version: '1', release: '1' };
-  const dep = (name: string): Dependency => ({ name, flags: null, epoch: null, version: null, release: null, pre: false });
+  const dep = (name: string): Dependency => ({
+    name,
+    flags: null,
+    epoch: null,
+    version: null,
+    release: null,
+    pre: false,
+  });
   return [
     {
       ...emptyPackageRecord(),
@@ -194,7 +234,17 @@ function gzWriter(repodata: string, type: string): GzWriter {
       const checksum = await hashFile(tmp);
       const location = `repodata/${checksum}-${type}.xml.gz`;
       await rename(tmp, join(repodata, `${checksum}-${type}.xml.gz`));
-      return { type, location, checksumType: 'sha256', checksum, openChecksumType: 'sha256', openChecksum: open.digest('hex'), size: (await stat(join(repodata, `${checksum}-${type}.xml.gz`))).size, openSize, timestamp: 1 };
+      return {
+        type,
+        location,
+        checksumType: 'sha256',
+        checksum,
+        openChecksumType: 'sha256',
+        openChecksum: open.digest('hex'),
+        size: (await stat(join(repodata, `${checksum}-${type}.xml.gz`))).size,
+        openSize,
+        timestamp: 1,
+      };
     },
   };
 }
@@ -239,7 +289,10 @@ export function aptFileLines(path: string): AsyncIterable<string> {
 }
 
 /** Writes the Debian repository into outDir (from `packagesFile`, else apt's bookworm index). */
-export async function debianRepo(outDir: string, packagesFile = aptPackagesFile()): Promise<{ packages: number; source: string }> {
+export async function debianRepo(
+  outDir: string,
+  packagesFile = aptPackagesFile(),
+): Promise<{ packages: number; source: string }> {
   return { packages: await convertPackages(aptFileLines(packagesFile), outDir), source: packagesFile };
 }
 

@@ -64,11 +64,29 @@ async function buildRpm(flavor: string, payload: string): Promise<string> {
   const spec = join(top, 'bench.spec');
   await writeFile(spec, SPEC);
   process.stderr.write(`building the ${flavor} RPM (${payload})...\n`);
-  await execa('rpmbuild', [
-    '--define', `_topdir ${top}`, '--define', `flavor ${flavor}`, '--define', `_binary_payload ${payload}`,
-    '--define', 'debug_package %{nil}', '--define', '__brp_strip %{nil}', '--define', '_build_id_links none',
-    '--define', '__os_install_post %{nil}', '-bb', '--nodeps', spec,
-  ], { env: { LC_ALL: 'C' } });
+  await execa(
+    'rpmbuild',
+    [
+      '--define',
+      `_topdir ${top}`,
+      '--define',
+      `flavor ${flavor}`,
+      '--define',
+      `_binary_payload ${payload}`,
+      '--define',
+      'debug_package %{nil}',
+      '--define',
+      '__brp_strip %{nil}',
+      '--define',
+      '_build_id_links none',
+      '--define',
+      '__os_install_post %{nil}',
+      '-bb',
+      '--nodeps',
+      spec,
+    ],
+    { env: { LC_ALL: 'C' } },
+  );
   const found = (await readdir(rpmDir)).filter((n) => n.endsWith('.rpm'));
   return join(rpmDir, found[0]!);
 }
@@ -85,7 +103,9 @@ let payloadBytes = 0;
 for (const rpm of rpms) {
   const info = await readRpmInfo(rpm);
   payloadBytes += info.archiveSize;
-  process.stderr.write(`${info.name}: ${info.files.length} files, payload ${(info.archiveSize / 1e6).toFixed(1)} MB uncompressed (${info.payloadCompressor}), file ${((await stat(rpm)).size / 1e6).toFixed(1)} MB\n`);
+  process.stderr.write(
+    `${info.name}: ${info.files.length} files, payload ${(info.archiveSize / 1e6).toFixed(1)} MB uncompressed (${info.payloadCompressor}), file ${((await stat(rpm)).size / 1e6).toFixed(1)} MB\n`,
+  );
 }
 
 const ours: number[] = [];
@@ -97,27 +117,40 @@ for (let run = 0; run < RUNS; run++) {
     await rm(out, { recursive: true, force: true });
     await mkdir(out, { recursive: true });
     if (order === 'yumda') {
-      ours.push(await timed(async () => {
-        for (const rpm of rpms) await execa(process.execPath, [cli, 'rpm', 'extract', rpm, out]);
-      }));
+      ours.push(
+        await timed(async () => {
+          for (const rpm of rpms) await execa(process.execPath, [cli, 'rpm', 'extract', rpm, out]);
+        }),
+      );
     } else if (order === 'library') {
-      library.push(await timed(async () => {
-        for (const rpm of rpms) await extractPackage(rpm, out);
-      }));
+      library.push(
+        await timed(async () => {
+          for (const rpm of rpms) await extractPackage(rpm, out);
+        }),
+      );
     } else {
-      theirs.push(await timed(async () => {
-        for (const rpm of rpms) await execa('sh', ['-c', 'rpm2cpio "$1" | cpio -idm --quiet', 'sh', rpm], { cwd: out });
-      }));
+      theirs.push(
+        await timed(async () => {
+          for (const rpm of rpms)
+            await execa('sh', ['-c', 'rpm2cpio "$1" | cpio -idm --quiet', 'sh', rpm], { cwd: out });
+        }),
+      );
     }
   }
 }
 await rm(out, { recursive: true, force: true });
 const a = median(ours);
 const b = median(theirs);
-console.log(`payload: ${(payloadBytes / 1e6).toFixed(1)} MB uncompressed across ${rpms.length} RPMs (xz, gzip), ${RUNS} runs each`);
+console.log(
+  `payload: ${(payloadBytes / 1e6).toFixed(1)} MB uncompressed across ${rpms.length} RPMs (xz, gzip), ${RUNS} runs each`,
+);
 console.log(`yumda rpm extract:        median ${a.toFixed(0)} ms  (runs: ${ours.map((x) => x.toFixed(0)).join(', ')})`);
 const c = median(library);
-console.log(`extractPackage in-process: median ${c.toFixed(0)} ms  (runs: ${library.map((x) => x.toFixed(0)).join(', ')}; no CLI start-up)`);
-console.log(`rpm2cpio | cpio -idm:     median ${b.toFixed(0)} ms  (runs: ${theirs.map((x) => x.toFixed(0)).join(', ')})`);
+console.log(
+  `extractPackage in-process: median ${c.toFixed(0)} ms  (runs: ${library.map((x) => x.toFixed(0)).join(', ')}; no CLI start-up)`,
+);
+console.log(
+  `rpm2cpio | cpio -idm:     median ${b.toFixed(0)} ms  (runs: ${theirs.map((x) => x.toFixed(0)).join(', ')})`,
+);
 console.log(`ratio yumda / pipeline:   ${(a / b).toFixed(2)}  (target <= 1.5)`);
 console.log(`ratio in-process / pipeline: ${(c / b).toFixed(2)}`);

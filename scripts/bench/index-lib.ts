@@ -9,4 +9,7 @@ import { indexRepository } from '../../src/repodata/index.js';
 const [dir] = process.argv.slice(2).filter((a) => !a.startsWith('--') && !/^\d+$/.test(a));
 const w = process.argv.indexOf('--workers');
 if (!dir) throw new Error('usage: index-lib.js DIR [--update] [--workers N]');
-await indexRepository(dir, { update: process.argv.includes('--update'), ...(w > 0 ? { workers: Number(process.argv[w + 1]) } : {}) });
+await indexRepository(dir, {
+  update: process.argv.includes('--update'),
+  ...(w > 0 ? { workers: Number(process.argv[w + 1]) } : {}),
+});

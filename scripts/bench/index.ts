@@ -71,7 +71,14 @@ function specText(count: number, release: string, only?: number): string {
       `/opt/lib/p${i}`,
     );
   }
-  lines.push('%files', '%changelog', '* Mon Nov 23 2026 bench <bench@yumda.invalid> - 1.0-1', '- generated', '* Sun Nov 22 2026 bench <bench@yumda.invalid> - 0.9-1', '- older');
+  lines.push(
+    '%files',
+    '%changelog',
+    '* Mon Nov 23 2026 bench <bench@yumda.invalid> - 1.0-1',
+    '- generated',
+    '* Sun Nov 22 2026 bench <bench@yumda.invalid> - 0.9-1',
+    '- older',
+  );
   return lines.join('\n') + '\n';
 }
 
@@ -84,9 +91,23 @@ async function build(name: string, spec: string): Promise<string[]> {
     await mkdir(dir, { recursive: true });
     await writeFile(join(dir, 'bench.spec'), spec);
     const started = performance.now();
-    await execa('rpmbuild', ['--define', `_topdir ${dir}`, '--define', '_build_id_links none', '--define', 'debug_package %{nil}', '-bb', '--nodeps', join(dir, 'bench.spec')], {
-      env: { LC_ALL: 'C' },
-    });
+    await execa(
+      'rpmbuild',
+      [
+        '--define',
+        `_topdir ${dir}`,
+        '--define',
+        '_build_id_links none',
+        '--define',
+        'debug_package %{nil}',
+        '-bb',
+        '--nodeps',
+        join(dir, 'bench.spec'),
+      ],
+      {
+        env: { LC_ALL: 'C' },
+      },
+    );
     await writeFile(join(dir, 'done'), '');
     console.error(`built ${name} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   }
@@ -102,7 +123,6 @@ async function time(cmd: string, args: string[]): Promise<number> {
   if (r.exitCode !== 0) throw new Error(`${cmd} ${args.join(' ')} failed:\n${r.stdout}${r.stderr}`);
   return r.seconds;
 }
-
 
 async function main(): Promise<void> {
   const rpms = await build(`n${PACKAGES}`, specText(PACKAGES, '1'));
@@ -129,7 +149,12 @@ async function main(): Promise<void> {
     nodeStartup.push(await time(process.execPath, ['-e', '0']));
   }
 
-  const full = { yumda: [] as number[], library: [] as number[], createrepo: [] as number[], createrepoNoDb: [] as number[] };
+  const full = {
+    yumda: [] as number[],
+    library: [] as number[],
+    createrepo: [] as number[],
+    createrepoNoDb: [] as number[],
+  };
   for (let i = 0; i < RUNS; i++) {
     for (const d of [ours, theirs, theirsNoDb]) await rm(join(d, 'repodata'), { recursive: true, force: true });
     full.library.push(await time(process.execPath, [lib, ours, ...workerArgs]));
@@ -140,7 +165,12 @@ async function main(): Promise<void> {
   }
 
   // --update after one package changed: replace the first package with its rebuilt variant
-  const update = { yumda: [] as number[], library: [] as number[], createrepo: [] as number[], createrepoNoDb: [] as number[] };
+  const update = {
+    yumda: [] as number[],
+    library: [] as number[],
+    createrepo: [] as number[],
+    createrepoNoDb: [] as number[],
+  };
   const first = rpms[0]!.split('/').pop()!;
   for (let i = 0; i < RUNS; i++) {
     for (const d of [ours, theirs, theirsNoDb]) {
@@ -182,14 +212,18 @@ async function main(): Promise<void> {
   };
   const rows = [row(`full index, ${PACKAGES} packages`, full), row('--update, 1 package changed', update)];
   console.table(rows);
-  console.log(`CLI start-up alone (yumda --version): ${median(startup).toFixed(3)} s; node itself (node -e 0): ${median(nodeStartup).toFixed(3)} s`);
+  console.log(
+    `CLI start-up alone (yumda --version): ${median(startup).toFixed(3)} s; node itself (node -e 0): ${median(nodeStartup).toFixed(3)} s`,
+  );
   const host = await hostEnvNote();
   if (host) console.log(host);
   const fullRatio = median(full.yumda) / median(full.createrepo);
   const updateRatio = median(update.yumda) / median(update.createrepo);
   const libFull = median(full.library) / median(full.createrepo);
   const libUpdate = median(update.library) / median(update.createrepo);
-  console.log(`target full <= 3x createrepo_c: CLI ${fullRatio <= 3 ? 'met' : 'NOT met'} (${fullRatio.toFixed(2)}x), library ${libFull <= 3 ? 'met' : 'NOT met'} (${libFull.toFixed(2)}x)`);
+  console.log(
+    `target full <= 3x createrepo_c: CLI ${fullRatio <= 3 ? 'met' : 'NOT met'} (${fullRatio.toFixed(2)}x), library ${libFull <= 3 ? 'met' : 'NOT met'} (${libFull.toFixed(2)}x)`,
+  );
   console.log(
     `target --update faster than createrepo_c --update: CLI ${updateRatio < 1 ? 'met' : 'NOT met'} (${updateRatio.toFixed(2)}x), library ${libUpdate < 1 ? 'met' : 'NOT met'} (${libUpdate.toFixed(2)}x)`,
   );

@@ -41,7 +41,17 @@ import { Readable } from 'node:stream';
 import { execa } from 'execa';
 import { indexRepository } from '../../src/repodata/index.js';
 import { readFilelists, readOther, readPrimary } from '../../src/repodata/reader.js';
-import { filelistsFooter, filelistsHeader, otherFooter, otherHeader, primaryFooter, primaryHeader, renderFilelistsPackage, renderOtherPackage, renderPrimaryPackage } from '../../src/repodata/render.js';
+import {
+  filelistsFooter,
+  filelistsHeader,
+  otherFooter,
+  otherHeader,
+  primaryFooter,
+  primaryHeader,
+  renderFilelistsPackage,
+  renderOtherPackage,
+  renderPrimaryPackage,
+} from '../../src/repodata/render.js';
 import { renderRepomd, type RepomdData } from '../../src/repodata/repomd.js';
 import type { FilelistsRecord, OtherRecord, PackageRecord } from '../../src/repodata/types.js';
 import { hashFile } from '../../src/util/hash.js';
@@ -57,7 +67,18 @@ const CLOSURE = opt('--closure', 60);
 const RUNS = opt('--runs', 3);
 
 function closureSpec(): string {
-  const lines = ['Name: bench', 'Version: 1.0', 'Release: 1.lambda2', 'Summary: bench source', 'License: MIT', 'BuildArch: noarch', 'Prefix: /opt', '%description', 'bench', ''];
+  const lines = [
+    'Name: bench',
+    'Version: 1.0',
+    'Release: 1.lambda2',
+    'Summary: bench source',
+    'License: MIT',
+    'BuildArch: noarch',
+    'Prefix: /opt',
+    '%description',
+    'bench',
+    '',
+  ];
   const rand = rng(7);
   for (let i = 0; i < CLOSURE; i++) {
     lines.push(`%package -n bench-p${i}`, `Summary: closure package ${i}`);
@@ -72,7 +93,11 @@ function closureSpec(): string {
     lines.push(`Provides: libbench${i}.so.1()(64bit)`, `%description -n bench-p${i}`, `closure package ${i}`, '');
   }
   lines.push('%install');
-  for (let i = 0; i < CLOSURE; i++) lines.push(`mkdir -p %{buildroot}/opt/share/bench${i}`, `head -c 20000 /dev/urandom | base64 > %{buildroot}/opt/share/bench${i}/data.txt`);
+  for (let i = 0; i < CLOSURE; i++)
+    lines.push(
+      `mkdir -p %{buildroot}/opt/share/bench${i}`,
+      `head -c 20000 /dev/urandom | base64 > %{buildroot}/opt/share/bench${i}/data.txt`,
+    );
   for (let i = 0; i < CLOSURE; i++) lines.push(`%files -n bench-p${i}`, `/opt/share/bench${i}`, '');
   return lines.join('\n') + '\n';
 }
@@ -87,20 +112,68 @@ function syntheticRecord(i: number, rand: () => number): { p: PackageRecord; f: 
     const j = Math.floor(rand() * TOTAL);
     requires.push(j % 2 ? dep(`gen-lib-${j - (j % 5)}`) : dep(`libgen${j - (j % 5)}.so.1()(64bit)`));
   }
-  const files = [`/opt/bin/${name}`, `/opt/share/${name}/a`, `/opt/share/${name}/b`].map((path) => ({ path, type: 'file' as const }));
+  const files = [`/opt/bin/${name}`, `/opt/share/${name}/a`, `/opt/share/${name}/b`].map((path) => ({
+    path,
+    type: 'file' as const,
+  }));
   const p: PackageRecord = {
-    pkgId, name, arch: 'x86_64', epoch: 0, version: `${1 + (i % 7)}.${i % 13}`, release: '1.lambda2', summary: `generated package ${i}`, description: `generated package ${i} for the benchmark`,
-    packager: '', url: '', timeFile: 1, timeBuild: 1, sizePackage: 10000, sizeInstalled: 30000, sizeArchive: 31000, locationHref: `Packages/${name}.rpm`,
-    license: 'MIT', vendor: '', group: '', buildhost: 'bench', sourcerpm: `${name}-1-1.src.rpm`, headerStart: 0, headerEnd: 0,
-    provides: [{ name, flags: 'EQ', epoch: 0, version: `${1 + (i % 7)}.${i % 13}`, release: '1.lambda2', pre: false }, dep(`libgen${i}.so.1()(64bit)`)],
-    requires, conflicts: [], obsoletes: [], recommends: [], suggests: [], supplements: [], enhances: [], primaryFiles: files.slice(0, 1),
+    pkgId,
+    name,
+    arch: 'x86_64',
+    epoch: 0,
+    version: `${1 + (i % 7)}.${i % 13}`,
+    release: '1.lambda2',
+    summary: `generated package ${i}`,
+    description: `generated package ${i} for the benchmark`,
+    packager: '',
+    url: '',
+    timeFile: 1,
+    timeBuild: 1,
+    sizePackage: 10000,
+    sizeInstalled: 30000,
+    sizeArchive: 31000,
+    locationHref: `Packages/${name}.rpm`,
+    license: 'MIT',
+    vendor: '',
+    group: '',
+    buildhost: 'bench',
+    sourcerpm: `${name}-1-1.src.rpm`,
+    headerStart: 0,
+    headerEnd: 0,
+    provides: [
+      { name, flags: 'EQ', epoch: 0, version: `${1 + (i % 7)}.${i % 13}`, release: '1.lambda2', pre: false },
+      dep(`libgen${i}.so.1()(64bit)`),
+    ],
+    requires,
+    conflicts: [],
+    obsoletes: [],
+    recommends: [],
+    suggests: [],
+    supplements: [],
+    enhances: [],
+    primaryFiles: files.slice(0, 1),
   };
-  return { p, f: { pkgId, name, arch: 'x86_64', epoch: 0, version: p.version, release: p.release, files }, o: { pkgId, name, arch: 'x86_64', epoch: 0, version: p.version, release: p.release, changelog: [] } };
+  return {
+    p,
+    f: { pkgId, name, arch: 'x86_64', epoch: 0, version: p.version, release: p.release, files },
+    o: { pkgId, name, arch: 'x86_64', epoch: 0, version: p.version, release: p.release, changelog: [] },
+  };
 }
 
 async function writeGz(path: string, chunks: Iterable<string>): Promise<RepomdData & { path: string }> {
   await pipeline(Readable.from(chunks), createGzip({ level: 6 }), createWriteStream(path));
-  return { path, type: '', location: '', checksumType: 'sha256', checksum: await hashFile(path), openChecksumType: null, openChecksum: null, size: (await stat(path)).size, openSize: null, timestamp: 1 };
+  return {
+    path,
+    type: '',
+    location: '',
+    checksumType: 'sha256',
+    checksum: await hashFile(path),
+    openChecksumType: null,
+    openChecksum: null,
+    size: (await stat(path)).size,
+    openSize: null,
+    timestamp: 1,
+  };
 }
 
 async function buildRepo(dir: string): Promise<void> {
@@ -113,13 +186,35 @@ async function buildRepo(dir: string): Promise<void> {
   const repodata = join(dir, 'repo', 'repodata');
   const names = await readdir(repodata);
   const real = { p: [] as PackageRecord[], f: [] as FilelistsRecord[], o: [] as OtherRecord[] };
-  for await (const r of readPrimary(join(repodata, names.find((n) => n.endsWith('primary.xml.gz'))!))) real.p.push(r);
-  for await (const r of readFilelists(join(repodata, names.find((n) => n.endsWith('filelists.xml.gz'))!))) real.f.push(r);
-  for await (const r of readOther(join(repodata, names.find((n) => n.endsWith('other.xml.gz'))!))) real.o.push(r);
+  for await (const r of readPrimary(
+    join(
+      repodata,
+      names.find((n) => n.endsWith('primary.xml.gz'))!,
+    ),
+  ))
+    real.p.push(r);
+  for await (const r of readFilelists(
+    join(
+      repodata,
+      names.find((n) => n.endsWith('filelists.xml.gz'))!,
+    ),
+  ))
+    real.f.push(r);
+  for await (const r of readOther(
+    join(
+      repodata,
+      names.find((n) => n.endsWith('other.xml.gz'))!,
+    ),
+  ))
+    real.o.push(r);
   const rand = rng(42);
   const gen = Array.from({ length: TOTAL - real.p.length }, (_, i) => syntheticRecord(i, rand));
   for (const n of names) await rm(join(repodata, n));
-  const all = { p: [...real.p, ...gen.map((g) => g.p)], f: [...real.f, ...gen.map((g) => g.f)], o: [...real.o, ...gen.map((g) => g.o)] };
+  const all = {
+    p: [...real.p, ...gen.map((g) => g.p)],
+    f: [...real.f, ...gen.map((g) => g.f)],
+    o: [...real.o, ...gen.map((g) => g.o)],
+  };
   const entries: RepomdData[] = [];
   for (const [type, header, render, footer, list] of [
     ['primary', primaryHeader, renderPrimaryPackage, primaryFooter, all.p],
@@ -128,12 +223,25 @@ async function buildRepo(dir: string): Promise<void> {
   ] as const) {
     const tmp = join(repodata, `${type}.xml.gz`);
     const items = list as unknown as never[];
-    const written = await writeGz(tmp, [header(items.length), ...items.map((x) => (render as (r: never) => string)(x)), footer]);
+    const written = await writeGz(tmp, [
+      header(items.length),
+      ...items.map((x) => (render as (r: never) => string)(x)),
+      footer,
+    ]);
     const final = `${written.checksum}-${type}.xml.gz`;
     await execa('mv', [tmp, join(repodata, final)]);
     entries.push({ ...written, type, location: `repodata/${final}` });
   }
-  await writeFile(join(repodata, 'repomd.xml'), renderRepomd({ revision: '1', data: entries.map(({ ...e }) => { delete (e as { path?: string }).path; return e; }) }));
+  await writeFile(
+    join(repodata, 'repomd.xml'),
+    renderRepomd({
+      revision: '1',
+      data: entries.map(({ ...e }) => {
+        delete (e as { path?: string }).path;
+        return e;
+      }),
+    }),
+  );
 }
 
 type Measure = 'wall' | 'rss';
@@ -143,10 +251,17 @@ type Measure = 'wall' | 'rss';
  * Wall time is taken with the command alone (timedRun): /usr/bin/time around it would add the
  * same few milliseconds to both tools and pull every ratio toward 1.
  */
-async function measured(measure: Measure, cmd: string, argv: string[], env: Record<string, string> = {}, accept?: (stdout: string) => boolean): Promise<number> {
+async function measured(
+  measure: Measure,
+  cmd: string,
+  argv: string[],
+  env: Record<string, string> = {},
+  accept?: (stdout: string) => boolean,
+): Promise<number> {
   const [file, args] = measure === 'wall' ? [cmd, argv] : ['/usr/bin/time', ['-f', '%M', cmd, ...argv]];
   const r = await timedRun(file, args, { ...env, LC_ALL: 'C' });
-  if (r.exitCode !== 0 && !accept?.(r.stdout)) throw new Error(`${cmd} ${argv.join(' ')} failed:\n${r.stdout}\n${r.stderr}`);
+  if (r.exitCode !== 0 && !accept?.(r.stdout))
+    throw new Error(`${cmd} ${argv.join(' ')} failed:\n${r.stdout}\n${r.stderr}`);
   return measure === 'wall' ? r.seconds : Number(r.stderr.trim().split('\n').pop()) / 1024;
 }
 
@@ -154,7 +269,19 @@ async function measured(measure: Measure, cmd: string, argv: string[], env: Reco
 async function dnfArgs(dir: string, cache: string, repo: string, request: string): Promise<string[]> {
   const root = join(dir, `root-${Math.random().toString(36).slice(2)}`);
   await mkdir(root);
-  return [`--installroot=${root}`, '--releasever=2', '--setopt=reposdir=/dev/null', `--setopt=cachedir=${cache}`, '--setopt=install_weak_deps=False', '--setopt=gpgcheck=0', `--repofrompath=b,${repo}`, '--repo=b', '--assumeno', 'install', request];
+  return [
+    `--installroot=${root}`,
+    '--releasever=2',
+    '--setopt=reposdir=/dev/null',
+    `--setopt=cachedir=${cache}`,
+    '--setopt=install_weak_deps=False',
+    '--setopt=gpgcheck=0',
+    `--repofrompath=b,${repo}`,
+    '--repo=b',
+    '--assumeno',
+    'install',
+    request,
+  ];
 }
 
 /** The --debian benchmark (see the header). */
@@ -170,19 +297,97 @@ async function debian(): Promise<void> {
     const codeCache = { NODE_COMPILE_CACHE: join(dir, 'compile-cache') };
     const failed = (out: string): boolean => /cannot be satisfied|nothing provides|Problem/.test(out);
     const yumda = (measure: Measure, cache: string, req: string): Promise<number> =>
-      measured(measure, process.execPath, [cli, 'install', req, '--repo', repo, '--cache-dir', cache, '-d', join(dir, 'layer'), '--base', 'none', '--no-check', '--dry-run'], codeCache, req === request ? undefined : () => true);
+      measured(
+        measure,
+        process.execPath,
+        [
+          cli,
+          'install',
+          req,
+          '--repo',
+          repo,
+          '--cache-dir',
+          cache,
+          '-d',
+          join(dir, 'layer'),
+          '--base',
+          'none',
+          '--no-check',
+          '--dry-run',
+        ],
+        codeCache,
+        req === request ? undefined : () => true,
+      );
     const dnf = async (measure: Measure, cache: string, req: string): Promise<number> =>
-      measured(measure, 'dnf', await dnfArgs(dir, cache, repo, req), {}, (out) => (req === request ? /Install\s+\d+ Packages/.test(out) : true)); // --assumeno answers "no": exit 1 after the plan
+      measured(measure, 'dnf', await dnfArgs(dir, cache, repo, req), {}, (out) =>
+        req === request ? /Install\s+\d+ Packages/.test(out) : true,
+      ); // --assumeno answers "no": exit 1 after the plan
     // sanity: both resolve the request to the same number of packages, and both refuse the unsatisfiable one
-    const plan = await execa(process.execPath, [cli, 'install', request, '--repo', repo, '--cache-dir', join(dir, 'c0'), '--base', 'none', '--dry-run', '--json'], { env: codeCache });
+    const plan = await execa(
+      process.execPath,
+      [
+        cli,
+        'install',
+        request,
+        '--repo',
+        repo,
+        '--cache-dir',
+        join(dir, 'c0'),
+        '--base',
+        'none',
+        '--dry-run',
+        '--json',
+      ],
+      { env: codeCache },
+    );
     const yumdaCount = (JSON.parse(String(plan.stdout)) as { install: unknown[] }).install.length;
-    const dnfPlan = await execa('dnf', await dnfArgs(dir, join(dir, 'd0'), repo, request), { reject: false, env: { LC_ALL: 'C' } });
+    const dnfPlan = await execa('dnf', await dnfArgs(dir, join(dir, 'd0'), repo, request), {
+      reject: false,
+      env: { LC_ALL: 'C' },
+    });
     const dnfCount = Number(/Install\s+(\d+) Packages?/.exec(String(dnfPlan.stdout))?.[1] ?? NaN);
-    const refused = await execa(process.execPath, [cli, 'install', 'bench-unsatisfiable', '--repo', repo, '--cache-dir', join(dir, 'c0'), '--base', 'none', '--dry-run'], { env: codeCache, reject: false });
-    const dnfRefused = await execa('dnf', await dnfArgs(dir, join(dir, 'd0'), repo, 'bench-unsatisfiable'), { reject: false, env: { LC_ALL: 'C' } });
-    if (refused.exitCode === 0 || !failed(String(refused.stderr)) || !failed(String(dnfRefused.stdout) + String(dnfRefused.stderr))) throw new Error(`bench-unsatisfiable was not refused by both:\n${refused.stderr}\n${dnfRefused.stdout}\n${dnfRefused.stderr}`);
-    const cases = ['yumdaCold', 'yumdaWarm', 'dnfCold', 'dnfWarm', 'yumdaUnsatCold', 'yumdaUnsatWarm', 'dnfUnsatCold', 'dnfUnsatWarm'] as const;
-    const results = { wall: Object.fromEntries(cases.map((c) => [c, [] as number[]])), rss: Object.fromEntries(cases.map((c) => [c, [] as number[]])) };
+    const refused = await execa(
+      process.execPath,
+      [
+        cli,
+        'install',
+        'bench-unsatisfiable',
+        '--repo',
+        repo,
+        '--cache-dir',
+        join(dir, 'c0'),
+        '--base',
+        'none',
+        '--dry-run',
+      ],
+      { env: codeCache, reject: false },
+    );
+    const dnfRefused = await execa('dnf', await dnfArgs(dir, join(dir, 'd0'), repo, 'bench-unsatisfiable'), {
+      reject: false,
+      env: { LC_ALL: 'C' },
+    });
+    if (
+      refused.exitCode === 0 ||
+      !failed(String(refused.stderr)) ||
+      !failed(String(dnfRefused.stdout) + String(dnfRefused.stderr))
+    )
+      throw new Error(
+        `bench-unsatisfiable was not refused by both:\n${refused.stderr}\n${dnfRefused.stdout}\n${dnfRefused.stderr}`,
+      );
+    const cases = [
+      'yumdaCold',
+      'yumdaWarm',
+      'dnfCold',
+      'dnfWarm',
+      'yumdaUnsatCold',
+      'yumdaUnsatWarm',
+      'dnfUnsatCold',
+      'dnfUnsatWarm',
+    ] as const;
+    const results = {
+      wall: Object.fromEntries(cases.map((c) => [c, [] as number[]])),
+      rss: Object.fromEntries(cases.map((c) => [c, [] as number[]])),
+    };
     for (let run = 0; run < RUNS; run++) {
       for (const measure of ['wall', 'rss'] as const) {
         const at = (name: string): string => join(dir, `${name}-${measure}${run}`);
@@ -197,7 +402,9 @@ async function debian(): Promise<void> {
         r.dnfUnsatWarm!.push(await dnf(measure, at('du'), 'bench-unsatisfiable'));
       }
     }
-    const m = Object.fromEntries(cases.map((c) => [c, { wall: median(results.wall[c]!), rssMb: Math.max(...results.rss[c]!) }]));
+    const m = Object.fromEntries(
+      cases.map((c) => [c, { wall: median(results.wall[c]!), rssMb: Math.max(...results.rss[c]!) }]),
+    );
     const ratio = (a: number, b: number): number => Number((a / b).toFixed(2));
     const summary = {
       repository: `Debian bookworm, ${converted.packages} packages (${converted.source})`,
@@ -215,7 +422,10 @@ async function debian(): Promise<void> {
         unsatisfiableOverSatisfiableWarm: ratio(m.yumdaUnsatWarm!.wall, m.yumdaWarm!.wall),
       },
       targets: { coldTime: '<= 1.0 (x dnf)', coldRss: '<= 1.5 (x dnf)', unsatisfiableOverSatisfiable: '<= 2.0' },
-      load: `load average ${(await import('node:os')).loadavg().map((l) => l.toFixed(1)).join(' ')} (2 cores shared: compare ratios, not seconds)`,
+      load: `load average ${(await import('node:os'))
+        .loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')} (2 cores shared: compare ratios, not seconds)`,
     };
     process.stdout.write(JSON.stringify({ ...summary, host: await hostEnvNote() }, null, 2) + '\n');
   } finally {
@@ -234,17 +444,80 @@ async function main(): Promise<void> {
     // Node's compile cache goes with the bench's files, not into the shared one
     const codeCache = { NODE_COMPILE_CACHE: join(dir, 'compile-cache') };
     const yumda = async (measure: Measure, cache: string, dest: string, dry: boolean): Promise<number> =>
-      measured(measure, process.execPath, [cli, 'install', 'bench-p0', '--repo', repo, '--cache-dir', cache, '-d', dest, '--base', 'none', '--no-check', ...(dry ? ['--dry-run'] : [])], codeCache);
+      measured(
+        measure,
+        process.execPath,
+        [
+          cli,
+          'install',
+          'bench-p0',
+          '--repo',
+          repo,
+          '--cache-dir',
+          cache,
+          '-d',
+          dest,
+          '--base',
+          'none',
+          '--no-check',
+          ...(dry ? ['--dry-run'] : []),
+        ],
+        codeCache,
+      );
     const dnf = async (measure: Measure, cache: string): Promise<number> => {
       const root = join(dir, `root-${Math.random().toString(36).slice(2)}`);
       await mkdir(root);
-      return measured(measure, 'dnf', [`--installroot=${root}`, '--releasever=2', '--setopt=reposdir=/dev/null', `--setopt=cachedir=${cache}`, '--setopt=install_weak_deps=False', '--setopt=gpgcheck=0', `--repofrompath=b,${repo}`, '--repo=b', '--assumeno', 'install', 'bench-p0'], {}, (out) => /Install\s+\d+ Packages/.test(out)); // --assumeno answers "no": exit 1 after the plan
+      return measured(
+        measure,
+        'dnf',
+        [
+          `--installroot=${root}`,
+          '--releasever=2',
+          '--setopt=reposdir=/dev/null',
+          `--setopt=cachedir=${cache}`,
+          '--setopt=install_weak_deps=False',
+          '--setopt=gpgcheck=0',
+          `--repofrompath=b,${repo}`,
+          '--repo=b',
+          '--assumeno',
+          'install',
+          'bench-p0',
+        ],
+        {},
+        (out) => /Install\s+\d+ Packages/.test(out),
+      ); // --assumeno answers "no": exit 1 after the plan
     };
     // sanity: the closure is what we built
-    const plan = await execa(process.execPath, [cli, 'install', 'bench-p0', '--repo', repo, '--cache-dir', join(dir, 'c0'), '--base', 'none', '--dry-run', '--json'], { env: codeCache });
+    const plan = await execa(
+      process.execPath,
+      [
+        cli,
+        'install',
+        'bench-p0',
+        '--repo',
+        repo,
+        '--cache-dir',
+        join(dir, 'c0'),
+        '--base',
+        'none',
+        '--dry-run',
+        '--json',
+      ],
+      { env: codeCache },
+    );
     const closure = (JSON.parse(String(plan.stdout)) as { install: unknown[] }).install.length;
-    const cases = ['yumdaResolveCold', 'yumdaResolveWarm', 'dnfCold', 'dnfWarm', 'yumdaInstallCold', 'yumdaInstallWarm'] as const;
-    const results = { wall: Object.fromEntries(cases.map((c) => [c, [] as number[]])), rss: Object.fromEntries(cases.map((c) => [c, [] as number[]])) };
+    const cases = [
+      'yumdaResolveCold',
+      'yumdaResolveWarm',
+      'dnfCold',
+      'dnfWarm',
+      'yumdaInstallCold',
+      'yumdaInstallWarm',
+    ] as const;
+    const results = {
+      wall: Object.fromEntries(cases.map((c) => [c, [] as number[]])),
+      rss: Object.fromEntries(cases.map((c) => [c, [] as number[]])),
+    };
     for (let run = 0; run < RUNS; run++) {
       // the same sequence twice, on fresh caches: timed, then under /usr/bin/time for peak RSS
       for (const measure of ['wall', 'rss'] as const) {
@@ -258,7 +531,9 @@ async function main(): Promise<void> {
         r.yumdaInstallWarm!.push(await yumda(measure, at('ic'), at('ib'), false));
       }
     }
-    const m = Object.fromEntries(cases.map((c) => [c, { wall: median(results.wall[c]!), rssMb: Math.max(...results.rss[c]!) }]));
+    const m = Object.fromEntries(
+      cases.map((c) => [c, { wall: median(results.wall[c]!), rssMb: Math.max(...results.rss[c]!) }]),
+    );
     const summary = {
       packages: TOTAL,
       closure,

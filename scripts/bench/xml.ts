@@ -40,8 +40,20 @@ import { fileURLToPath } from 'node:url';
 import { PrimaryIndexer } from '../../src/install/primary-cache.js';
 import type { Dependency } from '../../src/rpm/types.js';
 import { FilelistsHandler, PrimaryHandler } from '../../src/repodata/reader.js';
-import { filelistsFooter, filelistsHeader, primaryFooter, primaryHeader, renderFilelistsPackage, renderPrimaryPackage } from '../../src/repodata/render.js';
-import { emptyPackageRecord, type FilelistsRecord, type PackageRecord, type RepoFile } from '../../src/repodata/types.js';
+import {
+  filelistsFooter,
+  filelistsHeader,
+  primaryFooter,
+  primaryHeader,
+  renderFilelistsPackage,
+  renderPrimaryPackage,
+} from '../../src/repodata/render.js';
+import {
+  emptyPackageRecord,
+  type FilelistsRecord,
+  type PackageRecord,
+  type RepoFile,
+} from '../../src/repodata/types.js';
 import type { XmlEvents } from '../../src/repodata/xml-scan.js';
 import { median, option, rng } from './common.js';
 
@@ -54,8 +66,24 @@ type Workload = 'primary' | 'filelists' | 'index';
 // ---------------------------------------------------------------------------------------------
 // Documents
 
-const WORDS = 'lib core utils tools devel common data python3 perl ruby gtk3 qt5 x11 font icon theme ssl crypto xml json yaml http net dns ldap krb5 sasl pam udev dbus glib zlib bz2 lzma zstd curl git vim emacs bash sh'.split(' ');
-const DIRS = ['/usr/bin', '/usr/sbin', '/usr/lib64', '/usr/lib', '/usr/libexec', '/usr/share/doc', '/usr/share/man/man1', '/usr/share/locale', '/usr/include', '/etc', '/usr/lib64/python3.7/site-packages', '/usr/share/licenses'];
+const WORDS =
+  'lib core utils tools devel common data python3 perl ruby gtk3 qt5 x11 font icon theme ssl crypto xml json yaml http net dns ldap krb5 sasl pam udev dbus glib zlib bz2 lzma zstd curl git vim emacs bash sh'.split(
+    ' ',
+  );
+const DIRS = [
+  '/usr/bin',
+  '/usr/sbin',
+  '/usr/lib64',
+  '/usr/lib',
+  '/usr/libexec',
+  '/usr/share/doc',
+  '/usr/share/man/man1',
+  '/usr/share/locale',
+  '/usr/include',
+  '/etc',
+  '/usr/lib64/python3.7/site-packages',
+  '/usr/share/licenses',
+];
 
 function generated(i: number, rand: () => number): { p: PackageRecord; f: FilelistsRecord } {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
@@ -63,15 +91,29 @@ function generated(i: number, rand: () => number): { p: PackageRecord; f: Fileli
   const version = `${1 + Math.floor(rand() * 9)}.${Math.floor(rand() * 30)}.${Math.floor(rand() * 10)}`;
   const release = `${1 + Math.floor(rand() * 20)}.amzn2`;
   const dep = (n: string, flags: Dependency['flags'] = null, v: string | null = null, pre = false): Dependency => ({
-    name: n, flags, epoch: flags ? 0 : null, version: v, release: flags && rand() < 0.5 ? release : null, pre,
+    name: n,
+    flags,
+    epoch: flags ? 0 : null,
+    version: v,
+    release: flags && rand() < 0.5 ? release : null,
+    pre,
   });
   const soname = (k: number): string => `lib${pick(WORDS)}${k}.so.${1 + (k % 4)}()(64bit)`;
   const provides = [dep(name, 'EQ', version), dep(`${name}(x86-64)`, 'EQ', version)];
-  for (let k = Math.floor(rand() * rand() * 25); k > 0; k--) provides.push(rand() < 0.7 ? dep(soname(k)) : dep(`lib${name}.so.1(V_${k}.0)(64bit)`));
+  for (let k = Math.floor(rand() * rand() * 25); k > 0; k--)
+    provides.push(rand() < 0.7 ? dep(soname(k)) : dep(`lib${name}.so.1(V_${k}.0)(64bit)`));
   const requires = [dep('rtld(GNU_HASH)'), dep('libc.so.6(GLIBC_2.14)(64bit)')];
   for (let k = 2 + Math.floor(rand() * 30); k > 0; k--) {
     const r = rand();
-    requires.push(r < 0.5 ? dep(soname(Math.floor(rand() * 200))) : r < 0.8 ? dep(`${pick(WORDS)}-${pick(WORDS)}-${Math.floor(rand() * 5000)}`, 'GE', version) : r < 0.9 ? dep('/bin/sh', null, null, true) : dep(`config(${name})`, 'EQ', version));
+    requires.push(
+      r < 0.5
+        ? dep(soname(Math.floor(rand() * 200)))
+        : r < 0.8
+          ? dep(`${pick(WORDS)}-${pick(WORDS)}-${Math.floor(rand() * 5000)}`, 'GE', version)
+          : r < 0.9
+            ? dep('/bin/sh', null, null, true)
+            : dep(`config(${name})`, 'EQ', version),
+    );
   }
   const fileCount = 1 + Math.floor(rand() * rand() * rand() * 400);
   const files: RepoFile[] = [];
@@ -80,22 +122,47 @@ function generated(i: number, rand: () => number): { p: PackageRecord; f: Fileli
     const depth = Math.floor(rand() * 3);
     let path = `${dir}/${name}`;
     for (let d = 0; d < depth; d++) path += `/${pick(WORDS)}`;
-    files.push({ path: `${path}/${pick(WORDS)}-${k}${pick(['', '.so.1', '.py', '.pyc', '.h', '.1.gz', '.mo', '.conf'])}`, type: rand() < 0.08 ? 'dir' : rand() < 0.01 ? 'ghost' : 'file' });
+    files.push({
+      path: `${path}/${pick(WORDS)}-${k}${pick(['', '.so.1', '.py', '.pyc', '.h', '.1.gz', '.mo', '.conf'])}`,
+      type: rand() < 0.08 ? 'dir' : rand() < 0.01 ? 'ghost' : 'file',
+    });
   }
   const lines = 1 + Math.floor(rand() * 6);
   let description = '';
-  for (let k = 0; k < lines; k++) description += `${name} ${pick(WORDS)} provides ${pick(WORDS)} & ${pick(WORDS)} support for <${pick(WORDS)}> "quoted" users' programs.\n`;
+  for (let k = 0; k < lines; k++)
+    description += `${name} ${pick(WORDS)} provides ${pick(WORDS)} & ${pick(WORDS)} support for <${pick(WORDS)}> "quoted" users' programs.\n`;
   const pkgId = createHash('sha256').update(name).digest('hex');
   const p: PackageRecord = {
     ...emptyPackageRecord(),
-    pkgId, name, arch: i % 10 === 0 ? 'noarch' : 'x86_64', version, release,
-    summary: `The ${pick(WORDS)} ${pick(WORDS)} library for ${pick(WORDS)}`, description,
-    packager: 'Amazon Linux', url: `https://example.org/${name}/`, license: 'GPLv2+ and LGPLv2+', vendor: 'Amazon Linux', group: 'System Environment/Libraries',
-    buildhost: 'build.amazon.com', sourcerpm: `${name}-${version}-${release}.src.rpm`, timeFile: 1700000000 + i, timeBuild: 1690000000 + i,
-    sizePackage: 10000 + i, sizeInstalled: 30000 + i, sizeArchive: 31000 + i, locationHref: `Packages/${name}-${version}-${release}.x86_64.rpm`,
-    headerStart: 4504, headerEnd: 20000 + i, provides, requires,
-    obsoletes: i % 17 === 0 ? [dep(`${name}-old`, 'LT', version)] : [], conflicts: i % 23 === 0 ? [dep(`${name}-compat`)] : [],
-    primaryFiles: files.filter((f) => f.path.startsWith('/usr/bin/') || f.path.startsWith('/etc/') || f.path.startsWith('/usr/sbin/')),
+    pkgId,
+    name,
+    arch: i % 10 === 0 ? 'noarch' : 'x86_64',
+    version,
+    release,
+    summary: `The ${pick(WORDS)} ${pick(WORDS)} library for ${pick(WORDS)}`,
+    description,
+    packager: 'Amazon Linux',
+    url: `https://example.org/${name}/`,
+    license: 'GPLv2+ and LGPLv2+',
+    vendor: 'Amazon Linux',
+    group: 'System Environment/Libraries',
+    buildhost: 'build.amazon.com',
+    sourcerpm: `${name}-${version}-${release}.src.rpm`,
+    timeFile: 1700000000 + i,
+    timeBuild: 1690000000 + i,
+    sizePackage: 10000 + i,
+    sizeInstalled: 30000 + i,
+    sizeArchive: 31000 + i,
+    locationHref: `Packages/${name}-${version}-${release}.x86_64.rpm`,
+    headerStart: 4504,
+    headerEnd: 20000 + i,
+    provides,
+    requires,
+    obsoletes: i % 17 === 0 ? [dep(`${name}-old`, 'LT', version)] : [],
+    conflicts: i % 23 === 0 ? [dep(`${name}-compat`)] : [],
+    primaryFiles: files.filter(
+      (f) => f.path.startsWith('/usr/bin/') || f.path.startsWith('/etc/') || f.path.startsWith('/usr/sbin/'),
+    ),
   };
   return { p, f: { pkgId, name, arch: p.arch, epoch: 0, version, release, files } };
 }
@@ -134,7 +201,13 @@ const local = (qname: string): string => qname.slice(qname.indexOf(':') + 1);
 const PREDEFINED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
 /** For parsers that leave entities to the caller. */
 const decode = (s: string): string =>
-  s.indexOf('&') < 0 ? s : s.replace(/&(#x[0-9a-fA-F]+|#[0-9]+|[a-z]+);/g, (_, r: string) => (r[0] === '#' ? String.fromCodePoint(r[1] === 'x' ? parseInt(r.slice(2), 16) : parseInt(r.slice(1), 10)) : PREDEFINED[r]!));
+  s.indexOf('&') < 0
+    ? s
+    : s.replace(/&(#x[0-9a-fA-F]+|#[0-9]+|[a-z]+);/g, (_, r: string) =>
+        r[0] === '#'
+          ? String.fromCodePoint(r[1] === 'x' ? parseInt(r.slice(2), 16) : parseInt(r.slice(1), 10))
+          : PREDEFINED[r]!,
+      );
 
 /** Text since the previous tag, as the readers get it. */
 class TextRuns {
@@ -162,7 +235,10 @@ class CharCapture {
   private written = 0;
   private start = -1;
   private depth = 0;
-  constructor(private readonly name: string, private readonly events: XmlEvents) {}
+  constructor(
+    private readonly name: string,
+    private readonly events: XmlEvents,
+  ) {}
   write(s: string): void {
     if (this.start < 0 && this.parts.length > 1) {
       // the start tag of the next element may begin in the previous string
@@ -193,7 +269,11 @@ class CharCapture {
     if (local(qname) !== this.name || --this.depth > 0) return;
     const last = this.parts[this.parts.length - 1]!;
     const lastBase = this.written - last.length;
-    this.events.captured!(this.start >= lastBase ? last.slice(this.start - lastBase, end - lastBase) : this.parts.join('').slice(this.start - this.base, end - this.base));
+    this.events.captured!(
+      this.start >= lastBase
+        ? last.slice(this.start - lastBase, end - lastBase)
+        : this.parts.join('').slice(this.start - this.base, end - this.base),
+    );
     this.start = -1;
     this.base = lastBase;
     this.parts = [last];
@@ -217,7 +297,11 @@ const candidates: Record<string, Candidate> = {
         const options =
           capture === null
             ? {}
-            : { capture, attributesOf: (name: string) => (events as PrimaryIndexer).wantsAttributes(name), textOf: (name: string) => name === 'name' || name === 'arch' || name === 'file' };
+            : {
+                capture,
+                attributesOf: (name: string) => (events as PrimaryIndexer).wantsAttributes(name),
+                textOf: (name: string) => name === 'name' || name === 'arch' || name === 'file',
+              };
         const scanner = new XmlScanner(events, options);
         decodedChunks(chunks, (s) => scanner.write(s));
         scanner.close();
@@ -453,7 +537,8 @@ function sink(workload: Workload): { events: XmlEvents; result(): string; reset(
       },
     };
   }
-  const make = (): PrimaryHandler | FilelistsHandler => (workload === 'primary' ? new PrimaryHandler() : new FilelistsHandler());
+  const make = (): PrimaryHandler | FilelistsHandler =>
+    workload === 'primary' ? new PrimaryHandler() : new FilelistsHandler();
   let handler = make();
   let count = 0;
   const hash = createHash('sha256');
@@ -481,7 +566,13 @@ function sink(workload: Workload): { events: XmlEvents; result(): string; reset(
   };
 }
 
-async function child(name: string, workload: Workload, file: string, chunkSize: number, verify: boolean): Promise<void> {
+async function child(
+  name: string,
+  workload: Workload,
+  file: string,
+  chunkSize: number,
+  verify: boolean,
+): Promise<void> {
   const bytes = readFileSync(file);
   const chunks: Buffer[] = [];
   for (let i = 0; i < bytes.length; i += chunkSize) chunks.push(bytes.subarray(i, i + chunkSize));
@@ -522,11 +613,14 @@ function versionOf(pkg: string | null): string | null {
 }
 
 function runChild(name: string, workload: Workload, file: string, chunk: number, verify: boolean): ChildResult {
-  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', name, workload, file, String(chunk), verify ? 'verify' : 'time'], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  const r = spawnSync(
+    process.execPath,
+    [fileURLToPath(import.meta.url), '--child', name, workload, file, String(chunk), verify ? 'verify' : 'time'],
+    { encoding: 'utf8', maxBuffer: 1 << 20 },
+  );
   if (r.status !== 0) throw new Error(`${name} ${workload}: ${r.stderr.trim().split('\n').slice(0, 6).join('\n')}`);
   return JSON.parse(r.stdout) as ChildResult;
 }
-
 
 async function main(): Promise<void> {
   const packages = Number(opt('--packages', '5000'));
@@ -537,8 +631,17 @@ async function main(): Promise<void> {
   try {
     const files = writeDocuments(dir, packages);
     const size = (f: string): string => `${(readFileSync(f).length / 1048576).toFixed(1)} MB`;
-    process.stderr.write(`${packages} packages: primary.xml ${size(files.primary)}, filelists.xml ${size(files.filelists)}; chunks of ${chunk} bytes, ${runs} runs\n`);
-    const cells: Array<{ name: string; version: string; workload: Workload; file: string; agrees: boolean; samples: ChildResult[] }> = [];
+    process.stderr.write(
+      `${packages} packages: primary.xml ${size(files.primary)}, filelists.xml ${size(files.filelists)}; chunks of ${chunk} bytes, ${runs} runs\n`,
+    );
+    const cells: Array<{
+      name: string;
+      version: string;
+      workload: Workload;
+      file: string;
+      agrees: boolean;
+      samples: ChildResult[];
+    }> = [];
     const reference: Partial<Record<Workload, string>> = {};
     const rows: string[] = [];
     for (const name of names) {
@@ -546,7 +649,9 @@ async function main(): Promise<void> {
       if (!c) throw new Error(`unknown parser ${name}; known: ${Object.keys(candidates).join(', ')}`);
       const version = versionOf(c.pkg);
       if (version === null) {
-        process.stderr.write(`skipped ${name}: not installed (flock /tmp/yumda-npm.lock npm install --no-save ${c.pkg})\n`);
+        process.stderr.write(
+          `skipped ${name}: not installed (flock /tmp/yumda-npm.lock npm install --no-save ${c.pkg})\n`,
+        );
         continue;
       }
       for (const workload of ['primary', 'filelists', 'index'] as const) {
@@ -580,7 +685,9 @@ async function main(): Promise<void> {
         rows.push(`| ${row.join(' | ')} |`);
       }
     }
-    const noCapture = names.filter((n) => candidates[n] && !candidates[n]!.canCapture && cells.some((c) => c.name === n));
+    const noCapture = names.filter(
+      (n) => candidates[n] && !candidates[n]!.canCapture && cells.some((c) => c.name === n),
+    );
     process.stdout.write(
       [
         `${packages} packages (primary.xml ${size(files.primary)}, filelists.xml ${size(files.filelists)}), ${chunk}-byte chunks, median of ${runs} fresh processes`,
@@ -588,7 +695,9 @@ async function main(): Promise<void> {
         '| parser | workload | first pass ms | vs xml-scan | second pass ms | peak RSS MB | import ms | same output |',
         '| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |',
         ...rows,
-        ...(noCapture.length > 0 ? ['', `index: not measured for ${noCapture.join(', ')} (no element offsets to capture <package> with)`] : []),
+        ...(noCapture.length > 0
+          ? ['', `index: not measured for ${noCapture.join(', ')} (no element offsets to capture <package> with)`]
+          : []),
         '',
       ].join('\n'),
     );

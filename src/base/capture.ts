@@ -19,7 +19,13 @@ import { normaliseArch, ociPlatform, type Target } from '../config/target.js';
 import { type Engine, firstLine, removeContainers } from '../container/engine.js';
 import { isElfMagic, parseElf, readElfStrings, withFileSource } from '../layer/elf.js';
 import { ExitCode, YumdaError } from '../util/errors.js';
-import { buildProfile, parseNevra, type ObservedLibrary, type ObservedPackage, type Observations } from './profile-build.js';
+import {
+  buildProfile,
+  parseNevra,
+  type ObservedLibrary,
+  type ObservedPackage,
+  type Observations,
+} from './profile-build.js';
 import { readRootRpmDb } from './rpmdb.js';
 import { RootFs } from './rootfs.js';
 
@@ -29,7 +35,15 @@ export interface CaptureResult {
   notes: string[];
 }
 
-const ELF_MACHINES: Record<number, string> = { 3: 'i386', 62: 'x86_64', 40: 'arm', 183: 'aarch64', 243: 'riscv64', 21: 'ppc64', 22: 's390x' };
+const ELF_MACHINES: Record<number, string> = {
+  3: 'i386',
+  62: 'x86_64',
+  40: 'arm',
+  183: 'aarch64',
+  243: 'riscv64',
+  21: 'ppc64',
+  22: 's390x',
+};
 
 export function machineName(machine: number): string {
   return ELF_MACHINES[machine] ?? `ELF machine ${machine}`;
@@ -48,14 +62,22 @@ export function glibcVersionFromStrings(strings: string[]): string | null {
  * The capabilities one shared library file provides (its soname and version definitions), as a
  * capture records them; null when the file is not a shared library of the target's machine.
  */
-export function libraryCapabilities(file: string, target: Target): { soname: string; provides: string[]; glibcVersion: string | null } | null {
+export function libraryCapabilities(
+  file: string,
+  target: Target,
+): { soname: string; provides: string[]; glibcVersion: string | null } | null {
   return withFileSource(file, (src) => {
     if (src.size < 64 || !isElfMagic(src.read(0, 4))) return null;
     const info = parseElf(src);
     if (info.type !== 'dyn' || !info.soname || info.machine !== target.facts.elfMachine) return null;
     const bits = info.bits === 64 ? target.facts.bits : '';
-    const glibcVersion = info.soname === 'libc.so.6' ? glibcVersionFromStrings(readElfStrings(src, info, { minLength: 16 })) : null;
-    return { soname: info.soname, provides: [`${info.soname}()${bits}`, ...info.verdef.map((v) => `${info.soname}(${v})${bits}`)], glibcVersion };
+    const glibcVersion =
+      info.soname === 'libc.so.6' ? glibcVersionFromStrings(readElfStrings(src, info, { minLength: 16 })) : null;
+    return {
+      soname: info.soname,
+      provides: [`${info.soname}()${bits}`, ...info.verdef.map((v) => `${info.soname}(${v})${bits}`)],
+      glibcVersion,
+    };
   });
 }
 
@@ -68,19 +90,26 @@ interface RootOptions {
 /** Captures from a root directory. */
 export async function captureFromRoot(dir: string, target: Target, options: RootOptions = {}): Promise<CaptureResult> {
   const root = new RootFs(dir);
-  if (!root.isDir('/')) throw new YumdaError('CAPTURE_NO_ROOT', `${dir} is not a directory`, { exitCode: ExitCode.usage });
+  if (!root.isDir('/'))
+    throw new YumdaError('CAPTURE_NO_ROOT', `${dir} is not a directory`, { exitCode: ExitCode.usage });
   const notes: string[] = [];
   const entries = root.walk();
   const files = entries.map((e) => (e.kind === 'dir' ? `${e.path}/` : e.path));
   const symlinks: Record<string, string> = {};
   for (const e of entries) {
     // targets stored absolute (resolved against the link's directory, not followed): every reader of a profile agrees on them
-    if (e.kind === 'symlink') symlinks[e.path] = e.target!.startsWith('/') ? posix.normalize(e.target!) : posix.join(posix.dirname(e.path), e.target!);
+    if (e.kind === 'symlink')
+      symlinks[e.path] = e.target!.startsWith('/')
+        ? posix.normalize(e.target!)
+        : posix.join(posix.dirname(e.path), e.target!);
   }
 
   const db = await readRootRpmDb(root);
   let packages: ObservedPackage[] = [];
-  if (!db) notes.push('no rpm database found (looked in /var/lib/rpm and /usr/lib/sysimage/rpm): the profile lists no packages');
+  if (!db)
+    notes.push(
+      'no rpm database found (looked in /var/lib/rpm and /usr/lib/sysimage/rpm): the profile lists no packages',
+    );
   else {
     if (db.skipped > 0) notes.push(`${db.path}: ${db.skipped} entries could not be decoded and were skipped`);
     packages = db.packages.map((p) => ({
@@ -89,14 +118,26 @@ export async function captureFromRoot(dir: string, target: Target, options: Root
       version: p.version,
       release: p.release,
       arch: p.arch,
-      provides: p.provides.map((d) => ({ name: d.name, flags: d.flags, epoch: d.epoch, version: d.version, release: d.release })),
+      provides: p.provides.map((d) => ({
+        name: d.name,
+        flags: d.flags,
+        epoch: d.epoch,
+        version: d.version,
+        release: d.release,
+      })),
     }));
-    const foreign = packages.filter((p) => p.arch !== 'noarch' && !/^i[3-6]86$/.test(p.arch) && normaliseArch(p.arch) !== target.arch);
+    const foreign = packages.filter(
+      (p) => p.arch !== 'noarch' && !/^i[3-6]86$/.test(p.arch) && normaliseArch(p.arch) !== target.arch,
+    );
     if (foreign.length > 0 && foreign.length * 2 > packages.filter((p) => p.arch !== 'noarch').length) {
-      throw new YumdaError('CAPTURE_WRONG_ARCH', `${options.source ?? dir} holds ${foreign[0]!.arch} packages (${foreign[0]!.name}) but the target is ${target.key}`, {
-        exitCode: ExitCode.usage,
-        hint: `capture with --target ${target.id}/${normaliseArch(foreign[0]!.arch)}`,
-      });
+      throw new YumdaError(
+        'CAPTURE_WRONG_ARCH',
+        `${options.source ?? dir} holds ${foreign[0]!.arch} packages (${foreign[0]!.name}) but the target is ${target.key}`,
+        {
+          exitCode: ExitCode.usage,
+          hint: `capture with --target ${target.id}/${normaliseArch(foreign[0]!.arch)}`,
+        },
+      );
     }
   }
 
@@ -125,8 +166,15 @@ export async function captureFromRoot(dir: string, target: Target, options: Root
             wrongMachine.push(`${e.path} (${machineName(info.machine)})`);
             return;
           }
-          if (info.soname) libraries.push({ path: `${d}/${posix.basename(e.path)}`, soname: info.soname, verdef: info.verdef, bits: info.bits });
-          if (info.soname === 'libc.so.6' && !glibcVersion) glibcVersion = glibcVersionFromStrings(readElfStrings(src, info, { minLength: 16 }));
+          if (info.soname)
+            libraries.push({
+              path: `${d}/${posix.basename(e.path)}`,
+              soname: info.soname,
+              verdef: info.verdef,
+              bits: info.bits,
+            });
+          if (info.soname === 'libc.so.6' && !glibcVersion)
+            glibcVersion = glibcVersionFromStrings(readElfStrings(src, info, { minLength: 16 }));
         });
       } catch (err) {
         notes.push(`${e.path}: not read (${(err as Error).message})`);
@@ -134,16 +182,21 @@ export async function captureFromRoot(dir: string, target: Target, options: Root
     }
   }
   if (wrongMachine.length > 0 && libraries.length === 0) {
-    throw new YumdaError('CAPTURE_WRONG_ARCH', `${options.source ?? dir} has ${wrongMachine[0]} libraries but the target is ${target.key} (${machineName(target.facts.elfMachine)})`, {
-      exitCode: ExitCode.usage,
-    });
+    throw new YumdaError(
+      'CAPTURE_WRONG_ARCH',
+      `${options.source ?? dir} has ${wrongMachine[0]} libraries but the target is ${target.key} (${machineName(target.facts.elfMachine)})`,
+      {
+        exitCode: ExitCode.usage,
+      },
+    );
   }
   for (const w of wrongMachine.slice(0, 5)) notes.push(`${w}: not a ${target.arch} library, left out`);
   if (!glibcVersion) {
     const glibc = packages.find((p) => p.name === 'glibc');
     if (glibc) glibcVersion = glibc.version;
   }
-  if (!glibcVersion) notes.push(`glibc version not found in the root (no readable libc.so.6): using the target's ${target.glibc}`);
+  if (!glibcVersion)
+    notes.push(`glibc version not found in the root (no readable libc.so.6): using the target's ${target.glibc}`);
   const loader = root.resolve(target.facts.loader);
   const hasLoader = loader !== null && root.isFile(loader);
   if (!hasLoader) notes.push(`${target.facts.loader} (the ${target.arch} loader) is not in the root`);
@@ -168,9 +221,16 @@ export async function captureFromRoot(dir: string, target: Target, options: Root
 export function listingObservations(dir: string, target: Target, source?: string): Observations {
   const read = (name: string): string[] => {
     try {
-      return readFileSync(join(dir, name), 'utf8').split('\n').map((l) => l.trim()).filter(Boolean);
+      return readFileSync(join(dir, name), 'utf8')
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean);
     } catch (e) {
-      throw new YumdaError('CAPTURE_NO_LISTING', `cannot read ${join(dir, name)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { exitCode: ExitCode.usage });
+      throw new YumdaError(
+        'CAPTURE_NO_LISTING',
+        `cannot read ${join(dir, name)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+        { exitCode: ExitCode.usage },
+      );
     }
   };
   const packages: ObservedPackage[] = read('packages.txt').map((line) => {
@@ -193,28 +253,58 @@ export function listingObservations(dir: string, target: Target, source?: string
 }
 
 /** Captures from a listing (see listingObservations). */
-export async function captureFromListing(dir: string, target: Target, options: { source?: string } = {}): Promise<CaptureResult> {
+export async function captureFromListing(
+  dir: string,
+  target: Target,
+  options: { source?: string } = {},
+): Promise<CaptureResult> {
   return {
     profile: buildProfile(target, listingObservations(dir, target, options.source)),
-    notes: ['a listing has no file contents: sonames follow the naming convention and symbol versions come from the target data'],
+    notes: [
+      'a listing has no file contents: sonames follow the naming convention and symbol versions come from the target data',
+    ],
   };
 }
 
 /** Unpacks an image tarball (docker/podman export, or a root tarball) into a scratch directory, then captures. */
-export async function captureFromTarball(file: string, target: Target, options: RootOptions = {}): Promise<CaptureResult> {
+export async function captureFromTarball(
+  file: string,
+  target: Target,
+  options: RootOptions = {},
+): Promise<CaptureResult> {
   const dir = await mkdtemp(join(tmpdir(), 'yumda-capture-'));
   try {
     // GNU tar strips leading '/' and refuses members with '..'; device nodes and the runtime's mounts are skipped
     const r = await execa(
       'tar',
-      ['-x', '-f', file, '-C', dir, '--no-same-owner', '--no-same-permissions', '--delay-directory-restore', '--warning=no-timestamp',
-        '--exclude=./dev/*', '--exclude=dev/*', '--exclude=./proc/*', '--exclude=proc/*', '--exclude=./sys/*', '--exclude=sys/*'],
+      [
+        '-x',
+        '-f',
+        file,
+        '-C',
+        dir,
+        '--no-same-owner',
+        '--no-same-permissions',
+        '--delay-directory-restore',
+        '--warning=no-timestamp',
+        '--exclude=./dev/*',
+        '--exclude=dev/*',
+        '--exclude=./proc/*',
+        '--exclude=proc/*',
+        '--exclude=./sys/*',
+        '--exclude=sys/*',
+      ],
       { reject: false },
     );
     if (r.exitCode !== 0) {
-      throw new YumdaError('CAPTURE_BAD_TARBALL', `cannot unpack ${file}: ${firstLine(r.stderr) || r.message}`, { exitCode: ExitCode.failure });
+      throw new YumdaError('CAPTURE_BAD_TARBALL', `cannot unpack ${file}: ${firstLine(r.stderr) || r.message}`, {
+        exitCode: ExitCode.failure,
+      });
     }
-    return await captureFromRoot(dir, target, { ...options, source: options.source ?? `captured by yumda base capture from an image tarball (${posix.basename(file)})` });
+    return await captureFromRoot(dir, target, {
+      ...options,
+      source: options.source ?? `captured by yumda base capture from an image tarball (${posix.basename(file)})`,
+    });
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -226,7 +316,11 @@ interface ImageConfig {
 }
 
 async function imageConfig(engine: Engine, image: string): Promise<ImageConfig> {
-  const r = await execa(engine.command, ['image', 'inspect', '--format', '{{json .Config.Env}}|{{.Architecture}}', image], { reject: false });
+  const r = await execa(
+    engine.command,
+    ['image', 'inspect', '--format', '{{json .Config.Env}}|{{.Architecture}}', image],
+    { reject: false },
+  );
   if (r.exitCode !== 0) return { env: [], arch: null };
   const [envJson, arch] = String(r.stdout).trim().split('|');
   let env: string[] = [];
@@ -248,7 +342,13 @@ export function ldLibraryPathFromEnv(env: string[]): string[] | null {
 }
 
 /** The engine commands of an image capture (a container created, never started). */
-export function imageCaptureArgv(engine: Engine, image: string, target: Target, name: string, tarball: string): { create: string[]; export: string[]; remove: string[] } {
+export function imageCaptureArgv(
+  engine: Engine,
+  image: string,
+  target: Target,
+  name: string,
+  tarball: string,
+): { create: string[]; export: string[]; remove: string[] } {
   return {
     create: [engine.command, 'create', '--platform', ociPlatform(target.arch), '--name', name, image, '/bin/true'],
     export: [engine.command, 'export', '--output', tarball, name],
@@ -265,20 +365,31 @@ export async function captureFromImage(engine: Engine, image: string, target: Ta
   try {
     const created = await execa(argv.create[0]!, argv.create.slice(1), { reject: false });
     if (created.exitCode !== 0) {
-      throw new YumdaError('CAPTURE_IMAGE_FAILED', `${engine.name} could not create a container from ${image}: ${firstLine(created.stderr) || created.message}`, {
-        exitCode: ExitCode.unreachable,
-      });
+      throw new YumdaError(
+        'CAPTURE_IMAGE_FAILED',
+        `${engine.name} could not create a container from ${image}: ${firstLine(created.stderr) || created.message}`,
+        {
+          exitCode: ExitCode.unreachable,
+        },
+      );
     }
     const config = await imageConfig(engine, image);
     if (config.arch && normaliseArch(config.arch) !== target.arch) {
-      throw new YumdaError('CAPTURE_WRONG_ARCH', `${image} is a ${normaliseArch(config.arch)} image but the target is ${target.key}`, {
-        exitCode: ExitCode.usage,
-        hint: `capture with --target ${target.id}/${normaliseArch(config.arch)}`,
-      });
+      throw new YumdaError(
+        'CAPTURE_WRONG_ARCH',
+        `${image} is a ${normaliseArch(config.arch)} image but the target is ${target.key}`,
+        {
+          exitCode: ExitCode.usage,
+          hint: `capture with --target ${target.id}/${normaliseArch(config.arch)}`,
+        },
+      );
     }
     const exported = await execa(argv.export[0]!, argv.export.slice(1), { reject: false });
     if (exported.exitCode !== 0) {
-      throw new YumdaError('CAPTURE_IMAGE_FAILED', `${engine.name} export of ${image} failed: ${firstLine(exported.stderr) || exported.message}`);
+      throw new YumdaError(
+        'CAPTURE_IMAGE_FAILED',
+        `${engine.name} export of ${image} failed: ${firstLine(exported.stderr) || exported.message}`,
+      );
     }
     await removeContainers(engine, [name]);
     return await captureFromTarball(tarball, target, {

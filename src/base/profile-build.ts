@@ -71,7 +71,9 @@ export function deriveSonames(files: string[], libDirs: string[]): string[] {
   }
   const sonames: string[] = [];
   for (const [stem, names] of byStem) {
-    const versioned = names.filter((n) => n !== stem).sort((a, b) => a.split('.').length - b.split('.').length || a.localeCompare(b));
+    const versioned = names
+      .filter((n) => n !== stem)
+      .sort((a, b) => a.split('.').length - b.split('.').length || a.localeCompare(b));
     sonames.push(versioned[0] ?? stem);
   }
   return [...new Set(sonames)].sort();
@@ -145,7 +147,13 @@ export function buildProfile(target: Target, obs: Observations): BaseProfile {
     ldLibraryPath: obs.ldLibraryPath ?? f.ldLibraryPath,
     defaultLibDirs: f.defaultLibDirs,
     layerRoot: '/opt',
-    packages: packages.map((p) => ({ name: p.name, epoch: p.epoch, version: p.version, release: p.release, arch: p.arch })),
+    packages: packages.map((p) => ({
+      name: p.name,
+      epoch: p.epoch,
+      version: p.version,
+      release: p.release,
+      arch: p.arch,
+    })),
     provides,
     files: obs.files,
     symlinks: obs.symlinks,

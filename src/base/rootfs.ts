@@ -50,7 +50,10 @@ export class RootFs {
 
   /** The path with every symlink resolved inside the root; null when it does not exist (or loops). */
   resolve(path: string): string | null {
-    let pending = posix.normalize('/' + path).split('/').filter(Boolean);
+    let pending = posix
+      .normalize('/' + path)
+      .split('/')
+      .filter(Boolean);
     const done: string[] = [];
     let hops = 0;
     while (pending.length > 0) {

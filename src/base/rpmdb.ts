@@ -63,13 +63,22 @@ export function decodeDbHeader(blob: Buffer, label: string): InstalledPackage {
     verifiedDigests: [],
   };
   const info = packageInfoFromHeaders(headers);
-  return { name: info.name, epoch: info.epoch, version: info.version, release: info.release, arch: info.arch, provides: info.provides };
+  return {
+    name: info.name,
+    epoch: info.epoch,
+    version: info.version,
+    release: info.release,
+    arch: info.arch,
+    provides: info.provides,
+  };
 }
 
 const require = createRequire(import.meta.url);
 
 async function sqliteBlobs(bytes: Buffer, label: string): Promise<Buffer[]> {
-  const initSqlJs = require('sql.js') as (config?: object) => Promise<{ Database: new (data: Uint8Array) => SqlDatabase }>;
+  const initSqlJs = require('sql.js') as (
+    config?: object,
+  ) => Promise<{ Database: new (data: Uint8Array) => SqlDatabase }>;
   const SQL = await initSqlJs();
   let db: SqlDatabase;
   try {
@@ -88,16 +97,23 @@ interface SqlDatabase {
 }
 
 async function bdbBlobs(bytes: Buffer, label: string): Promise<Buffer[]> {
-  const { bufferToHashDbValues } = require('@snyk/rpm-parser/dist/berkeleydb') as { bufferToHashDbValues: (data: Buffer) => Promise<Buffer[]> };
+  const { bufferToHashDbValues } = require('@snyk/rpm-parser/dist/berkeleydb') as {
+    bufferToHashDbValues: (data: Buffer) => Promise<Buffer[]>;
+  };
   try {
     return await bufferToHashDbValues(bytes);
   } catch (e) {
-    throw new YumdaError('RPMDB_UNREADABLE', `${label}: not a readable Berkeley DB rpm database: ${(e as Error).message}`);
+    throw new YumdaError(
+      'RPMDB_UNREADABLE',
+      `${label}: not a readable Berkeley DB rpm database: ${(e as Error).message}`,
+    );
   }
 }
 
 async function ndbBlobs(bytes: Buffer, label: string): Promise<Buffer[]> {
-  const { bufferToNdbValues } = require('@snyk/rpm-parser/dist/ndb') as { bufferToNdbValues: (data: Buffer) => Promise<Buffer[]> };
+  const { bufferToNdbValues } = require('@snyk/rpm-parser/dist/ndb') as {
+    bufferToNdbValues: (data: Buffer) => Promise<Buffer[]>;
+  };
   try {
     return await bufferToNdbValues(bytes);
   } catch (e) {
@@ -106,8 +122,17 @@ async function ndbBlobs(bytes: Buffer, label: string): Promise<Buffer[]> {
 }
 
 /** Decodes the packages of one database file's bytes. gpg-pubkey entries (imported keys) are not packages. */
-export async function readRpmDbBytes(bytes: Buffer, format: RpmDbFormat, label: string): Promise<{ packages: InstalledPackage[]; skipped: number }> {
-  const blobs = format === 'sqlite' ? await sqliteBlobs(bytes, label) : format === 'bdb' ? await bdbBlobs(bytes, label) : await ndbBlobs(bytes, label);
+export async function readRpmDbBytes(
+  bytes: Buffer,
+  format: RpmDbFormat,
+  label: string,
+): Promise<{ packages: InstalledPackage[]; skipped: number }> {
+  const blobs =
+    format === 'sqlite'
+      ? await sqliteBlobs(bytes, label)
+      : format === 'bdb'
+        ? await bdbBlobs(bytes, label)
+        : await ndbBlobs(bytes, label);
   const packages: InstalledPackage[] = [];
   let skipped = 0;
   for (const [i, blob] of blobs.entries()) {

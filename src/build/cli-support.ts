@@ -28,26 +28,50 @@ export function resolveSetup(options: SetOptions): { builder: Builder; paths: Pa
     ...(options.target || options.arch ? { target: resolveTarget(options.target, options.arch) } : {}),
   });
   const specsDir = resolve(options.specs ?? defaultSpecsDir());
-  if (!existsSync(specsDir)) throw new YumdaError('SPECS_DIR_MISSING', `no such directory: ${specsDir}`, { exitCode: ExitCode.usage, hint: 'point --specs at the package set (one NAME.yaml per package)' });
+  if (!existsSync(specsDir))
+    throw new YumdaError('SPECS_DIR_MISSING', `no such directory: ${specsDir}`, {
+      exitCode: ExitCode.usage,
+      hint: 'point --specs at the package set (one NAME.yaml per package)',
+    });
   const patchesDir = resolve(options.patches ?? join(dirname(specsDir), 'patches'));
-  const macroFiles = builder instanceof LocalBuilder ? builder.macroFiles : [projectPath('repo-metadata/macros/lambda2.macros')];
+  const macroFiles =
+    builder instanceof LocalBuilder ? builder.macroFiles : [projectPath('repo-metadata/macros/lambda2.macros')];
   return { builder, paths: { specsDir, patchesDir, macroFiles } };
 }
 
 /** Text table: columns padded, last column free. */
 export function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n') + '\n';
+  return (
+    rows
+      .map((r) =>
+        r
+          .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!)))
+          .join('  ')
+          .trimEnd(),
+      )
+      .join('\n') + '\n'
+  );
 }
 
 export function summaryTable(results: PackageResult[]): string {
   const rows = [['PACKAGE', 'WAVE', 'RESULT', 'TIME', 'LOG']];
-  for (const r of results) rows.push([r.name, String(r.wave + 1), r.status, r.status === 'built' || r.status === 'failed' ? `${r.seconds.toFixed(1)}s` : '-', r.log]);
+  for (const r of results)
+    rows.push([
+      r.name,
+      String(r.wave + 1),
+      r.status,
+      r.status === 'built' || r.status === 'failed' ? `${r.seconds.toFixed(1)}s` : '-',
+      r.log,
+    ]);
   return table(rows);
 }
 
 /** The JSON `strategy.matrix` of GitHub Actions takes: one entry per package, with its wave. */
-export function githubMatrix(plan: Pick<BuildPlanResult, 'waves'>, wave?: number): { include: Array<{ package: string; wave: number }> } {
+export function githubMatrix(
+  plan: Pick<BuildPlanResult, 'waves'>,
+  wave?: number,
+): { include: Array<{ package: string; wave: number }> } {
   const include: Array<{ package: string; wave: number }> = [];
   plan.waves.forEach((names, w) => {
     if (wave === undefined || wave === w) for (const name of names) include.push({ package: name, wave: w });

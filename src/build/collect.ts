@@ -21,7 +21,11 @@ export async function collectBuilds(parts: string[], outDir: string): Promise<Co
   const taken: CollectResult['taken'] = [];
   for (const part of parts) {
     const partManifestPath = manifestPathIn(part);
-    if (!existsSync(partManifestPath)) throw new YumdaError('NOT_A_BUILD_OUTPUT', `${part} has no ${partManifestPath.slice(part.length + 1)}: not the output of yumda build`);
+    if (!existsSync(partManifestPath))
+      throw new YumdaError(
+        'NOT_A_BUILD_OUTPUT',
+        `${part} has no ${partManifestPath.slice(part.length + 1)}: not the output of yumda build`,
+      );
     const partManifest = await readManifest(partManifestPath);
     for (const [name, entry] of Object.entries(partManifest.packages)) {
       const current = manifest.packages[name];
@@ -30,7 +34,8 @@ export async function collectBuilds(parts: string[], outDir: string): Promise<Co
       const missing = files.filter((f) => !existsSync(join(part, f)));
       // a part may carry entries it did not build (copied from an older manifest): only take real outputs
       if (missing.length > 0) continue;
-      for (const old of current ? [...current.rpms, ...current.srpms] : []) if (!files.includes(old)) await rm(join(outDir, old), { force: true });
+      for (const old of current ? [...current.rpms, ...current.srpms] : [])
+        if (!files.includes(old)) await rm(join(outDir, old), { force: true });
       for (const file of files) {
         await mkdir(dirname(join(outDir, file)), { recursive: true });
         await copyFile(join(part, file), join(outDir, file));

@@ -45,7 +45,10 @@ export function isDevelopmentCapability(cap: string): boolean {
 }
 
 /** name → the in-set packages its BuildRequires resolve to (self-references dropped). */
-export function buildDependencies(packages: readonly PlanPackage[]): { dependsOn: Map<string, string[]>; providers: Map<string, string[]> } {
+export function buildDependencies(packages: readonly PlanPackage[]): {
+  dependsOn: Map<string, string[]>;
+  providers: Map<string, string[]>;
+} {
   const index = new CapabilityIndex<string>();
   for (const pkg of packages) index.add(pkg.name, { provides: [...new Set(pkg.provides)].map(anyVersion) });
   const providers = new Map<string, string[]>();
@@ -105,9 +108,13 @@ export function planWaves(packages: readonly PlanPackage[]): BuildPlan {
   const { dependsOn, providers } = buildDependencies(packages);
   const cycles = findCycles(dependsOn);
   if (cycles.length > 0) {
-    throw new YumdaError('BUILD_CYCLE', `BuildRequires form a cycle: ${cycles.map((c) => c.join(' → ') + ' → ' + c[0]).join('; ')}`, {
-      hint: 'break it in an overlay (drop the BuildRequires or a bootstrap macro), or build one member from upstream first',
-    });
+    throw new YumdaError(
+      'BUILD_CYCLE',
+      `BuildRequires form a cycle: ${cycles.map((c) => c.join(' → ') + ' → ' + c[0]).join('; ')}`,
+      {
+        hint: 'break it in an overlay (drop the BuildRequires or a bootstrap macro), or build one member from upstream first',
+      },
+    );
   }
   const wave = new Map<string, number>();
   const waveOf = (name: string): number => {
@@ -126,7 +133,10 @@ export function planWaves(packages: readonly PlanPackage[]): BuildPlan {
 }
 
 /** The given names plus every package that (transitively) BuildRequires one of them. */
-export function withDependents(names: Iterable<string>, dependsOn: ReadonlyMap<string, readonly string[]>): Set<string> {
+export function withDependents(
+  names: Iterable<string>,
+  dependsOn: ReadonlyMap<string, readonly string[]>,
+): Set<string> {
   const result = new Set(names);
   let grew = true;
   while (grew) {

@@ -53,7 +53,12 @@ export function overlayFile(specsDir: string, name: string): string | null {
 }
 
 /** Everything that determines a package's output, and its hash. Cheap: no unpacking. */
-export async function packageInputs(name: string, source: SourceRpm, paths: PackageSetPaths, builderIdentity: string): Promise<PackageInputsInfo> {
+export async function packageInputs(
+  name: string,
+  source: SourceRpm,
+  paths: PackageSetPaths,
+  builderIdentity: string,
+): Promise<PackageInputsInfo> {
   const overlay = overlayFile(paths.specsDir, name);
   const macros: Record<string, string> = {};
   for (const file of paths.macroFiles) macros[basename(file)] = await hashFile(file);
@@ -108,7 +113,11 @@ export interface PrepareOptions {
   date?: Date;
 }
 
-export async function preparePackage(name: string, source: SourceRpm, options: PrepareOptions): Promise<PreparedPackage> {
+export async function preparePackage(
+  name: string,
+  source: SourceRpm,
+  options: PrepareOptions,
+): Promise<PreparedPackage> {
   const topdir = join(options.workDir, 'topdir');
   const sourcesDir = join(topdir, 'SOURCES');
   const specsDir = join(topdir, 'SPECS');
@@ -138,7 +147,13 @@ export async function preparePackage(name: string, source: SourceRpm, options: P
     specFile,
     sourcesDir,
     buildRequires: activeDependencies(compatible.text, 'buildrequires', options.target),
-    provides: [...new Set([...rewritten.packages, ...rewritten.dropped, ...activeDependencies(compatible.text, 'provides', options.target)])].sort(),
+    provides: [
+      ...new Set([
+        ...rewritten.packages,
+        ...rewritten.dropped,
+        ...activeDependencies(compatible.text, 'provides', options.target),
+      ]),
+    ].sort(),
     packages: rewritten.packages,
     rewriteChanges: rewritten.changes.length + rewritten.overlayChanges.length + compatible.edits.length,
     lint: rewritten.lint.map((f) => `line ${f.line}: ${f.path} (${f.section})`),

@@ -9,13 +9,15 @@
 
 const BARE_WORD = /^[A-Za-z_][A-Za-z0-9_.+-]*$/;
 const MACRO = /^%(\{[A-Za-z_][A-Za-z0-9_]*\}|[A-Za-z_][A-Za-z0-9_]*)$/;
-const COMPARISON = /(^|[\s(!&|])(%\{[A-Za-z_][A-Za-z0-9_]*\}|%[A-Za-z_][A-Za-z0-9_]*|[A-Za-z_][A-Za-z0-9_.+-]*)\s*(==|!=|<=|>=|<|>)\s*(%\{[A-Za-z_][A-Za-z0-9_]*\}|%[A-Za-z_][A-Za-z0-9_]*|[A-Za-z_][A-Za-z0-9_.+-]*)(?=$|[\s)&|])/g;
+const COMPARISON =
+  /(^|[\s(!&|])(%\{[A-Za-z_][A-Za-z0-9_]*\}|%[A-Za-z_][A-Za-z0-9_]*|[A-Za-z_][A-Za-z0-9_.+-]*)\s*(==|!=|<=|>=|<|>)\s*(%\{[A-Za-z_][A-Za-z0-9_]*\}|%[A-Za-z_][A-Za-z0-9_]*|[A-Za-z_][A-Za-z0-9_.+-]*)(?=$|[\s)&|])/g;
 
 /** One %if/%elif expression with bare-word comparisons quoted ("%{_arch}" != "ppc64"). */
 export function quoteBareWordComparisons(expr: string): string {
   return expr.replace(COMPARISON, (all, lead: string, left: string, op: string, right: string) => {
     const bare = BARE_WORD.test(left) || BARE_WORD.test(right);
-    if (!bare || !(BARE_WORD.test(left) || MACRO.test(left)) || !(BARE_WORD.test(right) || MACRO.test(right))) return all;
+    if (!bare || !(BARE_WORD.test(left) || MACRO.test(left)) || !(BARE_WORD.test(right) || MACRO.test(right)))
+      return all;
     return `${lead}"${left}" ${op} "${right}"`;
   });
 }

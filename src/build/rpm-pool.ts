@@ -54,7 +54,8 @@ export async function scanPool(dir: string): Promise<PoolRpm[]> {
   if (!existsSync(dir)) return [];
   const out: PoolRpm[] = [];
   for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile() && entry.name.endsWith('.rpm') && !entry.name.endsWith('.src.rpm')) out.push(await readPoolRpm(join(entry.parentPath, entry.name)));
+    if (entry.isFile() && entry.name.endsWith('.rpm') && !entry.name.endsWith('.src.rpm'))
+      out.push(await readPoolRpm(join(entry.parentPath, entry.name)));
   }
   return out.sort((a, b) => (a.path < b.path ? -1 : 1));
 }
@@ -63,7 +64,11 @@ export async function scanPool(dir: string): Promise<PoolRpm[]> {
  * The RPMs that satisfy `capabilities` from the pool, plus what those need from the pool in turn
  * (e.g. libfoo-devel → libfoo). Newest EVR per package name; the package's own RPMs are never used.
  */
-export function dependencyClosure(capabilities: readonly string[], pool: readonly PoolRpm[], excludeSource: string): PoolRpm[] {
+export function dependencyClosure(
+  capabilities: readonly string[],
+  pool: readonly PoolRpm[],
+  excludeSource: string,
+): PoolRpm[] {
   const newest = new Map<string, PoolRpm>();
   for (const rpm of pool) {
     if (rpm.sourceName === excludeSource) continue;
@@ -72,7 +77,8 @@ export function dependencyClosure(capabilities: readonly string[], pool: readonl
     if (!current || compareEvr(rpm, current) > 0) newest.set(key, rpm);
   }
   const index = new CapabilityIndex<PoolRpm>();
-  for (const rpm of newest.values()) index.add(rpm, { provides: [rpm.name, ...rpm.provides].map(anyVersion), files: rpm.files });
+  for (const rpm of newest.values())
+    index.add(rpm, { provides: [rpm.name, ...rpm.provides].map(anyVersion), files: rpm.files });
   const chosen = new Map<string, PoolRpm>();
   const queue = [...capabilities];
   const seen = new Set<string>();

@@ -12,9 +12,21 @@ import { listSpecNames } from '../package-set/specs.js';
 import { ExitCode, YumdaError } from '../util/errors.js';
 import { defaultLocalMacroFiles } from './builders/local.js';
 import type { Builder } from './builders/types.js';
-import { changedInputs, manifestPathIn, readManifest, writeManifest, type BuildManifest } from '../package-set/manifest.js';
+import {
+  changedInputs,
+  manifestPathIn,
+  readManifest,
+  writeManifest,
+  type BuildManifest,
+} from '../package-set/manifest.js';
 import { planWaves, restrictPlan, withDependents, type PlanPackage } from './plan.js';
-import { packageInputs, preparePackage, type PackageInputsInfo, type PackageSetPaths, type PreparedPackage } from './prepare.js';
+import {
+  packageInputs,
+  preparePackage,
+  type PackageInputsInfo,
+  type PackageSetPaths,
+  type PreparedPackage,
+} from './prepare.js';
 import { dependencyClosure, scanPool } from './rpm-pool.js';
 import { findSources, type SourceRpm } from './sources.js';
 import { readFileSync } from 'node:fs';
@@ -62,34 +74,53 @@ function usage(message: string, hint?: string): YumdaError {
 
 export async function planBuild(options: PlanOptions): Promise<BuildPlanResult> {
   const members = await listSpecNames(options.paths.specsDir);
-  if (members.length === 0) throw new YumdaError('EMPTY_PACKAGE_SET', `no packages in ${options.paths.specsDir} (one NAME.yaml overlay per package)`);
+  if (members.length === 0)
+    throw new YumdaError(
+      'EMPTY_PACKAGE_SET',
+      `no packages in ${options.paths.specsDir} (one NAME.yaml overlay per package)`,
+    );
   const unknown = options.names.filter((n) => !members.includes(n));
-  if (unknown.length > 0) throw usage(`not in the package set (${options.paths.specsDir}): ${unknown.join(', ')}`, `known: ${members.join(', ')}`);
-  if (options.names.length === 0 && !options.all && !options.changed) throw usage('name the packages to build, or use --all or --changed');
+  if (unknown.length > 0)
+    throw usage(
+      `not in the package set (${options.paths.specsDir}): ${unknown.join(', ')}`,
+      `known: ${members.join(', ')}`,
+    );
+  if (options.names.length === 0 && !options.all && !options.changed)
+    throw usage('name the packages to build, or use --all or --changed');
   if (options.names.length > 0 && options.all) throw usage('give package names or --all, not both');
 
   // named packages alone need only themselves; --changed and --with-dependents look at the whole set
-  const considered = options.names.length > 0 && !options.changed && !options.withDependents ? [...options.names].sort() : members;
+  const considered =
+    options.names.length > 0 && !options.changed && !options.withDependents ? [...options.names].sort() : members;
   const sources = await findSources(considered, {
     ...(options.srpmDir ? { srpmDir: options.srpmDir } : {}),
     ...(options.upstream ? { upstream: options.upstream } : {}),
     downloadDir: join(options.outDir, 'sources'),
     ...(options.onNote ? { onNote: options.onNote } : {}),
   });
-  const manifest = await readManifest(options.manifest ?? manifestPathIn(options.outDir), options.endpoint ? { endpoint: options.endpoint } : {});
+  const manifest = await readManifest(
+    options.manifest ?? manifestPathIn(options.outDir),
+    options.endpoint ? { endpoint: options.endpoint } : {},
+  );
   const identity = await options.builder.identity();
   const inputs = new Map<string, PackageInputsInfo>();
-  for (const name of considered) inputs.set(name, await packageInputs(name, sources.get(name)!, options.paths, identity));
+  for (const name of considered)
+    inputs.set(name, await packageInputs(name, sources.get(name)!, options.paths, identity));
 
   const workRoot = await mkdtemp(join(tmpdir(), 'yumda-build-'));
   // the spec evaluator always knows the AL2 stand-ins (%systemd_requires, %_isa, …), whatever the builder
   const target = { macroFiles: defaultLocalMacroFiles().map((f) => readFileSync(f, 'utf8')) };
   const prepared = new Map<string, PreparedPackage>();
   const prepare = async (name: string): Promise<void> => {
-    if (!prepared.has(name)) prepared.set(name, await preparePackage(name, sources.get(name)!, { paths: options.paths, workDir: join(workRoot, name), target }));
+    if (!prepared.has(name))
+      prepared.set(
+        name,
+        await preparePackage(name, sources.get(name)!, { paths: options.paths, workDir: join(workRoot, name), target }),
+      );
   };
   // with --changed, an unchanged package is planned from what its last build recorded (no unpacking)
-  const unchanged = (name: string): boolean => options.changed === true && manifest.packages[name]?.inputsHash === inputs.get(name)!.inputsHash;
+  const unchanged = (name: string): boolean =>
+    options.changed === true && manifest.packages[name]?.inputsHash === inputs.get(name)!.inputsHash;
   for (const name of considered) if (!unchanged(name)) await prepare(name);
   const planPackages: PlanPackage[] = considered.map((name) => {
     const recorded = manifest.packages[name];
@@ -115,7 +146,14 @@ export async function planBuild(options: PlanOptions): Promise<BuildPlanResult> 
   }
   if (options.withDependents) {
     const grown = withDependents(selected, plan.dependsOn);
-    for (const name of grown) if (!selected.has(name)) reasons[name] = [`depends on ${plan.dependsOn.get(name)!.filter((d) => grown.has(d)).join(', ')}`];
+    for (const name of grown)
+      if (!selected.has(name))
+        reasons[name] = [
+          `depends on ${plan.dependsOn
+            .get(name)!
+            .filter((d) => grown.has(d))
+            .join(', ')}`,
+        ];
     selected = grown;
   }
   for (const name of Object.keys(reasons)) if (!selected.has(name)) delete reasons[name];
@@ -182,7 +220,10 @@ export async function runBuild(options: BuildRunOptions): Promise<BuildRunResult
   const manifest = plan.manifest;
   const manifestPath = manifestPathIn(out);
   let manifestWrite = Promise.resolve();
-  const saveManifest = (): Promise<void> => (manifestWrite = manifestWrite.then(() => writeManifest(manifestPath, { ...manifest, updated: new Date().toISOString() })));
+  const saveManifest = (): Promise<void> =>
+    (manifestWrite = manifestWrite.then(() =>
+      writeManifest(manifestPath, { ...manifest, updated: new Date().toISOString() }),
+    ));
 
   const results = new Map<string, PackageResult>();
   let stop = false;
@@ -194,9 +235,18 @@ export async function runBuild(options: BuildRunOptions): Promise<BuildRunResult
         wave.map((name) =>
           limit(async () => {
             const log = join(logsDir, `${name}.log`);
-            const result: PackageResult = { name, wave: waveIndex, status: 'not-built', seconds: 0, log: relative(out, log), rpms: [] };
+            const result: PackageResult = {
+              name,
+              wave: waveIndex,
+              status: 'not-built',
+              seconds: 0,
+              log: relative(out, log),
+              rpms: [],
+            };
             results.set(name, result);
-            const failedDeps = (plan.dependsOn.get(name) ?? []).filter((d) => results.get(d) && results.get(d)!.status !== 'built');
+            const failedDeps = (plan.dependsOn.get(name) ?? []).filter(
+              (d) => results.get(d) && results.get(d)!.status !== 'built',
+            );
             if (failedDeps.length > 0) {
               result.status = 'skipped';
               result.error = `not built: ${failedDeps.join(', ')} failed`;
@@ -236,9 +286,11 @@ export async function runBuild(options: BuildRunOptions): Promise<BuildRunResult
               });
               const newRpms = await listFiles(join(resultDir, 'RPMS'), '.rpm');
               const newSrpms = await listFiles(join(resultDir, 'SRPMS'), '.src.rpm');
-              if (newRpms.length === 0) throw new YumdaError('BUILD_NO_OUTPUT', `${name}: the build produced no binary RPMs`);
+              if (newRpms.length === 0)
+                throw new YumdaError('BUILD_NO_OUTPUT', `${name}: the build produced no binary RPMs`);
               // replace what an earlier build of this package left in OUT
-              for (const old of pool.filter((r) => r.sourceName === name && r.path.startsWith(rpmsDir))) await rm(old.path, { force: true });
+              for (const old of pool.filter((r) => r.sourceName === name && r.path.startsWith(rpmsDir)))
+                await rm(old.path, { force: true });
               for (const old of manifest.packages[name]?.srpms ?? []) await rm(join(out, old), { force: true });
               const placed: string[] = [];
               const provides = new Set<string>();
@@ -285,6 +337,16 @@ export async function runBuild(options: BuildRunOptions): Promise<BuildRunResult
     await manifestWrite;
     await rm(plan.workRoot, { recursive: true, force: true });
   }
-  const ordered = plan.waves.flat().map((n) => results.get(n) ?? { name: n, wave: plan.waves.findIndex((w) => w.includes(n)), status: 'not-built' as const, seconds: 0, log: '', rpms: [] });
+  const ordered = plan.waves.flat().map(
+    (n) =>
+      results.get(n) ?? {
+        name: n,
+        wave: plan.waves.findIndex((w) => w.includes(n)),
+        status: 'not-built' as const,
+        seconds: 0,
+        log: '',
+        rpms: [],
+      },
+  );
   return { plan, results: ordered, manifestPath, ok: ordered.every((r) => r.status === 'built') };
 }

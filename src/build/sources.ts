@@ -28,7 +28,10 @@ export interface SourceRpm {
 
 /** The newest source RPM of every name found in dir (recursively). */
 export async function scanSrpmDir(dir: string): Promise<Map<string, SourceRpm>> {
-  if (!existsSync(dir)) throw new YumdaError('SRPM_DIR_MISSING', `no such directory: ${dir}`, { hint: 'fetch sources first: yumda source fetch NAME… -o DIR' });
+  if (!existsSync(dir))
+    throw new YumdaError('SRPM_DIR_MISSING', `no such directory: ${dir}`, {
+      hint: 'fetch sources first: yumda source fetch NAME… -o DIR',
+    });
   const found = new Map<string, SourceRpm>();
   for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
     if (!entry.isFile() || !entry.name.endsWith('.src.rpm')) continue;
@@ -37,7 +40,14 @@ export async function scanSrpmDir(dir: string): Promise<Map<string, SourceRpm>> 
     if (!info.isSource) continue;
     const candidate = { name: info.name, epoch: info.epoch, version: info.version, release: info.release };
     const current = found.get(info.name);
-    if (current && compareEvr({ epoch: current.epoch ?? 0, version: current.version, release: current.release }, { epoch: candidate.epoch ?? 0, version: candidate.version, release: candidate.release }) >= 0) continue;
+    if (
+      current &&
+      compareEvr(
+        { epoch: current.epoch ?? 0, version: current.version, release: current.release },
+        { epoch: candidate.epoch ?? 0, version: candidate.version, release: candidate.release },
+      ) >= 0
+    )
+      continue;
     found.set(info.name, { ...candidate, nevr: nevr(candidate), path, sha256: '' });
   }
   for (const src of found.values()) src.sha256 = await hashFile(src.path);
@@ -67,7 +77,9 @@ export async function findSources(names: string[], options: SourceLookupOptions)
   const missing = names.filter((n) => !all.has(n));
   if (missing.length > 0) {
     throw new YumdaError('SOURCE_MISSING', `no source RPM for ${missing.join(', ')} in ${dir}`, {
-      hint: options.srpmDir ? `fetch them: yumda source fetch ${missing.join(' ')} -o ${dir}` : 'check the package names against `yumda source list`',
+      hint: options.srpmDir
+        ? `fetch them: yumda source fetch ${missing.join(' ')} -o ${dir}`
+        : 'check the package names against `yumda source list`',
     });
   }
   return new Map(names.map((n) => [n, all.get(n)!]));

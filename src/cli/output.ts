@@ -16,7 +16,11 @@ export function note(message: string): void {
 export function reportError(error: unknown, options: { debug: boolean; json: boolean }): number {
   if (error instanceof CommanderError) {
     // commander already printed its message (unknown option, missing argument, --help, --version)
-    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') {
+    if (
+      error.code === 'commander.helpDisplayed' ||
+      error.code === 'commander.version' ||
+      error.code === 'commander.help'
+    ) {
       return ExitCode.ok;
     }
     return ExitCode.usage;
@@ -25,16 +29,28 @@ export function reportError(error: unknown, options: { debug: boolean; json: boo
   if (mapped) error = mapped;
   if (isYumdaError(error)) {
     if (options.json) {
-      process.stdout.write(JSON.stringify({ error: { code: error.code, message: error.message, hint: error.hint ?? null } }) + '\n');
+      process.stdout.write(
+        JSON.stringify({ error: { code: error.code, message: error.message, hint: error.hint ?? null } }) + '\n',
+      );
     }
     process.stderr.write(`yumda: error: ${error.message}\n`);
     if (error.hint) process.stderr.write(`yumda: hint: ${error.hint}\n`);
     if (options.debug && error.stack) process.stderr.write(error.stack + '\n');
-    if (options.debug && mapped && error.cause instanceof Error && error.cause.stack) process.stderr.write(`caused by: ${error.cause.stack}\n`);
+    if (options.debug && mapped && error.cause instanceof Error && error.cause.stack)
+      process.stderr.write(`caused by: ${error.cause.stack}\n`);
     return error.exitCode;
   }
   const message = error instanceof Error ? error.message : String(error);
-  if (options.json) process.stdout.write(JSON.stringify({ error: { code: 'INTERNAL', message, hint: 'run again with --debug for the stack trace, and report it as a bug' } }) + '\n');
+  if (options.json)
+    process.stdout.write(
+      JSON.stringify({
+        error: {
+          code: 'INTERNAL',
+          message,
+          hint: 'run again with --debug for the stack trace, and report it as a bug',
+        },
+      }) + '\n',
+    );
   process.stderr.write(`yumda: internal error: ${message}\n`);
   if (options.debug && error instanceof Error && error.stack) process.stderr.write(error.stack + '\n');
   else process.stderr.write('yumda: run again with --debug for the stack trace, and report it as a bug\n');

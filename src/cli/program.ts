@@ -18,7 +18,9 @@ import { finishProgram, rootProgram } from './root.js';
 const commands: ReadonlyArray<(program: Command) => void> = [
   registerRpmCommands,
   (program) => {
-    const repo = program.command('repo').description('build and publish yum repositories (createrepo + S3 sync, done safely)');
+    const repo = program
+      .command('repo')
+      .description('build and publish yum repositories (createrepo + S3 sync, done safely)');
     registerRepoIndexCommand(repo);
     registerRepoPublishCommand(repo);
   },

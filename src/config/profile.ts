@@ -44,7 +44,13 @@ function buildSchemas() {
     /** Directories Lambda lets layers and functions use, and the layer mount point. */
     layerRoot: z.string().default('/opt'),
     packages: z.array(
-      z.object({ name: z.string(), epoch: z.number().int().nonnegative().nullable(), version: z.string(), release: z.string(), arch: z.string() }),
+      z.object({
+        name: z.string(),
+        epoch: z.number().int().nonnegative().nullable(),
+        version: z.string(),
+        release: z.string(),
+        arch: z.string(),
+      }),
     ),
     /** Capabilities the base satisfies: package names with EVR, sonames, symbol versions, virtual provides. */
     provides: z.array(capability),
@@ -90,7 +96,10 @@ export function loadProfile(idOrPath: string): BaseProfile {
   const cached = cache.get(idOrPath);
   if (cached) return cached;
   if (idOrPath === 'none') return noneProfile;
-  const file = idOrPath.includes('/') || idOrPath.endsWith('.json') ? idOrPath : projectPath('repo-metadata', 'base', `${idOrPath}.json`);
+  const file =
+    idOrPath.includes('/') || idOrPath.endsWith('.json')
+      ? idOrPath
+      : projectPath('repo-metadata', 'base', `${idOrPath}.json`);
   if (!existsSync(file)) {
     throw new YumdaError('PROFILE_NOT_FOUND', `unknown base profile "${idOrPath}" (no ${file})`, {
       hint: 'use --base al2, --base none, or a path to a profile JSON file',
@@ -111,7 +120,10 @@ export function loadProfile(idOrPath: string): BaseProfile {
   const parsed = baseProfileSchema().safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new YumdaError('PROFILE_INVALID', `base profile ${file}: ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`);
+    throw new YumdaError(
+      'PROFILE_INVALID',
+      `base profile ${file}: ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`,
+    );
   }
   cache.set(idOrPath, parsed.data);
   return parsed.data;

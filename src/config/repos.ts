@@ -22,7 +22,10 @@ function buildSectionSchema() {
   const boolSchema = z
     .string()
     .transform((v) => v.trim().toLowerCase())
-    .refine((v) => ['1', '0', 'yes', 'no', 'true', 'false', 'on', 'off'].includes(v), 'must be 1/0, yes/no, true/false or on/off')
+    .refine(
+      (v) => ['1', '0', 'yes', 'no', 'true', 'false', 'on', 'off'].includes(v),
+      'must be 1/0, yes/no, true/false or on/off',
+    )
     .transform((v) => ['1', 'yes', 'true', 'on'].includes(v));
   return z.object({
     name: z.string().optional(),
@@ -81,7 +84,6 @@ export interface RepoDefinition {
   origin: string;
 }
 
-
 function splitList(value: string | undefined): string[] {
   return (value ?? '').split(/[\s,]+/).filter(Boolean);
 }
@@ -111,9 +113,16 @@ export function parseRepoFile(text: string, file: string, vars: Record<string, s
     if (header) {
       const id = header[1]!.trim();
       if (!/^[A-Za-z0-9_.:-]+$/.test(id)) {
-        throw new YumdaError('REPOFILE_INVALID', `${file}:${lineNo}: bad repository id "[${id}]" (letters, digits, _ . : - only)`, { exitCode: ExitCode.usage });
+        throw new YumdaError(
+          'REPOFILE_INVALID',
+          `${file}:${lineNo}: bad repository id "[${id}]" (letters, digits, _ . : - only)`,
+          { exitCode: ExitCode.usage },
+        );
       }
-      if (sections.some((s) => s.id === id)) throw new YumdaError('REPOFILE_INVALID', `${file}:${lineNo}: repository [${id}] is defined twice`, { exitCode: ExitCode.usage });
+      if (sections.some((s) => s.id === id))
+        throw new YumdaError('REPOFILE_INVALID', `${file}:${lineNo}: repository [${id}] is defined twice`, {
+          exitCode: ExitCode.usage,
+        });
       current = { id, line: lineNo, values: {}, lines: {} };
       sections.push(current);
       continue;
@@ -125,8 +134,14 @@ export function parseRepoFile(text: string, file: string, vars: Record<string, s
       continue;
     }
     const kv = /^([A-Za-z_][\w.-]*)\s*=\s*(.*)$/.exec(line);
-    if (!kv) throw new YumdaError('REPOFILE_INVALID', `${file}:${lineNo}: expected "key=value" or "[id]", got "${line}"`, { exitCode: ExitCode.usage });
-    if (!current) throw new YumdaError('REPOFILE_INVALID', `${file}:${lineNo}: key "${kv[1]}" before any [repository] section`, { exitCode: ExitCode.usage });
+    if (!kv)
+      throw new YumdaError('REPOFILE_INVALID', `${file}:${lineNo}: expected "key=value" or "[id]", got "${line}"`, {
+        exitCode: ExitCode.usage,
+      });
+    if (!current)
+      throw new YumdaError('REPOFILE_INVALID', `${file}:${lineNo}: key "${kv[1]}" before any [repository] section`, {
+        exitCode: ExitCode.usage,
+      });
     const key = kv[1]!.toLowerCase();
     current.values[key] = expandRepoVars(kv[2]!.trim(), vars);
     current.lines[key] = lineNo;
@@ -142,30 +157,50 @@ export function parseRepoFile(text: string, file: string, vars: Record<string, s
       const issue = parsed.error.issues[0]!;
       const key = String(issue.path[0] ?? '');
       const at = section.lines[key] ?? section.line;
-      throw new YumdaError('REPOFILE_INVALID', `${file}:${at}: [${section.id}] ${key}: ${issue.message} (got "${section.values[key] ?? ''}")`, {
-        exitCode: ExitCode.usage,
-      });
+      throw new YumdaError(
+        'REPOFILE_INVALID',
+        `${file}:${at}: [${section.id}] ${key}: ${issue.message} (got "${section.values[key] ?? ''}")`,
+        {
+          exitCode: ExitCode.usage,
+        },
+      );
     }
     const v = parsed.data;
     const baseurls = splitList(v.baseurl);
     for (const url of baseurls) {
       if (!REPO_URL_RULE.test(url)) {
-        throw new YumdaError('REPOFILE_INVALID', `${file}:${section.lines.baseurl}: [${section.id}] baseurl: "${url}" ${REPO_URL_RULE.message}`, {
-          exitCode: ExitCode.usage,
-        });
+        throw new YumdaError(
+          'REPOFILE_INVALID',
+          `${file}:${section.lines.baseurl}: [${section.id}] baseurl: "${url}" ${REPO_URL_RULE.message}`,
+          {
+            exitCode: ExitCode.usage,
+          },
+        );
       }
     }
     if (baseurls.length === 0 && !v.mirrorlist) {
-      throw new YumdaError('REPOFILE_INVALID', `${file}:${section.line}: [${section.id}] needs a baseurl or a mirrorlist`, { exitCode: ExitCode.usage });
+      throw new YumdaError(
+        'REPOFILE_INVALID',
+        `${file}:${section.line}: [${section.id}] needs a baseurl or a mirrorlist`,
+        { exitCode: ExitCode.usage },
+      );
     }
     const gpgcheck = v.gpgcheck ?? false;
     const gpgkeys = splitList(v.gpgkey);
     if (gpgcheck && gpgkeys.length === 0) {
-      throw new YumdaError('REPOFILE_INVALID', `${file}:${section.lines.gpgcheck}: [${section.id}] gpgcheck=1 needs a gpgkey`, { exitCode: ExitCode.usage });
+      throw new YumdaError(
+        'REPOFILE_INVALID',
+        `${file}:${section.lines.gpgcheck}: [${section.id}] gpgcheck=1 needs a gpgkey`,
+        { exitCode: ExitCode.usage },
+      );
     }
     const repoGpgcheck = v.repo_gpgcheck ?? false;
     if (repoGpgcheck && gpgkeys.length === 0) {
-      throw new YumdaError('REPOFILE_INVALID', `${file}:${section.lines.repo_gpgcheck}: [${section.id}] repo_gpgcheck=1 needs a gpgkey`, { exitCode: ExitCode.usage });
+      throw new YumdaError(
+        'REPOFILE_INVALID',
+        `${file}:${section.lines.repo_gpgcheck}: [${section.id}] repo_gpgcheck=1 needs a gpgkey`,
+        { exitCode: ExitCode.usage },
+      );
     }
     repos.push({
       id: section.id,
@@ -187,13 +222,30 @@ export function parseRepoFile(text: string, file: string, vars: Record<string, s
 
 /** A repository from a bare URL (--repo, YUMDA_REPOS): a stable id derived from the URL. */
 export function repoFromUrl(url: string, origin: string): RepoDefinition {
-  if (!REPO_URL_RULE.test(url)) throw new YumdaError('BAD_REPO_URL', `${origin}: "${url}" ${REPO_URL_RULE.message}`, { exitCode: ExitCode.usage });
+  if (!REPO_URL_RULE.test(url))
+    throw new YumdaError('BAD_REPO_URL', `${origin}: "${url}" ${REPO_URL_RULE.message}`, { exitCode: ExitCode.usage });
   const normalized = url.startsWith('/') ? `file://${url}` : url;
   // a short readable id: the last path segment (or the host) and a hash of the whole URL
-  const parts = normalized.replace(/^\w+:\/\//, '').split('/').filter(Boolean);
+  const parts = normalized
+    .replace(/^\w+:\/\//, '')
+    .split('/')
+    .filter(Boolean);
   const slug = (parts.at(-1) ?? 'repo').replace(/[^A-Za-z0-9_.-]+/g, '-').slice(0, 24);
   const id = `${slug || 'repo'}-${shortHash(normalized, 4)}`;
-  return { id, name: normalized, baseurls: [normalized], mirrorlist: null, enabled: true, gpgcheck: false, gpgkeys: [], repoGpgcheck: false, priority: 99, exclude: [], metadataExpire: null, origin };
+  return {
+    id,
+    name: normalized,
+    baseurls: [normalized],
+    mirrorlist: null,
+    enabled: true,
+    gpgcheck: false,
+    gpgkeys: [],
+    repoGpgcheck: false,
+    priority: 99,
+    exclude: [],
+    metadataExpire: null,
+    origin,
+  };
 }
 
 export interface RepoOptions {
@@ -214,7 +266,11 @@ function readRepoFile(file: string, vars: Record<string, string>): RepoDefinitio
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new YumdaError('REPOFILE_NOT_FOUND', `cannot read repo file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { exitCode: ExitCode.usage });
+    throw new YumdaError(
+      'REPOFILE_NOT_FOUND',
+      `cannot read repo file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      { exitCode: ExitCode.usage },
+    );
   }
   return parseRepoFile(text, file, vars);
 }
@@ -238,22 +294,36 @@ export function configuredRepos(options: RepoOptions = {}): RepoDefinition[] {
   if (repos.length === 0) {
     const dir = defaultRepoDir();
     if (existsSync(dir)) {
-      for (const f of readdirSync(dir).filter((n) => n.endsWith('.repo')).sort()) repos.push(...readRepoFile(`${dir}/${f}`, vars));
+      for (const f of readdirSync(dir)
+        .filter((n) => n.endsWith('.repo'))
+        .sort())
+        repos.push(...readRepoFile(`${dir}/${f}`, vars));
     }
   }
   const seen = new Set<string>();
   for (const r of repos) {
-    if (seen.has(r.id)) throw new YumdaError('REPO_DUPLICATE', `repository id "${r.id}" is defined twice (${r.origin})`, { exitCode: ExitCode.usage });
+    if (seen.has(r.id))
+      throw new YumdaError('REPO_DUPLICATE', `repository id "${r.id}" is defined twice (${r.origin})`, {
+        exitCode: ExitCode.usage,
+      });
     seen.add(r.id);
   }
   for (const id of options.enablerepo ?? []) {
     const matched = repos.filter((r) => matchesGlob(r.id, [id]));
-    if (matched.length === 0) throw new YumdaError('REPO_UNKNOWN', `--enablerepo ${id}: no such repository (known: ${[...seen].join(', ') || 'none'})`, { exitCode: ExitCode.usage });
+    if (matched.length === 0)
+      throw new YumdaError(
+        'REPO_UNKNOWN',
+        `--enablerepo ${id}: no such repository (known: ${[...seen].join(', ') || 'none'})`,
+        { exitCode: ExitCode.usage },
+      );
     for (const r of matched) r.enabled = true;
   }
   for (const id of options.disablerepo ?? []) for (const r of repos) if (matchesGlob(r.id, [id])) r.enabled = false;
   if (repos.length === 0) {
-    throw new YumdaError('NO_REPOS', 'no repositories configured', { exitCode: ExitCode.usage, hint: 'pass --repo URL or --repofile FILE, or set YUMDA_REPOS' });
+    throw new YumdaError('NO_REPOS', 'no repositories configured', {
+      exitCode: ExitCode.usage,
+      hint: 'pass --repo URL or --repofile FILE, or set YUMDA_REPOS',
+    });
   }
   return repos;
 }

@@ -96,7 +96,10 @@ function readTargetFile(id: string): TargetFile {
   const parsed = targetSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new YumdaError('TARGET_INVALID', `target file ${file}: ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`);
+    throw new YumdaError(
+      'TARGET_INVALID',
+      `target file ${file}: ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`,
+    );
   }
   fileCache.set(id, parsed.data);
   return parsed.data;
@@ -122,20 +125,30 @@ export function ociPlatform(arch: string): string {
 export function resolveTarget(spec: string = defaultTargetId, arch?: string): Target {
   const m = /^([a-z0-9][a-z0-9.]*)(?:[/-](x86_64|aarch64|amd64|arm64))?$/i.exec(spec.trim());
   if (!m) {
-    throw new YumdaError('UNKNOWN_TARGET', `cannot read target "${spec}" (expected DIST or DIST/ARCH, e.g. al2023/aarch64)`, { exitCode: ExitCode.usage });
+    throw new YumdaError(
+      'UNKNOWN_TARGET',
+      `cannot read target "${spec}" (expected DIST or DIST/ARCH, e.g. al2023/aarch64)`,
+      { exitCode: ExitCode.usage },
+    );
   }
   const specArch = m[2] ? normaliseArch(m[2]) : undefined;
   const wanted = arch ? normaliseArch(arch) : undefined;
   if (specArch && wanted && specArch !== wanted) {
-    throw new YumdaError('TARGET_ARCH_CONFLICT', `--target ${spec} names ${specArch} but --arch is ${wanted}`, { exitCode: ExitCode.usage });
+    throw new YumdaError('TARGET_ARCH_CONFLICT', `--target ${spec} names ${specArch} but --arch is ${wanted}`, {
+      exitCode: ExitCode.usage,
+    });
   }
   const file = readTargetFile(m[1]!.toLowerCase());
   const chosen = specArch ?? wanted ?? defaultArch;
   const facts = file.arches[chosen];
   if (!facts) {
-    throw new YumdaError('UNKNOWN_TARGET', `target ${file.id} has no architecture "${chosen}" (known: ${Object.keys(file.arches).join(', ')})`, {
-      exitCode: ExitCode.usage,
-    });
+    throw new YumdaError(
+      'UNKNOWN_TARGET',
+      `target ${file.id} has no architecture "${chosen}" (known: ${Object.keys(file.arches).join(', ')})`,
+      {
+        exitCode: ExitCode.usage,
+      },
+    );
   }
   const { arches, ...rest } = file;
   return { ...rest, arch: chosen, key: `${file.id}/${chosen}`, facts, archs: Object.keys(arches) };

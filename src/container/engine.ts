@@ -24,7 +24,10 @@ async function answers(command: string): Promise<{ ok: boolean; detail: string }
     const c = await execa(command, ['version', '--format', '{{.Client.Version}}'], { reject: false, timeout: 60_000 });
     if (!c.failed && c.exitCode === 0) return { ok: true, detail: '' };
   }
-  const detail = String(r.stderr || r.message || '').split('\n').find((l) => l.trim()) ?? 'not found';
+  const detail =
+    String(r.stderr || r.message || '')
+      .split('\n')
+      .find((l) => l.trim()) ?? 'not found';
   return { ok: false, detail };
 }
 
@@ -37,7 +40,10 @@ export function detectEngine(choice: string | undefined = process.env.YUMDA_ENGI
   if (hit) return hit;
   const p = (async (): Promise<Engine> => {
     if (wanted !== 'auto' && !(engineNames as readonly string[]).includes(wanted)) {
-      throw new YumdaError('BAD_ENGINE', `unknown container engine "${choice}"`, { exitCode: ExitCode.usage, hint: 'use --engine docker, --engine podman or --engine auto' });
+      throw new YumdaError('BAD_ENGINE', `unknown container engine "${choice}"`, {
+        exitCode: ExitCode.usage,
+        hint: 'use --engine docker, --engine podman or --engine auto',
+      });
     }
     const candidates = wanted === 'auto' ? engineNames : [wanted as EngineName];
     const failures: string[] = [];
@@ -69,5 +75,10 @@ export async function removeImages(engine: Engine, refs: string[]): Promise<void
 
 /** The first line of a failed command's stderr, for one-line errors. */
 export function firstLine(text: unknown): string {
-  return String(text ?? '').split('\n').map((l) => l.trim()).find(Boolean) ?? '';
+  return (
+    String(text ?? '')
+      .split('\n')
+      .map((l) => l.trim())
+      .find(Boolean) ?? ''
+  );
 }

@@ -65,8 +65,15 @@ export function findFileConflicts(staying: readonly Owner[], incoming: readonly 
       const other = owners.get(e.path);
       if (!other) owners.set(e.path, { ...claim, entry: e });
       else if (isNew && !identical(other.entry, e)) {
-        const what = sameKind(other.entry.type, e.type) ? `differs from the ${e.type.replace('hardlink', 'file')} in ${other.label}` : `is a ${e.type} there but a ${other.entry.type} in ${other.label}`;
-        conflicts.push({ path: e.path, incoming: o.label, existing: other.label, message: `/opt/${e.path} from ${o.label} ${what}` });
+        const what = sameKind(other.entry.type, e.type)
+          ? `differs from the ${e.type.replace('hardlink', 'file')} in ${other.label}`
+          : `is a ${e.type} there but a ${other.entry.type} in ${other.label}`;
+        conflicts.push({
+          path: e.path,
+          incoming: o.label,
+          existing: other.label,
+          message: `/opt/${e.path} from ${o.label} ${what}`,
+        });
       }
     }
   };

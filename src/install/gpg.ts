@@ -60,7 +60,9 @@ export async function verifyRpmSignature(path: string, keys: OpenPgp.Key[], labe
   if (headerOnly) candidates.push({ sig: headerOnly, start: headers.headerStart, end: headers.headerEnd });
   if (whole) candidates.push({ sig: whole, start: headers.headerStart });
   if (candidates.length === 0) {
-    throw new YumdaError('GPG_UNSIGNED', `${label} is not signed, but its repository has gpgcheck=1`, { exitCode: ExitCode.integrity });
+    throw new YumdaError('GPG_UNSIGNED', `${label} is not signed, but its repository has gpgcheck=1`, {
+      exitCode: ExitCode.integrity,
+    });
   }
   const errors: string[] = [];
   for (const c of candidates) {
@@ -76,7 +78,11 @@ export async function verifyRpmSignature(path: string, keys: OpenPgp.Key[], labe
       errors.push((e as Error).message);
     }
   }
-  throw new YumdaError('GPG_BAD_SIGNATURE', `${label}: signature does not verify with the repository's key (${errors.join('; ')})`, { exitCode: ExitCode.integrity });
+  throw new YumdaError(
+    'GPG_BAD_SIGNATURE',
+    `${label}: signature does not verify with the repository's key (${errors.join('; ')})`,
+    { exitCode: ExitCode.integrity },
+  );
 }
 
 /**
@@ -84,18 +90,29 @@ export async function verifyRpmSignature(path: string, keys: OpenPgp.Key[], labe
  * verifies with one of the keys (as librepo does for repo_gpgcheck: one good signature by a trusted
  * key suffices). `label` names the signed file in messages.
  */
-export async function verifyDetachedSignature(data: Uint8Array, armoredSignature: string, keys: OpenPgp.Key[], label: string): Promise<void> {
+export async function verifyDetachedSignature(
+  data: Uint8Array,
+  armoredSignature: string,
+  keys: OpenPgp.Key[],
+  label: string,
+): Promise<void> {
   const openpgp = await openpgpModule();
   let signature: OpenPgp.Signature;
   try {
     signature = await openpgp.readSignature({ armoredSignature });
   } catch (e) {
-    throw new YumdaError('GPG_BAD_SIGNATURE', `${label}: the signature file is not an OpenPGP signature (${(e as Error).message})`, { exitCode: ExitCode.integrity });
+    throw new YumdaError(
+      'GPG_BAD_SIGNATURE',
+      `${label}: the signature file is not an OpenPGP signature (${(e as Error).message})`,
+      { exitCode: ExitCode.integrity },
+    );
   }
   const message = await openpgp.createMessage({ binary: data });
   const result = await openpgp.verify({ message, signature, verificationKeys: keys, format: 'binary' });
   if (result.signatures.length === 0) {
-    throw new YumdaError('GPG_BAD_SIGNATURE', `${label}: the signature file holds no document signature`, { exitCode: ExitCode.integrity });
+    throw new YumdaError('GPG_BAD_SIGNATURE', `${label}: the signature file holds no document signature`, {
+      exitCode: ExitCode.integrity,
+    });
   }
   const problems: string[] = [];
   for (const s of result.signatures) {

@@ -82,9 +82,15 @@ function txnPaths(layer: string): (rel: string) => string {
   const realDirs = new Set<string>();
   return (rel) => {
     const parts = rel.split('/');
-    const shape = parts[0] === 'stage' ? parts.length >= 3 && /^\d+$/.test(parts[1]!) : parts[0] === 'backup' && parts.length === 2 && /^\d+$/.test(parts[1]!);
+    const shape =
+      parts[0] === 'stage'
+        ? parts.length >= 3 && /^\d+$/.test(parts[1]!)
+        : parts[0] === 'backup' && parts.length === 2 && /^\d+$/.test(parts[1]!);
     if (!shape || rel.includes('\0') || parts.some((p) => p === '' || p === '.' || p === '..')) {
-      throw new YumdaError('JOURNAL_INVALID', `${root}/journal.json names "${rel}", which is not inside the transaction directory`);
+      throw new YumdaError(
+        'JOURNAL_INVALID',
+        `${root}/journal.json names "${rel}", which is not inside the transaction directory`,
+      );
     }
     let dir = root;
     for (const part of parts.slice(0, -1)) {
@@ -100,9 +106,13 @@ function txnPaths(layer: string): (rel: string) => string {
 }
 
 function notYumdas(path: string, symlink: boolean): YumdaError {
-  return new YumdaError('LAYER_UNSAFE_PATH', `${path} is ${symlink ? 'a symlink' : 'not a directory'}: yumda did not make it, and nothing is moved through it`, {
-    hint: `the layer's transaction directory was tampered with: remove ${path.slice(0, path.indexOf('/txn') + 4)} by hand, then check the layer (yumda check)`,
-  });
+  return new YumdaError(
+    'LAYER_UNSAFE_PATH',
+    `${path} is ${symlink ? 'a symlink' : 'not a directory'}: yumda did not make it, and nothing is moved through it`,
+    {
+      hint: `the layer's transaction directory was tampered with: remove ${path.slice(0, path.indexOf('/txn') + 4)} by hand, then check the layer (yumda check)`,
+    },
+  );
 }
 
 function manifestSha(layer: string): string | null {
@@ -133,7 +143,12 @@ function crashPoint(): { afterOps: number; afterCommit: boolean; failAfterOps: n
     const m = new RegExp(`^${name}:(\\d+)$`).exec(spec);
     return m ? Number(m[1]) : Infinity;
   };
-  return { afterOps: n('ops'), afterCommit: spec === 'committed', failAfterOps: n('fail'), recoverySteps: n('recovery') };
+  return {
+    afterOps: n('ops'),
+    afterCommit: spec === 'committed',
+    failAfterOps: n('fail'),
+    recoverySteps: n('recovery'),
+  };
 }
 
 function crash(): never {
@@ -142,7 +157,12 @@ function crash(): never {
 }
 
 function simulatedDiskFull(path: string): Error {
-  return Object.assign(new Error(`ENOSPC: no space left on device, rename '${path}'`), { code: 'ENOSPC', errno: -28, syscall: 'rename', path });
+  return Object.assign(new Error(`ENOSPC: no space left on device, rename '${path}'`), {
+    code: 'ENOSPC',
+    errno: -28,
+    syscall: 'rename',
+    path,
+  });
 }
 
 /** Applies the journal's operations to the layer, then commits the manifest. */
@@ -239,9 +259,13 @@ export function recoverLayer(layer: string): RecoveryOutcome {
   try {
     journal = journalSchema.parse(JSON.parse(readFileSync(journalPath, 'utf8')));
   } catch (e) {
-    throw new YumdaError('JOURNAL_INVALID', `${journalPath} cannot be read (${(e as Error).message.split('\n')[0]}): the layer's last change cannot be completed or undone`, {
-      hint: 'reinstall into a fresh directory; the layer may not match its manifest',
-    });
+    throw new YumdaError(
+      'JOURNAL_INVALID',
+      `${journalPath} cannot be read (${(e as Error).message.split('\n')[0]}): the layer's last change cannot be completed or undone`,
+      {
+        hint: 'reinstall into a fresh directory; the layer may not match its manifest',
+      },
+    );
   }
   const paths = new LayerPaths(layer);
   if (manifestSha(layer) === journal.manifestSha256) {

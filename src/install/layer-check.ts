@@ -42,7 +42,8 @@ function difference(paths: LayerPaths, f: ManifestFile): string | null {
   if (kind === 'file' && (st.mode & 0o7777) !== (f.mode & 0o7777)) {
     return `mode ${(st.mode & 0o7777).toString(8)}, installed as ${(f.mode & 0o7777).toString(8)}`;
   }
-  if (kind === 'symlink' && f.linkto !== null && readlinkSync(host) !== f.linkto) return `points to ${readlinkSync(host)}, installed pointing to ${f.linkto}`;
+  if (kind === 'symlink' && f.linkto !== null && readlinkSync(host) !== f.linkto)
+    return `points to ${readlinkSync(host)}, installed pointing to ${f.linkto}`;
   if (kind === 'file' && f.sha256 !== null && fileSha256(host) !== f.sha256) return 'content changed';
   return null;
 }
@@ -92,7 +93,11 @@ function withFindings(report: CheckReport, extra: Finding[]): CheckReport {
  * Checks a layer directory or zip; for a directory yumda manages, an interrupted change is
  * finished or undone first (when the layer can be written), and the files are held to the manifest.
  */
-export async function checkManagedLayer(target: string, options: CheckOptions & { profile: BaseProfile | string }, onNote?: (m: string) => void): Promise<CheckReport> {
+export async function checkManagedLayer(
+  target: string,
+  options: CheckOptions & { profile: BaseProfile | string },
+  onNote?: (m: string) => void,
+): Promise<CheckReport> {
   const st = lstatOrNull(target);
   if (!st?.isDirectory()) return checkLayer(target, options);
   let manifest: Manifest | null;

@@ -41,14 +41,26 @@ function processStart(pid: number): string | null {
 }
 
 function ownerOf(command: string): LockOwner {
-  return { pid: process.pid, host: hostname(), start: processStart(process.pid) ?? '', command, since: new Date().toISOString() };
+  return {
+    pid: process.pid,
+    host: hostname(),
+    start: processStart(process.pid) ?? '',
+    command,
+    since: new Date().toISOString(),
+  };
 }
 
 function parseOwner(text: string): LockOwner | null {
   try {
     const o = JSON.parse(text) as Partial<LockOwner>;
     if (typeof o.pid === 'number' && typeof o.host === 'string') {
-      return { pid: o.pid, host: o.host, start: String(o.start ?? ''), command: String(o.command ?? ''), since: String(o.since ?? '') };
+      return {
+        pid: o.pid,
+        host: o.host,
+        start: String(o.start ?? ''),
+        command: String(o.command ?? ''),
+        since: String(o.since ?? ''),
+      };
     }
   } catch {
     // a lock cut short while being written: treated as unknown
@@ -129,7 +141,10 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
  * Locks DIR/.yumda (which must exist). Waits up to waitMs for a live holder; onWait is told once
  * who holds it.
  */
-export async function lockLayer(yumdaDir: string, options: { command: string; waitMs: number; onWait?: (holder: string) => void }): Promise<LayerLock> {
+export async function lockLayer(
+  yumdaDir: string,
+  options: { command: string; waitMs: number; onWait?: (holder: string) => void },
+): Promise<LayerLock> {
   const path = join(yumdaDir, 'lock');
   const content = JSON.stringify(ownerOf(options.command)) + '\n';
   const deadline = Date.now() + options.waitMs;
@@ -160,12 +175,17 @@ export async function lockLayer(yumdaDir: string, options: { command: string; wa
       if (takeOverStale(path, seen)) continue;
     }
     if (Date.now() >= deadline) {
-      throw new YumdaError('LAYER_LOCKED', `${yumdaDir.replace(/\/\.yumda$/, '')} is in use by ${describeOwner(lock.owner)}`, {
-        exitCode: ExitCode.failure,
-        hint: options.waitMs > 0
-          ? `waited ${Math.round(options.waitMs / 1000)} s; wait longer with --lock-wait SECONDS, or remove ${path} if no yumda runs there`
-          : `try again when it ends (--lock-wait SECONDS waits), or remove ${path} if no yumda runs there`,
-      });
+      throw new YumdaError(
+        'LAYER_LOCKED',
+        `${yumdaDir.replace(/\/\.yumda$/, '')} is in use by ${describeOwner(lock.owner)}`,
+        {
+          exitCode: ExitCode.failure,
+          hint:
+            options.waitMs > 0
+              ? `waited ${Math.round(options.waitMs / 1000)} s; wait longer with --lock-wait SECONDS, or remove ${path} if no yumda runs there`
+              : `try again when it ends (--lock-wait SECONDS waits), or remove ${path} if no yumda runs there`,
+        },
+      );
     }
     if (!told) {
       options.onWait?.(describeOwner(lock.owner));

@@ -16,10 +16,16 @@ export const STATE_DIR = '.yumda';
 export function checkLayerRelative(rel: string, label: string): void {
   const parts = rel.split('/');
   if (rel === '' || parts.some((p) => p === '' || p === '.' || p === '..')) {
-    throw new YumdaError('LAYER_UNSAFE_PATH', `${label}: refusing the path "${rel}": not a plain path inside the layer`);
+    throw new YumdaError(
+      'LAYER_UNSAFE_PATH',
+      `${label}: refusing the path "${rel}": not a plain path inside the layer`,
+    );
   }
   if (parts[0] === STATE_DIR) {
-    throw new YumdaError('LAYER_UNSAFE_PATH', `${label}: refusing /opt/${rel}: ${STATE_DIR} is where yumda keeps the layer's manifest`);
+    throw new YumdaError(
+      'LAYER_UNSAFE_PATH',
+      `${label}: refusing /opt/${rel}: ${STATE_DIR} is where yumda keeps the layer's manifest`,
+    );
   }
 }
 
@@ -43,12 +49,19 @@ export class LayerPaths {
       const st = lstatOrNull(join(this.root, parent));
       if (!st) break; // the rest does not exist yet: it will be created as real directories
       if (st.isSymbolicLink()) {
-        throw new YumdaError('LAYER_UNSAFE_PATH', `${label}: refusing /opt/${rel}: its parent /opt/${parent} is a symlink in the layer, and nothing is written or removed through a symlink`, {
-          hint: 'a package that ships a directory symlink and a package that puts files under it cannot be installed together',
-        });
+        throw new YumdaError(
+          'LAYER_UNSAFE_PATH',
+          `${label}: refusing /opt/${rel}: its parent /opt/${parent} is a symlink in the layer, and nothing is written or removed through a symlink`,
+          {
+            hint: 'a package that ships a directory symlink and a package that puts files under it cannot be installed together',
+          },
+        );
       }
       if (!st.isDirectory()) {
-        throw new YumdaError('FILE_CONFLICT', `${label}: /opt/${rel} needs /opt/${parent} to be a directory, but it is a file in the layer`);
+        throw new YumdaError(
+          'FILE_CONFLICT',
+          `${label}: /opt/${rel} needs /opt/${parent} to be a directory, but it is a file in the layer`,
+        );
       }
       this.realDirs.add(parent);
     }

@@ -79,7 +79,9 @@ export async function readManifest(dir: string): Promise<Manifest | null> {
   try {
     raw = JSON.parse(await readFile(path, 'utf8'));
   } catch (e) {
-    throw new YumdaError('MANIFEST_INVALID', `${path} is not valid JSON: ${(e as Error).message}`, { hint: 'the layer directory was modified by hand; reinstall into a fresh directory' });
+    throw new YumdaError('MANIFEST_INVALID', `${path} is not valid JSON: ${(e as Error).message}`, {
+      hint: 'the layer directory was modified by hand; reinstall into a fresh directory',
+    });
   }
   const parsed = schemas().manifest.safeParse(raw);
   if (!parsed.success) {

@@ -57,9 +57,13 @@ export class CacheCorruptError extends YumdaError {
     readonly path: string,
     what: string,
   ) {
-    super('CACHE_CORRUPT', `the metadata cache ${path} is corrupt (${what} does not match its checksum); it was removed`, {
-      hint: 'run the command again: the cache is rebuilt from the repository metadata',
-    });
+    super(
+      'CACHE_CORRUPT',
+      `the metadata cache ${path} is corrupt (${what} does not match its checksum); it was removed`,
+      {
+        hint: 'run the command again: the cache is rebuilt from the repository metadata',
+      },
+    );
   }
 }
 
@@ -121,7 +125,8 @@ class DecodedMemo {
       const newline = text.indexOf('\n');
       const header = JSON.parse(text.slice(0, newline)) as { format: number; checksum: string; crc: number };
       const body = text.slice(newline + 1);
-      if (header.format !== PRIMARY_CACHE_FORMAT || header.checksum !== this.checksum || header.crc !== crc32(body)) return new Map();
+      if (header.format !== PRIMARY_CACHE_FORMAT || header.checksum !== this.checksum || header.crc !== crc32(body))
+        return new Map();
       return new Map(JSON.parse(body) as Array<[number, PackageRecord]>);
     } catch {
       return new Map();
@@ -147,7 +152,11 @@ class DecodedMemo {
     if (!keep) return;
     try {
       const body = JSON.stringify([...keep]);
-      writeFileAtomicSync(this.path, `${JSON.stringify({ format: PRIMARY_CACHE_FORMAT, checksum: this.checksum, crc: crc32(body) })}\n${body}`, { durable: false });
+      writeFileAtomicSync(
+        this.path,
+        `${JSON.stringify({ format: PRIMARY_CACHE_FORMAT, checksum: this.checksum, crc: crc32(body) })}\n${body}`,
+        { durable: false },
+      );
       this.missed = false;
     } catch {
       // an unwritable cache directory only costs the next run the XML parsing
@@ -158,7 +167,8 @@ class DecodedMemo {
 /** Every package of the concatenated <package> elements, in one pass (listing and searching read them all). */
 function decodePackages(xml: string, count: number, repo: Repo): PoolPackage[] {
   const records = parsePrimaryXml(`<metadata>${xml}</metadata>`, `${repo.id} metadata cache`);
-  if (records.length !== count) throw new Error(`${repo.id} metadata cache: ${records.length} packages instead of ${count}`);
+  if (records.length !== count)
+    throw new Error(`${repo.id} metadata cache: ${records.length} packages instead of ${count}`);
   return records.map((r) => Object.assign(r, { repo: repo.id, priority: repo.priority }));
 }
 
@@ -236,7 +246,16 @@ export class PrimaryIndexer implements XmlEvents {
 
   captured(xml: string): void {
     if (this.arch === 'src' || this.arch === 'nosrc') return;
-    addKeys(this.tables, { name: utf8(this.name), provides: this.provides.map(utf8), files: this.files.map(utf8), obsoletes: this.obsoletes.map(utf8) }, this.count++);
+    addKeys(
+      this.tables,
+      {
+        name: utf8(this.name),
+        provides: this.provides.map(utf8),
+        files: this.files.map(utf8),
+        obsoletes: this.obsoletes.map(utf8),
+      },
+      this.count++,
+    );
     this.sink(xml);
   }
 }
@@ -285,7 +304,7 @@ class SegmentWriter {
   }
 
   write(bytes: Uint8Array): void {
-    for (let at = 0; at < bytes.length; ) at += writeSync(this.fd, bytes, at, bytes.length - at);
+    for (let at = 0; at < bytes.length;) at += writeSync(this.fd, bytes, at, bytes.length - at);
   }
 }
 
@@ -293,13 +312,22 @@ class SegmentWriter {
  * Reads a primary.xml(.gz|.xz|.bz2|.zst) file (or plain text) and writes its cache file at `path`
  * (through a temporary sibling, renamed when complete) for the metadata's `checksum`.
  */
-export async function writePrimaryCache(source: MetadataSource, path: string, checksum: string, label = typeof source === 'string' ? source : 'primary.xml'): Promise<void> {
+export async function writePrimaryCache(
+  source: MetadataSource,
+  path: string,
+  checksum: string,
+  label = typeof source === 'string' ? source : 'primary.xml',
+): Promise<void> {
   const staging = tempSibling(path);
   const fd = openSync(staging, 'w');
   try {
     const out = new SegmentWriter(fd);
     const indexer = new PrimaryIndexer((xml) => out.add(xml, 'latin1'));
-    const scanner = new XmlScanner(indexer, { capture: 'package', attributesOf: (name) => indexer.wantsAttributes(name), textOf: (name) => name === 'name' || name === 'arch' || name === 'file' });
+    const scanner = new XmlScanner(indexer, {
+      capture: 'package',
+      attributesOf: (name) => indexer.wantsAttributes(name),
+      textOf: (name) => name === 'name' || name === 'arch' || name === 'file',
+    });
     try {
       // a few MB of XML inflate faster in one call than through a stream (nothing here to overlap with it)
       for await (const chunk of decompressedChunks(source, label, { inflateAtOnceUpTo: 2 << 20 })) {
@@ -307,15 +335,21 @@ export async function writePrimaryCache(source: MetadataSource, path: string, ch
       }
       scanner.close();
     } catch (e) {
-      throw new YumdaError('METADATA_CORRUPT', `${label}: malformed repository metadata: ${(e as Error).message}`, { cause: e });
+      throw new YumdaError('METADATA_CORRUPT', `${label}: malformed repository metadata: ${(e as Error).message}`, {
+        cause: e,
+      });
     }
     const buckets = {} as Header['buckets'];
     for (const kind of KINDS) {
       const table = indexer.tables[kind];
       const count = bucketCount(table.size);
       const lists = Array.from({ length: count }, (): Array<string | number | number[]> => []);
-      for (const [key, positions] of table) lists[bucketOf(key, count - 1)]!.push(key, positions.length === 1 ? positions[0]! : positions);
-      buckets[kind] = [indexer.count + KINDS.slice(0, KINDS.indexOf(kind)).reduce((n, k) => n + buckets[k][1], 0), count];
+      for (const [key, positions] of table)
+        lists[bucketOf(key, count - 1)]!.push(key, positions.length === 1 ? positions[0]! : positions);
+      buckets[kind] = [
+        indexer.count + KINDS.slice(0, KINDS.indexOf(kind)).reduce((n, k) => n + buckets[k][1], 0),
+        count,
+      ];
       for (const list of lists) out.add(JSON.stringify(list), 'utf8');
     }
     out.flush();
@@ -323,7 +357,14 @@ export async function writePrimaryCache(source: MetadataSource, path: string, ch
     const tables = Buffer.alloc(segments * 12);
     new Float64Array(tables.buffer, tables.byteOffset, segments).set(out.ends);
     new Uint32Array(tables.buffer, tables.byteOffset + segments * 8, segments).set(out.sums);
-    const header: Header = { format: PRIMARY_CACHE_FORMAT, checksum, count: indexer.count, buckets, segments, tables: crc32(tables) };
+    const header: Header = {
+      format: PRIMARY_CACHE_FORMAT,
+      checksum,
+      count: indexer.count,
+      buckets,
+      segments,
+      tables: crc32(tables),
+    };
     const json = JSON.stringify(header);
     const line = Buffer.from(`${json}\t${crc32(json).toString(16)}\n`);
     out.write(tables);
@@ -372,7 +413,8 @@ export function openPrimaryCache(path: string, checksum: string, repo: Repo): Pa
     if (!(lineLength > 0 && lineLength <= size - 8)) throw new Error('bad trailer');
     const line = read(lineLength, size - 8 - lineLength).toString('utf8');
     const tab = line.lastIndexOf('\t');
-    if (!line.endsWith('\n') || tab < 0 || crc32(line.slice(0, tab)).toString(16) !== line.slice(tab + 1, -1)) throw new Error('header checksum');
+    if (!line.endsWith('\n') || tab < 0 || crc32(line.slice(0, tab)).toString(16) !== line.slice(tab + 1, -1))
+      throw new Error('header checksum');
     header = JSON.parse(line.slice(0, tab)) as Header;
     if (header.format !== PRIMARY_CACHE_FORMAT || header.checksum !== checksum) throw new Error('another cache');
     const segments = header.count + KINDS.reduce((sum, k) => sum + header.buckets[k][1], 0);
@@ -399,7 +441,8 @@ export function openPrimaryCache(path: string, checksum: string, repo: Repo): Pa
     const bytes = read(ends[to - 1]! - start, body + start);
     for (let i = from; i < to; i++) {
       const at = (i === 0 ? 0 : ends[i - 1]!) - start;
-      if (crc32(bytes.subarray(at, ends[i]! - start)) !== sums[i]) throw corrupt(path, i < header.count ? `package ${i}` : `index bucket ${i - header.count}`);
+      if (crc32(bytes.subarray(at, ends[i]! - start)) !== sums[i])
+        throw corrupt(path, i < header.count ? `package ${i}` : `index bucket ${i - header.count}`);
     }
     return bytes;
   };

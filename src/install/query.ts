@@ -18,18 +18,33 @@ export interface PackageSummary {
 }
 
 export function summarize(p: PoolPackage | ManifestPackage): PackageSummary {
-  return { name: p.name, epoch: p.epoch, version: p.version, release: p.release, arch: p.arch, repo: p.repo, summary: p.summary };
+  return {
+    name: p.name,
+    epoch: p.epoch,
+    version: p.version,
+    release: p.release,
+    arch: p.arch,
+    repo: p.repo,
+    summary: p.summary,
+  };
 }
 
 function byNameThenEvr(a: PackageRecord | ManifestPackage, b: PackageRecord | ManifestPackage): number {
-  return a.name < b.name ? -1 : a.name > b.name ? 1 : -compareEvr(a, b) || (a.arch < b.arch ? -1 : a.arch > b.arch ? 1 : 0);
+  return a.name < b.name
+    ? -1
+    : a.name > b.name
+      ? 1
+      : -compareEvr(a, b) || (a.arch < b.arch ? -1 : a.arch > b.arch ? 1 : 0);
 }
 
 /** Newest of each name+arch (all versions with `all`), optionally filtered by name globs. */
 export function listAvailable(pool: PackagePool, patterns: string[] = [], all = false): PoolPackage[] {
   const res = patterns.map(globToRegExp);
   // plain names are looked up; only globs (or no pattern) need every package
-  const candidates = patterns.length > 0 && patterns.every((p) => !/[*?[]/.test(p)) ? [...new Set(patterns)].flatMap((n) => pool.named(n)) : pool.packages;
+  const candidates =
+    patterns.length > 0 && patterns.every((p) => !/[*?[]/.test(p))
+      ? [...new Set(patterns)].flatMap((n) => pool.named(n))
+      : pool.packages;
   const pkgs = candidates.filter((p) => res.length === 0 || res.some((r) => r.test(p.name))).sort(byNameThenEvr);
   if (all) return pkgs;
   const seen = new Set<string>();
@@ -47,17 +62,24 @@ export function listInstalled(packages: ManifestPackage[], patterns: string[] = 
 }
 
 /** Case-insensitive match on name first, then summary (like `yum search`). */
-export function searchPackages(pool: PackagePool, term: string): { nameMatches: PoolPackage[]; summaryMatches: PoolPackage[] } {
+export function searchPackages(
+  pool: PackagePool,
+  term: string,
+): { nameMatches: PoolPackage[]; summaryMatches: PoolPackage[] } {
   const t = term.toLowerCase();
   const newest = listAvailable(pool);
   const nameMatches = newest.filter((p) => p.name.toLowerCase().includes(t));
-  const summaryMatches = newest.filter((p) => !nameMatches.includes(p) && (p.summary.toLowerCase().includes(t) || p.description.toLowerCase().includes(t)));
+  const summaryMatches = newest.filter(
+    (p) => !nameMatches.includes(p) && (p.summary.toLowerCase().includes(t) || p.description.toLowerCase().includes(t)),
+  );
   return { nameMatches, summaryMatches };
 }
 
 /** Packages providing a capability ("libz.so.1()(64bit)", "foo >= 1.2") or owning a path. */
 export function whatProvides(pool: PackagePool, capability: string): PoolPackage[] {
-  const dep = capability.startsWith('/') ? { name: capability, flags: null, epoch: null, version: null, release: null } : parseDep(capability);
+  const dep = capability.startsWith('/')
+    ? { name: capability, flags: null, epoch: null, version: null, release: null }
+    : parseDep(capability);
   return pool.providers(dep).sort(byNameThenEvr);
 }
 
@@ -86,7 +108,8 @@ export function formatInfo(p: PoolPackage | ManifestPackage, extra: { installed:
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
   const lines = rows.map(([k, v]) => `${k.padEnd(width)} : ${v}`);
-  if (pool.description) lines.push(`${'Description'.padEnd(width)} : ${pool.description.replace(/\n/g, `\n${' '.repeat(width)} : `)}`);
+  if (pool.description)
+    lines.push(`${'Description'.padEnd(width)} : ${pool.description.replace(/\n/g, `\n${' '.repeat(width)} : `)}`);
   return lines.join('\n');
 }
 

@@ -105,7 +105,11 @@ export async function resolveInSession(session: Session, request: ResolveRequest
       return solution.plan;
     }
     if (solution.kind === 'needFilelists') {
-      if (session.pool.filesComplete) throw new YumdaError('RESOLVE_FILELISTS', `file dependency ${solution.path}: asked for file lists that are loaded already`);
+      if (session.pool.filesComplete)
+        throw new YumdaError(
+          'RESOLVE_FILELISTS',
+          `file dependency ${solution.path}: asked for file lists that are loaded already`,
+        );
       await session.loadFilelists();
       continue;
     }
@@ -114,7 +118,10 @@ export async function resolveInSession(session: Session, request: ResolveRequest
       // explain with the disabled repositories too (read only now, on failure)
       const extra = await disabledRepoSources(session);
       if (extra.length > 0) {
-        const disabledPool = new PackagePool({ sources: extra, usable: (packages) => packages.filter(fitsArch(session.options.arch)) });
+        const disabledPool = new PackagePool({
+          sources: extra,
+          usable: (packages) => packages.filter(fitsArch(session.options.arch)),
+        });
         const explained = solveWith((dep) => [...session.pool.anyProviders(dep), ...disabledPool.providers(dep)]);
         if (explained.kind === 'problems') ({ problems, hint } = explained);
       }

@@ -52,11 +52,20 @@ export function isDocFile(file: RpmFile, prefix: string): boolean {
 }
 
 function packageCachePath(cacheDir: string, repo: LoadedRepo, pkg: PoolPackage): string {
-  return join(cacheDir, 'packages', basename(repo.cacheDir), hrefFileName(pkg.locationHref, `${nevra(pkg)} from ${pkg.repo}: location`));
+  return join(
+    cacheDir,
+    'packages',
+    basename(repo.cacheDir),
+    hrefFileName(pkg.locationHref, `${nevra(pkg)} from ${pkg.repo}: location`),
+  );
 }
 
 /** Downloads (or reuses) every package of the plan; returns local paths by pkgId. */
-async function downloadAll(plan: ResolvePlan, options: StageOptions, result: StageCounters): Promise<Map<string, string>> {
+async function downloadAll(
+  plan: ResolvePlan,
+  options: StageOptions,
+  result: StageCounters,
+): Promise<Map<string, string>> {
   const repoById = new Map(options.repos.map((r) => [r.def.id, r]));
   const limit = pLimit(options.concurrency ?? 6);
   const totalBytes = plan.install.reduce((s, p) => s + p.pkg.sizePackage, 0);
@@ -91,11 +100,15 @@ async function downloadAll(plan: ResolvePlan, options: StageOptions, result: Sta
               });
             }
             if (e instanceof YumdaError && e.code === 'CHECKSUM_MISMATCH') {
-              throw new YumdaError('PACKAGE_CHECKSUM', `${nevra(pkg)} from ${pkg.repo}: the downloaded file does not match the ${where.checksumType} in the repository metadata`, {
-                exitCode: ExitCode.integrity,
-                hint: 'the package was replaced without reindexing the repository, or the download was altered: nothing was installed',
-                cause: e,
-              });
+              throw new YumdaError(
+                'PACKAGE_CHECKSUM',
+                `${nevra(pkg)} from ${pkg.repo}: the downloaded file does not match the ${where.checksumType} in the repository metadata`,
+                {
+                  exitCode: ExitCode.integrity,
+                  hint: 'the package was replaced without reindexing the repository, or the download was altered: nothing was installed',
+                  cause: e,
+                },
+              );
             }
             throw e;
           });
@@ -115,14 +128,24 @@ async function checkTargetCompat(pkg: PoolPackage, path: string, base: BaseSatis
   const info = await readRpmInfo(path, { label: nevra(pkg) });
   for (const req of info.requires) {
     if (req.rpmlib && !base.supportsRpmlib(req)) {
-      const zstd = req.name === 'rpmlib(PayloadIsZstd)' ? ' (a zstd-compressed payload: rebuild it with xz, e.g. %_binary_payload w2.xzdio)' : '';
-      throw new YumdaError('RPMLIB_UNSUPPORTED', `${nevra(pkg)} needs ${depToString(req)}, which rpm ${base.profile.rpm.version} on ${base.profile.id} does not support${zstd}`);
+      const zstd =
+        req.name === 'rpmlib(PayloadIsZstd)'
+          ? ' (a zstd-compressed payload: rebuild it with xz, e.g. %_binary_payload w2.xzdio)'
+          : '';
+      throw new YumdaError(
+        'RPMLIB_UNSUPPORTED',
+        `${nevra(pkg)} needs ${depToString(req)}, which rpm ${base.profile.rpm.version} on ${base.profile.id} does not support${zstd}`,
+      );
     }
   }
   if (info.payloadCompressor && !base.supportsPayload(info.payloadCompressor)) {
-    throw new YumdaError('PAYLOAD_UNSUPPORTED', `${nevra(pkg)} has a ${info.payloadCompressor} payload, which rpm ${base.profile.rpm.version} on ${base.profile.id} cannot read`, {
-      hint: `${base.profile.id} reads ${base.profile.rpm.payloadCompressors.join(', ')} payloads`,
-    });
+    throw new YumdaError(
+      'PAYLOAD_UNSUPPORTED',
+      `${nevra(pkg)} has a ${info.payloadCompressor} payload, which rpm ${base.profile.rpm.version} on ${base.profile.id} cannot read`,
+      {
+        hint: `${base.profile.id} reads ${base.profile.rpm.payloadCompressors.join(', ')} payloads`,
+      },
+    );
   }
 }
 
@@ -154,7 +177,12 @@ export interface StagedPackage {
  * (in parallel; results in plan order, which decides who owns a path shared by two new packages).
  * Nothing outside stageDir and the package cache is written.
  */
-export async function stagePackages(plan: ResolvePlan, stageDir: string, options: StageOptions, result: StageCounters): Promise<StagedPackage[]> {
+export async function stagePackages(
+  plan: ResolvePlan,
+  stageDir: string,
+  options: StageOptions,
+  result: StageCounters,
+): Promise<StagedPackage[]> {
   const prefix = options.profile.layerRoot.replace(/\/+$/, '');
   const base = new BaseSatisfier(options.profile);
   const paths = await downloadAll(plan, options, result);
@@ -200,4 +228,3 @@ export async function stagePackages(plan: ResolvePlan, stageDir: string, options
   };
   return Promise.all(plan.install.map(({ pkg }, i) => work(() => extractOne(pkg, i))));
 }
-

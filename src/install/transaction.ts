@@ -23,7 +23,15 @@ import { findFileConflicts, type Owner } from './conflicts.js';
 import { commitJournal, recoverLayer, txnDir, type Journal, type JournalOp, type RecoveryOutcome } from './journal.js';
 import { lockLayer, type LayerLock } from './layer-lock.js';
 import { LayerPaths, STATE_DIR, lstatOrNull } from './layer-path.js';
-import { manifestPath, manifestToPool, readManifest, serializeManifest, type Manifest, type ManifestFile, type ManifestPackage } from './manifest.js';
+import {
+  manifestPath,
+  manifestToPool,
+  readManifest,
+  serializeManifest,
+  type Manifest,
+  type ManifestFile,
+  type ManifestPackage,
+} from './manifest.js';
 import { stagePackages, type StageOptions, type StagedPackage } from './stage.js';
 
 export interface OpenOptions {
@@ -102,19 +110,28 @@ export class Layer {
   static async open(dir: string, options: OpenOptions): Promise<Layer> {
     const st = lstatOrNull(dir);
     if (st && !st.isDirectory() && !(st.isSymbolicLink() && existsSync(join(dir, '.')))) {
-      throw new YumdaError('LAYER_NOT_DIR', `${dir} is not a directory`, { exitCode: ExitCode.environment, hint: 'give the layer directory (what Lambda mounts at /opt) with -d DIR' });
+      throw new YumdaError('LAYER_NOT_DIR', `${dir} is not a directory`, {
+        exitCode: ExitCode.environment,
+        hint: 'give the layer directory (what Lambda mounts at /opt) with -d DIR',
+      });
     }
     if (!st && !options.create) {
-      throw new YumdaError('NOT_A_LAYER', `${dir} does not exist`, { hint: 'install packages first: yumda install NAME -d DIR' });
+      throw new YumdaError('NOT_A_LAYER', `${dir} does not exist`, {
+        hint: 'install packages first: yumda install NAME -d DIR',
+      });
     }
     const createdDir = !st;
     mkdirSync(dir, { recursive: true });
     const state = join(dir, STATE_DIR);
     const stateSt = lstatOrNull(state);
     if (stateSt && !stateSt.isDirectory()) {
-      throw new YumdaError('LAYER_UNSAFE_PATH', `${state} is not a directory${stateSt.isSymbolicLink() ? ' (a symlink)' : ''}: it is where yumda keeps the layer's manifest`, {
-        hint: 'the layer was changed by hand or by something other than yumda: move it away and reinstall',
-      });
+      throw new YumdaError(
+        'LAYER_UNSAFE_PATH',
+        `${state} is not a directory${stateSt.isSymbolicLink() ? ' (a symlink)' : ''}: it is where yumda keeps the layer's manifest`,
+        {
+          hint: 'the layer was changed by hand or by something other than yumda: move it away and reinstall',
+        },
+      );
     }
     if (!stateSt) mkdirSync(state);
     const lock = await lockLayer(state, {
@@ -124,8 +141,10 @@ export class Layer {
     });
     try {
       const recovery = recoverLayer(dir);
-      if (recovery === 'rolled-back') options.onNote?.(`${dir}: an interrupted change was found and undone; the layer is as it was before it`);
-      if (recovery === 'completed') options.onNote?.(`${dir}: an interrupted change had been committed; its clean-up was finished`);
+      if (recovery === 'rolled-back')
+        options.onNote?.(`${dir}: an interrupted change was found and undone; the layer is as it was before it`);
+      if (recovery === 'completed')
+        options.onNote?.(`${dir}: an interrupted change had been committed; its clean-up was finished`);
       return new Layer(dir, await readManifest(dir), lock, createdDir, recovery);
     } catch (e) {
       lock.release();
@@ -172,27 +191,45 @@ export class Layer {
     try {
       const staged = await stagePackages(plan, join(txn, 'stage'), options, result);
       for (const s of staged) {
-        if (s.outside.length > 0) result.outsidePrefix.push({ package: nevra(s.pkg), count: s.outside.length, examples: s.outside.slice(0, 3) });
+        if (s.outside.length > 0)
+          result.outsidePrefix.push({
+            package: nevra(s.pkg),
+            count: s.outside.length,
+            examples: s.outside.slice(0, 3),
+          });
         result.docsSkipped += s.docs;
         result.setIdCleared.push(...s.setIdCleared);
       }
-      const manifest: Manifest = this.manifestValue ?? { format: 1, base: options.profile.id, arch: options.arch, packages: [] };
+      const manifest: Manifest = this.manifestValue ?? {
+        format: 1,
+        base: options.profile.id,
+        arch: options.arch,
+        packages: [],
+      };
       const replacedNames = new Set(plan.remove.map((p) => p.name));
       const replaced = manifest.packages.filter((p) => replacedNames.has(p.name));
-      const staying = manifest.packages.filter((p) => !replacedNames.has(p.name) && !staged.some((s) => s.pkg.name === p.name));
+      const staying = manifest.packages.filter(
+        (p) => !replacedNames.has(p.name) && !staged.some((s) => s.pkg.name === p.name),
+      );
 
       const conflicts = findFileConflicts(
         staying.map((p): Owner => ({ label: `${label(p)} (installed)`, entries: p.files })),
         staged.map((s): Owner => ({ label: nevra(s.pkg), entries: s.entries })),
       );
       if (conflicts.length > 0) {
-        const more = conflicts.length > 1 ? ` (and ${conflicts.length - 1} more conflict${conflicts.length > 2 ? 's' : ''})` : '';
-        throw new YumdaError('FILE_CONFLICT', `file conflict: ${conflicts[0]!.message}${more}`, { hint: 'nothing was changed' });
+        const more =
+          conflicts.length > 1 ? ` (and ${conflicts.length - 1} more conflict${conflicts.length > 2 ? 's' : ''})` : '';
+        throw new YumdaError('FILE_CONFLICT', `file conflict: ${conflicts[0]!.message}${more}`, {
+          hint: 'nothing was changed',
+        });
       }
 
       const now = new Date().toISOString();
       for (const s of staged) result.installed.push(manifestEntry(s, now));
-      const replacedAll = [...replaced, ...manifest.packages.filter((p) => !replacedNames.has(p.name) && staged.some((s) => s.pkg.name === p.name))];
+      const replacedAll = [
+        ...replaced,
+        ...manifest.packages.filter((p) => !replacedNames.has(p.name) && staged.some((s) => s.pkg.name === p.name)),
+      ];
       for (const p of replacedAll) {
         result.removed.push(label(p));
         if (staged.some((s) => s.pkg.name === p.name)) result.replacedNames.push(p.name);
@@ -209,11 +246,20 @@ export class Layer {
   /** Removes installed packages: their files that no other installed package owns. */
   remove(names: string[]): RemoveResult {
     const manifest = this.manifestValue;
-    if (!manifest) throw new YumdaError('NOT_A_LAYER', `${this.dir} has no yumda manifest (.yumda/installed.json): nothing was installed there by yumda`);
+    if (!manifest)
+      throw new YumdaError(
+        'NOT_A_LAYER',
+        `${this.dir} has no yumda manifest (.yumda/installed.json): nothing was installed there by yumda`,
+      );
     const removed: ManifestPackage[] = [];
     for (const name of names) {
-      const p = manifest.packages.find((q) => q.name === name || `${q.name}-${q.version}-${q.release}` === name || label(q) === name);
-      if (!p) throw new YumdaError('NOT_INSTALLED', `package ${name} is not installed in ${this.dir}`, { hint: `yumda list --installed -d ${this.dir}` });
+      const p = manifest.packages.find(
+        (q) => q.name === name || `${q.name}-${q.version}-${q.release}` === name || label(q) === name,
+      );
+      if (!p)
+        throw new YumdaError('NOT_INSTALLED', `package ${name} is not installed in ${this.dir}`, {
+          hint: `yumda list --installed -d ${this.dir}`,
+        });
       if (!removed.includes(p)) removed.push(p);
     }
     const keep = manifest.packages.filter((p) => !removed.includes(p));
@@ -243,7 +289,12 @@ export class Layer {
    */
   private commit(next: Manifest, planned: { ops: JournalOp[]; emptyDirs: string[] }): void {
     const text = serializeManifest(next);
-    const journal: Journal = { format: 1, manifestSha256: hashBytes(text), ops: planned.ops, emptyDirs: planned.emptyDirs };
+    const journal: Journal = {
+      format: 1,
+      manifestSha256: hashBytes(text),
+      ops: planned.ops,
+      emptyDirs: planned.emptyDirs,
+    };
     try {
       commitJournal(this.dir, journal, text, new LayerPaths(this.dir));
     } catch (e) {
@@ -251,10 +302,14 @@ export class Layer {
       try {
         outcome = recoverLayer(this.dir);
       } catch (again) {
-        throw new YumdaError('TRANSACTION_INTERRUPTED', `${(e as Error).message}; undoing the change failed too (${(again as Error).message})`, {
-          cause: e,
-          hint: `the next yumda command on ${this.dir} finishes or undoes it (e.g. yumda list --installed -d ${this.dir})`,
-        });
+        throw new YumdaError(
+          'TRANSACTION_INTERRUPTED',
+          `${(e as Error).message}; undoing the change failed too (${(again as Error).message})`,
+          {
+            cause: e,
+            hint: `the next yumda command on ${this.dir} finishes or undoes it (e.g. yumda list --installed -d ${this.dir})`,
+          },
+        );
       }
       // failed after the commit point, in the clean-up: the change is in
       if (outcome === 'completed') {
@@ -283,10 +338,17 @@ export const openLayer = Layer.open.bind(Layer);
  * manage, or one that cannot be written (mounted read-only) and has nothing to recover, is read
  * as it is: null.
  */
-export async function holdLayerForReading(dir: string, options: { command: string; lockWaitMs?: number; onNote?: (message: string) => void }): Promise<Layer | null> {
+export async function holdLayerForReading(
+  dir: string,
+  options: { command: string; lockWaitMs?: number; onNote?: (message: string) => void },
+): Promise<Layer | null> {
   if (!existsSync(join(dir, STATE_DIR))) return null;
   try {
-    return await Layer.open(dir, { command: options.command, lockWaitMs: options.lockWaitMs ?? 60_000, onNote: options.onNote });
+    return await Layer.open(dir, {
+      command: options.command,
+      lockWaitMs: options.lockWaitMs ?? 60_000,
+      onNote: options.onNote,
+    });
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if ((code === 'EROFS' || code === 'EACCES' || code === 'EPERM') && !existsSync(txnDir(dir))) return null;
@@ -299,7 +361,10 @@ export async function holdLayerForReading(dir: string, options: { command: strin
  * is waiting, the layer is opened (locked) to finish or undo it first, so what is read matches
  * the files.
  */
-export async function readLayerManifest(dir: string, options: { onNote?: (message: string) => void } = {}): Promise<Manifest | null> {
+export async function readLayerManifest(
+  dir: string,
+  options: { onNote?: (message: string) => void } = {},
+): Promise<Manifest | null> {
   if (existsSync(txnDir(dir))) {
     // wait for a yumda that is changing the layer now rather than read it half changed
     const layer = await Layer.open(dir, { command: 'recovery', lockWaitMs: 60_000, onNote: options.onNote });
@@ -310,7 +375,13 @@ export async function readLayerManifest(dir: string, options: { onNote?: (messag
 }
 
 function manifestEntry(s: StagedPackage, installedAt: string): ManifestPackage {
-  const files: ManifestFile[] = s.entries.map((e) => ({ path: e.path, type: e.type, mode: e.mode, sha256: e.sha256, linkto: e.linkto }));
+  const files: ManifestFile[] = s.entries.map((e) => ({
+    path: e.path,
+    type: e.type,
+    mode: e.mode,
+    sha256: e.sha256,
+    linkto: e.linkto,
+  }));
   return {
     name: s.pkg.name,
     epoch: s.pkg.epoch,
@@ -338,7 +409,12 @@ function manifestEntry(s: StagedPackage, installedAt: string): ManifestPackage {
  * first), then the staged entries moved in (the first package to ship a shared path puts it).
  * Nothing is planned through a symlink; a staged entry cannot replace a directory.
  */
-function planOps(layer: string, staged: readonly StagedPackage[], leaving: readonly ManifestPackage[], staying: readonly ManifestPackage[]): { ops: JournalOp[]; emptyDirs: string[] } {
+function planOps(
+  layer: string,
+  staged: readonly StagedPackage[],
+  leaving: readonly ManifestPackage[],
+  staying: readonly ManifestPackage[],
+): { ops: JournalOp[]; emptyDirs: string[] } {
   const paths = new LayerPaths(layer);
   const ops: JournalOp[] = [];
   let backups = 0;
@@ -391,9 +467,13 @@ function planOps(layer: string, staged: readonly StagedPackage[], leaving: reado
       continue;
     }
     if (st.isSymbolicLink()) {
-      throw new YumdaError('LAYER_UNSAFE_PATH', `refusing /opt/${d}: a package needs it as a directory, but it is a symlink in the layer, and nothing is written through a symlink`);
+      throw new YumdaError(
+        'LAYER_UNSAFE_PATH',
+        `refusing /opt/${d}: a package needs it as a directory, but it is a symlink in the layer, and nothing is written through a symlink`,
+      );
     }
-    if (!st.isDirectory()) throw new YumdaError('FILE_CONFLICT', `/opt/${d} is a directory in a new package but a file in the layer`);
+    if (!st.isDirectory())
+      throw new YumdaError('FILE_CONFLICT', `/opt/${d} is a directory in a new package but a file in the layer`);
   }
 
   const put = new Set<string>();
@@ -403,9 +483,17 @@ function planOps(layer: string, staged: readonly StagedPackage[], leaving: reado
       put.add(e.path);
       const st = existing(e.path, nevra(s.pkg));
       if (st?.isDirectory() && !deleted.has(e.path)) {
-        throw new YumdaError('FILE_CONFLICT', `/opt/${e.path} from ${nevra(s.pkg)} would replace a directory in the layer`);
+        throw new YumdaError(
+          'FILE_CONFLICT',
+          `/opt/${e.path} from ${nevra(s.pkg)} would replace a directory in the layer`,
+        );
       }
-      ops.push({ kind: 'put', path: e.path, staged: `stage/${index}/${e.path}`, backup: st && !deleted.has(e.path) ? nextBackup() : null });
+      ops.push({
+        kind: 'put',
+        path: e.path,
+        staged: `stage/${index}/${e.path}`,
+        backup: st && !deleted.has(e.path) ? nextBackup() : null,
+      });
     }
   }
 

@@ -53,7 +53,9 @@ export async function checkLayer(target: string, options: CheckOptions = {}): Pr
   try {
     st = statSync(target);
   } catch {
-    throw new YumdaError('CHECK_TARGET_MISSING', `${target} does not exist`, { hint: 'give the layer directory (what Lambda mounts at /opt) or its zip' });
+    throw new YumdaError('CHECK_TARGET_MISSING', `${target} does not exist`, {
+      hint: 'give the layer directory (what Lambda mounts at /opt) or its zip',
+    });
   }
   if (st.isDirectory()) return checkDirectory(target, target, profile, options, null);
   const scratch = await mkdtemp(join(tmpdir(), 'yumda-check-'));
@@ -93,7 +95,12 @@ function checkDirectory(
   const elfs = [...scannedByPath.values()].filter((s) => s.elf);
   for (const s of scannedByPath.values()) {
     if (s.elfError) {
-      findings.push({ severity: 'warning', code: 'unreadable-elf', file: s.entry.path, message: `looks like ELF but cannot be read: ${s.elfError}` });
+      findings.push({
+        severity: 'warning',
+        code: 'unreadable-elf',
+        file: s.entry.path,
+        message: `looks like ELF but cannot be read: ${s.elfError}`,
+      });
     }
   }
   findings.push(...checkSetIdBits(entries));
@@ -169,7 +176,9 @@ function skipScan(path: string, root: string): boolean {
 
 function sortFindings(findings: Finding[]): Finding[] {
   const rank = (f: Finding): number => (f.severity === 'error' ? 0 : 1);
-  return findings.sort((a, b) => rank(a) - rank(b) || a.code.localeCompare(b.code) || (a.file ?? '').localeCompare(b.file ?? ''));
+  return findings.sort(
+    (a, b) => rank(a) - rank(b) || a.code.localeCompare(b.code) || (a.file ?? '').localeCompare(b.file ?? ''),
+  );
 }
 
 /** Reads what the checks need from one layer file: ELF data, shebang, absolute paths in its strings. */
@@ -289,8 +298,13 @@ function checkLibraries(elfs: Scanned[], view: FsView, ctx: LoaderContext, profi
         severity: 'error',
         code: 'missing-library',
         file: res.requester,
-        message: `needs ${res.name}, which is neither in the layer nor in the ${profile.id} base` + (root !== res.requester ? ` (loaded by ${root})` : ''),
-        details: [`searched: ${[...new Set(res.searched.map((s) => s.dir))].join(':') || '(nothing)'}`, ...elsewhereHint(view, res.name)],
+        message:
+          `needs ${res.name}, which is neither in the layer nor in the ${profile.id} base` +
+          (root !== res.requester ? ` (loaded by ${root})` : ''),
+        details: [
+          `searched: ${[...new Set(res.searched.map((s) => s.dir))].join(':') || '(nothing)'}`,
+          ...elsewhereHint(view, res.name),
+        ],
         hint: `install the package that provides it (yumda provides '${res.name}()(64bit)'), or bundle it under ${view.root}/lib`,
       });
       continue;
@@ -302,7 +316,12 @@ function checkLibraries(elfs: Scanned[], view: FsView, ctx: LoaderContext, profi
       for (const s of res.searched.slice(winnerIdx + 1)) {
         const candidate = view.locate(posix.join(s.dir, res.name));
         if (candidate?.where !== 'layer' || candidate.kind !== 'file') continue;
-        addShadow(shadowed, candidate.path, res.found.path, `${res.requester} finds ${res.name} first in ${res.dir} (${STEP_NAMES[res.step ?? 'default']}: ${describeList(res, ctx)}), before ${s.dir}`);
+        addShadow(
+          shadowed,
+          candidate.path,
+          res.found.path,
+          `${res.requester} finds ${res.name} first in ${res.dir} (${STEP_NAMES[res.step ?? 'default']}: ${describeList(res, ctx)}), before ${s.dir}`,
+        );
         break;
       }
     }
@@ -328,14 +347,29 @@ function checkLibraries(elfs: Scanned[], view: FsView, ctx: LoaderContext, profi
     const onPath = ctx.ldLibraryPath.some((d) => view.locate(d)?.path === dir);
     if (!onPath) continue;
     const name = l.elf!.soname ?? posix.basename(path);
-    const probe: Requester = { path, info: { ...l.elf!, rpath: [], runpath: [], hasRpath: false, hasRunpath: false }, origin: dir };
+    const probe: Requester = {
+      path,
+      info: { ...l.elf!, rpath: [], runpath: [], hasRpath: false, hasRunpath: false },
+      origin: dir,
+    };
     const res = findLibrary(name, probe, [], ctx);
     if (res.found?.where === 'base') {
-      addShadow(shadowed, path, res.found.path, `a program that relies on LD_LIBRARY_PATH (${ctx.ldLibraryPath.join(':')}) finds ${name} in ${res.dir} before ${dir}`);
+      addShadow(
+        shadowed,
+        path,
+        res.found.path,
+        `a program that relies on LD_LIBRARY_PATH (${ctx.ldLibraryPath.join(':')}) finds ${name} in ${res.dir} before ${dir}`,
+      );
     }
   }
   findings.push(...shadowed.values());
-  findings.push(...checkVersions(resolutions.map((r) => r.res), ctx, profile));
+  findings.push(
+    ...checkVersions(
+      resolutions.map((r) => r.res),
+      ctx,
+      profile,
+    ),
+  );
   return findings;
 }
 
@@ -371,7 +405,9 @@ function firstInRunpath(res: Resolution, ctx: LoaderContext): string | null {
 
 function elsewhereHint(view: FsView, name: string): string[] {
   const copies = view.layerFilesNamed(name).map((e) => e.path);
-  return copies.length ? [`the layer has it at ${copies.slice(0, 3).join(', ')}, a directory the loader does not search`] : [];
+  return copies.length
+    ? [`the layer has it at ${copies.slice(0, 3).join(', ')}, a directory the loader does not search`]
+    : [];
 }
 
 function parseVersion(v: string): number[] {
@@ -423,7 +459,8 @@ function checkVersions(resolutions: Resolution[], ctx: LoaderContext, profile: B
         if (v.weak) continue;
         if (dep.where === 'layer') {
           const defs = ctx.elfOf(dep.path)?.verdef ?? [];
-          if (defs.length > 0 && !defs.includes(v.name)) missing.push(`${v.name} from ${need.file} (${dep.path} defines ${defs.slice(-3).join(', ')}…)`);
+          if (defs.length > 0 && !defs.includes(v.name))
+            missing.push(`${v.name} from ${need.file} (${dep.path} defines ${defs.slice(-3).join(', ')}…)`);
           continue;
         }
         const g = /^GLIBC_(\d+(?:\.\d+)*)$/.exec(v.name);

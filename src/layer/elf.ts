@@ -36,7 +36,13 @@ export function bufferSource(data: Uint8Array): ByteSource {
 }
 
 function checkRange(offset: number, length: number, size: number): void {
-  if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0 || offset + length > size) {
+  if (
+    !Number.isSafeInteger(offset) ||
+    !Number.isSafeInteger(length) ||
+    offset < 0 ||
+    length < 0 ||
+    offset + length > size
+  ) {
     throw new ElfFormatError(`truncated or corrupt: wants bytes ${offset}..${offset + length} of a ${size}-byte file`);
   }
 }
@@ -172,7 +178,8 @@ interface Segment {
 
 /** Reads the NUL-terminated string at `offset` of a string table held in `table`. */
 function tableString(table: Buffer, offset: number): string {
-  if (offset >= table.length) throw new ElfFormatError(`string offset ${offset} outside a ${table.length}-byte string table`);
+  if (offset >= table.length)
+    throw new ElfFormatError(`string offset ${offset} outside a ${table.length}-byte string table`);
   let end = table.indexOf(0, offset);
   if (end < 0) end = table.length;
   return table.toString('utf8', offset, end);
@@ -213,9 +220,19 @@ export function parseElf(source: ByteSource): ElfInfo {
     for (let i = 0; i < phnum; i++) {
       const o = i * phentsize;
       if (r.bits === 32) {
-        segments.push({ type: r.u32(table, o), offset: r.u32(table, o + 4), vaddr: r.u32(table, o + 8), filesz: r.u32(table, o + 16) });
+        segments.push({
+          type: r.u32(table, o),
+          offset: r.u32(table, o + 4),
+          vaddr: r.u32(table, o + 8),
+          filesz: r.u32(table, o + 16),
+        });
       } else {
-        segments.push({ type: r.u32(table, o), offset: r.word(table, o + 8), vaddr: r.word(table, o + 16), filesz: r.word(table, o + 32) });
+        segments.push({
+          type: r.u32(table, o),
+          offset: r.word(table, o + 8),
+          vaddr: r.word(table, o + 16),
+          filesz: r.word(table, o + 32),
+        });
       }
     }
   }
@@ -237,9 +254,21 @@ export function parseElf(source: ByteSource): ElfInfo {
     for (let i = 0; i < shnum; i++) {
       const o = i * shentsize;
       if (r.bits === 32) {
-        rawSections.push({ nameOff: r.u32(table, o), type: r.u32(table, o + 4), offset: r.u32(table, o + 16), size: r.u32(table, o + 20), link: r.u32(table, o + 24) });
+        rawSections.push({
+          nameOff: r.u32(table, o),
+          type: r.u32(table, o + 4),
+          offset: r.u32(table, o + 16),
+          size: r.u32(table, o + 20),
+          link: r.u32(table, o + 24),
+        });
       } else {
-        rawSections.push({ nameOff: r.u32(table, o), type: r.u32(table, o + 4), offset: r.word(table, o + 24), size: r.word(table, o + 32), link: r.u32(table, o + 40) });
+        rawSections.push({
+          nameOff: r.u32(table, o),
+          type: r.u32(table, o + 4),
+          offset: r.word(table, o + 24),
+          size: r.word(table, o + 32),
+          link: r.u32(table, o + 40),
+        });
       }
     }
     const strSec = rawSections[shstrndx];
@@ -358,7 +387,8 @@ export function parseElf(source: ByteSource): ElfInfo {
 
   const verneedAddr = one(DT_VERNEED);
   const verneedNum = one(DT_VERNEEDNUM) ?? 0;
-  if (verneedAddr !== undefined && verneedNum > 0) info.verneed = readVerneed(r, vaddrToOffset(verneedAddr), verneedNum, str);
+  if (verneedAddr !== undefined && verneedNum > 0)
+    info.verneed = readVerneed(r, vaddrToOffset(verneedAddr), verneedNum, str);
   const verdefAddr = one(DT_VERDEF);
   const verdefNum = one(DT_VERDEFNUM) ?? 0;
   if (verdefAddr !== undefined && verdefNum > 0) info.verdef = readVerdef(r, vaddrToOffset(verdefAddr), verdefNum, str);
@@ -420,7 +450,11 @@ export function readElfFile(path: string): ElfInfo {
  * The printable strings (≥ minLength) of the read-only data sections (.rodata, .data.rel.ro,
  * .data): where compiled-in paths such as "/usr/share/foo" live. At most `maxBytes` are read.
  */
-export function readElfStrings(source: ByteSource, info: ElfInfo, options: { minLength?: number; maxBytes?: number } = {}): string[] {
+export function readElfStrings(
+  source: ByteSource,
+  info: ElfInfo,
+  options: { minLength?: number; maxBytes?: number } = {},
+): string[] {
   const minLength = options.minLength ?? 4;
   let budget = options.maxBytes ?? 16 * 1024 * 1024;
   const out: string[] = [];

@@ -53,7 +53,11 @@ export interface Requester {
 }
 
 /** The ordered search list for `requester` loaded by `loaders` (nearest first, program last). */
-export function searchList(requester: Requester, loaders: Requester[], ctx: LoaderContext): { step: SearchStep; dir: string }[] {
+export function searchList(
+  requester: Requester,
+  loaders: Requester[],
+  ctx: LoaderContext,
+): { step: SearchStep; dir: string }[] {
   const out: { step: SearchStep; dir: string }[] = [];
   if (!requester.info.hasRunpath) {
     for (const obj of [requester, ...loaders]) {
@@ -62,7 +66,8 @@ export function searchList(requester: Requester, loaders: Requester[], ctx: Load
     }
   }
   for (const d of ctx.ldLibraryPath) out.push({ step: 'ld_library_path', dir: d });
-  for (const d of requester.info.runpath) out.push({ step: 'runpath', dir: expandTokens(d, requester.origin, requester.info, ctx) });
+  for (const d of requester.info.runpath)
+    out.push({ step: 'runpath', dir: expandTokens(d, requester.origin, requester.info, ctx) });
   for (const d of ctx.defaultDirs) out.push({ step: 'default', dir: d });
   return out;
 }
@@ -80,13 +85,21 @@ export function findLibrary(name: string, requester: Requester, loaders: Request
     const p = name.startsWith('/') ? name : posix.join(requester.origin, name);
     const found = ctx.view.locate(p);
     const ok = usable(found, requester.info, ctx);
-    return { requester: requester.path, name, found: ok ? found : null, step: ok ? 'path' : null, dir: ok ? posix.dirname(p) : null, searched: [{ step: 'path', dir: posix.dirname(p) }] };
+    return {
+      requester: requester.path,
+      name,
+      found: ok ? found : null,
+      step: ok ? 'path' : null,
+      dir: ok ? posix.dirname(p) : null,
+      searched: [{ step: 'path', dir: posix.dirname(p) }],
+    };
   }
   const searched = searchList(requester, loaders, ctx);
   for (const s of searched) {
     if (!s.dir.startsWith('/')) continue; // relative search dirs depend on the cwd: Lambda's is /var/task
     const found = ctx.view.locate(posix.join(s.dir, name));
-    if (usable(found, requester.info, ctx)) return { requester: requester.path, name, found, step: s.step, dir: s.dir, searched };
+    if (usable(found, requester.info, ctx))
+      return { requester: requester.path, name, found, step: s.step, dir: s.dir, searched };
   }
   return { requester: requester.path, name, found: null, step: null, dir: null, searched };
 }
@@ -116,7 +129,14 @@ export function loadTree(root: { path: string; info: ElfInfo }, ctx: LoaderConte
     for (const name of req.info.needed) {
       const already = loadedByName.get(name);
       if (already) {
-        resolutions.push({ requester: req.path, name, found: already, step: 'already-loaded', dir: posix.dirname(already.path), searched: [] });
+        resolutions.push({
+          requester: req.path,
+          name,
+          found: already,
+          step: 'already-loaded',
+          dir: posix.dirname(already.path),
+          searched: [],
+        });
         continue;
       }
       const res = findLibrary(name, req, loaders, ctx);

@@ -82,13 +82,22 @@ function plural(n: number, word: string): string {
 /** One line for `yumda install` to print after installing, e.g. "check: 1 error, 2 warnings (…)". */
 export function summarizeReport(report: CheckReport): string {
   const s = report.stats;
-  const verdict = report.errors > 0 ? 'FAILED' : report.warnings > 0 ? (report.strict ? 'FAILED (strict)' : 'ok with warnings') : 'ok';
+  const verdict =
+    report.errors > 0
+      ? 'FAILED'
+      : report.warnings > 0
+        ? report.strict
+          ? 'FAILED (strict)'
+          : 'ok with warnings'
+        : 'ok';
   const codes = [...new Set(report.findings.filter((f) => f.severity === 'error').map((f) => f.code))];
   return (
     `check ${verdict}: ${plural(report.errors, 'error')}, ${plural(report.warnings, 'warning')}` +
     (codes.length ? ` [${codes.join(', ')}]` : '') +
     ` — ${plural(s.elfObjects, 'ELF object')}, ${plural(s.files, 'file')}, ${formatBytes(s.unzippedBytes)} of ${formatBytes(report.limits.unzippedBytes)} unzipped` +
-    (s.zippedBytes !== null ? `, ${formatBytes(s.zippedBytes)} of ${formatBytes(report.limits.zippedBytes)} zipped` : '') +
+    (s.zippedBytes !== null
+      ? `, ${formatBytes(s.zippedBytes)} of ${formatBytes(report.limits.zippedBytes)} zipped`
+      : '') +
     (report.errors + report.warnings > 0 ? ` (details: yumda check ${report.target})` : '')
   );
 }
@@ -113,7 +122,9 @@ export function formatReport(report: CheckReport): string {
   lines.push(
     `checked ${plural(s.files, 'file')}, ${plural(s.symlinks, 'symlink')}, ${plural(s.elfObjects, 'ELF object')}, ${plural(s.scripts, 'script')}; ` +
       `size ${formatBytes(s.unzippedBytes)} of ${formatBytes(report.limits.unzippedBytes)} unzipped` +
-      (s.zippedBytes !== null ? `, ${formatBytes(s.zippedBytes)} of ${formatBytes(report.limits.zippedBytes)} zipped` : ''),
+      (s.zippedBytes !== null
+        ? `, ${formatBytes(s.zippedBytes)} of ${formatBytes(report.limits.zippedBytes)} zipped`
+        : ''),
   );
   lines.push(summarizeReport(report));
   return lines.join('\n');

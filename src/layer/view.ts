@@ -80,7 +80,8 @@ export class FsView {
       if (p === '/') continue;
       this.baseKinds.set(p, isDir ? 'dir' : 'file');
       // every parent of a listed path is a directory
-      for (let d = posix.dirname(p); d !== '/' && !this.baseKinds.has(d); d = posix.dirname(d)) this.baseKinds.set(d, 'dir');
+      for (let d = posix.dirname(p); d !== '/' && !this.baseKinds.has(d); d = posix.dirname(d))
+        this.baseKinds.set(d, 'dir');
     }
     for (const [from, to] of Object.entries(profile.symlinks)) this.baseLinks.set(normalize(from), to);
   }

@@ -50,10 +50,15 @@ export async function zipLayer(dir: string, output: string, options: ZipOptions 
   } catch {
     throw new YumdaError('ZIP_SOURCE_MISSING', `${dir} does not exist`);
   }
-  if (!st.isDirectory()) throw new YumdaError('ZIP_SOURCE_NOT_DIR', `${dir} is not a directory`, { hint: 'give the layer directory (what Lambda mounts at /opt)' });
+  if (!st.isDirectory())
+    throw new YumdaError('ZIP_SOURCE_NOT_DIR', `${dir} is not a directory`, {
+      hint: 'give the layer directory (what Lambda mounts at /opt)',
+    });
   const rel = relative(root, out);
   if (!rel.startsWith('..') && !rel.startsWith(sep) && rel !== '') {
-    throw new YumdaError('ZIP_OUTPUT_INSIDE', `the output ${output} is inside the layer directory ${dir}`, { hint: 'write the zip next to the directory, e.g. -o layer.zip' });
+    throw new YumdaError('ZIP_OUTPUT_INSIDE', `the output ${output} is inside the layer directory ${dir}`, {
+      hint: 'write the zip next to the directory, e.g. -o layer.zip',
+    });
   }
   refuseSpecialFileSystem(out, 'the output');
   // yumda's lock and an unfinished transaction are the moment's, not the layer's (the manifest is)
@@ -62,9 +67,13 @@ export async function zipLayer(dir: string, output: string, options: ZipOptions 
   // back as a/b, a different file, so such names cannot go into a layer
   const backslashed = entries.filter((e) => e.path.includes('\\'));
   if (backslashed.length > 0) {
-    throw new YumdaError('ZIP_BAD_FILE_NAME', `cannot zip ${backslashed[0]!.hostPath}: its name contains a backslash, which unzip turns into a directory separator${backslashed.length > 1 ? ` (and ${backslashed.length - 1} more such names)` : ''}`, {
-      hint: 'rename or remove the file; Lambda would see it under another path',
-    });
+    throw new YumdaError(
+      'ZIP_BAD_FILE_NAME',
+      `cannot zip ${backslashed[0]!.hostPath}: its name contains a backslash, which unzip turns into a directory separator${backslashed.length > 1 ? ` (and ${backslashed.length - 1} more such names)` : ''}`,
+      {
+        hint: 'rename or remove the file; Lambda would see it under another path',
+      },
+    );
   }
   const zip = new yazl.ZipFile();
   const stamp = options.reproducible ? { mtime: fixedDate(), forceDosTimestamp: true } : {};
@@ -75,7 +84,9 @@ export async function zipLayer(dir: string, output: string, options: ZipOptions 
   let unzippedBytes = 0;
   for (const e of entries) {
     const name = e.path.replace(/^\/+/, '');
-    const times = options.reproducible ? stamp : { mtime: (await stat(e.hostPath).catch(() => null))?.mtime ?? new Date() };
+    const times = options.reproducible
+      ? stamp
+      : { mtime: (await stat(e.hostPath).catch(() => null))?.mtime ?? new Date() };
     if (e.kind === 'dir') {
       zip.addEmptyDirectory(name, { ...times, mode: e.mode });
       directories++;
@@ -108,10 +119,23 @@ export async function zipLayer(dir: string, output: string, options: ZipOptions 
   const zippedBytes = (await stat(out)).size;
   const warnings: string[] = [];
   if (unzippedBytes > LAMBDA_LIMITS.unzippedBytes) {
-    warnings.push(`unzipped size ${formatBytes(unzippedBytes)} is over Lambda's ${formatBytes(LAMBDA_LIMITS.unzippedBytes)} (function and all layers together)`);
+    warnings.push(
+      `unzipped size ${formatBytes(unzippedBytes)} is over Lambda's ${formatBytes(LAMBDA_LIMITS.unzippedBytes)} (function and all layers together)`,
+    );
   }
   if (zippedBytes > LAMBDA_LIMITS.zippedBytes) {
-    warnings.push(`zipped size ${formatBytes(zippedBytes)} is over the ${formatBytes(LAMBDA_LIMITS.zippedBytes)} direct-upload limit: publish it from S3`);
+    warnings.push(
+      `zipped size ${formatBytes(zippedBytes)} is over the ${formatBytes(LAMBDA_LIMITS.zippedBytes)} direct-upload limit: publish it from S3`,
+    );
   }
-  return { output: out, files, symlinks, directories, unzippedBytes, zippedBytes, limits: { ...LAMBDA_LIMITS }, warnings };
+  return {
+    output: out,
+    files,
+    symlinks,
+    directories,
+    unzippedBytes,
+    zippedBytes,
+    limits: { ...LAMBDA_LIMITS },
+    warnings,
+  };
 }

@@ -69,8 +69,13 @@ function invalid(zipPath: string, what: string): YumdaError {
  * extracted: entry count and declared sizes within the limits, names unique, no entry below
  * another entry that is a file or a symlink (which extraction would have to write through).
  */
-async function readCentralDirectory(zip: yauzl.ZipFile, zipPath: string, limits: Required<ZipReadLimits>): Promise<yauzl.Entry[]> {
-  if (zip.entryCount > limits.maxEntries) throw tooLarge(zipPath, `it has ${zip.entryCount} entries (at most ${limits.maxEntries} are read)`);
+async function readCentralDirectory(
+  zip: yauzl.ZipFile,
+  zipPath: string,
+  limits: Required<ZipReadLimits>,
+): Promise<yauzl.Entry[]> {
+  if (zip.entryCount > limits.maxEntries)
+    throw tooLarge(zipPath, `it has ${zip.entryCount} entries (at most ${limits.maxEntries} are read)`);
   const entries: yauzl.Entry[] = [];
   let declared = 0;
   const kinds = new Map<string, 'dir' | 'other'>();
@@ -78,7 +83,10 @@ async function readCentralDirectory(zip: yauzl.ZipFile, zipPath: string, limits:
     entries.push(entry);
     declared += entry.uncompressedSize;
     if (declared > limits.maxUnzippedBytes) {
-      throw tooLarge(zipPath, `its entries declare more than ${formatBytes(limits.maxUnzippedBytes)} unzipped (${formatBytes(declared)} by entry ${entries.length} of ${zip.entryCount})`);
+      throw tooLarge(
+        zipPath,
+        `its entries declare more than ${formatBytes(limits.maxUnzippedBytes)} unzipped (${formatBytes(declared)} by entry ${entries.length} of ${zip.entryCount})`,
+      );
     }
     const type = entryMode(entry) & S_IFMT;
     const name = entry.fileName.replace(/\/+$/, '');
@@ -90,19 +98,32 @@ async function readCentralDirectory(zip: yauzl.ZipFile, zipPath: string, limits:
   // an entry below a file or symlink entry: unzip would write through the link (or fail)
   for (const [name] of kinds) {
     for (let parent = posix.dirname(name); parent !== '.' && parent !== '/'; parent = posix.dirname(parent)) {
-      if (kinds.get(parent) === 'other') throw invalid(zipPath, `${name} lies below ${parent}, which is a file or a symlink in the zip`);
+      if (kinds.get(parent) === 'other')
+        throw invalid(zipPath, `${name} lies below ${parent}, which is a file or a symlink in the zip`);
     }
   }
   return entries;
 }
 
 /** Extracts `zipPath` into `dest` (which must exist and be empty). Symlinks are created last, so no file is written through one. */
-export async function extractLayerZip(zipPath: string, dest: string, options: ZipReadLimits = {}): Promise<ExtractedZip> {
-  const limits: Required<ZipReadLimits> = { maxUnzippedBytes: options.maxUnzippedBytes ?? LAMBDA_LIMITS.unzippedBytes, maxEntries: options.maxEntries ?? MAX_ZIP_ENTRIES };
+export async function extractLayerZip(
+  zipPath: string,
+  dest: string,
+  options: ZipReadLimits = {},
+): Promise<ExtractedZip> {
+  const limits: Required<ZipReadLimits> = {
+    maxUnzippedBytes: options.maxUnzippedBytes ?? LAMBDA_LIMITS.unzippedBytes,
+    maxEntries: options.maxEntries ?? MAX_ZIP_ENTRIES,
+  };
   const zippedBytes = (await stat(zipPath)).size;
   let zip: yauzl.ZipFile;
   try {
-    zip = await yauzl.openPromise(zipPath, { lazyEntries: true, autoClose: false, strictFileNames: true, validateEntrySizes: true });
+    zip = await yauzl.openPromise(zipPath, {
+      lazyEntries: true,
+      autoClose: false,
+      strictFileNames: true,
+      validateEntrySizes: true,
+    });
   } catch (e) {
     throw new YumdaError('ZIP_INVALID', `${zipPath} is not a readable zip: ${(e as Error).message}`);
   }
@@ -118,7 +139,11 @@ export async function extractLayerZip(zipPath: string, dest: string, options: Zi
       // yauzl refuses absolute names, "..", and backslashes (strictFileNames) here
       const message = (e as Error).message;
       const backslash = /^invalid characters in fileName: (.*)$/.exec(message);
-      if (backslash) throw invalid(zipPath, `the entry ${backslash[1]} has a backslash in its name, which unzip turns into a directory separator`);
+      if (backslash)
+        throw invalid(
+          zipPath,
+          `the entry ${backslash[1]} has a backslash in its name, which unzip turns into a directory separator`,
+        );
       throw invalid(zipPath, message);
     }
     // declared sizes can lie: every byte actually written is counted against the entry and the total
@@ -129,7 +154,8 @@ export async function extractLayerZip(zipPath: string, dest: string, options: Zi
           entryBytes += chunk.length;
           written += chunk.length;
           if (entryBytes > declared) cb(invalid(zipPath, `${name} holds more than the ${declared} bytes it declares`));
-          else if (written > limits.maxUnzippedBytes) cb(tooLarge(zipPath, `it unzips to more than ${formatBytes(limits.maxUnzippedBytes)}`));
+          else if (written > limits.maxUnzippedBytes)
+            cb(tooLarge(zipPath, `it unzips to more than ${formatBytes(limits.maxUnzippedBytes)}`));
           else cb(null, chunk);
         },
       });
@@ -141,7 +167,7 @@ export async function extractLayerZip(zipPath: string, dest: string, options: Zi
       const isDir = entry.fileName.endsWith('/') || type === S_IFDIR;
       const out = join(dest, name);
       if (isDir) {
-        await mkdir(out, { recursive: true, mode: (mode & 0o7777) || 0o755 });
+        await mkdir(out, { recursive: true, mode: mode & 0o7777 || 0o755 });
         entries.push({ name, kind: 'dir', mode, size: 0, crc32: entry.crc32 });
         continue;
       }
@@ -149,7 +175,13 @@ export async function extractLayerZip(zipPath: string, dest: string, options: Zi
       const source = await zip.openReadStreamPromise(entry);
       const stream = limitBytes(name, entry.uncompressedSize);
       // yauzl notices first when an entry inflates past its declared size: say it the same way
-      source.on('error', (e: Error) => stream.destroy(/too many bytes/.test(e.message) ? invalid(zipPath, `${name} holds more than the ${entry.uncompressedSize} bytes it declares`) : e));
+      source.on('error', (e: Error) =>
+        stream.destroy(
+          /too many bytes/.test(e.message)
+            ? invalid(zipPath, `${name} holds more than the ${entry.uncompressedSize} bytes it declares`)
+            : e,
+        ),
+      );
       source.pipe(stream);
       if (type === S_IFLNK) {
         const target = (await collect(stream)).toString('utf8');
@@ -158,7 +190,7 @@ export async function extractLayerZip(zipPath: string, dest: string, options: Zi
         continue;
       }
       const info: ZipEntryInfo = { name, kind: 'file', mode, size: entry.uncompressedSize, crc32: entry.crc32 };
-      const fileMode = (mode & 0o7777) || 0o644;
+      const fileMode = mode & 0o7777 || 0o644;
       if (entry.uncompressedSize <= SMALL_FILE) {
         const data = await collect(stream);
         info.small = data;
@@ -170,7 +202,10 @@ export async function extractLayerZip(zipPath: string, dest: string, options: Zi
     }
   } catch (e) {
     if (e instanceof YumdaError) throw e;
-    throw environmentError(e) ?? new YumdaError('ZIP_INVALID', `cannot read ${zipPath}: ${(e as Error).message}`, { cause: e });
+    throw (
+      environmentError(e) ??
+      new YumdaError('ZIP_INVALID', `cannot read ${zipPath}: ${(e as Error).message}`, { cause: e })
+    );
   } finally {
     zip.close();
   }
@@ -178,7 +213,13 @@ export async function extractLayerZip(zipPath: string, dest: string, options: Zi
     try {
       await symlink(l.target, l.path);
     } catch (e) {
-      throw environmentError(e) ?? invalid(zipPath, `cannot create the symlink ${l.name} → ${l.target}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      throw (
+        environmentError(e) ??
+        invalid(
+          zipPath,
+          `cannot create the symlink ${l.name} → ${l.target}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+        )
+      );
     }
   }
   return { zippedBytes, entries };
@@ -241,7 +282,9 @@ export function zipFindings(entries: ZipEntryInfo[], root: string): Finding[] {
     if (/[\0\n\r\t ]/.test(text.replace(/\n$/, ''))) continue;
     const target = text.replace(/\n$/, '');
     if (target.startsWith('/') && !target.startsWith(root + '/')) continue;
-    const resolved = target.startsWith('/') ? target.slice(root.length + 1) : posix.normalize(posix.join(posix.dirname(e.name), target));
+    const resolved = target.startsWith('/')
+      ? target.slice(root.length + 1)
+      : posix.normalize(posix.join(posix.dirname(e.name), target));
     const pointee = names.get(resolved);
     if (!pointee || pointee === e) continue;
     findings.push({

@@ -28,7 +28,14 @@ export function lastBuiltFromManifest(manifest: BuildManifest): Map<string, Last
   for (const [name, entry] of Object.entries(manifest.packages)) {
     const parsed = parseNevr(entry.inputs.srpm.nevr);
     if (!parsed) continue;
-    out.set(name, { name, epoch: parsed.epoch, version: parsed.version, release: parsed.release, nevr: entry.inputs.srpm.nevr, builtAt: entry.builtAt });
+    out.set(name, {
+      name,
+      epoch: parsed.epoch,
+      version: parsed.version,
+      release: parsed.release,
+      nevr: entry.inputs.srpm.nevr,
+      builtAt: entry.builtAt,
+    });
   }
   return out;
 }
@@ -47,6 +54,9 @@ export function manifestLocation(location?: string): string {
 }
 
 /** Reads the last built upstream EVR of every package; a manifest that does not exist means nothing was built yet. */
-export async function readLastBuilt(location?: string, options: { endpoint?: string } = {}): Promise<Map<string, LastBuilt>> {
+export async function readLastBuilt(
+  location?: string,
+  options: { endpoint?: string } = {},
+): Promise<Map<string, LastBuilt>> {
   return lastBuiltFromManifest(await readManifest(manifestLocation(location), options));
 }

@@ -80,7 +80,10 @@ export function parseManifest(text: string, source: string): BuildManifest {
   const parsed = manifestSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new YumdaError('MANIFEST_INVALID', `build manifest ${source}: ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`);
+    throw new YumdaError(
+      'MANIFEST_INVALID',
+      `build manifest ${source}: ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`,
+    );
   }
   return parsed.data;
 }
@@ -92,7 +95,9 @@ export async function readManifest(location: string, options: { endpoint?: strin
   } catch (e) {
     if (e instanceof NotFoundError) return emptyManifest();
     if (e instanceof YumdaError) throw e;
-    throw new YumdaError('MANIFEST_UNREADABLE', `cannot read build manifest ${location}: ${(e as Error).message}`, { exitCode: ExitCode.unreachable });
+    throw new YumdaError('MANIFEST_UNREADABLE', `cannot read build manifest ${location}: ${(e as Error).message}`, {
+      exitCode: ExitCode.unreachable,
+    });
   }
 }
 
@@ -106,11 +111,16 @@ export async function writeManifest(path: string, manifest: BuildManifest): Prom
 
 /** Names whose current inputs hash differs from the manifest's (or that the manifest lacks). */
 export function changedPackages(current: ReadonlyMap<string, string>, manifest: BuildManifest): string[] {
-  return [...current].filter(([name, hash]) => manifest.packages[name]?.inputsHash !== hash).map(([name]) => name).sort();
+  return [...current]
+    .filter(([name, hash]) => manifest.packages[name]?.inputsHash !== hash)
+    .map(([name]) => name)
+    .sort();
 }
 
 /** Which inputs differ, for humans ("srpm", "overlay", "patches", …). */
 export function changedInputs(now: PackageInputs, before: PackageInputs | undefined): string[] {
   if (!before) return ['new'];
-  return (Object.keys(now) as Array<keyof PackageInputs>).filter((k) => canonicalJson(now[k]) !== canonicalJson(before[k]));
+  return (Object.keys(now) as Array<keyof PackageInputs>).filter(
+    (k) => canonicalJson(now[k]) !== canonicalJson(before[k]),
+  );
 }

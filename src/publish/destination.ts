@@ -44,6 +44,9 @@ export function conflictError(url: string, path: string): YumdaError {
   return new YumdaError(
     'PUBLISH_CONFLICT',
     `another publisher changed ${url.replace(/\/?$/, '/')}${path} while this publish ran; this publish stopped and switched nothing`,
-    { exitCode: ExitCode.failure, hint: 'run the publish again: it starts from the repository the other publisher left' },
+    {
+      exitCode: ExitCode.failure,
+      hint: 'run the publish again: it starts from the repository the other publisher left',
+    },
   );
 }

@@ -50,14 +50,21 @@ export class FileDestination implements Destination {
         return;
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-        const holder = JSON.parse(await readFile(lockPath, 'utf8').catch(() => '{}')) as { pid?: number; host?: string };
+        const holder = JSON.parse(await readFile(lockPath, 'utf8').catch(() => '{}')) as {
+          pid?: number;
+          host?: string;
+        };
         if (holder.host === hostname() && holder.pid !== undefined && !processAlive(holder.pid)) {
           await rm(lockPath, { force: true });
           continue;
         }
-        throw new YumdaError('PUBLISH_CONFLICT', `another publisher (pid ${holder.pid ?? '?'} on ${holder.host ?? '?'}) is publishing to ${this.url}`, {
-          hint: `wait for it to finish; if it is gone, remove ${lockPath}`,
-        });
+        throw new YumdaError(
+          'PUBLISH_CONFLICT',
+          `another publisher (pid ${holder.pid ?? '?'} on ${holder.host ?? '?'}) is publishing to ${this.url}`,
+          {
+            hint: `wait for it to finish; if it is gone, remove ${lockPath}`,
+          },
+        );
       }
     }
   }
@@ -137,7 +144,9 @@ export class FileDestination implements Destination {
         stagingPath = staging;
         await copyFile(file.absPath, staging);
         if ((await hashFile(staging)) !== file.sha256) {
-          throw new YumdaError('CHECKSUM_MISMATCH', `${file.absPath} changed while it was being published`, { exitCode: ExitCode.integrity });
+          throw new YumdaError('CHECKSUM_MISMATCH', `${file.absPath} changed while it was being published`, {
+            exitCode: ExitCode.integrity,
+          });
         }
       });
     } catch (e) {

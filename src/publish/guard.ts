@@ -46,7 +46,9 @@ export async function announceDeletion(dest: Destination, leaseMs = LEASE_MS): P
   const id = `${new Date().toISOString().replace(/[:.]/g, '')}-${process.pid}-${randomBytes(4).toString('hex')}`;
   const path = `${MARKER_PREFIX}${id}.json`;
   const startedAt = performance.now();
-  const body = Buffer.from(JSON.stringify({ pid: process.pid, host: hostname(), started: new Date().toISOString(), leaseMs }) + '\n');
+  const body = Buffer.from(
+    JSON.stringify({ pid: process.pid, host: hostname(), started: new Date().toISOString(), leaseMs }) + '\n',
+  );
   // the name is unique; a conflict would mean another publisher picked the same random id
   if ((await dest.create(path, body)) === 'conflict') throw new Error(`deletion marker ${path} already exists`);
   return { path, startedAt, leaseMs };

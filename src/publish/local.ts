@@ -32,7 +32,8 @@ async function walk(dir: string): Promise<string[]> {
       const child = join(abs, entry.name);
       if (entry.isDirectory()) await visit(child);
       else if (entry.isFile()) out.push(relative(dir, child).split(sep).join('/'));
-      else if (entry.isSymbolicLink() && (await stat(child)).isFile()) out.push(relative(dir, child).split(sep).join('/'));
+      else if (entry.isSymbolicLink() && (await stat(child)).isFile())
+        out.push(relative(dir, child).split(sep).join('/'));
     }
   };
   await visit(dir);
@@ -59,7 +60,9 @@ export async function readLocalRepo(dir: string, options: { concurrency?: number
   });
   for (const href of referenced) {
     if (!paths.includes(href)) {
-      throw new YumdaError('REPO_INCOMPLETE', `${join(dir, REPOMD_PATH)} names ${href}, which is missing`, { hint: `run: yumda repo index ${dir}` });
+      throw new YumdaError('REPO_INCOMPLETE', `${join(dir, REPOMD_PATH)} names ${href}, which is missing`, {
+        hint: `run: yumda repo index ${dir}`,
+      });
     }
   }
   const limit = pLimit(options.concurrency ?? 8);
@@ -68,7 +71,14 @@ export async function readLocalRepo(dir: string, options: { concurrency?: number
       limit(async (): Promise<LocalFile> => {
         const absPath = join(dir, path);
         const { sha256, md5, size } = await hashFileSha256Md5(absPath);
-        const role = path === REPOMD_PATH ? 'repomd' : path === SIGNATURE_PATH ? 'signature' : path.startsWith('repodata/') ? 'metadata' : 'package';
+        const role =
+          path === REPOMD_PATH
+            ? 'repomd'
+            : path === SIGNATURE_PATH
+              ? 'signature'
+              : path.startsWith('repodata/')
+                ? 'metadata'
+                : 'package';
         return { path, absPath, size, sha256, md5, role };
       }),
     ),
@@ -77,7 +87,8 @@ export async function readLocalRepo(dir: string, options: { concurrency?: number
   const byPath = new Map(files.map((f) => [f.path, f]));
   for (const entry of named) {
     const file = byPath.get(entry.path)!;
-    const actual = entry.checksumType === 'sha256' ? file.sha256 : await hashFile(file.absPath, entry.checksumType as HashAlgo);
+    const actual =
+      entry.checksumType === 'sha256' ? file.sha256 : await hashFile(file.absPath, entry.checksumType as HashAlgo);
     if (actual !== entry.checksum || (entry.size !== null && entry.size !== file.size)) {
       throw new YumdaError('REPO_INCONSISTENT', `${file.absPath} does not match the checksum or size in repomd.xml`, {
         exitCode: ExitCode.integrity,

@@ -10,5 +10,9 @@ export function openDestination(url: string, options: S3DestinationOptions = {})
   if (url.startsWith('s3://')) return new S3Destination(url, options);
   if (url.startsWith('file://')) return new FileDestination(url);
   if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) return new FileDestination(pathToFileURL(resolve(url)).href);
-  throw new YumdaError('BAD_URL', `unsupported destination: ${url} (use s3://bucket/prefix, file:///path or a directory)`, { exitCode: ExitCode.usage });
+  throw new YumdaError(
+    'BAD_URL',
+    `unsupported destination: ${url} (use s3://bucket/prefix, file:///path or a directory)`,
+    { exitCode: ExitCode.usage },
+  );
 }

@@ -7,7 +7,15 @@
  *   4. repomd.xml.asc                   — only once the switch succeeded (a loser must not sign)
  *   5. deletions                        — only after the switch, and never the previous generation
  */
-import type { LocalFile, LocalRepo, PlanStep, PublishPlan, RemoteObject, RemoteState, WriteCondition } from './types.js';
+import type {
+  LocalFile,
+  LocalRepo,
+  PlanStep,
+  PublishPlan,
+  RemoteObject,
+  RemoteState,
+  WriteCondition,
+} from './types.js';
 
 export const REPOMD_PATH = 'repodata/repomd.xml';
 export const SIGNATURE_PATH = 'repodata/repomd.xml.asc';
@@ -48,7 +56,14 @@ export function planPublish(local: LocalRepo, remote: RemoteState, options: Plan
       unchanged.push(file.path);
       return;
     }
-    uploads.push({ phase, action: 'upload', path: file.path, size: file.size, reason: existing ? 'changed' : 'new', condition: writeCondition(existing) });
+    uploads.push({
+      phase,
+      action: 'upload',
+      path: file.path,
+      size: file.size,
+      reason: existing ? 'changed' : 'new',
+      condition: writeCondition(existing),
+    });
   };
   for (const file of [...local.files].sort(byPath)) {
     if (file.role === 'package') consider(file, 'packages');
@@ -62,7 +77,14 @@ export function planPublish(local: LocalRepo, remote: RemoteState, options: Plan
     // the condition is the repomd.xml this plan was made against (read before listing): if another
     // publisher switched since, the commit fails instead of discarding their generation
     const condition: WriteCondition = remote.repomd ? { ifMatch: remote.repomd.etag } : { ifNoneMatch: '*' };
-    steps.push({ phase: 'commit', action: 'commit', path: REPOMD_PATH, size: local.repomd.size, reason: liveRepomd ? 'changed' : 'new', condition });
+    steps.push({
+      phase: 'commit',
+      action: 'commit',
+      path: REPOMD_PATH,
+      size: local.repomd.size,
+      reason: liveRepomd ? 'changed' : 'new',
+      condition,
+    });
   } else {
     unchanged.push(REPOMD_PATH);
   }
@@ -88,7 +110,9 @@ export function planPublish(local: LocalRepo, remote: RemoteState, options: Plan
 
   const newGeneration = new Set(local.referenced);
   const previousGeneration = new Set(switchesGeneration ? (remote.repomd?.referenced ?? []) : []);
-  const keptPreviousGeneration = [...previousGeneration].filter((p) => !newGeneration.has(p) && remoteByPath.has(p)).sort();
+  const keptPreviousGeneration = [...previousGeneration]
+    .filter((p) => !newGeneration.has(p) && remoteByPath.has(p))
+    .sort();
   if (options.delete) {
     const localPaths = new Set(local.files.map((f) => f.path));
     for (const object of [...remote.objects].sort(byPath)) {
@@ -126,5 +150,11 @@ export function summarizePlan(plan: PublishPlan): PlanSummary {
       uploadBytes += s.size;
     }
   }
-  return { uploads, uploadBytes, deletes, unchanged: plan.unchanged.length, switchesGeneration: plan.switchesGeneration };
+  return {
+    uploads,
+    uploadBytes,
+    deletes,
+    unchanged: plan.unchanged.length,
+    switchesGeneration: plan.switchesGeneration,
+  };
 }

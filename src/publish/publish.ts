@@ -10,12 +10,27 @@ import pLimit from 'p-limit';
 import { YumdaError } from '../util/errors.js';
 import { attachPath } from '../util/system-errors.js';
 import { BOOKKEEPING_PREFIX, conflictError, type Destination } from './destination.js';
-import { announceDeletion, comparePresence, leaseHolds, LEASE_MS, waitForDeleters, withdrawDeletion, type DeletionMarker } from './guard.js';
+import {
+  announceDeletion,
+  comparePresence,
+  leaseHolds,
+  LEASE_MS,
+  waitForDeleters,
+  withdrawDeletion,
+  type DeletionMarker,
+} from './guard.js';
 import { FileDestination } from './file-destination.js';
 import { cacheControlFor, contentTypeFor } from './headers.js';
 import { readLocalRepo } from './local.js';
 import { openDestination } from './open-destination.js';
-import { needsChecksumLookup, planPublish, REPOMD_PATH, SIGNATURE_PATH, summarizePlan, type PlanSummary } from './plan.js';
+import {
+  needsChecksumLookup,
+  planPublish,
+  REPOMD_PATH,
+  SIGNATURE_PATH,
+  summarizePlan,
+  type PlanSummary,
+} from './plan.js';
 import { filesNamedByRepomd } from './repomd-files.js';
 import { PHASES, type LocalFile, type LocalRepo, type PlanStep, type PublishPlan, type RemoteState } from './types.js';
 
@@ -99,19 +114,28 @@ async function readRemoteState(dest: Destination, local: LocalRepo, concurrency:
  * (each its own repository, no DIR/repodata), each of them to DEST/RPMS and DEST/SRPMS, one after
  * the other.
  */
-export async function publishRepositories(dir: string, destUrl: string, options: PublishOptions = {}): Promise<PublishResult[]> {
+export async function publishRepositories(
+  dir: string,
+  destUrl: string,
+  options: PublishOptions = {},
+): Promise<PublishResult[]> {
   if (!existsSync(join(dir, REPOMD_PATH))) {
     const parts = ['RPMS', 'SRPMS'].filter((name) => existsSync(join(dir, name, REPOMD_PATH)));
     if (parts.length > 0) {
       const results: PublishResult[] = [];
-      for (const name of parts) results.push(await publishRepository(join(dir, name), `${destUrl.replace(/\/+$/, '')}/${name}`, options));
+      for (const name of parts)
+        results.push(await publishRepository(join(dir, name), `${destUrl.replace(/\/+$/, '')}/${name}`, options));
       return results;
     }
   }
   return [await publishRepository(dir, destUrl, options)];
 }
 
-export async function publishRepository(dir: string, destUrl: string, options: PublishOptions = {}): Promise<PublishResult> {
+export async function publishRepository(
+  dir: string,
+  destUrl: string,
+  options: PublishOptions = {},
+): Promise<PublishResult> {
   const concurrency = Math.max(1, options.concurrency ?? 8);
   const dest = openDestination(destUrl, {
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
@@ -148,7 +172,14 @@ export async function publishRepository(dir: string, destUrl: string, options: P
   }
 }
 
-async function execute(plan: PublishPlan, local: LocalRepo, dest: Destination, concurrency: number, options: PublishOptions, result: PublishResult): Promise<number> {
+async function execute(
+  plan: PublishPlan,
+  local: LocalRepo,
+  dest: Destination,
+  concurrency: number,
+  options: PublishOptions,
+  result: PublishResult,
+): Promise<number> {
   const files = new Map(local.files.map((f) => [f.path, f]));
   const controller = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, controller.signal]) : controller.signal;
@@ -167,7 +198,12 @@ async function execute(plan: PublishPlan, local: LocalRepo, dest: Destination, c
 
   const upload = async (step: Extract<PlanStep, { action: 'upload' | 'commit' }>): Promise<void> => {
     const file = files.get(step.path)!;
-    const outcome = await dest.put(file, { condition: step.condition, contentType: contentTypeFor(file.path), cacheControl: cacheControlFor(file.path, file.role), signal });
+    const outcome = await dest.put(file, {
+      condition: step.condition,
+      contentType: contentTypeFor(file.path),
+      cacheControl: cacheControlFor(file.path, file.role),
+      signal,
+    });
     if (outcome === 'conflict') {
       if (step.phase === 'signature') await resolveSignatureConflict(dest, local, file, signal, options);
       else throw conflictError(dest.url, step.path);
@@ -193,7 +229,11 @@ async function execute(plan: PublishPlan, local: LocalRepo, dest: Destination, c
       ),
     );
     if (firstError !== undefined) throw firstError;
-    if (signal.aborted) throw new YumdaError('ABORTED', 'publish aborted; the previously published repository is unchanged unless repomd.xml was already switched');
+    if (signal.aborted)
+      throw new YumdaError(
+        'ABORTED',
+        'publish aborted; the previously published repository is unchanged unless repomd.xml was already switched',
+      );
   };
 
   /** Deletions in batches, each only while the live repomd.xml is still ours (guard.ts, rule 2). */
@@ -209,7 +249,10 @@ async function execute(plan: PublishPlan, local: LocalRepo, dest: Destination, c
       if (!leaseHolds(marker) || !(await isOursLive())) {
         stopDeleting = true;
         result.deletionsLeft.push(...batch.map((s) => s.path));
-        options.onProgress?.({ type: 'note', message: `${REPOMD_PATH} was replaced by another publisher (or this publish ran too long): the remaining deletions are left for the next --delete` });
+        options.onProgress?.({
+          type: 'note',
+          message: `${REPOMD_PATH} was replaced by another publisher (or this publish ran too long): the remaining deletions are left for the next --delete`,
+        });
         continue;
       }
       await options.pause?.('before-delete-batch', { paths: batch.map((s) => s.path) });
@@ -229,7 +272,9 @@ async function execute(plan: PublishPlan, local: LocalRepo, dest: Destination, c
         await ensurePresent(dest, local, concurrency, signal, options, result, { afterSwitch: false });
         await options.pause?.('before-switch', { paths: [REPOMD_PATH] });
       }
-      const uploads = steps.filter((s): s is Extract<PlanStep, { action: 'upload' | 'commit' }> => s.action !== 'delete');
+      const uploads = steps.filter(
+        (s): s is Extract<PlanStep, { action: 'upload' | 'commit' }> => s.action !== 'delete',
+      );
       await runAll(uploads, async (step) => {
         await upload(step as Extract<PlanStep, { action: 'upload' | 'commit' }>);
         finished(step);
@@ -246,8 +291,16 @@ async function execute(plan: PublishPlan, local: LocalRepo, dest: Destination, c
   await waitForDeleters(dest, {
     leaseMs,
     signal,
-    onWait: (markers) => options.onProgress?.({ type: 'note', message: `waiting for ${markers.length} concurrent --delete publish(es) to finish before checking the published files` }),
-    onStale: (m) => options.onProgress?.({ type: 'note', message: `removed a stale deletion marker ${m.path} (left by a publish that stopped)` }),
+    onWait: (markers) =>
+      options.onProgress?.({
+        type: 'note',
+        message: `waiting for ${markers.length} concurrent --delete publish(es) to finish before checking the published files`,
+      }),
+    onStale: (m) =>
+      options.onProgress?.({
+        type: 'note',
+        message: `removed a stale deletion marker ${m.path} (left by a publish that stopped)`,
+      }),
   });
   if (await isOursLive()) await ensurePresent(dest, local, concurrency, signal, options, result, { afterSwitch: true });
   return done;
@@ -270,7 +323,10 @@ async function ensurePresent(
   const limit = pLimit(concurrency);
   for (let round = 0; round < 3; round++) {
     // the signature belongs to the generation it signs: it goes up only after the switch
-    const report = comparePresence(afterSwitch ? local.files : local.files.filter((f) => f.role !== 'signature'), await dest.list());
+    const report = comparePresence(
+      afterSwitch ? local.files : local.files.filter((f) => f.role !== 'signature'),
+      await dest.list(),
+    );
     const different = report.different.filter((f) => f.role !== 'signature');
     if (different.length > 0) {
       throw new YumdaError(
@@ -279,34 +335,59 @@ async function ensurePresent(
         { hint: 'run the publish again: it uploads what differs' },
       );
     }
-    if (report.different.some((f) => f.role === 'signature') && local.signature) await resolveSignatureConflict(dest, local, local.signature, signal, options);
+    if (report.different.some((f) => f.role === 'signature') && local.signature)
+      await resolveSignatureConflict(dest, local, local.signature, signal, options);
     if (report.missing.length === 0) return;
     await Promise.all(
       report.missing.map((file) =>
         limit(async () => {
-          const outcome = await dest.put(file, { condition: { ifNoneMatch: '*' }, contentType: contentTypeFor(file.path), cacheControl: cacheControlFor(file.path, file.role), signal });
+          const outcome = await dest.put(file, {
+            condition: { ifNoneMatch: '*' },
+            contentType: contentTypeFor(file.path),
+            cacheControl: cacheControlFor(file.path, file.role),
+            signal,
+          });
           if (outcome === 'conflict') throw conflictError(dest.url, file.path);
           result.restored.push(file.path);
-          options.onProgress?.({ type: 'note', message: `restored ${file.path}: a concurrent --delete had removed it` });
+          options.onProgress?.({
+            type: 'note',
+            message: `restored ${file.path}: a concurrent --delete had removed it`,
+          });
         }),
       ),
     );
   }
-  throw new YumdaError('PUBLISH_CONFLICT', `files of ${dest.url} keep disappearing while this publish restores them`, { hint: 'another publisher deletes them: run the publish again once it is done' });
+  throw new YumdaError('PUBLISH_CONFLICT', `files of ${dest.url} keep disappearing while this publish restores them`, {
+    hint: 'another publisher deletes them: run the publish again once it is done',
+  });
 }
 
 /**
  * Two publishers that both switched (one after the other) race for the signature. The one whose
  * repomd.xml is live must own it; a publisher whose generation was already replaced leaves it.
  */
-async function resolveSignatureConflict(dest: Destination, local: LocalRepo, signature: LocalFile, signal: AbortSignal, options: PublishOptions): Promise<void> {
+async function resolveSignatureConflict(
+  dest: Destination,
+  local: LocalRepo,
+  signature: LocalFile,
+  signal: AbortSignal,
+  options: PublishOptions,
+): Promise<void> {
   const live = await dest.readSmall(REPOMD_PATH);
   if (!live || !live.body.equals(await readFile(local.repomd.absPath))) {
-    options.onProgress?.({ type: 'note', message: `a newer publish replaced ${REPOMD_PATH}; leaving ${SIGNATURE_PATH} to it` });
+    options.onProgress?.({
+      type: 'note',
+      message: `a newer publish replaced ${REPOMD_PATH}; leaving ${SIGNATURE_PATH} to it`,
+    });
     return;
   }
   const current = await dest.readSmall(SIGNATURE_PATH);
   const condition = current ? { ifMatch: current.etag } : ({ ifNoneMatch: '*' } as const);
-  const outcome = await dest.put(signature, { condition, contentType: contentTypeFor(signature.path), cacheControl: cacheControlFor(signature.path, 'signature'), signal });
+  const outcome = await dest.put(signature, {
+    condition,
+    contentType: contentTypeFor(signature.path),
+    cacheControl: cacheControlFor(signature.path, 'signature'),
+    signal,
+  });
   if (outcome === 'conflict') throw conflictError(dest.url, SIGNATURE_PATH);
 }

@@ -30,7 +30,12 @@ export interface S3DestinationOptions {
 function isPreconditionFailed(e: unknown): boolean {
   const err = e as AwsError;
   // 409 ConditionalRequestConflict: Amazon S3's answer when two conditional writes overlap
-  return status(e) === 412 || err.name === 'PreconditionFailed' || err.name === 'ConditionalRequestConflict' || status(e) === 409;
+  return (
+    status(e) === 412 ||
+    err.name === 'PreconditionFailed' ||
+    err.name === 'ConditionalRequestConflict' ||
+    status(e) === 409
+  );
 }
 
 function isNotFound(e: unknown): boolean {
@@ -84,25 +89,39 @@ export class S3Destination implements Destination {
     let token: string | undefined;
     do {
       const page = await this.retry(`listing ${this.url}${prefix}`, () =>
-        this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix + prefix, ContinuationToken: token })),
+        this.client.send(
+          new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix + prefix, ContinuationToken: token }),
+        ),
       );
       for (const o of page.Contents ?? []) {
         if (!o.Key || o.Key.endsWith('/')) continue;
         const path = o.Key.slice(this.prefix.length);
         if (!prefix && path.startsWith(BOOKKEEPING_PREFIX)) continue;
-        out.push({ path, size: o.Size ?? 0, etag: o.ETag, md5: md5FromEtag(o.ETag), sha256: undefined, ...(o.LastModified ? { modified: o.LastModified } : {}) });
+        out.push({
+          path,
+          size: o.Size ?? 0,
+          etag: o.ETag,
+          md5: md5FromEtag(o.ETag),
+          sha256: undefined,
+          ...(o.LastModified ? { modified: o.LastModified } : {}),
+        });
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
     return out;
   }
 
-  private async head(path: string): Promise<{ size: number; etag: string | undefined; sha256: string | undefined } | undefined> {
+  private async head(
+    path: string,
+  ): Promise<{ size: number; etag: string | undefined; sha256: string | undefined } | undefined> {
     try {
-      const h = await withRetry(() => this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.key(path) })), {
-        attempts: 3,
-        retryable: (e) => !isNotFound(e) && isTransient(e),
-      });
+      const h = await withRetry(
+        () => this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.key(path) })),
+        {
+          attempts: 3,
+          retryable: (e) => !isNotFound(e) && isTransient(e),
+        },
+      );
       return { size: h.ContentLength ?? 0, etag: h.ETag, sha256: h.Metadata?.sha256 };
     } catch (e) {
       if (isNotFound(e)) return undefined;
@@ -189,8 +208,18 @@ export class S3Destination implements Destination {
     attempt: (condition: PutOptions['condition']) => Promise<void>,
   ): Promise<'written' | 'conflict'> {
     const current = await this.head(file.path);
-    if (current && current.size === file.size && (current.sha256 === file.sha256 || md5FromEtag(current.etag) === file.md5)) return 'written';
-    if ('ifMatch' in options.condition && current?.etag && current.etag === options.condition.ifMatch && current.etag.startsWith('"')) {
+    if (
+      current &&
+      current.size === file.size &&
+      (current.sha256 === file.sha256 || md5FromEtag(current.etag) === file.md5)
+    )
+      return 'written';
+    if (
+      'ifMatch' in options.condition &&
+      current?.etag &&
+      current.etag === options.condition.ifMatch &&
+      current.etag.startsWith('"')
+    ) {
       try {
         await attempt({ ifMatch: current.etag.replace(/"/g, '') });
         return 'written';
@@ -205,11 +234,17 @@ export class S3Destination implements Destination {
    * Large files: multipart upload. The condition is checked just before (not atomically with) the
    * upload; repomd.xml, the object that switches generations, is always small and written atomically.
    */
-  private async putMultipart(file: LocalFile, base: PutObjectCommandInput, options: PutOptions, what: string): Promise<'written' | 'conflict'> {
+  private async putMultipart(
+    file: LocalFile,
+    base: PutObjectCommandInput,
+    options: PutOptions,
+    what: string,
+  ): Promise<'written' | 'conflict'> {
     const current = await this.head(file.path);
     if (current && current.size === file.size && current.sha256 === file.sha256) return 'written';
     const expected = 'ifMatch' in options.condition ? options.condition.ifMatch : undefined;
-    if ((expected === undefined && current) || (expected !== undefined && current?.etag !== expected)) return 'conflict';
+    if ((expected === undefined && current) || (expected !== undefined && current?.etag !== expected))
+      return 'conflict';
     await withRetry(
       async () => {
         const upload = new Upload({
@@ -232,7 +267,16 @@ export class S3Destination implements Destination {
   async create(path: string, body: Buffer): Promise<'written' | 'conflict'> {
     try {
       await this.retry(`writing ${this.url}${path}`, () =>
-        this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: this.key(path), Body: body, ContentLength: body.length, ContentType: 'application/json', IfNoneMatch: '*' })),
+        this.client.send(
+          new PutObjectCommand({
+            Bucket: this.bucket,
+            Key: this.key(path),
+            Body: body,
+            ContentLength: body.length,
+            ContentType: 'application/json',
+            IfNoneMatch: '*',
+          }),
+        ),
       );
       return 'written';
     } catch (e) {
@@ -242,7 +286,9 @@ export class S3Destination implements Destination {
   }
 
   async delete(path: string): Promise<void> {
-    await this.retry(`deleting ${this.url}${path}`, () => this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.key(path) })));
+    await this.retry(`deleting ${this.url}${path}`, () =>
+      this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.key(path) })),
+    );
   }
 
   async close(): Promise<void> {}

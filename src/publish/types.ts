@@ -49,8 +49,22 @@ export const PHASES: readonly Phase[] = ['packages', 'metadata', 'commit', 'sign
 export type WriteCondition = { ifMatch: string } | { ifNoneMatch: '*' };
 
 export type PlanStep =
-  | { phase: 'packages' | 'metadata' | 'signature'; action: 'upload'; path: string; size: number; reason: 'new' | 'changed'; condition: WriteCondition }
-  | { phase: 'commit'; action: 'commit'; path: string; size: number; reason: 'new' | 'changed'; condition: WriteCondition }
+  | {
+      phase: 'packages' | 'metadata' | 'signature';
+      action: 'upload';
+      path: string;
+      size: number;
+      reason: 'new' | 'changed';
+      condition: WriteCondition;
+    }
+  | {
+      phase: 'commit';
+      action: 'commit';
+      path: string;
+      size: number;
+      reason: 'new' | 'changed';
+      condition: WriteCondition;
+    }
   | {
       phase: 'signature' | 'cleanup';
       action: 'delete';

@@ -41,7 +41,14 @@ async function hashObject(dest: Destination, path: string, algo: string): Promis
 
 export async function verifyPublished(destUrl: string, options: VerifyOptions = {}): Promise<VerifyResult> {
   const dest = openDestination(destUrl, options.endpoint ? { endpoint: options.endpoint } : {});
-  const result: VerifyResult = { destination: dest.url, ok: false, problems: [], metadataChecked: 0, packagesChecked: 0, revision: null };
+  const result: VerifyResult = {
+    destination: dest.url,
+    ok: false,
+    problems: [],
+    metadataChecked: 0,
+    packagesChecked: 0,
+    revision: null,
+  };
   try {
     const live = await dest.readSmall(REPOMD_PATH);
     if (!live) {
@@ -66,8 +73,12 @@ export async function verifyPublished(destUrl: string, options: VerifyOptions = 
           }
           const { digest, size } = await hashObject(dest, file.path, file.checksumType);
           result.metadataChecked++;
-          if (digest !== file.checksum) result.problems.push(`${file.path}: ${file.checksumType} is ${digest}, ${REPOMD_PATH} says ${file.checksum}`);
-          if (file.size !== null && size !== file.size) result.problems.push(`${file.path}: ${size} bytes, ${REPOMD_PATH} says ${file.size}`);
+          if (digest !== file.checksum)
+            result.problems.push(
+              `${file.path}: ${file.checksumType} is ${digest}, ${REPOMD_PATH} says ${file.checksum}`,
+            );
+          if (file.size !== null && size !== file.size)
+            result.problems.push(`${file.path}: ${size} bytes, ${REPOMD_PATH} says ${file.size}`);
         }),
       ),
     );
@@ -83,12 +94,14 @@ export async function verifyPublished(destUrl: string, options: VerifyOptions = 
           result.problems.push(`${path} listed in primary metadata is missing`);
           continue;
         }
-        if (object.size !== pkg.sizePackage) result.problems.push(`${path}: ${object.size} bytes, primary metadata says ${pkg.sizePackage}`);
+        if (object.size !== pkg.sizePackage)
+          result.problems.push(`${path}: ${object.size} bytes, primary metadata says ${pkg.sizePackage}`);
         if (options.packageChecksums && pkg.pkgId.length === 64) {
           checks.push(
             limit(async () => {
               const { digest } = await hashObject(dest, path, 'sha256');
-              if (digest !== pkg.pkgId) result.problems.push(`${path}: sha256 is ${digest}, primary metadata says ${pkg.pkgId}`);
+              if (digest !== pkg.pkgId)
+                result.problems.push(`${path}: sha256 is ${digest}, primary metadata says ${pkg.pkgId}`);
             }),
           );
         }
@@ -107,7 +120,10 @@ export async function verifyPublished(destUrl: string, options: VerifyOptions = 
  * Verifies DEST, or, when DEST has no repodata/repomd.xml but RPMS/ and/or SRPMS/ repositories
  * (the layout `yumda repo publish` makes of an RPMS/ + SRPMS/ tree), each of those.
  */
-export async function verifyPublishedRepositories(destUrl: string, options: VerifyOptions = {}): Promise<VerifyResult[]> {
+export async function verifyPublishedRepositories(
+  destUrl: string,
+  options: VerifyOptions = {},
+): Promise<VerifyResult[]> {
   const top = await verifyPublished(destUrl, options);
   if (top.ok || top.problems[0] !== `${REPOMD_PATH} is missing`) return [top];
   const base = destUrl.replace(/\/+$/, '');

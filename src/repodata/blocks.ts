@@ -41,7 +41,9 @@ export async function* packageBlocks(path: string): AsyncGenerator<string[]> {
         break;
       }
       const after = end + CLOSE.length;
-      batch.push(buffer.charCodeAt(after) === NEWLINE ? buffer.slice(start, after + 1) : buffer.slice(start, after) + '\n');
+      batch.push(
+        buffer.charCodeAt(after) === NEWLINE ? buffer.slice(start, after + 1) : buffer.slice(start, after) + '\n',
+      );
       from = after;
     }
     buffer = buffer.slice(from);

@@ -32,7 +32,11 @@ export interface DecompressOptions {
 }
 
 /** The decompressed bytes of a metadata file (path) or stream, whatever its compression. */
-export async function* decompressedChunks(source: MetadataSource, label = typeof source === 'string' ? source : 'metadata', options: DecompressOptions = {}): AsyncGenerator<Uint8Array> {
+export async function* decompressedChunks(
+  source: MetadataSource,
+  label = typeof source === 'string' ? source : 'metadata',
+  options: DecompressOptions = {},
+): AsyncGenerator<Uint8Array> {
   if (typeof source === 'string') yield* fileChunks(source, label, options.inflateAtOnceUpTo ?? 0);
   else yield* streamChunks(source, label);
 }
@@ -199,5 +203,7 @@ async function* decompress(kind: Kind, input: AsyncIterable<Uint8Array>): AsyncG
 
 function corrupt(e: unknown, label: string, kind: Kind): unknown {
   if (e instanceof YumdaError) return e;
-  return new YumdaError('METADATA_CORRUPT', `${label}: cannot decompress ${kind} metadata: ${(e as Error).message}`, { cause: e });
+  return new YumdaError('METADATA_CORRUPT', `${label}: cannot decompress ${kind} metadata: ${(e as Error).message}`, {
+    cause: e,
+  });
 }

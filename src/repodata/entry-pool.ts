@@ -19,7 +19,11 @@ export interface RenderedEntry {
 }
 
 export function renderEntry(entry: RepoEntry): RenderedEntry {
-  return { primary: renderPrimaryPackage(entry.primary), filelists: renderFilelistsPackage(entry.filelists), other: renderOtherPackage(entry.other) };
+  return {
+    primary: renderPrimaryPackage(entry.primary),
+    filelists: renderFilelistsPackage(entry.filelists),
+    other: renderOtherPackage(entry.other),
+  };
 }
 
 export interface ReadRequest {
@@ -34,7 +38,9 @@ export type ReadResponse =
   | {
       id: number;
       ok: false;
-      error: { code: ErrorCode; message: string; exitCode: ExitCodeValue; hint: string | undefined; yumda: true } | { message: string; yumda: false };
+      error:
+        | { code: ErrorCode; message: string; exitCode: ExitCodeValue; hint: string | undefined; yumda: true }
+        | { message: string; yumda: false };
     };
 
 export async function readAndRender(req: ReadRequest): Promise<RenderedEntry> {
@@ -45,7 +51,10 @@ export class EntryPool {
   private workers: Worker[] = [];
   private idle: Worker[] = [];
   private queue: { req: ReadRequest; resolve: (e: RenderedEntry) => void; reject: (e: Error) => void }[] = [];
-  private pending = new Map<number, { resolve: (e: RenderedEntry) => void; reject: (e: Error) => void; worker: Worker }>();
+  private pending = new Map<
+    number,
+    { resolve: (e: RenderedEntry) => void; reject: (e: Error) => void; worker: Worker }
+  >();
   private nextId = 0;
   private inlineBusy = false;
   private closed = false;
@@ -73,7 +82,10 @@ export class EntryPool {
       else
         p.reject(
           res.error.yumda
-            ? new YumdaError(res.error.code, res.error.message, { exitCode: res.error.exitCode, ...(res.error.hint ? { hint: res.error.hint } : {}) })
+            ? new YumdaError(res.error.code, res.error.message, {
+                exitCode: res.error.exitCode,
+                ...(res.error.hint ? { hint: res.error.hint } : {}),
+              })
             : new Error(res.error.message),
         );
       this.idle.push(worker);

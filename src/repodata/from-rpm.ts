@@ -184,11 +184,16 @@ function repoFiles(files: readonly RpmFile[], onlyPrimary: boolean): RepoFile[] 
   return out;
 }
 
-export function packageRecordFromRpm(info: RpmPackageInfo, file: RpmFileFacts, extras: HeaderExtras = {}): PackageRecord {
+export function packageRecordFromRpm(
+  info: RpmPackageInfo,
+  file: RpmFileFacts,
+  extras: HeaderExtras = {},
+): PackageRecord {
   const { requires, weakRequires } = filterRequires(info, extras.senses);
   const norm = (deps: readonly Dependency[]): Dependency[] => deps.map((d) => normalizeDependency(d));
   const legacy = extras.legacy ?? { suggests: [], enhances: [] };
-  const legacyDeps = (list: LegacyWeakDep[], strong: boolean): Dependency[] => list.filter((l) => l.strong === strong).map((l) => normalizeDependency(l.dep));
+  const legacyDeps = (list: LegacyWeakDep[], strong: boolean): Dependency[] =>
+    list.filter((l) => l.strong === strong).map((l) => normalizeDependency(l.dep));
   return {
     pkgId: file.pkgId,
     name: info.name,
@@ -238,7 +243,11 @@ export function filelistsRecordFromRpm(info: RpmPackageInfo, pkgId: string): Fil
   };
 }
 
-export function otherRecordFromRpm(info: RpmPackageInfo, pkgId: string, changelogLimit = DEFAULT_CHANGELOG_LIMIT): OtherRecord {
+export function otherRecordFromRpm(
+  info: RpmPackageInfo,
+  pkgId: string,
+  changelogLimit = DEFAULT_CHANGELOG_LIMIT,
+): OtherRecord {
   return {
     pkgId,
     name: info.name,
@@ -257,7 +266,12 @@ export interface RepoEntry {
   other: OtherRecord;
 }
 
-export function repoEntryFromRpm(info: RpmPackageInfo, file: RpmFileFacts, changelogLimit = DEFAULT_CHANGELOG_LIMIT, extras: HeaderExtras = {}): RepoEntry {
+export function repoEntryFromRpm(
+  info: RpmPackageInfo,
+  file: RpmFileFacts,
+  changelogLimit = DEFAULT_CHANGELOG_LIMIT,
+  extras: HeaderExtras = {},
+): RepoEntry {
   return {
     primary: packageRecordFromRpm(info, file, extras),
     filelists: filelistsRecordFromRpm(info, file.pkgId),

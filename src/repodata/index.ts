@@ -15,14 +15,7 @@ import { YumdaError } from '../util/errors.js';
 import { tempSibling, writeFileAtomicSync } from '../util/fs.js';
 import type { EntryPool, RenderedEntry } from './entry-pool.js';
 import { blockPkgId, packageBlocks, primaryBlockFacts, type PrimaryBlockFacts } from './blocks.js';
-import {
-  filelistsFooter,
-  filelistsHeader,
-  otherFooter,
-  otherHeader,
-  primaryFooter,
-  primaryHeader,
-} from './render.js';
+import { filelistsFooter, filelistsHeader, otherFooter, otherHeader, primaryFooter, primaryHeader } from './render.js';
 import { renderRepomd, type RepomdData } from './repomd.js';
 import type { SigningKey } from './sign.js';
 import { GzipMetadataWriter } from './writer.js';
@@ -94,7 +87,10 @@ export async function scanPackages(dir: string): Promise<string[]> {
       entries = await readdir(current, { withFileTypes: true });
     } catch (e) {
       const shown = prefix === '' ? dir : current.slice(0, -1);
-      throw new YumdaError('REPO_UNREADABLE', `cannot read directory ${shown}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      throw new YumdaError(
+        'REPO_UNREADABLE',
+        `cannot read directory ${shown}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      );
     }
     for (const entry of entries) {
       if (entry.name.startsWith('.')) continue;
@@ -157,7 +153,9 @@ class PreviousMetadata {
   /** Position of the next block in each queue. */
   private readonly next = [0, 0, 0];
 
-  private constructor(private readonly streams: [AsyncIterator<string[]>, AsyncIterator<string[]>, AsyncIterator<string[]>]) {}
+  private constructor(
+    private readonly streams: [AsyncIterator<string[]>, AsyncIterator<string[]>, AsyncIterator<string[]>],
+  ) {}
 
   static async open(root: string, repomd: PreviousRepomd): Promise<PreviousMetadata | undefined> {
     const href = (type: MetadataType): string | undefined => repomd.locations.get(type);
@@ -309,7 +307,11 @@ async function openWriters(repodata: string, level: number): Promise<Record<Meta
 }
 
 /** Indexes one repository root. */
-export async function indexOneRepository(root: string, options: IndexOptions = {}, signingKey?: SigningKey): Promise<RepositoryIndexResult> {
+export async function indexOneRepository(
+  root: string,
+  options: IndexOptions = {},
+  signingKey?: SigningKey,
+): Promise<RepositoryIndexResult> {
   const signing = signingKey ?? (options.signKey ? await loadKey(options.signKey, options.signPassphrase) : undefined);
   const hrefs = await scanPackages(root);
   const sources = hrefs.filter((h) => h.endsWith('.src.rpm'));
@@ -343,7 +345,10 @@ export async function indexOneRepository(root: string, options: IndexOptions = {
     if (stats && previousRepomd && stats.newestChange > previousRepomd.mtimeMs) void loadReader();
     previous = await opening;
   } catch (e) {
-    await opening?.then((p) => p?.close(), () => undefined);
+    await opening?.then(
+      (p) => p?.close(),
+      () => undefined,
+    );
     throw e;
   }
   const writers = await openWriters(repodata, options.compressionLevel ?? 6).catch(async (e: unknown) => {
@@ -360,7 +365,11 @@ export async function indexOneRepository(root: string, options: IndexOptions = {
     await writers.other.write(otherHeader(hrefs.length));
     /** Writes one package; returns a promise only when the writers need the caller to wait. */
     const emit = (entry: RenderedEntry): Promise<unknown> | undefined => {
-      const flushing = [writers.primary.write(entry.primary), writers.filelists.write(entry.filelists), writers.other.write(entry.other)];
+      const flushing = [
+        writers.primary.write(entry.primary),
+        writers.filelists.write(entry.filelists),
+        writers.other.write(entry.other),
+      ];
       done++;
       options.onProgress?.({ repository: root, done, total: hrefs.length, reused });
       return flushing.some((f) => f !== undefined) ? Promise.all(flushing) : undefined;
@@ -448,7 +457,10 @@ export async function indexOneRepository(root: string, options: IndexOptions = {
   if (signature) writeFileAtomicSync(join(repodata, 'repomd.xml.asc'), signature);
   else removeIfPresent(join(repodata, 'repomd.xml.asc'));
 
-  const pruned = pruneOldGenerations(repodata, new Set([...finalNames, ...(previousRepomd?.allLocations ?? []).map((l) => l.replace(/^repodata\//, ''))]));
+  const pruned = pruneOldGenerations(
+    repodata,
+    new Set([...finalNames, ...(previousRepomd?.allLocations ?? []).map((l) => l.replace(/^repodata\//, ''))]),
+  );
   return {
     dir: root,
     kind,
@@ -465,7 +477,9 @@ export async function indexOneRepository(root: string, options: IndexOptions = {
 
 /** Removes checksum-named metadata files that neither the new nor the previous repomd.xml names. */
 function pruneOldGenerations(repodata: string, keep: Set<string>): string[] {
-  const removed = readdirSync(repodata).filter((name) => /^[0-9a-f]{32,128}-[A-Za-z0-9_.-]+$/.test(name) && !keep.has(name));
+  const removed = readdirSync(repodata).filter(
+    (name) => /^[0-9a-f]{32,128}-[A-Za-z0-9_.-]+$/.test(name) && !keep.has(name),
+  );
   for (const name of removed) removeIfPresent(join(repodata, name));
   return removed.sort();
 }

@@ -11,7 +11,13 @@ import { packageInfoFromHeaders } from '../rpm/package.js';
 import { PGP_HASH_ALGOS, SigTag, Tag } from '../rpm/tags.js';
 import { ExitCode, YumdaError } from '../util/errors.js';
 import { depFlagFromSense, parseEvr } from '../rpm/version.js';
-import { DEFAULT_CHANGELOG_LIMIT, repoEntryFromRpm, type LegacyWeakDep, type RepoEntry, type RequireSenses } from './from-rpm.js';
+import {
+  DEFAULT_CHANGELOG_LIMIT,
+  repoEntryFromRpm,
+  type LegacyWeakDep,
+  type RepoEntry,
+  type RequireSenses,
+} from './from-rpm.js';
 
 /** Files up to this size are read once into memory; larger ones are streamed. */
 const WHOLE_READ_LIMIT = 8 * 1024 * 1024;
@@ -44,7 +50,6 @@ export function requireSenses(headers: RpmHeaders): RequireSenses {
     missingOk: flags.map((f) => (f & SENSE_MISSINGOK) !== 0),
   };
 }
-
 
 /** Old-style (rpm < 4.12) Suggests/Enhances tags; `strong` ones mean Recommends/Supplements. */
 export function legacyWeakDeps(headers: RpmHeaders): { suggests: LegacyWeakDep[]; enhances: LegacyWeakDep[] } {
@@ -83,10 +88,21 @@ function payloadCheck(headers: RpmHeaders, label: string): PayloadCheck | undefi
     const algoId = headers.header.number(Tag.PAYLOADDIGESTALGO) ?? 8;
     const algo = PGP_HASH_ALGOS[algoId];
     if (!algo) throw new YumdaError('RPM_BAD_HEADER', `${label}: unsupported payload digest algorithm ${algoId}`);
-    return { hash: createHash(algo), from: headers.payloadOffset, expected: digests[0]!.toLowerCase(), what: 'payload digest' };
+    return {
+      hash: createHash(algo),
+      from: headers.payloadOffset,
+      expected: digests[0]!.toLowerCase(),
+      what: 'payload digest',
+    };
   }
   const md5 = headers.signature.binary(SigTag.MD5);
-  if (md5) return { hash: createHash('md5'), from: headers.headerStart, expected: md5.toString('hex'), what: 'MD5 digest of header and payload' };
+  if (md5)
+    return {
+      hash: createHash('md5'),
+      from: headers.headerStart,
+      expected: md5.toString('hex'),
+      what: 'MD5 digest of header and payload',
+    };
   return undefined;
 }
 
@@ -101,10 +117,14 @@ function finishCheck(check: PayloadCheck | undefined, label: string): void {
   if (!check) return;
   const actual = check.hash.digest('hex');
   if (actual !== check.expected) {
-    throw new YumdaError('RPM_DIGEST_MISMATCH', `${label}: ${check.what} does not match (the file is corrupt or truncated)`, {
-      exitCode: ExitCode.integrity,
-      hint: 'rebuild or re-download the package, or remove it from the repository directory',
-    });
+    throw new YumdaError(
+      'RPM_DIGEST_MISMATCH',
+      `${label}: ${check.what} does not match (the file is corrupt or truncated)`,
+      {
+        exitCode: ExitCode.integrity,
+        hint: 'rebuild or re-download the package, or remove it from the repository directory',
+      },
+    );
   }
 }
 
@@ -126,12 +146,19 @@ export async function readRepoEntry(path: string, href: string, options: ReadEnt
  * runs in worker threads (or inline for a handful of packages), where a blocking read of a few
  * hundred KB is cheaper than four thread-pool round trips.
  */
-function readSmallFile(path: string, href: string): { bytes: Buffer; size: number; mtimeMs: number } | { size: number; mtimeMs: number; bytes?: undefined } {
+function readSmallFile(
+  path: string,
+  href: string,
+): { bytes: Buffer; size: number; mtimeMs: number } | { size: number; mtimeMs: number; bytes?: undefined } {
   let fd: number;
   try {
     fd = openSync(path, 'r');
   } catch (e) {
-    throw new YumdaError('RPM_UNREADABLE', `cannot read ${href}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
+    throw new YumdaError(
+      'RPM_UNREADABLE',
+      `cannot read ${href}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      { cause: e },
+    );
   }
   try {
     const st = fstatSync(fd);
@@ -174,7 +201,12 @@ async function readEntry(path: string, href: string, options: ReadEntryOptions):
   const info = packageInfoFromHeaders(headers);
   return repoEntryFromRpm(
     info,
-    { pkgId: fileHash.digest('hex'), sizePackage: file.size, timeFile: Math.floor(file.mtimeMs / 1000), locationHref: href },
+    {
+      pkgId: fileHash.digest('hex'),
+      sizePackage: file.size,
+      timeFile: Math.floor(file.mtimeMs / 1000),
+      locationHref: href,
+    },
     options.changelogLimit ?? DEFAULT_CHANGELOG_LIMIT,
     { senses: requireSenses(headers), legacy: legacyWeakDeps(headers) },
   );

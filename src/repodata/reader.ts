@@ -11,7 +11,14 @@ import type { ChangelogEntry, DepFlag, Dependency } from '../rpm/types.js';
 import { YumdaError } from '../util/errors.js';
 import { decompressedChunks, type MetadataSource } from './decompress.js';
 import { XmlScanner } from './xml-scan.js';
-import { emptyPackageRecord, type FilelistsRecord, type OtherRecord, type PackageRecord, type RepoFile, type RepoFileType } from './types.js';
+import {
+  emptyPackageRecord,
+  type FilelistsRecord,
+  type OtherRecord,
+  type PackageRecord,
+  type RepoFile,
+  type RepoFileType,
+} from './types.js';
 
 export type { MetadataSource } from './decompress.js';
 
@@ -52,7 +59,11 @@ async function* parseRecords<T>(source: MetadataSource, handler: Handler<T>, lab
   // 30 ms faster than a streaming TextDecoder on a 6 MB primary.xml
   const decoder = new StringDecoder('utf8');
   const fail = (e: unknown): YumdaError =>
-    e instanceof YumdaError ? e : new YumdaError('METADATA_CORRUPT', `${label}: malformed repository metadata: ${(e as Error).message}`, { cause: e });
+    e instanceof YumdaError
+      ? e
+      : new YumdaError('METADATA_CORRUPT', `${label}: malformed repository metadata: ${(e as Error).message}`, {
+          cause: e,
+        });
   try {
     for await (const chunk of decompressedChunks(source, label)) {
       scanner.write(decoder.write(chunk as Buffer));
@@ -202,7 +213,15 @@ export class FilelistsHandler implements Handler<FilelistsRecord> {
   open(name: string, a: Record<string, string>): void {
     if (name === 'package') {
       this.files = [];
-      this.f = { pkgId: a.pkgid ?? '', name: a.name ?? '', arch: a.arch ?? '', epoch: 0, version: '', release: '', files: this.files };
+      this.f = {
+        pkgId: a.pkgid ?? '',
+        name: a.name ?? '',
+        arch: a.arch ?? '',
+        epoch: 0,
+        version: '',
+        release: '',
+        files: this.files,
+      };
     } else if (name === 'file') {
       this.fileType = fileType(a.type);
     } else if (name === 'version' && this.f) {
@@ -230,7 +249,15 @@ class OtherHandler implements Handler<OtherRecord> {
 
   open(name: string, a: Record<string, string>): void {
     if (name === 'package') {
-      this.o = { pkgId: a.pkgid ?? '', name: a.name ?? '', arch: a.arch ?? '', epoch: 0, version: '', release: '', changelog: [] };
+      this.o = {
+        pkgId: a.pkgid ?? '',
+        name: a.name ?? '',
+        arch: a.arch ?? '',
+        epoch: 0,
+        version: '',
+        release: '',
+        changelog: [],
+      };
     } else if (name === 'changelog') {
       this.author = a.author ?? '';
       this.date = int(a.date);
@@ -267,7 +294,9 @@ export function parsePrimaryXml(xml: string, label = 'primary.xml'): PackageReco
     scanner.write(xml);
     scanner.close();
   } catch (e) {
-    throw new YumdaError('METADATA_CORRUPT', `${label}: malformed repository metadata: ${(e as Error).message}`, { cause: e });
+    throw new YumdaError('METADATA_CORRUPT', `${label}: malformed repository metadata: ${(e as Error).message}`, {
+      cause: e,
+    });
   }
   return handler.out;
 }

@@ -32,7 +32,8 @@ export function renderRepomd(repomd: Repomd): string {
   for (const d of repomd.data) {
     s += `  <data type="${xmlAttr(d.type)}">\n`;
     s += `    <checksum type="${xmlAttr(d.checksumType)}">${d.checksum}</checksum>\n`;
-    if (d.openChecksum !== null) s += `    <open-checksum type="${xmlAttr(d.openChecksumType ?? d.checksumType)}">${d.openChecksum}</open-checksum>\n`;
+    if (d.openChecksum !== null)
+      s += `    <open-checksum type="${xmlAttr(d.openChecksumType ?? d.checksumType)}">${d.openChecksum}</open-checksum>\n`;
     s += `    <location href="${xmlAttr(d.location)}"/>\n`;
     if (d.timestamp !== null) s += `    <timestamp>${d.timestamp}</timestamp>\n`;
     if (d.size !== null) s += `    <size>${d.size}</size>\n`;
@@ -60,7 +61,15 @@ export function readRepomd(text: string, label = 'repomd.xml'): Repomd {
     open(name, attributes) {
       attrs = attributes;
       if (name === 'repomd') sawRoot = true;
-      else if (name === 'data') current = { type: attributes.type ?? '', openChecksum: null, openChecksumType: null, size: null, openSize: null, timestamp: null };
+      else if (name === 'data')
+        current = {
+          type: attributes.type ?? '',
+          openChecksum: null,
+          openChecksumType: null,
+          size: null,
+          openSize: null,
+          timestamp: null,
+        };
       else if (name === 'location' && current) current.location = attributes.href ?? '';
     },
     // the elements read here hold text only, so `attrs` are still their own attributes
@@ -95,7 +104,10 @@ export function readRepomd(text: string, label = 'repomd.xml'): Repomd {
         }
         case 'data':
           if (!current.location || !current.checksum) {
-            throw new YumdaError('METADATA_CORRUPT', `${label}: data entry "${current.type}" has no location or checksum`);
+            throw new YumdaError(
+              'METADATA_CORRUPT',
+              `${label}: data entry "${current.type}" has no location or checksum`,
+            );
           }
           result.data.push(current as RepomdData);
           current = undefined;

@@ -20,7 +20,10 @@ export async function loadSigningKey(path: string, passphrase = process.env[SIGN
   try {
     bytes = await readFile(path);
   } catch (e) {
-    throw new YumdaError('SIGN_KEY_UNREADABLE', `cannot read signing key ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new YumdaError(
+      'SIGN_KEY_UNREADABLE',
+      `cannot read signing key ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
   }
   // loaded on demand: only signing needs it, and it is a large module
   const openpgp = await import('openpgp');
@@ -37,12 +40,16 @@ export async function loadSigningKey(path: string, passphrase = process.env[SIGN
   }
   if (!key.isDecrypted()) {
     if (!passphrase) {
-      throw new YumdaError('SIGN_KEY_LOCKED', `signing key ${path} is passphrase-protected`, { hint: `set ${SIGN_PASSPHRASE_ENV}` });
+      throw new YumdaError('SIGN_KEY_LOCKED', `signing key ${path} is passphrase-protected`, {
+        hint: `set ${SIGN_PASSPHRASE_ENV}`,
+      });
     }
     try {
       key = await openpgp.decryptKey({ privateKey: key, passphrase });
     } catch (e) {
-      throw new YumdaError('SIGN_KEY_LOCKED', `cannot unlock signing key ${path}: ${(e as Error).message}`, { hint: `check ${SIGN_PASSPHRASE_ENV}` });
+      throw new YumdaError('SIGN_KEY_LOCKED', `cannot unlock signing key ${path}: ${(e as Error).message}`, {
+        hint: `check ${SIGN_PASSPHRASE_ENV}`,
+      });
     }
   }
   return { key, fingerprint: key.getFingerprint().toUpperCase() };

@@ -43,7 +43,8 @@ export class GzipMetadataWriter {
   ) {
     this.fd = openSync(path, 'wx');
     // a few flushes may wait for compression on the thread pool before the caller has to
-    this.gzip = createGzip({ level, chunkSize: FLUSH_AT, writableHighWaterMark: 4 * FLUSH_AT } as ZlibOptions & TransformOptions);
+    this.gzip = createGzip({ level, chunkSize: FLUSH_AT, writableHighWaterMark: 4 * FLUSH_AT } as ZlibOptions &
+      TransformOptions);
     this.gzip.on('data', (chunk: Buffer) => {
       if (this.failed) return;
       try {
@@ -125,4 +126,3 @@ function writeAll(fd: number, chunk: Buffer): void {
   let offset = 0;
   while (offset < chunk.length) offset += writeSync(fd, chunk, offset, chunk.length - offset);
 }
-

@@ -1,8 +1,9 @@
 /** Small helpers for writing XML text by hand (the metadata writers stream strings, no DOM). */
 
 // Characters XML 1.0 forbids even escaped: C0 controls except tab/LF/CR, lone surrogates, U+FFFE/U+FFFF.
-// eslint-disable-next-line no-control-regex
-const FORBIDDEN = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const FORBIDDEN =
+  // eslint-disable-next-line no-control-regex
+  /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 const TEXT_SPECIAL = /[&<>]/;
 const ATTR_SPECIAL = /[&<>"\n\r\t]/;
 

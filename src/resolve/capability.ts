@@ -21,7 +21,13 @@ export function selfCapability(pkg: { name: string; epoch: number; version: stri
 }
 
 /** What a package provides, its own name (at its EVR) included when it does not list it. */
-export function providesWithSelf(pkg: { name: string; epoch: number; version: string; release: string; provides: readonly Capability[] }): readonly Capability[] {
+export function providesWithSelf(pkg: {
+  name: string;
+  epoch: number;
+  version: string;
+  release: string;
+  provides: readonly Capability[];
+}): readonly Capability[] {
   if (pkg.provides.some((d) => d.name === pkg.name)) return pkg.provides;
   return [...pkg.provides, selfCapability(pkg)];
 }

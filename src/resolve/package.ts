@@ -19,5 +19,3 @@ export function depToString(d: Pick<Dependency, 'name' | 'flags' | 'epoch' | 've
   const op = { EQ: '=', LT: '<', LE: '<=', GT: '>', GE: '>=' }[d.flags];
   return `${d.name} ${op} ${formatEvr({ epoch: d.epoch, version: d.version, release: d.release })}`;
 }
-
-

@@ -3,7 +3,16 @@ import type { ResolvePlan } from './resolve.js';
 import { evrString } from './package.js';
 
 export interface PlanJson {
-  install: Array<{ name: string; epoch: number; version: string; release: string; arch: string; repo: string; size: number; installedSize: number }>;
+  install: Array<{
+    name: string;
+    epoch: number;
+    version: string;
+    release: string;
+    arch: string;
+    repo: string;
+    size: number;
+    installedSize: number;
+  }>;
   skippedByBase: string[];
   downloadSize: number;
   installedSize: number;
@@ -61,20 +70,29 @@ export function formatPlan(plan: ResolvePlan, options: { base: string; width?: n
       out.push(section);
       for (const r of inSection) out.push(line(r.cells));
     }
-    for (const removed of plan.remove) out.push(`Removing (replaced): ${removed.name}-${evrString(removed)}.${removed.arch}`);
+    for (const removed of plan.remove)
+      out.push(`Removing (replaced): ${removed.name}-${evrString(removed)}.${removed.arch}`);
     out.push('', 'Transaction Summary', rule);
     const fresh = plan.install.filter((p) => !p.replaces);
     const requested = fresh.filter((p) => p.requested).length;
     const deps = fresh.length - requested;
     const upgrades = plan.install.length - fresh.length;
-    if (fresh.length > 0) out.push(`Install  ${requested} Package${requested === 1 ? '' : 's'}${deps ? ` (+${deps} Dependent package${deps === 1 ? '' : 's'})` : ''}`);
+    if (fresh.length > 0)
+      out.push(
+        `Install  ${requested} Package${requested === 1 ? '' : 's'}${deps ? ` (+${deps} Dependent package${deps === 1 ? '' : 's'})` : ''}`,
+      );
     if (upgrades > 0) out.push(`Upgrade  ${upgrades} Package${upgrades === 1 ? '' : 's'}`);
     const json = planToJson(plan);
-    out.push('', `Total download size: ${humanSize(json.downloadSize)}`, `Installed size: ${humanSize(json.installedSize)}`);
+    out.push(
+      '',
+      `Total download size: ${humanSize(json.downloadSize)}`,
+      `Installed size: ${humanSize(json.installedSize)}`,
+    );
   } else {
     out.push('Nothing to do.');
   }
   for (const n of plan.alreadyInstalled) out.push(`Package ${n} is already installed.`);
-  if (plan.skippedByBase.length > 0) out.push(`Skipped (already in the Lambda base ${options.base}): ${plan.skippedByBase.join(', ')}`);
+  if (plan.skippedByBase.length > 0)
+    out.push(`Skipped (already in the Lambda base ${options.base}): ${plan.skippedByBase.join(', ')}`);
   return out.join('\n');
 }

@@ -11,7 +11,6 @@ export function compatibleArchs(arch: string): string[] {
   return [arch, 'noarch'];
 }
 
-
 /** Whether a package installs on `arch`. */
 export function fitsArch(arch: string): (p: PoolPackage) => boolean {
   const archs = compatibleArchs(arch);

@@ -67,4 +67,3 @@ export function indexTables(packages: readonly PackageRecord[]): IndexTables {
   packages.forEach((pkg, i) => addToIndex(tables, pkg, i));
   return tables;
 }
-

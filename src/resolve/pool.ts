@@ -47,7 +47,10 @@ export class PackagePool {
 
   /** Every package of the pool (decodes a lazy source's packages: listing and searching only). */
   get packages(): PoolPackage[] {
-    return (this.all ??= this.usable!(this.sources.flatMap((s) => s.all()), true));
+    return (this.all ??= this.usable!(
+      this.sources.flatMap((s) => s.all()),
+      true,
+    ));
   }
 
   private candidates(kind: IndexKind, key: string): PoolPackage[] {
@@ -79,7 +82,8 @@ export class PackagePool {
    * them (usable or not: check with named()), else from every package (decoding a lazy source).
    */
   names(): IterableIterator<string> {
-    if (this.all === null && this.sources.every((s) => s.keys)) return new Set(this.sources.flatMap((s) => [...s.keys!('names')])).values();
+    if (this.all === null && this.sources.every((s) => s.keys))
+      return new Set(this.sources.flatMap((s) => [...s.keys!('names')])).values();
     return new Set(this.packages.map((p) => p.name)).values();
   }
 
@@ -104,6 +108,8 @@ export class PackagePool {
   /** Packages that obsolete `pkg` (by name and version range). */
   obsoletedBy(pkg: PackageRecord): PoolPackage[] {
     const self = { provides: [selfCapability(pkg)] };
-    return this.candidates('obsoletes', pkg.name).filter((p) => p.name !== pkg.name && p.obsoletes.some((o) => satisfies(self, o)));
+    return this.candidates('obsoletes', pkg.name).filter(
+      (p) => p.name !== pkg.name && p.obsoletes.some((o) => satisfies(self, o)),
+    );
   }
 }

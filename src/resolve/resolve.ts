@@ -35,7 +35,9 @@ export interface ResolveInput {
 }
 
 /** The packages, usable or not, that may provide a capability (by name, provides or path): filtered by the resolver. */
-export type HintLookup = (dep: Pick<Dependency, 'name' | 'flags' | 'epoch' | 'version' | 'release'>) => Iterable<PoolPackage>;
+export type HintLookup = (
+  dep: Pick<Dependency, 'name' | 'flags' | 'epoch' | 'version' | 'release'>,
+) => Iterable<PoolPackage>;
 
 export interface PlannedPackage {
   pkg: PoolPackage;
@@ -69,10 +71,16 @@ export class ResolveError extends YumdaError {
     readonly problems: string[],
     hint?: string,
   ) {
-    super('RESOLVE_FAILED', problems.length === 1 ? problems[0]! : `${problems[0]!} (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''}: ${problems.slice(1).join('; ')})`, {
-      exitCode: ExitCode.failure,
-      ...(hint ? { hint } : {}),
-    });
+    super(
+      'RESOLVE_FAILED',
+      problems.length === 1
+        ? problems[0]!
+        : `${problems[0]!} (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''}: ${problems.slice(1).join('; ')})`,
+      {
+        exitCode: ExitCode.failure,
+        ...(hint ? { hint } : {}),
+      },
+    );
   }
 }
 
@@ -192,14 +200,21 @@ export function solve(input: ResolveInput): Solution {
     return options;
   };
   /** Among providers, the one to install (null when none is usable). */
-  const choose = (candidates: PoolPackage[], dep: DepSpec, requirer: PoolPackage | null): PoolPackage | null => ranked(candidates, dep, requirer)[0] ?? null;
+  const choose = (candidates: PoolPackage[], dep: DepSpec, requirer: PoolPackage | null): PoolPackage | null =>
+    ranked(candidates, dep, requirer)[0] ?? null;
 
   const hintFor = (dep: DepSpec): void => {
     const candidates = typeof input.hints === 'function' ? input.hints(dep) : (input.hints ?? []);
     for (const h of candidates) {
       if (!satisfies(offers(h), dep)) continue;
-      if (input.disabledRepos?.includes(h.repo)) hints.add(`${depToString(dep)} is in the disabled repository "${h.repo}" (${nevra(h)}): enable it with --enablerepo ${h.repo}`);
-      else if (h.arch !== arch && h.arch !== 'noarch') hints.add(`${depToString(dep)} exists for another architecture (${nevra(h)}); this install targets ${arch} (--arch)`);
+      if (input.disabledRepos?.includes(h.repo))
+        hints.add(
+          `${depToString(dep)} is in the disabled repository "${h.repo}" (${nevra(h)}): enable it with --enablerepo ${h.repo}`,
+        );
+      else if (h.arch !== arch && h.arch !== 'noarch')
+        hints.add(
+          `${depToString(dep)} exists for another architecture (${nevra(h)}); this install targets ${arch} (--arch)`,
+        );
     }
   };
 
@@ -232,7 +247,9 @@ export function solve(input: ResolveInput): Solution {
     if (found.kind === 'package' && installedSame?.installed && compareEvr(installedSame.pkg, pkg) > 0) {
       // like yum: install never downgrades (remove the package first to go back)
       alreadyInstalled.push(nevra(installedSame.pkg));
-      notes.push(`${request}: ${nevra(installedSame.pkg)} is installed and newer; yumda does not downgrade (remove it first)`);
+      notes.push(
+        `${request}: ${nevra(installedSame.pkg)} is installed and newer; yumda does not downgrade (remove it first)`,
+      );
       continue;
     }
     const already = satisfiedBySelection(found.dep);
@@ -242,13 +259,19 @@ export function solve(input: ResolveInput): Solution {
     }
     if (already && !already.installed) continue;
     if (!base.isEmpty && base.satisfies(found.dep) && (found.kind !== 'package' || base.hasPackage(pkg.name))) {
-      notes.push(`${request} is provided by the Lambda base (${base.profile.id}): skipped (use --base none to install it anyway)`);
+      notes.push(
+        `${request} is provided by the Lambda base (${base.profile.id}): skipped (use --base none to install it anyway)`,
+      );
       skipped.add(pkg.name);
       continue;
     }
     const obsoleters = pool.obsoletedBy(pkg).filter((o) => o.name !== pkg!.name);
     if (obsoleters.length > 0 && found.kind === 'package' && found.byName) {
-      const replacement = choose(obsoleters, { name: obsoleters[0]!.name, flags: null, epoch: null, version: null, release: null }, pkg);
+      const replacement = choose(
+        obsoleters,
+        { name: obsoleters[0]!.name, flags: null, epoch: null, version: null, release: null },
+        pkg,
+      );
       if (replacement) {
         notes.push(`${nevra(pkg)} is obsoleted by ${nevra(replacement)}, installing that instead`);
         pkg = replacement;
@@ -264,7 +287,10 @@ export function solve(input: ResolveInput): Solution {
   let filesNeeded: string | null = null;
   const need = (sel: Selected, req: Dependency, mayWait: boolean): void => {
     if (req.name.startsWith('rpmlib(')) {
-      if (!base.supportsRpmlib(req)) problems.push(`${nevra(sel.pkg)} needs ${depToString(req)}, which rpm ${base.profile.rpm.version} on ${base.profile.id} does not support`);
+      if (!base.supportsRpmlib(req))
+        problems.push(
+          `${nevra(sel.pkg)} needs ${depToString(req)}, which rpm ${base.profile.rpm.version} on ${base.profile.id} does not support`,
+        );
       return;
     }
     if (satisfiedBySelection(req)) return;
@@ -288,16 +314,20 @@ export function solve(input: ResolveInput): Solution {
     if (!provider) {
       const chosenOther = providers.length > 0 ? selected.get(providers[0]!.name) : undefined;
       if (chosenOther) {
-        problems.push(`${depToString(req)} needed by ${nevra(sel.pkg)} is not satisfied by ${nevra(chosenOther.pkg)}, which was chosen (pulled in by: ${chainOf(chosenOther).join(' → ')})`);
+        problems.push(
+          `${depToString(req)} needed by ${nevra(sel.pkg)} is not satisfied by ${nevra(chosenOther.pkg)}, which was chosen (pulled in by: ${chainOf(chosenOther).join(' → ')})`,
+        );
       } else {
-        problems.push(`nothing provides ${depToString(req)} needed by ${nevra(sel.pkg)} (pulled in by: ${chainOf(sel).join(' → ')})`);
+        problems.push(
+          `nothing provides ${depToString(req)} needed by ${nevra(sel.pkg)} (pulled in by: ${chainOf(sel).join(' → ')})`,
+        );
         hintFor(req);
       }
       return;
     }
     select(provider, sel, false);
   };
-  for (let next = 0, decided = 0; ; ) {
+  for (let next = 0, decided = 0; ;) {
     if (next < queue.length) {
       const sel = queue[next++]!;
       if (selected.get(sel.pkg.name) !== sel) continue;
@@ -348,7 +378,10 @@ export function solve(input: ResolveInput): Solution {
       if (!satisfies({ provides: [selfCapability(b.pkg)] }, o)) continue;
       obsoleted.add(b);
       if (b.installed) remove.push(b.pkg);
-      else problems.push(`${nevra(a.pkg)} obsoletes ${nevra(b.pkg)}, but both are needed (${chainOf(a).join(' → ')}; ${chainOf(b).join(' → ')})`);
+      else
+        problems.push(
+          `${nevra(a.pkg)} obsoletes ${nevra(b.pkg)}, but both are needed (${chainOf(a).join(' → ')}; ${chainOf(b).join(' → ')})`,
+        );
     }
     if (a.replaces) remove.push(a.replaces);
   }
@@ -365,16 +398,24 @@ export function solve(input: ResolveInput): Solution {
         if (req.name.startsWith('rpmlib(') || req.pre) continue;
         const wasMet = leavingProvides.first(req) !== undefined;
         if (!wasMet || satisfiedBySelection(req) || base.satisfies(req)) continue;
-        const replacement = fresh.find((f) => f.replaces && leaving.includes(f.replaces) && (f.pkg.name === req.name || f.pkg.provides.some((p) => p.name === req.name)));
+        const replacement = fresh.find(
+          (f) =>
+            f.replaces &&
+            leaving.includes(f.replaces) &&
+            (f.pkg.name === req.name || f.pkg.provides.some((p) => p.name === req.name)),
+        );
         problems.push(
           `${depToString(req)} needed by ${nevra(kept.pkg)} (installed in the layer) would no longer be satisfied` +
-            (replacement ? ` once ${nevra(replacement.replaces!)} is replaced by ${nevra(replacement.pkg)} (pulled in by: ${chainOf(replacement).join(' → ')})` : ''),
+            (replacement
+              ? ` once ${nevra(replacement.replaces!)} is replaced by ${nevra(replacement.pkg)} (pulled in by: ${chainOf(replacement).join(' → ')})`
+              : ''),
         );
       }
     }
   }
 
-  if (problems.length > 0) return { kind: 'problems', problems, hint: hints.size > 0 ? [...hints].join('; ') : undefined };
+  if (problems.length > 0)
+    return { kind: 'problems', problems, hint: hints.size > 0 ? [...hints].join('; ') : undefined };
 
   const install = fresh
     .map((s) => ({ pkg: s.pkg, pulledInBy: s.parent?.pkg.name ?? null, requested: s.requested, replaces: s.replaces }))

@@ -37,7 +37,8 @@ export function findRequested(request: string, pool: PackagePool): Found {
   }
   const best = (list: PoolPackage[]): PoolPackage | null => {
     let out: PoolPackage | null = null;
-    for (const p of list) if (!out || -compareEvr(p, out) < 0 || (compareEvr(p, out) === 0 && p.priority < out.priority)) out = p;
+    for (const p of list)
+      if (!out || -compareEvr(p, out) < 0 || (compareEvr(p, out) === 0 && p.priority < out.priority)) out = p;
     return out;
   };
   const byName = pool.named(text);
@@ -74,7 +75,12 @@ export function findRequested(request: string, pool: PackagePool): Found {
       );
       const pkg = best(matching);
       if (pkg) {
-        return { kind: 'package', pkg, dep: { name, flags: 'EQ', epoch: pkg.epoch, version: pkg.version, release: pkg.release }, byName: false };
+        return {
+          kind: 'package',
+          pkg,
+          dep: { name, flags: 'EQ', epoch: pkg.epoch, version: pkg.version, release: pkg.release },
+          byName: false,
+        };
       }
     }
   }
@@ -86,5 +92,7 @@ export function findRequested(request: string, pool: PackagePool): Found {
 
 /** Highest EVR of a name, preferring the machine arch over noarch at the same EVR. */
 function pickArch(list: PoolPackage[]): PoolPackage {
-  return [...list].sort((a, b) => -compareEvr(a, b) || Number(a.arch === 'noarch') - Number(b.arch === 'noarch') || a.priority - b.priority)[0]!;
+  return [...list].sort(
+    (a, b) => -compareEvr(a, b) || Number(a.arch === 'noarch') - Number(b.arch === 'noarch') || a.priority - b.priority,
+  )[0]!;
 }

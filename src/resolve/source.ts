@@ -25,10 +25,20 @@ export interface PackageSource {
  * `atAll`: decodes every package at once, cheaper than `count` calls of `at` (packages already
  * decoded keep their identity).
  */
-export function positionSource(positions: PositionLookup, count: number, at: (i: number) => PoolPackage, atAll?: () => PoolPackage[]): PackageSource {
+export function positionSource(
+  positions: PositionLookup,
+  count: number,
+  at: (i: number) => PoolPackage,
+  atAll?: () => PoolPackage[],
+): PackageSource {
   const decoded: Array<PoolPackage | undefined> = new Array(count);
   const get = (i: number): PoolPackage => (decoded[i] ??= at(i));
-  const resolved: Record<IndexKind, Map<string, PoolPackage[]>> = { names: new Map(), provides: new Map(), files: new Map(), obsoletes: new Map() };
+  const resolved: Record<IndexKind, Map<string, PoolPackage[]>> = {
+    names: new Map(),
+    provides: new Map(),
+    files: new Map(),
+    obsoletes: new Map(),
+  };
   let all: PoolPackage[] | null = null;
   return {
     lookup(kind, key) {
@@ -49,8 +59,14 @@ export function positionSource(positions: PositionLookup, count: number, at: (i:
 }
 
 /** A source over packages at hand, indexed now. */
-export function listSource(packages: readonly PoolPackage[], tables: IndexTables = indexTables(packages)): PackageSource {
-  const source = positionSource((kind, key) => tables[kind].get(key), packages.length, (i) => packages[i]!);
+export function listSource(
+  packages: readonly PoolPackage[],
+  tables: IndexTables = indexTables(packages),
+): PackageSource {
+  const source = positionSource(
+    (kind, key) => tables[kind].get(key),
+    packages.length,
+    (i) => packages[i]!,
+  );
   return { lookup: source.lookup, all: () => packages, keys: (kind) => tables[kind].keys() };
 }
-

@@ -24,7 +24,8 @@ function newest(list: PoolPackage[]): PoolPackage | null {
 
 /** What to ask the resolver for so that `names` (every installed package when empty) are brought up to date. */
 export function updateRequests(pool: PackagePool, installed: PoolPackage[], names: string[] = []): UpdateRequests {
-  const wanted = names.length === 0 ? installed : installed.filter((p) => names.includes(p.name) || names.includes(nevra(p)));
+  const wanted =
+    names.length === 0 ? installed : installed.filter((p) => names.includes(p.name) || names.includes(nevra(p)));
   const notInstalled = names.filter((n) => !installed.some((p) => p.name === n || nevra(p) === n));
   const requests: string[] = [];
   const updates: Array<{ from: string; to: string }> = [];
@@ -35,7 +36,9 @@ export function updateRequests(pool: PackagePool, installed: PoolPackage[], name
       updates.push({ from: nevra(pkg), to: nevra(obsoleter) });
       continue;
     }
-    const candidate = newest(pool.named(pkg.name).filter((p) => p.arch === pkg.arch || p.arch === 'noarch' || pkg.arch === 'noarch'));
+    const candidate = newest(
+      pool.named(pkg.name).filter((p) => p.arch === pkg.arch || p.arch === 'noarch' || pkg.arch === 'noarch'),
+    );
     if (candidate && compareEvr(candidate, pkg) > 0) {
       requests.push(pkg.name);
       updates.push({ from: nevra(pkg), to: nevra(candidate) });

@@ -139,7 +139,10 @@ export class CpioReader {
   /** Call at end of input: a payload without its trailer is truncated. */
   end(): void {
     if (this.state !== State.Done) {
-      throw new YumdaError('RPM_TRUNCATED', `${this.label}: payload ends before the cpio trailer (after ${this.entries} entries)`);
+      throw new YumdaError(
+        'RPM_TRUNCATED',
+        `${this.label}: payload ends before the cpio trailer (after ${this.entries} entries)`,
+      );
     }
   }
 
@@ -169,7 +172,10 @@ export class CpioReader {
           this.state = State.StrippedHeader;
           this.need = STRIPPED_HEADER - 6;
         } else {
-          throw new YumdaError('RPM_BAD_PAYLOAD', `${this.label}: bad cpio magic after ${this.entries} entries (not a newc/stripped cpio payload)`);
+          throw new YumdaError(
+            'RPM_BAD_PAYLOAD',
+            `${this.label}: bad cpio magic after ${this.entries} entries (not a newc/stripped cpio payload)`,
+          );
         }
         return;
       }
@@ -201,9 +207,11 @@ export class CpioReader {
       }
       case State.Name: {
         const entry = this.current!;
-        if (buf[buf.length - 1] !== 0) throw new YumdaError('RPM_BAD_PAYLOAD', `${this.label}: corrupt cpio header (unterminated name)`);
+        if (buf[buf.length - 1] !== 0)
+          throw new YumdaError('RPM_BAD_PAYLOAD', `${this.label}: corrupt cpio header (unterminated name)`);
         const nameBytes = buf.subarray(0, buf.length - 1);
-        if (nameBytes.includes(0)) throw new YumdaError('RPM_BAD_PAYLOAD', `${this.label}: cpio entry name contains a NUL byte`);
+        if (nameBytes.includes(0))
+          throw new YumdaError('RPM_BAD_PAYLOAD', `${this.label}: cpio entry name contains a NUL byte`);
         entry.name = nameBytes.toString('utf8');
         if (entry.name === TRAILER) {
           this.state = State.Done;
@@ -215,10 +223,27 @@ export class CpioReader {
       case State.StrippedHeader: {
         const fileIndex = parseHex(buf, 0, this.label);
         if (!this.options.strippedSize) {
-          throw new YumdaError('RPM_BAD_PAYLOAD', `${this.label}: stripped cpio entry but the header has no file sizes for it`);
+          throw new YumdaError(
+            'RPM_BAD_PAYLOAD',
+            `${this.label}: stripped cpio entry but the header has no file sizes for it`,
+          );
         }
         const size = this.options.strippedSize(fileIndex);
-        this.startData({ name: '', fileIndex, ino: 0, mode: 0, uid: 0, gid: 0, nlink: 0, mtime: 0, size, devMajor: 0, devMinor: 0, rdevMajor: 0, rdevMinor: 0 });
+        this.startData({
+          name: '',
+          fileIndex,
+          ino: 0,
+          mode: 0,
+          uid: 0,
+          gid: 0,
+          nlink: 0,
+          mtime: 0,
+          size,
+          devMajor: 0,
+          devMinor: 0,
+          rdevMajor: 0,
+          rdevMinor: 0,
+        });
         return;
       }
       default:

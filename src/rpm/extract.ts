@@ -140,7 +140,11 @@ function errno(e: unknown): string {
 }
 
 /** Extracts the payload of the RPM at `path` into `destDir`. */
-export async function extractPackage(path: string, destDir: string, options: ExtractOptions = {}): Promise<ExtractResult> {
+export async function extractPackage(
+  path: string,
+  destDir: string,
+  options: ExtractOptions = {},
+): Promise<ExtractResult> {
   const label = options.label ?? path;
   const verify = options.verify !== false;
   const headers = await readRpmHeaders(path, { verify, label });
@@ -158,7 +162,10 @@ export async function extractPackage(path: string, destDir: string, options: Ext
     strippedSize: (index) => extractor.strippedSize(index),
   });
   try {
-    for await (const chunk of payloadChunks(path, headers, { label, ...(options.decompressor ? { decompressor: options.decompressor } : {}) })) {
+    for await (const chunk of payloadChunks(path, headers, {
+      label,
+      ...(options.decompressor ? { decompressor: options.decompressor } : {}),
+    })) {
       reader.write(chunk);
       if (reader.done) break;
     }
@@ -185,9 +192,13 @@ function planExtraction(files: RpmFile[], options: ExtractOptions, label: string
       if (rel === prefix) return null;
       if (!rel.startsWith(prefix + '/')) {
         if (options.outsidePrefix === 'skip') return null;
-        throw new YumdaError('RPM_OUTSIDE_PREFIX', `${label}: ${file.path} is outside the prefix ${options.stripPrefix}`, {
-          hint: 'the package is not relocatable under this prefix; use a filter or outsidePrefix: "skip"',
-        });
+        throw new YumdaError(
+          'RPM_OUTSIDE_PREFIX',
+          `${label}: ${file.path} is outside the prefix ${options.stripPrefix}`,
+          {
+            hint: 'the package is not relocatable under this prefix; use a filter or outsidePrefix: "skip"',
+          },
+        );
       }
       rel = rel.slice(prefix.length + 1);
     }
@@ -210,7 +221,10 @@ function planExtraction(files: RpmFile[], options: ExtractOptions, label: string
       for (let dir = posix.dirname(rel); dir !== '.'; dir = posix.dirname(dir)) {
         const target = escaping.get(dir);
         if (target !== undefined) {
-          throw new YumdaError('RPM_UNSAFE_PATH', `${label}: refusing ${rel}: its parent ${dir} is a symlink to ${target}, outside the destination`);
+          throw new YumdaError(
+            'RPM_UNSAFE_PATH',
+            `${label}: refusing ${rel}: its parent ${dir} is a symlink to ${target}, outside the destination`,
+          );
         }
       }
     }
@@ -273,7 +287,15 @@ class Extractor {
     });
     for (const members of byId.values()) {
       if (members.length < 2) continue;
-      const group: HardlinkGroup = { members, last: members[members.length - 1]!, waiting: [], contentPath: null, contentRel: null, sha256: null, contentDropped: false };
+      const group: HardlinkGroup = {
+        members,
+        last: members[members.length - 1]!,
+        waiting: [],
+        contentPath: null,
+        contentRel: null,
+        sha256: null,
+        contentDropped: false,
+      };
       for (const m of members) this.groups.set(m, group);
     }
   }
@@ -281,7 +303,11 @@ class Extractor {
   /** Data size of a stripped-format entry, as rpm writes it. */
   strippedSize(index: number): number {
     const f = this.files[index];
-    if (!f) throw new YumdaError('RPM_BAD_PAYLOAD', `${this.label}: payload refers to file #${index}, the header has ${this.files.length}`);
+    if (!f)
+      throw new YumdaError(
+        'RPM_BAD_PAYLOAD',
+        `${this.label}: payload refers to file #${index}, the header has ${this.files.length}`,
+      );
     const type = typeOf(f.mode);
     if (type === S_IFLNK) return Buffer.byteLength(f.linkto);
     if (type !== S_IFREG) return 0;
@@ -297,7 +323,17 @@ class Extractor {
     const type = typeOf(file.mode);
     if (!this.stripped) this.checkAgainstHeader(entry, file, index);
     const rel = this.plan[index] ?? null;
-    const cur: CurrentFile = { index, fd: null, full: null, rel, sha256: null, headerHash: null, written: 0, group: null, linkBytes: null };
+    const cur: CurrentFile = {
+      index,
+      fd: null,
+      full: null,
+      rel,
+      sha256: null,
+      headerHash: null,
+      written: 0,
+      group: null,
+      linkBytes: null,
+    };
     this.current = cur;
     if (type === S_IFLNK) {
       cur.linkBytes = [];
@@ -371,7 +407,8 @@ class Extractor {
     const file = this.files[cur.index]!;
     if (cur.linkBytes) {
       const content = Buffer.concat(cur.linkBytes).toString('utf8');
-      if (!this.stripped && content !== file.linkto) throw this.bad(`symlink ${file.path} points to "${content}" in the payload but "${file.linkto}" in the header`);
+      if (!this.stripped && content !== file.linkto)
+        throw this.bad(`symlink ${file.path} points to "${content}" in the payload but "${file.linkto}" in the header`);
       if (cur.rel !== null) this.makeSymlink(file, cur.rel);
       return;
     }
@@ -389,7 +426,9 @@ class Extractor {
     if (this.verify && file.digest !== '') {
       const actual = cur.headerHash ? cur.headerHash.digest('hex') : sha256;
       if (actual !== file.digest.toLowerCase()) {
-        throw new YumdaError('RPM_DIGEST_MISMATCH', `${this.label}: digest mismatch for ${file.path}`, { exitCode: ExitCode.integrity });
+        throw new YumdaError('RPM_DIGEST_MISMATCH', `${this.label}: digest mismatch for ${file.path}`, {
+          exitCode: ExitCode.integrity,
+        });
       }
     }
     this.bytes += cur.written;
@@ -414,7 +453,8 @@ class Extractor {
 
   finish(): void {
     for (const group of new Set(this.groups.values())) {
-      if (group.waiting.length > 0) throw this.bad(`hardlink set of ${this.files[group.members[0]!]!.path} has no content in the payload`);
+      if (group.waiting.length > 0)
+        throw this.bad(`hardlink set of ${this.files[group.members[0]!]!.path} has no content in the payload`);
     }
     // directory modes and times last: writing children changes a directory's mtime, and a
     // read-only mode would stop us writing into it
@@ -436,7 +476,8 @@ class Extractor {
 
   private resolveIndex(entry: CpioEntry): number {
     if (entry.fileIndex >= 0) {
-      if (entry.fileIndex >= this.files.length) throw this.bad(`payload refers to file #${entry.fileIndex}, the header has ${this.files.length}`);
+      if (entry.fileIndex >= this.files.length)
+        throw this.bad(`payload refers to file #${entry.fileIndex}, the header has ${this.files.length}`);
       return entry.fileIndex;
     }
     const key = normaliseArchivePath(entry.name, this.label);
@@ -447,7 +488,8 @@ class Extractor {
 
   private checkAgainstHeader(entry: CpioEntry, file: RpmFile, index: number): void {
     const type = typeOf(file.mode);
-    if (typeOf(entry.mode) !== type) throw this.bad(`${file.path} has a different file type in the payload than in the header`);
+    if (typeOf(entry.mode) !== type)
+      throw this.bad(`${file.path} has a different file type in the payload than in the header`);
     if (type === S_IFREG) {
       const group = this.groups.get(index);
       const ok = entry.size === file.size || (group !== undefined && entry.size === 0);
@@ -475,7 +517,8 @@ class Extractor {
         } catch (e) {
           throw this.unsafe(`${rel} is a symlink that does not resolve (${errno(e)})`);
         }
-        if (real !== this.root && !real.startsWith(this.root + '/')) throw this.unsafe(`${rel} is a symlink to ${real}, outside the destination`);
+        if (real !== this.root && !real.startsWith(this.root + '/'))
+          throw this.unsafe(`${rel} is a symlink to ${real}, outside the destination`);
         if (!statSync(real).isDirectory()) throw this.bad(`${rel} is a symlink to a non-directory`);
       } else if (!st.isDirectory()) {
         throw this.bad(`${rel} exists and is not a directory`);
@@ -562,7 +605,15 @@ class Extractor {
 
   private report(file: RpmFile, rel: string, type: ExtractedType, sha256: string | null, linkto: string | null): void {
     this.written++;
-    this.options.onFile?.({ file, path: rel, type, mode: (file.mode & 0o170000) | this.permissions(file), size: type === 'file' || type === 'hardlink' ? file.size : 0, sha256, linkto });
+    this.options.onFile?.({
+      file,
+      path: rel,
+      type,
+      mode: (file.mode & 0o170000) | this.permissions(file),
+      size: type === 'file' || type === 'hardlink' ? file.size : 0,
+      sha256,
+      linkto,
+    });
   }
 
   private bad(message: string): YumdaError {

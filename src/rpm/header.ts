@@ -94,7 +94,10 @@ export class RpmHeader {
   }
 
   private typeError(tag: number, expected: string): YumdaError {
-    return new YumdaError('RPM_BAD_HEADER', `RPM header tag ${tag} is not ${expected} (type ${this.entries.get(tag)?.type})`);
+    return new YumdaError(
+      'RPM_BAD_HEADER',
+      `RPM header tag ${tag} is not ${expected} (type ${this.entries.get(tag)?.type})`,
+    );
   }
 }
 
@@ -139,17 +142,25 @@ export function parseLead(buf: Buffer, label: string): RpmLead {
     osnum: buf.readUInt16BE(76),
     signatureType: buf.readUInt16BE(78),
   };
-  if (lead.signatureType !== 5) throw corrupt(label, `unsupported signature type ${lead.signatureType} in the lead`, 'RPM_BAD_MAGIC');
+  if (lead.signatureType !== 5)
+    throw corrupt(label, `unsupported signature type ${lead.signatureType} in the lead`, 'RPM_BAD_MAGIC');
   return lead;
 }
 
 /** Reads the 16-byte header intro; returns the index count and store size. */
-export function parseHeaderIntro(buf: Buffer, at: number, label: string, what: string, maxStore = MAX_STORE_SIZE): { indexCount: number; storeSize: number } {
+export function parseHeaderIntro(
+  buf: Buffer,
+  at: number,
+  label: string,
+  what: string,
+  maxStore = MAX_STORE_SIZE,
+): { indexCount: number; storeSize: number } {
   if (buf.length < at + HEADER_INTRO_SIZE) throw corrupt(label, `truncated ${what}`, 'RPM_TRUNCATED');
   if (!buf.subarray(at, at + 4).equals(HEADER_MAGIC)) throw corrupt(label, `bad ${what} magic`, 'RPM_BAD_MAGIC');
   const indexCount = buf.readUInt32BE(at + 8);
   const storeSize = buf.readUInt32BE(at + 12);
-  if (indexCount < 1 || indexCount > MAX_INDEX_ENTRIES) throw corrupt(label, `${what} has an implausible index count ${indexCount}`);
+  if (indexCount < 1 || indexCount > MAX_INDEX_ENTRIES)
+    throw corrupt(label, `${what} has an implausible index count ${indexCount}`);
   if (storeSize > maxStore) throw corrupt(label, `${what} has an implausible data size ${storeSize}`);
   return { indexCount, storeSize };
 }
@@ -185,13 +196,18 @@ export function parseHeaderBlob(blob: Buffer, fileOffset: number, label: string,
     const offset = blob.readInt32BE(at + 8);
     const count = blob.readUInt32BE(at + 12);
     const where = `${what} tag ${tag}`;
-    if (offset < 0 || offset > storeSize) throw corrupt(label, `${where} points outside the header data (offset ${offset}, size ${storeSize})`);
+    if (offset < 0 || offset > storeSize)
+      throw corrupt(label, `${where} points outside the header data (offset ${offset}, size ${storeSize})`);
     if (count === 0 || count > storeSize) throw corrupt(label, `${where} has an implausible count ${count}`);
     let value: TagValue;
     const fixed = FIXED_SIZES[type];
     if (fixed !== undefined) {
       const end = offset + fixed * count;
-      if (end > storeSize) throw corrupt(label, `${where} points outside the header data (offset ${offset}, ${count} x ${fixed} bytes, size ${storeSize})`);
+      if (end > storeSize)
+        throw corrupt(
+          label,
+          `${where} points outside the header data (offset ${offset}, ${count} x ${fixed} bytes, size ${storeSize})`,
+        );
       value = decodeFixed(store, type, offset, count);
     } else if (type === HeaderType.STRING || type === HeaderType.STRING_ARRAY || type === HeaderType.I18NSTRING) {
       if (type === HeaderType.STRING && count !== 1) throw corrupt(label, `${where} is a string with count ${count}`);
@@ -240,7 +256,11 @@ function decodeFixed(store: Buffer, type: number, offset: number, count: number)
 /** Random access to the bytes of an RPM: a file or an in-memory buffer. */
 type ReadAt = (position: number, length: number) => Promise<Buffer>;
 
-async function readHeadersWith(readAt: ReadAt, fileSize: number | undefined, options: ReadHeadersOptions & { label: string }): Promise<RpmHeaders> {
+async function readHeadersWith(
+  readAt: ReadAt,
+  fileSize: number | undefined,
+  options: ReadHeadersOptions & { label: string },
+): Promise<RpmHeaders> {
   const label = options.label;
   const first = await readAt(0, LEAD_SIZE + HEADER_INTRO_SIZE);
   const lead = parseLead(first, label);
@@ -254,7 +274,10 @@ async function readHeadersWith(readAt: ReadAt, fileSize: number | undefined, opt
   const mainIntro = parseHeaderIntro(sigBlob, headerStart - LEAD_SIZE, label, 'header');
   const mainSize = headerBlobSize(mainIntro.indexCount, mainIntro.storeSize);
   const mainRest = await readAt(headerStart + HEADER_INTRO_SIZE, mainSize - HEADER_INTRO_SIZE);
-  const mainBlob = Buffer.concat([sigBlob.subarray(headerStart - LEAD_SIZE, headerStart - LEAD_SIZE + HEADER_INTRO_SIZE), mainRest]);
+  const mainBlob = Buffer.concat([
+    sigBlob.subarray(headerStart - LEAD_SIZE, headerStart - LEAD_SIZE + HEADER_INTRO_SIZE),
+    mainRest,
+  ]);
   const header = parseHeaderBlob(mainBlob, headerStart, label, 'header');
   const headerEnd = headerStart + mainSize;
 
@@ -264,7 +287,11 @@ async function readHeadersWith(readAt: ReadAt, fileSize: number | undefined, opt
     if (sha256 !== undefined) {
       const actual = createHash('sha256').update(mainBlob).digest('hex');
       if (actual !== sha256.toLowerCase()) {
-        throw new YumdaError('RPM_DIGEST_MISMATCH', `${label}: header SHA256 digest mismatch (expected ${sha256}, got ${actual})`, { exitCode: ExitCode.integrity });
+        throw new YumdaError(
+          'RPM_DIGEST_MISMATCH',
+          `${label}: header SHA256 digest mismatch (expected ${sha256}, got ${actual})`,
+          { exitCode: ExitCode.integrity },
+        );
       }
       verifiedDigests.push('sha256');
     }
@@ -272,7 +299,11 @@ async function readHeadersWith(readAt: ReadAt, fileSize: number | undefined, opt
     if (sha1 !== undefined) {
       const actual = createHash('sha1').update(mainBlob).digest('hex');
       if (actual !== sha1.toLowerCase()) {
-        throw new YumdaError('RPM_DIGEST_MISMATCH', `${label}: header SHA1 digest mismatch (expected ${sha1}, got ${actual})`, { exitCode: ExitCode.integrity });
+        throw new YumdaError(
+          'RPM_DIGEST_MISMATCH',
+          `${label}: header SHA1 digest mismatch (expected ${sha1}, got ${actual})`,
+          { exitCode: ExitCode.integrity },
+        );
       }
       verifiedDigests.push('sha1');
     }
@@ -280,7 +311,11 @@ async function readHeadersWith(readAt: ReadAt, fileSize: number | undefined, opt
       // SIZE/LONGSIZE is header + payload: a shorter file was cut off in transit
       const expected = signature.number(SigTag.LONGSIZE) ?? signature.number(SigTag.SIZE);
       if (expected !== undefined && fileSize < headerStart + expected) {
-        throw new YumdaError('RPM_TRUNCATED', `${label}: file is truncated (${fileSize} bytes, the signature says ${headerStart + expected})`, { exitCode: ExitCode.integrity });
+        throw new YumdaError(
+          'RPM_TRUNCATED',
+          `${label}: file is truncated (${fileSize} bytes, the signature says ${headerStart + expected})`,
+          { exitCode: ExitCode.integrity },
+        );
       }
     }
   }
@@ -289,7 +324,8 @@ async function readHeadersWith(readAt: ReadAt, fileSize: number | undefined, opt
 
 function fileReader(fh: FileHandle, label: string, fileSize: number): ReadAt {
   return async (position, length) => {
-    if (position + length > fileSize) throw corrupt(label, `file is truncated (needs ${position + length} bytes, has ${fileSize})`, 'RPM_TRUNCATED');
+    if (position + length > fileSize)
+      throw corrupt(label, `file is truncated (needs ${position + length} bytes, has ${fileSize})`, 'RPM_TRUNCATED');
     const buf = Buffer.allocUnsafe(length);
     let done = 0;
     while (done < length) {
@@ -320,10 +356,18 @@ export async function readRpmHeaders(path: string, options: ReadHeadersOptions =
 }
 
 /** Same as readRpmHeaders for bytes already in memory (at least through the end of the main header). */
-export async function parseRpmHeaders(bytes: Buffer, options: ReadHeadersOptions & { wholeFile?: boolean } = {}): Promise<RpmHeaders> {
+export async function parseRpmHeaders(
+  bytes: Buffer,
+  options: ReadHeadersOptions & { wholeFile?: boolean } = {},
+): Promise<RpmHeaders> {
   const label = options.label ?? 'RPM';
   const readAt: ReadAt = async (position, length) => {
-    if (position + length > bytes.length) throw corrupt(label, `data is truncated (needs ${position + length} bytes, has ${bytes.length})`, 'RPM_TRUNCATED');
+    if (position + length > bytes.length)
+      throw corrupt(
+        label,
+        `data is truncated (needs ${position + length} bytes, has ${bytes.length})`,
+        'RPM_TRUNCATED',
+      );
     return bytes.subarray(position, position + length);
   };
   return readHeadersWith(readAt, options.wholeFile ? bytes.length : undefined, { ...options, label });

@@ -28,14 +28,19 @@ export function nevra(p: Evr & { name: string; arch: string }): string {
 
 /** Splits "NAME-[EPOCH:]VERSION-RELEASE" (a path, .rpm and .src.rpm allowed) at its last two dashes. */
 export function parseNevr(text: string): { name: string; epoch: number; version: string; release: string } | null {
-  const base = text.replace(/^.*\//, '').replace(/\.src\.rpm$/, '').replace(/\.rpm$/, '');
+  const base = text
+    .replace(/^.*\//, '')
+    .replace(/\.src\.rpm$/, '')
+    .replace(/\.rpm$/, '');
   const m = /^(.+)-(?:(\d+):)?([^-:]+)-([^-:]+)$/.exec(base);
   if (!m) return null;
   return { name: m[1]!, epoch: m[2] ? Number(m[2]) : 0, version: m[3]!, release: m[4]! };
 }
 
 /** Splits "NAME-[EPOCH:]VERSION-RELEASE.ARCH" (as `rpm -qa` prints it). */
-export function parseNevra(text: string): { name: string; epoch: number; version: string; release: string; arch: string } | null {
+export function parseNevra(
+  text: string,
+): { name: string; epoch: number; version: string; release: string; arch: string } | null {
   const m = /^(.+)\.([^.\-/]+)$/.exec(text.trim());
   const nevr = m ? parseNevr(m[1]!) : null;
   return nevr && { ...nevr, arch: m![2]! };

@@ -2,13 +2,34 @@
 import { YumdaError } from '../util/errors.js';
 import { readRpmHeaders, type ReadHeadersOptions, type RpmHeader, type RpmHeaders } from './header.js';
 import { FileAttr, PGP_HASH_ALGOS, Sense, SigTag, Tag } from './tags.js';
-import type { ChangelogEntry, Dependency, DigestAlgo, FileFlag, RequireDependency, RpmFile, RpmPackageInfo } from './types.js';
+import type {
+  ChangelogEntry,
+  Dependency,
+  DigestAlgo,
+  FileFlag,
+  RequireDependency,
+  RpmFile,
+  RpmPackageInfo,
+} from './types.js';
 import { depFlagFromSense, parseEvr } from './version.js';
 
-const PRE_BITS = Sense.PREREQ | Sense.SCRIPT_PRE | Sense.SCRIPT_POST | Sense.RPMLIB | Sense.KEYRING | Sense.PRETRANS | Sense.POSTTRANS;
-const SCRIPT_BITS = Sense.SCRIPT_PRE | Sense.SCRIPT_POST | Sense.SCRIPT_PREUN | Sense.SCRIPT_POSTUN | Sense.SCRIPT_VERIFY | Sense.PRETRANS | Sense.POSTTRANS;
+const PRE_BITS =
+  Sense.PREREQ | Sense.SCRIPT_PRE | Sense.SCRIPT_POST | Sense.RPMLIB | Sense.KEYRING | Sense.PRETRANS | Sense.POSTTRANS;
+const SCRIPT_BITS =
+  Sense.SCRIPT_PRE |
+  Sense.SCRIPT_POST |
+  Sense.SCRIPT_PREUN |
+  Sense.SCRIPT_POSTUN |
+  Sense.SCRIPT_VERIFY |
+  Sense.PRETRANS |
+  Sense.POSTTRANS;
 
-function depList(h: RpmHeader, nameTag: number, flagsTag: number, versionTag: number): { dep: Dependency; sense: number }[] {
+function depList(
+  h: RpmHeader,
+  nameTag: number,
+  flagsTag: number,
+  versionTag: number,
+): { dep: Dependency; sense: number }[] {
   const names = h.strings(nameTag);
   const flags = h.numbers(flagsTag);
   const versions = h.strings(versionTag);
@@ -67,10 +88,15 @@ export function filePaths(h: RpmHeader): string[] {
   if (basenames.length === 0) return h.strings(Tag.OLDFILENAMES);
   const dirnames = h.strings(Tag.DIRNAMES);
   const dirindexes = h.numbers(Tag.DIRINDEXES);
-  if (dirindexes.length !== basenames.length) throw new YumdaError('RPM_BAD_HEADER', `header has ${basenames.length} file names but ${dirindexes.length} directory indexes`);
+  if (dirindexes.length !== basenames.length)
+    throw new YumdaError(
+      'RPM_BAD_HEADER',
+      `header has ${basenames.length} file names but ${dirindexes.length} directory indexes`,
+    );
   return basenames.map((base, i) => {
     const dir = dirnames[dirindexes[i]!];
-    if (dir === undefined) throw new YumdaError('RPM_BAD_HEADER', `file ${base} refers to a missing directory index ${dirindexes[i]}`);
+    if (dir === undefined)
+      throw new YumdaError('RPM_BAD_HEADER', `file ${base} refers to a missing directory index ${dirindexes[i]}`);
     return dir + base;
   });
 }
@@ -89,8 +115,12 @@ export function rpmFiles(h: RpmHeader): RpmFile[] {
   const mtimes = h.numbers(Tag.FILEMTIMES);
   const inodes = h.numbers(Tag.FILEINODES);
   const devices = h.numbers(Tag.FILEDEVICES);
-  for (const [what, arr] of [['sizes', sizes], ['modes', modes]] as const) {
-    if (n > 0 && arr.length !== n) throw new YumdaError('RPM_BAD_HEADER', `header has ${n} files but ${arr.length} file ${what}`);
+  for (const [what, arr] of [
+    ['sizes', sizes],
+    ['modes', modes],
+  ] as const) {
+    if (n > 0 && arr.length !== n)
+      throw new YumdaError('RPM_BAD_HEADER', `header has ${n} files but ${arr.length} file ${what}`);
   }
   const files = new Array<RpmFile>(n);
   for (let i = 0; i < n; i++) {
@@ -127,7 +157,13 @@ function requiredString(h: RpmHeader, tag: number, what: string): string {
 /** Uncompressed payload size as rpm reports it (%{LONGARCHIVESIZE}). */
 export function archiveSize(headers: RpmHeaders): number {
   const { signature: s, header: h } = headers;
-  return s.number(SigTag.LONGARCHIVESIZE) ?? s.number(SigTag.PAYLOADSIZE) ?? h.number(Tag.LONGARCHIVESIZE) ?? h.number(Tag.ARCHIVESIZE) ?? 0;
+  return (
+    s.number(SigTag.LONGARCHIVESIZE) ??
+    s.number(SigTag.PAYLOADSIZE) ??
+    h.number(Tag.LONGARCHIVESIZE) ??
+    h.number(Tag.ARCHIVESIZE) ??
+    0
+  );
 }
 
 export function packageInfoFromHeaders(headers: RpmHeaders): RpmPackageInfo {

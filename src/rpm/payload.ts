@@ -57,7 +57,11 @@ function checkCompressorMagic(declared: Compressor, head: Buffer, label: string)
 }
 
 /** Verifies PAYLOADDIGEST (over the compressed payload); without one, the signature MD5 over header + payload. */
-export async function verifyPayloadDigest(path: string, headers: RpmHeaders, label = path): Promise<'payload' | 'md5' | 'none'> {
+export async function verifyPayloadDigest(
+  path: string,
+  headers: RpmHeaders,
+  label = path,
+): Promise<'payload' | 'md5' | 'none'> {
   const digests = headers.header.strings(Tag.PAYLOADDIGEST);
   if (digests.length > 0) {
     const algoId = headers.header.number(Tag.PAYLOADDIGESTALGO) ?? 8;
@@ -65,7 +69,11 @@ export async function verifyPayloadDigest(path: string, headers: RpmHeaders, lab
     if (!algo) throw new YumdaError('RPM_BAD_HEADER', `${label}: unsupported payload digest algorithm ${algoId}`);
     const actual = await hashRange(path, headers.payloadOffset, algo);
     if (actual !== digests[0]!.toLowerCase()) {
-      throw new YumdaError('RPM_DIGEST_MISMATCH', `${label}: payload digest mismatch (expected ${digests[0]}, got ${actual})`, { exitCode: ExitCode.integrity });
+      throw new YumdaError(
+        'RPM_DIGEST_MISMATCH',
+        `${label}: payload digest mismatch (expected ${digests[0]}, got ${actual})`,
+        { exitCode: ExitCode.integrity },
+      );
     }
     return 'payload';
   }
@@ -73,7 +81,9 @@ export async function verifyPayloadDigest(path: string, headers: RpmHeaders, lab
   if (md5) {
     const actual = await hashRange(path, headers.headerStart, 'md5');
     if (actual !== md5.toString('hex')) {
-      throw new YumdaError('RPM_DIGEST_MISMATCH', `${label}: MD5 digest of header and payload mismatch`, { exitCode: ExitCode.integrity });
+      throw new YumdaError('RPM_DIGEST_MISMATCH', `${label}: MD5 digest of header and payload mismatch`, {
+        exitCode: ExitCode.integrity,
+      });
     }
     return 'md5';
   }
@@ -82,9 +92,12 @@ export async function verifyPayloadDigest(path: string, headers: RpmHeaders, lab
 
 async function hashRange(path: string, start: number, algo: string): Promise<string> {
   const hash = createHash(algo);
-  await pipeline(createReadStream(path, { start, highWaterMark: READ_CHUNK }), async (source: AsyncIterable<Buffer>) => {
-    for await (const chunk of source) hash.update(chunk);
-  });
+  await pipeline(
+    createReadStream(path, { start, highWaterMark: READ_CHUNK }),
+    async (source: AsyncIterable<Buffer>) => {
+      for await (const chunk of source) hash.update(chunk);
+    },
+  );
   return hash.digest('hex');
 }
 
@@ -111,7 +124,10 @@ const EXTERNAL: Partial<Record<Compressor, [string, string[]]>> = {
 const whichCache = new Map<string, string | null>();
 function which(command: string): string | null {
   if (!whichCache.has(command)) {
-    const found = (process.env.PATH ?? '').split(delimiter).map((dir) => join(dir, command)).find((p) => existsSync(p));
+    const found = (process.env.PATH ?? '')
+      .split(delimiter)
+      .map((dir) => join(dir, command))
+      .find((p) => existsSync(p));
     whichCache.set(command, found ?? null);
   }
   return whichCache.get(command)!;
@@ -158,7 +174,11 @@ async function* externalChunks(path: string, offset: number, binary: string, arg
 }
 
 /** Yields the decompressed payload of an RPM file, chunk by chunk. */
-export async function* payloadChunks(path: string, headers: RpmHeaders, options: PayloadStreamOptions = {}): AsyncGenerator<Buffer> {
+export async function* payloadChunks(
+  path: string,
+  headers: RpmHeaders,
+  options: PayloadStreamOptions = {},
+): AsyncGenerator<Buffer> {
   const label = options.label ?? path;
   let kind = options.compressor ?? declaredCompressor(headers, label);
   const fh = await open(path, 'r');
@@ -184,7 +204,9 @@ export async function* payloadChunks(path: string, headers: RpmHeaders, options:
     } catch (e) {
       if (e instanceof YumdaError) throw e;
       const message = e instanceof Error ? e.message : String(e);
-      throw new YumdaError('RPM_BAD_PAYLOAD', `${label}: cannot decompress the ${kind} payload: ${message}`, { cause: e });
+      throw new YumdaError('RPM_BAD_PAYLOAD', `${label}: cannot decompress the ${kind} payload: ${message}`, {
+        cause: e,
+      });
     }
     return;
   }
@@ -197,7 +219,9 @@ export async function* payloadChunks(path: string, headers: RpmHeaders, options:
   } catch (e) {
     if (e instanceof YumdaError) throw e;
     const message = e instanceof Error ? e.message : String(e);
-    throw new YumdaError('RPM_BAD_PAYLOAD', `${label}: cannot decompress the ${kind} payload: ${message}`, { cause: e });
+    throw new YumdaError('RPM_BAD_PAYLOAD', `${label}: cannot decompress the ${kind} payload: ${message}`, {
+      cause: e,
+    });
   } finally {
     transform.on('error', () => undefined); // late errors after we stopped reading are moot
     source.destroy();

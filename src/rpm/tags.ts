@@ -152,12 +152,13 @@ export const FileAttr = {
 } as const;
 
 /** OpenPGP hash algorithm ids used by FILEDIGESTALGO and PAYLOADDIGESTALGO. */
-export const PGP_HASH_ALGOS: Record<number, 'md5' | 'sha1' | 'ripemd160' | 'sha256' | 'sha384' | 'sha512' | 'sha224'> = {
-  1: 'md5',
-  2: 'sha1',
-  3: 'ripemd160',
-  8: 'sha256',
-  9: 'sha384',
-  10: 'sha512',
-  11: 'sha224',
-};
+export const PGP_HASH_ALGOS: Record<number, 'md5' | 'sha1' | 'ripemd160' | 'sha256' | 'sha384' | 'sha512' | 'sha224'> =
+  {
+    1: 'md5',
+    2: 'sha1',
+    3: 'ripemd160',
+    8: 'sha256',
+    9: 'sha384',
+    10: 'sha512',
+    11: 'sha224',
+  };

@@ -19,7 +19,8 @@ export interface RequireDependency extends Dependency {
   scriptletOnly: boolean;
 }
 
-export type FileFlag = 'config' | 'doc' | 'license' | 'ghost' | 'missingok' | 'noreplace' | 'readme' | 'artifact' | 'specfile';
+export type FileFlag =
+  'config' | 'doc' | 'license' | 'ghost' | 'missingok' | 'noreplace' | 'readme' | 'artifact' | 'specfile';
 
 export interface RpmFile {
   path: string;

@@ -118,12 +118,18 @@ const EQUAL = 8;
 
 export function depFlagFromSense(sense: number): DepFlag {
   switch (sense & 0xe) {
-    case 2: return 'LT';
-    case 4: return 'GT';
-    case 8: return 'EQ';
-    case 10: return 'LE';
-    case 12: return 'GE';
-    default: return null;
+    case 2:
+      return 'LT';
+    case 4:
+      return 'GT';
+    case 8:
+      return 'EQ';
+    case 10:
+      return 'LE';
+    case 12:
+      return 'GE';
+    default:
+      return null;
   }
 }
 
@@ -136,7 +142,16 @@ export interface DepLike extends Evr {
   flags: DepFlag;
 }
 
-const OPERATORS: Record<string, Exclude<DepFlag, null>> = { '=': 'EQ', '==': 'EQ', '<': 'LT', '<=': 'LE', '=<': 'LE', '>': 'GT', '>=': 'GE', '=>': 'GE' };
+const OPERATORS: Record<string, Exclude<DepFlag, null>> = {
+  '=': 'EQ',
+  '==': 'EQ',
+  '<': 'LT',
+  '<=': 'LE',
+  '=<': 'LE',
+  '>': 'GT',
+  '>=': 'GE',
+  '=>': 'GE',
+};
 
 /** Parses `name`, `name >= [E:]V[-R]` (as written in specs and on command lines). */
 export function parseDep(text: string): DepLike {
@@ -176,7 +191,8 @@ export function rangesOverlap(a: Evr, fa: number, b: Evr, fb: number): boolean {
   }
   if (sense < 0 && (fa & GREATER || fb & LESS)) return true;
   if (sense > 0 && (fa & LESS || fb & GREATER)) return true;
-  if (sense === 0 && ((fa & EQUAL && fb & EQUAL) || (fa & LESS && fb & LESS) || (fa & GREATER && fb & GREATER))) return true;
+  if (sense === 0 && ((fa & EQUAL && fb & EQUAL) || (fa & LESS && fb & LESS) || (fa & GREATER && fb & GREATER)))
+    return true;
   return false;
 }
 

@@ -38,7 +38,8 @@ export interface PairResult {
   lint: number;
 }
 
-const SYSTEM_PATH_RE = /(^|[\s=:"'(])(\$RPM_BUILD_ROOT|\$\{RPM_BUILD_ROOT\}|%\{buildroot\})?\/(usr|etc|var|bin|sbin|lib|lib64)\b|%\{_var\}/;
+const SYSTEM_PATH_RE =
+  /(^|[\s=:"'(])(\$RPM_BUILD_ROOT|\$\{RPM_BUILD_ROOT\}|%\{buildroot\})?\/(usr|etc|var|bin|sbin|lib|lib64)\b|%\{_var\}/;
 
 function packageNames(spec: ParsedSpec): Map<string, string> {
   const evaluated = evaluateSpec(spec);
@@ -48,7 +49,13 @@ function packageNames(spec: ParsedSpec): Map<string, string> {
 function classify(spec: ParsedSpec, index: number, droppedKeys: Set<string>): Category {
   const section = spec.sections[spec.sectionOf[index]!]!;
   const text = spec.lines[index]!.text;
-  if (section.kind !== 'preamble' && section.kind !== 'changelog' && droppedKeys.has(subpackageKey(section)) && ['package', 'description', 'files', 'script', 'trigger'].includes(section.kind)) return 'feature';
+  if (
+    section.kind !== 'preamble' &&
+    section.kind !== 'changelog' &&
+    droppedKeys.has(subpackageKey(section)) &&
+    ['package', 'description', 'files', 'script', 'trigger'].includes(section.kind)
+  )
+    return 'feature';
   if (section.kind === 'check') return 'check';
   if (section.kind === 'script' || section.kind === 'trigger') return 'scriptlets';
   if (/^%\{?\??(ldconfig_scriptlets|systemd_requires|systemd_ordering)/.test(text.trim())) return 'scriptlets';
@@ -58,14 +65,30 @@ function classify(spec: ParsedSpec, index: number, droppedKeys: Set<string>): Ca
   if (section.kind === 'files') {
     const entry = parseFileEntry(text);
     if (entry?.names.includes('doc')) return 'docs';
-    if (entry && entry.paths.some((p) => /%\{_mandir\}|%\{_infodir\}|\/usr\/share\/(man|info|doc)|%\{_docdir\}|%\{_pkgdocdir\}/.test(p))) return 'docs';
-    if (/%attr\(\s*0?[2-7][0-7]{3}\s*,/.test(text) && /%attr\(\s*0?[2-7]/.test(text) && !/%attr\(\s*0?[01][0-7]{3}/.test(text)) return 'setuid';
+    if (
+      entry &&
+      entry.paths.some((p) =>
+        /%\{_mandir\}|%\{_infodir\}|\/usr\/share\/(man|info|doc)|%\{_docdir\}|%\{_pkgdocdir\}/.test(p),
+      )
+    )
+      return 'docs';
+    if (
+      /%attr\(\s*0?[2-7][0-7]{3}\s*,/.test(text) &&
+      /%attr\(\s*0?[2-7]/.test(text) &&
+      !/%attr\(\s*0?[01][0-7]{3}/.test(text)
+    )
+      return 'setuid';
   }
   if (['build', 'install', 'files'].includes(section.kind) && SYSTEM_PATH_RE.test(text)) return 'paths';
   return 'other';
 }
 
-export function comparePair(name: string, upstream: string, handPort: string, options: RewriteOptions = {}): PairResult {
+export function comparePair(
+  name: string,
+  upstream: string,
+  handPort: string,
+  options: RewriteOptions = {},
+): PairResult {
   const a = parseSpec(upstream);
   const h = parseSpec(handPort);
   const aNames = packageNames(a);
@@ -74,7 +97,10 @@ export function comparePair(name: string, upstream: string, handPort: string, op
   const handDropped = new Set([...aNames].filter(([key, n]) => key !== '' && !hNames.has(n)).map(([key]) => key));
 
   // lines of the upstream spec the hand port removed or changed
-  const parts = diffArrays(a.lines.map((l) => l.text), h.lines.map((l) => l.text));
+  const parts = diffArrays(
+    a.lines.map((l) => l.text),
+    h.lines.map((l) => l.text),
+  );
   const handChanged = new Set<number>();
   let ai = 0;
   let handAddsChangelog = false;
@@ -140,7 +166,8 @@ export function comparePair(name: string, upstream: string, handPort: string, op
       let agreed: boolean | null;
       if (c.rule === 'prefix') agreed = handDropped.has(keyOfLine(i)) ? null : true;
       else if (c.rule === 'changelog') agreed = handAddsChangelog;
-      else if (c.rule === 'docs') agreed = handAddsManExclude || [...handChanged].some((k) => classify(a, k, handDropped) === 'docs');
+      else if (c.rule === 'docs')
+        agreed = handAddsManExclude || [...handChanged].some((k) => classify(a, k, handDropped) === 'docs');
       else if (c.rule === 'drop-devel' || c.rule === 'drop-subpackage') agreed = handDropped.size > 0;
       else agreed = false;
       const n = c.after?.length ?? 1;
@@ -182,10 +209,24 @@ export interface CorpusSummary {
   byCategory: Record<string, { total: number; matched: number }>;
   ours: { total: number; agreed: number; neutral: number };
   prefixCoverage: { expected: number; missing: string[] };
-  featureRemovals: { handDropped: number; weDropped: number; both: number; handFeatureLines: number; matchedFeatureLines: number };
+  featureRemovals: {
+    handDropped: number;
+    weDropped: number;
+    both: number;
+    handFeatureLines: number;
+    matchedFeatureLines: number;
+  };
   disagreementsByRule: Record<string, number>;
   /** Issue 14's metric over every pair (hand ports of another upstream version included). */
-  mechanical: { pairs: number; mechanical: number; recalled: number; changed: number; agreed: number; recall: number; precision: number };
+  mechanical: {
+    pairs: number;
+    mechanical: number;
+    recalled: number;
+    changed: number;
+    agreed: number;
+    recall: number;
+    precision: number;
+  };
 }
 
 export function summarize(results: PairResult[]): CorpusSummary {

@@ -80,7 +80,11 @@ export function targetMacros(options: TargetOptions = {}): MacroContext {
 }
 
 function archMatches(ctx: MacroContext, list: string, value: string): boolean {
-  return ctx.expand(list).split(/[\s,]+/).filter(Boolean).includes(value);
+  return ctx
+    .expand(list)
+    .split(/[\s,]+/)
+    .filter(Boolean)
+    .includes(value);
 }
 
 export function evaluateSpec(spec: ParsedSpec, options: TargetOptions = {}): EvaluatedSpec {
@@ -148,13 +152,25 @@ export function evaluateSpec(spec: ParsedSpec, options: TargetOptions = {}): Eva
     if (section.header === i) {
       if (section.kind === 'package') {
         const key = subpackageKey(section);
-        result.packages.push({ key, name: packageName(ctx, section, result.name), section: spec.sectionOf[i]!, active: true, version: '', release: '' });
+        result.packages.push({
+          key,
+          name: packageName(ctx, section, result.name),
+          section: spec.sectionOf[i]!,
+          active: true,
+          version: '',
+          release: '',
+        });
       }
       continue;
     }
     if (section.kind === 'description' || section.kind === 'changelog') continue;
     const tag = tagsByLine.get(i);
-    if (tag && tag.qualifier === null && spec.sections[tag.section]!.kind === 'package' && (tag.key === 'version' || tag.key === 'release')) {
+    if (
+      tag &&
+      tag.qualifier === null &&
+      spec.sections[tag.section]!.kind === 'package' &&
+      (tag.key === 'version' || tag.key === 'release')
+    ) {
       const pkg = result.packages.find((p) => p.section === tag.section);
       if (pkg) pkg[tag.key] = ctx.expand(tag.value).trim();
       continue;
@@ -178,7 +194,10 @@ export function evaluateSpec(spec: ParsedSpec, options: TargetOptions = {}): Eva
       }
       continue;
     }
-    if (/^\s*%/.test(text) && (section.kind === 'preamble' || section.kind === 'package' || /^\s*%(define|global|undefine|bcond)/.test(text))) {
+    if (
+      /^\s*%/.test(text) &&
+      (section.kind === 'preamble' || section.kind === 'package' || /^\s*%(define|global|undefine|bcond)/.test(text))
+    ) {
       // statements like %global, %bcond_with and %{!?x:%global …} are evaluated for their effect
       let logical = text;
       for (let j = i + 1; j < spec.lines.length && spec.continued[j]; j++) logical += '\n' + spec.lines[j]!.text;
@@ -190,7 +209,14 @@ export function evaluateSpec(spec: ParsedSpec, options: TargetOptions = {}): Eva
   spec.sections.forEach((section, index) => {
     if (section.kind !== 'package') return;
     if (result.packages.some((p) => p.section === index)) return;
-    result.packages.push({ key: subpackageKey(section), name: packageName(ctx, section, result.name), section: index, active: false, version: '', release: '' });
+    result.packages.push({
+      key: subpackageKey(section),
+      name: packageName(ctx, section, result.name),
+      section: index,
+      active: false,
+      version: '',
+      release: '',
+    });
   });
   for (const pkg of result.packages) {
     pkg.version ||= result.version;

@@ -15,7 +15,8 @@ export interface LintFinding {
   text: string;
 }
 
-const SYSTEM_PATH = /(?<![\w}%$/.:@-])\/(?:usr|etc|var|bin|sbin|lib|lib64|srv|run|boot)(?=$|[/\s"'*;)|&:,`])[^\s"'`;|&)<>,]*/g;
+const SYSTEM_PATH =
+  /(?<![\w}%$/.:@-])\/(?:usr|etc|var|bin|sbin|lib|lib64|srv|run|boot)(?=$|[/\s"'*;)|&:,`])[^\s"'`;|&)<>,]*/g;
 const LINTED = new Set(['build', 'install', 'files', 'script', 'trigger', 'prep']);
 
 export function lintSpec(text: string, origin: Array<number | null> | null): LintFinding[] {

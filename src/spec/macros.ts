@@ -70,7 +70,11 @@ export class MacroContext {
 
   clone(): MacroContext {
     const copy = new MacroContext();
-    for (const [k, v] of this.table) copy.table.set(k, v.map((x) => ({ ...x })));
+    for (const [k, v] of this.table)
+      copy.table.set(
+        k,
+        v.map((x) => ({ ...x })),
+      );
     return copy;
   }
 
@@ -175,7 +179,12 @@ export class MacroContext {
   }
 
   /** %define/%global/%undefine/%bcond_*: consume the rest of the line. */
-  private statementBuiltin(name: string, text: string, from: number, depth: number): { output: string; end: number } | null {
+  private statementBuiltin(
+    name: string,
+    text: string,
+    from: number,
+    depth: number,
+  ): { output: string; end: number } | null {
     if (!['define', 'global', 'undefine', 'bcond_with', 'bcond_without', 'bcond'].includes(name)) return null;
     let end = text.indexOf('\n', from);
     // a definition continues over escaped newlines
@@ -191,7 +200,9 @@ export class MacroContext {
     } else if (name === 'undefine') {
       this.undefine(rest.split(/\s+/)[0] ?? '');
     } else {
-      const words = this.expand(rest, depth + 1).split(/\s+/).filter(Boolean);
+      const words = this.expand(rest, depth + 1)
+        .split(/\s+/)
+        .filter(Boolean);
       const feature = words[0];
       if (feature) {
         // bcond_with X: off unless --with X; bcond_without X: on unless --without X
@@ -388,7 +399,18 @@ export function evaluateExpression(expr: string): Value {
       const op = take()!;
       const r = add();
       const [a, b] = typeof v === 'number' && typeof r === 'number' ? [v, r] : [String(v), String(r)];
-      const result = op === '==' ? a === b : op === '!=' ? a !== b : op === '<' ? a < b : op === '>' ? a > b : op === '<=' ? a <= b : a >= b;
+      const result =
+        op === '=='
+          ? a === b
+          : op === '!='
+            ? a !== b
+            : op === '<'
+              ? a < b
+              : op === '>'
+                ? a > b
+                : op === '<='
+                  ? a <= b
+                  : a >= b;
       v = result ? 1 : 0;
     }
     return v;

@@ -22,7 +22,9 @@ const dependencyEdits = z
     /** Dependency names to remove wherever they appear (expanded names or as written). */
     remove: z.array(z.string().min(1)).default([]),
     /** Dependencies to add: "name [op version]" for the main package, or {package, dep}. */
-    add: z.array(z.union([z.string().min(1), z.object({ package: z.string().min(1), dep: z.string().min(1) }).strict()])).default([]),
+    add: z
+      .array(z.union([z.string().min(1), z.object({ package: z.string().min(1), dep: z.string().min(1) }).strict()]))
+      .default([]),
   })
   .strict();
 
@@ -33,7 +35,9 @@ export const overlaySchema = z
     /** Why this package is in the distribution / what the overlay is for (free text). */
     notes: z.string().optional(),
     /** Macros: redefines every %define/%global of that name in the spec, else adds %global at the top. */
-    macros: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.union([z.string(), z.number(), z.boolean()])).default({}),
+    macros: z
+      .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.union([z.string(), z.number(), z.boolean()]))
+      .default({}),
     /** Subpackages to drop, as in %package ("askpass", "-n pam_ssh_agent_auth") or full names. */
     dropSubpackages: z.array(z.string().min(1)).default([]),
     /** Subpackages the drop-devel rule must keep. */
@@ -41,7 +45,14 @@ export const overlaySchema = z
     buildRequires: dependencyEdits.default({ remove: [], add: [] }),
     requires: dependencyEdits.default({ remove: [], add: [] }),
     /** Patch files in patches/NAME/, applied at the end of %prep (in order). */
-    patches: z.array(z.union([z.string().min(1), z.object({ file: z.string().min(1), strip: z.number().int().nonnegative().default(1) }).strict()])).default([]),
+    patches: z
+      .array(
+        z.union([
+          z.string().min(1),
+          z.object({ file: z.string().min(1), strip: z.number().int().nonnegative().default(1) }).strict(),
+        ]),
+      )
+      .default([]),
     /** Literal replacements on the upstream spec before the rules run; each must match. */
     replace: z
       .array(
@@ -101,7 +112,16 @@ function matchesPackage(pkg: EvaluatedPackage, ref: string): boolean {
 function findPackage(evaluated: EvaluatedSpec, ref: string, what: string): EvaluatedPackage {
   const pkg = evaluated.packages.find((p) => matchesPackage(p, ref));
   if (!pkg) {
-    throw overlayError(what, `no subpackage "${ref}" in the spec`, `subpackages: ${evaluated.packages.filter((p) => p.key).map((p) => p.key).join(', ') || '(none)'}`);
+    throw overlayError(
+      what,
+      `no subpackage "${ref}" in the spec`,
+      `subpackages: ${
+        evaluated.packages
+          .filter((p) => p.key)
+          .map((p) => p.key)
+          .join(', ') || '(none)'
+      }`,
+    );
   }
   return pkg;
 }
@@ -109,14 +129,24 @@ function findPackage(evaluated: EvaluatedSpec, ref: string, what: string): Evalu
 // ---------------------------------------------------------------------------------------------
 // before the rules: replacements and macros
 
-export function applyOverlayBeforeRules(text: string, overlay: Overlay, target?: TargetOptions): { text: string; changes: Change[] } {
+export function applyOverlayBeforeRules(
+  text: string,
+  overlay: Overlay,
+  target?: TargetOptions,
+): { text: string; changes: Change[] } {
   let out = text;
   const changes: Change[] = [];
   overlay.replace.forEach((r, index) => {
     const found = out.split(r.find).length - 1;
     const what = `${overlay.name}: replace[${index}] (${JSON.stringify(r.find.length > 60 ? r.find.slice(0, 57) + '...' : r.find)})`;
-    if (found === 0) throw overlayError(what, 'no longer matches the spec', 'upstream changed this text: update or remove the replacement');
-    if (r.count !== undefined && found !== r.count) throw overlayError(what, `matches ${found} times, expected ${r.count}`);
+    if (found === 0)
+      throw overlayError(
+        what,
+        'no longer matches the spec',
+        'upstream changed this text: update or remove the replacement',
+      );
+    if (r.count !== undefined && found !== r.count)
+      throw overlayError(what, `matches ${found} times, expected ${r.count}`);
     const line = out.slice(0, out.indexOf(r.find)).split('\n').length;
     out = out.split(r.find).join(r.with);
     changes.push({ rule: 'overlay', line, kind: 'replace', before: r.find, after: [r.with] });
@@ -169,7 +199,15 @@ export function overlayKeepKeys(text: string, overlay: Overlay, target?: TargetO
 // ---------------------------------------------------------------------------------------------
 // after the rules: dependencies, patches, diff
 
-function removeDependencies(spec: ParsedSpec, evaluated: EvaluatedSpec, editor: SpecEditor, tagKey: string, names: string[], what: string, removedByRules: ReadonlySet<string>): void {
+function removeDependencies(
+  spec: ParsedSpec,
+  evaluated: EvaluatedSpec,
+  editor: SpecEditor,
+  tagKey: string,
+  names: string[],
+  what: string,
+  removedByRules: ReadonlySet<string>,
+): void {
   names.forEach((name, index) => {
     let hit = false;
     for (const tag of spec.tags) {
@@ -178,14 +216,26 @@ function removeDependencies(spec: ParsedSpec, evaluated: EvaluatedSpec, editor: 
       const m = /^([A-Za-z]+(?:\([^)]*\))?\s*:\s*)(.*?)(\s*)$/.exec(text);
       if (!m) continue;
       const deps = splitDependencies(m[2]!);
-      const keep = deps.filter((d) => d.name !== name && evaluated.macros.expand(d.name).replace(/\([^)]*\)$/, '') !== name);
+      const keep = deps.filter(
+        (d) => d.name !== name && evaluated.macros.expand(d.name).replace(/\([^)]*\)$/, '') !== name,
+      );
       if (keep.length === deps.length) continue;
       hit = true;
       if (keep.length === 0) editor.delete(tag.line, 'overlay');
-      else editor.replace(tag.line, `${m[1]}${keep.map((d) => d.text).join(m[2]!.includes(',') ? ', ' : ' ')}${m[3]}`, 'overlay');
+      else
+        editor.replace(
+          tag.line,
+          `${m[1]}${keep.map((d) => d.text).join(m[2]!.includes(',') ? ', ' : ' ')}${m[3]}`,
+          'overlay',
+        );
     }
     // the rules may have removed it already (the systemd rule takes systemd-devel): nothing to do
-    if (!hit && !removedByRules.has(name)) throw overlayError(`${what}.remove[${index}] (${name})`, `no ${tagKey === 'buildrequires' ? 'BuildRequires' : 'Requires'} on "${name}" left in the spec`, 'upstream dropped it: remove the entry');
+    if (!hit && !removedByRules.has(name))
+      throw overlayError(
+        `${what}.remove[${index}] (${name})`,
+        `no ${tagKey === 'buildrequires' ? 'BuildRequires' : 'Requires'} on "${name}" left in the spec`,
+        'upstream dropped it: remove the entry',
+      );
   });
 }
 
@@ -206,8 +256,24 @@ export function applyOverlayAfterRules(
   const spec = parseSpec(text);
   const evaluated = evaluateSpec(spec, options.target);
   const editor = new SpecEditor(spec);
-  removeDependencies(spec, evaluated, editor, 'buildrequires', overlay.buildRequires.remove, `${overlay.name}: buildRequires`, removedByRules);
-  removeDependencies(spec, evaluated, editor, 'requires', overlay.requires.remove, `${overlay.name}: requires`, removedByRules);
+  removeDependencies(
+    spec,
+    evaluated,
+    editor,
+    'buildrequires',
+    overlay.buildRequires.remove,
+    `${overlay.name}: buildRequires`,
+    removedByRules,
+  );
+  removeDependencies(
+    spec,
+    evaluated,
+    editor,
+    'requires',
+    overlay.requires.remove,
+    `${overlay.name}: requires`,
+    removedByRules,
+  );
 
   const preamble = 0;
   if (overlay.buildRequires.add.length > 0) {
@@ -219,7 +285,8 @@ export function applyOverlayAfterRules(
   overlay.requires.add.forEach((entry, index) => {
     const ref = typeof entry === 'string' ? '' : entry.package;
     const dep = typeof entry === 'string' ? entry : entry.dep;
-    const section = ref === '' ? preamble : findPackage(evaluated, ref, `${overlay.name}: requires.add[${index}]`).section;
+    const section =
+      ref === '' ? preamble : findPackage(evaluated, ref, `${overlay.name}: requires.add[${index}]`).section;
     const at = lastTagLine(spec, section === -1 ? preamble : section);
     if (at === undefined) throw overlayError(`${overlay.name}: requires.add[${index}]`, 'no tags in that package');
     editor.insertAfter(at, [`Requires: ${dep}`], 'overlay');
@@ -279,7 +346,11 @@ export function applyUnifiedDiff(text: string, diffText: string, what: string): 
       const result = applyPatch(out, single, { fuzzFactor: 0 });
       if (result === false) {
         const header = `@@ -${hunk.oldStart},${hunk.oldLines} +${hunk.newStart},${hunk.newLines} @@`;
-        throw overlayError(what, `hunk ${hunkNo} (${header}) no longer applies`, 'upstream changed the lines around it: regenerate the diff against the new rewritten spec');
+        throw overlayError(
+          what,
+          `hunk ${hunkNo} (${header}) no longer applies`,
+          'upstream changed the lines around it: regenerate the diff against the new rewritten spec',
+        );
       }
       out = result;
     }

@@ -80,7 +80,19 @@ export interface MacroDefinition {
  * "macroif"/"macroend": a conditional macro block spanning lines, `%{?with_x:` … `}` (or `%{!?x:`),
  * used by some specs to wrap whole subpackages; it behaves like %if/%endif.
  */
-export type ConditionalKind = 'if' | 'ifarch' | 'ifnarch' | 'ifos' | 'ifnos' | 'elif' | 'elifarch' | 'elifos' | 'else' | 'endif' | 'macroif' | 'macroend';
+export type ConditionalKind =
+  | 'if'
+  | 'ifarch'
+  | 'ifnarch'
+  | 'ifos'
+  | 'ifnos'
+  | 'elif'
+  | 'elifarch'
+  | 'elifos'
+  | 'else'
+  | 'endif'
+  | 'macroif'
+  | 'macroend';
 
 export interface Conditional {
   line: number;
@@ -142,7 +154,9 @@ const SECTION_KINDS: Record<string, SectionKind> = {
   sourcelist: 'other',
 };
 
-export const SCRIPTLET_KEYWORDS = Object.keys(SECTION_KINDS).filter((k) => SECTION_KINDS[k] === 'script' || SECTION_KINDS[k] === 'trigger');
+export const SCRIPTLET_KEYWORDS = Object.keys(SECTION_KINDS).filter(
+  (k) => SECTION_KINDS[k] === 'script' || SECTION_KINDS[k] === 'trigger',
+);
 
 const SECTION_RE = /^%([a-z_]+)(?=\s|$)(.*)$/;
 const CONDITIONAL_RE = /^\s*%(if|ifarch|ifnarch|ifos|ifnos|elif|elifarch|elifos|else|endif)(?=\s|$)(.*)$/;
@@ -346,7 +360,15 @@ export function parseSpec(text: string): ParsedSpec {
         continued[i] = false;
         current.end = i;
         const args = header[2]!;
-        current = { kind, keyword: header[1]!, header: i, start: i + 1, end: lines.length, args, ...parseHeaderArgs(kind, args) };
+        current = {
+          kind,
+          keyword: header[1]!,
+          header: i,
+          start: i + 1,
+          end: lines.length,
+          args,
+          ...parseHeaderArgs(kind, args),
+        };
         sections.push(current);
       }
     }

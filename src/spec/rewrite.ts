@@ -6,7 +6,13 @@
 import { loadProfile } from '../config/profile.js';
 import { SpecEditor, type Change } from './edit.js';
 import { evaluateSpec, type TargetOptions } from './evaluate.js';
-import { applyOverlayAfterRules, applyOverlayBeforeRules, overlayDropKeys, overlayKeepKeys, type Overlay } from './overlay.js';
+import {
+  applyOverlayAfterRules,
+  applyOverlayBeforeRules,
+  overlayDropKeys,
+  overlayKeepKeys,
+  type Overlay,
+} from './overlay.js';
 import { splitDependencies } from './files.js';
 import { parseSpec } from './parse.js';
 import {
@@ -189,13 +195,20 @@ export function rewriteSpec(text: string, options: RewriteOptions = {}): Rewrite
   let output = ruled.text;
   let patches: string[] = [];
   if (overlay) {
-    const after = applyOverlayAfterRules(output, overlay, { patchDir: options.patchDir, target: options.target, removedByRules: dependencyNames(input, options.target, output) });
+    const after = applyOverlayAfterRules(output, overlay, {
+      patchDir: options.patchDir,
+      target: options.target,
+      removedByRules: dependencyNames(input, options.target, output),
+    });
     output = after.text;
     patches = after.patches;
     overlayChanges.push(...after.changes);
   }
   const counts = { ...ruled.counts, overlay: overlayChanges.length };
-  const lint = output === ruled.text ? ruled.lint : [...ruled.lint.filter((f) => f.text.includes('[scriptlet dropped')), ...lintSpec(output, null)];
+  const lint =
+    output === ruled.text
+      ? ruled.lint
+      : [...ruled.lint.filter((f) => f.text.includes('[scriptlet dropped')), ...lintSpec(output, null)];
   return { ...ruled, text: output, overlayChanges, counts, lint, patches };
 }
 

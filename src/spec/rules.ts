@@ -9,18 +9,26 @@ import { isInstalledPath, parseFileEntry, splitDependencies } from './files.js';
 import { type ParsedSpec, type Section, splitWords, subpackageKey } from './parse.js';
 
 export const RULES = {
-  'drop-devel': 'drop -devel, -static, -doc(s) and -examples subpackages (build images use the upstream ones); their files become %exclude lines of the main package',
-  'drop-subpackage': 'drop the subpackages an overlay lists (GUI, init, features), with their scriptlets and the Requires on them',
+  'drop-devel':
+    'drop -devel, -static, -doc(s) and -examples subpackages (build images use the upstream ones); their files become %exclude lines of the main package',
+  'drop-subpackage':
+    'drop the subpackages an overlay lists (GUI, init, features), with their scriptlets and the Requires on them',
   prefix: 'add "Prefix: %{_prefix}" to the main package and every subpackage (relocatable RPMs)',
-  'system-paths': 'replace hardcoded /usr/bin, /usr/lib64, /usr/share, /etc, /var, %{_var}, … by their macros where the path is one the package installs (%files entries, paths after the build root, --dir= options)',
-  'base-paths': 'keep paths the Lambda base provides absolute (e.g. the CA bundle under /etc/pki) instead of moving them under the prefix',
-  scriptlets: 'yumda never runs scriptlets: drop every install-time scriptlet and trigger (%pre … %posttrans, %trigger*, -n, -p <lua>), the macros that make them (%systemd_post, %ldconfig_scriptlets …) and Requires(pre|post|preun|postun|…); lint says what one did that the layer may need (caches, alternatives, run-time directories)',
-  'requires-system': 'remove Requires on absolute paths and on init-system packages that the base does not provide (/sbin/nologin, systemd-units, initscripts, /usr/sbin/useradd)',
+  'system-paths':
+    'replace hardcoded /usr/bin, /usr/lib64, /usr/share, /etc, /var, %{_var}, … by their macros where the path is one the package installs (%files entries, paths after the build root, --dir= options)',
+  'base-paths':
+    'keep paths the Lambda base provides absolute (e.g. the CA bundle under /etc/pki) instead of moving them under the prefix',
+  scriptlets:
+    'yumda never runs scriptlets: drop every install-time scriptlet and trigger (%pre … %posttrans, %trigger*, -n, -p <lua>), the macros that make them (%systemd_post, %ldconfig_scriptlets …) and Requires(pre|post|preun|postun|…); lint says what one did that the layer may need (caches, alternatives, run-time directories)',
+  'requires-system':
+    'remove Requires on absolute paths and on init-system packages that the base does not provide (/sbin/nologin, systemd-units, initscripts, /usr/sbin/useradd)',
   docs: 'leave documentation out: %doc entries dropped (%license kept), man/info pages dropped and "%exclude %{_mandir}"/"%exclude %{_infodir}" added, absolute doc paths excluded',
   'init-files': 'exclude systemd units, tmpfiles and SysV init scripts from %files (nothing starts services on Lambda)',
   setuid: 'clear setuid/setgid bits in %attr (Lambda cannot honour them) and keep executables readable (2111 → 0755)',
-  'if-quotes': 'quote bare words compared in %if (%{_lib} == lib64 → "%{_lib}" == "lib64"): rpm 4.15 and later reject them, rpm 4.11 reads both the same',
-  systemd: 'build without systemd integration: drop --with-systemd/--enable-systemd and BuildRequires on systemd, systemd-units, systemd-devel (nothing runs systemd on Lambda and libsystemd is not in the base)',
+  'if-quotes':
+    'quote bare words compared in %if (%{_lib} == lib64 → "%{_lib}" == "lib64"): rpm 4.15 and later reject them, rpm 4.11 reads both the same',
+  systemd:
+    'build without systemd integration: drop --with-systemd/--enable-systemd and BuildRequires on systemd, systemd-units, systemd-devel (nothing runs systemd on Lambda and libsystemd is not in the base)',
   check: 'remove %check (tests run upstream; they often need a system layout)',
   changelog: 'add a %changelog entry saying the package was rebuilt for Lambda under /opt',
   overlay: 'edits requested by the package overlay (specs/NAME.yaml)',
@@ -70,11 +78,19 @@ function* sectionLines(ctx: RuleContext, section: Section): Generator<number> {
 
 /** Full expanded name of a dependency, without an arch suffix like (x86-64). */
 function depName(ctx: RuleContext, name: string): string {
-  return ctx.evaluated.macros.expand(name).replace(/\(x86-64\)$|\(aarch-64\)$/, '').trim();
+  return ctx.evaluated.macros
+    .expand(name)
+    .replace(/\(x86-64\)$|\(aarch-64\)$/, '')
+    .trim();
 }
 
 /** Rewrites a tag line without the dependencies for which `drop` is true; deletes it when none remain. */
-function filterTagDependencies(ctx: RuleContext, line: number, rule: string, drop: (name: string, raw: string) => boolean): boolean {
+function filterTagDependencies(
+  ctx: RuleContext,
+  line: number,
+  rule: string,
+  drop: (name: string, raw: string) => boolean,
+): boolean {
   const text = ctx.editor.text(line);
   const m = /^([A-Za-z]+(?:\([^)]*\))?\s*:\s*)(.*?)(\s*)$/.exec(text);
   if (!m) return false;
@@ -82,7 +98,8 @@ function filterTagDependencies(ctx: RuleContext, line: number, rule: string, dro
   const keep = deps.filter((d) => !drop(depName(ctx, d.name), d.name));
   if (keep.length === deps.length) return false;
   if (keep.length === 0) ctx.editor.delete(line, rule);
-  else ctx.editor.replace(line, `${m[1]}${keep.map((d) => d.text).join(m[2]!.includes(',') ? ', ' : ' ')}${m[3]}`, rule);
+  else
+    ctx.editor.replace(line, `${m[1]}${keep.map((d) => d.text).join(m[2]!.includes(',') ? ', ' : ' ')}${m[3]}`, rule);
   return true;
 }
 
@@ -131,7 +148,8 @@ export function removeDroppedPackages(ctx: RuleContext, overlayDrops: Set<string
   }
   // dependencies of surviving packages on dropped ones
   for (const tag of ctx.spec.tags) {
-    if (!['requires', 'buildrequires', 'recommends', 'suggests'].includes(tag.key) || tag.key === 'buildrequires') continue;
+    if (!['requires', 'buildrequires', 'recommends', 'suggests'].includes(tag.key) || tag.key === 'buildrequires')
+      continue;
     if (isDropped(ctx, ctx.spec.sections[tag.section]!)) continue;
     const rule = [...overlayDrops].length > 0 ? 'drop-subpackage' : 'drop-devel';
     filterTagDependencies(ctx, tag.line, rule, (name) => droppedNames.has(name));
@@ -175,7 +193,9 @@ function excludesForEntry(ctx: RuleContext, text: string): string[] {
  */
 export function excludeDroppedFileLists(ctx: RuleContext): void {
   const survivingLists = new Set(
-    ctx.spec.sections.filter((s) => s.kind === 'files' && !ctx.dropped.has(sectionKey(s)) && s.fileList).flatMap((s) => splitWords(s.fileList!)),
+    ctx.spec.sections
+      .filter((s) => s.kind === 'files' && !ctx.dropped.has(sectionKey(s)) && s.fileList)
+      .flatMap((s) => splitWords(s.fileList!)),
   );
   const lists = [...new Set(ctx.excludedLists)].filter((l) => !survivingLists.has(l));
   if (lists.length === 0) return;
@@ -184,7 +204,8 @@ export function excludeDroppedFileLists(ctx: RuleContext): void {
   if (!files || !install) return;
   const rule = 'drop-devel';
   let at = lastContentLine(ctx, install);
-  while (at > install.header && ctx.spec.condStack[at]!.length > (ctx.spec.condStack[install.header]?.length ?? 0)) at--;
+  while (at > install.header && ctx.spec.condStack[at]!.length > (ctx.spec.condStack[install.header]?.length ?? 0))
+    at--;
   while (at > install.header && ctx.spec.continued[at + 1]) at++;
   const quoted = lists.map((l) => `"${l}"`).join(' ');
   ctx.editor.insertAfter(
@@ -203,7 +224,11 @@ export function excludeDroppedFileLists(ctx: RuleContext): void {
     rule,
   );
   const header = ctx.editor.text(files.header);
-  ctx.editor.replace(files.header, `${header.replace(/\s+$/, '')}${lists.map((l) => ` -f ${l}.yumda-exclude`).join('')}`, rule);
+  ctx.editor.replace(
+    files.header,
+    `${header.replace(/\s+$/, '')}${lists.map((l) => ` -f ${l}.yumda-exclude`).join('')}`,
+    rule,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -222,13 +247,28 @@ const NEEDED_WORK: Array<[RegExp, string]> = [
   [/\b(gtk-update-icon-cache|update-icon-caches?)\b|touch\s+--no-create\s+\S*icons/, 'icon theme cache not built'],
   [/\bupdate-mime-database\b/, 'MIME database not built'],
   [/\bupdate-desktop-database\b/, 'desktop file cache not built'],
-  [/\bglib-compile-schemas\b|%\{?\??glib2_gsettings_schema/, 'GSettings schemas not compiled: run glib-compile-schemas on %{_datadir}/glib-2.0/schemas in %install'],
-  [/\b(gdk-pixbuf-query-loaders|update-gdk-pixbuf-loaders|gio-querymodules|gtk-query-immodules)[-0-9.]*\b/, 'loader/module cache not written: generate it in %install with paths under %{_prefix}'],
+  [
+    /\bglib-compile-schemas\b|%\{?\??glib2_gsettings_schema/,
+    'GSettings schemas not compiled: run glib-compile-schemas on %{_datadir}/glib-2.0/schemas in %install',
+  ],
+  [
+    /\b(gdk-pixbuf-query-loaders|update-gdk-pixbuf-loaders|gio-querymodules|gtk-query-immodules)[-0-9.]*\b/,
+    'loader/module cache not written: generate it in %install with paths under %{_prefix}',
+  ],
   [/\b(mktexlsr|texhash|fmtutil(-sys)?|updmap(-sys)?)\b/, 'TeX file database/formats not regenerated'],
   [/\bgconftool-2\b|%\{?\??gconf_schema/, 'GConf schemas not installed'],
-  [/\b(update-)?alternatives\b[^\n]*--install\b/, 'alternatives link not made: add the link (relative, under %{_prefix}) in %install and %files'],
-  [/\b(mkdir|install\s+-d|install\s+[^\n]*-d)\b[^\n]*(\/tmp\b|\/var\/|\/run\/|%\{_localstatedir\}|%\{_var\}|%\{_rundir\}|%\{_sharedstatedir\})/, 'run-time directory not created: it lies under /tmp on Lambda, which the layer cannot carry; the program must create it at start-up'],
-  [/\b(ln\s+-s|cp|mv|install|touch|sed\s+-i)\b[^\n]*(%\{_sysconfdir\}|\/etc\/)/, 'configuration edited at install time: do it in %install if the layer needs it'],
+  [
+    /\b(update-)?alternatives\b[^\n]*--install\b/,
+    'alternatives link not made: add the link (relative, under %{_prefix}) in %install and %files',
+  ],
+  [
+    /\b(mkdir|install\s+-d|install\s+[^\n]*-d)\b[^\n]*(\/tmp\b|\/var\/|\/run\/|%\{_localstatedir\}|%\{_var\}|%\{_rundir\}|%\{_sharedstatedir\})/,
+    'run-time directory not created: it lies under /tmp on Lambda, which the layer cannot carry; the program must create it at start-up',
+  ],
+  [
+    /\b(ln\s+-s|cp|mv|install|touch|sed\s+-i)\b[^\n]*(%\{_sysconfdir\}|\/etc\/)/,
+    'configuration edited at install time: do it in %install if the layer needs it',
+  ],
 ];
 
 function scriptletFindings(ctx: RuleContext, section: Section): void {
@@ -239,12 +279,28 @@ function scriptletFindings(ctx: RuleContext, section: Section): void {
     for (const [re, lost] of NEEDED_WORK) {
       if (!re.test(text) || seen.has(lost)) continue;
       seen.add(lost);
-      ctx.findings.push({ line: 0, inputLine: i + 1, section: section.keyword, path: (re.exec(text)?.[0] ?? '').trim(), text: `${text.trim()}  [scriptlet dropped: ${lost}]` });
+      ctx.findings.push({
+        line: 0,
+        inputLine: i + 1,
+        section: section.keyword,
+        path: (re.exec(text)?.[0] ?? '').trim(),
+        text: `${text.trim()}  [scriptlet dropped: ${lost}]`,
+      });
     }
   }
   if (section.program !== undefined && !/^(\/usr)?\/s?bin\/ldconfig$/.test(section.program.trim()) && !seen.size) {
-    const body = ctx.spec.lines.slice(section.start, section.end).map((l) => l.text.trim()).filter((l) => l && !l.startsWith('#'));
-    if (body.length > 0) ctx.findings.push({ line: 0, inputLine: section.header + 1, section: section.keyword, path: section.program.trim(), text: `${ctx.spec.lines[section.header]!.text.trim()}  [scriptlet dropped: ${body.length} line(s) of ${section.program.trim()} not run; check that the layer needs none of it]` });
+    const body = ctx.spec.lines
+      .slice(section.start, section.end)
+      .map((l) => l.text.trim())
+      .filter((l) => l && !l.startsWith('#'));
+    if (body.length > 0)
+      ctx.findings.push({
+        line: 0,
+        inputLine: section.header + 1,
+        section: section.keyword,
+        path: section.program.trim(),
+        text: `${ctx.spec.lines[section.header]!.text.trim()}  [scriptlet dropped: ${body.length} line(s) of ${section.program.trim()} not run; check that the layer needs none of it]`,
+      });
   }
 }
 
@@ -258,26 +314,46 @@ export function removeScriptlets(ctx: RuleContext): void {
   if (ctx.disabled.has('scriptlets')) return;
   for (const section of ctx.spec.sections) {
     if (section.kind === 'trigger' || (section.kind === 'script' && INSTALL_TIME.has(section.keyword))) {
-      if (!ctx.dropped.has(sectionKey(section)) && ctx.evaluated.active[section.header]) scriptletFindings(ctx, section);
+      if (!ctx.dropped.has(sectionKey(section)) && ctx.evaluated.active[section.header])
+        scriptletFindings(ctx, section);
       ctx.editor.deleteRange(section.header, section.end, 'scriptlets');
     }
   }
   // macro lines that generate scriptlets or their requirements
   for (let i = 0; i < ctx.spec.lines.length; i++) {
     const t = ctx.spec.lines[i]!.text.trim();
-    if (/^%\{?\??(ldconfig_scriptlets|systemd_requires|systemd_ordering|ldconfig_post|ldconfig_postun|systemd_post|systemd_preun|systemd_postun\w*|systemd_user_\w+)\b/.test(t)) ctx.editor.delete(i, 'scriptlets');
+    if (
+      /^%\{?\??(ldconfig_scriptlets|systemd_requires|systemd_ordering|ldconfig_post|ldconfig_postun|systemd_post|systemd_preun|systemd_postun\w*|systemd_user_\w+)\b/.test(
+        t,
+      )
+    )
+      ctx.editor.delete(i, 'scriptlets');
   }
   for (const tag of ctx.spec.tags) {
     if (tag.key !== 'requires' || tag.qualifier === null) continue;
     const kinds = tag.qualifier.split(/[\s,]+/).filter(Boolean);
-    if (kinds.length > 0 && kinds.every((k) => INSTALL_TIME.has(k) || k === 'interp')) ctx.editor.delete(tag.line, 'scriptlets');
+    if (kinds.length > 0 && kinds.every((k) => INSTALL_TIME.has(k) || k === 'interp'))
+      ctx.editor.delete(tag.line, 'scriptlets');
   }
 }
 
 // ---------------------------------------------------------------------------------------------
 // requires on the system
 
-const INIT_PACKAGES = new Set(['systemd', 'systemd-units', 'systemd-sysv', 'initscripts', 'shadow-utils', 'policycoreutils', 'policycoreutils-python', 'chkconfig', 'info', 'desktop-file-utils', 'shared-mime-info', 'hicolor-icon-theme']);
+const INIT_PACKAGES = new Set([
+  'systemd',
+  'systemd-units',
+  'systemd-sysv',
+  'initscripts',
+  'shadow-utils',
+  'policycoreutils',
+  'policycoreutils-python',
+  'chkconfig',
+  'info',
+  'desktop-file-utils',
+  'shared-mime-info',
+  'hicolor-icon-theme',
+]);
 
 export function removeSystemRequires(ctx: RuleContext): void {
   if (ctx.disabled.has('requires-system')) return;
@@ -333,16 +409,27 @@ function portPath(ctx: RuleContext, path: string): string {
 
 function mapPath(path: string): string | null {
   for (const [sys, macro] of PATH_MACROS) {
-    if (path === sys || path.startsWith(sys + '/') || (path.startsWith(sys) && /^[*{"'\s]/.test(path.slice(sys.length)))) return macro + path.slice(sys.length);
+    if (
+      path === sys ||
+      path.startsWith(sys + '/') ||
+      (path.startsWith(sys) && /^[*{"'\s]/.test(path.slice(sys.length)))
+    )
+      return macro + path.slice(sys.length);
   }
   return null;
 }
 
 const SYS_ALTERNATION = PATH_MACROS.map(([p]) => p.replace(/[/%{}]/g, (c) => `\\${c}`)).join('|');
 /** A system path right after the build root variable. */
-const AFTER_BUILDROOT = new RegExp(`(\\$RPM_BUILD_ROOT|\\$\\{RPM_BUILD_ROOT\\}|%\\{buildroot\\}|%buildroot|\\$\\{buildroot\\}|\\$buildroot)(["']?)/*(${SYS_ALTERNATION})${BOUNDARY}`, 'g');
+const AFTER_BUILDROOT = new RegExp(
+  `(\\$RPM_BUILD_ROOT|\\$\\{RPM_BUILD_ROOT\\}|%\\{buildroot\\}|%buildroot|\\$\\{buildroot\\}|\\$buildroot)(["']?)/*(${SYS_ALTERNATION})${BOUNDARY}`,
+  'g',
+);
 /** Installation directory options: --sysconfdir=/etc, --with-privsep-path=/var/empty, mandir=/usr/share/man. */
-const DIR_OPTION = new RegExp(`((?:--|\\b)(?:prefix|exec[-_]prefix|bindir|sbindir|libexecdir|sysconfdir|sharedstatedir|localstatedir|libdir|includedir|datarootdir|datadir|infodir|localedir|mandir|docdir|htmldir|(?:with-)?[a-z-]*(?:path|dir))=["']?)(${SYS_ALTERNATION})${BOUNDARY}`, 'gi');
+const DIR_OPTION = new RegExp(
+  `((?:--|\\b)(?:prefix|exec[-_]prefix|bindir|sbindir|libexecdir|sysconfdir|sharedstatedir|localstatedir|libdir|includedir|datarootdir|datadir|infodir|localedir|mandir|docdir|htmldir|(?:with-)?[a-z-]*(?:path|dir))=["']?)(${SYS_ALTERNATION})${BOUNDARY}`,
+  'gi',
+);
 
 export function rewriteSystemPaths(ctx: RuleContext): void {
   if (ctx.disabled.has('system-paths')) return;
@@ -364,7 +451,10 @@ export function rewriteSystemPaths(ctx: RuleContext): void {
           }
         }
       } else {
-        text = text.replace(AFTER_BUILDROOT, (_m, root: string, quote: string, sys: string) => `${root}${quote}${mapPath(sys) ?? sys}`);
+        text = text.replace(
+          AFTER_BUILDROOT,
+          (_m, root: string, quote: string, sys: string) => `${root}${quote}${mapPath(sys) ?? sys}`,
+        );
         text = text.replace(DIR_OPTION, (m, option: string, sys: string, offset: number, whole: string) => {
           const rest = whole.slice(offset + m.length).split(/[\s"';]/)[0] ?? '';
           // a search path list (--with-default-path=/usr/local/bin:/usr/bin) is not an install location
@@ -405,8 +495,10 @@ export function keepBasePaths(ctx: RuleContext): void {
 // (inside a conditional expansion too: %{?with_docs:%{_mandir}/man1/x.1*})
 const MAN_RE = /^(?:%\{!?\?\w+:)*(%\{_mandir\}|%_mandir\b|\/usr\/share\/man\b)/;
 const INFO_RE = /^(?:%\{!?\?\w+:)*(%\{_infodir\}|%_infodir\b|\/usr\/share\/info\b)/;
-const DOCDIR_RE = /^(%\{_docdir\}|%\{_pkgdocdir\}|%\{_defaultdocdir\}|%\{_datadir\}\/(doc|gtk-doc)\b|\/usr\/share\/doc\b)/;
-const INIT_RE = /^(%\{_unitdir\}|%\{_userunitdir\}|%\{_tmpfilesdir\}|%\{_initddir\}|%\{_initrddir\}|%\{_sysconfdir\}\/rc\.d\/|\/etc\/rc\.d\/|\/usr\/lib\/systemd\/|%\{_prefix\}\/lib\/systemd\/|\/lib\/systemd\/)/;
+const DOCDIR_RE =
+  /^(%\{_docdir\}|%\{_pkgdocdir\}|%\{_defaultdocdir\}|%\{_datadir\}\/(doc|gtk-doc)\b|\/usr\/share\/doc\b)/;
+const INIT_RE =
+  /^(%\{_unitdir\}|%\{_userunitdir\}|%\{_tmpfilesdir\}|%\{_initddir\}|%\{_initrddir\}|%\{_sysconfdir\}\/rc\.d\/|\/etc\/rc\.d\/|\/usr\/lib\/systemd\/|%\{_prefix\}\/lib\/systemd\/|\/lib\/systemd\/)/;
 
 const BUILDROOT_REF = /(\$RPM_BUILD_ROOT|\$\{RPM_BUILD_ROOT\}|%\{buildroot\}|%buildroot\b)\/?(\S*)/g;
 const DOC_TARGET = /^(%\{_mandir\}|%\{_infodir\})(\/|$|\s)/;
@@ -437,10 +529,20 @@ export function removeDocInstalls(ctx: RuleContext): void {
       const dirs = [...t.matchAll(/%\{_(mandir|infodir)\}/g)].map((m) => m[1]!);
       const usesDocs = dirs.length > 0;
       let remove = false;
-      const touchesOnlyExcluded = CHANGES_FILES.test(t) && [...t.matchAll(/%\{_(mandir|infodir)\}/g)].every((m) => excluded.has(m[1]!));
-      if (usesDocs && !dirs.some((d) => laterUse.has(d)) && (ADDS_FILES.test(t) || touchesOnlyExcluded) && !ctx.spec.continued[i] && !endsWithContinuationText(text) && !/[;&|`(){}]\s*$|[;|`]|&&|\$\(/.test(t.replace(/%\{[^}]*\}/g, '')) && !/\s2?>\s*\/dev\/null/.test(t)) {
+      const touchesOnlyExcluded =
+        CHANGES_FILES.test(t) && [...t.matchAll(/%\{_(mandir|infodir)\}/g)].every((m) => excluded.has(m[1]!));
+      if (
+        usesDocs &&
+        !dirs.some((d) => laterUse.has(d)) &&
+        (ADDS_FILES.test(t) || touchesOnlyExcluded) &&
+        !ctx.spec.continued[i] &&
+        !endsWithContinuationText(text) &&
+        !/[;&|`(){}]\s*$|[;|`]|&&|\$\(/.test(t.replace(/%\{[^}]*\}/g, '')) &&
+        !/\s2?>\s*\/dev\/null/.test(t)
+      ) {
         const targets = [...t.matchAll(BUILDROOT_REF)].map((m) => m[2]!);
-        const onlyDocs = targets.length > 0 && targets.every((p) => DOC_TARGET.test(p)) && (!/^echo\b/.test(t) || />/.test(t));
+        const onlyDocs =
+          targets.length > 0 && targets.every((p) => DOC_TARGET.test(p)) && (!/^echo\b/.test(t) || />/.test(t));
         let prev = i - 1;
         while (prev > section.header && !significant(prev)) prev--;
         let next = i + 1;
@@ -480,8 +582,16 @@ export function rewriteFiles(ctx: RuleContext): void {
       const entry = parseFileEntry(text);
       if (!entry) continue;
       if (!ctx.disabled.has('docs')) {
-        if (entry.names.includes('exclude') && entry.paths.length > 0 && entry.paths.every((p) => MAN_RE.test(p) || INFO_RE.test(p))) {
-          docExcludes.push({ line: i, man: entry.paths.some((p) => MAN_RE.test(p)), info: entry.paths.some((p) => INFO_RE.test(p)) });
+        if (
+          entry.names.includes('exclude') &&
+          entry.paths.length > 0 &&
+          entry.paths.every((p) => MAN_RE.test(p) || INFO_RE.test(p))
+        ) {
+          docExcludes.push({
+            line: i,
+            man: entry.paths.some((p) => MAN_RE.test(p)),
+            info: entry.paths.some((p) => INFO_RE.test(p)),
+          });
           continue;
         }
         if (entry.names.includes('doc')) {
@@ -494,18 +604,32 @@ export function rewriteFiles(ctx: RuleContext): void {
           } else ctx.editor.replace(i, absolute.map((p) => `%exclude ${p}`).join(' '), 'docs');
           continue;
         }
-        if (!entry.names.includes('exclude') && entry.paths.length > 0 && entry.paths.every((p) => MAN_RE.test(p) || INFO_RE.test(p))) {
+        if (
+          !entry.names.includes('exclude') &&
+          entry.paths.length > 0 &&
+          entry.paths.every((p) => MAN_RE.test(p) || INFO_RE.test(p))
+        ) {
           needMan ||= entry.paths.some((p) => MAN_RE.test(p));
           needInfo ||= entry.paths.some((p) => INFO_RE.test(p));
           ctx.editor.delete(i, 'docs');
           continue;
         }
-        if (!entry.names.includes('exclude') && !entry.names.includes('license') && entry.paths.length > 0 && entry.paths.every((p) => DOCDIR_RE.test(p))) {
+        if (
+          !entry.names.includes('exclude') &&
+          !entry.names.includes('license') &&
+          entry.paths.length > 0 &&
+          entry.paths.every((p) => DOCDIR_RE.test(p))
+        ) {
           ctx.editor.replace(i, entry.paths.map((p) => `%exclude ${p}`).join(' '), 'docs');
           continue;
         }
       }
-      if (!ctx.disabled.has('init-files') && !entry.names.includes('exclude') && entry.paths.length > 0 && entry.paths.every((p) => INIT_RE.test(p))) {
+      if (
+        !ctx.disabled.has('init-files') &&
+        !entry.names.includes('exclude') &&
+        entry.paths.length > 0 &&
+        entry.paths.every((p) => INIT_RE.test(p))
+      ) {
         ctx.editor.replace(i, entry.paths.map((p) => `%exclude ${p}`).join(' '), 'init-files');
         continue;
       }
@@ -547,21 +671,26 @@ export function addExcludes(ctx: RuleContext): void {
   const section = mainFilesSection(ctx);
   if (!section) return;
   const unique = [...new Set(ctx.excludes)];
-  const byRule = (line: string): string => (line === '%exclude %{_mandir}' || line === '%exclude %{_infodir}' ? 'docs' : 'drop-devel');
+  const byRule = (line: string): string =>
+    line === '%exclude %{_mandir}' || line === '%exclude %{_infodir}' ? 'docs' : 'drop-devel';
   let at = lastContentLine(ctx, section);
   // keep the excludes outside a trailing conditional block of the section
-  while (at > section.header && ctx.spec.condStack[at]!.length > (ctx.spec.condStack[section.header]?.length ?? 0)) at--;
+  while (at > section.header && ctx.spec.condStack[at]!.length > (ctx.spec.condStack[section.header]?.length ?? 0))
+    at--;
   const docs = unique.filter((l) => byRule(l) === 'docs');
   const devel = unique.filter((l) => byRule(l) !== 'docs');
   ctx.editor.insertAfter(at, docs, 'docs');
   ctx.editor.insertAfter(at, devel, 'drop-devel');
   // the excluded documentation directories exist whatever the build installed (an %exclude that
   // names nothing is an error for some rpm versions)
-  const dirs = unique.filter((l) => l === '%exclude %{_mandir}' || l === '%exclude %{_infodir}').map((l) => l.replace('%exclude ', '%{buildroot}'));
+  const dirs = unique
+    .filter((l) => l === '%exclude %{_mandir}' || l === '%exclude %{_infodir}')
+    .map((l) => l.replace('%exclude ', '%{buildroot}'));
   const install = ctx.spec.sections.filter((s) => s.kind === 'install').at(-1);
   if (dirs.length > 0 && install) {
     let end = lastContentLine(ctx, install);
-    while (end > install.header && ctx.spec.condStack[end]!.length > (ctx.spec.condStack[install.header]?.length ?? 0)) end--;
+    while (end > install.header && ctx.spec.condStack[end]!.length > (ctx.spec.condStack[install.header]?.length ?? 0))
+      end--;
     while (end > install.header && ctx.spec.continued[end + 1]) end++;
     ctx.editor.insertAfter(end, [`mkdir -p ${dirs.join(' ')}`], 'docs');
   }
@@ -570,7 +699,8 @@ export function addExcludes(ctx: RuleContext): void {
 // ---------------------------------------------------------------------------------------------
 // systemd integration
 
-const SYSTEMD_PACKAGES = /^(systemd|systemd-units|systemd-devel|systemd-rpm-macros|systemd-libs|pkgconfig\((lib)?systemd[-a-z]*\))$/;
+const SYSTEMD_PACKAGES =
+  /^(systemd|systemd-units|systemd-devel|systemd-rpm-macros|systemd-libs|pkgconfig\((lib)?systemd[-a-z]*\))$/;
 const SYSTEMD_FLAG = /(^|\s)--(with|enable)-systemd(=(yes|1|auto))?(?=\s|\\|$)/g;
 
 export function removeSystemd(ctx: RuleContext): void {
@@ -586,7 +716,11 @@ export function removeSystemd(ctx: RuleContext): void {
       if (/^\s*#/.test(before) || !new RegExp(SYSTEMD_FLAG.source).test(before)) continue;
       const after = before.replace(SYSTEMD_FLAG, '');
       // an option alone on its continued line goes with its line; other options stay in place
-      if (/^\s*\\?\s*$/.test(after) && (/\\\s*$/.test(after) || ctx.spec.lines[i + 1]?.text.trim() === '' || i + 1 >= ctx.spec.lines.length)) ctx.editor.delete(i, 'systemd');
+      if (
+        /^\s*\\?\s*$/.test(after) &&
+        (/\\\s*$/.test(after) || ctx.spec.lines[i + 1]?.text.trim() === '' || i + 1 >= ctx.spec.lines.length)
+      )
+        ctx.editor.delete(i, 'systemd');
       else ctx.editor.replace(i, after, 'systemd');
     }
   }
@@ -616,7 +750,8 @@ export function quoteIfWords(ctx: RuleContext): void {
     const at = text.indexOf(cond.expr);
     if (at < 0) continue;
     const quoted = quoteBareWords(cond.expr);
-    if (quoted !== cond.expr) ctx.editor.replace(cond.line, text.slice(0, at) + quoted + text.slice(at + cond.expr.length), 'if-quotes');
+    if (quoted !== cond.expr)
+      ctx.editor.replace(cond.line, text.slice(0, at) + quoted + text.slice(at + cond.expr.length), 'if-quotes');
   }
 }
 
@@ -635,17 +770,22 @@ export function addPrefix(ctx: RuleContext): void {
   ctx.spec.sections.forEach((section) => {
     if (section.kind !== 'preamble' && section.kind !== 'package') return;
     if (ctx.dropped.has(sectionKey(section))) return;
-    const existing = ctx.spec.tags.filter((t) => t.section === ctx.spec.sections.indexOf(section) && t.key === 'prefix');
+    const existing = ctx.spec.tags.filter(
+      (t) => t.section === ctx.spec.sections.indexOf(section) && t.key === 'prefix',
+    );
     if (existing.length > 0) {
       for (const tag of existing) {
-        if (tag.value !== '%{_prefix}') ctx.editor.replace(tag.line, ctx.editor.text(tag.line).replace(tag.value, '%{_prefix}'), 'prefix');
+        if (tag.value !== '%{_prefix}')
+          ctx.editor.replace(tag.line, ctx.editor.text(tag.line).replace(tag.value, '%{_prefix}'), 'prefix');
       }
       return;
     }
     let at: number;
     if (section.kind === 'preamble') {
       // after the last tag of the main package, outside any conditional it may sit in
-      const tags = ctx.spec.tags.filter((t) => ctx.spec.sections[t.section] === section && !ctx.editor.isDeleted(t.line));
+      const tags = ctx.spec.tags.filter(
+        (t) => ctx.spec.sections[t.section] === section && !ctx.editor.isDeleted(t.line),
+      );
       const last = tags.at(-1);
       if (!last) return;
       at = last.line;

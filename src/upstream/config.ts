@@ -39,12 +39,15 @@ export const upstreamsFileSchema = z
   .superRefine((file, ctx) => {
     const seen = new Set<string>();
     for (const [i, u] of file.upstreams.entries()) {
-      if (seen.has(u.id)) ctx.addIssue({ code: 'custom', path: ['upstreams', i, 'id'], message: `duplicate upstream id "${u.id}"` });
+      if (seen.has(u.id))
+        ctx.addIssue({ code: 'custom', path: ['upstreams', i, 'id'], message: `duplicate upstream id "${u.id}"` });
       seen.add(u.id);
     }
     const def = file.upstreams.find((u) => u.id === file.default);
-    if (!def) ctx.addIssue({ code: 'custom', path: ['default'], message: `default "${file.default}" is not an upstream id` });
-    else if (!def.enabled) ctx.addIssue({ code: 'custom', path: ['default'], message: `default "${file.default}" is disabled` });
+    if (!def)
+      ctx.addIssue({ code: 'custom', path: ['default'], message: `default "${file.default}" is not an upstream id` });
+    else if (!def.enabled)
+      ctx.addIssue({ code: 'custom', path: ['default'], message: `default "${file.default}" is disabled` });
   });
 
 export type UpstreamEntry = z.infer<typeof upstreamEntrySchema>;
@@ -83,7 +86,10 @@ export function loadUpstreams(file: string = defaultUpstreamsPath()): UpstreamsF
   const parsed = upstreamsFileSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new YumdaError('UPSTREAMS_INVALID', `${file}: ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`);
+    throw new YumdaError(
+      'UPSTREAMS_INVALID',
+      `${file}: ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`,
+    );
   }
   return parsed.data;
 }
@@ -113,7 +119,9 @@ export function normalizeBaseUrl(url: string): string {
 }
 
 export function looksLikeUrl(value: string): boolean {
-  return /^[a-z][a-z0-9+.-]*:\/\//i.test(value) || value.startsWith('/') || value.startsWith('./') || value.startsWith('../');
+  return (
+    /^[a-z][a-z0-9+.-]*:\/\//i.test(value) || value.startsWith('/') || value.startsWith('./') || value.startsWith('../')
+  );
 }
 
 /** Expands yum-style $name and ${name} variables; unknown names are an error (they would 404 later, less clearly). */
@@ -132,7 +140,15 @@ export function expandVariables(text: string, variables: Record<string, string>)
 
 function fromUrl(url: string, origin: Upstream['origin']): Upstream {
   const absolute = url.startsWith('.') ? new URL(url, `file://${process.cwd()}/`).href : url;
-  return { id: 'url', url: absolute, kind: detectUrlKind(absolute), description: absolute, enabled: true, variables: {}, origin };
+  return {
+    id: 'url',
+    url: absolute,
+    kind: detectUrlKind(absolute),
+    description: absolute,
+    enabled: true,
+    variables: {},
+    origin,
+  };
 }
 
 function fromEntry(entry: UpstreamEntry, origin: Upstream['origin']): Upstream {
@@ -162,7 +178,11 @@ export interface ResolveUpstreamOptions {
 export function resolveUpstream(choice: string | undefined, options: ResolveUpstreamOptions = {}): Upstream {
   const env = options.env ?? process.env;
   const envValue = env[UPSTREAM_URL_ENV]?.trim();
-  const [value, origin]: [string | undefined, Upstream['origin']] = choice ? [choice, 'flag'] : envValue ? [envValue, 'env'] : [undefined, 'default'];
+  const [value, origin]: [string | undefined, Upstream['origin']] = choice
+    ? [choice, 'flag']
+    : envValue
+      ? [envValue, 'env']
+      : [undefined, 'default'];
   if (value !== undefined && looksLikeUrl(value)) return fromUrl(value, origin);
   const file = loadUpstreams(options.file);
   const id = value ?? file.default;
@@ -173,7 +193,10 @@ export function resolveUpstream(choice: string | undefined, options: ResolveUpst
     const from = origin === 'env' ? ` (from $${UPSTREAM_URL_ENV})` : '';
     throw new YumdaError('UPSTREAM_UNKNOWN', `unknown upstream "${id}"${from}`, {
       exitCode: ExitCode.usage,
-      hint: near.length > 0 ? `did you mean ${near.join(', ')}? (known: ${ids.join(', ')})` : `known upstreams: ${ids.join(', ')}; or give a URL`,
+      hint:
+        near.length > 0
+          ? `did you mean ${near.join(', ')}? (known: ${ids.join(', ')})`
+          : `known upstreams: ${ids.join(', ')}; or give a URL`,
     });
   }
   return fromEntry(entry, origin);

@@ -18,7 +18,11 @@ export interface FetchSourcesOptions {
  * Resolves all requests first (so a typo fails before anything is downloaded, naming every
  * unknown request at once), then downloads each distinct package, mirror by mirror, verified.
  */
-export async function fetchSources(index: UpstreamIndex, requests: string[], options: FetchSourcesOptions): Promise<Array<StoredSource & { request: string }>> {
+export async function fetchSources(
+  index: UpstreamIndex,
+  requests: string[],
+  options: FetchSourcesOptions,
+): Promise<Array<StoredSource & { request: string }>> {
   const chosen: Array<{ request: string; pkg: SourcePackage }> = [];
   const missing: string[] = [];
   for (const request of requests) {
@@ -36,7 +40,12 @@ export async function fetchSources(index: UpstreamIndex, requests: string[], opt
     chosen.map(async ({ request, pkg }) => {
       let pending = byHref.get(pkg.locationHref);
       if (!pending) {
-        pending = limit(() => downloadSource(pkg, mirrors, { outDir: options.outDir, ...(options.onFailover ? { onFailover: options.onFailover } : {}) }));
+        pending = limit(() =>
+          downloadSource(pkg, mirrors, {
+            outDir: options.outDir,
+            ...(options.onFailover ? { onFailover: options.onFailover } : {}),
+          }),
+        );
         byHref.set(pkg.locationHref, pending);
       }
       const stored = { ...(await pending), request };

@@ -28,7 +28,11 @@ export interface OutdatedEntry {
 }
 
 /** Compares each name's last build with the upstream's newest source RPM (pure). */
-export function compareWithUpstream(names: string[], lastBuilt: Map<string, LastBuilt>, index: SourceIndex): OutdatedEntry[] {
+export function compareWithUpstream(
+  names: string[],
+  lastBuilt: Map<string, LastBuilt>,
+  index: SourceIndex,
+): OutdatedEntry[] {
   return names.map((name) => {
     const built = lastBuilt.get(name);
     const up = newest(index, name);

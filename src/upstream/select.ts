@@ -44,7 +44,10 @@ export function newest(index: SourceIndex, name: string): SourcePackage | undefi
 }
 
 function stripSuffix(request: string): string {
-  return request.replace(/\.src\.rpm$/, '').replace(/\.rpm$/, '').replace(/\.src$/, '');
+  return request
+    .replace(/\.src\.rpm$/, '')
+    .replace(/\.rpm$/, '')
+    .replace(/\.src$/, '');
 }
 
 /** The candidate spellings of a package a user may type: N-V-R, N-E:V-R, N-V. */
@@ -77,7 +80,10 @@ export function selectSource(index: SourceIndex, request: string): SourcePackage
   const name = namePrefix(index, wanted);
   if (!name) return undefined;
   const candidates = index.byName.get(name)!;
-  return candidates.find((p) => spellings(p).full.includes(wanted)) ?? candidates.find((p) => spellings(p).versionOnly.includes(wanted));
+  return (
+    candidates.find((p) => spellings(p).full.includes(wanted)) ??
+    candidates.find((p) => spellings(p).versionOnly.includes(wanted))
+  );
 }
 
 /** A clear "not found" error: for a known name with an unknown version, the versions there are; else close names. */
@@ -88,16 +94,18 @@ export function notFoundError(index: SourceIndex, requests: string[], upstreamLa
     const name = namePrefix(index, wanted);
     if (name) {
       const versions = index.byName.get(name)!.slice(0, 5).map(evrString);
-      hints.push(`${request}: ${name} exists with ${versions.join(', ')}${index.byName.get(name)!.length > 5 ? ', …' : ''}`);
+      hints.push(
+        `${request}: ${name} exists with ${versions.join(', ')}${index.byName.get(name)!.length > 5 ? ', …' : ''}`,
+      );
       continue;
     }
     const near = closeMatches(wanted, index.byName.keys());
-    hints.push(near.length > 0 ? `${request}: did you mean ${near.join(', ')}?` : `${request}: no similar source package names`);
+    hints.push(
+      near.length > 0 ? `${request}: did you mean ${near.join(', ')}?` : `${request}: no similar source package names`,
+    );
   }
   const list = requests.map((r) => `"${r}"`).join(', ');
-  return new YumdaError(
-    'SOURCE_NOT_FOUND',
-    `no source package ${list} in upstream ${upstreamLabel}`,
-    { hint: `${hints.join('; ')} (note: source names can differ from binary package names; \`yumda source list\` shows them)` },
-  );
+  return new YumdaError('SOURCE_NOT_FOUND', `no source package ${list} in upstream ${upstreamLabel}`, {
+    hint: `${hints.join('; ')} (note: source names can differ from binary package names; \`yumda source list\` shows them)`,
+  });
 }

@@ -31,7 +31,10 @@ export async function unpackSource(srpm: string, dir: string): Promise<UnpackedS
   }
   const specs = info.files.filter((f) => f.flags.includes('specfile') || f.path.endsWith('.spec'));
   if (specs.length !== 1) {
-    throw new YumdaError('SRPM_NO_SPEC', `${srpm}: expected one spec file, found ${specs.length === 0 ? 'none' : specs.map((f) => f.path).join(', ')}`);
+    throw new YumdaError(
+      'SRPM_NO_SPEC',
+      `${srpm}: expected one spec file, found ${specs.length === 0 ? 'none' : specs.map((f) => f.path).join(', ')}`,
+    );
   }
   await mkdir(dir, { recursive: true });
   const staging = tempSibling(dir);
@@ -50,5 +53,13 @@ export async function unpackSource(srpm: string, dir: string): Promise<UnpackedS
     .filter((f) => f !== specs[0] && !f.flags.includes('ghost'))
     .map((f) => join(dir, f.path.replace(/^\.?\/+/, '')))
     .sort();
-  return { dir, spec: join(dir, specName), sources, name: info.name, epoch: info.epoch, version: info.version, release: info.release };
+  return {
+    dir,
+    spec: join(dir, specName),
+    sources,
+    name: info.name,
+    epoch: info.epoch,
+    version: info.version,
+    release: info.release,
+  };
 }

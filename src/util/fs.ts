@@ -50,7 +50,11 @@ export interface AtomicWriteOptions {
 }
 
 /** Writes a file atomically: temp file in the same dir, fsync, rename over the target. */
-export async function writeFileAtomic(path: string, data: string | Uint8Array | readonly Uint8Array[], options: AtomicWriteOptions = {}): Promise<void> {
+export async function writeFileAtomic(
+  path: string,
+  data: string | Uint8Array | readonly Uint8Array[],
+  options: AtomicWriteOptions = {},
+): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const tmp = tempSibling(path);
   try {
@@ -78,7 +82,13 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array | 
  */
 function namePath(e: unknown, staging: string, target: string): unknown {
   const err = e as NodeJS.ErrnoException;
-  if (err instanceof Error && typeof err.code === 'string' && typeof err.syscall === 'string' && (err.path === undefined || err.path === staging)) err.path = target;
+  if (
+    err instanceof Error &&
+    typeof err.code === 'string' &&
+    typeof err.syscall === 'string' &&
+    (err.path === undefined || err.path === staging)
+  )
+    err.path = target;
   return e;
 }
 
@@ -115,4 +125,3 @@ export async function withStagedPath<T>(target: string, fn: (staging: string) =>
     throw namePath(e, staging, target);
   }
 }
-

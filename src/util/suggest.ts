@@ -18,7 +18,8 @@ export function closeMatches(input: string, candidates: Iterable<string>, limit 
     if (hay === needle) continue;
     const d = distance(needle, hay);
     if (d <= maxDistance) scored.push({ name, score: d });
-    else if ((needle.length >= 3 && hay.includes(needle)) || (hay.length >= 3 && needle.includes(hay))) scored.push({ name, score: maxDistance + 1 + Math.abs(hay.length - needle.length) / 100 });
+    else if ((needle.length >= 3 && hay.includes(needle)) || (hay.length >= 3 && needle.includes(hay)))
+      scored.push({ name, score: maxDistance + 1 + Math.abs(hay.length - needle.length) / 100 });
   }
   scored.sort((a, b) => a.score - b.score || a.name.localeCompare(b.name));
   return scored.slice(0, limit).map((s) => s.name);

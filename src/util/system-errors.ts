@@ -21,12 +21,32 @@ interface Known {
 
 /** errno → how it is reported. Only these count as environment failures; anything else stays a bug. */
 const KNOWN: Record<string, Known> = {
-  ENOSPC: { code: 'DISK_FULL', cause: 'no space left on the device', hint: 'free space on that file system (df -h shows it) or choose another directory' },
-  EDQUOT: { code: 'QUOTA_EXCEEDED', cause: 'disk quota exceeded', hint: 'free space within your quota or choose another directory' },
+  ENOSPC: {
+    code: 'DISK_FULL',
+    cause: 'no space left on the device',
+    hint: 'free space on that file system (df -h shows it) or choose another directory',
+  },
+  EDQUOT: {
+    code: 'QUOTA_EXCEEDED',
+    cause: 'disk quota exceeded',
+    hint: 'free space within your quota or choose another directory',
+  },
   EFBIG: { code: 'FILE_TOO_LARGE', cause: 'file too large for the file system or the process limit (ulimit -f)' },
-  EROFS: { code: 'READ_ONLY_FILE_SYSTEM', cause: 'read-only file system', hint: 'choose a directory on a writable file system' },
-  EACCES: { code: 'PERMISSION_DENIED', cause: 'permission denied', hint: 'check the owner and mode of the path and its parent directories' },
-  EPERM: { code: 'OPERATION_NOT_PERMITTED', cause: 'operation not permitted', hint: 'check the owner and mode of the path (and attributes such as chattr +i)' },
+  EROFS: {
+    code: 'READ_ONLY_FILE_SYSTEM',
+    cause: 'read-only file system',
+    hint: 'choose a directory on a writable file system',
+  },
+  EACCES: {
+    code: 'PERMISSION_DENIED',
+    cause: 'permission denied',
+    hint: 'check the owner and mode of the path and its parent directories',
+  },
+  EPERM: {
+    code: 'OPERATION_NOT_PERMITTED',
+    cause: 'operation not permitted',
+    hint: 'check the owner and mode of the path (and attributes such as chattr +i)',
+  },
   ENOTDIR: { code: 'NOT_A_DIRECTORY', cause: 'a part of the path is a file, not a directory' },
   EISDIR: { code: 'IS_A_DIRECTORY', cause: 'is a directory, a file was expected' },
   EEXIST: { code: 'ALREADY_EXISTS', cause: 'already exists' },
@@ -34,8 +54,16 @@ const KNOWN: Record<string, Known> = {
   ENOENT: { code: 'NO_SUCH_FILE', cause: 'no such file or directory' },
   ENAMETOOLONG: { code: 'NAME_TOO_LONG', cause: 'file name too long' },
   ELOOP: { code: 'SYMLINK_LOOP', cause: 'too many levels of symbolic links' },
-  EMFILE: { code: 'TOO_MANY_OPEN_FILES', cause: 'too many open files in this process', hint: 'raise the limit (ulimit -n) or lower --concurrency' },
-  ENFILE: { code: 'TOO_MANY_OPEN_FILES', cause: 'too many open files on the system', hint: 'close other programs or raise fs.file-max' },
+  EMFILE: {
+    code: 'TOO_MANY_OPEN_FILES',
+    cause: 'too many open files in this process',
+    hint: 'raise the limit (ulimit -n) or lower --concurrency',
+  },
+  ENFILE: {
+    code: 'TOO_MANY_OPEN_FILES',
+    cause: 'too many open files on the system',
+    hint: 'close other programs or raise fs.file-max',
+  },
   EIO: { code: 'IO_ERROR', cause: 'input/output error', hint: 'the device reported an error: check the disk (dmesg)' },
   EXDEV: { code: 'CROSS_DEVICE', cause: 'cannot move across file systems' },
   EBUSY: { code: 'BUSY', cause: 'device or resource busy' },
@@ -81,12 +109,21 @@ export type SystemError = NodeJS.ErrnoException & { code: string; dest?: string 
 
 /** A Node system error (fs, child_process), as thrown by node:fs and friends. */
 export function isSystemError(e: unknown): e is SystemError {
-  return e instanceof Error && typeof (e as NodeJS.ErrnoException).code === 'string' && /^E[A-Z0-9]+$/.test((e as NodeJS.ErrnoException).code!) && typeof (e as NodeJS.ErrnoException).syscall === 'string';
+  return (
+    e instanceof Error &&
+    typeof (e as NodeJS.ErrnoException).code === 'string' &&
+    /^E[A-Z0-9]+$/.test((e as NodeJS.ErrnoException).code!) &&
+    typeof (e as NodeJS.ErrnoException).syscall === 'string'
+  );
 }
 
 /** The first system error in e or its chain of causes. */
 export function findSystemError(e: unknown): SystemError | undefined {
-  for (let cur: unknown = e, depth = 0; cur !== undefined && cur !== null && depth < 8; cur = (cur as { cause?: unknown }).cause, depth++) {
+  for (
+    let cur: unknown = e, depth = 0;
+    cur !== undefined && cur !== null && depth < 8;
+    cur = (cur as { cause?: unknown }).cause, depth++
+  ) {
     if (isSystemError(cur)) return cur;
   }
   return undefined;
@@ -130,7 +167,10 @@ export function diagnoseMkdir(path: string): { errno: string; path: string } | u
  * fallbackPath names the file when the error has none (a failed write(2) carries no path);
  * context is said first when neither names one.
  */
-export function environmentError(e: unknown, options: { shownPath?: (path: string) => string; fallbackPath?: string; context?: string } = {}): YumdaError | undefined {
+export function environmentError(
+  e: unknown,
+  options: { shownPath?: (path: string) => string; fallbackPath?: string; context?: string } = {},
+): YumdaError | undefined {
   const sys = findSystemError(e);
   if (!sys) return undefined;
   let errno = sys.code;
@@ -152,8 +192,14 @@ export function environmentError(e: unknown, options: { shownPath?: (path: strin
   const verb = VERBS[syscall] ?? `${syscall} failed on`;
   const dest = sys.dest === undefined ? undefined : (options.shownPath?.(sys.dest) ?? sys.dest);
   const where = path ? (dest ? `${path} → ${dest}` : path) : undefined;
-  const message = where ? `${verb} ${where}: ${detail ?? known.cause} (${errno})` : `${options.context ? `${options.context}: ` : ''}${verb}: ${known.cause} (${errno})`;
-  return new YumdaError(known.code, message, { exitCode: ExitCode.environment, ...(known.hint ? { hint: known.hint } : {}), cause: e });
+  const message = where
+    ? `${verb} ${where}: ${detail ?? known.cause} (${errno})`
+    : `${options.context ? `${options.context}: ` : ''}${verb}: ${known.cause} (${errno})`;
+  return new YumdaError(known.code, message, {
+    exitCode: ExitCode.environment,
+    ...(known.hint ? { hint: known.hint } : {}),
+    cause: e,
+  });
 }
 
 /** Errnos of a full or failing disk, which a write(2) reports without naming the file. */

@@ -45,43 +45,153 @@ t.test('two waves; the second links against the first through the sysroot', asyn
   t.ok(existsSync(join(out, 'SRPMS/libsample-1.2-3.lambda2.src.rpm')));
   const manifest = await readManifest(manifestPathIn(out));
   t.same(Object.keys(manifest.packages), ['libsample', 'samplecalc']);
-  t.ok(manifest.packages.libsample!.provides.includes('pkgconfig(sample)'), 'automatic provides recorded for later plans');
+  t.ok(
+    manifest.packages.libsample!.provides.includes('pkgconfig(sample)'),
+    'automatic provides recorded for later plans',
+  );
   t.equal(manifest.packages.libsample!.inputs.srpm.nevr, 'libsample-1.2-3.amzn2');
 });
 
 t.test('--changed: nothing, then exactly the changed overlay, then its dependents', async (t) => {
-  let r = await yumda(['plan', '--changed', '--json', '--builder', 'local', '--srpm-dir', srpms, '--specs', specs, '--patches', paths.patchesDir, '-o', out]);
+  let r = await yumda([
+    'plan',
+    '--changed',
+    '--json',
+    '--builder',
+    'local',
+    '--srpm-dir',
+    srpms,
+    '--specs',
+    specs,
+    '--patches',
+    paths.patchesDir,
+    '-o',
+    out,
+  ]);
   t.equal(r.exitCode, 0, r.stderr);
   t.same(JSON.parse(r.stdout).waves, []);
   await appendFile(join(specs, 'libsample.yaml'), '# a reviewed change\n');
-  r = await yumda(['plan', '--changed', '--json', '--builder', 'local', '--srpm-dir', srpms, '--specs', specs, '--patches', paths.patchesDir, '-o', out]);
+  r = await yumda([
+    'plan',
+    '--changed',
+    '--json',
+    '--builder',
+    'local',
+    '--srpm-dir',
+    srpms,
+    '--specs',
+    specs,
+    '--patches',
+    paths.patchesDir,
+    '-o',
+    out,
+  ]);
   const plan = JSON.parse(r.stdout) as { waves: string[][]; packages: Array<{ name: string; reasons: string[] }> };
   t.same(plan.waves, [['libsample']]);
   t.same(plan.packages[0]!.reasons, ['overlay']);
-  r = await yumda(['plan', '--changed', '--with-dependents', '--json', '--builder', 'local', '--srpm-dir', srpms, '--specs', specs, '--patches', paths.patchesDir, '-o', out]);
+  r = await yumda([
+    'plan',
+    '--changed',
+    '--with-dependents',
+    '--json',
+    '--builder',
+    'local',
+    '--srpm-dir',
+    srpms,
+    '--specs',
+    specs,
+    '--patches',
+    paths.patchesDir,
+    '-o',
+    out,
+  ]);
   t.same(JSON.parse(r.stdout).waves, [['libsample'], ['samplecalc']]);
-  r = await yumda(['plan', '--changed', '--github-matrix', '--wave', '0', '--builder', 'local', '--srpm-dir', srpms, '--specs', specs, '--patches', paths.patchesDir, '-o', out]);
+  r = await yumda([
+    'plan',
+    '--changed',
+    '--github-matrix',
+    '--wave',
+    '0',
+    '--builder',
+    'local',
+    '--srpm-dir',
+    srpms,
+    '--specs',
+    specs,
+    '--patches',
+    paths.patchesDir,
+    '-o',
+    out,
+  ]);
   t.same(JSON.parse(r.stdout), { include: [{ package: 'libsample', wave: 0 }] });
-  r = await yumda(['plan', '--changed', '--builder', 'docker', '--json', '--srpm-dir', srpms, '--specs', specs, '--patches', paths.patchesDir, '-o', out]);
+  r = await yumda([
+    'plan',
+    '--changed',
+    '--builder',
+    'docker',
+    '--json',
+    '--srpm-dir',
+    srpms,
+    '--specs',
+    specs,
+    '--patches',
+    paths.patchesDir,
+    '-o',
+    out,
+  ]);
   t.same(JSON.parse(r.stdout).waves, [['libsample'], ['samplecalc']], 'another builder changes every input hash');
 });
 
 t.test('a failing build: non-zero exit, its log, dependents skipped, --keep-going builds the rest', async (t) => {
   const broken = join(root, 'broken-out');
-  const brokenSpec = (await readFile(join(sampleDistDir, 'upstream/libsample/libsample.spec'), 'utf8')).replace('%build\n', '%build\nexit 1\n');
+  const brokenSpec = (await readFile(join(sampleDistDir, 'upstream/libsample/libsample.spec'), 'utf8')).replace(
+    '%build\n',
+    '%build\nexit 1\n',
+  );
   const brokenSrpms = join(root, 'broken-srpms');
   await packSampleSrpm('libsample', brokenSrpms, { specText: brokenSpec });
   await packSampleSrpm('samplecalc', brokenSrpms);
   await writeFile(join(specs, 'sample-data.yaml'), 'notes: builds fine\n');
   await packSampleSrpm('sample-data', brokenSrpms);
-  const r = await yumda(['build', '--all', '--keep-going', '--json', '--builder', 'local', '--srpm-dir', brokenSrpms, '--specs', specs, '--patches', paths.patchesDir, '-o', broken]);
+  const r = await yumda([
+    'build',
+    '--all',
+    '--keep-going',
+    '--json',
+    '--builder',
+    'local',
+    '--srpm-dir',
+    brokenSrpms,
+    '--specs',
+    specs,
+    '--patches',
+    paths.patchesDir,
+    '-o',
+    broken,
+  ]);
   t.equal(r.exitCode, 1, r.stderr);
-  const result = JSON.parse(r.stdout) as { ok: boolean; packages: Array<{ name: string; status: string; log: string }> };
+  const result = JSON.parse(r.stdout) as {
+    ok: boolean;
+    packages: Array<{ name: string; status: string; log: string }>;
+  };
   t.equal(result.ok, false);
   const status = Object.fromEntries(result.packages.map((p) => [p.name, p.status]));
   t.same(status, { libsample: 'failed', 'sample-data': 'built', samplecalc: 'skipped' });
   t.match(await readFile(join(broken, 'logs/libsample.log'), 'utf8'), /rpmbuild exited with 1/);
-  const table = await yumda(['build', 'libsample', '--builder', 'local', '--srpm-dir', brokenSrpms, '--specs', specs, '--patches', paths.patchesDir, '-o', broken]);
+  const table = await yumda([
+    'build',
+    'libsample',
+    '--builder',
+    'local',
+    '--srpm-dir',
+    brokenSrpms,
+    '--specs',
+    specs,
+    '--patches',
+    paths.patchesDir,
+    '-o',
+    broken,
+  ]);
   t.equal(table.exitCode, 1);
   t.match(table.stdout, /libsample\s+1\s+failed\s+[\d.]+s\s+logs\/libsample.log/, 'summary table');
   await rm(join(specs, 'sample-data.yaml'));
@@ -91,7 +201,8 @@ t.test('a failing build: non-zero exit, its log, dependents skipped, --keep-goin
     const result = await collectBuilds([out, broken], gathered);
     t.same(result.taken.map((x) => x.name).sort(), ['libsample', 'sample-data', 'samplecalc']);
     const manifest = await readManifest(manifestPathIn(gathered));
-    for (const entry of Object.values(manifest.packages)) for (const f of entry.rpms) t.ok(existsSync(join(gathered, f)), f);
+    for (const entry of Object.values(manifest.packages))
+      for (const f of entry.rpms) t.ok(existsSync(join(gathered, f)), f);
     const again = await collectBuilds([out], gathered);
     t.same(again.taken, [], 'nothing newer the second time');
   });

@@ -4,9 +4,28 @@ import { createBuilder } from '../../src/build/builders/index.js';
 import { YumdaError } from '../../src/util/errors.js';
 
 t.test('rpmbuild command line: isolated topdir, the target macros loaded, no host BuildRequires check', async (t) => {
-  t.same(localRpmbuildArgv({ topDir: '/w/topdir', specFile: '/w/topdir/SPECS/a.spec', macroFiles: ['/m/al2-standins.macros', '/m/lambda2.macros'] }), [
-    'rpmbuild', '-ba', '--nocheck', '--nodeps', '--define', '_topdir /w/topdir', '--define', '_buildshell /bin/bash', '--load', '/m/al2-standins.macros', '--load', '/m/lambda2.macros', '/w/topdir/SPECS/a.spec',
-  ]);
+  t.same(
+    localRpmbuildArgv({
+      topDir: '/w/topdir',
+      specFile: '/w/topdir/SPECS/a.spec',
+      macroFiles: ['/m/al2-standins.macros', '/m/lambda2.macros'],
+    }),
+    [
+      'rpmbuild',
+      '-ba',
+      '--nocheck',
+      '--nodeps',
+      '--define',
+      '_topdir /w/topdir',
+      '--define',
+      '_buildshell /bin/bash',
+      '--load',
+      '/m/al2-standins.macros',
+      '--load',
+      '/m/lambda2.macros',
+      '/w/topdir/SPECS/a.spec',
+    ],
+  );
 });
 
 t.test('the sysroot environment points the toolchain at SYSROOT/opt', async (t) => {
@@ -19,8 +38,12 @@ t.test('the sysroot environment points the toolchain at SYSROOT/opt', async (t) 
 });
 
 t.test('pkg-config files are pointed into the sysroot', async (t) => {
-  const pc = 'prefix=/opt\nlibdir=/opt/lib\nincludedir=${prefix}/include\nother=/optional\n\nName: x\nLibs: -L${libdir} -lx\n';
-  t.equal(rewritePkgConfig(pc, '/s', '/opt'), 'prefix=/s/opt\nlibdir=/s/opt/lib\nincludedir=${prefix}/include\nother=/optional\n\nName: x\nLibs: -L${libdir} -lx\n');
+  const pc =
+    'prefix=/opt\nlibdir=/opt/lib\nincludedir=${prefix}/include\nother=/optional\n\nName: x\nLibs: -L${libdir} -lx\n';
+  t.equal(
+    rewritePkgConfig(pc, '/s', '/opt'),
+    'prefix=/s/opt\nlibdir=/s/opt/lib\nincludedir=${prefix}/include\nother=/optional\n\nName: x\nLibs: -L${libdir} -lx\n',
+  );
 });
 
 t.test('a missing rpmbuild is a clear error with an install hint', async (t) => {

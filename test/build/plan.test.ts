@@ -2,7 +2,11 @@ import t from 'tap';
 import { findCycles, planWaves, restrictPlan, withDependents, type PlanPackage } from '../../src/build/plan.js';
 import { YumdaError } from '../../src/util/errors.js';
 
-const pkg = (name: string, buildRequires: string[], provides: string[] = []): PlanPackage => ({ name, buildRequires, provides: [name, `${name}-devel`, ...provides] });
+const pkg = (name: string, buildRequires: string[], provides: string[] = []): PlanPackage => ({
+  name,
+  buildRequires,
+  provides: [name, `${name}-devel`, ...provides],
+});
 
 t.test('waves follow BuildRequires satisfied inside the set', async (t) => {
   const plan = planWaves([
@@ -17,8 +21,21 @@ t.test('waves follow BuildRequires satisfied inside the set', async (t) => {
 });
 
 t.test('a cycle is reported with its members', async (t) => {
-  const packages = [pkg('a', ['b-devel']), pkg('b', ['c-devel']), pkg('c', ['a-devel']), pkg('d', ['a-devel']), pkg('self', ['self-devel'])];
-  t.same(findCycles(new Map(packages.map((p) => [p.name, p.buildRequires.map((r) => r.replace(/-devel$/, '')).filter((r) => r !== p.name)]))), [['a', 'b', 'c']]);
+  const packages = [
+    pkg('a', ['b-devel']),
+    pkg('b', ['c-devel']),
+    pkg('c', ['a-devel']),
+    pkg('d', ['a-devel']),
+    pkg('self', ['self-devel']),
+  ];
+  t.same(
+    findCycles(
+      new Map(
+        packages.map((p) => [p.name, p.buildRequires.map((r) => r.replace(/-devel$/, '')).filter((r) => r !== p.name)]),
+      ),
+    ),
+    [['a', 'b', 'c']],
+  );
   try {
     planWaves(packages);
     t.fail('a cycle must throw');
@@ -40,10 +57,38 @@ t.test("only what a build compiles or links against orders it (AL2's curl, libss
   // BuildRequires as AL2's specs write them; provides as yumda prepares them (package names, the
   // dropped -devel subpackages' names, Provides:)
   const plan = planWaves([
-    { name: 'curl', buildRequires: ['git', 'krb5-devel', 'libidn2-devel', 'libnghttp2-devel', 'libssh2-devel', 'openssh-clients', 'openssh-server', 'nghttp2', 'perl(Cwd)', 'stunnel', 'zlib-devel'], provides: ['curl', 'libcurl', 'libcurl-devel', 'webclient'] },
-    { name: 'git', buildRequires: ['expat-devel', 'gettext', 'libcurl-devel', 'openssl-devel', 'pcre2-devel', 'zlib-devel'], provides: ['git', 'git-core', 'perl-Git'] },
-    { name: 'libssh2', buildRequires: ['/usr/bin/man', 'openssh-server', 'openssl-devel'], provides: ['libssh2', 'libssh2-devel'] },
-    { name: 'openssh', buildRequires: ['audit-libs', 'audit-libs-devel', 'libedit-devel', 'openssl-devel'], provides: ['openssh', 'openssh-clients', 'openssh-server'] },
+    {
+      name: 'curl',
+      buildRequires: [
+        'git',
+        'krb5-devel',
+        'libidn2-devel',
+        'libnghttp2-devel',
+        'libssh2-devel',
+        'openssh-clients',
+        'openssh-server',
+        'nghttp2',
+        'perl(Cwd)',
+        'stunnel',
+        'zlib-devel',
+      ],
+      provides: ['curl', 'libcurl', 'libcurl-devel', 'webclient'],
+    },
+    {
+      name: 'git',
+      buildRequires: ['expat-devel', 'gettext', 'libcurl-devel', 'openssl-devel', 'pcre2-devel', 'zlib-devel'],
+      provides: ['git', 'git-core', 'perl-Git'],
+    },
+    {
+      name: 'libssh2',
+      buildRequires: ['/usr/bin/man', 'openssh-server', 'openssl-devel'],
+      provides: ['libssh2', 'libssh2-devel'],
+    },
+    {
+      name: 'openssh',
+      buildRequires: ['audit-libs', 'audit-libs-devel', 'libedit-devel', 'openssl-devel'],
+      provides: ['openssh', 'openssh-clients', 'openssh-server'],
+    },
     { name: 'expat', buildRequires: [], provides: ['expat', 'expat-devel'] },
     { name: 'pcre2', buildRequires: [], provides: ['pcre2', 'pcre2-devel'] },
     { name: 'libedit', buildRequires: [], provides: ['libedit', 'libedit-devel'] },
@@ -55,7 +100,16 @@ t.test("only what a build compiles or links against orders it (AL2's curl, libss
   ]);
   t.same(plan.dependsOn.get('curl'), ['libidn2', 'libssh2', 'nghttp2'], 'not git, openssh (test suite, patch tool)');
   t.same(plan.dependsOn.get('libssh2'), [], 'openssh-server only runs its test suite');
-  t.same(plan.dependsOn.get('git'), ['curl', 'expat', 'pcre2'], 'dropped -devel subpackages map to their source package');
+  t.same(
+    plan.dependsOn.get('git'),
+    ['curl', 'expat', 'pcre2'],
+    'dropped -devel subpackages map to their source package',
+  );
   t.same(plan.dependsOn.get('openssh'), ['audit', 'libedit']);
-  t.same(plan.waves, [['expat', 'libcap-ng', 'libedit', 'libssh2', 'libunistring', 'nghttp2', 'pcre2'], ['audit', 'libidn2'], ['curl', 'openssh'], ['git']]);
+  t.same(plan.waves, [
+    ['expat', 'libcap-ng', 'libedit', 'libssh2', 'libunistring', 'nghttp2', 'pcre2'],
+    ['audit', 'libidn2'],
+    ['curl', 'openssh'],
+    ['git'],
+  ]);
 });

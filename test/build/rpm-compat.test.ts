@@ -24,7 +24,10 @@ t.test("bare words in %if are quoted (rpm >= 4.15 rejects them; AL2's git.spec h
     '%if %{with docs}',
     '%ifarch ppc64',
   ]);
-  t.same(r.edits.map((e) => e.line), [1, 4]);
+  t.same(
+    r.edits.map((e) => e.line),
+    [1, 4],
+  );
   t.equal(quoteBareWordComparisons('%{rhel} == 7'), '%{rhel} == 7', 'numbers stay numbers');
   t.equal(quoteBareWordComparisons('%{a} == %{b}'), '%{a} == %{b}', 'two macros: unknown values, left alone');
 });

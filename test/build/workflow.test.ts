@@ -127,7 +127,8 @@ function checkInvocation(program: Command, words: string[]): string[] {
         continue;
       }
       if ((option.required || option.optional) && !word.includes('=')) {
-        if (option.required && (i + 1 >= words.length || words[i + 1]!.startsWith('-'))) problems.push(`yumda ${cmd.name()} ${flag} needs a value`);
+        if (option.required && (i + 1 >= words.length || words[i + 1]!.startsWith('-')))
+          problems.push(`yumda ${cmd.name()} ${flag} needs a value`);
         i++;
         if (option.variadic) while (i + 1 < words.length && !words[i + 1]!.startsWith('-')) i++;
       }
@@ -137,40 +138,76 @@ function checkInvocation(program: Command, words: string[]): string[] {
   }
   const required = cmd.registeredArguments.filter((a) => a.required).length;
   if (positional < required) problems.push(`yumda ${cmd.name()} needs ${required} argument(s), got ${positional}`);
-  if (positional > cmd.registeredArguments.length && !cmd.registeredArguments.some((a) => a.variadic)) problems.push(`yumda ${cmd.name()}: too many arguments`);
+  if (positional > cmd.registeredArguments.length && !cmd.registeredArguments.some((a) => a.variadic))
+    problems.push(`yumda ${cmd.name()}: too many arguments`);
   return problems;
 }
 
 interface Caller {
   on: Record<string, unknown>;
   concurrency: { group: string; 'cancel-in-progress': boolean };
-  jobs: Record<string, Job & { uses?: string; if?: string; 'runs-on'?: string; with?: Record<string, string>; strategy?: { matrix?: { target?: string[]; arch?: string[]; include?: Array<Record<string, string>> } } }>;
+  jobs: Record<
+    string,
+    Job & {
+      uses?: string;
+      if?: string;
+      'runs-on'?: string;
+      with?: Record<string, string>;
+      strategy?: { matrix?: { target?: string[]; arch?: string[]; include?: Array<Record<string, string>> } };
+    }
+  >;
 }
 
-t.test('rebuild.yml: one reusable rebuild per target × arch on native runners, and the scheduled capture', async (t) => {
-  const caller = parse(await readFile(projectPath('.github/workflows/rebuild.yml'), 'utf8')) as Caller;
-  const push = caller.on.push as { branches: string[]; paths: string[] };
-  t.same(push.branches, ['main']);
-  for (const p of ['specs/**', 'patches/**', 'repo-metadata/**', 'docker/build/**']) t.ok(push.paths.includes(p), `push on ${p}`);
-  const crons = (caller.on.schedule as Array<{ cron: string }>).map((s) => s.cron);
-  t.equal(crons.length, 2, 'nightly rebuild, weekly capture');
-  t.equal(caller.concurrency['cancel-in-progress'], false);
-  const rebuild = caller.jobs.rebuild!;
-  t.equal(rebuild.uses, './.github/workflows/rebuild-target.yml');
-  const targets = readdirSync(projectPath('repo-metadata/targets')).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5)).sort();
-  for (const job of [rebuild, caller.jobs.capture!]) {
-    t.same([...job.strategy!.matrix!.target!].sort(), targets, 'every target of repo-metadata/targets/');
-    t.same(job.strategy!.matrix!.arch, ['x86_64', 'aarch64']);
-    t.same(job.strategy!.matrix!.include, [{ arch: 'x86_64', runner: 'ubuntu-24.04' }, { arch: 'aarch64', runner: 'ubuntu-24.04-arm' }], 'a native runner per arch');
-  }
-  t.match(rebuild.if, crons[1]!, 'the capture schedule does not rebuild');
-  t.match(caller.jobs.capture!.if, crons[1]!);
-  const captureRun = caller.jobs.capture!.steps.map((s) => s.run ?? '').join('\n');
-  t.match(captureRun, 'npx yumda base capture --image "public.ecr.aws/lambda/provided:${{ matrix.target }}" --target "${{ matrix.target }}/${{ matrix.arch }}"');
-  for (const target of targets) t.equal(resolveTarget(target).captureImage, `public.ecr.aws/lambda/provided:${target}`, `${target}: the image the workflow captures`);
-  t.same(caller.jobs['propose-profiles']!.needs, 'capture');
-  t.equal(caller.jobs['propose-profiles']!.permissions?.['pull-requests'], 'write', 'the captured profiles are proposed, never pushed');
-});
+t.test(
+  'rebuild.yml: one reusable rebuild per target × arch on native runners, and the scheduled capture',
+  async (t) => {
+    const caller = parse(await readFile(projectPath('.github/workflows/rebuild.yml'), 'utf8')) as Caller;
+    const push = caller.on.push as { branches: string[]; paths: string[] };
+    t.same(push.branches, ['main']);
+    for (const p of ['specs/**', 'patches/**', 'repo-metadata/**', 'docker/build/**'])
+      t.ok(push.paths.includes(p), `push on ${p}`);
+    const crons = (caller.on.schedule as Array<{ cron: string }>).map((s) => s.cron);
+    t.equal(crons.length, 2, 'nightly rebuild, weekly capture');
+    t.equal(caller.concurrency['cancel-in-progress'], false);
+    const rebuild = caller.jobs.rebuild!;
+    t.equal(rebuild.uses, './.github/workflows/rebuild-target.yml');
+    const targets = readdirSync(projectPath('repo-metadata/targets'))
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => f.slice(0, -5))
+      .sort();
+    for (const job of [rebuild, caller.jobs.capture!]) {
+      t.same([...job.strategy!.matrix!.target!].sort(), targets, 'every target of repo-metadata/targets/');
+      t.same(job.strategy!.matrix!.arch, ['x86_64', 'aarch64']);
+      t.same(
+        job.strategy!.matrix!.include,
+        [
+          { arch: 'x86_64', runner: 'ubuntu-24.04' },
+          { arch: 'aarch64', runner: 'ubuntu-24.04-arm' },
+        ],
+        'a native runner per arch',
+      );
+    }
+    t.match(rebuild.if, crons[1]!, 'the capture schedule does not rebuild');
+    t.match(caller.jobs.capture!.if, crons[1]!);
+    const captureRun = caller.jobs.capture!.steps.map((s) => s.run ?? '').join('\n');
+    t.match(
+      captureRun,
+      'npx yumda base capture --image "public.ecr.aws/lambda/provided:${{ matrix.target }}" --target "${{ matrix.target }}/${{ matrix.arch }}"',
+    );
+    for (const target of targets)
+      t.equal(
+        resolveTarget(target).captureImage,
+        `public.ecr.aws/lambda/provided:${target}`,
+        `${target}: the image the workflow captures`,
+      );
+    t.same(caller.jobs['propose-profiles']!.needs, 'capture');
+    t.equal(
+      caller.jobs['propose-profiles']!.permissions?.['pull-requests'],
+      'write',
+      'the captured profiles are proposed, never pushed',
+    );
+  },
+);
 
 t.test('rebuild-target.yml', async (t) => {
   const text = await readFile(projectPath('.github/workflows/rebuild-target.yml'), 'utf8');
@@ -179,13 +216,24 @@ t.test('rebuild-target.yml', async (t) => {
   t.test('called per target; per-target publish prefix; OIDC only for plan and publish', async (t) => {
     const call = workflow.on.workflow_call as { inputs: Record<string, unknown> };
     t.same(Object.keys(call.inputs).sort(), ['arch', 'runner', 'select', 'target']);
-    t.equal(workflow.env.REPO_URL, 's3://${{ vars.YUMDA_BUCKET }}/${{ vars.YUMDA_PREFIX }}/${{ inputs.target }}/${{ inputs.arch }}', '…/TARGET/ARCH/');
+    t.equal(
+      workflow.env.REPO_URL,
+      's3://${{ vars.YUMDA_BUCKET }}/${{ vars.YUMDA_PREFIX }}/${{ inputs.target }}/${{ inputs.arch }}',
+      '…/TARGET/ARCH/',
+    );
     t.equal(workflow.jobs.publish!.permissions?.['id-token'], 'write', 'publish gets OIDC credentials');
     for (const [name, job] of Object.entries(workflow.jobs)) {
       if (name.startsWith('wave')) {
         t.notOk(job.permissions?.['id-token'], `${name} builds without cloud credentials`);
-        t.equal((job as Job & { 'runs-on': string })['runs-on'], '${{ inputs.runner }}', `${name} on the arch's native runner`);
-        t.ok(job.steps.some((s) => s.run?.includes('--target "$TARGET"')), `${name} builds for the target`);
+        t.equal(
+          (job as Job & { 'runs-on': string })['runs-on'],
+          '${{ inputs.runner }}',
+          `${name} on the arch's native runner`,
+        );
+        t.ok(
+          job.steps.some((s) => s.run?.includes('--target "$TARGET"')),
+          `${name} builds for the target`,
+        );
       }
     }
   });
@@ -196,8 +244,15 @@ t.test('rebuild-target.yml', async (t) => {
     for (let w = 1; w <= 3; w++) t.same(needs(`wave${w}`), ['plan', `wave${w - 1}`]);
     t.same(needs('publish'), ['plan', 'wave0', 'wave1', 'wave2', 'wave3']);
     for (let w = 0; w <= 3; w++) {
-      t.match(String(workflow.jobs[`wave${w}`]!.strategy?.matrix), `needs.plan.outputs.wave${w}`, `wave${w} matrix from the plan`);
-      t.ok(workflow.jobs.plan!.steps.some((s) => s.run?.includes('--max-waves 4')), 'the plan refuses more waves than jobs');
+      t.match(
+        String(workflow.jobs[`wave${w}`]!.strategy?.matrix),
+        `needs.plan.outputs.wave${w}`,
+        `wave${w} matrix from the plan`,
+      );
+      t.ok(
+        workflow.jobs.plan!.steps.some((s) => s.run?.includes('--max-waves 4')),
+        'the plan refuses more waves than jobs',
+      );
     }
   });
 
@@ -206,9 +261,13 @@ t.test('rebuild-target.yml', async (t) => {
     const variables = { SELECT: ['--changed --with-dependents', '--all'] };
     const invocations: string[][] = [];
     const caller = parse(await readFile(projectPath('.github/workflows/rebuild.yml'), 'utf8')) as Caller;
-    for (const job of [...Object.values(workflow.jobs), ...Object.values(caller.jobs)]) for (const step of job.steps ?? []) if (step.run) invocations.push(...yumdaInvocations(step.run, variables));
-    const commands = new Set(invocations.map((w) => w.slice(0, w[0] === 'repo' || w[0] === 'source' || w[0] === 'base' ? 2 : 1).join(' ')));
-    for (const expected of ['source fetch', 'plan', 'build', 'repo index', 'repo publish', 'base capture']) t.ok(commands.has(expected), `runs yumda ${expected}`);
+    for (const job of [...Object.values(workflow.jobs), ...Object.values(caller.jobs)])
+      for (const step of job.steps ?? []) if (step.run) invocations.push(...yumdaInvocations(step.run, variables));
+    const commands = new Set(
+      invocations.map((w) => w.slice(0, w[0] === 'repo' || w[0] === 'source' || w[0] === 'base' ? 2 : 1).join(' ')),
+    );
+    for (const expected of ['source fetch', 'plan', 'build', 'repo index', 'repo publish', 'base capture'])
+      t.ok(commands.has(expected), `runs yumda ${expected}`);
     for (const words of invocations) t.same(checkInvocation(program, words), [], `yumda ${words.join(' ')}`);
   });
 
@@ -217,7 +276,14 @@ t.test('rebuild-target.yml', async (t) => {
     t.match(checkInvocation(program, ['build', '--no-such-flag']), [/no option --no-such-flag/]);
     t.match(checkInvocation(program, ['frobnicate']), [/no such command/]);
     t.match(checkInvocation(program, ['repo', 'publish', 'dir']), [/needs 2 argument/]);
-    t.same(shellWords(`a "b c" '$d' \${{ matrix.package }} $(ls x | y) --z >> out`), ['a', 'b c', '$d', '${{ matrix.package }}', '$(ls x | y)', '--z']);
+    t.same(shellWords(`a "b c" '$d' \${{ matrix.package }} $(ls x | y) --z >> out`), [
+      'a',
+      'b c',
+      '$d',
+      '${{ matrix.package }}',
+      '$(ls x | y)',
+      '--z',
+    ]);
     t.same(shellWords(`unclosed "quote`), ['unclosed', 'quote'], 'never loops on bad input');
   });
 });
@@ -229,7 +295,10 @@ t.test('action-validator (the schema GitHub uses) accepts every workflow and rej
     t.equal(r.exitCode, 0, `${f}: ${r.all}`);
   }
   const dir = await scratchDir(t, 'workflow');
-  await writeFile(join(dir, 'broken.yml'), 'name: broken\non: push\njobs:\n  a:\n    runs-on: ubuntu-24.04\n    stepz:\n      - run: true\n');
+  await writeFile(
+    join(dir, 'broken.yml'),
+    'name: broken\non: push\njobs:\n  a:\n    runs-on: ubuntu-24.04\n    stepz:\n      - run: true\n',
+  );
   const bad = await execa(validator, [join(dir, 'broken.yml')], { reject: false, all: true });
   t.not(bad.exitCode, 0, 'a job without steps is refused');
 });

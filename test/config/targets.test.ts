@@ -13,7 +13,11 @@ t.test('each target has its macros file, with its dist tag and the /opt prefix',
     t.ok(existsSync(path), `${id}: ${target.macros} exists`);
     if (!existsSync(path)) continue;
     const text = readFileSync(path, 'utf8');
-    t.match(text, new RegExp(`^%dist\\s+${target.distTag.replace('.', '\\.')}$`, 'm'), `${id}: %dist ${target.distTag}`);
+    t.match(
+      text,
+      new RegExp(`^%dist\\s+${target.distTag.replace('.', '\\.')}$`, 'm'),
+      `${id}: %dist ${target.distTag}`,
+    );
     t.match(text, /^%_prefix\s+\/opt$/m, `${id}: prefix /opt`);
   }
 });

@@ -42,7 +42,11 @@ const adaptSchema = z
     /** The subdirectory of Debian's tarball that is the release (expat: the repository's "expat/"). */
     subdir: z.string().optional(),
     /** Literal replacements on AL2's spec; each must match (count: exactly that many times). {VERSION} in `with` is the new version. */
-    replace: z.array(z.object({ find: z.string().min(1), with: z.string(), count: z.number().int().positive().optional() }).strict()).default([]),
+    replace: z
+      .array(
+        z.object({ find: z.string().min(1), with: z.string(), count: z.number().int().positive().optional() }).strict(),
+      )
+      .default([]),
     /** Contents of Sources that need more than a stand-in comment. */
     sources: z.record(z.string()).default({}),
     /**
@@ -65,7 +69,10 @@ export function adaptSpec(al2: string, version: string, adapt: Adaptation): stri
   const v = adapt.version ?? version;
   for (const r of adapt.replace) {
     const n = text.split(r.find).length - 1;
-    if (n === 0 || (r.count !== undefined && n !== r.count)) throw new Error(`adaptation: "${r.find.slice(0, 60)}" occurs ${n} times${r.count ? `, expected ${r.count}` : ''}`);
+    if (n === 0 || (r.count !== undefined && n !== r.count))
+      throw new Error(
+        `adaptation: "${r.find.slice(0, 60)}" occurs ${n} times${r.count ? `, expected ${r.count}` : ''}`,
+      );
     text = text.split(r.find).join(r.with.replaceAll('{VERSION}', v));
   }
   // the main package's Version tag; a macro value (%{openssh_ver}) is left to the replacements
@@ -104,7 +111,13 @@ function tarFlags(file: string): string[] | undefined {
 }
 
 /** Repacks Debian's orig tarball as `dest` with `topDir` as its top directory (copied when it already is). */
-async function repack(orig: string, dest: string, topDir: string, subdir: string | undefined, scratch: string): Promise<void> {
+async function repack(
+  orig: string,
+  dest: string,
+  topDir: string,
+  subdir: string | undefined,
+  scratch: string,
+): Promise<void> {
   const flags = tarFlags(dest);
   if (!flags) throw new Error(`${dest}: unknown archive type for the upstream tarball`);
   const listing = String((await execa('tar', ['-tf', orig])).stdout).split('\n');
@@ -120,7 +133,9 @@ async function repack(orig: string, dest: string, topDir: string, subdir: string
   await mkdir(staged);
   await rename(join(dir, tops[0]!, subdir ?? ''), join(staged, topDir));
   // fast compression levels: the archive lives only as long as the test
-  await execa('tar', ['-c', ...flags, '-f', dest, '-C', staged, topDir], { env: { GZIP: '-1', XZ_OPT: '-0 -T0', BZIP2: '-1' } });
+  await execa('tar', ['-c', ...flags, '-f', dest, '-C', staged, topDir], {
+    env: { GZIP: '-1', XZ_OPT: '-0 -T0', BZIP2: '-1' },
+  });
   await rm(dir, { recursive: true, force: true });
 }
 
@@ -131,7 +146,10 @@ async function standIn(dest: string, content: string | undefined): Promise<void>
     const top = basename(dest).replace(/\.(tar\.(gz|bz2|xz)|tgz)$/, '');
     const dir = await mkdtemp(join(dest, '..', '.standin-'));
     await mkdir(join(dir, top));
-    await writeFile(join(dir, top, 'README.standin'), `stand-in for Amazon Linux 2's ${basename(dest)} (not in the spec corpus)\n`);
+    await writeFile(
+      join(dir, top, 'README.standin'),
+      `stand-in for Amazon Linux 2's ${basename(dest)} (not in the spec corpus)\n`,
+    );
     await execa('tar', ['-c', ...flags, '-f', dest, '-C', dir, top]);
     await rm(dir, { recursive: true, force: true });
     return;
@@ -149,7 +167,13 @@ export interface PackResult {
  * Packs `name`'s AL2 spec (al2Spec) with Debian's tarball into `srpmDir` (rpmbuild -bs --nodeps,
  * dist .amzn2, as AL2 names its SRPMs).
  */
-export async function packDebianSrpm(name: string, al2Spec: string, orig: DebianOrig, srpmDir: string, scratch: string): Promise<PackResult> {
+export async function packDebianSrpm(
+  name: string,
+  al2Spec: string,
+  orig: DebianOrig,
+  srpmDir: string,
+  scratch: string,
+): Promise<PackResult> {
   const adapt = await loadAdaptation(name);
   const text = adaptSpec(await readFile(al2Spec, 'utf8'), orig.version, adapt);
   const pack = join(scratch, `pack-${name}`);
@@ -169,8 +193,25 @@ export async function packDebianSrpm(name: string, al2Spec: string, orig: Debian
   // quoting yumda build applies to every prepared spec, src/build/rpm-compat.ts)
   await writeFile(spec, quoteBareWords(text).text);
   await mkdir(srpmDir, { recursive: true });
-  const r = await execa('rpmbuild', ['-bs', '--nodeps', '--define', `_topdir ${pack}`, '--define', `_srcrpmdir ${srpmDir}`, '--define', 'dist .amzn2', '--load', AL2_STANDINS, spec], { reject: false, all: true });
-  if (r.exitCode !== 0) throw new Error(`${name}: rpmbuild -bs failed: ${String(r.all).split('\n').slice(-5).join(' | ')}`);
+  const r = await execa(
+    'rpmbuild',
+    [
+      '-bs',
+      '--nodeps',
+      '--define',
+      `_topdir ${pack}`,
+      '--define',
+      `_srcrpmdir ${srpmDir}`,
+      '--define',
+      'dist .amzn2',
+      '--load',
+      AL2_STANDINS,
+      spec,
+    ],
+    { reject: false, all: true },
+  );
+  if (r.exitCode !== 0)
+    throw new Error(`${name}: rpmbuild -bs failed: ${String(r.all).split('\n').slice(-5).join(' | ')}`);
   const written = /Wrote:\s*(\S+\.src\.rpm)/.exec(String(r.all))?.[1];
   if (!written) throw new Error(`${name}: rpmbuild -bs wrote no SRPM`);
   return { name, srpm: written, version: sources.version };

@@ -49,7 +49,12 @@ export async function writeHostBaseProfile(rpms: string[], dest: string): Promis
   const libs = await hostLibraries();
   const extraProvides: Capability[] = [];
   const extraFiles: string[] = [];
-  const sonames = new Set([...required].filter((r) => !provided.has(r)).map((r) => /^([^()]+\.so[^()]*)\(/.exec(r)?.[1]).filter((s): s is string => !!s));
+  const sonames = new Set(
+    [...required]
+      .filter((r) => !provided.has(r))
+      .map((r) => /^([^()]+\.so[^()]*)\(/.exec(r)?.[1])
+      .filter((s): s is string => !!s),
+  );
   for (const soname of sonames) {
     const path = libs.get(soname);
     if (!path) continue;
@@ -62,7 +67,11 @@ export async function writeHostBaseProfile(rpms: string[], dest: string): Promis
     extraFiles.push(await realpath(path));
   }
   // the host's library directories, canonical for the same reason (/lib → /usr/lib on Debian 12)
-  const hostDirs = [...new Set(await Promise.all(['/lib/x86_64-linux-gnu', '/usr/lib/x86_64-linux-gnu'].map((d) => realpath(d).catch(() => d))))];
+  const hostDirs = [
+    ...new Set(
+      await Promise.all(['/lib/x86_64-linux-gnu', '/usr/lib/x86_64-linux-gnu'].map((d) => realpath(d).catch(() => d))),
+    ),
+  ];
   const profile: BaseProfile = {
     ...al2,
     id: 'al2-host-glibc',

@@ -20,7 +20,9 @@ import { writeHostBaseProfile } from './host-base.js';
 import { atOptUnavailable, runAtOpt } from './at-opt.js';
 
 const bwrapMissing = await atOptUnavailable();
-const rpmbuildMissing = (await execa('rpmbuild', ['--version'], { reject: false })).failed ? 'rpmbuild is not installed: apt-get install rpm' : undefined;
+const rpmbuildMissing = (await execa('rpmbuild', ['--version'], { reject: false })).failed
+  ? 'rpmbuild is not installed: apt-get install rpm'
+  : undefined;
 const skip = rpmbuildMissing ?? s3Unavailable() ?? bwrapMissing;
 
 t.test('sample distribution: upstream SRPMs in, a working Lambda layer out', { skip }, async (t) => {
@@ -33,33 +35,63 @@ t.test('sample distribution: upstream SRPMs in, a working Lambda layer out', { s
   const env = { ...s3.env, XDG_CACHE_HOME: join(work, 'cache') };
   const run = async (args: string[], expectExit = 0): Promise<string> => {
     const r = await yumda(args, { env, cwd: work });
-    t.equal(r.exitCode, expectExit, `yumda ${args.join(' ')}${r.exitCode === expectExit ? '' : `\n${r.stderr}\n${r.stdout}`}`);
+    t.equal(
+      r.exitCode,
+      expectExit,
+      `yumda ${args.join(' ')}${r.exitCode === expectExit ? '' : `\n${r.stderr}\n${r.stdout}`}`,
+    );
     return r.stdout;
   };
-  const setArgs = ['--specs', join(sampleDistDir, 'specs'), '--patches', join(sampleDistDir, 'patches'), '--builder', 'local', '--srpm-dir', 'sources', '-o', 'out'];
+  const setArgs = [
+    '--specs',
+    join(sampleDistDir, 'specs'),
+    '--patches',
+    join(sampleDistDir, 'patches'),
+    '--builder',
+    'local',
+    '--srpm-dir',
+    'sources',
+    '-o',
+    'out',
+  ];
   const repoUrl = s3.url('lambda2/x86_64');
 
   // 1. sources from the upstream, the way AL2 publishes them
-  const fetched = JSON.parse(await run(['source', 'fetch', ...samplePackages, '-o', 'sources', '--upstream', upstream.mirrorListUrl, '--json'])) as { packages: Array<{ name: string; release: string }> };
+  const fetched = JSON.parse(
+    await run(['source', 'fetch', ...samplePackages, '-o', 'sources', '--upstream', upstream.mirrorListUrl, '--json']),
+  ) as { packages: Array<{ name: string; release: string }> };
   t.same(fetched.packages.map((p) => p.name).sort(), [...samplePackages].sort());
   t.ok(upstream.server.requests.includes('/2/core/latest/SRPMS/mirror.list'), 'went through mirror.list');
 
   // 2. build everything, in waves
-  const built = JSON.parse(await run(['build', '--all', '-j', '3', '--json', ...setArgs])) as { ok: boolean; waves: string[][]; packages: Array<{ name: string; status: string }> };
+  const built = JSON.parse(await run(['build', '--all', '-j', '3', '--json', ...setArgs])) as {
+    ok: boolean;
+    waves: string[][];
+    packages: Array<{ name: string; status: string }>;
+  };
   t.ok(built.ok);
-  t.same(built.waves, [['libsample', 'sample-data', 'sampled'], ['samplecalc', 'samplegreet']]);
+  t.same(built.waves, [
+    ['libsample', 'sample-data', 'sampled'],
+    ['samplecalc', 'samplegreet'],
+  ]);
 
   // 3. index and publish to S3
   await run(['repo', 'index', 'out']);
-  const first = JSON.parse(await run(['repo', 'publish', 'out/RPMS', repoUrl, '--json'])) as { repositories: Array<{ steps: Array<{ action: string; path: string }> }> };
+  const first = JSON.parse(await run(['repo', 'publish', 'out/RPMS', repoUrl, '--json'])) as {
+    repositories: Array<{ steps: Array<{ action: string; path: string }> }>;
+  };
   const firstUploads = first.repositories[0]!.steps.filter((s) => s.action !== 'delete').map((s) => s.path);
   t.ok(firstUploads.includes('build-manifest.json'), 'the build manifest is published with the repository');
 
   // 4. install from S3 into a layer, check it, zip it
-  const rpms = (await readdir(join(work, 'out/RPMS'), { recursive: true })).filter((f) => f.endsWith('.rpm')).map((f) => join(work, 'out/RPMS', f));
+  const rpms = (await readdir(join(work, 'out/RPMS'), { recursive: true }))
+    .filter((f) => f.endsWith('.rpm'))
+    .map((f) => join(work, 'out/RPMS', f));
   await writeHostBaseProfile(rpms, join(work, 'base.json'));
   const base = ['--base', join(work, 'base.json')];
-  const installed = JSON.parse(await run(['install', 'samplegreet', 'sampled', '-d', 'layer', '--repo', repoUrl, ...base, '--json'])) as { install: Array<{ name: string }> };
+  const installed = JSON.parse(
+    await run(['install', 'samplegreet', 'sampled', '-d', 'layer', '--repo', repoUrl, ...base, '--json']),
+  ) as { install: Array<{ name: string }> };
   t.same(installed.install.map((p) => p.name).sort(), ['libsample', 'sample-data', 'sampled', 'samplegreet']);
   const check = await yumda(['check', 'layer', ...base, '--json'], { env, cwd: work });
   t.equal(check.exitCode, 0, `yumda check layer: ${check.stdout}`);
@@ -75,30 +107,66 @@ t.test('sample distribution: upstream SRPMs in, a working Lambda layer out', { s
   t.notOk(existsSync(join(fresh, 'lib/systemd')), 'no systemd unit');
   const greet = await runAtOpt(fresh, ['/opt/bin/samplegreet']);
   t.equal(greet.exitCode, 0, greet.stderr);
-  t.equal(greet.stdout.trim(), 'Hello, World! (served by yumda) [libsample 1.2; data /opt/share/sample-data/greeting.txt; config /opt/etc/samplegreet.conf]');
+  t.equal(
+    greet.stdout.trim(),
+    'Hello, World! (served by yumda) [libsample 1.2; data /opt/share/sample-data/greeting.txt; config /opt/etc/samplegreet.conf]',
+  );
   const ldd = await runAtOpt(fresh, ['ldd', '/opt/bin/samplegreet']);
   t.match(ldd.stdout, /libsample\.so\.1 => \/opt\/lib\/libsample\.so\.1/, 'the library comes from /opt/lib');
   const daemon = await runAtOpt(fresh, ['/opt/sbin/sampled', '--once']);
   t.match(daemon.stdout, 'state in /tmp/var/lib/sampled');
-  for (const hostPath of ['/usr/bin/samplegreet', '/usr/lib64/libsample.so.1', '/usr/lib/x86_64-linux-gnu/libsample.so.1', '/usr/share/sample-data', '/etc/samplegreet.conf', '/opt/bin/samplegreet']) {
+  for (const hostPath of [
+    '/usr/bin/samplegreet',
+    '/usr/lib64/libsample.so.1',
+    '/usr/lib/x86_64-linux-gnu/libsample.so.1',
+    '/usr/share/sample-data',
+    '/etc/samplegreet.conf',
+    '/opt/bin/samplegreet',
+  ]) {
     t.notOk(existsSync(hostPath), `${hostPath} does not exist on the host`);
   }
 
   // 6. upstream releases sample-data 1.0-2: exactly it is rebuilt and published
-  const specText = (await readFile(join(sampleDistDir, 'upstream/sample-data/sample-data.spec'), 'utf8')).replace(/^Release:\s*1%/m, 'Release:        2%');
+  const specText = (await readFile(join(sampleDistDir, 'upstream/sample-data/sample-data.spec'), 'utf8')).replace(
+    /^Release:\s*1%/m,
+    'Release:        2%',
+  );
   await upstream.publish([await packSampleSrpm('sample-data', join(work, 'packed2'), { specText })]);
   await run(['source', 'fetch', 'sample-data', '-o', 'sources', '--upstream', upstream.mirrorListUrl]);
-  const plan = JSON.parse(await run(['plan', '--changed', '--json', ...setArgs])) as { waves: string[][]; packages: Array<{ reasons: string[] }> };
+  const plan = JSON.parse(await run(['plan', '--changed', '--json', ...setArgs])) as {
+    waves: string[][];
+    packages: Array<{ reasons: string[] }>;
+  };
   t.same(plan.waves, [['sample-data']]);
   t.same(plan.packages[0]!.reasons, ['srpm']);
-  const rebuilt = JSON.parse(await run(['build', '--changed', '--json', ...setArgs])) as { packages: Array<{ name: string; status: string }> };
-  t.same(rebuilt.packages.map((p) => `${p.name}:${p.status}`), ['sample-data:built']);
-  t.notOk(existsSync(join(work, 'out/RPMS/noarch/sample-data-1.0-1.lambda2.noarch.rpm')), 'the old build left the output');
+  const rebuilt = JSON.parse(await run(['build', '--changed', '--json', ...setArgs])) as {
+    packages: Array<{ name: string; status: string }>;
+  };
+  t.same(
+    rebuilt.packages.map((p) => `${p.name}:${p.status}`),
+    ['sample-data:built'],
+  );
+  t.notOk(
+    existsSync(join(work, 'out/RPMS/noarch/sample-data-1.0-1.lambda2.noarch.rpm')),
+    'the old build left the output',
+  );
   await run(['repo', 'index', 'out', '--update']);
   const second = JSON.parse(await run(['repo', 'publish', 'out/RPMS', repoUrl, '--json'])) as typeof first;
-  const uploads = second.repositories[0]!.steps.filter((s) => s.action !== 'delete').map((s) => s.path).sort();
-  t.same(uploads.filter((p) => p.endsWith('.rpm')), ['noarch/sample-data-1.0-2.lambda2.noarch.rpm'], 'the only package uploaded is the rebuilt one');
-  t.same(uploads.filter((p) => !p.endsWith('.rpm') && !p.startsWith('repodata/')), ['build-manifest.json'], 'besides it, only metadata and the manifest');
-  const manifest = JSON.parse(await run(['plan', '--changed', '--json', ...setArgs, '--manifest', `${repoUrl}/build-manifest.json`])) as { waves: string[][] };
+  const uploads = second.repositories[0]!.steps.filter((s) => s.action !== 'delete')
+    .map((s) => s.path)
+    .sort();
+  t.same(
+    uploads.filter((p) => p.endsWith('.rpm')),
+    ['noarch/sample-data-1.0-2.lambda2.noarch.rpm'],
+    'the only package uploaded is the rebuilt one',
+  );
+  t.same(
+    uploads.filter((p) => !p.endsWith('.rpm') && !p.startsWith('repodata/')),
+    ['build-manifest.json'],
+    'besides it, only metadata and the manifest',
+  );
+  const manifest = JSON.parse(
+    await run(['plan', '--changed', '--json', ...setArgs, '--manifest', `${repoUrl}/build-manifest.json`]),
+  ) as { waves: string[][] };
   t.same(manifest.waves, [], 'the published manifest, read back from S3, says nothing is left to build');
 });

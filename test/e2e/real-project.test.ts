@@ -48,11 +48,14 @@ async function asBzip2(tarball: string, dest: string): Promise<void> {
 }
 
 async function missingPrerequisite(): Promise<string | undefined> {
-  if ((await execa('rpmbuild', ['--version'], { reject: false })).failed) return 'rpmbuild is not installed: apt-get install rpm';
-  if ((await execa('bzip2', ['--help'], { reject: false })).failed) return 'bzip2 is not installed: apt-get install bzip2';
+  if ((await execa('rpmbuild', ['--version'], { reject: false })).failed)
+    return 'rpmbuild is not installed: apt-get install rpm';
+  if ((await execa('bzip2', ['--help'], { reject: false })).failed)
+    return 'bzip2 is not installed: apt-get install bzip2';
   const atOpt = await atOptUnavailable();
   if (atOpt) return atOpt;
-  if ((await execa('apt-get', ['--version'], { reject: false })).failed) return 'apt-get is not available (Debian source packages are the source)';
+  if ((await execa('apt-get', ['--version'], { reject: false })).failed)
+    return 'apt-get is not available (Debian source packages are the source)';
   return undefined;
 }
 const prerequisites = await missingPrerequisite();
@@ -71,11 +74,28 @@ t.test('pcre2: Debian source + AL2 spec + overlay → a layer whose pcre2grep ru
   // The corpus holds AL2's specs, not its patch files; rpmbuild -bs wants every Patch it names, so
   // stand-ins take their place. The overlay drops all of them, so their content is never used.
   for (const [, file] of al2.matchAll(/^Patch\d*:\s*(\S+)\s*$/gm)) {
-    await writeFile(join(pack, 'SOURCES', file!), `# stand-in for Amazon Linux 2's ${file}: not applied, the overlay drops it\n`);
+    await writeFile(
+      join(pack, 'SOURCES', file!),
+      `# stand-in for Amazon Linux 2's ${file}: not applied, the overlay drops it\n`,
+    );
   }
   const spec = join(pack, `${PACKAGE}.spec`);
   await writeFile(spec, al2.replace(/^Version:(\s*)\S+$/m, `Version:$1${version}`));
-  const packed = await execa('rpmbuild', ['-bs', '--nodeps', '--define', `_topdir ${pack}`, '--define', `_srcrpmdir ${join(work, 'srpms')}`, '--define', 'dist .amzn2', spec], { reject: false, all: true });
+  const packed = await execa(
+    'rpmbuild',
+    [
+      '-bs',
+      '--nodeps',
+      '--define',
+      `_topdir ${pack}`,
+      '--define',
+      `_srcrpmdir ${join(work, 'srpms')}`,
+      '--define',
+      'dist .amzn2',
+      spec,
+    ],
+    { reject: false, all: true },
+  );
   t.equal(packed.exitCode, 0, String(packed.all));
 
   const env = { XDG_CACHE_HOME: join(work, 'cache') };
@@ -84,10 +104,29 @@ t.test('pcre2: Debian source + AL2 spec + overlay → a layer whose pcre2grep ru
     t.equal(r.exitCode, 0, `yumda ${args.join(' ')}${r.exitCode === 0 ? '' : `\n${r.stderr}\n${r.stdout}`}`);
     return r.stdout;
   };
-  const built = JSON.parse(await run(['build', PACKAGE, '--json', '--builder', 'local', '--srpm-dir', 'srpms', '--specs', OVERLAYS, '-o', 'out'])) as { ok: boolean };
-  if (!built.ok) t.comment(await readFile(join(work, `out/logs/${PACKAGE}.log`), 'utf8').then((l) => l.split('\n').slice(-40).join('\n')));
+  const built = JSON.parse(
+    await run([
+      'build',
+      PACKAGE,
+      '--json',
+      '--builder',
+      'local',
+      '--srpm-dir',
+      'srpms',
+      '--specs',
+      OVERLAYS,
+      '-o',
+      'out',
+    ]),
+  ) as { ok: boolean };
+  if (!built.ok)
+    t.comment(
+      await readFile(join(work, `out/logs/${PACKAGE}.log`), 'utf8').then((l) => l.split('\n').slice(-40).join('\n')),
+    );
   await run(['repo', 'index', 'out']);
-  const rpms = (await readdir(join(work, 'out/RPMS'), { recursive: true })).filter((f) => f.endsWith('.rpm')).map((f) => join(work, 'out/RPMS', f));
+  const rpms = (await readdir(join(work, 'out/RPMS'), { recursive: true }))
+    .filter((f) => f.endsWith('.rpm'))
+    .map((f) => join(work, 'out/RPMS', f));
   await writeHostBaseProfile(rpms, join(work, 'base.json'));
   const base = ['--base', join(work, 'base.json')];
   await run(['install', 'pcre2-tools', '-d', 'layer', '--repo', pathToFileURL(join(work, 'out/RPMS')).href, ...base]);
@@ -102,16 +141,28 @@ t.test('pcre2: Debian source + AL2 spec + overlay → a layer whose pcre2grep ru
   t.match(v.stdout, new RegExp(`pcre2grep version ${version.replace(/\./g, '\\.')}\\b`));
   // the layer's library, not the host's libpcre2-8.so.0 (Debian has one too)
   const ldd = await runAtOpt(opt, ['ldd', '/opt/bin/pcre2grep']);
-  t.match(ldd.stdout, /libpcre2-8\.so\.0 => \/opt\/lib\S*\/libpcre2-8\.so\.0/, 'pcre2grep loads libpcre2-8 from the layer');
+  t.match(
+    ldd.stdout,
+    /libpcre2-8\.so\.0 => \/opt\/lib\S*\/libpcre2-8\.so\.0/,
+    'pcre2grep loads libpcre2-8 from the layer',
+  );
 
   // something real: Perl-compatible patterns (lookbehind, \d, Unicode properties) over a file
   const text = join(work, 'versions.txt');
   await writeFile(text, 'openssl version 1.0.2k\ncurl version 7.79.1\nno version here\nΑθήνα Athens\n');
   const grep = (args: string[]) => runAtOpt(opt, ['/opt/bin/pcre2grep', ...args]);
   const found = await grep(['-o', '(?<=version )\\d+(?:\\.\\d+)+\\w*', text]);
-  t.same({ exitCode: found.exitCode, lines: found.stdout.trim().split('\n') }, { exitCode: 0, lines: ['1.0.2k', '7.79.1'] }, 'lookbehind match, -o prints only the match');
+  t.same(
+    { exitCode: found.exitCode, lines: found.stdout.trim().split('\n') },
+    { exitCode: 0, lines: ['1.0.2k', '7.79.1'] },
+    'lookbehind match, -o prints only the match',
+  );
   const greek = await grep(['-u', '-o', '\\p{Greek}+', text]);
-  t.same({ exitCode: greek.exitCode, stdout: greek.stdout.trim() }, { exitCode: 0, stdout: 'Αθήνα' }, 'UTF-8 mode with a Unicode property');
+  t.same(
+    { exitCode: greek.exitCode, stdout: greek.stdout.trim() },
+    { exitCode: 0, stdout: 'Αθήνα' },
+    'UTF-8 mode with a Unicode property',
+  );
   const none = await grep(['(?i)^libressl', text]);
   t.same({ exitCode: none.exitCode, stdout: none.stdout }, { exitCode: 1, stdout: '' }, 'no match: exit 1, no output');
   const bad = await grep(['(?<=a+)b', text]);

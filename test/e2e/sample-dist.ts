@@ -15,12 +15,19 @@ export const sampleDistDir = projectPath('test/fixtures/sample-dist');
 export const samplePackages = ['libsample', 'sample-data', 'samplecalc', 'sampled', 'samplegreet'];
 
 /** Packs upstream/NAME (spec text optionally replaced) into DEST/NAME-V-R.amzn2.src.rpm; returns its path. */
-export async function packSampleSrpm(name: string, dest: string, options: { upstreamDir?: string; specText?: string } = {}): Promise<string> {
+export async function packSampleSrpm(
+  name: string,
+  dest: string,
+  options: { upstreamDir?: string; specText?: string } = {},
+): Promise<string> {
   const upstream = join(options.upstreamDir ?? join(sampleDistDir, 'upstream'), name);
   const specText = options.specText ?? (await readFile(join(upstream, `${name}.spec`), 'utf8'));
   // rpmbuild records expanded %prep/%build/%install in the header: a topdir named after the content
   // keeps two packings of the same package byte-identical
-  const work = join(tmpdir(), `yumda-pack-${name}-${createHash('sha256').update(specText).update(upstream).digest('hex').slice(0, 12)}`);
+  const work = join(
+    tmpdir(),
+    `yumda-pack-${name}-${createHash('sha256').update(specText).update(upstream).digest('hex').slice(0, 12)}`,
+  );
   const lock = `${work}.lock`;
   for (let i = 0; ; i++) {
     try {
@@ -39,7 +46,20 @@ export async function packSampleSrpm(name: string, dest: string, options: { upst
     await writeFile(specFile, specText);
     for (const entry of await readdir(upstream, { withFileTypes: true })) {
       if (entry.isDirectory()) {
-        await execa('tar', ['--sort=name', '--mtime=@0', '--owner=0', '--group=0', '--numeric-owner', '-cf', join(sources, `${entry.name}.tar`), entry.name], { cwd: upstream });
+        await execa(
+          'tar',
+          [
+            '--sort=name',
+            '--mtime=@0',
+            '--owner=0',
+            '--group=0',
+            '--numeric-owner',
+            '-cf',
+            join(sources, `${entry.name}.tar`),
+            entry.name,
+          ],
+          { cwd: upstream },
+        );
         await execa('gzip', ['-n', '-9', join(sources, `${entry.name}.tar`)]);
       } else if (!entry.name.endsWith('.spec')) {
         await cp(join(upstream, entry.name), join(sources, entry.name));
@@ -48,7 +68,23 @@ export async function packSampleSrpm(name: string, dest: string, options: { upst
     await mkdir(dest, { recursive: true });
     const r = await execa(
       'rpmbuild',
-      ['-bs', '--nodeps', '--define', `_topdir ${work}`, '--define', `_srcrpmdir ${dest}`, '--define', 'dist .amzn2', '--define', '_buildhost build.amzn2.invalid', '--define', 'use_source_date_epoch_as_buildtime 1', '--define', 'clamp_mtime_to_source_date_epoch 1', specFile],
+      [
+        '-bs',
+        '--nodeps',
+        '--define',
+        `_topdir ${work}`,
+        '--define',
+        `_srcrpmdir ${dest}`,
+        '--define',
+        'dist .amzn2',
+        '--define',
+        '_buildhost build.amzn2.invalid',
+        '--define',
+        'use_source_date_epoch_as_buildtime 1',
+        '--define',
+        'clamp_mtime_to_source_date_epoch 1',
+        specFile,
+      ],
       { env: { SOURCE_DATE_EPOCH: '1763856000', LC_ALL: 'C' }, all: true, reject: false },
     );
     if (r.exitCode !== 0) throw new Error(`rpmbuild -bs ${name} failed:\n${r.all}`);

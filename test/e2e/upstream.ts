@@ -26,7 +26,10 @@ export async function startSampleUpstream(srpms: string[]): Promise<SampleUpstre
   const server = await serveDirectory(root);
   const publish = async (files: string[]): Promise<void> => {
     for (const f of files) await copyFile(f, join(repo, 'Packages', basename(f)));
-    const r = await execa('createrepo_c', ['--general-compress-type', 'gz', '--update', repo], { reject: false, all: true });
+    const r = await execa('createrepo_c', ['--general-compress-type', 'gz', '--update', repo], {
+      reject: false,
+      all: true,
+    });
     if (r.exitCode !== 0) throw new Error(`createrepo_c failed: ${r.all}`);
   };
   await publish(srpms);

@@ -38,7 +38,11 @@ interface Outcome {
 }
 
 /** One error line (plus an optional hint), no "internal error", the JSON error object when asked. */
-function assertUserError(t: Test, r: Outcome, expect: { code: string; path: string; cause: RegExp; json?: boolean }): void {
+function assertUserError(
+  t: Test,
+  r: Outcome,
+  expect: { code: string; path: string; cause: RegExp; json?: boolean },
+): void {
   t.equal(r.exitCode, ExitCode.environment, `exit 6: ${r.stderr}`);
   t.notMatch(r.stderr, /internal error|report it as a bug|\n\s+at /, 'no internal error, no stack trace');
   const errors = r.stderr.split('\n').filter((l) => l.startsWith('yumda: error:'));
@@ -63,14 +67,35 @@ t.before(async () => {
     { name: 'envsmall', packages: [{ name: 'envsmall', files: { '/opt/share/envsmall/a': 'small\n' } }] },
     {
       name: 'envbig',
-      packages: [{ name: 'envbig', extraFiles: ['/opt/share/envbig'], install: ['mkdir -p %{buildroot}/opt/share/envbig', 'head -c 300000 /dev/urandom > %{buildroot}/opt/share/envbig/blob'] }],
+      packages: [
+        {
+          name: 'envbig',
+          extraFiles: ['/opt/share/envbig'],
+          install: [
+            'mkdir -p %{buildroot}/opt/share/envbig',
+            'head -c 300000 /dev/urandom > %{buildroot}/opt/share/envbig/blob',
+          ],
+        },
+      ],
     },
   ]);
   repo = await makeRepo(rpms, 'environment');
   cache = join(scratch, 'cache');
 });
 
-const installArgs = (dest: string, ...names: string[]): string[] => ['install', ...names, '-d', dest, '--repo', `file://${repo}`, '--base', 'none', '--cache-dir', cache, '--no-check'];
+const installArgs = (dest: string, ...names: string[]): string[] => [
+  'install',
+  ...names,
+  '-d',
+  dest,
+  '--repo',
+  `file://${repo}`,
+  '--base',
+  'none',
+  '--cache-dir',
+  cache,
+  '--no-check',
+];
 
 t.test('a read-only file system', { skip }, async (t) => {
   const ro = join(scratch, 'ro');
@@ -86,9 +111,23 @@ t.test('a read-only file system', { skip }, async (t) => {
     yumda(installArgs(join(scratch, 'layer-cache-ro'), 'envsmall').map((a) => (a === cache ? join(ro, 'cache') : a))),
   ]);
   // Node's recursive mkdir says ENOENT here: the cause is found again
-  assertUserError(t, install, { code: 'READ_ONLY_FILE_SYSTEM', path: join(ro, 'layer'), cause: /read-only file system \(EROFS\)/ });
-  assertUserError(t, installJson, { code: 'READ_ONLY_FILE_SYSTEM', path: join(ro, 'layer'), cause: /EROFS/, json: true });
-  assertUserError(t, zip, { code: 'READ_ONLY_FILE_SYSTEM', path: join(ro, 'layer.zip'), cause: /read-only/, json: true });
+  assertUserError(t, install, {
+    code: 'READ_ONLY_FILE_SYSTEM',
+    path: join(ro, 'layer'),
+    cause: /read-only file system \(EROFS\)/,
+  });
+  assertUserError(t, installJson, {
+    code: 'READ_ONLY_FILE_SYSTEM',
+    path: join(ro, 'layer'),
+    cause: /EROFS/,
+    json: true,
+  });
+  assertUserError(t, zip, {
+    code: 'READ_ONLY_FILE_SYSTEM',
+    path: join(ro, 'layer.zip'),
+    cause: /read-only/,
+    json: true,
+  });
   assertUserError(t, publish, { code: 'READ_ONLY_FILE_SYSTEM', path: join(ro, 'pub'), cause: /read-only/, json: true });
   assertUserError(t, cacheRo, { code: 'READ_ONLY_FILE_SYSTEM', path: join(ro, 'cache'), cause: /read-only/ });
 
@@ -136,7 +175,10 @@ t.test('-d naming a file; a file in the way of a directory', { skip }, async (t)
   await writeFile(file, 'x');
   const layer = join(scratch, 'layer-small');
   await mkdir(layer, { recursive: true });
-  const [install, zip] = await Promise.all([yumda([...installArgs(file, 'envsmall'), '--json']), yumda(['zip', layer, '-o', join(file, 'out.zip')])]);
+  const [install, zip] = await Promise.all([
+    yumda([...installArgs(file, 'envsmall'), '--json']),
+    yumda(['zip', layer, '-o', join(file, 'out.zip')]),
+  ]);
   // install checks its layer itself (LAYER_NOT_DIR); any clear one-line error naming the path will do
   t.ok([1, 2, 6].includes(install.exitCode), `install: ${install.stderr}`);
   t.notMatch(install.stderr, /internal error|\n\s+at /);
@@ -157,23 +199,63 @@ t.test('permission denied: yumda zip of an unreadable file, run as an ordinary u
   await chmod(dir, 0o777);
   const asNobody = (args: string[]) =>
     // env -i: not the test runner's NODE_OPTIONS, whose hooks write where nobody may not
-    execa('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'env', '-i', `PATH=${process.env.PATH ?? '/usr/bin:/bin'}`, process.execPath, yumdaBin, ...args], {
-      reject: false,
-    });
+    execa(
+      'setpriv',
+      [
+        '--reuid=65534',
+        '--regid=65534',
+        '--clear-groups',
+        'env',
+        '-i',
+        `PATH=${process.env.PATH ?? '/usr/bin:/bin'}`,
+        process.execPath,
+        yumdaBin,
+        ...args,
+      ],
+      {
+        reject: false,
+      },
+    );
   const r = await asNobody(['zip', layer, '-o', join(dir, 'out.zip'), '--json']);
   const out = { exitCode: r.exitCode ?? 1, stdout: String(r.stdout), stderr: String(r.stderr) };
-  assertUserError(t, out, { code: 'PERMISSION_DENIED', path: join(layer, 'private'), cause: /permission denied \(EACCES\)/, json: true });
+  assertUserError(t, out, {
+    code: 'PERMISSION_DENIED',
+    path: join(layer, 'private'),
+    cause: /permission denied \(EACCES\)/,
+    json: true,
+  });
   await chmod(join(layer, 'private'), 0o755);
   const r2 = await asNobody(['zip', layer, '-o', join(dir, 'out.zip')]);
-  assertUserError(t, { exitCode: r2.exitCode ?? 1, stdout: String(r2.stdout), stderr: String(r2.stderr) }, { code: 'PERMISSION_DENIED', path: join(layer, 'bin/secret'), cause: /EACCES/ });
+  assertUserError(
+    t,
+    { exitCode: r2.exitCode ?? 1, stdout: String(r2.stdout), stderr: String(r2.stderr) },
+    { code: 'PERMISSION_DENIED', path: join(layer, 'bin/secret'), cause: /EACCES/ },
+  );
 });
 
 t.test('errors that cannot be made here are mapped the same way (EDQUOT, EMFILE)', async (t) => {
-  const sys = (code: string, syscall: string, path?: string): Error => Object.assign(new Error(`${code}: x`), { code, syscall, ...(path ? { path } : {}) });
-  t.match(environmentError(sys('EDQUOT', 'write'), { fallbackPath: '/l/x.zip' }), { code: 'QUOTA_EXCEEDED', exitCode: 6, message: 'cannot write /l/x.zip: disk quota exceeded (EDQUOT)' });
-  t.match(environmentError(sys('EMFILE', 'open', '/l/a')), { code: 'TOO_MANY_OPEN_FILES', exitCode: 6, message: /cannot open \/l\/a: too many open files/ });
+  const sys = (code: string, syscall: string, path?: string): Error =>
+    Object.assign(new Error(`${code}: x`), { code, syscall, ...(path ? { path } : {}) });
+  t.match(environmentError(sys('EDQUOT', 'write'), { fallbackPath: '/l/x.zip' }), {
+    code: 'QUOTA_EXCEEDED',
+    exitCode: 6,
+    message: 'cannot write /l/x.zip: disk quota exceeded (EDQUOT)',
+  });
+  t.match(environmentError(sys('EMFILE', 'open', '/l/a')), {
+    code: 'TOO_MANY_OPEN_FILES',
+    exitCode: 6,
+    message: /cannot open \/l\/a: too many open files/,
+  });
   t.equal(environmentError(new Error('plain bug')), undefined, 'a plain Error stays an internal error');
   t.equal(environmentError(sys('EWHATEVER', 'open', '/x')), undefined, 'an unknown errno stays an internal error');
-  t.match(environmentError(new Error('wrapped', { cause: sys('ENOSPC', 'write') })), { code: 'DISK_FULL' }, 'found in the cause chain');
-  t.equal(diagnoseMkdir(join(scratch, 'no/such/dir'))?.errno ?? 'none', 'none', 'nothing to say when the ancestor is writable');
+  t.match(
+    environmentError(new Error('wrapped', { cause: sys('ENOSPC', 'write') })),
+    { code: 'DISK_FULL' },
+    'found in the cause chain',
+  );
+  t.equal(
+    diagnoseMkdir(join(scratch, 'no/such/dir'))?.errno ?? 'none',
+    'none',
+    'nothing to say when the ancestor is writable',
+  );
 });

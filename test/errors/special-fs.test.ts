@@ -21,13 +21,18 @@ t.test('the CLI refuses targets on proc, sysfs and devtmpfs at once', async (t) 
     [['install', 'alpha', '-d', '/proc/yumda-x', ...bogusRepo], '/proc/yumda-x', /proc file system/],
     [['update', '-d', '/proc/1/yumda-x', ...bogusRepo], '/proc/1/yumda-x', /proc file system/],
     [['remove', 'alpha', '-d', '/sys/yumda-x'], '/sys/yumda-x', /sysfs file system/],
-    [['install', 'alpha', '-d', join(dir, 'layer2'), ...bogusRepo, '--cache-dir', '/proc/yumda-c'], '/proc/yumda-c', /proc file system/],
+    [
+      ['install', 'alpha', '-d', join(dir, 'layer2'), ...bogusRepo, '--cache-dir', '/proc/yumda-c'],
+      '/proc/yumda-c',
+      /proc file system/,
+    ],
     [['rpm', 'extract', rpm, '/proc/yumda-x'], '/proc/yumda-x', /proc file system/],
     [['repo', 'publish', dir, '/proc/yumda-x'], '/proc/yumda-x', /proc file system/],
     [['repo', 'index', '/sys/kernel/yumda-x'], '/sys/kernel/yumda-x', /sysfs file system/],
     [['zip', join(dir, 'layer'), '-o', '/proc/yumda-x.zip'], '/proc/yumda-x.zip', /proc file system/],
   ];
-  if (specialFileSystem('/dev/yumda-x')?.type === 'devtmpfs') cases.push([['install', 'alpha', '-d', '/dev/yumda-x', ...bogusRepo], '/dev/yumda-x', /devtmpfs file system/]);
+  if (specialFileSystem('/dev/yumda-x')?.type === 'devtmpfs')
+    cases.push([['install', 'alpha', '-d', '/dev/yumda-x', ...bogusRepo], '/dev/yumda-x', /devtmpfs file system/]);
   // a hang would hit the per-test timeout; each answer is immediate
   const results = await Promise.all(cases.map(([args]) => yumda([...args, '--json'])));
   for (const [i, r] of results.entries()) {

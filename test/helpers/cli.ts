@@ -11,7 +11,10 @@ export interface CliResult {
 export const yumdaBin = projectPath('dist/src/cli/main.js');
 
 /** Runs the built CLI (dist/src/cli/main.js, the package bin) as a user would, in a child process. */
-export async function yumda(args: string[], options: { cwd?: string; env?: Record<string, string>; input?: string } = {}): Promise<CliResult> {
+export async function yumda(
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string>; input?: string } = {},
+): Promise<CliResult> {
   const result = await execa(process.execPath, [yumdaBin, ...args], {
     cwd: options.cwd,
     env: { ...options.env, FORCE_COLOR: '0' },

@@ -69,7 +69,10 @@ export async function importDir(dir: string, ref: string): Promise<void> {
 export async function debianImage(include: string[] = []): Promise<string> {
   await usePodman();
   const packages = [...new Set(include)].sort();
-  const key = createHash('sha256').update(JSON.stringify({ suite: 'bookworm', variant: 'minbase', packages })).digest('hex').slice(0, 12);
+  const key = createHash('sha256')
+    .update(JSON.stringify({ suite: 'bookworm', variant: 'minbase', packages }))
+    .digest('hex')
+    .slice(0, 12);
   const ref = `localhost/yumda-test-debian:${key}`;
   if (await imageExists(ref)) return ref;
   await mkdir(imageCache, { recursive: true });
@@ -79,7 +82,12 @@ export async function debianImage(include: string[] = []): Promise<string> {
     if (!existsSync(tarball)) {
       const root = join(imageCache, `debian-${key}.root`);
       await rm(root, { recursive: true, force: true });
-      const args = ['--variant=minbase', ...(packages.length ? [`--include=${packages.join(',')}`] : []), 'bookworm', root];
+      const args = [
+        '--variant=minbase',
+        ...(packages.length ? [`--include=${packages.join(',')}`] : []),
+        'bookworm',
+        root,
+      ];
       const r = await execa('debootstrap', args, { reject: false, all: true });
       if (r.exitCode !== 0) throw new Error(`debootstrap failed:\n${String(r.all).slice(-3000)}`);
       // apt lists and caches are not needed in a test image
@@ -96,5 +104,7 @@ export async function debianImage(include: string[] = []): Promise<string> {
 /** Containers whose name starts with a prefix (to prove none is left behind). */
 export async function containersNamed(prefix: string): Promise<string[]> {
   const r = await execa('podman', ['ps', '--all', '--format', '{{.Names}}'], { reject: false });
-  return String(r.stdout).split('\n').filter((n) => n.startsWith(prefix));
+  return String(r.stdout)
+    .split('\n')
+    .filter((n) => n.startsWith(prefix));
 }

@@ -59,7 +59,9 @@ async function withLock<T>(lockDir: string, fn: () => Promise<T>): Promise<T> {
 
 /** Builds (or reuses) the RPMs of test/fixtures/specs/NAME.spec, or of an absolute spec path. */
 export async function buildFixture(spec: string, options: BuildOptions = {}): Promise<BuiltRpms> {
-  const specPath = spec.startsWith('/') ? spec : projectPath('test/fixtures/specs', spec.endsWith('.spec') ? spec : `${spec}.spec`);
+  const specPath = spec.startsWith('/')
+    ? spec
+    : projectPath('test/fixtures/specs', spec.endsWith('.spec') ? spec : `${spec}.spec`);
   const specText = await readFile(specPath, 'utf8');
   const hash = createHash('sha256').update(specText).update(JSON.stringify(options));
   for (const s of options.sources ?? []) hash.update(await readFile(projectPath('test/fixtures', s)));
@@ -73,13 +75,19 @@ export async function buildFixture(spec: string, options: BuildOptions = {}): Pr
     const work = `${dir}.work`;
     await rm(work, { recursive: true, force: true });
     await mkdir(join(work, 'SOURCES'), { recursive: true });
-    for (const s of options.sources ?? []) await cp(projectPath('test/fixtures', s), join(work, 'SOURCES', s.split('/').pop()!), { recursive: true });
+    for (const s of options.sources ?? [])
+      await cp(projectPath('test/fixtures', s), join(work, 'SOURCES', s.split('/').pop()!), { recursive: true });
     const args = [
-      '--define', `_topdir ${work}`,
-      '--define', 'debug_package %{nil}',
-      '--define', '_build_id_links none',
-      '--define', '__brp_strip %{nil}',
-      '--define', '_buildhost yumda-test',
+      '--define',
+      `_topdir ${work}`,
+      '--define',
+      'debug_package %{nil}',
+      '--define',
+      '_build_id_links none',
+      '--define',
+      '__brp_strip %{nil}',
+      '--define',
+      '_buildhost yumda-test',
     ];
     for (const [k, v] of Object.entries(options.defines ?? {})) args.push('--define', `${k} ${v}`);
     args.push(options.sourceOnly ? '-bs' : '-ba', '--nodeps', specPath);

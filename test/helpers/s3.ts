@@ -96,7 +96,10 @@ async function withStartLock<T>(fn: () => Promise<T>): Promise<T> {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       // a lock left by a killed test process: s3-up.sh takes well under two minutes
-      const age = await stat(lock).then((s) => Date.now() - s.mtimeMs, () => 0);
+      const age = await stat(lock).then(
+        (s) => Date.now() - s.mtimeMs,
+        () => 0,
+      );
       if (age > 180_000) await rm(lock, { recursive: true, force: true });
       if (i > 3000) throw new Error(`timed out waiting for ${lock}`);
       await new Promise((r) => setTimeout(r, 100));
@@ -140,7 +143,11 @@ async function startOrReuse(): Promise<{ endpoint: string; accessKeyId: string; 
       text = String(result.stdout);
     }
     const env = parseSettings(text);
-    return { endpoint: env.AWS_ENDPOINT_URL_S3!, accessKeyId: env.AWS_ACCESS_KEY_ID!, secretAccessKey: env.AWS_SECRET_ACCESS_KEY! };
+    return {
+      endpoint: env.AWS_ENDPOINT_URL_S3!,
+      accessKeyId: env.AWS_ACCESS_KEY_ID!,
+      secretAccessKey: env.AWS_SECRET_ACCESS_KEY!,
+    };
   });
 }
 
@@ -171,7 +178,12 @@ export async function ensureS3(): Promise<S3TestEnv> {
     throw e;
   }
   await registerUser();
-  const env = { AWS_ENDPOINT_URL_S3: s.endpoint, AWS_ACCESS_KEY_ID: s.accessKeyId, AWS_SECRET_ACCESS_KEY: s.secretAccessKey, AWS_REGION: 'us-east-1' };
+  const env = {
+    AWS_ENDPOINT_URL_S3: s.endpoint,
+    AWS_ACCESS_KEY_ID: s.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: s.secretAccessKey,
+    AWS_REGION: 'us-east-1',
+  };
   Object.assign(process.env, env);
   const bucket = `yumda-test-${process.pid}-${++bucketCounter}-${randomBytes(3).toString('hex')}`;
   await s3Client(s.endpoint).send(new CreateBucketCommand({ Bucket: bucket }));

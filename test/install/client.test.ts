@@ -53,8 +53,15 @@ async function problemsFor(...requests: string[]): Promise<string> {
   return 'no error';
 }
 
-const common = (dest: string, repo = server.url): string[] => ['--repo', repo, '--cache-dir', cache, '-d', dest, '--no-check'];
-
+const common = (dest: string, repo = server.url): string[] => [
+  '--repo',
+  repo,
+  '--cache-dir',
+  cache,
+  '-d',
+  dest,
+  '--no-check',
+];
 
 t.test('install over HTTP: closure, relocation, skipped base, docs and outside files left out', async (t) => {
   const dest = join(work, 'layer1');
@@ -68,12 +75,26 @@ t.test('install over HTTP: closure, relocation, skipped base, docs and outside f
   t.match(r.stderr, /reading file lists/, 'a file requirement outside primary loads filelists');
   t.same(
     listTree(dest).filter((p) => !p.startsWith('.yumda')),
-    ['bin/', 'bin/greet', 'bin/tool', 'bin/tool-link', 'lib/', 'lib/libgreet.so.1', 'lib/libgreet.so.1.0', 'share/', 'share/greet/', 'share/greet/message.txt'],
+    [
+      'bin/',
+      'bin/greet',
+      'bin/tool',
+      'bin/tool-link',
+      'lib/',
+      'lib/libgreet.so.1',
+      'lib/libgreet.so.1.0',
+      'share/',
+      'share/greet/',
+      'share/greet/message.txt',
+    ],
   );
   t.equal(readlinkSync(join(dest, 'bin/tool-link')), 'tool', 'symlinks stay symlinks');
   t.equal(lstatSync(join(dest, 'bin/tool')).mode & 0o777, 0o755, 'modes kept');
   const manifest = JSON.parse(readFileSync(join(dest, '.yumda/installed.json'), 'utf8'));
-  t.same(manifest.packages.map((p: { name: string }) => p.name), ['greet', 'greet-data', 'greet-libs', 'tool']);
+  t.same(
+    manifest.packages.map((p: { name: string }) => p.name),
+    ['greet', 'greet-data', 'greet-libs', 'tool'],
+  );
   const data = manifest.packages.find((p: { name: string }) => p.name === 'greet-data');
   t.match(data.files, [{ path: 'share/greet/message.txt', type: 'file', sha256: /^[0-9a-f]{64}$/ }]);
 
@@ -83,10 +104,16 @@ t.test('install over HTTP: closure, relocation, skipped base, docs and outside f
   t.match(again.stdout, /Nothing to do\.\nPackage tool-1\.0-1\.lambda2\.noarch is already installed\./);
   const more = await yumda(['install', 'writer', '--json', ...common(dest)]);
   t.equal(more.exitCode, 0, more.stderr);
-  t.same(JSON.parse(more.stdout).install.map((p: { name: string }) => p.name), ['editor', 'writer']);
+  t.same(
+    JSON.parse(more.stdout).install.map((p: { name: string }) => p.name),
+    ['editor', 'writer'],
+  );
 
   const listed = await yumda(['list', '--installed', '-d', dest, '--json']);
-  t.same(JSON.parse(listed.stdout).map((p: { name: string }) => p.name), ['editor', 'greet', 'greet-data', 'greet-libs', 'tool', 'writer']);
+  t.same(
+    JSON.parse(listed.stdout).map((p: { name: string }) => p.name),
+    ['editor', 'greet', 'greet-data', 'greet-libs', 'tool', 'writer'],
+  );
 
   // remove: only files nobody else owns; dependents are reported
   const removed = await yumda(['remove', 'greet-data', '-d', dest]);
@@ -118,8 +145,15 @@ t.test('upgrades: install of an installed package with a newer version, and yumd
   t.notOk(existsSync(join(dest, 'share/upg/old-only')), 'a file only the old version had is gone');
   t.ok(existsSync(join(dest, 'share/upg/new-only')), 'a file only the new version has is there');
   const manifest = JSON.parse(readFileSync(join(dest, '.yumda/installed.json'), 'utf8'));
-  t.same(manifest.packages.map((p: { name: string; version: string }) => `${p.name}-${p.version}`), ['libv-2.0', 'upg-2.0']);
-  t.notOk(manifest.packages.find((p: { name: string }) => p.name === 'upg').files.some((f: { path: string }) => f.path.endsWith('old-only')));
+  t.same(
+    manifest.packages.map((p: { name: string; version: string }) => `${p.name}-${p.version}`),
+    ['libv-2.0', 'upg-2.0'],
+  );
+  t.notOk(
+    manifest.packages
+      .find((p: { name: string }) => p.name === 'upg')
+      .files.some((f: { path: string }) => f.path.endsWith('old-only')),
+  );
   const again = await yumda(['install', 'upg', ...common(dest)]);
   t.match(again.stdout, /Package upg-2\.0-1\.lambda2\.noarch is already installed/, 'then a no-op');
 
@@ -127,11 +161,19 @@ t.test('upgrades: install of an installed package with a newer version, and yumd
   const dest2 = join(work, 'update');
   t.equal((await yumda(['install', 'needs-old', 'epo-0:2.0', '--base', 'none', ...common(dest2)])).exitCode, 0);
   t.equal((await yumda(['install', 'upg-1.0', '--base', 'none', ...common(dest2)])).exitCode, 0);
-  const before = JSON.parse(readFileSync(join(dest2, '.yumda/installed.json'), 'utf8')).packages.map((p: { name: string; version: string }) => `${p.name}-${p.version}`);
+  const before = JSON.parse(readFileSync(join(dest2, '.yumda/installed.json'), 'utf8')).packages.map(
+    (p: { name: string; version: string }) => `${p.name}-${p.version}`,
+  );
   t.same(before, ['epo-2.0', 'libv-1.0', 'needs-old-1.0', 'upg-1.0'], 'needs-old holds libv at 1.0');
   const named = await yumda(['update', 'epo', '--json', '--base', 'none', ...common(dest2)]);
   t.equal(named.exitCode, 0, named.stderr);
-  t.same(JSON.parse(named.stdout).install.map((p: { name: string; epoch: number; version: string }) => `${p.name}-${p.epoch}:${p.version}`), ['epo-1:1.0'], 'the epoch makes 1:1.0 newer');
+  t.same(
+    JSON.parse(named.stdout).install.map(
+      (p: { name: string; epoch: number; version: string }) => `${p.name}-${p.epoch}:${p.version}`,
+    ),
+    ['epo-1:1.0'],
+    'the epoch makes 1:1.0 newer',
+  );
   const missing = await yumda(['update', 'greet', '--base', 'none', ...common(dest2)]);
   t.equal(missing.exitCode, 1);
   t.match(missing.stderr, /not installed in .*: greet/);
@@ -139,13 +181,18 @@ t.test('upgrades: install of an installed package with a newer version, and yumd
   const treeBefore = listTree(dest2);
   const blocked = await yumda(['update', '--base', 'none', ...common(dest2)]);
   t.equal(blocked.exitCode, 1);
-  t.match(blocked.stderr, /libv < 0:2\.0 needed by needs-old-1\.0-1\.lambda2\.noarch \(installed in the layer\) would no longer be satisfied once libv-1\.0-1\.lambda2\.noarch is replaced by libv-2\.0-1\.lambda2\.noarch \(pulled in by: (upg → )?libv\)/);
+  t.match(
+    blocked.stderr,
+    /libv < 0:2\.0 needed by needs-old-1\.0-1\.lambda2\.noarch \(installed in the layer\) would no longer be satisfied once libv-1\.0-1\.lambda2\.noarch is replaced by libv-2\.0-1\.lambda2\.noarch \(pulled in by: (upg → )?libv\)/,
+  );
   t.same(listTree(dest2), treeBefore, 'a failed update changes nothing');
   t.equal((await yumda(['remove', 'needs-old', '-d', dest2])).exitCode, 0);
   const all = await yumda(['upgrade', '--base', 'none', ...common(dest2)]);
   t.equal(all.exitCode, 0, all.stderr);
   t.match(all.stdout, /Upgrading:\n( \S+.*\n)* upg /);
-  const after = JSON.parse(readFileSync(join(dest2, '.yumda/installed.json'), 'utf8')).packages.map((p: { name: string; version: string }) => `${p.name}-${p.version}`);
+  const after = JSON.parse(readFileSync(join(dest2, '.yumda/installed.json'), 'utf8')).packages.map(
+    (p: { name: string; version: string }) => `${p.name}-${p.version}`,
+  );
   t.same(after, ['epo-1.0', 'libv-2.0', 'upg-2.0']);
   t.equal(readFileSync(join(dest2, 'share/libv/v'), 'utf8'), '2\n');
   const nothing = await yumda(['update', '--base', 'none', ...common(dest2)]);
@@ -153,55 +200,63 @@ t.test('upgrades: install of an installed package with a newer version, and yumd
   t.match(nothing.stderr, /No packages marked for update/);
 });
 
-t.test('metadata_expire: repomd.xml is not fetched again while fresh; --refresh and metadata_expire=0 fetch it', async (t) => {
-  const zz = rpms.filter((r) => /\/zz-1\.0/.test(r));
-  const dir = await makeRepo(rpms.filter((r) => !zz.includes(r)), 'expire');
-  const served = await serveDirectory(dir);
-  t.teardown(async () => {
-    await served.close();
-    await rm(dir, { recursive: true, force: true });
-  });
-  const cacheDir = join(work, 'expire-cache');
-  const repomdFetches = (): number => served.requests.filter((r) => r.endsWith('/repodata/repomd.xml')).length;
-  const list = async (...extra: string[]): Promise<string[]> => {
-    const r = await yumda(['list', '--json', '--repo', served.url, '--cache-dir', cacheDir, ...extra]);
-    t.equal(r.exitCode, 0, r.stderr);
-    return JSON.parse(r.stdout).map((p: { name: string }) => p.name);
-  };
-  t.notOk((await list()).includes('zz'));
-  t.equal(repomdFetches(), 1);
-  // the repository is republished with one more package
-  for (const rpm of zz) await cp(rpm, join(dir, 'Packages', rpm.split('/').pop()!));
-  const { indexRepository } = await import('../../src/repodata/index.js');
-  await indexRepository(dir, { revision: '2' });
-  t.notOk((await list()).includes('zz'), 'within metadata_expire (6 h by default) the cached repomd.xml is used');
-  t.equal(repomdFetches(), 1, 'and not fetched');
-  t.ok((await list('--refresh')).includes('zz'), '--refresh fetches it');
-  t.equal(repomdFetches(), 2);
-  const repofile = join(work, 'expire.repo');
-  writeFileSync(repofile, `[expire0]\nbaseurl=${served.url}\nmetadata_expire=0\n`);
-  for (let i = 0; i < 2; i++) {
-    const r = await yumda(['list', 'zz', '--json', '--repofile', repofile, '--cache-dir', cacheDir]);
-    t.equal(r.exitCode, 0, r.stderr);
-  }
-  t.equal(repomdFetches(), 4, 'metadata_expire=0: every run asks');
+t.test(
+  'metadata_expire: repomd.xml is not fetched again while fresh; --refresh and metadata_expire=0 fetch it',
+  async (t) => {
+    const zz = rpms.filter((r) => /\/zz-1\.0/.test(r));
+    const dir = await makeRepo(
+      rpms.filter((r) => !zz.includes(r)),
+      'expire',
+    );
+    const served = await serveDirectory(dir);
+    t.teardown(async () => {
+      await served.close();
+      await rm(dir, { recursive: true, force: true });
+    });
+    const cacheDir = join(work, 'expire-cache');
+    const repomdFetches = (): number => served.requests.filter((r) => r.endsWith('/repodata/repomd.xml')).length;
+    const list = async (...extra: string[]): Promise<string[]> => {
+      const r = await yumda(['list', '--json', '--repo', served.url, '--cache-dir', cacheDir, ...extra]);
+      t.equal(r.exitCode, 0, r.stderr);
+      return JSON.parse(r.stdout).map((p: { name: string }) => p.name);
+    };
+    t.notOk((await list()).includes('zz'));
+    t.equal(repomdFetches(), 1);
+    // the repository is republished with one more package
+    for (const rpm of zz) await cp(rpm, join(dir, 'Packages', rpm.split('/').pop()!));
+    const { indexRepository } = await import('../../src/repodata/index.js');
+    await indexRepository(dir, { revision: '2' });
+    t.notOk((await list()).includes('zz'), 'within metadata_expire (6 h by default) the cached repomd.xml is used');
+    t.equal(repomdFetches(), 1, 'and not fetched');
+    t.ok((await list('--refresh')).includes('zz'), '--refresh fetches it');
+    t.equal(repomdFetches(), 2);
+    const repofile = join(work, 'expire.repo');
+    writeFileSync(repofile, `[expire0]\nbaseurl=${served.url}\nmetadata_expire=0\n`);
+    for (let i = 0; i < 2; i++) {
+      const r = await yumda(['list', 'zz', '--json', '--repofile', repofile, '--cache-dir', cacheDir]);
+      t.equal(r.exitCode, 0, r.stderr);
+    }
+    t.equal(repomdFetches(), 4, 'metadata_expire=0: every run asks');
 
-  // a cached repomd.xml naming metadata the repository has since replaced: fetched again, once
-  const cold = join(work, 'expire-cache2');
-  t.ok((await yumda(['list', '--repo', served.url, '--cache-dir', cold])).exitCode === 0);
-  for (const rpm of zz) await rm(join(dir, 'Packages', rpm.split('/').pop()!));
-  await indexRepository(dir, { revision: '3' });
-  // a publisher that deletes the previous generation right away
-  const current = readFileSync(join(dir, 'repodata/repomd.xml'), 'utf8');
-  for (const f of readdirSync(join(dir, 'repodata'))) if (f !== 'repomd.xml' && !current.includes(f)) await rm(join(dir, 'repodata', f));
-  const reposDir = join(cold, 'repos', readdirSync(join(cold, 'repos'))[0]!);
-  for (const f of readdirSync(reposDir)) if (f.startsWith('primary-') || f.includes('-primary.xml')) await rm(join(reposDir, f));
-  const before = repomdFetches();
-  const r = await yumda(['list', 'zz', '--repo', served.url, '--cache-dir', cold]);
-  t.equal(r.exitCode, 0, r.stderr);
-  t.match(r.stderr, /no matching packages/, 'the republished metadata (without zz) is read');
-  t.equal(repomdFetches(), before + 1);
-});
+    // a cached repomd.xml naming metadata the repository has since replaced: fetched again, once
+    const cold = join(work, 'expire-cache2');
+    t.ok((await yumda(['list', '--repo', served.url, '--cache-dir', cold])).exitCode === 0);
+    for (const rpm of zz) await rm(join(dir, 'Packages', rpm.split('/').pop()!));
+    await indexRepository(dir, { revision: '3' });
+    // a publisher that deletes the previous generation right away
+    const current = readFileSync(join(dir, 'repodata/repomd.xml'), 'utf8');
+    for (const f of readdirSync(join(dir, 'repodata')))
+      if (f !== 'repomd.xml' && !current.includes(f)) await rm(join(dir, 'repodata', f));
+    const reposDir = join(cold, 'repos', readdirSync(join(cold, 'repos'))[0]!);
+    for (const f of readdirSync(reposDir))
+      if (f.startsWith('primary-') || f.includes('-primary.xml')) await rm(join(reposDir, f));
+    const before = repomdFetches();
+    const r = await yumda(['list', 'zz', '--repo', served.url, '--cache-dir', cold]);
+    t.equal(r.exitCode, 0, r.stderr);
+    t.match(r.stderr, /no matching packages/, 'the republished metadata (without zz) is read');
+    t.equal(repomdFetches(), before + 1);
+  },
+);
 
 t.test('dry-run and the JSON plan shape', async (t) => {
   const dest = join(work, 'dry');
@@ -209,9 +264,24 @@ t.test('dry-run and the JSON plan shape', async (t) => {
   t.equal(r.exitCode, 0, r.stderr);
   const plan = JSON.parse(r.stdout);
   t.same(Object.keys(plan), ['install', 'skippedByBase', 'downloadSize', 'installedSize']);
-  t.same(Object.keys(plan.install[0]), ['name', 'epoch', 'version', 'release', 'arch', 'repo', 'size', 'installedSize']);
-  t.same(plan.install.map((p: { name: string }) => p.name), ['greet', 'greet-data', 'greet-libs']);
-  t.equal(plan.downloadSize, plan.install.reduce((s: number, p: { size: number }) => s + p.size, 0));
+  t.same(Object.keys(plan.install[0]), [
+    'name',
+    'epoch',
+    'version',
+    'release',
+    'arch',
+    'repo',
+    'size',
+    'installedSize',
+  ]);
+  t.same(
+    plan.install.map((p: { name: string }) => p.name),
+    ['greet', 'greet-data', 'greet-libs'],
+  );
+  t.equal(
+    plan.downloadSize,
+    plan.install.reduce((s: number, p: { size: number }) => s + p.size, 0),
+  );
   t.ok(plan.skippedByBase.includes('/bin/sh'));
   t.notOk(existsSync(dest), 'dry-run writes nothing');
 });
@@ -231,9 +301,19 @@ t.test('requests by version, capability, path; alternatives, epochs, obsoletes',
   t.same(await plan('oldname'), ['newname-2.0'], 'an obsoleted package is replaced by its obsoleter');
   t.same(await plan('/opt/share/greet/message.txt'), ['greet-data-1.2']);
   t.same(await plan('libgreet.so.1()(64bit)'), ['greet-libs-1.2']);
-  t.same(await plan('zlib', 'greet'), ['greet-1.2', 'greet-data-1.2', 'greet-libs-1.2'], 'a base package is not installed');
-  t.match(await problemsFor('needs-old', 'needs-new'), /libv >= 0:2\.0 needed by needs-new-1\.0-1\.lambda2\.noarch is not satisfied by libv-1\.0-1\.lambda2\.noarch/);
-  t.match(await problemsFor('conf-a', 'conf-b'), /conf-a-1\.0-1\.lambda2\.noarch conflicts with conf-b-1\.0-1\.lambda2\.noarch/);
+  t.same(
+    await plan('zlib', 'greet'),
+    ['greet-1.2', 'greet-data-1.2', 'greet-libs-1.2'],
+    'a base package is not installed',
+  );
+  t.match(
+    await problemsFor('needs-old', 'needs-new'),
+    /libv >= 0:2\.0 needed by needs-new-1\.0-1\.lambda2\.noarch is not satisfied by libv-1\.0-1\.lambda2\.noarch/,
+  );
+  t.match(
+    await problemsFor('conf-a', 'conf-b'),
+    /conf-a-1\.0-1\.lambda2\.noarch conflicts with conf-b-1\.0-1\.lambda2\.noarch/,
+  );
   t.match(await problemsFor('gret'), /no package provides gret\nhint: did you mean greet/);
 });
 
@@ -241,7 +321,10 @@ t.test('errors', async (t) => {
   const dest = join(work, 'errors');
   const missing = await yumda(['install', 'top', ...common(dest)]);
   t.equal(missing.exitCode, 1);
-  t.match(missing.stderr, 'nothing provides libmissing.so.1()(64bit) needed by broken-1.0-1.lambda2.noarch (pulled in by: top → broken)');
+  t.match(
+    missing.stderr,
+    'nothing provides libmissing.so.1()(64bit) needed by broken-1.0-1.lambda2.noarch (pulled in by: top → broken)',
+  );
   const zstd = await yumda(['install', 'zstdpkg', ...common(dest)]);
   t.equal(zstd.exitCode, 1);
   t.match(zstd.stderr, /rpmlib\(PayloadIsZstd\).*rpm 4\.11\.3 on al2 does not support \(a zstd-compressed payload/);
@@ -295,37 +378,84 @@ t.test('hostile payload: nothing is written outside DIR', async (t) => {
   t.equal(r.exitCode, 0, r.stderr);
   t.match(r.stderr, /outside-1\.0-1\.lambda2\.noarch: 1 file outside \/opt left out .*\/etc\/outside\.conf/);
   t.notOk(existsSync('/etc/outside.conf'));
-  t.same(listTree(dest).filter((p) => !p.startsWith('.yumda')), ['share/', 'share/outside/', 'share/outside/ok']);
+  t.same(
+    listTree(dest).filter((p) => !p.startsWith('.yumda')),
+    ['share/', 'share/outside/', 'share/outside/ok'],
+  );
 });
 
 t.test('discovery: list, search, info, provides', async (t) => {
   const s = await session();
-  t.same(listAvailable(s.pool, ['libv']).map((p) => p.version), ['2.0']);
-  t.same(listAvailable(s.pool, ['libv'], true).map((p) => p.version), ['2.0', '1.0']);
+  t.same(
+    listAvailable(s.pool, ['libv']).map((p) => p.version),
+    ['2.0'],
+  );
+  t.same(
+    listAvailable(s.pool, ['libv'], true).map((p) => p.version),
+    ['2.0', '1.0'],
+  );
   const found = searchPackages(s.pool, 'greeting');
   t.same(found.nameMatches, []);
-  t.same(found.summaryMatches.map((p) => p.name), ['greet', 'greet-data', 'greet-libs']);
-  t.same(searchPackages(s.pool, 'edit').nameMatches.map((p) => p.name), ['editor', 'vim-editor']);
-  t.same(whatProvides(s.pool, 'text-editor').map((p) => p.name), ['editor', 'vim-editor']);
+  t.same(
+    found.summaryMatches.map((p) => p.name),
+    ['greet', 'greet-data', 'greet-libs'],
+  );
+  t.same(
+    searchPackages(s.pool, 'edit').nameMatches.map((p) => p.name),
+    ['editor', 'vim-editor'],
+  );
+  t.same(
+    whatProvides(s.pool, 'text-editor').map((p) => p.name),
+    ['editor', 'vim-editor'],
+  );
   const info = await yumda(['info', 'greet', '--json', '--repo', server.url, '--cache-dir', cache]);
-  t.match(JSON.parse(info.stdout)[0], { name: 'greet', arch: 'x86_64', version: '1.2', summary: 'prints the greeting' });
-  const prov = await yumda(['provides', '/opt/share/greet/message.txt', '--json', '--repo', server.url, '--cache-dir', cache]);
-  t.same(JSON.parse(prov.stdout).providers.map((p: { name: string }) => p.name), ['greet-data'], 'a path only filelists has');
+  t.match(JSON.parse(info.stdout)[0], {
+    name: 'greet',
+    arch: 'x86_64',
+    version: '1.2',
+    summary: 'prints the greeting',
+  });
+  const prov = await yumda([
+    'provides',
+    '/opt/share/greet/message.txt',
+    '--json',
+    '--repo',
+    server.url,
+    '--cache-dir',
+    cache,
+  ]);
+  t.same(
+    JSON.parse(prov.stdout).providers.map((p: { name: string }) => p.name),
+    ['greet-data'],
+    'a path only filelists has',
+  );
 });
 
 t.test('runtime proof: the program runs from DIR bind-mounted at /opt', async (t) => {
   const dest = join(work, 'runtime');
   const r = await yumda(['install', 'greet', ...common(dest)]);
   t.equal(r.exitCode, 0, r.stderr);
-  const run = await execa('bwrap', ['--dev-bind', '/', '/', '--bind', dest, '/opt', '--setenv', 'LD_LIBRARY_PATH', '/opt/lib', '/opt/bin/greet'], { reject: false });
+  const run = await execa(
+    'bwrap',
+    ['--dev-bind', '/', '/', '--bind', dest, '/opt', '--setenv', 'LD_LIBRARY_PATH', '/opt/lib', '/opt/bin/greet'],
+    { reject: false },
+  );
   if (run.exitCode !== 0 && /Operation not permitted|No permissions|setting up uid map/i.test(String(run.stderr))) {
-    const viaUnshare = await execa('unshare', ['-m', 'sh', '-c', `mount --bind '${dest}' /opt && LD_LIBRARY_PATH=/opt/lib /opt/bin/greet`], { reject: false });
+    const viaUnshare = await execa(
+      'unshare',
+      ['-m', 'sh', '-c', `mount --bind '${dest}' /opt && LD_LIBRARY_PATH=/opt/lib /opt/bin/greet`],
+      { reject: false },
+    );
     t.equal(viaUnshare.exitCode, 0, String(viaUnshare.stderr));
     t.equal(viaUnshare.stdout, 'greet: hello from a layer');
     return;
   }
   t.equal(run.exitCode, 0, String(run.stderr));
-  t.equal(run.stdout, 'greet: hello from a layer', 'the library from greet-libs and the data file from greet-data are found under /opt');
+  t.equal(
+    run.stdout,
+    'greet: hello from a layer',
+    'the library from greet-libs and the data file from greet-data are found under /opt',
+  );
 });
 
 t.test('install from S3 (radosgw)', { skip: s3Unavailable() }, async (t) => {
@@ -333,7 +463,20 @@ t.test('install from S3 (radosgw)', { skip: s3Unavailable() }, async (t) => {
   Object.assign(process.env, s3.env);
   await publishRepository(repoDir, s3.url('al2/x86_64'));
   const dest = join(work, 's3layer');
-  const r = await yumda(['install', 'writer', '--repo', s3.url('al2/x86_64'), '--cache-dir', join(work, 's3cache'), '-d', dest, '--no-check'], { env: s3.env });
+  const r = await yumda(
+    [
+      'install',
+      'writer',
+      '--repo',
+      s3.url('al2/x86_64'),
+      '--cache-dir',
+      join(work, 's3cache'),
+      '-d',
+      dest,
+      '--no-check',
+    ],
+    { env: s3.env },
+  );
   t.equal(r.exitCode, 0, r.stderr);
   t.ok(existsSync(join(dest, 'bin/writer')));
   t.ok(existsSync(join(dest, 'bin/editor')));

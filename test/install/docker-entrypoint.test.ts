@@ -14,7 +14,10 @@ import { buildSources, makeRepo } from './fixtures.js';
 import { distro } from './distro.js';
 
 const entrypoint = projectPath('docker/client/entrypoint.sh');
-const repoDir = await makeRepo(await buildSources(distro.filter((s) => ['editor', 'writer', 'libv'].includes(s.name))), 'docker');
+const repoDir = await makeRepo(
+  await buildSources(distro.filter((s) => ['editor', 'writer', 'libv'].includes(s.name))),
+  'docker',
+);
 const server = await serveDirectory(repoDir);
 const work = await mkdtemp(join(tmpdir(), 'yumda-entrypoint-'));
 t.teardown(async () => {
@@ -26,7 +29,12 @@ t.teardown(async () => {
 async function image(dest: string, ...args: string[]): Promise<{ exitCode: number; stdout: string; stderr: string }> {
   const r = await execa('sh', [entrypoint, ...args], {
     reject: false,
-    env: { YUMDA_DEST: dest, YUMDA_BIN: `${process.execPath} ${projectPath('dist/src/cli/main.js')}`, YUMDA_REPOS: server.url, XDG_CACHE_HOME: join(work, 'cache') },
+    env: {
+      YUMDA_DEST: dest,
+      YUMDA_BIN: `${process.execPath} ${projectPath('dist/src/cli/main.js')}`,
+      YUMDA_REPOS: server.url,
+      XDG_CACHE_HOME: join(work, 'cache'),
+    },
   });
   return { exitCode: r.exitCode ?? 1, stdout: String(r.stdout), stderr: String(r.stderr) };
 }
@@ -38,7 +46,10 @@ t.test('`IMAGE install …` installs into the mounted layer', async (t) => {
   t.ok(existsSync(join(dest, 'bin/writer')));
   t.ok(existsSync(join(dest, 'bin/editor')));
   const list = await image(dest, 'list', '--installed', '--json');
-  t.same(JSON.parse(list.stdout).map((p: { name: string }) => p.name), ['editor', 'writer']);
+  t.same(
+    JSON.parse(list.stdout).map((p: { name: string }) => p.name),
+    ['editor', 'writer'],
+  );
   const zipped = await execa('sh', ['-c', `sh "$0" zip > "$1"`, entrypoint, join(work, 'a.zip')], {
     reject: false,
     env: { YUMDA_DEST: dest, YUMDA_BIN: `${process.execPath} ${projectPath('dist/src/cli/main.js')}` },
@@ -73,5 +84,6 @@ t.test('Dockerfile: Node 24, the base a build argument, the built CLI, the entry
   t.match(text, /ENV YUMDA_DEST=\/lambda\/opt/);
   t.match(text, /^ENTRYPOINT \["\/usr\/local\/bin\/yumda-entrypoint"\]$/m);
   // every COPY source exists in the repository
-  for (const m of text.matchAll(/^COPY (?!--from)(.+) \S+$/gm)) for (const src of m[1]!.split(' ')) t.ok(existsSync(projectPath(src)), `COPY ${src} exists`);
+  for (const m of text.matchAll(/^COPY (?!--from)(.+) \S+$/gm))
+    for (const src of m[1]!.split(' ')) t.ok(existsSync(projectPath(src)), `COPY ${src} exists`);
 });

@@ -61,7 +61,14 @@ export function specFor(src: FixtureSource): string {
     'Prefix: /opt',
   ];
   const main = src.packages.find((p) => p.name === src.name);
-  if (!main) lines.push(`Summary: source ${src.name}`, '', '%description', `Source package ${src.name} for yumda client tests.`, '');
+  if (!main)
+    lines.push(
+      `Summary: source ${src.name}`,
+      '',
+      '%description',
+      `Source package ${src.name} for yumda client tests.`,
+      '',
+    );
   for (const p of [...(main ? [main] : []), ...src.packages.filter((q) => q !== main)]) {
     if (p !== main) lines.push(`%package -n ${p.name}`);
     lines.push(`Summary: ${p.summary ?? `the ${p.name} package`}`);
@@ -94,7 +101,8 @@ export function specFor(src: FixtureSource): string {
     lines.push(...(p.extraFiles ?? []), '');
   }
   if (src.packages.some((p) => (p.requiresPost ?? []).length > 0)) {
-    for (const p of src.packages.filter((q) => (q.requiresPost ?? []).length > 0)) lines.push(`%post -n ${p.name}`, 'true', '');
+    for (const p of src.packages.filter((q) => (q.requiresPost ?? []).length > 0))
+      lines.push(`%post -n ${p.name}`, 'true', '');
   }
   return lines.join('\n') + '\n';
 }

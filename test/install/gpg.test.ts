@@ -20,11 +20,19 @@ import { buildSources } from './fixtures.js';
 import { distro } from './distro.js';
 import { listTree } from '../helpers/tree.js';
 
-const tools = await Promise.all(['rpmsign', 'gpg'].map(async (tool) => ((await execa('sh', ['-c', `command -v ${tool}`], { reject: false })).exitCode === 0 ? null : tool)));
+const tools = await Promise.all(
+  ['rpmsign', 'gpg'].map(async (tool) =>
+    (await execa('sh', ['-c', `command -v ${tool}`], { reject: false })).exitCode === 0 ? null : tool,
+  ),
+);
 const absent = tools.filter(Boolean);
 
 if (absent.length > 0) {
-  t.test('GPG-signed packages', { skip: `${absent.join(' and ')} not installed (apt-get install -y rpm gpg): cannot sign test packages` }, async () => {});
+  t.test(
+    'GPG-signed packages',
+    { skip: `${absent.join(' and ')} not installed (apt-get install -y rpm gpg): cannot sign test packages` },
+    async () => {},
+  );
 } else {
   const work = await mkdtemp(join(tmpdir(), 'yumda-gpg-'));
   t.teardown(() => rm(work, { recursive: true, force: true }));
@@ -33,23 +41,49 @@ if (absent.length > 0) {
   async function makeKey(name: string): Promise<{ home: string; publicKey: string }> {
     const home = join(work, `gnupg-${name}`);
     await mkdir(home, { mode: 0o700 });
-    await execa('gpg', ['--batch', '--passphrase', '', '--quick-gen-key', `yumda ${name} <${name}@yumda.invalid>`, 'rsa2048', 'sign', 'never'], { env: { GNUPGHOME: home } });
+    await execa(
+      'gpg',
+      [
+        '--batch',
+        '--passphrase',
+        '',
+        '--quick-gen-key',
+        `yumda ${name} <${name}@yumda.invalid>`,
+        'rsa2048',
+        'sign',
+        'never',
+      ],
+      { env: { GNUPGHOME: home } },
+    );
     const publicKey = join(work, `${name}.pub.asc`);
-    await writeFile(publicKey, (await execa('gpg', ['--batch', '--armor', '--export'], { env: { GNUPGHOME: home } })).stdout + '\n');
+    await writeFile(
+      publicKey,
+      (await execa('gpg', ['--batch', '--armor', '--export'], { env: { GNUPGHOME: home } })).stdout + '\n',
+    );
     return { home, publicKey };
   }
 
   async function sign(rpm: string, key: { home: string }, name: string): Promise<void> {
     // Debian's rpm points %__gpg at gpg2; the gpg binary is named gpg
-    await execa('rpmsign', ['--addsign', '--define', `_gpg_name yumda ${name}`, '--define', '__gpg /usr/bin/gpg', rpm], { env: { GNUPGHOME: key.home } });
+    await execa(
+      'rpmsign',
+      ['--addsign', '--define', `_gpg_name yumda ${name}`, '--define', '__gpg /usr/bin/gpg', rpm],
+      { env: { GNUPGHOME: key.home } },
+    );
   }
 
-  const rpms = (await buildSources(distro.filter((s) => ['editor', 'writer', 'vim-editor'].includes(s.name)))).filter((r) => !r.endsWith('.src.rpm'));
+  const rpms = (await buildSources(distro.filter((s) => ['editor', 'writer', 'vim-editor'].includes(s.name)))).filter(
+    (r) => !r.endsWith('.src.rpm'),
+  );
   const trusted = await makeKey('trusted');
   const stranger = await makeKey('stranger');
 
   /** A repository of the fixture RPMs after `alter` (sign, tamper) ran on each copy, and its .repo file. */
-  async function repo(name: string, alter: (rpm: string) => Promise<void>, indexer: 'yumda' | 'createrepo_c' = 'yumda'): Promise<string> {
+  async function repo(
+    name: string,
+    alter: (rpm: string) => Promise<void>,
+    indexer: 'yumda' | 'createrepo_c' = 'yumda',
+  ): Promise<string> {
     const dir = join(work, name);
     await mkdir(join(dir, 'Packages'), { recursive: true });
     for (const rpm of rpms) {
@@ -60,7 +94,10 @@ if (absent.length > 0) {
     if (indexer === 'yumda') await indexRepository(dir, { revision: '1' });
     else await execa('createrepo_c', ['--quiet', dir]);
     const repofile = join(work, `${name}.repo`);
-    await writeFile(repofile, `[${name}]\nname=${name}\nbaseurl=file://${dir}\ngpgcheck=1\ngpgkey=file://${trusted.publicKey}\n`);
+    await writeFile(
+      repofile,
+      `[${name}]\nname=${name}\nbaseurl=file://${dir}\ngpgcheck=1\ngpgkey=file://${trusted.publicKey}\n`,
+    );
     return repofile;
   }
 
@@ -72,7 +109,10 @@ if (absent.length > 0) {
    * An attacker who rewrites a signed package and also recomputes the digests in its signature
    * header (header SHA1/SHA256, header+payload MD5), so that only the RSA signature can tell.
    */
-  async function tamper(rpm: string, change: (bytes: Buffer, headerStart: number, headerEnd: number) => void): Promise<void> {
+  async function tamper(
+    rpm: string,
+    change: (bytes: Buffer, headerStart: number, headerEnd: number) => void,
+  ): Promise<void> {
     const { headerStart, headerEnd } = await readRpmHeaders(rpm);
     const bytes = await readFile(rpm);
     const digests = (b: Buffer): Buffer[] => [
@@ -100,15 +140,19 @@ if (absent.length > 0) {
       bytes[at] = 'T'.charCodeAt(0);
     });
   });
-  const payloadRepo = await repo('tampered-payload', async (rpm) => {
-    await sign(rpm, trusted, 'trusted');
-    if (!writerOnly(rpm)) return;
-    // a byte of the compressed payload (the signed header carries the payload's digest)
-    await tamper(rpm, (bytes) => {
-      bytes[bytes.length - 40] = bytes[bytes.length - 40]! ^ 0xff;
-    });
-    // yumda's indexer refuses such a package (payload digest); createrepo_c does not look
-  }, 'createrepo_c');
+  const payloadRepo = await repo(
+    'tampered-payload',
+    async (rpm) => {
+      await sign(rpm, trusted, 'trusted');
+      if (!writerOnly(rpm)) return;
+      // a byte of the compressed payload (the signed header carries the payload's digest)
+      await tamper(rpm, (bytes) => {
+        bytes[bytes.length - 40] = bytes[bytes.length - 40]! ^ 0xff;
+      });
+      // yumda's indexer refuses such a package (payload digest); createrepo_c does not look
+    },
+    'createrepo_c',
+  );
 
   /**
    * A signature that is not a document signature: the RSA header signature's type byte set to 0x10
@@ -132,30 +176,79 @@ if (absent.length > 0) {
     await writeFile(rpm, bytes);
   });
 
-
   t.test('a package signed with the repository key installs', async (t) => {
     const dest = join(work, 'good');
-    const r = await yumda(['install', 'writer', '--repofile', signedRepo, '--cache-dir', join(work, 'cache-good'), '-d', dest, '--no-check']);
+    const r = await yumda([
+      'install',
+      'writer',
+      '--repofile',
+      signedRepo,
+      '--cache-dir',
+      join(work, 'cache-good'),
+      '-d',
+      dest,
+      '--no-check',
+    ]);
     t.equal(r.exitCode, 0, r.stderr);
     t.ok(existsSync(join(dest, 'bin/writer')));
     t.ok(existsSync(join(dest, 'bin/editor')));
   });
 
   for (const [label, repofile, error] of [
-    ['an unsigned package', unsignedRepo, /writer-1\.0-1\.lambda2\.noarch is not signed, but its repository has gpgcheck=1/],
-    ['a package signed by another key', strangerRepo, /writer-1\.0-1\.lambda2\.noarch: signature does not verify with the repository's key/],
-    ['a package whose signed header was altered (digests recomputed)', headerRepo, /writer-1\.0-1\.lambda2\.noarch: signature does not verify with the repository's key/],
-    ['a package whose signature is a key certification, not a document signature', certificationRepo, /writer-1\.0-1\.lambda2\.noarch: signature does not verify with the repository's key/],
-    ['a package whose payload was altered', payloadRepo, /writer-1\.0-1\.lambda2\.noarch.*(digest|payload|decompress|mismatch)/i],
+    [
+      'an unsigned package',
+      unsignedRepo,
+      /writer-1\.0-1\.lambda2\.noarch is not signed, but its repository has gpgcheck=1/,
+    ],
+    [
+      'a package signed by another key',
+      strangerRepo,
+      /writer-1\.0-1\.lambda2\.noarch: signature does not verify with the repository's key/,
+    ],
+    [
+      'a package whose signed header was altered (digests recomputed)',
+      headerRepo,
+      /writer-1\.0-1\.lambda2\.noarch: signature does not verify with the repository's key/,
+    ],
+    [
+      'a package whose signature is a key certification, not a document signature',
+      certificationRepo,
+      /writer-1\.0-1\.lambda2\.noarch: signature does not verify with the repository's key/,
+    ],
+    [
+      'a package whose payload was altered',
+      payloadRepo,
+      /writer-1\.0-1\.lambda2\.noarch.*(digest|payload|decompress|mismatch)/i,
+    ],
   ] as const) {
     t.test(`${label} is refused (exit 3), the layer is unchanged`, async (t) => {
       const dest = join(work, `bad-${basename(repofile, '.repo')}`);
       // something already in the layer, from the good repository (it provides text-editor: only writer is fetched next)
-      const first = await yumda(['install', 'vim-editor', '--repofile', signedRepo, '--cache-dir', join(work, `cache-${basename(repofile)}-1`), '-d', dest, '--no-check']);
+      const first = await yumda([
+        'install',
+        'vim-editor',
+        '--repofile',
+        signedRepo,
+        '--cache-dir',
+        join(work, `cache-${basename(repofile)}-1`),
+        '-d',
+        dest,
+        '--no-check',
+      ]);
       t.equal(first.exitCode, 0, first.stderr);
       const before = listTree(dest, { sizes: true });
       const manifest = readFileSync(join(dest, '.yumda/installed.json'), 'utf8');
-      const r = await yumda(['install', 'writer', '--repofile', repofile, '--cache-dir', join(work, `cache-${basename(repofile)}-2`), '-d', dest, '--no-check']);
+      const r = await yumda([
+        'install',
+        'writer',
+        '--repofile',
+        repofile,
+        '--cache-dir',
+        join(work, `cache-${basename(repofile)}-2`),
+        '-d',
+        dest,
+        '--no-check',
+      ]);
       t.equal(r.exitCode, 3, r.stderr);
       t.match(r.stderr, error);
       t.same(listTree(dest, { sizes: true }), before, 'DIR is as it was');

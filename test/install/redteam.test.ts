@@ -6,7 +6,18 @@
  * served over HTTP; crash and failure points come from YUMDA_TEST_CRASH.
  */
 import t from 'tap';
-import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,17 +28,52 @@ import { buildSources, makeRepo, type FixtureSource } from './fixtures.js';
 const OUTSIDE = '/tmp/yumda-redteam-outside';
 
 const v1: FixtureSource[] = [
-  { name: 'rt-names', packages: [{ name: 'rt-names', files: { '/opt/share/rt/a': 'a1\n', '/opt/share/rt/old': 'old\n' } }] },
+  {
+    name: 'rt-names',
+    packages: [{ name: 'rt-names', files: { '/opt/share/rt/a': 'a1\n', '/opt/share/rt/old': 'old\n' } }],
+  },
   // a file that v2 turns into a directory, a symlink that v2 turns into a directory
-  { name: 'rt-shape', packages: [{ name: 'rt-shape', files: { '/opt/share/shape/f': 'file\n', '/opt/share/shape/real/x': 'x\n' }, symlinks: { '/opt/share/shape/l': 'real' } }] },
+  {
+    name: 'rt-shape',
+    packages: [
+      {
+        name: 'rt-shape',
+        files: { '/opt/share/shape/f': 'file\n', '/opt/share/shape/real/x': 'x\n' },
+        symlinks: { '/opt/share/shape/l': 'real' },
+      },
+    ],
+  },
 ];
 const v2: FixtureSource[] = [
   {
     name: 'rt-names',
     version: '2.0',
-    packages: [{ name: 'rt-names', files: { '/opt/share/rt/a': 'a2\n', '/opt/include/c++/v2.h': 'h\n', '/opt/share/rt/x@y~z': 'odd\n', '/opt/share/rt/b': 'b2\n' } }],
+    packages: [
+      {
+        name: 'rt-names',
+        files: {
+          '/opt/share/rt/a': 'a2\n',
+          '/opt/include/c++/v2.h': 'h\n',
+          '/opt/share/rt/x@y~z': 'odd\n',
+          '/opt/share/rt/b': 'b2\n',
+        },
+      },
+    ],
   },
-  { name: 'rt-shape', version: '2.0', packages: [{ name: 'rt-shape', files: { '/opt/share/shape/f/inside': 'now a dir\n', '/opt/share/shape/l/inside': 'now a dir too\n', '/opt/share/shape/real/x': 'x\n' } }] },
+  {
+    name: 'rt-shape',
+    version: '2.0',
+    packages: [
+      {
+        name: 'rt-shape',
+        files: {
+          '/opt/share/shape/f/inside': 'now a dir\n',
+          '/opt/share/shape/l/inside': 'now a dir too\n',
+          '/opt/share/shape/real/x': 'x\n',
+        },
+      },
+    ],
+  },
 ];
 
 const built1 = await buildSources(v1);
@@ -41,7 +87,17 @@ t.teardown(async () => {
   await Promise.all([work, repo1, repo2, OUTSIDE].map((d) => rm(d, { recursive: true, force: true })));
 });
 
-const args = (dest: string, server = server1): string[] => ['--repo', server.url, '--cache-dir', cache, '-d', dest, '--no-check', '--base', 'none'];
+const args = (dest: string, server = server1): string[] => [
+  '--repo',
+  server.url,
+  '--cache-dir',
+  cache,
+  '-d',
+  dest,
+  '--no-check',
+  '--base',
+  'none',
+];
 
 /** The outside directory: files named like the journal's backups, so a redirected txn/ would find them. */
 function freshOutside(): Record<string, string> {
@@ -74,13 +130,17 @@ function tree(dir: string, all = false): Record<string, string> {
 }
 
 function manifestNames(dest: string): string[] {
-  const m = JSON.parse(readFileSync(join(dest, '.yumda/installed.json'), 'utf8')) as { packages: Array<{ name: string; version: string }> };
+  const m = JSON.parse(readFileSync(join(dest, '.yumda/installed.json'), 'utf8')) as {
+    packages: Array<{ name: string; version: string }>;
+  };
   return m.packages.map((p) => `${p.name}-${p.version}`);
 }
 
 async function checkCodes(dest: string): Promise<string[]> {
   const r = await yumda(['check', dest, '--base', 'al2', '--json']);
-  return (JSON.parse(r.stdout) as { findings: Array<{ code: string }> }).findings.map((f) => f.code).filter((c) => c === 'manifest-mismatch' || c === 'interrupted-change');
+  return (JSON.parse(r.stdout) as { findings: Array<{ code: string }> }).findings
+    .map((f) => f.code)
+    .filter((c) => c === 'manifest-mismatch' || c === 'interrupted-change');
 }
 
 t.test('file names with +, @ and ~ (include/c++) go through the journal', async (t) => {
@@ -136,7 +196,10 @@ t.test('a tampered txn/ directory never leads recovery outside the layer', async
   // txn/backup replaced by a symlink to a directory outside (killed before the first operation:
   // the layer is untouched, the journal names backup/0, backup/1 …)
   let outside = freshOutside();
-  t.not((await yumda(['update', 'rt-names', ...args(dest, server2)], { env: { YUMDA_TEST_CRASH: 'ops:0' } })).exitCode, 0);
+  t.not(
+    (await yumda(['update', 'rt-names', ...args(dest, server2)], { env: { YUMDA_TEST_CRASH: 'ops:0' } })).exitCode,
+    0,
+  );
   rmSync(join(txn, 'backup'), { recursive: true });
   symlinkSync(OUTSIDE, join(txn, 'backup'));
   let r = await yumda(['list', '--installed', '-d', dest]);
@@ -147,7 +210,10 @@ t.test('a tampered txn/ directory never leads recovery outside the layer', async
 
   // txn/ itself a symlink to a directory outside holding a journal
   outside = freshOutside();
-  t.not((await yumda(['update', 'rt-names', ...args(dest, server2)], { env: { YUMDA_TEST_CRASH: 'ops:0' } })).exitCode, 0);
+  t.not(
+    (await yumda(['update', 'rt-names', ...args(dest, server2)], { env: { YUMDA_TEST_CRASH: 'ops:0' } })).exitCode,
+    0,
+  );
   writeFileSync(join(OUTSIDE, 'journal.json'), readFileSync(join(txn, 'journal.json')));
   outside = tree(OUTSIDE, true);
   rmSync(txn, { recursive: true, force: true });
@@ -160,8 +226,13 @@ t.test('a tampered txn/ directory never leads recovery outside the layer', async
 
   // a journal naming a backup in a subdirectory that is a symlink
   outside = freshOutside();
-  t.not((await yumda(['update', 'rt-names', ...args(dest, server2)], { env: { YUMDA_TEST_CRASH: 'ops:1' } })).exitCode, 0);
-  const journal = JSON.parse(readFileSync(join(txn, 'journal.json'), 'utf8')) as { ops: Array<{ kind: string; backup?: string }> };
+  t.not(
+    (await yumda(['update', 'rt-names', ...args(dest, server2)], { env: { YUMDA_TEST_CRASH: 'ops:1' } })).exitCode,
+    0,
+  );
+  const journal = JSON.parse(readFileSync(join(txn, 'journal.json'), 'utf8')) as {
+    ops: Array<{ kind: string; backup?: string }>;
+  };
   const del = journal.ops.find((o) => o.kind === 'delete')!;
   renameSync(join(txn, del.backup!), join(work, 'kept-backup'));
   del.backup = 'backup/sub/0';

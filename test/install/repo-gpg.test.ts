@@ -19,10 +19,22 @@ import { buildSources } from './fixtures.js';
 import { distro } from './distro.js';
 import { listTree } from '../helpers/tree.js';
 
-const missing = (await Promise.all(['rpmbuild', 'gpg'].map(async (tool) => ((await execa('sh', ['-c', `command -v ${tool}`], { reject: false })).exitCode === 0 ? null : tool)))).filter(Boolean);
+const missing = (
+  await Promise.all(
+    ['rpmbuild', 'gpg'].map(async (tool) =>
+      (await execa('sh', ['-c', `command -v ${tool}`], { reject: false })).exitCode === 0 ? null : tool,
+    ),
+  )
+).filter(Boolean);
 
 if (missing.length > 0) {
-  t.test('repo_gpgcheck', { skip: `${missing.join(' and ')} not installed (apt-get install -y rpm gpg): cannot build and sign test repositories` }, async () => {});
+  t.test(
+    'repo_gpgcheck',
+    {
+      skip: `${missing.join(' and ')} not installed (apt-get install -y rpm gpg): cannot build and sign test repositories`,
+    },
+    async () => {},
+  );
 } else {
   const work = await mkdtemp(join(tmpdir(), 'yumda-repo-gpg-'));
   const served = join(work, 'www');
@@ -32,7 +44,9 @@ if (missing.length > 0) {
     await rm(work, { recursive: true, force: true });
   });
 
-  const rpms = (await buildSources(distro.filter((s) => ['editor', 'writer', 'vim-editor'].includes(s.name)))).filter((r) => !r.endsWith('.src.rpm'));
+  const rpms = (await buildSources(distro.filter((s) => ['editor', 'writer', 'vim-editor'].includes(s.name)))).filter(
+    (r) => !r.endsWith('.src.rpm'),
+  );
   // keys under the served directory: gpgkey= is fetched over HTTP like the metadata
   const trusted = await makeGpgKey(join(served, 'keys-trusted'));
   const stranger = await makeGpgKey(join(served, 'keys-stranger'));
@@ -61,7 +75,8 @@ if (missing.length > 0) {
     await writeFile(path, `[${name}]\nname=${name}\nbaseurl=${url}\n${options}\n`);
     return path;
   }
-  const checked = (name: string, url: string): Promise<string> => repofile(name, url, `repo_gpgcheck=1\ngpgkey=${trustedKeyUrl}`);
+  const checked = (name: string, url: string): Promise<string> =>
+    repofile(name, url, `repo_gpgcheck=1\ngpgkey=${trustedKeyUrl}`);
 
   const fetched = (path: string): number => server.requests.filter((p) => p === path).length;
 
@@ -86,9 +101,24 @@ if (missing.length > 0) {
   await tamper('tampered');
   const strangerUrl = await repo('stranger', stranger.secretKeyFile);
   for (const [label, name, url, error] of [
-    ['a repository without repomd.xml.asc', 'unsigned', unsignedUrl, /repository unsigned: no signature at http:\S+\/unsigned\/repodata\/repomd\.xml\.asc, but the repository has repo_gpgcheck=1/],
-    ['a repomd.xml altered after it was signed', 'tampered', tamperedUrl, /repository tampered: http:\S+\/repomd\.xml\.asc: signature by key [0-9A-F]+ does not verify/],
-    ['a repomd.xml signed by another key', 'stranger', strangerUrl, /repository stranger: http:\S+\/repomd\.xml\.asc: signed by key [0-9A-F]+, which is not one of the repository's gpgkey keys/],
+    [
+      'a repository without repomd.xml.asc',
+      'unsigned',
+      unsignedUrl,
+      /repository unsigned: no signature at http:\S+\/unsigned\/repodata\/repomd\.xml\.asc, but the repository has repo_gpgcheck=1/,
+    ],
+    [
+      'a repomd.xml altered after it was signed',
+      'tampered',
+      tamperedUrl,
+      /repository tampered: http:\S+\/repomd\.xml\.asc: signature by key [0-9A-F]+ does not verify/,
+    ],
+    [
+      'a repomd.xml signed by another key',
+      'stranger',
+      strangerUrl,
+      /repository stranger: http:\S+\/repomd\.xml\.asc: signed by key [0-9A-F]+, which is not one of the repository's gpgkey keys/,
+    ],
   ] as const) {
     t.test(`${label} is refused (exit 3), the layer is unchanged, nothing is cached`, async (t) => {
       const dest = `layer-${name}`;
@@ -98,7 +128,9 @@ if (missing.length > 0) {
       const r = await cli(['install', 'writer', '--json'], await checked(name, url), `cache-${name}-2`, dest);
       t.equal(r.exitCode, 3, r.stderr);
       t.match(r.stderr, error);
-      t.match(JSON.parse(r.stdout), { error: { code: name === 'unsigned' ? 'REPOMD_UNSIGNED' : 'REPOMD_BAD_SIGNATURE' } });
+      t.match(JSON.parse(r.stdout), {
+        error: { code: name === 'unsigned' ? 'REPOMD_UNSIGNED' : 'REPOMD_BAD_SIGNATURE' },
+      });
       t.same(listTree(join(work, dest), { sizes: true }), before, 'DIR is as it was');
       const reposDir = join(work, `cache-${name}-2`, 'repos');
       const cached = existsSync(reposDir) ? readdirSync(reposDir).flatMap((d) => readdirSync(join(reposDir, d))) : [];
@@ -106,20 +138,27 @@ if (missing.length > 0) {
     });
   }
 
-  t.test('a repository re-signed wrongly after a good fetch: refused on --refresh, the verified cache stays usable', async (t) => {
-    const url = await repo('republished', trusted.secretKeyFile);
-    const file = await checked('republished', url);
-    t.equal((await cli(['install', 'editor'], file, 'cache-republished', 'layer-republished')).exitCode, 0);
-    const stateDir = join(work, 'cache-republished/repos', readdirSync(join(work, 'cache-republished/repos'))[0]!);
-    const state = readFileSync(join(stateDir, 'repomd.json'));
-    await tamper('republished');
-    const refused = await cli(['install', 'writer', '--refresh'], file, 'cache-republished', 'layer-republished');
-    t.equal(refused.exitCode, 3, refused.stderr);
-    t.match(refused.stderr, /repository republished: .*does not verify/);
-    t.ok(readFileSync(join(stateDir, 'repomd.json')).equals(state), 'the cached repomd.xml was not replaced');
-    const cachedRun = await cli(['install', 'writer'], file, 'cache-republished', 'layer-republished');
-    t.equal(cachedRun.exitCode, 0, `within metadata_expire the verified cached repomd.xml is used: ${cachedRun.stderr}`);
-  });
+  t.test(
+    'a repository re-signed wrongly after a good fetch: refused on --refresh, the verified cache stays usable',
+    async (t) => {
+      const url = await repo('republished', trusted.secretKeyFile);
+      const file = await checked('republished', url);
+      t.equal((await cli(['install', 'editor'], file, 'cache-republished', 'layer-republished')).exitCode, 0);
+      const stateDir = join(work, 'cache-republished/repos', readdirSync(join(work, 'cache-republished/repos'))[0]!);
+      const state = readFileSync(join(stateDir, 'repomd.json'));
+      await tamper('republished');
+      const refused = await cli(['install', 'writer', '--refresh'], file, 'cache-republished', 'layer-republished');
+      t.equal(refused.exitCode, 3, refused.stderr);
+      t.match(refused.stderr, /repository republished: .*does not verify/);
+      t.ok(readFileSync(join(stateDir, 'repomd.json')).equals(state), 'the cached repomd.xml was not replaced');
+      const cachedRun = await cli(['install', 'writer'], file, 'cache-republished', 'layer-republished');
+      t.equal(
+        cachedRun.exitCode,
+        0,
+        `within metadata_expire the verified cached repomd.xml is used: ${cachedRun.stderr}`,
+      );
+    },
+  );
 
   t.test('a repomd.xml cached while repo_gpgcheck was off is not trusted once it is on', async (t) => {
     const url = await repo('late', undefined);
@@ -140,6 +179,9 @@ if (missing.length > 0) {
     const bad = await repofile('badvalue', `${server.url}/good`, `repo_gpgcheck=sure\ngpgkey=${trustedKeyUrl}`);
     const b = await cli(['install', 'writer'], bad, 'cache-bad', 'layer-bad');
     t.equal(b.exitCode, 2, b.stderr);
-    t.match(b.stderr, /badvalue\.repo:4: \[badvalue\] repo_gpgcheck: must be 1\/0, yes\/no, true\/false or on\/off \(got "sure"\)/);
+    t.match(
+      b.stderr,
+      /badvalue\.repo:4: \[badvalue\] repo_gpgcheck: must be 1\/0, yes\/no, true\/false or on\/off \(got "sure"\)/,
+    );
   });
 }

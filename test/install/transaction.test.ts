@@ -6,7 +6,18 @@
  * exactly matching its manifest. Packages are built with the real rpmbuild and served over HTTP.
  */
 import t from 'tap';
-import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,9 +33,20 @@ const BIG_FILES = 3000;
 
 const sources: FixtureSource[] = [
   { name: 'evil-link', packages: [{ name: 'evil-link', symlinks: { '/opt/evil': OUTSIDE } }] },
-  { name: 'evil-payload', packages: [{ name: 'evil-payload', requires: ['evil-link'], files: { '/opt/evil/payload': 'written through the link\n' } }] },
-  { name: 'plain-evil', packages: [{ name: 'plain-evil', files: { '/opt/evil/payload': 'an honest file\n', '/opt/evil/other': 'x\n' } }] },
-  { name: 'state-writer', packages: [{ name: 'state-writer', files: { '/opt/.yumda/installed.json': '{"format":1}\n' } }] },
+  {
+    name: 'evil-payload',
+    packages: [
+      { name: 'evil-payload', requires: ['evil-link'], files: { '/opt/evil/payload': 'written through the link\n' } },
+    ],
+  },
+  {
+    name: 'plain-evil',
+    packages: [{ name: 'plain-evil', files: { '/opt/evil/payload': 'an honest file\n', '/opt/evil/other': 'x\n' } }],
+  },
+  {
+    name: 'state-writer',
+    packages: [{ name: 'state-writer', files: { '/opt/.yumda/installed.json': '{"format":1}\n' } }],
+  },
   {
     name: 'setid',
     packages: [
@@ -35,23 +57,29 @@ const sources: FixtureSource[] = [
           "printf '#!/bin/sh\\necho hi\\n' > %{buildroot}/opt/bin/suid-tool",
           "printf '#!/bin/sh\\necho hi\\n' > %{buildroot}/opt/bin/sgid-tool",
         ],
-        extraFiles: ['%attr(4755,root,root) /opt/bin/suid-tool', '%attr(2111,root,root) /opt/bin/sgid-tool', '%dir %attr(0775,root,root) /opt/share/groupdir'],
+        extraFiles: [
+          '%attr(4755,root,root) /opt/bin/suid-tool',
+          '%attr(2111,root,root) /opt/bin/sgid-tool',
+          '%dir %attr(0775,root,root) /opt/share/groupdir',
+        ],
       },
     ],
   },
-  ...['1.0', '2.0'].map(
-    (version): FixtureSource => ({
-      name: 'big',
-      version,
-      packages: [
-        {
-          name: 'big',
-          install: [`mkdir -p %{buildroot}/opt/share/big/v${version}`, `for i in $(seq 1 ${BIG_FILES}); do echo "${version} $i" > %{buildroot}/opt/share/big/f$i; done`, `echo ${version} > %{buildroot}/opt/share/big/v${version}/only`],
-          extraFiles: ['/opt/share/big'],
-        },
-      ],
-    }),
-  ),
+  ...['1.0', '2.0'].map((version): FixtureSource => ({
+    name: 'big',
+    version,
+    packages: [
+      {
+        name: 'big',
+        install: [
+          `mkdir -p %{buildroot}/opt/share/big/v${version}`,
+          `for i in $(seq 1 ${BIG_FILES}); do echo "${version} $i" > %{buildroot}/opt/share/big/f$i; done`,
+          `echo ${version} > %{buildroot}/opt/share/big/v${version}/only`,
+        ],
+        extraFiles: ['/opt/share/big'],
+      },
+    ],
+  })),
   { name: 'small-a', packages: [{ name: 'small-a', files: { '/opt/share/a/file': 'a\n' } }] },
   { name: 'small-b', packages: [{ name: 'small-b', files: { '/opt/share/b/file': 'b\n' } }] },
 ];
@@ -59,7 +87,10 @@ const sources: FixtureSource[] = [
 const rpms = await buildSources(sources);
 const v1 = rpms.filter((r) => !/\/big-2\.0-/.test(r));
 const repoV1 = await makeRepo(v1, 'txn-v1');
-const repoV2 = await makeRepo(rpms.filter((r) => !/\/big-1\.0-/.test(r)), 'txn-v2');
+const repoV2 = await makeRepo(
+  rpms.filter((r) => !/\/big-1\.0-/.test(r)),
+  'txn-v2',
+);
 const [server1, server2] = await Promise.all([serveDirectory(repoV1), serveDirectory(repoV2)]);
 const work = await mkdtemp(join(tmpdir(), 'yumda-txn-'));
 const cache = join(work, 'cache');
@@ -68,7 +99,17 @@ t.teardown(async () => {
   await Promise.all([work, repoV1, repoV2, OUTSIDE].map((d) => rm(d, { recursive: true, force: true })));
 });
 
-const args = (dest: string, server = server1): string[] => ['--repo', server.url, '--cache-dir', cache, '-d', dest, '--no-check', '--base', 'none'];
+const args = (dest: string, server = server1): string[] => [
+  '--repo',
+  server.url,
+  '--cache-dir',
+  cache,
+  '-d',
+  dest,
+  '--no-check',
+  '--base',
+  'none',
+];
 
 function freshOutside(): void {
   rmSync(OUTSIDE, { recursive: true, force: true });
@@ -101,7 +142,9 @@ async function checkJson(dest: string): Promise<{ exitCode: number; codes: strin
 }
 
 function manifestNames(dest: string): string[] {
-  const m = JSON.parse(readFileSync(join(dest, '.yumda/installed.json'), 'utf8')) as { packages: Array<{ name: string; version: string }> };
+  const m = JSON.parse(readFileSync(join(dest, '.yumda/installed.json'), 'utf8')) as {
+    packages: Array<{ name: string; version: string }>;
+  };
   return m.packages.map((p) => `${p.name}-${p.version}`);
 }
 
@@ -149,14 +192,29 @@ t.test("no package writes into yumda's own state directory", async (t) => {
 
 t.test('set-id bits are cleared and said; directory modes survive the umask; check flags set-id bits', async (t) => {
   const dest = join(work, 'setid');
-  const r = await execa('sh', ['-c', `umask 077; exec "$0" "$@"`, process.execPath, yumdaBin, 'install', 'setid', ...args(dest)], { reject: false });
+  const r = await execa(
+    'sh',
+    ['-c', `umask 077; exec "$0" "$@"`, process.execPath, yumdaBin, 'install', 'setid', ...args(dest)],
+    { reject: false },
+  );
   t.equal(r.exitCode, 0, r.stderr);
   t.match(r.stderr, /setuid\/setgid bits cleared on 2 files/);
   t.equal(lstatSync(join(dest, 'bin/suid-tool')).mode & 0o7777, 0o755);
   t.equal(lstatSync(join(dest, 'bin/sgid-tool')).mode & 0o7777, 0o111 | 0o444, 'execute-only stays readable: 0555');
   t.equal(lstatSync(join(dest, 'share/groupdir')).mode & 0o7777, 0o775, 'the package directory mode, not the umask');
   t.same((await checkJson(dest)).codes, [], 'a fresh install checks clean');
-  const withCheck = await yumda(['install', 'setid', '--repo', server1.url, '--cache-dir', cache, '-d', join(work, 'setid-checked'), '--base', 'none']);
+  const withCheck = await yumda([
+    'install',
+    'setid',
+    '--repo',
+    server1.url,
+    '--cache-dir',
+    cache,
+    '-d',
+    join(work, 'setid-checked'),
+    '--base',
+    'none',
+  ]);
   t.equal(withCheck.exitCode, 5, 'install exits 5 when its own check finds errors (no /bin/sh in an empty base)');
   t.match(withCheck.stderr, /check FAILED/);
   t.ok(existsSync(join(work, 'setid-checked/bin/suid-tool')), 'and the packages are installed');
@@ -167,14 +225,26 @@ t.test('set-id bits are cleared and said; directory modes survive the umask; che
 
 t.test('two installs into one layer at once: both land, one after the other', async (t) => {
   const dest = join(work, 'concurrent');
-  const [a, b] = await Promise.all([yumda(['install', 'small-a', ...args(dest)]), yumda(['install', 'small-b', ...args(dest)])]);
+  const [a, b] = await Promise.all([
+    yumda(['install', 'small-a', ...args(dest)]),
+    yumda(['install', 'small-b', ...args(dest)]),
+  ]);
   t.equal(a.exitCode, 0, a.stderr);
   t.equal(b.exitCode, 0, b.stderr);
   t.same(manifestNames(dest), ['small-a-1.0', 'small-b-1.0']);
 
   // a live holder and no waiting: a clear error naming the pid
   const holder = execa('sleep', ['30']);
-  writeFileSync(join(dest, '.yumda/lock'), JSON.stringify({ pid: holder.pid, host: (await import('node:os')).hostname(), start: '', command: 'install x', since: 'now' }));
+  writeFileSync(
+    join(dest, '.yumda/lock'),
+    JSON.stringify({
+      pid: holder.pid,
+      host: (await import('node:os')).hostname(),
+      start: '',
+      command: 'install x',
+      since: 'now',
+    }),
+  );
   const r = await yumda(['remove', 'small-a', '-d', dest, '--lock-wait', '0']);
   t.equal(r.exitCode, 1);
   t.match(r.stderr, new RegExp(`in use by pid ${holder.pid}`));
@@ -246,7 +316,7 @@ t.test('downloads cut short by a killed run are swept from the package cache', a
   writeFileSync(stale, 'half a download');
   writeFileSync(live, 'a download in progress');
   t.equal((await yumda(['install', 'small-b', ...args(dest)])).exitCode, 0);
-  t.notOk(existsSync(stale), 'the dead process\'s temporary file is gone');
+  t.notOk(existsSync(stale), "the dead process's temporary file is gone");
   t.ok(existsSync(live), "a live process's temporary file is kept");
 });
 
@@ -254,12 +324,53 @@ t.test('file conflicts (pure)', async (t) => {
   const file = (path: string, sha: string) => ({ path, type: 'file' as const, sha256: sha, linkto: null });
   const link = (path: string, to: string) => ({ path, type: 'symlink' as const, sha256: null, linkto: to });
   const dir = (path: string) => ({ path, type: 'dir' as const, sha256: null, linkto: null });
-  t.same(findFileConflicts([{ label: 'a', entries: [file('x', '1')] }], [{ label: 'b', entries: [file('x', '1')] }]), [], 'identical files are shared');
-  t.match(findFileConflicts([{ label: 'a', entries: [file('x', '1')] }], [{ label: 'b', entries: [file('x', '2')] }]), [{ path: 'x', incoming: 'b', existing: 'a', message: '/opt/x from b differs from the file in a' }]);
-  t.match(findFileConflicts([], [{ label: 'a', entries: [link('evil', '/etc')] }, { label: 'b', entries: [file('evil/payload', '1')] }]), [
-    { path: 'evil', incoming: 'a', existing: 'b', message: /symlink in a, but b needs it as a directory/ },
-  ], 'a symlink where another package needs a directory');
-  t.equal(findFileConflicts([], [{ label: 'a', entries: [file('x', '1')] }, { label: 'b', entries: [file('x', '1')] }]).length, 0, 'two new packages may ship the same file');
-  t.same(findFileConflicts([{ label: 'a', entries: [dir('d'), file('d/f', '1')] }], [{ label: 'b', entries: [dir('d'), file('d/g', '1')] }]), [], 'directories are shared');
-  t.same(findFileConflicts([{ label: 'a', entries: [link('l', 'x')] }, { label: 'b', entries: [file('l/f', '1')] }], [{ label: 'c', entries: [file('z', '1')] }]), [], 'old inconsistencies do not block unrelated installs');
+  t.same(
+    findFileConflicts([{ label: 'a', entries: [file('x', '1')] }], [{ label: 'b', entries: [file('x', '1')] }]),
+    [],
+    'identical files are shared',
+  );
+  t.match(findFileConflicts([{ label: 'a', entries: [file('x', '1')] }], [{ label: 'b', entries: [file('x', '2')] }]), [
+    { path: 'x', incoming: 'b', existing: 'a', message: '/opt/x from b differs from the file in a' },
+  ]);
+  t.match(
+    findFileConflicts(
+      [],
+      [
+        { label: 'a', entries: [link('evil', '/etc')] },
+        { label: 'b', entries: [file('evil/payload', '1')] },
+      ],
+    ),
+    [{ path: 'evil', incoming: 'a', existing: 'b', message: /symlink in a, but b needs it as a directory/ }],
+    'a symlink where another package needs a directory',
+  );
+  t.equal(
+    findFileConflicts(
+      [],
+      [
+        { label: 'a', entries: [file('x', '1')] },
+        { label: 'b', entries: [file('x', '1')] },
+      ],
+    ).length,
+    0,
+    'two new packages may ship the same file',
+  );
+  t.same(
+    findFileConflicts(
+      [{ label: 'a', entries: [dir('d'), file('d/f', '1')] }],
+      [{ label: 'b', entries: [dir('d'), file('d/g', '1')] }],
+    ),
+    [],
+    'directories are shared',
+  );
+  t.same(
+    findFileConflicts(
+      [
+        { label: 'a', entries: [link('l', 'x')] },
+        { label: 'b', entries: [file('l/f', '1')] },
+      ],
+      [{ label: 'c', entries: [file('z', '1')] }],
+    ),
+    [],
+    'old inconsistencies do not block unrelated installs',
+  );
 });

@@ -9,7 +9,16 @@ import { checkLayer, summarizeReport, type CheckReport } from '../../src/layer/c
 import { loadProfile } from '../../src/config/profile.js';
 import { zipLayer } from '../../src/layer/zip.js';
 import { yumda } from '../helpers/cli.js';
-import { cleanLayer, gcc, hostGlibcVersion, lambdaLikeProfile, sharedLib, tempDir, writeText, HELLO_LIB } from './fixtures.js';
+import {
+  cleanLayer,
+  gcc,
+  hostGlibcVersion,
+  lambdaLikeProfile,
+  sharedLib,
+  tempDir,
+  writeText,
+  HELLO_LIB,
+} from './fixtures.js';
 
 const scratch = await tempDir('yumda-check-test-');
 t.teardown(() => rm(scratch, { recursive: true, force: true }));
@@ -47,7 +56,9 @@ t.test('a library found nowhere is an error', async (t) => {
   const build = join(scratch, 'build-missing');
   await sharedLib(join(build, 'libmissing.so.1'), 'libmissing.so.1', 'int missing(void) { return 1; }\n');
   const dir = await layer(async (d) => {
-    await gcc(join(d, 'bin/needs-missing'), 'int missing(void);\nint main(void) { return missing(); }\n', [join(build, 'libmissing.so.1')]);
+    await gcc(join(d, 'bin/needs-missing'), 'int missing(void);\nint main(void) { return missing(); }\n', [
+      join(build, 'libmissing.so.1'),
+    ]);
     // the library is in the layer, but somewhere the loader does not look
     await cp(join(build, 'libmissing.so.1'), join(d, 'share/stray/libmissing.so.1'));
   });
@@ -63,13 +74,18 @@ t.test('a library found nowhere is an error', async (t) => {
 t.test('a layer library shadowed by a base library of the same soname is a warning naming the winner', async (t) => {
   const dir = await layer(async (d) => {
     await sharedLib(join(d, 'lib/libz.so.1'), 'libz.so.1', 'int zlibVersion_mine(void) { return 2; }\n');
-    await gcc(join(d, 'bin/uses-z'), 'int zlibVersion_mine(void);\nint main(void) { return zlibVersion_mine(); }\n', [join(d, 'lib/libz.so.1')]);
+    await gcc(join(d, 'bin/uses-z'), 'int zlibVersion_mine(void);\nint main(void) { return zlibVersion_mine(); }\n', [
+      join(d, 'lib/libz.so.1'),
+    ]);
   });
   const report = await checkLayer(dir, { profile: hostBase });
   t.same(codes(report), ['warning:shadowed-library:/opt/lib/libz.so.1']);
   const f = report.findings[0]!;
   t.match(f.message, /shadowed by the base's \/usr\/lib64\/libz\.so\.1/);
-  t.match(f.details!.join('\n'), /\/opt\/bin\/uses-z finds libz\.so\.1 first in \/lib64 \(Lambda's LD_LIBRARY_PATH: \/lib64:\/usr\/lib64/);
+  t.match(
+    f.details!.join('\n'),
+    /\/opt\/bin\/uses-z finds libz\.so\.1 first in \/lib64 \(Lambda's LD_LIBRARY_PATH: \/lib64:\/usr\/lib64/,
+  );
   t.ok(report.ok, 'warnings alone pass');
   const strict = await checkLayer(dir, { profile: hostBase, strict: true });
   t.notOk(strict.ok, '--strict fails on warnings');
@@ -79,11 +95,24 @@ t.test('RUNPATH overridden by LD_LIBRARY_PATH is a warning; DT_RPATH is not', as
   const dir = await layer(async (d) => {
     await sharedLib(join(d, 'lib/private/libz.so.1'), 'libz.so.1', 'int z_private(void) { return 3; }\n');
     const src = 'int z_private(void);\nint main(void) { return z_private(); }\n';
-    await gcc(join(d, 'bin/runpath'), src, [`-L${join(d, 'lib/private')}`, '-l:libz.so.1', '-Wl,-rpath,$ORIGIN/../lib/private', '-Wl,--enable-new-dtags']);
-    await gcc(join(d, 'bin/rpath'), src, [`-L${join(d, 'lib/private')}`, '-l:libz.so.1', '-Wl,-rpath,/opt/lib/private', '-Wl,--disable-new-dtags']);
+    await gcc(join(d, 'bin/runpath'), src, [
+      `-L${join(d, 'lib/private')}`,
+      '-l:libz.so.1',
+      '-Wl,-rpath,$ORIGIN/../lib/private',
+      '-Wl,--enable-new-dtags',
+    ]);
+    await gcc(join(d, 'bin/rpath'), src, [
+      `-L${join(d, 'lib/private')}`,
+      '-l:libz.so.1',
+      '-Wl,-rpath,/opt/lib/private',
+      '-Wl,--disable-new-dtags',
+    ]);
   });
   const report = await checkLayer(dir, { profile: hostBase });
-  t.same(codes(report), ['warning:runpath-overridden:/opt/bin/runpath', 'warning:shadowed-library:/opt/lib/private/libz.so.1']);
+  t.same(codes(report), [
+    'warning:runpath-overridden:/opt/bin/runpath',
+    'warning:shadowed-library:/opt/lib/private/libz.so.1',
+  ]);
   const f = report.findings.find((x) => x.code === 'runpath-overridden')!;
   t.match(f.message, /DT_RUNPATH would load \/opt\/lib\/private\/libz\.so\.1 .* loads \/usr\/lib64\/libz\.so\.1/);
   t.match(f.hint!, /--disable-new-dtags/);
@@ -91,7 +120,11 @@ t.test('RUNPATH overridden by LD_LIBRARY_PATH is a warning; DT_RPATH is not', as
 
 t.test('a library built on this host needs a newer glibc than AL2 has: error', async (t) => {
   const dir = await layer(async (d) => {
-    await sharedLib(join(d, 'lib/libnew.so.1'), 'libnew.so.1', '#include <dlfcn.h>\nvoid *open_it(const char *n) { return dlopen(n, RTLD_NOW); }\n');
+    await sharedLib(
+      join(d, 'lib/libnew.so.1'),
+      'libnew.so.1',
+      '#include <dlfcn.h>\nvoid *open_it(const char *n) { return dlopen(n, RTLD_NOW); }\n',
+    );
   });
   const report = await checkLayer(dir, { profile: al2Base });
   t.same(codes(report), ['error:glibc-version:/opt/lib/libnew.so.1']);
@@ -102,7 +135,12 @@ t.test('a library built on this host needs a newer glibc than AL2 has: error', a
 
 t.test('C++ symbol versions are checked against what the base defines', async (t) => {
   const dir = await layer(async (d) => {
-    await gcc(join(d, 'bin/cxx'), '#include <string>\n#include <iostream>\nint main(){ std::string s("x"); s += "y"; std::cout << s << std::endl; return 0; }\n', [], 'c++');
+    await gcc(
+      join(d, 'bin/cxx'),
+      '#include <string>\n#include <iostream>\nint main(){ std::string s("x"); s += "y"; std::cout << s << std::endl; return 0; }\n',
+      [],
+      'c++',
+    );
   });
   const report = await checkLayer(dir, { profile: hostBase });
   const f = report.findings.find((x) => x.code === 'symbol-version');
@@ -120,7 +158,10 @@ t.test('#!/usr/bin/perl with perl only in the layer is an error with the fix', a
     await writeText(join(d, 'share/example.pl'), '#!/usr/bin/perl\n# not executable: never run directly\n');
   });
   const report = await checkLayer(dir, { profile: hostBase });
-  t.same(codes(report), ['error:missing-script-interpreter:/opt/bin/nope.py', 'error:missing-script-interpreter:/opt/bin/tool.pl']);
+  t.same(codes(report), [
+    'error:missing-script-interpreter:/opt/bin/nope.py',
+    'error:missing-script-interpreter:/opt/bin/tool.pl',
+  ]);
   const perl = report.findings.find((f) => f.file === '/opt/bin/tool.pl')!;
   t.match(perl.message, /\/usr\/bin\/perl .* does not exist on Lambda/);
   t.equal(perl.hint, "use #!/usr/bin/env perl (Lambda's PATH includes /opt/bin) or #!/opt/bin/perl");
@@ -128,14 +169,20 @@ t.test('#!/usr/bin/perl with perl only in the layer is an error with the fix', a
 
 t.test('a path compiled into a binary that exists nowhere is a warning, grouped per file and capped', async (t) => {
   const dir = await layer(async (d) => {
-    await gcc(join(d, 'bin/datafile'), '#include <stdio.h>\nint main(void) { FILE *f = fopen("/usr/share/foo/data.txt", "r"); puts("/etc/passwd"); return f == 0; }\n');
+    await gcc(
+      join(d, 'bin/datafile'),
+      '#include <stdio.h>\nint main(void) { FILE *f = fopen("/usr/share/foo/data.txt", "r"); puts("/etc/passwd"); return f == 0; }\n',
+    );
     const many = Array.from({ length: 8 }, (_, i) => `/usr/lib/nothing${i}/x`).join('\n');
     await writeText(join(d, 'etc/many.conf'), many + '\n');
     await writeText(join(d, 'share/doc/README'), 'ignored: /usr/share/doc/never\n');
   });
   const report = await checkLayer(dir, { profile: hostBase });
   t.same(codes(report), ['warning:hardcoded-path:/opt/bin/datafile', 'warning:hardcoded-path:/opt/etc/many.conf']);
-  t.match(report.findings.find((f) => f.file === '/opt/bin/datafile')!.message, /a path that will not exist on Lambda: \/usr\/share\/foo\/data\.txt$/);
+  t.match(
+    report.findings.find((f) => f.file === '/opt/bin/datafile')!.message,
+    /a path that will not exist on Lambda: \/usr\/share\/foo\/data\.txt$/,
+  );
   t.match(report.findings.find((f) => f.file === '/opt/etc/many.conf')!.message, /8 paths .* \(3 more\)$/);
   const capped = await checkLayer(dir, { profile: hostBase, maxPathFiles: 1 });
   t.equal(capped.findings.filter((f) => f.code === 'hardcoded-path').length, 2, 'one listed, one "more files" line');
@@ -143,7 +190,9 @@ t.test('a path compiled into a binary that exists nowhere is a warning, grouped 
 
 t.test('a missing program interpreter is an error', async (t) => {
   const dir = await layer(async (d) => {
-    await gcc(join(d, 'bin/odd-interp'), 'int main(void) { return 0; }\n', ['-Wl,--dynamic-linker=/lib/ld-musl-x86_64.so.1']);
+    await gcc(join(d, 'bin/odd-interp'), 'int main(void) { return 0; }\n', [
+      '-Wl,--dynamic-linker=/lib/ld-musl-x86_64.so.1',
+    ]);
   });
   const report = await checkLayer(dir, { profile: hostBase });
   t.same(codes(report), ['error:missing-interpreter:/opt/bin/odd-interp']);
@@ -161,7 +210,10 @@ t.test('a layer over 250 MB unzipped is an error listing the largest directories
   const report = await checkLayer(dir, { profile: hostBase });
   t.same(codes(report), ['error:size-unzipped']);
   t.match(report.findings[0]!.message, /260 MB unzipped; Lambda allows 250 MB/);
-  t.match(report.findings[0]!.details!.join('\n'), /200 MB\s+\/opt\/lib\n\s+200 MB\s+\/opt\/lib\/big\n\s+60 MB\s+\/opt\/share/);
+  t.match(
+    report.findings[0]!.details!.join('\n'),
+    /200 MB\s+\/opt\/lib\n\s+200 MB\s+\/opt\/lib\/big\n\s+60 MB\s+\/opt\/share/,
+  );
 });
 
 t.test('zips: symlinks kept (yumda zip, zip -y) pass; copies and text files are reported', async (t) => {
@@ -261,5 +313,8 @@ t.test('against the shipped AL2 profile', async (t) => {
   const r2 = await checkLayer(shadow, { profile: al2 });
   t.ok(codes(r2).includes('warning:shadowed-library:/opt/lib/libz.so.1'), codes(r2).join(', '));
   t.ok(codes(r2).includes('error:missing-script-interpreter:/opt/bin/tool.pl'));
-  t.notOk(codes(r2).some((c) => c.includes('ok.sh') || c.includes('ok.bash')), '/bin/sh and env bash exist on AL2');
+  t.notOk(
+    codes(r2).some((c) => c.includes('ok.sh') || c.includes('ok.bash')),
+    '/bin/sh and env bash exist on AL2',
+  );
 });

@@ -133,7 +133,11 @@ async function batched(cmd: string, args: string[], files: string[], size: numbe
   const outputs: string[] = [];
   // two processes at a time
   for (let i = 0; i < batches.length; i += 2) {
-    const rs = await Promise.all(batches.slice(i, i + 2).map((b) => execa(cmd, [...args, ...b], { reject: false, env: { LC_ALL: 'C' }, maxBuffer: 1 << 30 })));
+    const rs = await Promise.all(
+      batches
+        .slice(i, i + 2)
+        .map((b) => execa(cmd, [...args, ...b], { reject: false, env: { LC_ALL: 'C' }, maxBuffer: 1 << 30 })),
+    );
     for (const r of rs) outputs.push(String(r.stdout));
   }
   return outputs.join('\n');
@@ -239,7 +243,15 @@ t.test('reads 32-bit and big-endian objects built from scratch', async (t) => {
       t.equal(info.soname, 'libbar.so.2');
       t.same(info.runpath, ['$ORIGIN/../lib', '/opt/lib']);
       t.equal(info.interpreter, '/lib/ld.so.1');
-      t.same(info.verneed, [{ file: 'libc.so.6', versions: [{ name: 'GLIBC_2.34', weak: false }, { name: 'GLIBC_2.2', weak: true }] }]);
+      t.same(info.verneed, [
+        {
+          file: 'libc.so.6',
+          versions: [
+            { name: 'GLIBC_2.34', weak: false },
+            { name: 'GLIBC_2.2', weak: true },
+          ],
+        },
+      ]);
     }
   }
 });

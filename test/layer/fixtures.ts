@@ -13,7 +13,12 @@ export async function tempDir(prefix = 'yumda-layer-'): Promise<string> {
 }
 
 /** Compiles C source with gcc; `args` are extra flags (-shared, -L, -l, -Wl,...). */
-export async function gcc(out: string, source: string, args: string[] = [], language: 'c' | 'c++' = 'c'): Promise<string> {
+export async function gcc(
+  out: string,
+  source: string,
+  args: string[] = [],
+  language: 'c' | 'c++' = 'c',
+): Promise<string> {
   await mkdir(dirname(out), { recursive: true });
   const src = `${out}.${language === 'c' ? 'c' : 'cc'}`;
   await writeFile(src, source);
@@ -51,7 +56,11 @@ export async function hostGlibcVersion(): Promise<string> {
  * A Lambda-like base: AL2's LD_LIBRARY_PATH and default dirs, merged /usr (/lib64 → usr/lib64,
  * /bin → usr/bin), glibc at `glibc`, a few libraries and programs.
  */
-export function lambdaLikeProfile(glibc: string, extraFiles: string[] = [], extra: Partial<BaseProfile> = {}): BaseProfile {
+export function lambdaLikeProfile(
+  glibc: string,
+  extraFiles: string[] = [],
+  extra: Partial<BaseProfile> = {},
+): BaseProfile {
   return {
     id: `test-glibc-${glibc}`,
     description: 'test profile',
@@ -59,13 +68,27 @@ export function lambdaLikeProfile(glibc: string, extraFiles: string[] = [], extr
     source: 'test',
     rpm: { version: '4.11', features: [], payloadCompressors: ['gzip'] },
     glibc: { version: glibc },
-    ldLibraryPath: ['/lib64', '/usr/lib64', '/var/runtime', '/var/runtime/lib', '/var/task', '/var/task/lib', '/opt/lib'],
+    ldLibraryPath: [
+      '/lib64',
+      '/usr/lib64',
+      '/var/runtime',
+      '/var/runtime/lib',
+      '/var/task',
+      '/var/task/lib',
+      '/opt/lib',
+    ],
     defaultLibDirs: ['/lib64', '/usr/lib64'],
     layerRoot: '/opt',
     packages: [],
     provides: [
       { name: 'libstdc++.so.6()(64bit)', flags: null, epoch: null, version: null, release: null },
-      ...['GLIBCXX_3.4', 'GLIBCXX_3.4.24', 'CXXABI_1.3'].map((v) => ({ name: `libstdc++.so.6(${v})(64bit)`, flags: null, epoch: null, version: null, release: null })),
+      ...['GLIBCXX_3.4', 'GLIBCXX_3.4.24', 'CXXABI_1.3'].map((v) => ({
+        name: `libstdc++.so.6(${v})(64bit)`,
+        flags: null,
+        epoch: null,
+        version: null,
+        release: null,
+      })),
     ],
     files: [
       '/usr/',
@@ -103,5 +126,8 @@ export async function cleanLayer(dir: string): Promise<void> {
   await gcc(join(dir, 'bin/hello'), HELLO_MAIN, [`-L${join(dir, 'lib')}`, '-lhello']);
   await writeText(join(dir, 'bin/run-hello'), '#!/bin/sh\nexec /opt/bin/hello "$@" > /tmp/out.txt\n', 0o755);
   await writeText(join(dir, 'bin/run-env'), '#!/usr/bin/env bash\necho hi\n', 0o755);
-  await writeText(join(dir, 'share/hello/config'), 'data=/opt/share/hello/data\nlog=/tmp/hello.log\nusers=/etc/passwd\nsee https://example.com/usr/share/doc\n');
+  await writeText(
+    join(dir, 'share/hello/config'),
+    'data=/opt/share/hello/data\nlog=/tmp/hello.log\nusers=/etc/passwd\nsee https://example.com/usr/share/doc\n',
+  );
 }

@@ -118,7 +118,11 @@ t.test('zip bombs: the central directory decides first, then actual sizes are he
   await writeFile(declared, zeros);
   const out1 = join(dir, 'out1');
   await mkdir(out1);
-  await t.rejects(extractLayerZip(declared, out1, { maxUnzippedBytes: 10 * 1024 * 1024 }), { code: 'ZIP_TOO_LARGE', exitCode: 5, message: /declare more than 10 MB/ });
+  await t.rejects(extractLayerZip(declared, out1, { maxUnzippedBytes: 10 * 1024 * 1024 }), {
+    code: 'ZIP_TOO_LARGE',
+    exitCode: 5,
+    message: /declare more than 10 MB/,
+  });
   t.equal(await du(out1), 0, 'nothing written');
 
   // sizes that lie (declared 1 KB, really 20 MB): stopped at the declared size
@@ -132,11 +136,19 @@ t.test('zip bombs: the central directory decides first, then actual sizes are he
   // many entries: refused from the count in the end-of-central-directory record
   const many = join(dir, 'many.zip');
   await writeFile(many, await makeZip(Array.from({ length: 50 }, (_, i) => ({ name: `f${i}` }))));
-  await t.rejects(extractLayerZip(many, join(dir, 'out3'), { maxEntries: 20 }), { code: 'ZIP_TOO_LARGE', message: /50 entries/ });
+  await t.rejects(extractLayerZip(many, join(dir, 'out3'), { maxEntries: 20 }), {
+    code: 'ZIP_TOO_LARGE',
+    message: /50 entries/,
+  });
 
   // the CLI on a zip declaring 6 GB (the issue's bomb): exit 5 at once, the JSON error object, no scratch left behind
   const huge = join(dir, 'huge.zip');
-  const sixGb = Buffer.from(declareSize(await makeZip(Array.from({ length: 2 }, (_, i) => ({ name: `big${i}`, data: Buffer.alloc(1000) }))), 3 * 1024 ** 3));
+  const sixGb = Buffer.from(
+    declareSize(
+      await makeZip(Array.from({ length: 2 }, (_, i) => ({ name: `big${i}`, data: Buffer.alloc(1000) }))),
+      3 * 1024 ** 3,
+    ),
+  );
   await writeFile(huge, sixGb);
   const tmp = join(dir, 'tmp');
   await mkdir(tmp);
@@ -144,7 +156,11 @@ t.test('zip bombs: the central directory decides first, then actual sizes are he
   t.equal(r.exitCode, 5, r.stderr);
   t.match(JSON.parse(r.stdout), { error: { code: 'ZIP_TOO_LARGE' } });
   t.match(r.stderr, /declare more than 250 MB unzipped .*nothing was extracted/);
-  t.same((await readdir(tmp)).filter((n) => n.startsWith('yumda')), [], 'no scratch directory left in $TMPDIR');
+  t.same(
+    (await readdir(tmp)).filter((n) => n.startsWith('yumda')),
+    [],
+    'no scratch directory left in $TMPDIR',
+  );
 });
 
 t.test('hostile zip structure: clear errors, no write through a symlink, no stack trace', async (t) => {
@@ -167,10 +183,16 @@ t.test('hostile zip structure: clear errors, no write through a symlink, no stac
       ]),
       /lib\/x appears twice/,
     ],
-    ['backslash.zip', declareName(await makeZip([{ name: 'bin/evil', data: Buffer.from('x') }]), 'bin/evil', 'bin\\evil'), /bin\\evil has a backslash/],
+    [
+      'backslash.zip',
+      declareName(await makeZip([{ name: 'bin/evil', data: Buffer.from('x') }]), 'bin/evil', 'bin\\evil'),
+      /bin\\evil has a backslash/,
+    ],
   ];
   await Promise.all(cases.map(([name, bytes]) => writeFile(join(dir, name), bytes)));
-  const results = await Promise.all(cases.map(([name]) => yumda(['check', join(dir, name), '--base', 'none', '--json'])));
+  const results = await Promise.all(
+    cases.map(([name]) => yumda(['check', join(dir, name), '--base', 'none', '--json'])),
+  );
   for (const [i, r] of results.entries()) {
     const [name, , message] = cases[i]!;
     t.equal(r.exitCode, 1, `${name}: ${r.stderr}`);

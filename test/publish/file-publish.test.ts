@@ -3,7 +3,12 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { publishRepositories, publishRepository, verifyPublished, verifyPublishedRepositories } from '../../src/publish/index.js';
+import {
+  publishRepositories,
+  publishRepository,
+  verifyPublished,
+  verifyPublishedRepositories,
+} from '../../src/publish/index.js';
 import { writeRepo } from './repo-fixture.js';
 import { yumda } from '../helpers/cli.js';
 import { scratchDir } from '../helpers/tmp.js';
@@ -13,7 +18,9 @@ t.test('file:// destination: first, no-op, changed, --delete, verified each time
   const out = await scratchDir(t, 'publish-dest');
   const dest = pathToFileURL(join(out, 'repo')).href;
   // createrepo_c's output publishes just as well as yumda's
-  const names = await writeRepo(dir, [{ name: 'alpha' }, { name: 'bravo' }, { name: 'charlie' }], { indexer: 'createrepo_c' });
+  const names = await writeRepo(dir, [{ name: 'alpha' }, { name: 'bravo' }, { name: 'charlie' }], {
+    indexer: 'createrepo_c',
+  });
 
   const first = await publishRepository(dir, dest);
   t.equal(first.summary.uploads, names.length + 4);
@@ -33,8 +40,12 @@ t.test('file:// destination: first, no-op, changed, --delete, verified each time
     ],
   );
   t.same((await verifyPublished(dest, { packageChecksums: true })).problems, []);
-  t.equal(await readFile(join(out, 'repo/repodata/repomd.xml'), 'utf8'), await readFile(join(dir, 'repodata/repomd.xml'), 'utf8'));
-  for (const p of changed.plan.keptPreviousGeneration) t.ok(existsSync(join(out, 'repo', p)), `previous generation ${p} kept`);
+  t.equal(
+    await readFile(join(out, 'repo/repodata/repomd.xml'), 'utf8'),
+    await readFile(join(dir, 'repodata/repomd.xml'), 'utf8'),
+  );
+  for (const p of changed.plan.keptPreviousGeneration)
+    t.ok(existsSync(join(out, 'repo', p)), `previous generation ${p} kept`);
 });
 
 t.test('file://: a live lock stops a second publisher; a dead one is taken over', async (t) => {
@@ -55,7 +66,10 @@ t.test('file://: a live lock stops a second publisher; a dead one is taken over'
 
 t.test('a directory without repodata is refused with a hint', async (t) => {
   const dir = await scratchDir(t, 'publish-empty');
-  await t.rejects(publishRepository(dir, pathToFileURL(join(dir, 'out')).href), { code: 'NOT_A_REPOSITORY', hint: /yumda repo index/ });
+  await t.rejects(publishRepository(dir, pathToFileURL(join(dir, 'out')).href), {
+    code: 'NOT_A_REPOSITORY',
+    hint: /yumda repo index/,
+  });
   await t.rejects(publishRepository(dir, 'ftp://x/y'), { code: 'BAD_URL' });
 });
 
@@ -79,13 +93,21 @@ t.test('RPMS/ + SRPMS/ layout: each repository goes to DEST/RPMS and DEST/SRPMS'
     results.map((r) => r.destination),
     [`${dest}/RPMS/`, `${dest}/SRPMS/`],
   );
-  for (const r of results) t.same((await verifyPublished(r.destination, { packageChecksums: true })).problems, [], `${r.destination} consistent`);
+  for (const r of results)
+    t.same(
+      (await verifyPublished(r.destination, { packageChecksums: true })).problems,
+      [],
+      `${r.destination} consistent`,
+    );
   t.ok(existsSync(join(out, 'SRPMS/Packages/alpha-1.0-1.src.rpm')));
   const tree = await verifyPublishedRepositories(dest);
-  t.same(tree.map((r) => [r.destination, r.ok]), [
-    [`${dest}/RPMS/`, true],
-    [`${dest}/SRPMS/`, true],
-  ]);
+  t.same(
+    tree.map((r) => [r.destination, r.ok]),
+    [
+      [`${dest}/RPMS/`, true],
+      [`${dest}/SRPMS/`, true],
+    ],
+  );
 });
 
 t.test('CLI: a plain directory (relative to the working directory) is a destination', async (t) => {

@@ -38,7 +38,11 @@ function deferred<T = void>(): { promise: Promise<T>; resolve: (v: T) => void } 
  * deletes charlie); B publishes alpha, bravo, charlie, delta, planned after A's switch, so it
  * counts charlie as already there.
  */
-async function setUp(t: Test, dest: string, label: string): Promise<{ dirA: string; dirB: string; charliePath: string }> {
+async function setUp(
+  t: Test,
+  dest: string,
+  label: string,
+): Promise<{ dirA: string; dirB: string; charliePath: string }> {
   const dir0 = await scratchDir(t, `${label}-0`);
   const dirA = await scratchDir(t, `${label}-a`);
   const dirB = await scratchDir(t, `${label}-b`);
@@ -49,66 +53,80 @@ async function setUp(t: Test, dest: string, label: string): Promise<{ dirA: stri
   return { dirA, dirB, charliePath: names[2]! };
 }
 
-t.test('A deletes charlie after B planned and before B switches: B restores it before switching', { skip }, async (t) => {
-  const s3 = await ensureS3();
-  const dest = s3.url('race-1');
-  const { dirA, dirB, charliePath } = await setUp(t, dest, 'race1');
-  const aSwitched = deferred();
-  const bPlanned = deferred();
-  const aDone = deferred();
-  const a = publishRepository(dirA, dest, {
-    delete: true,
-    pause: async (at) => {
-      if (at === 'after-switch') aSwitched.resolve();
-      if (at === 'before-delete-batch') await bPlanned.promise;
-    },
-  }).finally(() => aDone.resolve());
-  await aSwitched.promise;
-  const b = publishRepository(dirB, dest, {
-    beforeExecute: async (plan) => {
-      t.ok(plan.unchanged.includes(charliePath), 'B counts charlie as already published');
-      bPlanned.resolve();
-      await aDone.promise;
-    },
-  });
-  const [ra, rb] = await Promise.all([a, b]);
-  t.ok(ra.plan.steps.some((s) => s.action === 'delete' && s.path === charliePath), 'A planned to delete charlie');
-  t.same(ra.deletionsLeft, [], 'A deleted it (its repomd.xml was live)');
-  t.ok(rb.switched, 'B switched');
-  t.same(rb.restored, [charliePath], 'B found charlie gone and uploaded it again');
-  await assertConsistent(t, dest, 'both exited 0');
-});
+t.test(
+  'A deletes charlie after B planned and before B switches: B restores it before switching',
+  { skip },
+  async (t) => {
+    const s3 = await ensureS3();
+    const dest = s3.url('race-1');
+    const { dirA, dirB, charliePath } = await setUp(t, dest, 'race1');
+    const aSwitched = deferred();
+    const bPlanned = deferred();
+    const aDone = deferred();
+    const a = publishRepository(dirA, dest, {
+      delete: true,
+      pause: async (at) => {
+        if (at === 'after-switch') aSwitched.resolve();
+        if (at === 'before-delete-batch') await bPlanned.promise;
+      },
+    }).finally(() => aDone.resolve());
+    await aSwitched.promise;
+    const b = publishRepository(dirB, dest, {
+      beforeExecute: async (plan) => {
+        t.ok(plan.unchanged.includes(charliePath), 'B counts charlie as already published');
+        bPlanned.resolve();
+        await aDone.promise;
+      },
+    });
+    const [ra, rb] = await Promise.all([a, b]);
+    t.ok(
+      ra.plan.steps.some((s) => s.action === 'delete' && s.path === charliePath),
+      'A planned to delete charlie',
+    );
+    t.same(ra.deletionsLeft, [], 'A deleted it (its repomd.xml was live)');
+    t.ok(rb.switched, 'B switched');
+    t.same(rb.restored, [charliePath], 'B found charlie gone and uploaded it again');
+    await assertConsistent(t, dest, 'both exited 0');
+  },
+);
 
-t.test('A re-reads repomd.xml, B switches, then A deletes: B waits for A and restores what it removed', { skip }, async (t) => {
-  const s3 = await ensureS3();
-  const dest = s3.url('race-2');
-  const { dirA, dirB, charliePath } = await setUp(t, dest, 'race2');
-  const aSwitched = deferred();
-  const bSwitched = deferred();
-  const notes: string[] = [];
-  const a = publishRepository(dirA, dest, {
-    delete: true,
-    pause: async (at) => {
-      if (at === 'after-switch') aSwitched.resolve();
-      // A has checked that its repomd.xml is live; B switches before A's deletions land
-      if (at === 'before-delete-batch') await bSwitched.promise;
-    },
-  });
-  await aSwitched.promise;
-  const b = publishRepository(dirB, dest, {
-    pause: async (at) => {
-      if (at === 'after-switch') bSwitched.resolve();
-    },
-    onProgress: (e) => {
-      if (e.type === 'note') notes.push(e.message);
-    },
-  });
-  const [ra, rb] = await Promise.all([a, b]);
-  t.ok(ra.done > 0 && rb.switched);
-  t.same(rb.restored, [charliePath], 'B restored charlie after A deleted it');
-  t.ok(notes.some((n) => /waiting for 1 concurrent --delete/.test(n)), 'B waited for A’s deletion marker');
-  await assertConsistent(t, dest, 'both exited 0');
-});
+t.test(
+  'A re-reads repomd.xml, B switches, then A deletes: B waits for A and restores what it removed',
+  { skip },
+  async (t) => {
+    const s3 = await ensureS3();
+    const dest = s3.url('race-2');
+    const { dirA, dirB, charliePath } = await setUp(t, dest, 'race2');
+    const aSwitched = deferred();
+    const bSwitched = deferred();
+    const notes: string[] = [];
+    const a = publishRepository(dirA, dest, {
+      delete: true,
+      pause: async (at) => {
+        if (at === 'after-switch') aSwitched.resolve();
+        // A has checked that its repomd.xml is live; B switches before A's deletions land
+        if (at === 'before-delete-batch') await bSwitched.promise;
+      },
+    });
+    await aSwitched.promise;
+    const b = publishRepository(dirB, dest, {
+      pause: async (at) => {
+        if (at === 'after-switch') bSwitched.resolve();
+      },
+      onProgress: (e) => {
+        if (e.type === 'note') notes.push(e.message);
+      },
+    });
+    const [ra, rb] = await Promise.all([a, b]);
+    t.ok(ra.done > 0 && rb.switched);
+    t.same(rb.restored, [charliePath], 'B restored charlie after A deleted it');
+    t.ok(
+      notes.some((n) => /waiting for 1 concurrent --delete/.test(n)),
+      'B waited for A’s deletion marker',
+    );
+    await assertConsistent(t, dest, 'both exited 0');
+  },
+);
 
 t.test('B switches before A re-reads repomd.xml: A leaves its deletions to the next --delete', { skip }, async (t) => {
   const s3 = await ensureS3();
@@ -131,12 +149,21 @@ t.test('B switches before A re-reads repomd.xml: A leaves its deletions to the n
   const ra = await a;
   t.ok(rb.switched, 'B switched on top of A');
   t.ok(ra.deletionsLeft.includes(charliePath), 'A saw repomd.xml was no longer its own and left charlie');
-  t.notOk(ra.plan.steps.some((s) => s.action === 'delete' && s.path === charliePath) && ra.deletionsLeft.length === 0, 'nothing of B deleted');
+  t.notOk(
+    ra.plan.steps.some((s) => s.action === 'delete' && s.path === charliePath) && ra.deletionsLeft.length === 0,
+    'nothing of B deleted',
+  );
   await assertConsistent(t, dest, 'both exited 0');
 });
 
 /** Rounds of A (--delete, without charlie) and B (with charlie and delta) started at once, as CLI processes. */
-async function cliRounds(t: Test, dest: string, label: string, env: Record<string, string>, rounds: number): Promise<void> {
+async function cliRounds(
+  t: Test,
+  dest: string,
+  label: string,
+  env: Record<string, string>,
+  rounds: number,
+): Promise<void> {
   const dir0 = await scratchDir(t, `${label}-0`);
   const dirA = await scratchDir(t, `${label}-a`);
   const dirB = await scratchDir(t, `${label}-b`);
@@ -146,9 +173,18 @@ async function cliRounds(t: Test, dest: string, label: string, env: Record<strin
     await writeRepo(dir0, [alpha, bravo, charlie, ...(round % 2 ? [] : [delta])] as PackageSpec[]);
     const reset = await yumda(['repo', 'publish', dir0, dest, '--delete'], { env });
     t.equal(reset.exitCode, 0, reset.stderr);
-    const [ra, rb] = await Promise.all([yumda(['repo', 'publish', dirA, dest, '--delete'], { env }), yumda(['repo', 'publish', dirB, dest], { env })]);
+    const [ra, rb] = await Promise.all([
+      yumda(['repo', 'publish', dirA, dest, '--delete'], { env }),
+      yumda(['repo', 'publish', dirB, dest], { env }),
+    ]);
     for (const r of [ra, rb]) {
-      t.ok(r.exitCode === 0 || (r.exitCode === 1 && /another publisher/.test(r.stderr)), `round ${round}: exit 0, or a clear conflict: ${r.exitCode} ${r.stderr.split('\n').filter((l) => l.startsWith('yumda:')).join(' ')}`);
+      t.ok(
+        r.exitCode === 0 || (r.exitCode === 1 && /another publisher/.test(r.stderr)),
+        `round ${round}: exit 0, or a clear conflict: ${r.exitCode} ${r.stderr
+          .split('\n')
+          .filter((l) => l.startsWith('yumda:'))
+          .join(' ')}`,
+      );
     }
     await assertConsistent(t, dest, `round ${round} (A exit ${ra.exitCode}, B exit ${rb.exitCode})`);
   }
@@ -164,37 +200,46 @@ t.test('CLI: --delete and a plain publish at once, to a directory', async (t) =>
   await cliRounds(t, pathToFileURL(join(out, 'repo')).href, 'race-cli-file', {}, 1);
 });
 
-t.test('file://: a deleter on another machine (its marker, its deletion) is waited for; a stale marker is removed', async (t) => {
-  const dir = await scratchDir(t, 'race-marker');
-  const out = await scratchDir(t, 'race-marker-dest');
-  const dest = pathToFileURL(out).href;
-  const names = await writeRepo(dir, [alpha, bravo, charlie]);
-  await publishRepository(dir, dest);
-  // another host's --delete that decided before this publish switched: it announced itself,
-  // removed charlie (which this publish's repomd.xml references), and withdraws its marker 300 ms later
-  const markerDir = join(out, MARKER_PREFIX);
-  await writeRepo(dir, [alpha, bravo, charlie, delta]);
-  const notes: string[] = [];
-  const r: PublishResult = await publishRepository(dir, dest, {
-    onProgress: (e) => e.type === 'note' && notes.push(e.message),
-    pause: async (at) => {
-      if (at !== 'after-switch') return;
-      await mkdir(markerDir, { recursive: true });
-      await writeFile(join(markerDir, 'other-host.json'), '{}');
-      await rm(join(out, names[2]!));
-      setTimeout(() => void rm(join(markerDir, 'other-host.json'), { force: true }), 300);
-    },
-  });
-  t.ok(notes.some((n) => /waiting for 1 concurrent --delete/.test(n)), 'waited for the marker');
-  t.same(r.restored, [names[2]], 'restored what the deleter removed');
-  await assertConsistent(t, dest, 'after the wait');
+t.test(
+  'file://: a deleter on another machine (its marker, its deletion) is waited for; a stale marker is removed',
+  async (t) => {
+    const dir = await scratchDir(t, 'race-marker');
+    const out = await scratchDir(t, 'race-marker-dest');
+    const dest = pathToFileURL(out).href;
+    const names = await writeRepo(dir, [alpha, bravo, charlie]);
+    await publishRepository(dir, dest);
+    // another host's --delete that decided before this publish switched: it announced itself,
+    // removed charlie (which this publish's repomd.xml references), and withdraws its marker 300 ms later
+    const markerDir = join(out, MARKER_PREFIX);
+    await writeRepo(dir, [alpha, bravo, charlie, delta]);
+    const notes: string[] = [];
+    const r: PublishResult = await publishRepository(dir, dest, {
+      onProgress: (e) => e.type === 'note' && notes.push(e.message),
+      pause: async (at) => {
+        if (at !== 'after-switch') return;
+        await mkdir(markerDir, { recursive: true });
+        await writeFile(join(markerDir, 'other-host.json'), '{}');
+        await rm(join(out, names[2]!));
+        setTimeout(() => void rm(join(markerDir, 'other-host.json'), { force: true }), 300);
+      },
+    });
+    t.ok(
+      notes.some((n) => /waiting for 1 concurrent --delete/.test(n)),
+      'waited for the marker',
+    );
+    t.same(r.restored, [names[2]], 'restored what the deleter removed');
+    await assertConsistent(t, dest, 'after the wait');
 
-  // a marker left by a deleter killed long ago is not waited for, and goes
-  await writeFile(join(markerDir, 'killed.json'), '{}');
-  const old = new Date(Date.now() - 3600_000);
-  await utimes(join(markerDir, 'killed.json'), old, old);
-  const notes2: string[] = [];
-  await publishRepository(dir, dest, { onProgress: (e) => e.type === 'note' && notes2.push(e.message) });
-  t.ok(notes2.some((n) => /stale deletion marker/.test(n)), 'stale marker reported');
-  t.same(await readdir(markerDir), [], 'and removed');
-});
+    // a marker left by a deleter killed long ago is not waited for, and goes
+    await writeFile(join(markerDir, 'killed.json'), '{}');
+    const old = new Date(Date.now() - 3600_000);
+    await utimes(join(markerDir, 'killed.json'), old, old);
+    const notes2: string[] = [];
+    await publishRepository(dir, dest, { onProgress: (e) => e.type === 'note' && notes2.push(e.message) });
+    t.ok(
+      notes2.some((n) => /stale deletion marker/.test(n)),
+      'stale marker reported',
+    );
+    t.same(await readdir(markerDir), [], 'and removed');
+  },
+);

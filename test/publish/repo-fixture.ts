@@ -62,7 +62,11 @@ export interface WriteRepoOptions {
 }
 
 /** (Re)writes dir to hold exactly these packages under Packages/, indexed. Returns their paths. */
-export async function writeRepo(dir: string, packages: PackageSpec[], options: WriteRepoOptions = {}): Promise<string[]> {
+export async function writeRepo(
+  dir: string,
+  packages: PackageSpec[],
+  options: WriteRepoOptions = {},
+): Promise<string[]> {
   await rm(join(dir, 'Packages'), { recursive: true, force: true });
   await mkdir(join(dir, 'Packages'), { recursive: true });
   const names: string[] = [];
@@ -72,11 +76,13 @@ export async function writeRepo(dir: string, packages: PackageSpec[], options: W
     names.push(`Packages/${basename(rpm)}`);
   }
   if (options.indexer === 'createrepo_c') {
-    const result = await execa('createrepo_c', ['--quiet', '--no-database', '--update', dir], { reject: false, all: true });
+    const result = await execa('createrepo_c', ['--quiet', '--no-database', '--update', dir], {
+      reject: false,
+      all: true,
+    });
     if (result.exitCode !== 0) throw new Error(`createrepo_c failed:\n${result.all}`);
   } else {
     await indexRepository(dir, { update: true, ...options.index });
   }
   return names;
 }
-

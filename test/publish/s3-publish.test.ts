@@ -32,7 +32,10 @@ async function liveRepomd(bucket: string, key: string): Promise<string> {
 async function assertConsistent(t: Test, url: string): Promise<void> {
   const v = await verifyPublished(url, { packageChecksums: true });
   t.same(v.problems, [], `${url} is consistent`);
-  t.ok(v.ok && v.metadataChecked >= 3 && v.packagesChecked >= 1, `checked ${v.metadataChecked} metadata files and ${v.packagesChecked} packages`);
+  t.ok(
+    v.ok && v.metadataChecked >= 3 && v.packagesChecked >= 1,
+    `checked ${v.metadataChecked} metadata files and ${v.packagesChecked} packages`,
+  );
 }
 
 t.test('publish to radosgw: first, no-op, one changed, --delete', { skip }, async (t) => {
@@ -46,7 +49,12 @@ t.test('publish to radosgw: first, no-op, one changed, --delete', { skip }, asyn
   t.ok(first.switched);
   // order: all packages, then metadata, then repomd.xml
   const phases = first.plan.steps.map((s) => s.phase);
-  t.same(phases, [...phases].sort((a, b) => ['packages', 'metadata', 'commit'].indexOf(a) - ['packages', 'metadata', 'commit'].indexOf(b)));
+  t.same(
+    phases,
+    [...phases].sort(
+      (a, b) => ['packages', 'metadata', 'commit'].indexOf(a) - ['packages', 'metadata', 'commit'].indexOf(b),
+    ),
+  );
   t.equal(first.plan.steps.at(-1)?.path, 'repodata/repomd.xml');
   t.equal(first.plan.steps.at(-1)?.action, 'commit');
   await assertConsistent(t, dest);
@@ -55,7 +63,9 @@ t.test('publish to radosgw: first, no-op, one changed, --delete', { skip }, asyn
   t.equal(head.ContentType, 'application/x-rpm');
   t.match(head.CacheControl, /immutable/);
   t.match(head.Metadata?.sha256, /^[0-9a-f]{64}$/, 'sha256 stored in object metadata');
-  const repomdHead = await s3Client().send(new HeadObjectCommand({ Bucket: s3.bucket, Key: 'al2/x86_64/repodata/repomd.xml' }));
+  const repomdHead = await s3Client().send(
+    new HeadObjectCommand({ Bucket: s3.bucket, Key: 'al2/x86_64/repodata/repomd.xml' }),
+  );
   t.equal(repomdHead.ContentType, 'application/xml');
   t.match(repomdHead.CacheControl, /max-age=60/);
 
@@ -86,16 +96,25 @@ t.test('publish to radosgw: first, no-op, one changed, --delete', { skip }, asyn
   await writeRepo(dir, [base[0]!, { name: 'bravo', variant: 'rebuilt' }, base[3]!]);
   const pruned = await publishRepository(dir, dest, { delete: true });
   t.ok(deletedPaths(pruned).includes(names[2]!), 'the removed package is deleted');
-  t.ok(deletedPaths(pruned).some((p) => p.startsWith('repodata/')), 'metadata older than the previous generation is pruned');
-  const firstStepIndex = (pred: (p: string) => boolean): number => pruned.plan.steps.findIndex((s) => pred(s.path) && s.action === 'delete');
+  t.ok(
+    deletedPaths(pruned).some((p) => p.startsWith('repodata/')),
+    'metadata older than the previous generation is pruned',
+  );
+  const firstStepIndex = (pred: (p: string) => boolean): number =>
+    pruned.plan.steps.findIndex((s) => pred(s.path) && s.action === 'delete');
   const commitIndex = pruned.plan.steps.findIndex((s) => s.action === 'commit');
   t.ok(commitIndex >= 0 && firstStepIndex(() => true) > commitIndex, 'deletions come after the switch');
-  for (const p of pruned.plan.keptPreviousGeneration) t.notOk(deletedPaths(pruned).includes(p), `previous generation ${p} kept`);
+  for (const p of pruned.plan.keptPreviousGeneration)
+    t.notOk(deletedPaths(pruned).includes(p), `previous generation ${p} kept`);
   await assertConsistent(t, dest);
   // the generation kept by that publish goes at the next one
   const next = await publishRepository(dir, dest, { dryRun: true, delete: true });
   t.equal(next.summary.uploads, 0, 'nothing to upload');
-  t.same(deletedPaths(next), [...pruned.plan.keptPreviousGeneration].sort(), 'the next --delete prunes the generation kept before');
+  t.same(
+    deletedPaths(next),
+    [...pruned.plan.keptPreviousGeneration].sort(),
+    'the next --delete prunes the generation kept before',
+  );
 });
 
 t.test('two publishers at once: exactly one wins, the repository stays consistent', { skip }, async (t) => {
@@ -134,9 +153,16 @@ t.test('two publishers at once: exactly one wins, the repository stays consisten
   const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
   t.equal(won.length, 1, 'one publisher wins');
   t.equal(lost.length, 1, 'one publisher loses');
-  t.ok(lost[0]?.reason instanceof YumdaError && lost[0].reason.code === 'PUBLISH_CONFLICT', `the loser fails clearly: ${String(lost[0]?.reason)}`);
+  t.ok(
+    lost[0]?.reason instanceof YumdaError && lost[0].reason.code === 'PUBLISH_CONFLICT',
+    `the loser fails clearly: ${String(lost[0]?.reason)}`,
+  );
   const winnerDir = results[0]!.status === 'fulfilled' ? dirA : dirB;
-  t.equal(await liveRepomd(s3.bucket, 'race/repodata/repomd.xml'), await readFile(join(winnerDir, 'repodata/repomd.xml'), 'utf8'), "the winner's repomd.xml is live");
+  t.equal(
+    await liveRepomd(s3.bucket, 'race/repodata/repomd.xml'),
+    await readFile(join(winnerDir, 'repodata/repomd.xml'), 'utf8'),
+    "the winner's repomd.xml is live",
+  );
   await assertConsistent(t, dest);
   // the loser simply runs again on top of the winner
   const loserDir = winnerDir === dirA ? dirB : dirA;
@@ -144,58 +170,83 @@ t.test('two publishers at once: exactly one wins, the repository stays consisten
   await assertConsistent(t, dest);
 });
 
-t.test('two publishers with different packages race for repomd.xml: the conditional switch picks one', { skip }, async (t) => {
-  const s3 = await ensureS3();
-  const dirA = await scratchDir(t, 'publish-switch-a');
-  const dirB = await scratchDir(t, 'publish-switch-b');
-  const dest = s3.url('switch');
-  await writeRepo(dirA, base);
-  await publishRepository(dirA, dest);
-  await writeRepo(dirA, [...base, { name: 'echo' }]);
-  await writeRepo(dirB, [...base, { name: 'foxtrot' }]);
-  let planned = 0;
-  let release!: () => void;
-  const barrier = new Promise<void>((r) => (release = r));
-  const publish = (dir: string): Promise<PublishResult> =>
-    publishRepository(dir, dest, {
-      beforeExecute: async () => {
-        if (++planned === 2) release();
-        await barrier;
-      },
+t.test(
+  'two publishers with different packages race for repomd.xml: the conditional switch picks one',
+  { skip },
+  async (t) => {
+    const s3 = await ensureS3();
+    const dirA = await scratchDir(t, 'publish-switch-a');
+    const dirB = await scratchDir(t, 'publish-switch-b');
+    const dest = s3.url('switch');
+    await writeRepo(dirA, base);
+    await publishRepository(dirA, dest);
+    await writeRepo(dirA, [...base, { name: 'echo' }]);
+    await writeRepo(dirB, [...base, { name: 'foxtrot' }]);
+    let planned = 0;
+    let release!: () => void;
+    const barrier = new Promise<void>((r) => (release = r));
+    const publish = (dir: string): Promise<PublishResult> =>
+      publishRepository(dir, dest, {
+        beforeExecute: async () => {
+          if (++planned === 2) release();
+          await barrier;
+        },
+      });
+    const results = await Promise.allSettled([publish(dirA), publish(dirB)]);
+    const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    t.equal(lost.length, 1, 'exactly one publisher loses');
+    t.match(
+      lost[0]?.reason,
+      { code: 'PUBLISH_CONFLICT', message: /repodata\/repomd\.xml/ },
+      'it lost the switch of repomd.xml',
+    );
+    const winnerDir = results[0]!.status === 'fulfilled' ? dirA : dirB;
+    t.equal(
+      await liveRepomd(s3.bucket, 'switch/repodata/repomd.xml'),
+      await readFile(join(winnerDir, 'repodata/repomd.xml'), 'utf8'),
+    );
+    await assertConsistent(t, dest);
+  },
+);
+
+t.test(
+  'a signed repository: repomd.xml.asc goes up after the switch and verifies; a stale one is removed',
+  { skip },
+  async (t) => {
+    const s3 = await ensureS3();
+    const dir = await scratchDir(t, 'publish-signed');
+    const keys = await scratchDir(t, 'publish-keys');
+    const key = await makeGpgKey(keys);
+    const dest = s3.url('signed');
+    await writeRepo(dir, base.slice(0, 2), { index: { signKey: key.secretKeyFile } });
+    const signed = await publishRepository(dir, dest);
+    t.same(
+      signed.plan.steps.slice(-2).map((s) => [s.phase, s.path]),
+      [
+        ['commit', 'repodata/repomd.xml'],
+        ['signature', 'repodata/repomd.xml.asc'],
+      ],
+    );
+    await writeFile(join(keys, 'repomd.xml'), await liveRepomd(s3.bucket, 'signed/repodata/repomd.xml'));
+    await writeFile(join(keys, 'repomd.xml.asc'), await liveRepomd(s3.bucket, 'signed/repodata/repomd.xml.asc'));
+    const verified = await gpgVerify(key, join(keys, 'repomd.xml.asc'), join(keys, 'repomd.xml'));
+    t.ok(verified.ok, `gpg --verify accepts the published signature: ${verified.output}`);
+    await assertConsistent(t, dest);
+
+    await rm(join(dir, 'repodata/repomd.xml.asc'));
+    await writeRepo(dir, base.slice(0, 3));
+    const unsigned = await publishRepository(dir, dest);
+    t.match(unsigned.plan.steps.at(-1), {
+      action: 'delete',
+      path: 'repodata/repomd.xml.asc',
+      reason: 'stale-signature',
     });
-  const results = await Promise.allSettled([publish(dirA), publish(dirB)]);
-  const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
-  t.equal(lost.length, 1, 'exactly one publisher loses');
-  t.match(lost[0]?.reason, { code: 'PUBLISH_CONFLICT', message: /repodata\/repomd\.xml/ }, 'it lost the switch of repomd.xml');
-  const winnerDir = results[0]!.status === 'fulfilled' ? dirA : dirB;
-  t.equal(await liveRepomd(s3.bucket, 'switch/repodata/repomd.xml'), await readFile(join(winnerDir, 'repodata/repomd.xml'), 'utf8'));
-  await assertConsistent(t, dest);
-});
-
-t.test('a signed repository: repomd.xml.asc goes up after the switch and verifies; a stale one is removed', { skip }, async (t) => {
-  const s3 = await ensureS3();
-  const dir = await scratchDir(t, 'publish-signed');
-  const keys = await scratchDir(t, 'publish-keys');
-  const key = await makeGpgKey(keys);
-  const dest = s3.url('signed');
-  await writeRepo(dir, base.slice(0, 2), { index: { signKey: key.secretKeyFile } });
-  const signed = await publishRepository(dir, dest);
-  t.same(signed.plan.steps.slice(-2).map((s) => [s.phase, s.path]), [
-    ['commit', 'repodata/repomd.xml'],
-    ['signature', 'repodata/repomd.xml.asc'],
-  ]);
-  await writeFile(join(keys, 'repomd.xml'), await liveRepomd(s3.bucket, 'signed/repodata/repomd.xml'));
-  await writeFile(join(keys, 'repomd.xml.asc'), await liveRepomd(s3.bucket, 'signed/repodata/repomd.xml.asc'));
-  const verified = await gpgVerify(key, join(keys, 'repomd.xml.asc'), join(keys, 'repomd.xml'));
-  t.ok(verified.ok, `gpg --verify accepts the published signature: ${verified.output}`);
-  await assertConsistent(t, dest);
-
-  await rm(join(dir, 'repodata/repomd.xml.asc'));
-  await writeRepo(dir, base.slice(0, 3));
-  const unsigned = await publishRepository(dir, dest);
-  t.match(unsigned.plan.steps.at(-1), { action: 'delete', path: 'repodata/repomd.xml.asc', reason: 'stale-signature' });
-  await t.rejects(s3Client().send(new HeadObjectCommand({ Bucket: s3.bucket, Key: 'signed/repodata/repomd.xml.asc' })), 'no stale signature left');
-});
+    await t.rejects(
+      s3Client().send(new HeadObjectCommand({ Bucket: s3.bucket, Key: 'signed/repodata/repomd.xml.asc' })),
+      'no stale signature left',
+    );
+  },
+);
 
 t.test('an interrupted publish leaves the old repository usable; the next one completes it', { skip }, async (t) => {
   const s3 = await ensureS3();
@@ -220,15 +271,23 @@ t.test('an interrupted publish leaves the old repository usable; the next one co
   t.equal(await liveRepomd(s3.bucket, 'interrupted/repodata/repomd.xml'), before, 'repomd.xml not switched');
   await assertConsistent(t, dest);
   const resumed = await publishRepository(dir, dest);
-  t.equal(uploadedPaths(resumed).filter((p) => p.startsWith('Packages/')).length, 1, 'only the package not uploaded before is uploaded');
+  t.equal(
+    uploadedPaths(resumed).filter((p) => p.startsWith('Packages/')).length,
+    1,
+    'only the package not uploaded before is uploaded',
+  );
   await assertConsistent(t, dest);
 
   // a real kill: SIGKILL the CLI after its first finished step
   await writeRepo(dir, [...more, { name: 'hotel' }, { name: 'india' }, { name: 'juliet' }]);
-  const child = execa(process.execPath, [projectPath('dist/src/cli/main.js'), 'repo', 'publish', dir, dest, '--concurrency', '1'], {
-    env: s3.env,
-    reject: false,
-  });
+  const child = execa(
+    process.execPath,
+    [projectPath('dist/src/cli/main.js'), 'repo', 'publish', dir, dest, '--concurrency', '1'],
+    {
+      env: s3.env,
+      reject: false,
+    },
+  );
   child.stderr!.on('data', (chunk: Buffer) => {
     if (/\[1\//.test(chunk.toString())) child.kill('SIGKILL');
   });
@@ -261,7 +320,8 @@ t.test('CLI: --dry-run --json changes nothing; repo verify finds a tampered file
   const names = await writeRepo(dir, base.slice(0, 2));
   const dry = await yumda(['repo', 'publish', dir, dest, '--dry-run', '--json'], { env: s3.env });
   t.equal(dry.exitCode, 0, dry.stderr);
-  const plan = (JSON.parse(dry.stdout) as { repositories: { dryRun: boolean; steps: { path: string }[] }[] }).repositories[0]!;
+  const plan = (JSON.parse(dry.stdout) as { repositories: { dryRun: boolean; steps: { path: string }[] }[] })
+    .repositories[0]!;
   t.equal(plan.dryRun, true);
   t.equal(plan.steps.length, names.length + 4);
   const pub = await yumda(['repo', 'publish', dir, dest, '--verify'], { env: s3.env });
@@ -271,7 +331,10 @@ t.test('CLI: --dry-run --json changes nothing; repo verify finds a tampered file
   await s3Client().send(new PutObjectCommand({ Bucket: s3.bucket, Key: `cli/${names[0]}`, Body: 'not an rpm' }));
   const v = await yumda(['repo', 'verify', dest, '--json', '--deep'], { env: s3.env });
   t.equal(v.exitCode, 3);
-  t.match(JSON.parse(v.stdout), { ok: false, repositories: [{ ok: false, problems: [new RegExp(names[0]!.replace(/[.]/g, '\\.'))] }] });
+  t.match(JSON.parse(v.stdout), {
+    ok: false,
+    repositories: [{ ok: false, problems: [new RegExp(names[0]!.replace(/[.]/g, '\\.'))] }],
+  });
   // and publish repairs it (the size differs, so it is re-uploaded with If-Match on the tampered ETag)
   const repaired = await yumda(['repo', 'publish', dir, dest, '--json', '--verify'], { env: s3.env });
   t.equal(repaired.exitCode, 0, repaired.stderr);

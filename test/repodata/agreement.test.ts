@@ -82,10 +82,19 @@ t.test('primary, filelists and other agree with createrepo_c', async (t) => {
 
   // the rich fixture really exercises the rules being compared
   const rich = (await parseRepo(join(dir, 'RPMS'))).primary.find((p) => p.name === 'repo-rich')!;
-  t.ok(rich.requires.some((r) => r.pre), 'has a pre="1" requirement');
-  t.notOk(rich.requires.some((r) => r.name.startsWith('rpmlib(')), 'no rpmlib() requirements');
+  t.ok(
+    rich.requires.some((r) => r.pre),
+    'has a pre="1" requirement',
+  );
+  t.notOk(
+    rich.requires.some((r) => r.name.startsWith('rpmlib(')),
+    'no rpmlib() requirements',
+  );
   t.equal(rich.requires.filter((r) => r.name.startsWith('libc.so.6')).length, 1, 'one libc.so.6 requirement');
-  t.same(rich.primaryFiles.map((f) => f.path), ['/opt/bin/rich', '/opt/bin/rich-link', '/opt/sbin/richd']);
+  t.same(
+    rich.primaryFiles.map((f) => f.path),
+    ['/opt/bin/rich', '/opt/bin/rich-link', '/opt/sbin/richd'],
+  );
   const richOther = (await parseRepo(join(dir, 'RPMS'))).other.find((o) => o.name === 'repo-rich')!;
   t.equal(richOther.changelog.length, 10, 'changelog limited to 10');
 });
@@ -97,7 +106,10 @@ t.test('repomd.xml checksums and sizes verify', async (t) => {
   await indexRepository(dir, { revision: 'r-test' });
   const repomd = readRepomd(await readFile(join(dir, 'repodata', 'repomd.xml'), 'utf8'));
   t.equal(repomd.revision, 'r-test');
-  t.same(repomd.data.map((d) => d.type), ['primary', 'filelists', 'other']);
+  t.same(
+    repomd.data.map((d) => d.type),
+    ['primary', 'filelists', 'other'],
+  );
   for (const d of repomd.data) {
     const bytes = await readFile(join(dir, d.location));
     t.equal(createHash('sha256').update(bytes).digest('hex'), d.checksum, `${d.type}: checksum`);

@@ -28,7 +28,12 @@ function primaryBlock(extra: Partial<PackageRecord> = {}): string {
 }
 
 t.test('facts of a rendered primary block', async (t) => {
-  t.same(primaryBlockFacts(primaryBlock()), { pkgId: PKGID, href: 'sub/demo-1.0-1.x86_64.rpm', sizePackage: 12345, timeFile: 1700000000 });
+  t.same(primaryBlockFacts(primaryBlock()), {
+    pkgId: PKGID,
+    href: 'sub/demo-1.0-1.x86_64.rpm',
+    sizePackage: 12345,
+    timeFile: 1700000000,
+  });
   const odd = primaryBlockFacts(primaryBlock({ locationHref: 'dir/a&b "ü".rpm' }));
   t.equal(odd?.href, 'dir/a&b "ü".rpm', 'escaped and non-ASCII locations come back as they were');
 });
@@ -38,13 +43,25 @@ t.test('blocks in another shape give no facts (reuse stops)', async (t) => {
   t.equal(primaryBlockFacts(block.replace('type="sha256"', 'type="sha1"')), undefined, 'other checksum type');
   t.equal(primaryBlockFacts(block.replace(PKGID, 'AB'.repeat(32))), undefined, 'upper-case digest');
   t.equal(primaryBlockFacts(block.replace(PKGID, PKGID.slice(2))), undefined, 'short digest');
-  t.equal(primaryBlockFacts(block.replace('<location href=', '<location xml:base="http://x/" href=')), undefined, 'location with a base');
+  t.equal(
+    primaryBlockFacts(block.replace('<location href=', '<location xml:base="http://x/" href=')),
+    undefined,
+    'location with a base',
+  );
   t.equal(primaryBlockFacts(block.replace(/<time file="\d+"/, '<time file="soon"')), undefined, 'time not a number');
   t.equal(primaryBlockFacts(block.replace(/<size package="\d+"/, '<size')), undefined, 'no package size');
 });
 
 t.test('pkgid of filelists/other blocks', async (t) => {
-  const block = renderFilelistsPackage({ pkgId: PKGID, name: 'demo', arch: 'x86_64', epoch: 0, version: '1.0', release: '1', files: [] });
+  const block = renderFilelistsPackage({
+    pkgId: PKGID,
+    name: 'demo',
+    arch: 'x86_64',
+    epoch: 0,
+    version: '1.0',
+    release: '1',
+    files: [],
+  });
   t.equal(blockPkgId(block), PKGID);
   t.equal(blockPkgId(block.replace(PKGID, PKGID.slice(1))), undefined);
   t.equal(blockPkgId(' ' + block), undefined);
@@ -57,7 +74,10 @@ t.test('packageBlocks: every block once, with its newline, across decompressed c
   const blocks = Array.from({ length: 3000 }, (_, i) => primaryBlock({ locationHref: `p${i}.rpm`, sizePackage: i }));
   const body = blocks.join('');
   const path = join(dir, 'primary.xml.gz');
-  await writeFile(path, gzipSync(`<?xml version="1.0"?>\n<metadata packages="${blocks.length}">\n${body}</metadata>\n`));
+  await writeFile(
+    path,
+    gzipSync(`<?xml version="1.0"?>\n<metadata packages="${blocks.length}">\n${body}</metadata>\n`),
+  );
   const seen: string[] = [];
   for await (const batch of packageBlocks(path)) seen.push(...batch);
   t.equal(seen.length, blocks.length);
@@ -75,7 +95,11 @@ t.test('packageBlocks: bytes that are not UTF-8 end the blocks with an error', a
   const dir = await mkdtemp(join(tmpdir(), 'yumda-blocks-'));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   const path = join(dir, 'primary.xml.gz');
-  const bad = Buffer.concat([Buffer.from('<metadata>\n'), Buffer.from(primaryBlock().replace('demo', 'de\u0001mo')), Buffer.from('</metadata>\n')]);
+  const bad = Buffer.concat([
+    Buffer.from('<metadata>\n'),
+    Buffer.from(primaryBlock().replace('demo', 'de\u0001mo')),
+    Buffer.from('</metadata>\n'),
+  ]);
   bad[bad.indexOf(0x01)] = 0xff;
   await writeFile(path, gzipSync(bad));
   await t.rejects(async () => {

@@ -24,21 +24,25 @@ t.test('a gzip file larger than one read and the read-ahead comes out whole', as
   t.ok(Buffer.concat(chunks).equals(content), 'same bytes');
 });
 
-t.test('a consumer that stops early leaves no descriptor open', { skip: process.platform !== 'linux' && 'needs /proc/self/fd' }, async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'yumda-decompress-'));
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
-  const path = join(dir, 'filelists.xml.gz');
-  await writeFile(path, gzipSync(Buffer.from(randomBytes(2 * 1024 * 1024).toString('hex'))));
-  const before = openDescriptors();
-  for (let i = 0; i < 5; i++) {
-    for await (const chunk of decompressedChunks(path)) {
-      void chunk;
-      break;
+t.test(
+  'a consumer that stops early leaves no descriptor open',
+  { skip: process.platform !== 'linux' && 'needs /proc/self/fd' },
+  async (t) => {
+    const dir = await mkdtemp(join(tmpdir(), 'yumda-decompress-'));
+    t.teardown(() => rm(dir, { recursive: true, force: true }));
+    const path = join(dir, 'filelists.xml.gz');
+    await writeFile(path, gzipSync(Buffer.from(randomBytes(2 * 1024 * 1024).toString('hex'))));
+    const before = openDescriptors();
+    for (let i = 0; i < 5; i++) {
+      for await (const chunk of decompressedChunks(path)) {
+        void chunk;
+        break;
+      }
     }
-  }
-  await sleep(50); // a read under way when the consumer left closes the file when it completes
-  t.equal(openDescriptors(), before);
-});
+    await sleep(50); // a read under way when the consumer left closes the file when it completes
+    t.equal(openDescriptors(), before);
+  },
+);
 
 t.test('corrupt gzip data is METADATA_CORRUPT', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'yumda-decompress-'));
@@ -47,7 +51,10 @@ t.test('corrupt gzip data is METADATA_CORRUPT', async (t) => {
   gz.fill(0x55, 20, 60);
   const path = join(dir, 'other.xml.gz');
   await writeFile(path, gz);
-  await t.rejects(async () => {
-    for await (const chunk of decompressedChunks(path)) void chunk;
-  }, { code: 'METADATA_CORRUPT' });
+  await t.rejects(
+    async () => {
+      for await (const chunk of decompressedChunks(path)) void chunk;
+    },
+    { code: 'METADATA_CORRUPT' },
+  );
 });

@@ -20,7 +20,12 @@ async function primaryOf(root: string): Promise<PackageRecord[]> {
   return out;
 }
 
-async function rejectsNaming(t: Test, promise: Promise<unknown>, name: RegExp, what: string): Promise<YumdaError | undefined> {
+async function rejectsNaming(
+  t: Test,
+  promise: Promise<unknown>,
+  name: RegExp,
+  what: string,
+): Promise<YumdaError | undefined> {
   try {
     await promise;
     t.fail(`${what}: expected an error`);
@@ -36,7 +41,11 @@ async function assertMetadataIntact(t: Test, root: string, repomdBefore: string)
   const repomdText = await readFile(join(root, 'repodata', 'repomd.xml'), 'utf8');
   t.equal(repomdText, repomdBefore, 'repomd.xml unchanged');
   for (const d of readRepomd(repomdText).data) t.ok(existsSync(join(root, d.location)), `${d.location} still there`);
-  t.same((await readdir(join(root, 'repodata'))).filter((n) => n.includes('.tmp-')), [], 'no staging files left behind');
+  t.same(
+    (await readdir(join(root, 'repodata'))).filter((n) => n.includes('.tmp-')),
+    [],
+    'no staging files left behind',
+  );
 }
 
 t.test('--update reuses unchanged packages and picks up a changed one', async (t) => {
@@ -53,7 +62,11 @@ t.test('--update reuses unchanged packages and picks up a changed one', async (t
   const unchanged = (await indexRepository(dir, { update: true })).repositories[0]!;
   t.equal(unchanged.read, 0, 'nothing re-read when nothing changed');
   t.equal(unchanged.reused, rpms.length + 1);
-  t.same(unchanged.data.map((d) => d.checksum), first.data.map((d) => d.checksum), 'same content, same checksums');
+  t.same(
+    unchanged.data.map((d) => d.checksum),
+    first.data.map((d) => d.checksum),
+    'same content, same checksums',
+  );
 
   // replace one package at the same path: different size and mtime
   await copyFile(hello, join(dir, 'pkgs', 'changing.rpm'));
@@ -67,14 +80,20 @@ t.test('--update reuses unchanged packages and picks up a changed one', async (t
 
   // what --update wrote equals a full re-index
   const full = (await indexRepository(dir)).repositories[0]!;
-  t.same(full.data.map((d) => d.openChecksum), updated.data.map((d) => d.openChecksum), 'identical to a full index');
+  t.same(
+    full.data.map((d) => d.openChecksum),
+    updated.data.map((d) => d.openChecksum),
+    'identical to a full index',
+  );
 
   // generations: the current and the previous one stay, older ones are pruned
   const names = await readdir(join(dir, 'repodata'));
   for (const d of firstRepomd.data) {
-    if (!updated.data.some((u) => u.checksum === d.checksum)) t.notOk(names.includes(d.location.slice('repodata/'.length)), `old generation ${d.type} pruned`);
+    if (!updated.data.some((u) => u.checksum === d.checksum))
+      t.notOk(names.includes(d.location.slice('repodata/'.length)), `old generation ${d.type} pruned`);
   }
-  for (const d of updated.data) t.ok(names.includes(d.location.slice('repodata/'.length)), `previous generation ${d.type} kept`);
+  for (const d of updated.data)
+    t.ok(names.includes(d.location.slice('repodata/'.length)), `previous generation ${d.type} kept`);
 });
 
 t.test('--update after a package is removed and one is added', async (t) => {
@@ -157,10 +176,14 @@ t.test('layouts: RPMS/ and SRPMS/ are separate repositories; mixing is refused',
 t.test('changelog limit option', async (t) => {
   const { rpms } = await repoFixtures();
   const dir = await tempDir('changelog');
-  await copyInto(dir, rpms.filter((r) => r.includes('repo-rich')));
+  await copyInto(
+    dir,
+    rpms.filter((r) => r.includes('repo-rich')),
+  );
   const count = async (): Promise<number> => {
     const repomd = readRepomd(await readFile(join(dir, 'repodata', 'repomd.xml'), 'utf8'));
-    for await (const o of readOther(join(dir, repomd.data.find((d) => d.type === 'other')!.location))) return o.changelog.length;
+    for await (const o of readOther(join(dir, repomd.data.find((d) => d.type === 'other')!.location)))
+      return o.changelog.length;
     return -1;
   };
   await indexRepository(dir, { changelogLimit: -1 });
@@ -181,7 +204,10 @@ t.test('--sign-key writes repomd.xml.asc that gpg --verify accepts', async (t) =
   const good = await gpgVerify(key, asc, join(dir, 'repodata', 'repomd.xml'));
   t.ok(good.ok, 'gpg --verify accepts it', { gpgOutput: good.output });
   const tampered = join(dir, 'tampered.xml');
-  await writeFile(tampered, (await readFile(join(dir, 'repodata', 'repomd.xml'), 'utf8')).replace('<revision>', '<revision>1'));
+  await writeFile(
+    tampered,
+    (await readFile(join(dir, 'repodata', 'repomd.xml'), 'utf8')).replace('<revision>', '<revision>1'),
+  );
   t.notOk((await gpgVerify(key, asc, tampered)).ok, 'and rejects a modified repomd.xml');
 
   // unsigned re-index removes the stale signature
@@ -190,8 +216,12 @@ t.test('--sign-key writes repomd.xml.asc that gpg --verify accepts', async (t) =
 
   // a passphrase-protected key
   const locked = await makeGpgKey(await tempDir('key2'), 'correct horse');
-  await t.rejects(indexRepository(dir, { signKey: locked.secretKeyFile, signPassphrase: '' }), { code: 'SIGN_KEY_LOCKED' });
-  await t.rejects(indexRepository(dir, { signKey: locked.secretKeyFile, signPassphrase: 'wrong' }), { code: 'SIGN_KEY_LOCKED' });
+  await t.rejects(indexRepository(dir, { signKey: locked.secretKeyFile, signPassphrase: '' }), {
+    code: 'SIGN_KEY_LOCKED',
+  });
+  await t.rejects(indexRepository(dir, { signKey: locked.secretKeyFile, signPassphrase: 'wrong' }), {
+    code: 'SIGN_KEY_LOCKED',
+  });
   await indexRepository(dir, { signKey: locked.secretKeyFile, signPassphrase: 'correct horse' });
   t.ok((await gpgVerify(locked, asc, join(dir, 'repodata', 'repomd.xml'))).ok, 'signed with the unlocked key');
   await t.rejects(indexRepository(dir, { signKey: join(dir, 'missing.asc') }), { code: 'SIGN_KEY_UNREADABLE' });
@@ -205,13 +235,19 @@ t.test('CLI: yumda repo index --json and --update', async (t) => {
   const first = await yumda(['repo', 'index', dir, '--json', '--workers', '2']);
   t.equal(first.exitCode, 0, 'index succeeds', { stderr: first.stderr });
   const summary = JSON.parse(first.stdout) as { repositories: { kind: string; packages: number; read: number }[] };
-  t.same(summary.repositories.map((r) => [r.kind, r.packages, r.read]), [
-    ['binary', rpms.length, rpms.length],
-    ['source', srpms.length, srpms.length],
-  ]);
+  t.same(
+    summary.repositories.map((r) => [r.kind, r.packages, r.read]),
+    [
+      ['binary', rpms.length, rpms.length],
+      ['source', srpms.length, srpms.length],
+    ],
+  );
   const again = await yumda(['repo', 'index', dir, '--update', '--json']);
   t.equal(again.exitCode, 0, 'update succeeds', { stderr: again.stderr });
-  t.same((JSON.parse(again.stdout) as { repositories: { read: number }[] }).repositories.map((r) => r.read), [0, 0]);
+  t.same(
+    (JSON.parse(again.stdout) as { repositories: { read: number }[] }).repositories.map((r) => r.read),
+    [0, 0],
+  );
   const human = await yumda(['repo', 'index', join(dir, 'RPMS')]);
   t.equal(human.exitCode, 0);
   t.equal(human.stdout, '', 'human output goes to stderr');

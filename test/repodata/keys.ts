@@ -14,7 +14,9 @@ export async function makeGpgKey(dir: string, passphrase = ''): Promise<TestKey>
   await mkdir(gnupgHome, { recursive: true, mode: 0o700 });
   const env = { GNUPGHOME: gnupgHome };
   const batch = ['--batch', '--pinentry-mode', 'loopback', '--passphrase', passphrase];
-  await execa('gpg', [...batch, '--quick-gen-key', 'yumda test <test@yumda.invalid>', 'ed25519', 'sign', 'never'], { env });
+  await execa('gpg', [...batch, '--quick-gen-key', 'yumda test <test@yumda.invalid>', 'ed25519', 'sign', 'never'], {
+    env,
+  });
   const secret = await execa('gpg', [...batch, '--armor', '--export-secret-keys'], { env });
   const pub = await execa('gpg', ['--batch', '--armor', '--export'], { env });
   const secretKeyFile = join(dir, 'repo-key.asc');
@@ -24,8 +26,16 @@ export async function makeGpgKey(dir: string, passphrase = ''): Promise<TestKey>
   return { gnupgHome, secretKeyFile, publicKeyFile };
 }
 
-export async function gpgVerify(key: TestKey, signature: string, data: string): Promise<{ ok: boolean; output: string }> {
-  const r = await execa('gpg', ['--batch', '--verify', signature, data], { env: { GNUPGHOME: key.gnupgHome }, reject: false, all: true });
+export async function gpgVerify(
+  key: TestKey,
+  signature: string,
+  data: string,
+): Promise<{ ok: boolean; output: string }> {
+  const r = await execa('gpg', ['--batch', '--verify', signature, data], {
+    env: { GNUPGHOME: key.gnupgHome },
+    reject: false,
+    all: true,
+  });
   return { ok: r.exitCode === 0, output: String(r.all) };
 }
 

@@ -44,13 +44,22 @@ t.test('reads gzip, xz, bzip2, zstd and plain metadata, from paths and streams',
   t.same(await collect(readPrimary(Readable.from(chunks))), expected, 'tiny chunks');
 
   const fl = await collect(readFilelists(join(dir, repomd.data.find((d) => d.type === 'filelists')!.location)));
-  t.same(fl.map((f) => f.pkgId), expected.map((p) => p.pkgId), 'filelists in the same order as primary');
+  t.same(
+    fl.map((f) => f.pkgId),
+    expected.map((p) => p.pkgId),
+    'filelists in the same order as primary',
+  );
   const other = await collect(readOther(join(dir, repomd.data.find((d) => d.type === 'other')!.location)));
-  t.same(other.map((o) => o.pkgId), expected.map((p) => p.pkgId), 'other in the same order as primary');
+  t.same(
+    other.map((o) => o.pkgId),
+    expected.map((p) => p.pkgId),
+    'other in the same order as primary',
+  );
 });
 
 t.test('stops early without reading the rest', async (t) => {
-  const xml = '<?xml version="1.0"?><metadata xmlns="http://linux.duke.edu/metadata/common" packages="2">' +
+  const xml =
+    '<?xml version="1.0"?><metadata xmlns="http://linux.duke.edu/metadata/common" packages="2">' +
     '<package type="rpm"><name>a</name></package><package type="rpm"><name>b</name></package></metadata>';
   for await (const p of readPrimary(Readable.from([Buffer.from(xml)]))) {
     t.equal(p.name, 'a');
@@ -61,10 +70,19 @@ t.test('stops early without reading the rest', async (t) => {
 t.test('malformed metadata is a clear error', async (t) => {
   const dir = await tempDir('malformed');
   const broken = join(dir, 'primary.xml');
-  await writeFile(broken, '<metadata><package type="rpm"><name>a</name></package><package><name>b</nam></package></metadata>');
+  await writeFile(
+    broken,
+    '<metadata><package type="rpm"><name>a</name></package><package><name>b</nam></package></metadata>',
+  );
   await t.rejects(collect(readPrimary(broken)), { code: 'METADATA_CORRUPT', message: /primary\.xml: malformed/ });
   const truncatedGz = join(dir, 'filelists.xml.gz');
-  const full = (await execa('gzip', ['-c'], { input: '<filelists>' + '<package pkgid="x" name="n" arch="a"><file>/x</file></package>'.repeat(500) + '</filelists>', encoding: 'buffer' })).stdout;
+  const full = (
+    await execa('gzip', ['-c'], {
+      input:
+        '<filelists>' + '<package pkgid="x" name="n" arch="a"><file>/x</file></package>'.repeat(500) + '</filelists>',
+      encoding: 'buffer',
+    })
+  ).stdout;
   await writeFile(truncatedGz, full.subarray(0, full.length - 20));
   await t.rejects(collect(readFilelists(truncatedGz)), { code: 'METADATA_CORRUPT' });
   t.throws(() => readRepomd('<repomd><data type="primary"></data></repomd>'), { code: 'METADATA_CORRUPT' });
@@ -104,6 +122,16 @@ t.test('repomd.xml round trip, including createrepo_c extras', async (t) => {
     openSize: 20,
     databaseVersion: 10,
   });
-  t.same(parsed.data[1], { type: 'group', checksumType: 'sha1', checksum: 'cc', location: 'repodata/comps.xml', openChecksum: null, openChecksumType: null, size: null, openSize: null, timestamp: null });
+  t.same(parsed.data[1], {
+    type: 'group',
+    checksumType: 'sha1',
+    checksum: 'cc',
+    location: 'repodata/comps.xml',
+    openChecksum: null,
+    openChecksumType: null,
+    size: null,
+    openSize: null,
+    timestamp: null,
+  });
   t.same(readRepomd(renderRepomd(parsed)), parsed, 'render → read is lossless');
 });

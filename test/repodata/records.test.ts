@@ -13,7 +13,19 @@ const req = (name: string, extra: Partial<RequireDependency> = {}): RequireDepen
   scriptletOnly: false,
   ...extra,
 });
-const file = (path: string): RpmFile => ({ path, mode: 0o100644, size: 0, digest: '', linkto: '', flags: [], user: 'root', group: 'root', mtime: 0, inode: 0, device: 0 });
+const file = (path: string): RpmFile => ({
+  path,
+  mode: 0o100644,
+  size: 0,
+  digest: '',
+  linkto: '',
+  flags: [],
+  user: 'root',
+  group: 'root',
+  mtime: 0,
+  inode: 0,
+  device: 0,
+});
 
 t.test('primary file rule', async (t) => {
   t.ok(isPrimaryFile('/etc/passwd'));
@@ -65,7 +77,10 @@ t.test('requires filtering follows createrepo_c', async (t) => {
     requires.map((r) => `${r.name}${r.flags ? ` ${r.flags} ${r.epoch}:${r.version}` : ''}${r.pre ? ' pre' : ''}`),
     ['/opt/share/data', 'self-cap GE 0:1', '/bin/sh', '/bin/sh pre', '/bin/sh', 'libc.so.6(GLIBC_2.34)(64bit)'],
   );
-  t.same(weakRequires.map((r) => r.name), ['weak']);
+  t.same(
+    weakRequires.map((r) => r.name),
+    ['weak'],
+  );
 });
 
 t.test('changelog limit and same-time entries', async (t) => {

@@ -33,9 +33,19 @@ function oracle(xml: string): Event[] {
   return events;
 }
 
-function scanned(chunks: string[], attributesOf?: (name: string) => boolean, textOf?: (name: string) => boolean): Event[] {
+function scanned(
+  chunks: string[],
+  attributesOf?: (name: string) => boolean,
+  textOf?: (name: string) => boolean,
+): Event[] {
   const events: Event[] = [];
-  const scanner = new XmlScanner({ open: (name, attrs) => events.push(['open', name, { ...attrs }]), close: (name, text) => events.push(['close', name, text]) }, { attributesOf, textOf });
+  const scanner = new XmlScanner(
+    {
+      open: (name, attrs) => events.push(['open', name, { ...attrs }]),
+      close: (name, text) => events.push(['close', name, text]),
+    },
+    { attributesOf, textOf },
+  );
   for (const c of chunks) scanner.write(c);
   scanner.close();
   return events;
@@ -43,12 +53,12 @@ function scanned(chunks: string[], attributesOf?: (name: string) => boolean, tex
 
 function rng(seed: number): () => number {
   let s = seed;
-  return () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
+  return () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
 }
 
 function splitRandomly(text: string, rand: () => number, maxChunk: number): string[] {
   const out: string[] = [];
-  for (let i = 0; i < text.length; ) {
+  for (let i = 0; i < text.length;) {
     const n = 1 + Math.floor(rand() * maxChunk);
     out.push(text.slice(i, i + n));
     i += n;
@@ -124,7 +134,10 @@ t.test('capture: the source text of each element of a name, whatever the chunk b
   const rand = rng(2);
   for (let round = 0; round < 200; round++) {
     const got: string[] = [];
-    const scanner = new XmlScanner({ open: () => {}, close: () => {}, captured: (xml) => got.push(xml) }, { capture: 'package' });
+    const scanner = new XmlScanner(
+      { open: () => {}, close: () => {}, captured: (xml) => got.push(xml) },
+      { capture: 'package' },
+    );
     for (const c of splitRandomly(sample, rand, round < 100 ? 4 : 300)) scanner.write(c);
     scanner.close();
     if (JSON.stringify(got) !== JSON.stringify(expected)) {
@@ -134,7 +147,10 @@ t.test('capture: the source text of each element of a name, whatever the chunk b
   }
   t.pass('200 random splits');
   const selfClosing: string[] = [];
-  const scanner = new XmlScanner({ open: () => {}, close: () => {}, captured: (xml) => selfClosing.push(xml) }, { capture: 'entry' });
+  const scanner = new XmlScanner(
+    { open: () => {}, close: () => {}, captured: (xml) => selfClosing.push(xml) },
+    { capture: 'entry' },
+  );
   scanner.write('<r><rpm:entry name="a"/><x><entry name="b"></entry></x></r>');
   scanner.close();
   t.same(selfClosing, ['<rpm:entry name="a"/>', '<entry name="b"></entry>'], 'empty-element tags and prefixes');
@@ -165,7 +181,8 @@ t.test('malformed input is an error, never wrong events', async (t) => {
     t.throws(() => scanned([xml]), message, JSON.stringify(xml));
     t.throws(() => scanned(xml.split('')), message, `${JSON.stringify(xml)}, one character a chunk`);
     t.throws(() => scanned([xml], () => false), message, `${JSON.stringify(xml)}, attributes not read`);
-    if (!/entity|reference/.test(String(message))) t.throws(() => scanned([xml], undefined, () => false), message, `${JSON.stringify(xml)}, text not read`);
+    if (!/entity|reference/.test(String(message)))
+      t.throws(() => scanned([xml], undefined, () => false), message, `${JSON.stringify(xml)}, text not read`);
   }
 });
 
@@ -175,7 +192,11 @@ t.test('bounded memory: endless whitespace is dropped as it arrives, never resca
   const events: string[] = [];
   let captured = 0;
   const scanner = new XmlScanner(
-    { open: (name) => events.push(`<${name}>`), close: (name, text) => events.push(`</${name}:${text}>`), captured: (xml) => (captured = xml.length) },
+    {
+      open: (name) => events.push(`<${name}>`),
+      close: (name, text) => events.push(`</${name}:${text}>`),
+      captured: (xml) => (captured = xml.length),
+    },
     { textOf: (name) => name === 'name' },
   );
   const blank = ' '.repeat(1 << 20);
@@ -188,9 +209,21 @@ t.test('bounded memory: endless whitespace is dropped as it arrives, never resca
   }
   scanner.write('</other></metadata>');
   scanner.close();
-  t.same(events, ['<metadata>', '<package>', '<name>', '</name:x>', '</package:>', '<other>', '</other:>', '</metadata:>']);
+  t.same(events, [
+    '<metadata>',
+    '<package>',
+    '<name>',
+    '</name:x>',
+    '</package:>',
+    '<other>',
+    '</other:>',
+    '</metadata:>',
+  ]);
   t.equal(captured, 0);
-  t.ok(heapMax - heapBefore < 64 << 20, `heap grew by ${((heapMax - heapBefore) / 2 ** 20).toFixed(1)} MiB while reading 1 GiB`);
+  t.ok(
+    heapMax - heapBefore < 64 << 20,
+    `heap grew by ${((heapMax - heapBefore) / 2 ** 20).toFixed(1)} MiB while reading 1 GiB`,
+  );
 });
 
 t.test('limits: a text node, a tag and a captured element each have a ceiling', async (t) => {
@@ -201,14 +234,30 @@ t.test('limits: a text node, a tag and a captured element each have a ceiling', 
     scanner.close();
   };
   const many = (s: string, n: number): string[] => Array.from({ length: n }, () => s);
-  t.throws(() => run(['<a><name>', ...many('x'.repeat(100), 20), '</name></a>']), /text in <name> longer than 1000 characters/);
-  t.throws(() => run(['<a><name>', 'x'.repeat(2000), '</name></a>']), /text in <name> longer than 1000/, 'in one write too');
+  t.throws(
+    () => run(['<a><name>', ...many('x'.repeat(100), 20), '</name></a>']),
+    /text in <name> longer than 1000 characters/,
+  );
+  t.throws(
+    () => run(['<a><name>', 'x'.repeat(2000), '</name></a>']),
+    /text in <name> longer than 1000/,
+    'in one write too',
+  );
   t.throws(() => run(['<a><![CDATA[', 'x'.repeat(2000), ']]></a>']), /longer than 1000/);
   t.throws(() => run(['<a x="', ...many('y'.repeat(100), 20)]), /a tag longer than 1000 characters/);
-  t.throws(() => run(['<a x="', ...many('>'.repeat(100), 20)]), /a tag longer than 1000 characters/, "'>' in every write: rescanned, still bounded");
+  t.throws(
+    () => run(['<a x="', ...many('>'.repeat(100), 20)]),
+    /a tag longer than 1000 characters/,
+    "'>' in every write: rescanned, still bounded",
+  );
   t.throws(() => run(['<a><!--', ...many(' '.repeat(100), 20)]), /a tag longer than 1000/);
-  t.throws(() => run(['<r><p>', ...many(' '.repeat(100), 60), '</p></r>'], { capture: 'p', textOf: () => false }), /a <p> element longer than 5000 characters/);
+  t.throws(
+    () => run(['<r><p>', ...many(' '.repeat(100), 60), '</p></r>'], { capture: 'p', textOf: () => false }),
+    /a <p> element longer than 5000 characters/,
+  );
   // under the limits, the same shapes are fine
   t.doesNotThrow(() => run(['<a><name>', ...many('x'.repeat(100), 9), '</name><!--', ' '.repeat(900), '--></a>']));
-  t.doesNotThrow(() => run(['<r><p>', ...many(' '.repeat(100), 40), '</p></r>'], { capture: 'p', textOf: () => false }));
+  t.doesNotThrow(() =>
+    run(['<r><p>', ...many(' '.repeat(100), 40), '</p></r>'], { capture: 'p', textOf: () => false }),
+  );
 });

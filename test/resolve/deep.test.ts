@@ -18,7 +18,12 @@ function chain(last = ''): PackagePool {
   const lines: string[] = [];
   for (let i = 0; i < DEPTH; i++) {
     const next = i + 1 < DEPTH ? ['p', 'libp', '/opt/p'][i % 3]! + (i + 1) : '';
-    const fields = [`prov: libp${i}`, `file: /opt/p${i}`, ...(next ? [`req: ${next}`] : []), ...(i + 1 === DEPTH && last ? [last] : [])];
+    const fields = [
+      `prov: libp${i}`,
+      `file: /opt/p${i}`,
+      ...(next ? [`req: ${next}`] : []),
+      ...(i + 1 === DEPTH && last ? [last] : []),
+    ];
     lines.push(`p${i}-1-1.noarch; ${fields.join('; ')}`);
   }
   return new PackagePool(lines.map((l) => parsePackage(l, 'main', 99)));
@@ -45,7 +50,11 @@ t.test('a problem at the bottom names the whole chain', async (t) => {
   t.ok(error instanceof ResolveError);
   const problems = (error as ResolveError).problems;
   t.equal(problems.length, 1);
-  t.ok(problems[0]!.startsWith(`nothing provides missing needed by p${DEPTH - 1}-1-1.noarch (pulled in by: p0 → p1 → p2 → `));
+  t.ok(
+    problems[0]!.startsWith(
+      `nothing provides missing needed by p${DEPTH - 1}-1-1.noarch (pulled in by: p0 → p1 → p2 → `,
+    ),
+  );
   t.ok(problems[0]!.endsWith(` → p${DEPTH - 2} → p${DEPTH - 1})`));
 });
 
@@ -58,13 +67,26 @@ t.test('a conflict and an obsolete at the bottom are found', async (t) => {
   }
   const last = `p${DEPTH - 1}-1-1.noarch`;
   t.equal((error as ResolveError).problems[0], `${last} conflicts with p0-1-1.noarch`);
-  t.match((error as ResolveError).problems[1], new RegExp(`^${last} obsoletes p1-1-1\\.noarch, but both are needed \\(p0 → p1 → .* → p${DEPTH - 1}; p0 → p1\\)$`));
+  t.match(
+    (error as ResolveError).problems[1],
+    new RegExp(`^${last} obsoletes p1-1-1\\.noarch, but both are needed \\(p0 → p1 → .* → p${DEPTH - 1}; p0 → p1\\)$`),
+  );
 });
 
 t.test('upgrading a layer of 10,000 installed packages', async (t) => {
-  const installed = Array.from({ length: DEPTH }, (_, i) => parsePackage(`q${i}-1-1.noarch; prov: libq${i}; req: libq${(i + 1) % DEPTH}`, '@System', 99));
-  const repo = Array.from({ length: DEPTH }, (_, i) => parsePackage(`q${i}-2-1.noarch; prov: libq${i}; req: libq${(i + 1) % DEPTH}`, 'main', 99));
-  const plan = resolve({ pool: new PackagePool(repo), base, requests: repo.map((p) => p.name), installed, arch: 'x86_64' });
+  const installed = Array.from({ length: DEPTH }, (_, i) =>
+    parsePackage(`q${i}-1-1.noarch; prov: libq${i}; req: libq${(i + 1) % DEPTH}`, '@System', 99),
+  );
+  const repo = Array.from({ length: DEPTH }, (_, i) =>
+    parsePackage(`q${i}-2-1.noarch; prov: libq${i}; req: libq${(i + 1) % DEPTH}`, 'main', 99),
+  );
+  const plan = resolve({
+    pool: new PackagePool(repo),
+    base,
+    requests: repo.map((p) => p.name),
+    installed,
+    arch: 'x86_64',
+  });
   t.equal(plan.install.length, DEPTH);
   t.equal(plan.remove.length, DEPTH);
   t.ok(plan.install.every((p) => p.pkg.version === '2' && p.replaces?.version === '1'));

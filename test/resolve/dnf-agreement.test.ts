@@ -18,7 +18,11 @@ import { distro } from '../install/distro.js';
 
 const dnf = await execa('dnf', ['--version'], { reject: false });
 if (dnf.exitCode !== 0) {
-  t.test('agreement with dnf', { skip: 'Debian dnf is not installed (apt-get install -y dnf): no reference solver' }, async () => {});
+  t.test(
+    'agreement with dnf',
+    { skip: 'Debian dnf is not installed (apt-get install -y dnf): no reference solver' },
+    async () => {},
+  );
 } else {
   const work = await mkdtemp(join(tmpdir(), 'yumda-dnf-'));
   t.teardown(() => rm(work, { recursive: true, force: true }));
@@ -48,19 +52,32 @@ if (dnf.exitCode !== 0) {
   await execa('rpm', ['--root', root, '--initdb']);
   await execa('rpm', ['--root', root, '-i', '--justdb', '--nodeps', '--noscripts', '--ignorearch', baseRpm]);
 
-  const session = await openSession([repoFromUrl(`file://${repoDir}`, 'test')], { cacheDir: join(work, 'cache'), arch: 'x86_64' });
+  const session = await openSession([repoFromUrl(`file://${repoDir}`, 'test')], {
+    cacheDir: join(work, 'cache'),
+    arch: 'x86_64',
+  });
 
   async function dnfChoice(requests: string[]): Promise<string[] | string> {
     const r = await execa(
       'dnf',
       [
-        `--installroot=${root}`, '--releasever=2', '--setopt=reposdir=/dev/null', `--setopt=cachedir=${join(work, 'dnfcache')}`,
-        '--setopt=install_weak_deps=False', '--setopt=gpgcheck=0', `--repofrompath=t,file://${repoDir}`, '--repo=t', '--assumeno', 'install', ...requests,
+        `--installroot=${root}`,
+        '--releasever=2',
+        '--setopt=reposdir=/dev/null',
+        `--setopt=cachedir=${join(work, 'dnfcache')}`,
+        '--setopt=install_weak_deps=False',
+        '--setopt=gpgcheck=0',
+        `--repofrompath=t,file://${repoDir}`,
+        '--repo=t',
+        '--assumeno',
+        'install',
+        ...requests,
       ],
       { reject: false, env: { COLUMNS: '200', LC_ALL: 'C.UTF-8' } },
     );
     const out = String(r.stdout);
-    if (!/Transaction Summary/.test(out)) return `dnf failed: ${String(r.stderr).trim().split('\n').slice(0, 3).join(' ')}`;
+    if (!/Transaction Summary/.test(out))
+      return `dnf failed: ${String(r.stderr).trim().split('\n').slice(0, 3).join(' ')}`;
     const names: string[] = [];
     for (const line of out.split('\n')) {
       const m = /^ (\S+)\s+(x86_64|noarch)\s+(\S+)\s+t\s+/.exec(line);
@@ -72,17 +89,43 @@ if (dnf.exitCode !== 0) {
   async function yumdaChoice(requests: string[]): Promise<string[] | string> {
     try {
       const plan = await resolveInSession(session, { requests, profile, arch: 'x86_64' });
-      return plan.install.map(({ pkg: p }) => `${p.name}-${p.epoch ? `${p.epoch}:` : ''}${p.version}-${p.release}`).sort();
+      return plan.install
+        .map(({ pkg: p }) => `${p.name}-${p.epoch ? `${p.epoch}:` : ''}${p.version}-${p.release}`)
+        .sort();
     } catch (e) {
       return `yumda failed: ${(e as Error).message}`;
     }
   }
 
   const requests: string[][] = [
-    ['greet'], ['greet-libs'], ['greet-data'], ['writer'], ['editor'], ['vim-editor'], ['text-editor'], ['editor-alt'],
-    ['libv'], ['libv-1.0'], ['libv-1.0-1.lambda2'], ['needs-old'], ['needs-new'], ['epo'], ['epo-2.0'],
-    ['oldname'], ['newname'], ['suite'], ['suite-impl'], ['zz'], ['conf-a'], ['conf-b'], ['outside'],
-    ['libgreet.so.1()(64bit)'], ['/opt/bin/greet'], ['/opt/share/greet/message.txt'], ['writer', 'vim-editor'], ['greet', 'suite', 'needs-old'],
+    ['greet'],
+    ['greet-libs'],
+    ['greet-data'],
+    ['writer'],
+    ['editor'],
+    ['vim-editor'],
+    ['text-editor'],
+    ['editor-alt'],
+    ['libv'],
+    ['libv-1.0'],
+    ['libv-1.0-1.lambda2'],
+    ['needs-old'],
+    ['needs-new'],
+    ['epo'],
+    ['epo-2.0'],
+    ['oldname'],
+    ['newname'],
+    ['suite'],
+    ['suite-impl'],
+    ['zz'],
+    ['conf-a'],
+    ['conf-b'],
+    ['outside'],
+    ['libgreet.so.1()(64bit)'],
+    ['/opt/bin/greet'],
+    ['/opt/share/greet/message.txt'],
+    ['writer', 'vim-editor'],
+    ['greet', 'suite', 'needs-old'],
   ];
   t.test(`yumda and dnf choose the same packages (${requests.length} requests)`, async (t) => {
     let compared = 0;

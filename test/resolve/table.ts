@@ -17,7 +17,8 @@ export function parsePackage(line: string, repo: string, priority: number): Pool
   for (const field of fields) {
     const colon = field.indexOf(':');
     const key = field.slice(0, colon).trim();
-    if (!['req', 'pre', 'prov', 'conf', 'obs', 'file', 'srpm'].includes(key)) throw new Error(`bad key ${key} in: ${line}`);
+    if (!['req', 'pre', 'prov', 'conf', 'obs', 'file', 'srpm'].includes(key))
+      throw new Error(`bad key ${key} in: ${line}`);
     values[key] = field
       .slice(colon + 1)
       .split(',')
@@ -26,13 +27,40 @@ export function parsePackage(line: string, repo: string, priority: number): Pool
   }
   const deps = (key: string, pre = false): Dependency[] => (values[key] ?? []).map((d) => dep(d, pre));
   return {
-    pkgId: `${repo}:${head}`, name, arch, epoch: Number(epoch ?? 0), version, release, summary: name, description: '', packager: '', url: '',
-    timeFile: 0, timeBuild: 0, sizePackage: 1000, sizeInstalled: 3000, sizeArchive: 0, locationHref: `Packages/${head}.rpm`,
-    license: 'MIT', vendor: '', group: '', buildhost: '', sourcerpm: values.srpm?.[0] ?? `${name}-${version}-${release}.src.rpm`, headerStart: 0, headerEnd: 0,
-    provides: deps('prov'), requires: [...deps('req'), ...deps('pre', true)], conflicts: deps('conf'), obsoletes: deps('obs'),
-    recommends: [], suggests: [], supplements: [], enhances: [],
+    pkgId: `${repo}:${head}`,
+    name,
+    arch,
+    epoch: Number(epoch ?? 0),
+    version,
+    release,
+    summary: name,
+    description: '',
+    packager: '',
+    url: '',
+    timeFile: 0,
+    timeBuild: 0,
+    sizePackage: 1000,
+    sizeInstalled: 3000,
+    sizeArchive: 0,
+    locationHref: `Packages/${head}.rpm`,
+    license: 'MIT',
+    vendor: '',
+    group: '',
+    buildhost: '',
+    sourcerpm: values.srpm?.[0] ?? `${name}-${version}-${release}.src.rpm`,
+    headerStart: 0,
+    headerEnd: 0,
+    provides: deps('prov'),
+    requires: [...deps('req'), ...deps('pre', true)],
+    conflicts: deps('conf'),
+    obsoletes: deps('obs'),
+    recommends: [],
+    suggests: [],
+    supplements: [],
+    enhances: [],
     primaryFiles: (values.file ?? []).map((path) => ({ path, type: 'file' as const })),
-    repo, priority,
+    repo,
+    priority,
   };
 }
 
@@ -44,4 +72,3 @@ export function parseRepo(block: string, id: string): PoolPackage[] {
     .filter((l) => l && !l.startsWith('#'))
     .map((l) => parsePackage(l, repo!, Number(priority ?? 99)));
 }
-

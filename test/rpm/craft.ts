@@ -123,7 +123,14 @@ export function cpioArchive(entries: CraftPayloadEntry[]): Buffer {
       const p2 = pad4(pos + head.length + p1.length + e.data.length);
       b = Buffer.concat([head, p1, e.data, p2]);
     } else {
-      b = newcEntry(e.name, e.mode, e.data, pos, (e as CraftPayloadEntry).ino ?? 1, (e as CraftPayloadEntry).nlink ?? 1);
+      b = newcEntry(
+        e.name,
+        e.mode,
+        e.data,
+        pos,
+        (e as CraftPayloadEntry).ino ?? 1,
+        (e as CraftPayloadEntry).nlink ?? 1,
+      );
     }
     parts.push(b);
     pos += b.length;
@@ -141,7 +148,12 @@ export function craftRpm(o: CraftOptions): Buffer {
   const files = o.files;
   const datas = files.map(fileData);
   const payloadEntries =
-    o.payload ?? files.map((f, i) => (o.stripped ? { name: '', mode: f.mode, data: datas[i]!, strippedIndex: i } : { name: `.${f.path}`, mode: f.mode, data: datas[i]!, ino: i + 1 }));
+    o.payload ??
+    files.map((f, i) =>
+      o.stripped
+        ? { name: '', mode: f.mode, data: datas[i]!, strippedIndex: i }
+        : { name: `.${f.path}`, mode: f.mode, data: datas[i]!, ino: i + 1 },
+    );
   const cpio = cpioArchive(payloadEntries);
   const payload = (o.compress ?? ((b: Buffer) => gzipSync(b)))(cpio);
 
@@ -157,7 +169,9 @@ export function craftRpm(o: CraftOptions): Buffer {
   }
   const sizes = files.map((f, i) => ((f.mode & 0o170000) === 0o040000 ? 4096 : datas[i]!.length));
   const long = o.stripped || o.longSizes !== undefined;
-  const digests = files.map((f, i) => ((f.mode & 0o170000) === 0o100000 ? createHash('sha256').update(datas[i]!).digest('hex') : ''));
+  const digests = files.map((f, i) =>
+    (f.mode & 0o170000) === 0o100000 ? createHash('sha256').update(datas[i]!).digest('hex') : '',
+  );
   const entries: Entry[] = [
     { tag: 1000, type: TYPE.STRING, value: 'crafted' },
     { tag: 1001, type: TYPE.STRING, value: '1.0' },
@@ -177,7 +191,9 @@ export function craftRpm(o: CraftOptions): Buffer {
   ];
   if (files.length > 0) {
     entries.push(
-      long ? { tag: 5008, type: TYPE.INT64, value: o.longSizes ?? sizes } : { tag: 1028, type: TYPE.INT32, value: sizes },
+      long
+        ? { tag: 5008, type: TYPE.INT64, value: o.longSizes ?? sizes }
+        : { tag: 1028, type: TYPE.INT32, value: sizes },
       { tag: long ? 5009 : 1009, type: long ? TYPE.INT64 : TYPE.INT32, value: [sizes.reduce((a, b) => a + b, 0)] },
       { tag: 1030, type: TYPE.INT16, value: files.map((f) => f.mode) },
       { tag: 1034, type: TYPE.INT32, value: files.map((f) => f.mtime ?? 1700000000) },
@@ -194,11 +210,15 @@ export function craftRpm(o: CraftOptions): Buffer {
     );
   }
   if (o.digests !== false) {
-    entries.push({ tag: 5092, type: TYPE.STRING_ARRAY, value: [createHash('sha256').update(payload).digest('hex')] }, { tag: 5093, type: TYPE.INT32, value: [8] });
+    entries.push(
+      { tag: 5092, type: TYPE.STRING_ARRAY, value: [createHash('sha256').update(payload).digest('hex')] },
+      { tag: 5093, type: TYPE.INT32, value: [8] },
+    );
   }
   const header = encodeHeader(entries);
   const sigEntries: Entry[] = [{ tag: 1000, type: TYPE.INT32, value: [header.length + payload.length] }];
-  if (o.digests !== false) sigEntries.push({ tag: 273, type: TYPE.STRING, value: createHash('sha256').update(header).digest('hex') });
+  if (o.digests !== false)
+    sigEntries.push({ tag: 273, type: TYPE.STRING, value: createHash('sha256').update(header).digest('hex') });
   const signature = encodeHeader(sigEntries);
   const lead = Buffer.alloc(96);
   lead.writeUInt32BE(0xedabeedb, 0);

@@ -36,7 +36,10 @@ t.test('extractPackage produces the same tree as rpm2cpio | cpio -idm', async (t
       const ours = await scratchDir(t, 'ours');
       const ref = await scratchDir(t, 'ref');
       const reported: ExtractedEntry[] = [];
-      const [result] = await Promise.all([extractPackage(path, ours, { onFile: (e) => reported.push(e) }), referenceExtract(path, ref)]);
+      const [result] = await Promise.all([
+        extractPackage(path, ours, { onFile: (e) => reported.push(e) }),
+        referenceExtract(path, ref),
+      ]);
       const [a, b] = await Promise.all([snapshot(ours), snapshot(ref)]);
       t.same(comparable(a), comparable(b), 'same tree');
       t.same(hardlinkGroups(a), hardlinkGroups(b), 'same hardlink sets');
@@ -50,37 +53,51 @@ t.test('extractPackage produces the same tree as rpm2cpio | cpio -idm', async (t
   }
 });
 
-t.test('the features package: setuid kept, ghost not created, hardlinks share an inode, symlinks as packaged', async (t) => {
-  const { rpms } = await featureRpms('xz');
-  const main = rpms.find((p) => basename(p).startsWith('yumda-features-1'))!;
-  const dir = await scratchDir(t, 'feat');
-  const reported: ExtractedEntry[] = [];
-  await extractPackage(main, dir, { stripPrefix: '/opt', onFile: (e) => reported.push(e) });
-  const tree = await snapshot(dir);
-  t.equal(tree.get('sbin/helper')!.mode, 0o4755, 'setuid bit');
-  t.notOk(tree.has('var/cache/features/state.db'), 'ghost not created');
-  t.ok(tree.has('var/cache/features'), 'ghost parent dir (owned) exists');
-  t.equal(tree.get('share/data/private')!.mode, 0o750);
-  t.same(hardlinkGroups(tree), [['bin/hard-a', 'bin/hard-b', 'sbin/hard-c']]);
-  t.equal(tree.get('bin/features-abs')!.linkto, '/opt/bin/features');
-  t.equal(tree.get('share/data/lib-link')!.linkto, '../lib');
-  t.ok(tree.has('share/data/café.txt') && tree.has('share/data/with space.txt'));
-  t.equal(tree.get('share/data/empty')!.sha256, 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
-  const byPath = new Map(reported.map((e) => [e.path, e]));
-  const set = ['bin/hard-a', 'bin/hard-b', 'sbin/hard-c'].map((p) => byPath.get(p)!);
-  const owner = set.filter((e) => e.type === 'file');
-  t.equal(owner.length, 1, 'one member carries the content');
-  t.same(set.filter((e) => e.type === 'hardlink').map((e) => e.linkto), [owner[0]!.path, owner[0]!.path], 'the others link to it');
-  t.ok(set.every((e) => e.sha256 === owner[0]!.sha256));
-  t.equal(tree.get('etc/features')!.mtime, (await readRpmInfo(main)).files.find((f) => f.path === '/opt/etc/features')!.mtime, 'directory mtime from the header');
-  t.equal(byPath.get('bin/features')!.file.path, '/opt/bin/features', 'onFile carries the header file');
-});
+t.test(
+  'the features package: setuid kept, ghost not created, hardlinks share an inode, symlinks as packaged',
+  async (t) => {
+    const { rpms } = await featureRpms('xz');
+    const main = rpms.find((p) => basename(p).startsWith('yumda-features-1'))!;
+    const dir = await scratchDir(t, 'feat');
+    const reported: ExtractedEntry[] = [];
+    await extractPackage(main, dir, { stripPrefix: '/opt', onFile: (e) => reported.push(e) });
+    const tree = await snapshot(dir);
+    t.equal(tree.get('sbin/helper')!.mode, 0o4755, 'setuid bit');
+    t.notOk(tree.has('var/cache/features/state.db'), 'ghost not created');
+    t.ok(tree.has('var/cache/features'), 'ghost parent dir (owned) exists');
+    t.equal(tree.get('share/data/private')!.mode, 0o750);
+    t.same(hardlinkGroups(tree), [['bin/hard-a', 'bin/hard-b', 'sbin/hard-c']]);
+    t.equal(tree.get('bin/features-abs')!.linkto, '/opt/bin/features');
+    t.equal(tree.get('share/data/lib-link')!.linkto, '../lib');
+    t.ok(tree.has('share/data/café.txt') && tree.has('share/data/with space.txt'));
+    t.equal(tree.get('share/data/empty')!.sha256, 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
+    const byPath = new Map(reported.map((e) => [e.path, e]));
+    const set = ['bin/hard-a', 'bin/hard-b', 'sbin/hard-c'].map((p) => byPath.get(p)!);
+    const owner = set.filter((e) => e.type === 'file');
+    t.equal(owner.length, 1, 'one member carries the content');
+    t.same(
+      set.filter((e) => e.type === 'hardlink').map((e) => e.linkto),
+      [owner[0]!.path, owner[0]!.path],
+      'the others link to it',
+    );
+    t.ok(set.every((e) => e.sha256 === owner[0]!.sha256));
+    t.equal(
+      tree.get('etc/features')!.mtime,
+      (await readRpmInfo(main)).files.find((f) => f.path === '/opt/etc/features')!.mtime,
+      'directory mtime from the header',
+    );
+    t.equal(byPath.get('bin/features')!.file.path, '/opt/bin/features', 'onFile carries the header file');
+  },
+);
 
 t.test('filter and stripPrefix: docs dropped, files outside the prefix refused or skipped', async (t) => {
   const { rpms } = await featureRpms('gzip');
   const main = rpms.find((p) => basename(p).startsWith('yumda-features-1'))!;
   const dir = await scratchDir(t, 'filter');
-  const result = await extractPackage(main, dir, { stripPrefix: '/opt/', filter: (f) => !f.flags.includes('doc') && !f.flags.includes('license') });
+  const result = await extractPackage(main, dir, {
+    stripPrefix: '/opt/',
+    filter: (f) => !f.flags.includes('doc') && !f.flags.includes('license'),
+  });
   const tree = await snapshot(dir);
   t.notOk(tree.has('share/doc/features/README'));
   t.notOk(tree.has('share/licenses/features/LICENSE'));
@@ -88,7 +105,10 @@ t.test('filter and stripPrefix: docs dropped, files outside the prefix refused o
   t.ok(result.skipped >= 3, 'ghost + doc + license skipped');
 
   const other = await scratchDir(t, 'prefix');
-  await t.rejects(extractPackage(main, other, { stripPrefix: '/opt/bin' }), { name: 'YumdaError', code: 'RPM_OUTSIDE_PREFIX' });
+  await t.rejects(extractPackage(main, other, { stripPrefix: '/opt/bin' }), {
+    name: 'YumdaError',
+    code: 'RPM_OUTSIDE_PREFIX',
+  });
   t.same([...(await snapshot(other)).keys()], [], 'nothing written when the plan is refused');
   await extractPackage(main, other, { stripPrefix: '/opt/bin', outsidePrefix: 'skip' });
   t.same([...(await snapshot(other)).keys()].sort(), ['features', 'features-abs', 'features-link', 'hard-a', 'hard-b']);
@@ -124,9 +144,21 @@ t.test('yumda rpm extract CLI', async (t) => {
   const dir = await scratchDir(t, 'cli');
   const r = await yumda(['rpm', 'extract', main, dir, '--strip-prefix', '/opt', '--json']);
   t.equal(r.exitCode, 0, r.stderr);
-  const out = JSON.parse(r.stdout) as { package: string; entries: { path: string; type: string; mode: string; sha256: string | null }[] };
+  const out = JSON.parse(r.stdout) as {
+    package: string;
+    entries: { path: string; type: string; mode: string; sha256: string | null }[];
+  };
   t.equal(out.package, 'yumda-features-2:1.2~rc1-3.noarch');
-  t.same(out.entries.find((e) => e.path === 'sbin/helper'), { path: 'sbin/helper', type: 'file', mode: '4755', sha256: out.entries.find((e) => e.path === 'sbin/helper')!.sha256, linkto: null });
+  t.same(
+    out.entries.find((e) => e.path === 'sbin/helper'),
+    {
+      path: 'sbin/helper',
+      type: 'file',
+      mode: '4755',
+      sha256: out.entries.find((e) => e.path === 'sbin/helper')!.sha256,
+      linkto: null,
+    },
+  );
   const tree = await snapshot(dir);
   t.ok(tree.has('bin/features'));
   const bad = await yumda(['rpm', 'extract', main, join(dir, 'x'), '--strip-prefix', '/usr']);

@@ -33,7 +33,17 @@ t.test('byte flips only ever produce YumdaError', async (t) => {
   const hello = (await helloRpms()).rpms[0]!;
   const xz = (await featureRpms('xz')).rpms.find((p) => p.includes('-libs-'))!;
   const stripped = join(sandbox, 'stripped.rpm');
-  await writeFile(stripped, craftRpm({ stripped: true, files: [{ path: '/opt/d', mode: 0o40755 }, { path: '/opt/d/f', mode: 0o100644, content: 'x'.repeat(3000) }, { path: '/opt/d/l', mode: 0o120777, linkto: 'f' }] }));
+  await writeFile(
+    stripped,
+    craftRpm({
+      stripped: true,
+      files: [
+        { path: '/opt/d', mode: 0o40755 },
+        { path: '/opt/d/f', mode: 0o100644, content: 'x'.repeat(3000) },
+        { path: '/opt/d/l', mode: 0o120777, linkto: 'f' },
+      ],
+    }),
+  );
   const bases = [hello, xz, stripped];
   const rand = prng(0x59554d44);
   let failures = 0;
@@ -46,25 +56,40 @@ t.test('byte flips only ever produce YumdaError', async (t) => {
     for (let f = 0; f < flips; f++) {
       // half the flips land in the headers, half in the payload
       const inHeader = rand() < 0.5;
-      const pos = inHeader ? Math.floor(rand() * headerEnd) : headerEnd + Math.floor(rand() * (bytes.length - headerEnd));
+      const pos = inHeader
+        ? Math.floor(rand() * headerEnd)
+        : headerEnd + Math.floor(rand() * (bytes.length - headerEnd));
       bytes[pos] = bytes[pos]! ^ (1 + Math.floor(rand() * 255));
     }
     const file = join(sandbox, `fuzz-${i}.rpm`);
     await writeFile(file, bytes);
     const verify = i % 2 === 0;
-    for (const run of [() => readRpmInfo(file, { verify }), () => extractPackage(file, join(sandbox, `out-${i}`), { verify, stripPrefix: '/opt', outsidePrefix: 'skip', decompressor: i % 4 < 2 ? 'auto' : 'builtin' })]) {
+    for (const run of [
+      () => readRpmInfo(file, { verify }),
+      () =>
+        extractPackage(file, join(sandbox, `out-${i}`), {
+          verify,
+          stripPrefix: '/opt',
+          outsidePrefix: 'skip',
+          decompressor: i % 4 < 2 ? 'auto' : 'builtin',
+        }),
+    ]) {
       try {
         await run();
         successes++;
       } catch (e) {
         failures++;
         if (!isYumdaError(e)) {
-          t.fail(`iteration ${i} (${base}, header ${headerStart}-${headerEnd}, verify ${verify}) threw a non-YumdaError: ${e instanceof Error ? e.stack : String(e)}`);
+          t.fail(
+            `iteration ${i} (${base}, header ${headerStart}-${headerEnd}, verify ${verify}) threw a non-YumdaError: ${e instanceof Error ? e.stack : String(e)}`,
+          );
         }
       }
     }
   }
-  const left = (await readdir(sandbox)).filter((n) => !n.startsWith('fuzz-') && !n.startsWith('out-') && n !== 'stripped.rpm');
+  const left = (await readdir(sandbox)).filter(
+    (n) => !n.startsWith('fuzz-') && !n.startsWith('out-') && n !== 'stripped.rpm',
+  );
   t.same(left, [], 'nothing written beside the destinations');
   t.ok(failures > 0, `${failures} runs failed cleanly, ${successes} survived the flips`);
 });

@@ -45,7 +45,17 @@ t.test('truncated files fail with RPM_TRUNCATED-style errors, never anything els
   const [rpm] = (await helloRpms()).rpms;
   const bytes = await readFile(rpm!);
   const headers = await readRpmHeaders(rpm!);
-  for (const length of [0, 10, 95, 100, 120, headers.headerStart + 5, headers.headerEnd - 1, headers.headerEnd + 10, bytes.length - 1]) {
+  for (const length of [
+    0,
+    10,
+    95,
+    100,
+    120,
+    headers.headerStart + 5,
+    headers.headerEnd - 1,
+    headers.headerEnd + 10,
+    bytes.length - 1,
+  ]) {
     const p = await write(bytes.subarray(0, length));
     const info = readRpmInfo(p);
     await t.rejects(info, YumdaError, `readRpmInfo on ${length} bytes`);
@@ -66,7 +76,16 @@ t.test('wrong magic in the lead or the header', async (t) => {
   const hdr = Buffer.from(bytes);
   hdr[headers.headerStart + 1] = 0x00;
   await t.rejects(readRpmInfo(await write(hdr)), { code: 'RPM_BAD_MAGIC', message: /bad header magic/ });
-  await t.rejects(readRpmInfo(await write(Buffer.from('#!/bin/sh\necho this is not an rpm at all, but long enough to fill a lead.......................................\n'))), { code: 'RPM_BAD_MAGIC' });
+  await t.rejects(
+    readRpmInfo(
+      await write(
+        Buffer.from(
+          '#!/bin/sh\necho this is not an rpm at all, but long enough to fill a lead.......................................\n',
+        ),
+      ),
+    ),
+    { code: 'RPM_BAD_MAGIC' },
+  );
 });
 
 t.test('a header index entry pointing outside the data store', async (t) => {
@@ -77,8 +96,14 @@ t.test('a header index entry pointing outside the data store', async (t) => {
     b.writeUInt32BE(value, headers.headerStart + 16 + field); // first index entry: tag, type, offset, count
     return b;
   };
-  await t.rejects(readRpmInfo(await write(patch(8, 0x7fff0000))), { code: 'RPM_BAD_HEADER', message: /points outside the header data/ });
-  await t.rejects(readRpmInfo(await write(patch(12, 0x00ffffff))), { code: 'RPM_BAD_HEADER', message: /implausible count/ });
+  await t.rejects(readRpmInfo(await write(patch(8, 0x7fff0000))), {
+    code: 'RPM_BAD_HEADER',
+    message: /points outside the header data/,
+  });
+  await t.rejects(readRpmInfo(await write(patch(12, 0x00ffffff))), {
+    code: 'RPM_BAD_HEADER',
+    message: /implausible count/,
+  });
   await t.rejects(readRpmInfo(await write(patch(4, 42))), { code: 'RPM_BAD_HEADER', message: /unknown type/ });
   const hugeIndex = Buffer.from(bytes);
   hugeIndex.writeUInt32BE(0x00ffffff, headers.headerStart + 8);
@@ -106,7 +131,10 @@ t.test('a corrupted payload fails the payload digest before anything is written'
 
 t.test('a declared compressor that does not match the payload magic', async (t) => {
   const p = await craft({ files: [{ path: '/opt/a', mode: REG, content: 'a' }], compressor: 'xz' });
-  await t.rejects(extractPackage(p, (await box()).dest), { code: 'RPM_BAD_PAYLOAD', message: /declared xz but its first bytes look like gzip/ });
+  await t.rejects(extractPackage(p, (await box()).dest), {
+    code: 'RPM_BAD_PAYLOAD',
+    message: /declared xz but its first bytes look like gzip/,
+  });
 });
 
 t.test('../ in a header path is refused before anything is written', async (t) => {
@@ -128,7 +156,10 @@ t.test('../ in a payload name that the header does not list is refused', async (
     files: [{ path: '/opt/a', mode: REG, content: 'a' }],
     payload: [{ name: './../../escaped', mode: REG, data: Buffer.from('evil') }],
   });
-  await t.rejects(extractPackage(p, dest), { name: 'YumdaError', message: /escapes the destination|not in the header/ });
+  await t.rejects(extractPackage(p, dest), {
+    name: 'YumdaError',
+    message: /escapes the destination|not in the header/,
+  });
   t.notOk(existsSync(join(root, 'escaped')));
 });
 
@@ -140,7 +171,10 @@ t.test('an absolute symlink then a file through it', async (t) => {
       { path: '/opt/link/evil', mode: REG, content: 'evil' },
     ],
   });
-  await t.rejects(extractPackage(p, dest), { code: 'RPM_UNSAFE_PATH', message: /symlink to .*outside the destination/ });
+  await t.rejects(extractPackage(p, dest), {
+    code: 'RPM_UNSAFE_PATH',
+    message: /symlink to .*outside the destination/,
+  });
   t.same(await readdir(outside), [], 'nothing written through the symlink');
 });
 
@@ -178,19 +212,70 @@ t.test('a symlink already in the destination is not followed out', async (t) => 
 
 t.test('payload entries must match the header', async (t) => {
   const cases: [string, CraftOptions, RegExp][] = [
-    ['unknown entry', { files: [{ path: '/opt/a', mode: REG, content: 'a' }], payload: [{ name: './opt/b', mode: REG, data: Buffer.from('b') }] }, /not in the header/],
-    ['size mismatch', { files: [{ path: '/opt/a', mode: REG, content: 'a' }], payload: [{ name: './opt/a', mode: REG, data: Buffer.from('abc') }] }, /3 bytes in the payload but 1/],
-    ['type mismatch', { files: [{ path: '/opt/a', mode: REG, content: 'a' }], payload: [{ name: './opt/a', mode: DIR, data: Buffer.alloc(0) }] }, /different file type/],
-    ['duplicate', { files: [{ path: '/opt/a', mode: REG, content: 'a' }], payload: [{ name: './opt/a', mode: REG, data: Buffer.from('a') }, { name: './opt/a', mode: REG, data: Buffer.from('a') }] }, /twice/],
-    ['symlink target mismatch', { files: [{ path: '/opt/l', mode: LNK, linkto: 'x' }], payload: [{ name: './opt/l', mode: LNK, data: Buffer.from('/etc') }] }, /points to "\/etc" in the payload but "x"/],
-    ['content digest', { files: [{ path: '/opt/a', mode: REG, content: 'a' }], payload: [{ name: './opt/a', mode: REG, data: Buffer.from('b') }] }, /digest mismatch for \/opt\/a/],
+    [
+      'unknown entry',
+      {
+        files: [{ path: '/opt/a', mode: REG, content: 'a' }],
+        payload: [{ name: './opt/b', mode: REG, data: Buffer.from('b') }],
+      },
+      /not in the header/,
+    ],
+    [
+      'size mismatch',
+      {
+        files: [{ path: '/opt/a', mode: REG, content: 'a' }],
+        payload: [{ name: './opt/a', mode: REG, data: Buffer.from('abc') }],
+      },
+      /3 bytes in the payload but 1/,
+    ],
+    [
+      'type mismatch',
+      {
+        files: [{ path: '/opt/a', mode: REG, content: 'a' }],
+        payload: [{ name: './opt/a', mode: DIR, data: Buffer.alloc(0) }],
+      },
+      /different file type/,
+    ],
+    [
+      'duplicate',
+      {
+        files: [{ path: '/opt/a', mode: REG, content: 'a' }],
+        payload: [
+          { name: './opt/a', mode: REG, data: Buffer.from('a') },
+          { name: './opt/a', mode: REG, data: Buffer.from('a') },
+        ],
+      },
+      /twice/,
+    ],
+    [
+      'symlink target mismatch',
+      {
+        files: [{ path: '/opt/l', mode: LNK, linkto: 'x' }],
+        payload: [{ name: './opt/l', mode: LNK, data: Buffer.from('/etc') }],
+      },
+      /points to "\/etc" in the payload but "x"/,
+    ],
+    [
+      'content digest',
+      {
+        files: [{ path: '/opt/a', mode: REG, content: 'a' }],
+        payload: [{ name: './opt/a', mode: REG, data: Buffer.from('b') }],
+      },
+      /digest mismatch for \/opt\/a/,
+    ],
   ];
   for (const [name, o, message] of cases) {
     await t.rejects(extractPackage(await craft(o), (await box()).dest), { name: 'YumdaError', message }, name);
   }
   // the cpio trailer (110-byte header + "TRAILER!!!\0", padded: 124 bytes) cut off
-  const noTrailer = await craft({ files: [{ path: '/opt/a', mode: REG, content: 'a' }], compress: (b) => gzipSync(b.subarray(0, b.length - 124)) });
-  await t.rejects(extractPackage(noTrailer, (await box()).dest), { code: 'RPM_TRUNCATED', message: /ends before the cpio trailer/ });
+  const noTrailer = await craft({
+    files: [{ path: '/opt/a', mode: REG, content: 'a' }],
+    compress: (b) => gzipSync(b.subarray(0, b.length - 124)),
+  });
+  await t.rejects(extractPackage(noTrailer, (await box()).dest), {
+    code: 'RPM_TRUNCATED',
+    message: /ends before the cpio trailer/,
+  });
 });
 
 t.test('LONGFILESIZES: stripped 07070X payload extracts; 64-bit sizes are read exactly', async (t) => {
@@ -205,7 +290,10 @@ t.test('LONGFILESIZES: stripped 07070X payload extracts; 64-bit sizes are read e
     ],
   });
   const info = await readRpmInfo(p);
-  t.same(info.files.map((f) => f.size), [4096, 70000, 3, 0]);
+  t.same(
+    info.files.map((f) => f.size),
+    [4096, 70000, 3, 0],
+  );
   const { dest } = await box();
   const written: string[] = [];
   await extractPackage(p, dest, { stripPrefix: '/opt', onFile: (e) => written.push(`${e.type}:${e.path}`) });

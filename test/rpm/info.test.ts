@@ -20,11 +20,51 @@ const F = '\x1f';
 const R = '\x1e';
 
 const SCALARS = [
-  'NAME', 'EPOCH', 'VERSION', 'RELEASE', 'ARCH', 'SUMMARY', 'DESCRIPTION', 'LICENSE', 'URL', 'VENDOR', 'PACKAGER', 'GROUP',
-  'BUILDTIME', 'BUILDHOST', 'SOURCERPM', 'LONGSIZE', 'LONGARCHIVESIZE', 'PAYLOADFORMAT', 'PAYLOADCOMPRESSOR', 'PAYLOADFLAGS', 'FILEDIGESTALGO',
+  'NAME',
+  'EPOCH',
+  'VERSION',
+  'RELEASE',
+  'ARCH',
+  'SUMMARY',
+  'DESCRIPTION',
+  'LICENSE',
+  'URL',
+  'VENDOR',
+  'PACKAGER',
+  'GROUP',
+  'BUILDTIME',
+  'BUILDHOST',
+  'SOURCERPM',
+  'LONGSIZE',
+  'LONGARCHIVESIZE',
+  'PAYLOADFORMAT',
+  'PAYLOADCOMPRESSOR',
+  'PAYLOADFLAGS',
+  'FILEDIGESTALGO',
 ];
-const DEP_KINDS = { provides: 'PROVIDE', requires: 'REQUIRE', conflicts: 'CONFLICT', obsoletes: 'OBSOLETE', recommends: 'RECOMMEND', suggests: 'SUGGEST', supplements: 'SUPPLEMENT', enhances: 'ENHANCE' } as const;
-const FILE_TAGS = ['FILENAMES', 'FILEMODES', 'LONGFILESIZES', 'FILEDIGESTS', 'FILELINKTOS', 'FILEFLAGS', 'FILEUSERNAME', 'FILEGROUPNAME', 'FILEMTIMES', 'FILEINODES', 'FILEDEVICES'];
+const DEP_KINDS = {
+  provides: 'PROVIDE',
+  requires: 'REQUIRE',
+  conflicts: 'CONFLICT',
+  obsoletes: 'OBSOLETE',
+  recommends: 'RECOMMEND',
+  suggests: 'SUGGEST',
+  supplements: 'SUPPLEMENT',
+  enhances: 'ENHANCE',
+} as const;
+const FILE_TAGS = [
+  'FILENAMES',
+  'FILEMODES',
+  'LONGFILESIZES',
+  'FILEDIGESTS',
+  'FILELINKTOS',
+  'FILEFLAGS',
+  'FILEUSERNAME',
+  'FILEGROUPNAME',
+  'FILEMTIMES',
+  'FILEINODES',
+  'FILEDEVICES',
+];
 
 function queryFormat(): string {
   const parts: string[] = [SCALARS.map((s) => `%{${s}}`).join(F), '[%{PREFIXES}' + F + ']'];
@@ -50,23 +90,46 @@ function chunks(s: string, n: number): string[][] {
 }
 
 async function rpmQuery(path: string): Promise<RpmQuery> {
-  const { stdout } = await execa('rpm', ['-qp', '--nosignature', '--nodigest', '--queryformat', queryFormat(), path], { env: { LC_ALL: 'C.UTF-8' }, stripFinalNewline: false });
+  const { stdout } = await execa('rpm', ['-qp', '--nosignature', '--nodigest', '--queryformat', queryFormat(), path], {
+    env: { LC_ALL: 'C.UTF-8' },
+    stripFinalNewline: false,
+  });
   const sections = stdout.split(R);
   const scalarValues = sections[0]!.split(F);
   const scalars = Object.fromEntries(SCALARS.map((s, i) => [s, scalarValues[i]!]));
   const prefixes = sections[1] === '' ? [] : sections[1]!.split(F).slice(0, -1);
   const deps: RpmQuery['deps'] = {};
   Object.keys(DEP_KINDS).forEach((kind, i) => {
-    deps[kind] = chunks(sections[2 + i]!, 3).map(([name, sense, version]) => ({ name: name!, sense: Number(sense), version: version! }));
+    deps[kind] = chunks(sections[2 + i]!, 3).map(([name, sense, version]) => ({
+      name: name!,
+      sense: Number(sense),
+      version: version!,
+    }));
   });
-  const files = chunks(sections[10]!, FILE_TAGS.length).map((row) => Object.fromEntries(FILE_TAGS.map((tag, i) => [tag, row[i]!])));
-  const changelog = chunks(sections[11]!, 3).map(([time, author, text]) => ({ time: Number(time), author: author!, text: text! }));
+  const files = chunks(sections[10]!, FILE_TAGS.length).map((row) =>
+    Object.fromEntries(FILE_TAGS.map((tag, i) => [tag, row[i]!])),
+  );
+  const changelog = chunks(sections[11]!, 3).map(([time, author, text]) => ({
+    time: Number(time),
+    author: author!,
+    text: text!,
+  }));
   return { scalars, prefixes, deps, files, changelog };
 }
 
 const none = (v: string): string => (v === '(none)' ? '' : v);
 
-const FLAG_BITS: [string, number][] = [['config', 1], ['doc', 2], ['missingok', 8], ['noreplace', 16], ['specfile', 32], ['ghost', 64], ['license', 128], ['readme', 256], ['artifact', 4096]];
+const FLAG_BITS: [string, number][] = [
+  ['config', 1],
+  ['doc', 2],
+  ['missingok', 8],
+  ['noreplace', 16],
+  ['specfile', 32],
+  ['ghost', 64],
+  ['license', 128],
+  ['readme', 256],
+  ['artifact', 4096],
+];
 
 type Asserts = Pick<typeof t, 'equal' | 'same'>;
 
@@ -94,29 +157,58 @@ function compare(t: Asserts, info: RpmPackageInfo, q: RpmQuery): void {
   // without the tag rpm reads the payload through gzdio, which also passes an uncompressed one through
   t.equal(info.payloadCompressor, s.PAYLOADCOMPRESSOR === '(none)' ? 'gzip' : s.PAYLOADCOMPRESSOR, 'payloadCompressor');
   t.equal(info.payloadFlags, none(s.PAYLOADFLAGS!), 'payloadFlags');
-  t.equal(info.fileDigestAlgo, s.FILEDIGESTALGO === '(none)' ? 'md5' : PGP_HASH_ALGOS[Number(s.FILEDIGESTALGO)], 'fileDigestAlgo');
+  t.equal(
+    info.fileDigestAlgo,
+    s.FILEDIGESTALGO === '(none)' ? 'md5' : PGP_HASH_ALGOS[Number(s.FILEDIGESTALGO)],
+    'fileDigestAlgo',
+  );
   t.same(info.prefixes, q.prefixes, 'prefixes');
   for (const kind of Object.keys(DEP_KINDS) as (keyof typeof DEP_KINDS)[]) {
-    const ours = (info[kind] as Dependency[]).map((d) => ({ name: d.name, flags: d.flags, version: d.version === null && d.epoch === null ? '' : formatEvr(d) }));
-    const theirs = q.deps[kind]!.map((d) => ({ name: d.name, flags: d.version === '' ? null : depFlagFromSense(d.sense), version: d.version }));
+    const ours = (info[kind] as Dependency[]).map((d) => ({
+      name: d.name,
+      flags: d.flags,
+      version: d.version === null && d.epoch === null ? '' : formatEvr(d),
+    }));
+    const theirs = q.deps[kind]!.map((d) => ({
+      name: d.name,
+      flags: d.version === '' ? null : depFlagFromSense(d.sense),
+      version: d.version,
+    }));
     t.same(ours, theirs, kind);
   }
   // rpmlib() and the createrepo_c "pre" rule (legacy PREREQ or an install-time context)
   const installOnly = (1 << 9) | (1 << 10) | (1 << 24) | (1 << 26) | (1 << 7) | (1 << 5);
   t.same(
     info.requires.map((r) => ({ rpmlib: r.rpmlib, pre: r.pre })),
-    q.deps.requires!.map((d) => ({ rpmlib: d.name.startsWith('rpmlib('), pre: (d.sense & 0x40) !== 0 || (d.sense & installOnly) !== 0 })),
+    q.deps.requires!.map((d) => ({
+      rpmlib: d.name.startsWith('rpmlib('),
+      pre: (d.sense & 0x40) !== 0 || (d.sense & installOnly) !== 0,
+    })),
     'requires rpmlib/pre',
   );
   t.same(
-    info.files.map((f) => ({ path: f.path, mode: f.mode, size: f.size, digest: f.digest, linkto: f.linkto, flags: [...f.flags].sort(), user: f.user, group: f.group, mtime: f.mtime, inode: f.inode, device: f.device })),
+    info.files.map((f) => ({
+      path: f.path,
+      mode: f.mode,
+      size: f.size,
+      digest: f.digest,
+      linkto: f.linkto,
+      flags: [...f.flags].sort(),
+      user: f.user,
+      group: f.group,
+      mtime: f.mtime,
+      inode: f.inode,
+      device: f.device,
+    })),
     q.files.map((f) => ({
       path: f.FILENAMES,
       mode: Number(f.FILEMODES),
       size: Number(f.LONGFILESIZES),
       digest: f.FILEDIGESTS,
       linkto: f.FILELINKTOS,
-      flags: FLAG_BITS.filter(([, bit]) => Number(f.FILEFLAGS) & bit).map(([n]) => n).sort(),
+      flags: FLAG_BITS.filter(([, bit]) => Number(f.FILEFLAGS) & bit)
+        .map(([n]) => n)
+        .sort(),
       user: f.FILEUSERNAME,
       group: f.FILEGROUPNAME,
       mtime: Number(f.FILEMTIMES),
@@ -156,11 +248,29 @@ t.test('the features fixture carries what the spec declares', async (t) => {
   t.equal(requires.get('shadow-utils')!.pre, true, 'Requires(pre) is pre');
   t.equal(requires.get('shadow-utils')!.scriptletOnly, true, 'Requires(pre) only is scriptlet-only');
   t.equal(requires.get('coreutils')!.pre, false);
-  t.same(requires.get('glibc'), { name: 'glibc', flags: 'GE', epoch: 0, version: '2.17', release: '1', pre: false, rpmlib: false, scriptletOnly: false });
-  t.same(main.recommends.map((d) => d.name), ['rec-thing']);
-  t.same(main.changelog.map((c) => c.author), ['Second Author <two@yumda.invalid> - 2:1.2~rc1-3', 'First Author <one@yumda.invalid> - 2:1.2~rc1-1']);
+  t.same(requires.get('glibc'), {
+    name: 'glibc',
+    flags: 'GE',
+    epoch: 0,
+    version: '2.17',
+    release: '1',
+    pre: false,
+    rpmlib: false,
+    scriptletOnly: false,
+  });
+  t.same(
+    main.recommends.map((d) => d.name),
+    ['rec-thing'],
+  );
+  t.same(
+    main.changelog.map((c) => c.author),
+    ['Second Author <two@yumda.invalid> - 2:1.2~rc1-3', 'First Author <one@yumda.invalid> - 2:1.2~rc1-1'],
+  );
   const devel = await readRpmInfo(rpms.find((p) => basename(p).includes('-devel-'))!);
-  t.same(devel.provides.find((p) => p.name === 'features-devel(x)'), { name: 'features-devel(x)', flags: 'EQ', epoch: 2, version: '1.0^git1', release: '1', pre: false });
+  t.same(
+    devel.provides.find((p) => p.name === 'features-devel(x)'),
+    { name: 'features-devel(x)', flags: 'EQ', epoch: 2, version: '1.0^git1', release: '1', pre: false },
+  );
 });
 
 t.test('header range and digests: createrepo_c agrees, SHA256/SHA1 header digests verified', async (t) => {
@@ -172,7 +282,9 @@ t.test('header range and digests: createrepo_c agrees, SHA256/SHA1 header digest
   const primary = gunzipSync(await readFile(join(dir, 'repodata', 'primary.xml.gz'))).toString('utf8');
   for (const p of rpms) {
     const info = await readRpmInfo(p);
-    const m = new RegExp(`<location href="${basename(p).replace(/[.^~+]/g, '\\$&')}"/>[\\s\\S]*?<rpm:header-range start="(\\d+)" end="(\\d+)"/>`).exec(primary);
+    const m = new RegExp(
+      `<location href="${basename(p).replace(/[.^~+]/g, '\\$&')}"/>[\\s\\S]*?<rpm:header-range start="(\\d+)" end="(\\d+)"/>`,
+    ).exec(primary);
     t.ok(m, `createrepo_c lists ${basename(p)}`);
     t.same([info.headerStart, info.headerEnd], [Number(m![1]), Number(m![2])], `header-range of ${basename(p)}`);
     const headers = await readRpmHeaders(p);

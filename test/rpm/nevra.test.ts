@@ -19,7 +19,11 @@ t.test('parsing gives back what was written', async (t) => {
     t.same(parseNevra(nevra(p)), p);
     t.same(parseNevr(nevr(p)), { name: p.name, epoch: p.epoch, version: p.version, release: p.release });
   }
-  t.same(parseNevr('dir/git-2.40.1-1.amzn2.0.3.src.rpm'), { name: 'git', epoch: 0, version: '2.40.1', release: '1.amzn2.0.3' }, 'a file name');
+  t.same(
+    parseNevr('dir/git-2.40.1-1.amzn2.0.3.src.rpm'),
+    { name: 'git', epoch: 0, version: '2.40.1', release: '1.amzn2.0.3' },
+    'a file name',
+  );
   t.equal(parseNevr('nodash'), null);
   t.equal(parseNevra('name-1.0-1'), null, 'no arch');
 });

@@ -25,7 +25,14 @@ export async function snapshot(root: string): Promise<Map<string, TreeEntry>> {
       else if (st.isDirectory()) {
         out.set(r, { type: 'dir', ...base });
         await walk(full, r);
-      } else if (st.isFile()) out.set(r, { type: 'file', ...base, sha256: createHash('sha256').update(await readFile(full)).digest('hex') });
+      } else if (st.isFile())
+        out.set(r, {
+          type: 'file',
+          ...base,
+          sha256: createHash('sha256')
+            .update(await readFile(full))
+            .digest('hex'),
+        });
       else out.set(r, { type: 'other', ...base });
     }
   }

@@ -7,11 +7,19 @@ import { evaluateSpec } from '../../src/spec/evaluate.js';
 import { parseSpec } from '../../src/spec/parse.js';
 import { projectPath } from '../../src/util/paths.js';
 
-const macroArgs = ['--load', projectPath('repo-metadata/macros/lambda2.macros'), '--load', projectPath('repo-metadata/macros/al2-standins.macros')];
+const macroArgs = [
+  '--load',
+  projectPath('repo-metadata/macros/lambda2.macros'),
+  '--load',
+  projectPath('repo-metadata/macros/al2-standins.macros'),
+];
 const corpus = projectPath('..', 'shared', 'corpus', 'al2-specs', 'amzn2');
 
 t.test('expander basics', async (t) => {
-  const m = new MacroContext([['name', 'foo'], ['ver', '1.2']]);
+  const m = new MacroContext([
+    ['name', 'foo'],
+    ['ver', '1.2'],
+  ]);
   t.equal(m.expand('%{name}-%ver'), 'foo-1.2');
   t.equal(m.expand('%{?missing}x%{!?missing:y}%{?name:z}'), 'xyz');
   t.equal(m.expand('%{undefined_thing}'), '%{undefined_thing}');
@@ -40,23 +48,39 @@ t.test('Name/Version/Release and subpackages with the lambda2 macros', async (t)
   const e = evaluateSpec(spec);
   t.equal(e.name, 'porting');
   t.equal(e.release, '3.lambda2');
-  t.same(e.packages.map((p) => `${p.active ? '' : '!'}${p.name}`), ['porting', 'porting-devel', 'porting-extras']);
+  t.same(
+    e.packages.map((p) => `${p.active ? '' : '!'}${p.name}`),
+    ['porting', 'porting-devel', 'porting-extras'],
+  );
   const off = evaluateSpec(spec, { defines: { _without_extras: '1' } });
-  t.same(off.packages.map((p) => `${p.active ? '' : '!'}${p.name}`), ['porting', 'porting-devel', '!porting-extras']);
+  t.same(
+    off.packages.map((p) => `${p.active ? '' : '!'}${p.name}`),
+    ['porting', 'porting-devel', '!porting-extras'],
+  );
 });
 
-t.test('agrees with rpmspec -q on the corpus', { skip: existsSync(corpus) ? false : `no corpus at ${corpus}` }, async (t) => {
-  let compared = 0;
-  for (const file of readdirSync(corpus).filter((f) => f.endsWith('.spec'))) {
-    const path = join(corpus, file);
-    const r = await execa('rpmspec', ['-q', ...macroArgs, '--qf', '%{name} %{version} %{release}\n', path], { reject: false, env: { LC_ALL: 'C' } });
-    if (r.exitCode !== 0) continue; // specs Debian's rpm 4.18 rejects (bare words in %if): covered by overlays
-    const e = evaluateSpec(parseSpec(readFileSync(path, 'utf8')));
-    if (e.version === '' ) continue; // Version computed by %(shell), which the evaluator never runs
-    const ours = e.packages.filter((p) => p.active).map((p) => `${p.name} ${p.version} ${p.release}`).sort();
-    const theirs = r.stdout.split('\n').filter(Boolean).sort();
-    t.same(ours, theirs, file);
-    compared++;
-  }
-  t.ok(compared >= 40, `compared ${compared} specs with rpmspec`);
-});
+t.test(
+  'agrees with rpmspec -q on the corpus',
+  { skip: existsSync(corpus) ? false : `no corpus at ${corpus}` },
+  async (t) => {
+    let compared = 0;
+    for (const file of readdirSync(corpus).filter((f) => f.endsWith('.spec'))) {
+      const path = join(corpus, file);
+      const r = await execa('rpmspec', ['-q', ...macroArgs, '--qf', '%{name} %{version} %{release}\n', path], {
+        reject: false,
+        env: { LC_ALL: 'C' },
+      });
+      if (r.exitCode !== 0) continue; // specs Debian's rpm 4.18 rejects (bare words in %if): covered by overlays
+      const e = evaluateSpec(parseSpec(readFileSync(path, 'utf8')));
+      if (e.version === '') continue; // Version computed by %(shell), which the evaluator never runs
+      const ours = e.packages
+        .filter((p) => p.active)
+        .map((p) => `${p.name} ${p.version} ${p.release}`)
+        .sort();
+      const theirs = r.stdout.split('\n').filter(Boolean).sort();
+      t.same(ours, theirs, file);
+      compared++;
+    }
+    t.ok(compared >= 40, `compared ${compared} specs with rpmspec`);
+  },
+);

@@ -19,20 +19,26 @@ t.test('parse then print gives back the identical text', async (t) => {
   t.equal(printSpec(parseSpec(fixture)), fixture);
 });
 
-t.test('round trip of every corpus spec', { skip: existsSync(corpus) ? false : `no corpus at ${corpus} (../shared is only on developer machines and CI)` }, async (t) => {
-  const files: Record<string, string[]> = {};
-  for (const dir of ['amzn2', 'lambda2']) {
-    files[dir] = readdirSync(join(corpus, dir)).filter((f) => f.endsWith('.spec')).sort();
-    for (const file of files[dir]) {
-      const text = readFileSync(join(corpus, dir, file), 'utf8');
-      t.equal(printSpec(parseSpec(text)), text, `${dir}/${file}`);
+t.test(
+  'round trip of every corpus spec',
+  { skip: existsSync(corpus) ? false : `no corpus at ${corpus} (../shared is only on developer machines and CI)` },
+  async (t) => {
+    const files: Record<string, string[]> = {};
+    for (const dir of ['amzn2', 'lambda2']) {
+      files[dir] = readdirSync(join(corpus, dir))
+        .filter((f) => f.endsWith('.spec'))
+        .sort();
+      for (const file of files[dir]) {
+        const text = readFileSync(join(corpus, dir, file), 'utf8');
+        t.equal(printSpec(parseSpec(text)), text, `${dir}/${file}`);
+      }
     }
-  }
-  // the corpus grows (54 pairs since less, audit, libcap-ng, nghttp2, libidn2, libunistring came):
-  // every upstream spec has its hand port, and none went missing
-  t.same(files.amzn2, files.lambda2, 'every amzn2 spec has its lambda2 hand port');
-  t.ok(files.amzn2!.length >= 54, `${files.amzn2!.length} pairs (at least 54)`);
-});
+    // the corpus grows (54 pairs since less, audit, libcap-ng, nghttp2, libidn2, libunistring came):
+    // every upstream spec has its hand port, and none went missing
+    t.same(files.amzn2, files.lambda2, 'every amzn2 spec has its lambda2 hand port');
+    t.ok(files.amzn2!.length >= 54, `${files.amzn2!.length} pairs (at least 54)`);
+  },
+);
 
 t.test('model: tags, sections, subpackages, scriptlets, files, conditionals', async (t) => {
   const spec = parseSpec(readFileSync(projectPath('test/fixtures/spec/porting.spec'), 'utf8'));
@@ -50,7 +56,9 @@ t.test('model: tags, sections, subpackages, scriptlets, files, conditionals', as
   t.equal(filesExtras.length, 3);
   t.equal(spec.sections.find((s) => s.kind === 'changelog')?.kind, 'changelog');
   // %files -n x -f list
-  const f = parseSpec('%files -n foo -f foo.lang\n/x\n%post -n bar -p <lua>\nprint(1)\n%triggerin -n baz -- glibc\n:\n');
+  const f = parseSpec(
+    '%files -n foo -f foo.lang\n/x\n%post -n bar -p <lua>\nprint(1)\n%triggerin -n baz -- glibc\n:\n',
+  );
   t.same(f.sections[1]!.subpackage, { name: 'foo', full: true });
   t.equal(f.sections[1]!.fileList, 'foo.lang');
   t.equal(f.sections[2]!.program, '<lua>');
@@ -64,9 +72,18 @@ t.test('model: tags, sections, subpackages, scriptlets, files, conditionals', as
   t.ok(n.continued[8]);
   // a %{?x: ...} block spanning lines is a conditional block around its sections
   const m = parseSpec('%{?_with_test:\n%check\nmake test\n}\n%files\n');
-  t.same(m.sections.map((s) => s.keyword), ['', 'check', 'files']);
-  t.same(m.conditionals.map((c) => c.kind), ['macroif', 'macroend']);
+  t.same(
+    m.sections.map((s) => s.keyword),
+    ['', 'check', 'files'],
+  );
+  t.same(
+    m.conditionals.map((c) => c.kind),
+    ['macroif', 'macroend'],
+  );
   // other unbalanced macros continue the line
   const u = parseSpec('%global x %{expand:\n%%check\n}\n%files\n');
-  t.same(u.sections.map((s) => s.keyword), ['', 'files']);
+  t.same(
+    u.sections.map((s) => s.keyword),
+    ['', 'files'],
+  );
 });

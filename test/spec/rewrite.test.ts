@@ -10,7 +10,12 @@ import { isYumdaError } from '../../src/util/errors.js';
 
 const date = new Date('2024-02-03T00:00:00Z');
 const fixture = await readFile(projectPath('test/fixtures/spec/porting.spec'), 'utf8');
-const macros = ['--load', projectPath('repo-metadata/macros/lambda2.macros'), '--load', projectPath('repo-metadata/macros/al2-standins.macros')];
+const macros = [
+  '--load',
+  projectPath('repo-metadata/macros/lambda2.macros'),
+  '--load',
+  projectPath('repo-metadata/macros/al2-standins.macros'),
+];
 
 t.test('every rule on the porting fixture', async (t) => {
   const r = rewriteSpec(fixture, { date });
@@ -45,13 +50,23 @@ t.test('every rule on the porting fixture', async (t) => {
   t.match(out, /^%license COPYING/m);
   t.match(out, /^%exclude %\{_mandir\}$/m);
   t.match(out, /^%exclude %\{_docdir\}\/porting$/m);
-  t.notMatch(out, /^%\{_mandir\}\/man1\/porting\.1/m, "man page entry dropped from %files");
+  t.notMatch(out, /^%\{_mandir\}\/man1\/porting\.1/m, 'man page entry dropped from %files');
   // setuid cleared, %check gone, changelog entry first
   t.match(out, /%attr\(0755,root,root\) %\{_bindir\}\/porting/);
   t.notMatch(out, /%check|make check/);
   t.match(out, /%changelog\n\* Sat Feb 03 2024 yumda <[^>]+>\n- rebuilt for AWS Lambda/);
   // counted, and the lint points at the remaining absolute paths with line numbers
-  for (const rule of ['prefix', 'system-paths', 'scriptlets', 'requires-system', 'docs', 'setuid', 'check', 'changelog', 'drop-devel']) {
+  for (const rule of [
+    'prefix',
+    'system-paths',
+    'scriptlets',
+    'requires-system',
+    'docs',
+    'setuid',
+    'check',
+    'changelog',
+    'drop-devel',
+  ]) {
     t.ok(r.counts[rule]! > 0, `rule ${rule} counted`);
   }
   const sed = r.lint.find((f) => f.path === '/usr/bin/env');
@@ -65,20 +80,30 @@ t.test('the rewritten fixture builds with rpmbuild and the lambda2 macros into r
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   const specPath = join(dir, 'porting.spec');
   await writeFile(specPath, rewriteSpec(fixture, { date }).text);
-  const build = await execa('rpmbuild', ['--define', `_topdir ${dir}`, ...macros, '--define', '__brp_strip %{nil}', '-bb', '--nodeps', specPath], {
-    reject: false,
-    all: true,
-    env: { LC_ALL: 'C' },
-  });
+  const build = await execa(
+    'rpmbuild',
+    ['--define', `_topdir ${dir}`, ...macros, '--define', '__brp_strip %{nil}', '-bb', '--nodeps', specPath],
+    {
+      reject: false,
+      all: true,
+      env: { LC_ALL: 'C' },
+    },
+  );
   t.equal(build.exitCode, 0, build.exitCode === 0 ? 'rpmbuild ok' : build.all);
   if (build.exitCode !== 0) return;
   const rpm = join(dir, 'RPMS', 'x86_64', 'porting-1.2-3.lambda2.x86_64.rpm');
   const q = await execa('rpm', ['-qp', '--qf', '[%{PREFIXES}\\n]', rpm]);
   t.equal(q.stdout.trim(), '/opt');
   const files = (await execa('rpm', ['-qlp', rpm])).stdout.split('\n');
-  t.ok(files.every((f) => f.startsWith('/opt/') || f.startsWith('/tmp/var')), files.join(' '));
+  t.ok(
+    files.every((f) => f.startsWith('/opt/') || f.startsWith('/tmp/var')),
+    files.join(' '),
+  );
   t.ok(files.includes('/opt/bin/porting') && files.includes('/opt/etc/porting.conf'));
-  t.notOk(files.some((f) => f.includes('/man/') || f.includes('/doc/')), 'no docs');
+  t.notOk(
+    files.some((f) => f.includes('/man/') || f.includes('/doc/')),
+    'no docs',
+  );
   const scripts = (await execa('rpm', ['-qp', '--scripts', rpm])).stdout;
   t.notMatch(scripts, /ldconfig|groupadd/);
   const modes = (await execa('rpm', ['-qp', '--qf', '[%{FILEMODES:perms} %{FILENAMES}\\n]', rpm])).stdout;
@@ -112,7 +137,10 @@ t.test('overlays', async (t) => {
   t.notMatch(r.text, /Requires:\s+zlib/);
   t.match(r.text, /Requires:\s+systemd-units|Requires:\s+\/bin\/sh/);
   t.match(r.text, /^BuildRequires: gcc$/m);
-  t.match(r.text, /%package devel\nSummary:\s+Development files\nRequires:[^\n]+\nPrefix: %\{_prefix\}\nRequires: pkgconfig\n|Requires: pkgconfig/);
+  t.match(
+    r.text,
+    /%package devel\nSummary:\s+Development files\nRequires:[^\n]+\nPrefix: %\{_prefix\}\nRequires: pkgconfig\n|Requires: pkgconfig/,
+  );
   t.match(r.text, /Patch9000: fix\.patch/);
   t.match(r.text, /# Lambda patches \(yumda overlay\)\n%patch9000 -p1\n/);
   t.same(r.patches, [join(patchDir, 'fix.patch')]);
@@ -136,12 +164,28 @@ t.test('overlay failures name the entry that no longer applies', async (t) => {
       t.match((e as Error).message, pattern, message);
     }
   };
-  fails('replace: [{ find: "no such text", with: "x" }]', /porting: replace\[0\] \("no such text"\): no longer matches/, 'replace');
-  fails('replace: [{ find: "porting", with: "x", count: 2 }]', /replace\[0\].*matches \d+ times, expected 2/, 'replace count');
+  fails(
+    'replace: [{ find: "no such text", with: "x" }]',
+    /porting: replace\[0\] \("no such text"\): no longer matches/,
+    'replace',
+  );
+  fails(
+    'replace: [{ find: "porting", with: "x", count: 2 }]',
+    /replace\[0\].*matches \d+ times, expected 2/,
+    'replace count',
+  );
   fails('dropSubpackages: [gui]', /dropSubpackages\[0\]: no subpackage "gui"/, 'unknown subpackage');
-  fails('requires: { remove: [openldap] }', /requires\.remove\[0\] \(openldap\): no Requires on "openldap"/, 'requires');
+  fails(
+    'requires: { remove: [openldap] }',
+    /requires\.remove\[0\] \(openldap\): no Requires on "openldap"/,
+    'requires',
+  );
   fails('patches: [missing.patch]', /patches\[0\]: no patch file \/nonexistent\/missing\.patch/, 'patch');
-  fails('diff: "--- a\\n+++ b\\n@@ -1,1 +1,1 @@\\n-Name: nothing\\n+Name: x\\n"', /diff: hunk 1 \(@@ -1,1 \+1,1 @@\) no longer applies/, 'diff');
+  fails(
+    'diff: "--- a\\n+++ b\\n@@ -1,1 +1,1 @@\\n-Name: nothing\\n+Name: x\\n"',
+    /diff: hunk 1 \(@@ -1,1 \+1,1 @@\) no longer applies/,
+    'diff',
+  );
   t.throws(() => parseOverlay('macros: [1]', 'x.yaml'), /x\.yaml: macros: /);
   t.throws(() => parseOverlay('unknownKey: 1', 'x.yaml'), /x\.yaml: /);
   t.throws(() => parseOverlay('disableRules: [nope]', 'x.yaml'), /disableRules\.0/);
@@ -151,7 +195,14 @@ t.test('a unified diff applies to the rewritten spec', async (t) => {
   const base = rewriteSpec(fixture, { date });
   const lines = base.text.split('\n');
   const i = lines.findIndex((l) => l.startsWith('Summary:'));
-  const diff = [`--- a/porting.spec`, `+++ b/porting.spec`, `@@ -${i + 1},1 +${i + 1},1 @@`, `-${lines[i]}`, `+Summary:        Ported by a diff`, ''].join('\n');
+  const diff = [
+    `--- a/porting.spec`,
+    `+++ b/porting.spec`,
+    `@@ -${i + 1},1 +${i + 1},1 @@`,
+    `-${lines[i]}`,
+    `+Summary:        Ported by a diff`,
+    '',
+  ].join('\n');
   const r = rewriteSpec(fixture, { date, overlay: parseOverlay(`diff: ${JSON.stringify(diff)}`, 'porting.yaml') });
   t.match(r.text, /Summary:\s+Ported by a diff/);
 });

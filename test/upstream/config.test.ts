@@ -5,7 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isYumdaError } from '../../src/util/errors.js';
 import { closeMatches } from '../../src/util/suggest.js';
-import { detectUrlKind, expandVariables, loadUpstreams, normalizeBaseUrl, resolveUpstream } from '../../src/upstream/config.js';
+import {
+  detectUrlKind,
+  expandVariables,
+  loadUpstreams,
+  normalizeBaseUrl,
+  resolveUpstream,
+} from '../../src/upstream/config.js';
 import { parseMirrorList, tryMirrors } from '../../src/repodata/client.js';
 import { packageUrl } from '../../src/upstream/download.js';
 import { buildSourceIndex, notFoundError, selectSource, type SourcePackage } from '../../src/upstream/select.js';
@@ -20,7 +26,10 @@ t.test('repo-metadata/upstreams.json is valid and says what the brief asks', asy
   t.equal(byId.get('al2-core')?.url, 'http://amazonlinux.default.amazonaws.com/2/core/latest/SRPMS/mirror.list');
   t.equal(byId.get('al2023-core')?.url, 'https://cdn.amazonlinux.com/al2023/core/mirrors/latest/SRPMS/mirror.list');
   t.equal(byId.get('epel7')?.enabled, false, 'EPEL 7 present but disabled');
-  t.ok(file.upstreams.some((u) => u.id.startsWith('al2-extras-') && !u.enabled), 'an extras topic, disabled');
+  t.ok(
+    file.upstreams.some((u) => u.id.startsWith('al2-extras-') && !u.enabled),
+    'an extras topic, disabled',
+  );
   for (const u of file.upstreams) t.ok(u.enabled || u.note, `${u.id}: a disabled entry says why`);
 });
 
@@ -32,9 +41,18 @@ t.test('invalid upstream files are refused with the failing field', async (t) =>
     await writeFile(f, JSON.stringify(value));
     return f;
   };
-  const dup = await write({ default: 'a', upstreams: [{ id: 'a', description: '', url: 'http://x/' }, { id: 'a', description: '', url: 'http://y/' }] });
+  const dup = await write({
+    default: 'a',
+    upstreams: [
+      { id: 'a', description: '', url: 'http://x/' },
+      { id: 'a', description: '', url: 'http://y/' },
+    ],
+  });
   t.throws(() => loadUpstreams(dup), /duplicate upstream id "a"/);
-  const disabledDefault = await write({ default: 'a', upstreams: [{ id: 'a', description: '', url: 'http://x/', enabled: false }] });
+  const disabledDefault = await write({
+    default: 'a',
+    upstreams: [{ id: 'a', description: '', url: 'http://x/', enabled: false }],
+  });
   t.throws(() => loadUpstreams(disabledDefault), /default "a" is disabled/);
   const badId = await write({ default: 'A B', upstreams: [{ id: 'A B', description: '', url: 'http://x/' }] });
   t.throws(() => loadUpstreams(badId), /upstreams\.0\.id/);
@@ -44,10 +62,22 @@ t.test('--upstream ID|URL, then $YUMDA_UPSTREAM_URL, then the default', async (t
   const none = { env: {} };
   t.equal(resolveUpstream(undefined, none).id, 'al2-core');
   t.equal(resolveUpstream(undefined, none).kind, 'mirrorlist');
-  t.equal(resolveUpstream('al2023-core', none).url, 'https://cdn.amazonlinux.com/al2023/core/mirrors/latest/SRPMS/mirror.list');
+  t.equal(
+    resolveUpstream('al2023-core', none).url,
+    'https://cdn.amazonlinux.com/al2023/core/mirrors/latest/SRPMS/mirror.list',
+  );
   const env = { env: { YUMDA_UPSTREAM_URL: 'http://127.0.0.1:9/repo/' } };
-  t.match(resolveUpstream(undefined, env), { id: 'url', kind: 'baseurl', origin: 'env', url: 'http://127.0.0.1:9/repo/' });
-  t.match(resolveUpstream('epel7', env), { id: 'epel7', origin: 'flag', enabled: false }, 'the flag beats the environment');
+  t.match(resolveUpstream(undefined, env), {
+    id: 'url',
+    kind: 'baseurl',
+    origin: 'env',
+    url: 'http://127.0.0.1:9/repo/',
+  });
+  t.match(
+    resolveUpstream('epel7', env),
+    { id: 'epel7', origin: 'flag', enabled: false },
+    'the flag beats the environment',
+  );
   t.match(resolveUpstream('/srv/mirror/SRPMS/mirror.list', none), { kind: 'mirrorlist', origin: 'flag' });
   const unknown = (() => {
     try {
@@ -73,18 +103,33 @@ t.test('URL kinds: mirror.list / mirrorlist vs base URL; repodata suffixes strip
   t.equal(normalizeBaseUrl('http://h/r/repodata/repomd.xml'), 'http://h/r');
   t.equal(normalizeBaseUrl('http://h/r/repodata/'), 'http://h/r');
   t.equal(normalizeBaseUrl('http://h/r/'), 'http://h/r');
-  t.equal(expandVariables('http://amazonlinux.$awsregion.${awsdomain}/2/', { awsregion: 'eu-west-1', awsdomain: 'amazonaws.com' }), 'http://amazonlinux.eu-west-1.amazonaws.com/2/');
+  t.equal(
+    expandVariables('http://amazonlinux.$awsregion.${awsdomain}/2/', {
+      awsregion: 'eu-west-1',
+      awsdomain: 'amazonaws.com',
+    }),
+    'http://amazonlinux.eu-west-1.amazonaws.com/2/',
+  );
   t.throws(() => expandVariables('http://h/$basearch/', {}), /unknown variable \$basearch/);
 });
 
-t.test('mirror lists: one URL a line, comments and blanks skipped, relative lines resolved, duplicates dropped', async (t) => {
-  const text = '# AL2\nhttps://cdn.amazonlinux.com/2/core/2.0/SRPMS/abc/\n\n  https://cdn.amazonlinux.com/2/core/2.0/SRPMS/abc  \r\n../../2.0/SRPMS/def/\n';
-  t.same(parseMirrorList(text, 'http://amazonlinux.default.amazonaws.com/2/core/latest/SRPMS/mirror.list'), [
-    'https://cdn.amazonlinux.com/2/core/2.0/SRPMS/abc',
-    'http://amazonlinux.default.amazonaws.com/2/core/2.0/SRPMS/def',
-  ]);
-  t.same(parseMirrorList('http://$awsregion.example/x/\n', 'http://l/mirror.list', (l) => expandVariables(l, { awsregion: 'us-east-1' })), ['http://us-east-1.example/x']);
-});
+t.test(
+  'mirror lists: one URL a line, comments and blanks skipped, relative lines resolved, duplicates dropped',
+  async (t) => {
+    const text =
+      '# AL2\nhttps://cdn.amazonlinux.com/2/core/2.0/SRPMS/abc/\n\n  https://cdn.amazonlinux.com/2/core/2.0/SRPMS/abc  \r\n../../2.0/SRPMS/def/\n';
+    t.same(parseMirrorList(text, 'http://amazonlinux.default.amazonaws.com/2/core/latest/SRPMS/mirror.list'), [
+      'https://cdn.amazonlinux.com/2/core/2.0/SRPMS/abc',
+      'http://amazonlinux.default.amazonaws.com/2/core/2.0/SRPMS/def',
+    ]);
+    t.same(
+      parseMirrorList('http://$awsregion.example/x/\n', 'http://l/mirror.list', (l) =>
+        expandVariables(l, { awsregion: 'us-east-1' }),
+      ),
+      ['http://us-east-1.example/x'],
+    );
+  },
+);
 
 t.test('tryMirrors: next mirror on unreachable/404/corrupt; a usage error stops at once', async (t) => {
   const seen: string[] = [];
@@ -97,7 +142,9 @@ t.test('tryMirrors: next mirror on unreachable/404/corrupt; a usage error stops 
   t.same(ok, { value: 'c', mirror: 'c' });
   t.same(seen, ['a', 'b', 'c']);
   const integrity = await tryMirrors(['a', 'b'], 'x', async (m) => {
-    throw m === 'a' ? new YumdaError('UNREACHABLE', 'down', { exitCode: ExitCode.unreachable }) : new YumdaError('CHECKSUM_MISMATCH', 'bad', { exitCode: ExitCode.integrity });
+    throw m === 'a'
+      ? new YumdaError('UNREACHABLE', 'down', { exitCode: ExitCode.unreachable })
+      : new YumdaError('CHECKSUM_MISMATCH', 'bad', { exitCode: ExitCode.integrity });
   }).catch((e: unknown) => e);
   t.match(integrity, { exitCode: ExitCode.integrity, message: /no mirror served a valid copy/ });
   let calls = 0;
@@ -110,15 +157,29 @@ t.test('tryMirrors: next mirror on unreachable/404/corrupt; a usage error stops 
 });
 
 t.test('package URLs resolve hrefs like a browser (AL2 hrefs climb into a shared blobstore)', async (t) => {
-  t.equal(packageUrl('http://h/2/core/2.0/SRPMS/abc', 'Packages/a.src.rpm'), 'http://h/2/core/2.0/SRPMS/abc/Packages/a.src.rpm');
-  t.equal(packageUrl('https://cdn/2/core/2.0/SRPMS/abc/', '../../../../../blobstore/ff/a.src.rpm'), 'https://cdn/blobstore/ff/a.src.rpm');
+  t.equal(
+    packageUrl('http://h/2/core/2.0/SRPMS/abc', 'Packages/a.src.rpm'),
+    'http://h/2/core/2.0/SRPMS/abc/Packages/a.src.rpm',
+  );
+  t.equal(
+    packageUrl('https://cdn/2/core/2.0/SRPMS/abc/', '../../../../../blobstore/ff/a.src.rpm'),
+    'https://cdn/blobstore/ff/a.src.rpm',
+  );
   t.equal(packageUrl('/srv/repo', 'Packages/a.src.rpm'), '/srv/repo/Packages/a.src.rpm');
   t.equal(packageUrl('s3://bucket/repo', 'Packages/a.src.rpm'), 's3://bucket/repo/Packages/a.src.rpm');
   t.equal(packageUrl('http://h/r', 'https://elsewhere/a.src.rpm'), 'https://elsewhere/a.src.rpm');
 });
 
 function pkg(name: string, epoch: number, version: string, release: string): SourcePackage {
-  return { name, epoch, version, release, checksum: { type: 'sha256', value: '0' }, size: 1, locationHref: `Packages/${name}-${version}-${release}.src.rpm` };
+  return {
+    name,
+    epoch,
+    version,
+    release,
+    checksum: { type: 'sha256', value: '0' },
+    size: 1,
+    locationHref: `Packages/${name}-${version}-${release}.src.rpm`,
+  };
 }
 
 t.test('selection: newest by rpm order, exact N-V-R, N-E:V-R, N-V, names containing dashes', async (t) => {

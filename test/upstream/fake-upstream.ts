@@ -30,7 +30,11 @@ export const DEFAULT_SRPMS: FakeSrpm[] = [
 ];
 
 export const FIXTURE_SPEC = projectPath('test/upstream/fixtures/upstream-src.spec');
-const SOURCES = ['../upstream/fixtures/upsrc.c', '../upstream/fixtures/upsrc.conf', '../upstream/fixtures/upsrc-fix.patch'];
+const SOURCES = [
+  '../upstream/fixtures/upsrc.c',
+  '../upstream/fixtures/upsrc.conf',
+  '../upstream/fixtures/upsrc-fix.patch',
+];
 
 /** Builds (cached) the .src.rpm of one fake package with rpmbuild -bs. */
 export async function buildSrpm(p: FakeSrpm): Promise<string> {
@@ -68,7 +72,10 @@ export interface FakeUpstreamOptions {
   indexer?: 'createrepo_c' | 'yumda';
 }
 
-export async function startFakeUpstream(srpms: FakeSrpm[] = DEFAULT_SRPMS, options: FakeUpstreamOptions = {}): Promise<FakeUpstream> {
+export async function startFakeUpstream(
+  srpms: FakeSrpm[] = DEFAULT_SRPMS,
+  options: FakeUpstreamOptions = {},
+): Promise<FakeUpstream> {
   const root = await mkdtemp(join(tmpdir(), 'yumda-upstream-'));
   const repo = join(root, REPO_DIR);
   const urlPaths = new Map<string, string>();
@@ -91,7 +98,13 @@ export async function startFakeUpstream(srpms: FakeSrpm[] = DEFAULT_SRPMS, optio
       urlPaths.set(basename(file), `/blobstore/${sha}/${basename(file)}`);
       blobs.push(sha);
     }
-    await execa('createrepo_c', ['--quiet', '--no-database', '--general-compress-type=gz', '--location-prefix=../../../../../blobstore/', repo]);
+    await execa('createrepo_c', [
+      '--quiet',
+      '--no-database',
+      '--general-compress-type=gz',
+      '--location-prefix=../../../../../blobstore/',
+      repo,
+    ]);
     await mkdir(join(root, 'blobstore'), { recursive: true });
     for (const sha of blobs) await rename(join(repo, sha), join(root, 'blobstore', sha));
   }
@@ -100,7 +113,8 @@ export async function startFakeUpstream(srpms: FakeSrpm[] = DEFAULT_SRPMS, optio
   const baseUrl = `${server.url}/${REPO_DIR}`;
   const listDir = join(root, '2/core/latest/SRPMS');
   await mkdir(listDir, { recursive: true });
-  const setMirrors = (lines: string[]): Promise<void> => writeFile(join(listDir, 'mirror.list'), lines.join('\n') + '\n');
+  const setMirrors = (lines: string[]): Promise<void> =>
+    writeFile(join(listDir, 'mirror.list'), lines.join('\n') + '\n');
   await setMirrors([baseUrl]);
   const urlPath = (fileName: string): string => {
     const path = urlPaths.get(fileName);

@@ -50,20 +50,33 @@ t.test('the newest EVR of each name is chosen (1.10 > 1.9; an epoch beats a high
   t.equal(await rpmNevr(stored[0]!.path), '0:upsrc-1.10-1.amzn2');
   t.equal(await rpmNevr(stored[1]!.path), '1:upsrc-extra-0.5-3.amzn2');
   for (const s of stored) {
-    t.equal(await hashFile(s.path), await hashFile(up.localPackage(s.path.replace(/^.*\//, ''))), 'byte-identical to the served file');
+    t.equal(
+      await hashFile(s.path),
+      await hashFile(up.localPackage(s.path.replace(/^.*\//, ''))),
+      'byte-identical to the served file',
+    );
     t.equal(s.reused, false);
   }
-  t.same((await readdir(out)).sort(), ['upsrc-1.10-1.amzn2.src.rpm', 'upsrc-extra-0.5-3.amzn2.src.rpm'], 'no temporary files left');
+  t.same(
+    (await readdir(out)).sort(),
+    ['upsrc-1.10-1.amzn2.src.rpm', 'upsrc-extra-0.5-3.amzn2.src.rpm'],
+    'no temporary files left',
+  );
 });
 
 t.test('an exact NAME-VERSION-RELEASE (or NAME-VERSION, or the file name) is honoured', async (t) => {
   const out = freshDir();
   const idx = await index();
-  const stored = await fetchSources(idx, ['upsrc-1.9-1.amzn2', 'upsrc-extra-2.0', 'upsrc-extra-1:0.5-3.amzn2.src.rpm'], { outDir: out });
-  t.same(
-    await Promise.all(stored.map((s) => rpmNevr(s.path))),
-    ['0:upsrc-1.9-1.amzn2', '0:upsrc-extra-2.0-1.amzn2', '1:upsrc-extra-0.5-3.amzn2'],
+  const stored = await fetchSources(
+    idx,
+    ['upsrc-1.9-1.amzn2', 'upsrc-extra-2.0', 'upsrc-extra-1:0.5-3.amzn2.src.rpm'],
+    { outDir: out },
   );
+  t.same(await Promise.all(stored.map((s) => rpmNevr(s.path))), [
+    '0:upsrc-1.9-1.amzn2',
+    '0:upsrc-extra-2.0-1.amzn2',
+    '1:upsrc-extra-0.5-3.amzn2',
+  ]);
 });
 
 t.test('fetching again keeps a verified file instead of downloading it', async (t) => {
@@ -94,9 +107,14 @@ t.test('an unknown name fails before downloading anything, with close names', as
 
 t.test('CLI: source fetch --json through $YUMDA_UPSTREAM_URL; unknown name exits 1', async (t) => {
   const out = freshDir();
-  const r = await yumda(['source', 'fetch', 'upsrc', '-o', out, '--json'], { env: { YUMDA_UPSTREAM_URL: up.mirrorListUrl } });
+  const r = await yumda(['source', 'fetch', 'upsrc', '-o', out, '--json'], {
+    env: { YUMDA_UPSTREAM_URL: up.mirrorListUrl },
+  });
   t.equal(r.exitCode, 0, r.stderr);
-  const json = JSON.parse(r.stdout) as { upstream: { mirror: string }; packages: Array<{ name: string; version: string; sha256: string; path: string }> };
+  const json = JSON.parse(r.stdout) as {
+    upstream: { mirror: string };
+    packages: Array<{ name: string; version: string; sha256: string; path: string }>;
+  };
   t.equal(json.upstream.mirror, up.baseUrl);
   t.equal(json.packages[0]!.version, '1.10');
   t.equal(json.packages[0]!.sha256, await hashFile(json.packages[0]!.path));
@@ -140,7 +158,15 @@ t.test('a dropped connection is retried', async (t) => {
 
 t.test('an unreachable upstream is reported clearly (exit 4)', async (t) => {
   const dead = await deadUrl();
-  const r = await yumda(['source', 'fetch', 'upsrc', '-o', freshDir(), '--upstream', `${dead}/2/core/latest/SRPMS/mirror.list`]);
+  const r = await yumda([
+    'source',
+    'fetch',
+    'upsrc',
+    '-o',
+    freshDir(),
+    '--upstream',
+    `${dead}/2/core/latest/SRPMS/mirror.list`,
+  ]);
   t.equal(r.exitCode, 4, r.stderr);
   t.match(r.stderr, /cannot read the mirror list: cannot reach http/);
   t.match(r.stderr, new RegExp(dead.replace(/[.:/]/g, '\\$&')));
@@ -175,7 +201,9 @@ t.test('first mirror dead: the second one is used, for metadata and download', a
 t.test('a base URL (not a mirror list) works too, and source list shows the newest of each name', async (t) => {
   const r = await yumda(['source', 'list', '--upstream', up.baseUrl, '--json']);
   t.equal(r.exitCode, 0, r.stderr);
-  const json = JSON.parse(r.stdout) as { packages: Array<{ name: string; epoch: number; version: string; release: string }> };
+  const json = JSON.parse(r.stdout) as {
+    packages: Array<{ name: string; epoch: number; version: string; release: string }>;
+  };
   t.same(
     json.packages.map((p) => `${p.name} ${p.epoch}:${p.version}-${p.release}`),
     ['upsrc 0:1.10-1.amzn2', 'upsrc-extra 1:0.5-3.amzn2'],
@@ -194,11 +222,17 @@ t.test('primary.xml that does not match repomd.xml is rejected (exit 3)', async 
   t.match(error, { exitCode: 3, code: 'CHECKSUM_MISMATCH', message: /primary\.xml\.gz/ });
 });
 
-t.test('an upstream indexed by yumda\'s own indexer reads the same as one indexed by createrepo_c', async (t) => {
+t.test("an upstream indexed by yumda's own indexer reads the same as one indexed by createrepo_c", async (t) => {
   const ours = await startFakeUpstream(undefined, { indexer: 'yumda' });
   t.teardown(() => ours.close());
   const summary = (idx: Awaited<ReturnType<typeof index>>) =>
-    [...idx.sources.byName.values()].flat().map((p) => `${p.name} ${p.epoch}:${p.version}-${p.release} ${p.checksum.type}:${p.checksum.value} ${p.size} ${p.locationHref.replace(/^.*\//, '')}`).sort();
+    [...idx.sources.byName.values()]
+      .flat()
+      .map(
+        (p) =>
+          `${p.name} ${p.epoch}:${p.version}-${p.release} ${p.checksum.type}:${p.checksum.value} ${p.size} ${p.locationHref.replace(/^.*\//, '')}`,
+      )
+      .sort();
   const [a, b] = [await index(), await loadUpstreamIndex(resolveUpstream(ours.mirrorListUrl))];
   t.equal(b.count, 4);
   t.same(summary(b), summary(a));

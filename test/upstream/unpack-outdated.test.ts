@@ -24,7 +24,10 @@ t.test('unpack gives the spec and the sources, the same bytes rpm2cpio | cpio gi
   const dir = join(work, 'unpacked');
   const result = await unpackSource(srpm, dir);
   t.equal(result.spec, join(dir, 'upstream-src.spec'));
-  t.same(result.sources, ['upsrc-fix.patch', 'upsrc.c', 'upsrc.conf'].map((f) => join(dir, f)));
+  t.same(
+    result.sources,
+    ['upsrc-fix.patch', 'upsrc.c', 'upsrc.conf'].map((f) => join(dir, f)),
+  );
   t.match(result, { name: 'upsrc', version: '1.10', release: '1.amzn2' });
 
   const reference = join(work, 'reference');
@@ -32,7 +35,8 @@ t.test('unpack gives the spec and the sources, the same bytes rpm2cpio | cpio gi
   await execa('sh', ['-c', `rpm2cpio "${srpm}" | cpio -idm --quiet`], { cwd: reference });
   const names = (await readdir(reference)).sort();
   t.same((await readdir(dir)).sort(), names);
-  for (const name of names) t.same(await readFile(join(dir, name)), await readFile(join(reference, name)), `${name} identical`);
+  for (const name of names)
+    t.same(await readFile(join(dir, name)), await readFile(join(reference, name)), `${name} identical`);
 
   // unpacking again over the same directory replaces the files
   await writeFile(join(dir, 'upsrc.c'), 'edited');
@@ -71,17 +75,51 @@ function manifestWith(builds: Record<string, string>): BuildManifest {
 }
 
 t.test('NEVR strings from the manifest', async (t) => {
-  t.same(parseNevr('openssh-7.4p1-22.amzn2.0.10'), { name: 'openssh', epoch: 0, version: '7.4p1', release: '22.amzn2.0.10' });
+  t.same(parseNevr('openssh-7.4p1-22.amzn2.0.10'), {
+    name: 'openssh',
+    epoch: 0,
+    version: '7.4p1',
+    release: '22.amzn2.0.10',
+  });
   t.same(parseNevr('upsrc-extra-1:0.5-3.amzn2'), { name: 'upsrc-extra', epoch: 1, version: '0.5', release: '3.amzn2' });
-  t.same(parseNevr('git-2.40.1-1.amzn2.0.3.src.rpm'), { name: 'git', epoch: 0, version: '2.40.1', release: '1.amzn2.0.3' });
+  t.same(parseNevr('git-2.40.1-1.amzn2.0.3.src.rpm'), {
+    name: 'git',
+    epoch: 0,
+    version: '2.40.1',
+    release: '1.amzn2.0.3',
+  });
   t.equal(parseNevr('nodash'), null);
 });
 
 t.test('outdated: statuses from the manifest and the upstream index', async (t) => {
   const index = buildSourceIndex([
-    { name: 'a', epoch: 0, version: '1.10', release: '1', checksum: { type: 'sha256', value: '' }, size: 0, locationHref: 'a-1.10-1.src.rpm' },
-    { name: 'b', epoch: 1, version: '0.5', release: '1', checksum: { type: 'sha256', value: '' }, size: 0, locationHref: 'b-0.5-1.src.rpm' },
-    { name: 'c', epoch: 0, version: '1', release: '1', checksum: { type: 'sha256', value: '' }, size: 0, locationHref: 'c-1-1.src.rpm' },
+    {
+      name: 'a',
+      epoch: 0,
+      version: '1.10',
+      release: '1',
+      checksum: { type: 'sha256', value: '' },
+      size: 0,
+      locationHref: 'a-1.10-1.src.rpm',
+    },
+    {
+      name: 'b',
+      epoch: 1,
+      version: '0.5',
+      release: '1',
+      checksum: { type: 'sha256', value: '' },
+      size: 0,
+      locationHref: 'b-0.5-1.src.rpm',
+    },
+    {
+      name: 'c',
+      epoch: 0,
+      version: '1',
+      release: '1',
+      checksum: { type: 'sha256', value: '' },
+      size: 0,
+      locationHref: 'c-1-1.src.rpm',
+    },
   ]);
   const last = lastBuiltFromManifest(manifestWith({ a: 'a-1.9-1', b: 'b-1:0.5-1', d: 'd-1-1', e: 'e-2-1' }));
   const entries = compareWithUpstream(['a', 'b', 'c', 'd'], last, index);
@@ -104,16 +142,33 @@ t.test('CLI: yumda outdated reads specs/, the build manifest and the upstream', 
   const specs = join(work, 'specs');
   await mkdir(specs, { recursive: true });
   for (const name of ['upsrc', 'gone']) await writeFile(join(specs, `${name}.yaml`), `notes: overlay for ${name}\n`);
-  await writeFile(join(specs, 'extra.yaml'), 'name: upsrc-extra\nnotes: the overlay names its upstream source package\n');
+  await writeFile(
+    join(specs, 'extra.yaml'),
+    'name: upsrc-extra\nnotes: the overlay names its upstream source package\n',
+  );
   t.same(await listSpecNames(specs), ['gone', 'upsrc', 'upsrc-extra']);
   const manifest = join(work, 'build-manifest.json');
-  await writeManifest(manifest, manifestWith({ upsrc: 'upsrc-1.9-1.amzn2', 'upsrc-extra': 'upsrc-extra-1:0.5-3.amzn2' }));
+  await writeManifest(
+    manifest,
+    manifestWith({ upsrc: 'upsrc-1.9-1.amzn2', 'upsrc-extra': 'upsrc-extra-1:0.5-3.amzn2' }),
+  );
   t.equal((await readLastBuilt(manifest)).get('upsrc')?.version, '1.9');
   t.equal((await readLastBuilt(join(work, 'missing.json'))).size, 0, 'no manifest: nothing built yet');
 
-  const r = await yumda(['outdated', '--specs', specs, '--manifest', manifest, '--upstream', up.mirrorListUrl, '--json']);
+  const r = await yumda([
+    'outdated',
+    '--specs',
+    specs,
+    '--manifest',
+    manifest,
+    '--upstream',
+    up.mirrorListUrl,
+    '--json',
+  ]);
   t.equal(r.exitCode, 0, r.stderr);
-  const json = JSON.parse(r.stdout) as { packages: Array<{ name: string; status: string; upstreamFile: string | null }> };
+  const json = JSON.parse(r.stdout) as {
+    packages: Array<{ name: string; status: string; upstreamFile: string | null }>;
+  };
   t.same(
     json.packages.map((p) => [p.name, p.status, p.upstreamFile]),
     [
@@ -129,9 +184,18 @@ t.test('CLI: yumda outdated reads specs/, the build manifest and the upstream', 
   t.match(text.stderr, /1 of 3 package\(s\) need a build/);
 
   // defaults: ./specs and the manifest where `yumda build` (-o build) leaves it
-  await writeManifest(join(work, 'build', 'RPMS', 'build-manifest.json'), manifestWith({ upsrc: 'upsrc-1.10-1.amzn2' }));
+  await writeManifest(
+    join(work, 'build', 'RPMS', 'build-manifest.json'),
+    manifestWith({ upsrc: 'upsrc-1.10-1.amzn2' }),
+  );
   const defaults = await yumda(['outdated', '--upstream', up.mirrorListUrl, '--json'], { cwd: work });
   t.equal(defaults.exitCode, 0, defaults.stderr);
-  const statuses = (JSON.parse(defaults.stdout) as { packages: Array<{ name: string; status: string }> }).packages.map((p) => [p.name, p.status]);
-  t.same(statuses, [['gone', 'not-upstream'], ['upsrc', 'current'], ['upsrc-extra', 'never-built']]);
+  const statuses = (JSON.parse(defaults.stdout) as { packages: Array<{ name: string; status: string }> }).packages.map(
+    (p) => [p.name, p.status],
+  );
+  t.same(statuses, [
+    ['gone', 'not-upstream'],
+    ['upsrc', 'current'],
+    ['upsrc-extra', 'never-built'],
+  ]);
 });

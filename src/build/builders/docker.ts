@@ -68,7 +68,10 @@ export async function contextFiles(recipe: ImageRecipe, root = projectPath()): P
 }
 
 /** `ENGINE build` of the image from a staged context directory. */
-export function imageBuildArgv(engine: Engine, options: { image: string; context: string; buildArgs: Record<string, string>; platform?: string }): string[] {
+export function imageBuildArgv(
+  engine: Engine,
+  options: { image: string; context: string; buildArgs: Record<string, string>; platform?: string },
+): string[] {
   const argv = [engine.command, 'build', '--tag', options.image, '--file', join(options.context, 'Dockerfile')];
   if (options.platform) argv.push('--platform', options.platform);
   for (const [k, v] of Object.entries(options.buildArgs)) argv.push('--build-arg', `${k}=${v}`);
@@ -89,7 +92,14 @@ export interface RunOptions {
 /** Step 1: BuildRequires, network allowed, NOT --rm (it is committed, then removed). */
 export function depsRunArgv(options: Omit<RunOptions, 'uid' | 'gid'>): string[] {
   const { job } = options;
-  const argv = [options.engine.command, 'run', '--name', options.name, '--volume', `${dirname(job.specFile)}:${inContainer.specs}:ro`];
+  const argv = [
+    options.engine.command,
+    'run',
+    '--name',
+    options.name,
+    '--volume',
+    `${dirname(job.specFile)}:${inContainer.specs}:ro`,
+  ];
   for (const rpm of job.dependencyRpms) argv.push('--volume', `${rpm}:${inContainer.deps}/${basename(rpm)}:ro`);
   argv.push(options.image, inContainer.entry, 'deps');
   return argv;
@@ -103,23 +113,40 @@ export function commitArgv(engine: Engine, container: string, image: string): st
 export function buildRunArgv(options: RunOptions): string[] {
   const { job } = options;
   return [
-    options.engine.command, 'run', '--rm',
-    '--name', options.name,
-    '--network', 'none',
-    '--env', `HOST_UID=${options.uid}`,
-    '--env', `HOST_GID=${options.gid}`,
-    '--volume', `${dirname(job.specFile)}:${inContainer.specs}:ro`,
-    '--volume', `${job.sourcesDir}:${inContainer.sources}:ro`,
-    '--volume', `${job.resultDir}:${inContainer.output}`,
+    options.engine.command,
+    'run',
+    '--rm',
+    '--name',
+    options.name,
+    '--network',
+    'none',
+    '--env',
+    `HOST_UID=${options.uid}`,
+    '--env',
+    `HOST_GID=${options.gid}`,
+    '--volume',
+    `${dirname(job.specFile)}:${inContainer.specs}:ro`,
+    '--volume',
+    `${job.sourcesDir}:${inContainer.sources}:ro`,
+    '--volume',
+    `${job.resultDir}:${inContainer.output}`,
     options.image,
-    inContainer.entry, 'build',
+    inContainer.entry,
+    'build',
   ];
 }
 
 /** Container and temporary image names for one package of one run: unique, engine-safe. */
 export function containerNames(jobName: string, runId: string): { deps: string; build: string; image: string } {
-  const safe = jobName.toLowerCase().replace(/[^a-z0-9_.-]/g, '_').slice(0, 60);
-  return { deps: `yumda-build-${safe}-${runId}-deps`, build: `yumda-build-${safe}-${runId}`, image: `localhost/yumda-build-tmp-${safe}:${runId}` };
+  const safe = jobName
+    .toLowerCase()
+    .replace(/[^a-z0-9_.-]/g, '_')
+    .slice(0, 60);
+  return {
+    deps: `yumda-build-${safe}-${runId}-deps`,
+    build: `yumda-build-${safe}-${runId}`,
+    image: `localhost/yumda-build-tmp-${safe}:${runId}`,
+  };
 }
 
 /** How a failed container exit reads in the package's error. */
@@ -198,7 +225,8 @@ export class DockerBuilder implements Builder {
   /** The recipe (every context file, build args) and the tag; no engine needed. */
   async identity(): Promise<string> {
     const parts: Buffer[] = [];
-    for (const [name, file] of await contextFiles(this.recipe, this.root)) parts.push(Buffer.from(`${name}\0`), await readFile(file), Buffer.from('\0'));
+    for (const [name, file] of await contextFiles(this.recipe, this.root))
+      parts.push(Buffer.from(`${name}\0`), await readFile(file), Buffer.from('\0'));
     parts.push(Buffer.from(JSON.stringify(this.recipe.buildArgs)));
     return `docker:${this.image}:${this.target.key}:${hashBytes(Buffer.concat(parts)).slice(0, 16)}`;
   }
@@ -219,9 +247,19 @@ export class DockerBuilder implements Builder {
       const context = await mkdtemp(join(tmpdir(), 'yumda-image-'));
       try {
         for (const [name, file] of await contextFiles(this.recipe, this.root)) await cp(file, join(context, name));
-        const [cmd, ...args] = imageBuildArgv(engine, { image: this.image, context, buildArgs: this.recipe.buildArgs, platform: ociPlatform(this.target.arch) });
-        const r = await execa(cmd!, args, { stdout: { file: logFile, append: true }, stderr: { file: logFile, append: true }, reject: false });
-        if (r.exitCode !== 0) throw new YumdaError('BUILD_IMAGE_FAILED', `${engine.name} build of ${this.image} failed (see ${logFile})`);
+        const [cmd, ...args] = imageBuildArgv(engine, {
+          image: this.image,
+          context,
+          buildArgs: this.recipe.buildArgs,
+          platform: ociPlatform(this.target.arch),
+        });
+        const r = await execa(cmd!, args, {
+          stdout: { file: logFile, append: true },
+          stderr: { file: logFile, append: true },
+          reject: false,
+        });
+        if (r.exitCode !== 0)
+          throw new YumdaError('BUILD_IMAGE_FAILED', `${engine.name} build of ${this.image} failed (see ${logFile})`);
       } finally {
         await rm(context, { recursive: true, force: true });
       }
@@ -233,19 +271,40 @@ export class DockerBuilder implements Builder {
     const engine = await this.getEngine();
     await this.ensureImage(job.logFile);
     const names = containerNames(job.name, this.runId);
-    const io = { stdout: { file: job.logFile, append: true }, stderr: { file: job.logFile, append: true }, reject: false, cancelSignal: job.signal } as const;
+    const io = {
+      stdout: { file: job.logFile, append: true },
+      stderr: { file: job.logFile, append: true },
+      reject: false,
+      cancelSignal: job.signal,
+    } as const;
     track(names.build, { engine, containers: [names.deps, names.build], images: [names.image] });
     try {
       const [dc, ...dargs] = depsRunArgv({ engine, image: this.image, name: names.deps, job });
       const deps = await execa(dc!, dargs, io);
-      if (deps.exitCode !== 0) throw new YumdaError('BUILD_FAILED', `${job.name}: ${describeExit('installing BuildRequires', deps.exitCode, deps.signal)}`);
+      if (deps.exitCode !== 0)
+        throw new YumdaError(
+          'BUILD_FAILED',
+          `${job.name}: ${describeExit('installing BuildRequires', deps.exitCode, deps.signal)}`,
+        );
       const [cc, ...cargs] = commitArgv(engine, names.deps, names.image);
       const committed = await execa(cc!, cargs, { ...io, stdout: 'ignore' });
-      if (committed.exitCode !== 0) throw new YumdaError('BUILD_FAILED', `${job.name}: ${describeExit(`${engine.name} commit`, committed.exitCode, committed.signal)}`);
+      if (committed.exitCode !== 0)
+        throw new YumdaError(
+          'BUILD_FAILED',
+          `${job.name}: ${describeExit(`${engine.name} commit`, committed.exitCode, committed.signal)}`,
+        );
       await removeContainers(engine, [names.deps]);
-      const [bc, ...bargs] = buildRunArgv({ engine, image: names.image, name: names.build, job, uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 });
+      const [bc, ...bargs] = buildRunArgv({
+        engine,
+        image: names.image,
+        name: names.build,
+        job,
+        uid: process.getuid?.() ?? 0,
+        gid: process.getgid?.() ?? 0,
+      });
       const built = await execa(bc!, bargs, io);
-      if (built.exitCode !== 0) throw new YumdaError('BUILD_FAILED', `${job.name}: ${describeExit('rpmbuild', built.exitCode, built.signal)}`);
+      if (built.exitCode !== 0)
+        throw new YumdaError('BUILD_FAILED', `${job.name}: ${describeExit('rpmbuild', built.exitCode, built.signal)}`);
     } finally {
       await removeContainers(engine, [names.deps, names.build]);
       await removeImages(engine, [names.image]);

@@ -29,7 +29,10 @@ export function createBuilder(kind: string, options: BuilderOptions = {}): Build
     case 'local':
       return new LocalBuilder(options.macroFiles ? { macroFiles: options.macroFiles } : {});
     default:
-      throw new YumdaError('BAD_BUILDER', `unknown builder "${kind}"`, { exitCode: ExitCode.usage, hint: 'use --builder docker or --builder local' });
+      throw new YumdaError('BAD_BUILDER', `unknown builder "${kind}"`, {
+        exitCode: ExitCode.usage,
+        hint: 'use --builder docker or --builder local',
+      });
   }
 }
 

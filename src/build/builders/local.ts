@@ -41,16 +41,25 @@ export const LOCAL_BUILD_SHELL = '/bin/bash';
 
 export function localRpmbuildArgv(options: LocalArgvOptions): string[] {
   return [
-    'rpmbuild', '-ba', '--nocheck', '--nodeps',
-    '--define', `_topdir ${options.topDir}`,
-    '--define', `_buildshell ${LOCAL_BUILD_SHELL}`,
+    'rpmbuild',
+    '-ba',
+    '--nocheck',
+    '--nodeps',
+    '--define',
+    `_topdir ${options.topDir}`,
+    '--define',
+    `_buildshell ${LOCAL_BUILD_SHELL}`,
     ...options.macroFiles.flatMap((file) => ['--load', file]),
     options.specFile,
   ];
 }
 
 /** The environment that makes a sysroot's /opt tree visible to the compiler, linker, pkg-config and shell. */
-export function sysrootEnv(sysroot: string, prefix: string, base: NodeJS.ProcessEnv = process.env): Record<string, string> {
+export function sysrootEnv(
+  sysroot: string,
+  prefix: string,
+  base: NodeJS.ProcessEnv = process.env,
+): Record<string, string> {
   const root = join(sysroot, prefix);
   const prepend = (name: string, value: string): string => (base[name] ? `${value}:${base[name]}` : value);
   return {
@@ -84,7 +93,9 @@ async function rewritePkgConfigDir(dir: string, sysroot: string, prefix: string)
 export async function rpmbuildVersion(): Promise<string | null> {
   const r = await execa('rpmbuild', ['--version'], { reject: false });
   if (r.failed) return null;
-  return String(r.stdout).trim().replace(/^RPM version\s*/i, '');
+  return String(r.stdout)
+    .trim()
+    .replace(/^RPM version\s*/i, '');
 }
 
 export class LocalBuilder implements Builder {
@@ -119,10 +130,26 @@ export class LocalBuilder implements Builder {
       await rewritePkgConfigDir(join(sysroot, this.prefix, 'share/pkgconfig'), sysroot, this.prefix);
     }
     const argv = localRpmbuildArgv({ topDir, specFile: job.specFile, macroFiles: this.macroFiles });
-    argv.splice(argv.length - 1, 0, '--define', `_sourcedir ${job.sourcesDir}`, '--define', `_rpmdir ${join(job.resultDir, 'RPMS')}`, '--define', `_srcrpmdir ${join(job.resultDir, 'SRPMS')}`);
+    argv.splice(
+      argv.length - 1,
+      0,
+      '--define',
+      `_sourcedir ${job.sourcesDir}`,
+      '--define',
+      `_rpmdir ${join(job.resultDir, 'RPMS')}`,
+      '--define',
+      `_srcrpmdir ${join(job.resultDir, 'SRPMS')}`,
+    );
     const env = { LC_ALL: 'C', ...(job.dependencyRpms.length > 0 ? sysrootEnv(sysroot, this.prefix) : {}) };
     const [cmd, ...args] = argv;
-    const r = await execa(cmd!, args, { stdout: { file: job.logFile, append: true }, stderr: { file: job.logFile, append: true }, reject: false, env, cancelSignal: job.signal });
-    if (r.exitCode !== 0) throw new YumdaError('BUILD_FAILED', `${job.name}: rpmbuild exited with ${r.exitCode ?? r.signal}`);
+    const r = await execa(cmd!, args, {
+      stdout: { file: job.logFile, append: true },
+      stderr: { file: job.logFile, append: true },
+      reject: false,
+      env,
+      cancelSignal: job.signal,
+    });
+    if (r.exitCode !== 0)
+      throw new YumdaError('BUILD_FAILED', `${job.name}: rpmbuild exited with ${r.exitCode ?? r.signal}`);
   }
 }

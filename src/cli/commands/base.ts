@@ -16,10 +16,14 @@ interface CaptureOptions {
 }
 
 export function registerBaseCommands(program: Command): void {
-  const base = program.command('base').description("base profiles: what a Lambda runtime already has (never installed into a layer)");
+  const base = program
+    .command('base')
+    .description('base profiles: what a Lambda runtime already has (never installed into a layer)');
   base
     .command('capture')
-    .description('make a base profile from a real runtime: a root directory, an image tarball, or an image through docker/podman')
+    .description(
+      'make a base profile from a real runtime: a root directory, an image tarball, or an image through docker/podman',
+    )
     .option('--root <dir>', 'the runtime file system, unpacked in a directory')
     .option('--tarball <file>', 'an image file system tarball (docker export / podman export)')
     .option('--image <ref>', 'an image, through the container engine (created, exported, removed; never started)')
@@ -28,7 +32,10 @@ export function registerBaseCommands(program: Command): void {
     .option('--arch <arch>', 'x86_64 or aarch64 (or amd64/arm64)')
     .option('--engine <engine>', 'docker, podman or auto (default: $YUMDA_ENGINE, else auto)')
     .option('-o, --output <file>', 'where to write the profile JSON (default: stdout)')
-    .option('--update', "write the target's shipped profile, repo-metadata/base/ID.json of this checkout (the scheduled workflow does this)")
+    .option(
+      '--update',
+      "write the target's shipped profile, repo-metadata/base/ID.json of this checkout (the scheduled workflow does this)",
+    )
     .option('--json', 'print a summary as JSON (with --output or --update)')
     .addHelpText(
       'after',
@@ -42,7 +49,9 @@ Examples:
     .action(async (opts: CaptureOptions) => {
       const sources = (['root', 'tarball', 'image', 'listing'] as const).filter((k) => opts[k] !== undefined);
       if (sources.length !== 1) {
-        throw new YumdaError('CAPTURE_SOURCE', 'give exactly one of --root, --tarball, --image, --listing', { exitCode: ExitCode.usage });
+        throw new YumdaError('CAPTURE_SOURCE', 'give exactly one of --root, --tarball, --image, --listing', {
+          exitCode: ExitCode.usage,
+        });
       }
       const [{ resolveTarget }, capture, { writeFileAtomic }] = await Promise.all([
         import('../../config/target.js'),
@@ -50,7 +59,8 @@ Examples:
         import('../../util/fs.js'),
       ]);
       const target = resolveTarget(opts.target, opts.arch);
-      if (opts.update && opts.output) throw new YumdaError('CAPTURE_OUTPUT', 'give --output or --update, not both', { exitCode: ExitCode.usage });
+      if (opts.update && opts.output)
+        throw new YumdaError('CAPTURE_OUTPUT', 'give --output or --update, not both', { exitCode: ExitCode.usage });
       if (opts.update) opts.output = (await import('../../config/target.js')).targetProfilePath(target);
       const result = opts.root
         ? await capture.captureFromRoot(opts.root, target)
@@ -58,7 +68,11 @@ Examples:
           ? await capture.captureFromTarball(opts.tarball, target)
           : opts.listing
             ? await capture.captureFromListing(opts.listing, target)
-            : await capture.captureFromImage(await (await import('../../container/engine.js')).detectEngine(opts.engine), opts.image!, target);
+            : await capture.captureFromImage(
+                await (await import('../../container/engine.js')).detectEngine(opts.engine),
+                opts.image!,
+                target,
+              );
       for (const n of result.notes) note(`note: ${n}`);
       const text = JSON.stringify(result.profile, null, 1) + '\n';
       const { profile } = result;
@@ -74,11 +88,16 @@ Examples:
       };
       if (!opts.output || opts.output === '-') {
         process.stdout.write(text);
-        note(`captured ${target.key}: ${summary.packages} packages, ${summary.provides} provides, ${summary.files} paths, glibc ${summary.glibc}`);
+        note(
+          `captured ${target.key}: ${summary.packages} packages, ${summary.provides} provides, ${summary.files} paths, glibc ${summary.glibc}`,
+        );
         return;
       }
       await writeFileAtomic(opts.output, text);
       if (opts.json) printJson(summary);
-      else process.stdout.write(`wrote ${opts.output}: ${target.key}, ${summary.packages} packages, ${summary.provides} provides, ${summary.files} paths, glibc ${summary.glibc}\n`);
+      else
+        process.stdout.write(
+          `wrote ${opts.output}: ${target.key}, ${summary.packages} packages, ${summary.provides} provides, ${summary.files} paths, glibc ${summary.glibc}\n`,
+        );
     });
 }

@@ -5,7 +5,9 @@ import { note, printJson } from '../output.js';
 export function registerCheckCommand(program: Command): void {
   program
     .command('check')
-    .description('prove a layer will work on Lambda before deploying it: libraries, symbol versions, scripts, paths, sizes, symlinks')
+    .description(
+      'prove a layer will work on Lambda before deploying it: libraries, symbol versions, scripts, paths, sizes, symlinks',
+    )
     .argument('<layer>', 'the layer directory (what Lambda mounts at /opt) or its zip')
     .option('--base <profile>', 'the Lambda base to check against (al2, none, or a profile JSON file)', 'al2')
     .option('--strict', 'fail on warnings too')
@@ -21,8 +23,13 @@ Examples:
 Exit codes: 0 the layer passes, 5 errors were found (or warnings, with --strict).`,
     )
     .action(async (layer: string, opts: { base: string; strict?: boolean; json?: boolean }) => {
-      const [{ formatReport }, { checkManagedLayer }] = await Promise.all([import('../../layer/check.js'), import('../../install/layer-check.js')]);
-      const report = await checkManagedLayer(layer, { profile: opts.base, strict: opts.strict ?? false }, (m) => note(m));
+      const [{ formatReport }, { checkManagedLayer }] = await Promise.all([
+        import('../../layer/check.js'),
+        import('../../install/layer-check.js'),
+      ]);
+      const report = await checkManagedLayer(layer, { profile: opts.base, strict: opts.strict ?? false }, (m) =>
+        note(m),
+      );
       if (opts.json) printJson(report);
       else process.stdout.write(formatReport(report) + '\n');
       if (!report.ok) process.exitCode = ExitCode.checkFailed;

@@ -39,12 +39,22 @@ function addRepoOptions(cmd: Command): Command {
     .option('--cache-dir <dir>', 'metadata and package cache (default $XDG_CACHE_HOME/yumda)')
     .option('--refresh', 'fetch repomd.xml now, even when the cached copy is younger than metadata_expire')
     .addOption(new Option('--arch <arch>', 'target architecture').choices(['x86_64', 'aarch64']).default('x86_64'))
-    .option('--base <profile>', 'what the Lambda runtime already has: al2, none (install everything), or a profile JSON file', 'al2')
+    .option(
+      '--base <profile>',
+      'what the Lambda runtime already has: al2, none (install everything), or a profile JSON file',
+      'al2',
+    )
     .option('--json', 'print machine-readable JSON on stdout');
 }
 
 function repoOptions(opts: RepoCliOptions): RepoOptions {
-  return { repo: opts.repo, repofile: opts.repofile, enablerepo: opts.enablerepo, disablerepo: opts.disablerepo, arch: opts.arch };
+  return {
+    repo: opts.repo,
+    repofile: opts.repofile,
+    enablerepo: opts.enablerepo,
+    disablerepo: opts.disablerepo,
+    arch: opts.arch,
+  };
 }
 
 /**
@@ -86,10 +96,14 @@ async function profileFor(opts: RepoCliOptions): Promise<BaseProfile> {
   const { loadProfile } = await libraries();
   const profile = loadProfile(opts.base);
   if (profile.id !== 'none' && profile.arch !== opts.arch) {
-    throw new YumdaError('PROFILE_ARCH', `base profile ${profile.id} is for ${profile.arch}, but --arch is ${opts.arch}`, {
-      exitCode: ExitCode.usage,
-      hint: `use a ${opts.arch} profile (--base FILE) or --base none`,
-    });
+    throw new YumdaError(
+      'PROFILE_ARCH',
+      `base profile ${profile.id} is for ${profile.arch}, but --arch is ${opts.arch}`,
+      {
+        exitCode: ExitCode.usage,
+        hint: `use a ${opts.arch} profile (--base FILE) or --base none`,
+      },
+    );
   }
   return profile;
 }
@@ -129,7 +143,10 @@ async function printResolveProblems(e: unknown): Promise<void> {
 
 /** Runs `yumda check` on the installed layer; returns its one-line summary and its error count. */
 async function runLayerCheck(dir: string, profile: BaseProfile): Promise<{ summary: string; errors: number }> {
-  const [{ checkManagedLayer }, { summarizeReport }] = await Promise.all([import('../../install/layer-check.js'), import('../../layer/report.js')]);
+  const [{ checkManagedLayer }, { summarizeReport }] = await Promise.all([
+    import('../../install/layer-check.js'),
+    import('../../layer/report.js'),
+  ]);
   const report = await checkManagedLayer(dir, { profile });
   return { summary: summarizeReport(report), errors: report.errors };
 }
@@ -137,22 +154,40 @@ async function runLayerCheck(dir: string, profile: BaseProfile): Promise<{ summa
 function printInstallSummary(result: InstallResult, dest: string): void {
   if (result.setIdCleared.length > 0) {
     const n = result.setIdCleared.length;
-    note(`note: setuid/setgid bits cleared on ${n} file${n === 1 ? '' : 's'} (Lambda runs functions without privileges and cannot honour them), e.g. /opt/${result.setIdCleared.slice(0, 3).join(', /opt/')}`);
+    note(
+      `note: setuid/setgid bits cleared on ${n} file${n === 1 ? '' : 's'} (Lambda runs functions without privileges and cannot honour them), e.g. /opt/${result.setIdCleared.slice(0, 3).join(', /opt/')}`,
+    );
   }
   for (const o of result.outsidePrefix) {
-    note(`warning: ${o.package}: ${o.count} file${o.count === 1 ? '' : 's'} outside /opt left out (a layer only holds /opt), e.g. ${o.examples.join(', ')}`);
+    note(
+      `warning: ${o.package}: ${o.count} file${o.count === 1 ? '' : 's'} outside /opt left out (a layer only holds /opt), e.g. ${o.examples.join(', ')}`,
+    );
   }
-  if (result.docsSkipped > 0) note(`${result.docsSkipped} documentation file${result.docsSkipped === 1 ? '' : 's'} left out (--with-docs keeps them)`);
+  if (result.docsSkipped > 0)
+    note(
+      `${result.docsSkipped} documentation file${result.docsSkipped === 1 ? '' : 's'} left out (--with-docs keeps them)`,
+    );
   if (result.removed.length > 0) note(`Replaced: ${result.removed.join(', ')}`);
   const upgraded = result.installed.filter((p) => result.replacedNames.includes(p.name)).length;
   const fresh = result.installed.length - upgraded;
-  const what = upgraded === 0 ? `Installed ${fresh} package${fresh === 1 ? '' : 's'} into` : `Installed ${fresh} and upgraded ${upgraded} package${upgraded === 1 ? '' : 's'} in`;
+  const what =
+    upgraded === 0
+      ? `Installed ${fresh} package${fresh === 1 ? '' : 's'} into`
+      : `Installed ${fresh} and upgraded ${upgraded} package${upgraded === 1 ? '' : 's'} in`;
   note(`${what} ${dest}` + (result.reusedPackages ? ` (${result.reusedPackages} from the cache)` : ''));
 }
 
-type InstallCliOptions = RepoCliOptions & { dest: string; dryRun?: boolean; withDocs?: boolean; check: boolean; concurrency: number; lockWait: number };
+type InstallCliOptions = RepoCliOptions & {
+  dest: string;
+  dryRun?: boolean;
+  withDocs?: boolean;
+  check: boolean;
+  concurrency: number;
+  lockWait: number;
+};
 
-const LOCK_WAIT_HELP = 'seconds to wait while another yumda changes the same layer (then fail with the pid that holds it)';
+const LOCK_WAIT_HELP =
+  'seconds to wait while another yumda changes the same layer (then fail with the pid that holds it)';
 
 function addInstallOptions(cmd: Command): Command {
   return cmd
@@ -205,10 +240,14 @@ async function resolveAndApply(
 ): Promise<void> {
   const { resolveInSession, manifestToPool, formatPlan, planToJson, humanSize } = await libraries();
   if (manifest && manifest.arch !== opts.arch) {
-    throw new YumdaError('ARCH_MISMATCH', `${dest} holds ${manifest.arch} packages; --arch is ${opts.arch}`, { exitCode: ExitCode.usage });
+    throw new YumdaError('ARCH_MISMATCH', `${dest} holds ${manifest.arch} packages; --arch is ${opts.arch}`, {
+      exitCode: ExitCode.usage,
+    });
   }
   if (mode === 'update' && !manifest) {
-    throw new YumdaError('NOT_A_LAYER', `${dest} has no yumda manifest (.yumda/installed.json): nothing to update`, { hint: 'install packages first: yumda install NAME -d DIR' });
+    throw new YumdaError('NOT_A_LAYER', `${dest} has no yumda manifest (.yumda/installed.json): nothing to update`, {
+      hint: 'install packages first: yumda install NAME -d DIR',
+    });
   }
   const installed = (manifest?.packages ?? []).map(manifestToPool);
   const s = await session(opts);
@@ -217,11 +256,14 @@ async function resolveAndApply(
     const { updateRequests } = await queries();
     const wanted = updateRequests(s.pool, installed, args);
     if (wanted.notInstalled.length > 0) {
-      throw new YumdaError('NOT_INSTALLED', `not installed in ${dest}: ${wanted.notInstalled.join(', ')}`, { hint: `yumda list --installed -d ${opts.dest}` });
+      throw new YumdaError('NOT_INSTALLED', `not installed in ${dest}: ${wanted.notInstalled.join(', ')}`, {
+        hint: `yumda list --installed -d ${opts.dest}`,
+      });
     }
     requests = wanted.requests;
     if (requests.length === 0) {
-      if (opts.json) printJson({ install: [], skippedByBase: [], downloadSize: 0, installedSize: 0, dest, removed: [] });
+      if (opts.json)
+        printJson({ install: [], skippedByBase: [], downloadSize: 0, installedSize: 0, dest, removed: [] });
       else note('No packages marked for update');
       return;
     }
@@ -278,8 +320,13 @@ export function registerClientCommands(program: Command): void {
     addRepoOptions(
       program
         .command('install')
-        .description('install packages and what they need (minus what Lambda already has) into a layer directory; an installed package with a newer version available is upgraded')
-        .argument('<package...>', 'names, name-version[-release], capabilities (libfoo.so.1()(64bit)) or paths (/opt/bin/git)'),
+        .description(
+          'install packages and what they need (minus what Lambda already has) into a layer directory; an installed package with a newer version available is upgraded',
+        )
+        .argument(
+          '<package...>',
+          'names, name-version[-release], capabilities (libfoo.so.1()(64bit)) or paths (/opt/bin/git)',
+        ),
     ),
   )
     .addHelpText(
@@ -302,16 +349,19 @@ Examples:
       program
         .command('update')
         .alias('upgrade')
-        .description('upgrade packages installed in a layer directory to the newest versions in the repositories (all when no name is given)')
+        .description(
+          'upgrade packages installed in a layer directory to the newest versions in the repositories (all when no name is given)',
+        )
         .argument('[package...]', 'installed package names (default: every installed package)'),
     ),
-  ).addHelpText(
-    'after',
-    `
+  )
+    .addHelpText(
+      'after',
+      `
 Examples:
   yumda update -d layer                 everything in ./layer that has a newer version
   yumda update git -d layer --dry-run   what upgrading git (and what the new git needs) would do`,
-  )
+    )
     .action((names: string[], opts: InstallCliOptions) =>
       installOrUpdate(names, opts, 'update').catch((e: unknown) => {
         throw attachPath(e, resolvePath(opts.dest));
@@ -332,7 +382,11 @@ Examples:
       refuseSpecialFileSystem(dest, 'the layer directory');
       const { summarize, evrString } = await queries();
       const { openLayer } = await import('../../install/transaction.js');
-      const layer = await openLayer(dest, { command: `remove ${names.join(' ')}`, lockWaitMs: opts.lockWait * 1000, onNote: (m) => note(m) });
+      const layer = await openLayer(dest, {
+        command: `remove ${names.join(' ')}`,
+        lockWaitMs: opts.lockWait * 1000,
+        onNote: (m) => note(m),
+      });
       let outcome;
       try {
         outcome = layer.remove(names);
@@ -359,24 +413,40 @@ Examples:
       .option('-d, --dest <dir>', 'layer directory for --installed', 'layer'),
   )
     .addHelpText('after', '\nExamples:\n  yumda list --installed -d layer\n  yumda list "lib*" --json')
-    .action(async (patterns: string[], opts: RepoCliOptions & { installed?: boolean; available?: boolean; showduplicates?: boolean; dest: string }) => {
-      const { listInstalled, summarize, formatSummaryTable, evrString, listAvailable } = await queries();
-      if (opts.installed && opts.available) throw new YumdaError('USAGE', 'use either --installed or --available', { exitCode: ExitCode.usage });
-      if (opts.installed) {
-        const dest = resolvePath(opts.dest);
-        const manifest = await installedManifest(dest);
-        const pkgs = listInstalled(manifest?.packages ?? [], patterns);
-        if (opts.json) printJson(pkgs.map((p) => ({ ...summarize(p), files: p.files.length })));
-        else if (pkgs.length === 0) note(manifest ? 'no matching packages installed' : `nothing installed in ${dest}`);
-        else process.stdout.write(formatSummaryTable(pkgs.map((p) => ({ name: p.name, arch: p.arch, evr: evrString(p), repo: `@${p.repo}` }))) + '\n');
-        return;
-      }
-      const s = await session(opts);
-      const pkgs = listAvailable(s.pool, patterns, opts.showduplicates);
-      if (opts.json) printJson(pkgs.map(summarize));
-      else if (pkgs.length === 0) note('no matching packages');
-      else process.stdout.write(formatSummaryTable(pkgs.map((p) => ({ name: p.name, arch: p.arch, evr: evrString(p), repo: p.repo }))) + '\n');
-    });
+    .action(
+      async (
+        patterns: string[],
+        opts: RepoCliOptions & { installed?: boolean; available?: boolean; showduplicates?: boolean; dest: string },
+      ) => {
+        const { listInstalled, summarize, formatSummaryTable, evrString, listAvailable } = await queries();
+        if (opts.installed && opts.available)
+          throw new YumdaError('USAGE', 'use either --installed or --available', { exitCode: ExitCode.usage });
+        if (opts.installed) {
+          const dest = resolvePath(opts.dest);
+          const manifest = await installedManifest(dest);
+          const pkgs = listInstalled(manifest?.packages ?? [], patterns);
+          if (opts.json) printJson(pkgs.map((p) => ({ ...summarize(p), files: p.files.length })));
+          else if (pkgs.length === 0)
+            note(manifest ? 'no matching packages installed' : `nothing installed in ${dest}`);
+          else
+            process.stdout.write(
+              formatSummaryTable(
+                pkgs.map((p) => ({ name: p.name, arch: p.arch, evr: evrString(p), repo: `@${p.repo}` })),
+              ) + '\n',
+            );
+          return;
+        }
+        const s = await session(opts);
+        const pkgs = listAvailable(s.pool, patterns, opts.showduplicates);
+        if (opts.json) printJson(pkgs.map(summarize));
+        else if (pkgs.length === 0) note('no matching packages');
+        else
+          process.stdout.write(
+            formatSummaryTable(pkgs.map((p) => ({ name: p.name, arch: p.arch, evr: evrString(p), repo: p.repo }))) +
+              '\n',
+          );
+      },
+    );
 
   addRepoOptions(
     program
@@ -399,8 +469,10 @@ Examples:
         return;
       }
       const line = (p: { name: string; arch: string; summary: string }): string => `${p.name}.${p.arch} : ${p.summary}`;
-      if (nameMatches.length) process.stdout.write(`=== Name Matched: ${term} ===\n` + nameMatches.map(line).join('\n') + '\n');
-      if (summaryMatches.length) process.stdout.write(`=== Summary Matched: ${term} ===\n` + summaryMatches.map(line).join('\n') + '\n');
+      if (nameMatches.length)
+        process.stdout.write(`=== Name Matched: ${term} ===\n` + nameMatches.map(line).join('\n') + '\n');
+      if (summaryMatches.length)
+        process.stdout.write(`=== Summary Matched: ${term} ===\n` + summaryMatches.map(line).join('\n') + '\n');
     });
 
   addRepoOptions(
@@ -424,7 +496,10 @@ Examples:
       }
       const s = await session(opts);
       const pkgs = listAvailable(s.pool, [name]);
-      if (pkgs.length === 0) throw new YumdaError('NO_SUCH_PACKAGE', `no package named ${name}`, { hint: 'yumda search TERM finds packages by name and summary' });
+      if (pkgs.length === 0)
+        throw new YumdaError('NO_SUCH_PACKAGE', `no package named ${name}`, {
+          hint: 'yumda search TERM finds packages by name and summary',
+        });
       if (opts.json) {
         printJson(pkgs.map((p) => plainRecord(p)).map(({ files: _files, primaryFiles: _pf, ...rest }) => rest));
         return;
@@ -450,7 +525,13 @@ Examples:
       }
       const profile = loadProfile(opts.base);
       const { BaseSatisfier } = await import('../../resolve/base.js');
-      const inBase = new BaseSatisfier(profile).satisfies({ name: capability, flags: null, epoch: null, version: null, release: null });
+      const inBase = new BaseSatisfier(profile).satisfies({
+        name: capability,
+        flags: null,
+        epoch: null,
+        version: null,
+        release: null,
+      });
       if (opts.json) {
         printJson({ capability, providers: pkgs.map(summarize), providedByBase: inBase ? profile.id : null });
         return;
@@ -463,6 +544,9 @@ Examples:
         }
         return;
       }
-      process.stdout.write(pkgs.map((p) => `${p.name}-${evrString(p)}.${p.arch} : ${p.summary}\nRepo        : ${p.repo}`).join('\n\n') + '\n');
+      process.stdout.write(
+        pkgs.map((p) => `${p.name}-${evrString(p)}.${p.arch} : ${p.summary}\nRepo        : ${p.repo}`).join('\n\n') +
+          '\n',
+      );
     });
 }

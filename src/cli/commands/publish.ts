@@ -15,7 +15,13 @@ function describeStep(step: PlanStep): string {
 
 function stepJson(step: PlanStep): Record<string, unknown> {
   const { phase, action, path, reason } = step;
-  return { phase, action, path, reason, ...(step.action === 'delete' ? {} : { size: step.size, condition: step.condition }) };
+  return {
+    phase,
+    action,
+    path,
+    reason,
+    ...(step.action === 'delete' ? {} : { size: step.size, condition: step.condition }),
+  };
 }
 
 function resultJson(r: PublishResult): Record<string, unknown> {
@@ -39,9 +45,15 @@ export function registerRepoPublishCommand(repo: Command): void {
     .description(
       'upload a repository directory to S3 or a directory, safely: packages first, then metadata, then repomd.xml (conditionally, so concurrent publishers cannot clobber each other); unchanged files are skipped',
     )
-    .argument('<dir>', 'the repository directory (with repodata/ from `yumda repo index`; with RPMS/ and SRPMS/ each goes to DEST/RPMS and DEST/SRPMS)')
+    .argument(
+      '<dir>',
+      'the repository directory (with repodata/ from `yumda repo index`; with RPMS/ and SRPMS/ each goes to DEST/RPMS and DEST/SRPMS)',
+    )
     .argument('<dest>', 's3://bucket/prefix, file:///path or a directory')
-    .option('--delete', 'after switching, remove packages no longer in DIR and metadata older than the previous generation (only while this publish\'s repomd.xml is live; see README: concurrent publishers)')
+    .option(
+      '--delete',
+      "after switching, remove packages no longer in DIR and metadata older than the previous generation (only while this publish's repomd.xml is live; see README: concurrent publishers)",
+    )
     .option('--dry-run', 'print the plan and change nothing')
     .option('--concurrency <n>', 'parallel transfers', positiveInteger, 8)
     .option('--endpoint <url>', 'S3-compatible endpoint (default: $AWS_ENDPOINT_URL_S3, else Amazon S3)')
@@ -63,7 +75,14 @@ A publish that loses a race with another publisher stops with an error before sw
       async (
         dir: string,
         dest: string,
-        opts: { delete?: boolean; dryRun?: boolean; concurrency: number; endpoint?: string; verify?: boolean; json?: boolean },
+        opts: {
+          delete?: boolean;
+          dryRun?: boolean;
+          concurrency: number;
+          endpoint?: string;
+          verify?: boolean;
+          json?: boolean;
+        },
       ) => {
         const { publishRepositories, verifyPublished } = await publishLibrary();
         const results = await publishRepositories(dir, dest, {
@@ -78,7 +97,8 @@ A publish that loses a race with another publisher stops with an error before sw
                 `${s.uploads} to upload (${s.uploadBytes} bytes), ${s.deletes} to delete, ${s.unchanged} unchanged` +
                   (s.switchesGeneration ? '' : ', repomd.xml already current'),
               );
-              if (opts.dryRun && !opts.json) for (const step of event.plan.steps) process.stdout.write(describeStep(step) + '\n');
+              if (opts.dryRun && !opts.json)
+                for (const step of event.plan.steps) process.stdout.write(describeStep(step) + '\n');
             } else if (event.type === 'step') {
               note(`[${event.done}/${event.total}] ${describeStep(event.step)}`);
             } else note(event.message);
@@ -87,26 +107,52 @@ A publish that loses a race with another publisher stops with an error before sw
         const verified = new Map<PublishResult, VerifyResult>();
         if (opts.verify && !opts.dryRun) {
           for (const r of results) {
-            verified.set(r, await verifyPublished(r.destination, { ...(opts.endpoint ? { endpoint: opts.endpoint } : {}), packageChecksums: true, concurrency: opts.concurrency }));
+            verified.set(
+              r,
+              await verifyPublished(r.destination, {
+                ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
+                packageChecksums: true,
+                concurrency: opts.concurrency,
+              }),
+            );
           }
         }
-        if (opts.json) printJson({ repositories: results.map((r) => ({ ...resultJson(r), ...(verified.has(r) ? { verify: verified.get(r) } : {}) })) });
-        else if (!opts.dryRun) for (const r of results) note(`published ${r.source} to ${r.destination}: ${r.done} steps, ${r.summary.unchanged} unchanged`);
+        if (opts.json)
+          printJson({
+            repositories: results.map((r) => ({
+              ...resultJson(r),
+              ...(verified.has(r) ? { verify: verified.get(r) } : {}),
+            })),
+          });
+        else if (!opts.dryRun)
+          for (const r of results)
+            note(`published ${r.source} to ${r.destination}: ${r.done} steps, ${r.summary.unchanged} unchanged`);
         for (const [r, v] of verified) {
-          if (!v.ok) throw new YumdaError('PUBLISHED_INCONSISTENT', `${r.destination} is not consistent: ${v.problems[0]}`, { exitCode: ExitCode.integrity });
+          if (!v.ok)
+            throw new YumdaError('PUBLISHED_INCONSISTENT', `${r.destination} is not consistent: ${v.problems[0]}`, {
+              exitCode: ExitCode.integrity,
+            });
         }
       },
     );
 
   repo
     .command('verify')
-    .description('check a published repository as a client sees it: every file repomd.xml names and every package primary.xml lists exists, with the right size and checksum')
-    .argument('<dest>', 's3://bucket/prefix, file:///path or a directory (with RPMS/ and SRPMS/ repositories below it, each is checked)')
+    .description(
+      'check a published repository as a client sees it: every file repomd.xml names and every package primary.xml lists exists, with the right size and checksum',
+    )
+    .argument(
+      '<dest>',
+      's3://bucket/prefix, file:///path or a directory (with RPMS/ and SRPMS/ repositories below it, each is checked)',
+    )
     .option('--endpoint <url>', 'S3-compatible endpoint (default: $AWS_ENDPOINT_URL_S3, else Amazon S3)')
     .option('--deep', 'also download every package and check its sha256 (default: package sizes only)')
     .option('--concurrency <n>', 'parallel reads', positiveInteger, 8)
     .option('--json', 'print the result as JSON')
-    .addHelpText('after', '\nExamples:\n  yumda repo verify s3://my-bucket/al2/x86_64\n  yumda repo verify file:///srv/www/yumda/al2/x86_64 --deep --json')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  yumda repo verify s3://my-bucket/al2/x86_64\n  yumda repo verify file:///srv/www/yumda/al2/x86_64 --deep --json',
+    )
     .action(async (dest: string, opts: { endpoint?: string; deep?: boolean; concurrency: number; json?: boolean }) => {
       const { verifyPublishedRepositories } = await publishLibrary();
       const results = await verifyPublishedRepositories(dest, {
@@ -118,7 +164,9 @@ A publish that loses a race with another publisher stops with an error before sw
       else {
         for (const result of results) {
           for (const p of result.problems) note(`problem: ${result.destination}${p}`);
-          note(`${result.destination}: ${result.ok ? 'consistent' : 'NOT consistent'} (${result.metadataChecked} metadata files, ${result.packagesChecked} packages checked)`);
+          note(
+            `${result.destination}: ${result.ok ? 'consistent' : 'NOT consistent'} (${result.metadataChecked} metadata files, ${result.packagesChecked} packages checked)`,
+          );
         }
       }
       if (!results.every((r) => r.ok)) process.exitCode = ExitCode.integrity;

@@ -17,11 +17,16 @@ interface IndexCliOptions {
 export function registerRepoIndexCommand(repo: Command): void {
   repo
     .command('index')
-    .description('write yum metadata (repodata/) for the RPMs under DIR, like createrepo_c; DIR/RPMS and DIR/SRPMS become separate repositories')
+    .description(
+      'write yum metadata (repodata/) for the RPMs under DIR, like createrepo_c; DIR/RPMS and DIR/SRPMS become separate repositories',
+    )
     .argument('<dir>', 'repository directory (scanned recursively for *.rpm)')
     .option('--update', 'reuse the metadata of packages whose path, size and mtime did not change')
     .option('--workers <n>', 'packages read in parallel (default: CPU count - 1, at least 1)', positiveInteger)
-    .option('--sign-key <file>', `armored OpenPGP secret key: also write repodata/repomd.xml.asc (passphrase from $${SIGN_PASSPHRASE_ENV})`)
+    .option(
+      '--sign-key <file>',
+      `armored OpenPGP secret key: also write repodata/repomd.xml.asc (passphrase from $${SIGN_PASSPHRASE_ENV})`,
+    )
     .option('--changelog-limit <n>', 'changelog entries kept per package, -1 for all', countOrUnlimited, 10)
     .option('--revision <text>', 'repomd.xml <revision> (default: current time in seconds)')
     .option('--json', 'print a JSON summary on stdout')
@@ -43,7 +48,9 @@ Examples:
             const now = performance.now();
             if (p.done !== p.total && now - lastDraw < 100) return;
             lastDraw = now;
-            process.stderr.write(`\rindexing ${p.repository}: ${p.done}/${p.total} packages${p.reused ? ` (${p.reused} unchanged)` : ''}\x1b[K`);
+            process.stderr.write(
+              `\rindexing ${p.repository}: ${p.done}/${p.total} packages${p.reused ? ` (${p.reused} unchanged)` : ''}\x1b[K`,
+            );
             if (p.done === p.total) process.stderr.write('\n');
           }
         : undefined;

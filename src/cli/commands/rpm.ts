@@ -26,7 +26,10 @@ export function formatRpmInfo(info: RpmPackageInfo): string {
     ['Packager', info.packager || '(none)'],
     ['Vendor', info.vendor || '(none)'],
     ['URL', info.url || '(none)'],
-    ['Payload', `${info.payloadFormat}, ${info.payloadCompressor}${info.payloadFlags ? ` level ${info.payloadFlags}` : ''}`],
+    [
+      'Payload',
+      `${info.payloadFormat}, ${info.payloadCompressor}${info.payloadFlags ? ` level ${info.payloadFlags}` : ''}`,
+    ],
     ['Files', String(info.files.length)],
     ['Requires', String(info.requires.filter((r) => !r.rpmlib).length)],
     ['Provides', String(info.provides.length)],
@@ -40,14 +43,20 @@ export function formatRpmInfo(info: RpmPackageInfo): string {
 
 export function registerRpmCommands(program: Command): void {
   const rpm = program.command('rpm').description('read and unpack RPM files (no rpm or yum needed)');
-  rpm.addHelpText('after', '\nExamples:\n  yumda rpm info git-2.x.lambda2.x86_64.rpm\n  yumda rpm extract git.rpm layer --strip-prefix /opt');
+  rpm.addHelpText(
+    'after',
+    '\nExamples:\n  yumda rpm info git-2.x.lambda2.x86_64.rpm\n  yumda rpm extract git.rpm layer --strip-prefix /opt',
+  );
 
   rpm
     .command('info')
     .description('show the header of one or more RPM files (never reads the payload)')
     .argument('<file...>', 'RPM files')
     .option('--json', 'print the headers as JSON (one object per file, an array for several files)')
-    .addHelpText('after', '\nExamples:\n  yumda rpm info hello-1.0-1.noarch.rpm\n  yumda rpm info *.rpm --json | jq ".[].requires"')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  yumda rpm info hello-1.0-1.noarch.rpm\n  yumda rpm info *.rpm --json | jq ".[].requires"',
+    )
     .action(async (files: string[], opts: { json?: boolean }) => {
       // loaded on use: CLI start-up should not pay for every command's dependencies
       const { readRpmInfo } = await import('../../rpm/package.js');
@@ -62,24 +71,58 @@ export function registerRpmCommands(program: Command): void {
 
   rpm
     .command('extract')
-    .description('unpack the payload of an RPM into a directory (modes, symlinks, hardlinks, mtimes); refuses anything that would land outside it')
+    .description(
+      'unpack the payload of an RPM into a directory (modes, symlinks, hardlinks, mtimes); refuses anything that would land outside it',
+    )
     .argument('<file>', 'RPM file')
     .argument('<dir>', 'destination directory (created if missing)')
     .option('--strip-prefix <path>', 'drop this leading directory from every path, e.g. /opt')
     .option('--skip-outside-prefix', 'skip files outside --strip-prefix instead of failing')
     .option('--json', 'print what was written as JSON')
-    .addHelpText('after', '\nExamples:\n  yumda rpm extract hello-1.0-1.noarch.rpm out/\n  yumda rpm extract hello-1.0-1.noarch.rpm layer/ --strip-prefix /opt')
-    .action(async (file: string, dir: string, opts: { stripPrefix?: string; skipOutsidePrefix?: boolean; json?: boolean }) => {
-      refuseSpecialFileSystem(dir, 'the destination');
-      const { extractPackage } = await import('../../rpm/extract.js');
-      const entries: { path: string; type: string; mode: string; sha256: string | null; linkto: string | null }[] = [];
-      const result = await extractPackage(file, dir, {
-        ...(opts.stripPrefix ? { stripPrefix: opts.stripPrefix } : {}),
-        outsidePrefix: opts.skipOutsidePrefix ? 'skip' : 'error',
-        ...(opts.json ? { onFile: (e) => entries.push({ path: e.path, type: e.type, mode: (e.mode & 0o7777).toString(8).padStart(4, '0'), sha256: e.sha256, linkto: e.linkto }) } : {}),
-      });
-      const nevra = `${result.info.name}-${formatEvr({ epoch: result.info.epoch, version: result.info.version, release: result.info.release })}.${result.info.arch}`;
-      if (opts.json) printJson({ package: nevra, dir, written: result.written, bytes: result.bytes, skipped: result.skipped, entries });
-      else note(`extracted ${nevra}: ${result.written} entries, ${result.bytes} bytes${result.skipped ? `, ${result.skipped} skipped` : ''} into ${dir}`);
-    });
+    .addHelpText(
+      'after',
+      '\nExamples:\n  yumda rpm extract hello-1.0-1.noarch.rpm out/\n  yumda rpm extract hello-1.0-1.noarch.rpm layer/ --strip-prefix /opt',
+    )
+    .action(
+      async (
+        file: string,
+        dir: string,
+        opts: { stripPrefix?: string; skipOutsidePrefix?: boolean; json?: boolean },
+      ) => {
+        refuseSpecialFileSystem(dir, 'the destination');
+        const { extractPackage } = await import('../../rpm/extract.js');
+        const entries: { path: string; type: string; mode: string; sha256: string | null; linkto: string | null }[] =
+          [];
+        const result = await extractPackage(file, dir, {
+          ...(opts.stripPrefix ? { stripPrefix: opts.stripPrefix } : {}),
+          outsidePrefix: opts.skipOutsidePrefix ? 'skip' : 'error',
+          ...(opts.json
+            ? {
+                onFile: (e) =>
+                  entries.push({
+                    path: e.path,
+                    type: e.type,
+                    mode: (e.mode & 0o7777).toString(8).padStart(4, '0'),
+                    sha256: e.sha256,
+                    linkto: e.linkto,
+                  }),
+              }
+            : {}),
+        });
+        const nevra = `${result.info.name}-${formatEvr({ epoch: result.info.epoch, version: result.info.version, release: result.info.release })}.${result.info.arch}`;
+        if (opts.json)
+          printJson({
+            package: nevra,
+            dir,
+            written: result.written,
+            bytes: result.bytes,
+            skipped: result.skipped,
+            entries,
+          });
+        else
+          note(
+            `extracted ${nevra}: ${result.written} entries, ${result.bytes} bytes${result.skipped ? `, ${result.skipped} skipped` : ''} into ${dir}`,
+          );
+      },
+    );
 }

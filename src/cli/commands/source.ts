@@ -22,7 +22,8 @@ async function upstreamLibrary() {
   return { ...config, ...metadata, ...fetch, ...select, ...unpack, ...lastBuilt, ...specs, ...outdated };
 }
 
-const UPSTREAM_HELP = 'upstream id from repo-metadata/upstreams.json, or a URL (mirror.list or repository base URL); default: $YUMDA_UPSTREAM_URL, else the file\'s default';
+const UPSTREAM_HELP =
+  "upstream id from repo-metadata/upstreams.json, or a URL (mirror.list or repository base URL); default: $YUMDA_UPSTREAM_URL, else the file's default";
 
 function describeUpstream(u: Upstream): string {
   return u.id === 'url' ? u.url : `${u.id} (${u.url})`;
@@ -31,10 +32,12 @@ function describeUpstream(u: Upstream): string {
 async function openUpstream(choice: string | undefined, quiet: boolean): Promise<UpstreamIndex> {
   const { resolveUpstream, loadUpstreamIndex } = await upstreamLibrary();
   const upstream = resolveUpstream(choice);
-  if (!upstream.enabled) note(`yumda: note: upstream ${upstream.id} is disabled by default${upstream.note ? `: ${upstream.note}` : ''}`);
+  if (!upstream.enabled)
+    note(`yumda: note: upstream ${upstream.id} is disabled by default${upstream.note ? `: ${upstream.note}` : ''}`);
   if (!quiet) note(`reading upstream ${describeUpstream(upstream)}`);
   return loadUpstreamIndex(upstream, {
-    onFailover: (failure, next) => note(`yumda: mirror ${failure.mirror} failed (${(failure.error as Error).message}); trying ${next}`),
+    onFailover: (failure, next) =>
+      note(`yumda: mirror ${failure.mirror} failed (${(failure.error as Error).message}); trying ${next}`),
   });
 }
 
@@ -44,11 +47,15 @@ function pad(rows: string[][]): string {
 }
 
 export function registerSourceCommands(program: Command): void {
-  const source = program.command('source').description('fetch, list and unpack upstream source RPMs (Amazon Linux SRPMS repositories)');
+  const source = program
+    .command('source')
+    .description('fetch, list and unpack upstream source RPMs (Amazon Linux SRPMS repositories)');
 
   source
     .command('fetch')
-    .description('download the newest (or the exact NAME-VERSION-RELEASE) upstream source RPM of each NAME, verified against the upstream checksum')
+    .description(
+      'download the newest (or the exact NAME-VERSION-RELEASE) upstream source RPM of each NAME, verified against the upstream checksum',
+    )
     .argument('<names...>', 'source package names, or NAME-VERSION-RELEASE / NAME-VERSION for an exact build')
     .option('-o, --output <dir>', 'directory to store the .src.rpm files in', '.')
     .option('--upstream <id|url>', UPSTREAM_HELP)
@@ -68,7 +75,8 @@ Exit codes: 1 no such source package (with close names), 3 checksum mismatch on 
       const index = await openUpstream(opts.upstream, false);
       const stored = await fetchSources(index, names, {
         outDir: resolve(opts.output),
-        onFailover: (failure, next) => note(`yumda: mirror ${failure.mirror} failed (${(failure.error as Error).message}); trying ${next}`),
+        onFailover: (failure, next) =>
+          note(`yumda: mirror ${failure.mirror} failed (${(failure.error as Error).message}); trying ${next}`),
         onStored: (s) => {
           if (!opts.json) note(`${s.reused ? 'kept' : 'fetched'} ${s.path}`);
         },
@@ -109,12 +117,23 @@ Examples:
     .action(async (patterns: string[], opts: { upstream?: string; all?: boolean; json?: boolean }) => {
       const index = await openUpstream(opts.upstream, Boolean(opts.json));
       const matchers = patterns.map(globToRegExp);
-      const names = [...index.sources.byName.keys()].filter((n) => matchers.length === 0 || matchers.some((m) => m.test(n))).sort();
-      const rows = names.flatMap((n) => (opts.all ? index.sources.byName.get(n)! : index.sources.byName.get(n)!.slice(0, 1)));
+      const names = [...index.sources.byName.keys()]
+        .filter((n) => matchers.length === 0 || matchers.some((m) => m.test(n)))
+        .sort();
+      const rows = names.flatMap((n) =>
+        opts.all ? index.sources.byName.get(n)! : index.sources.byName.get(n)!.slice(0, 1),
+      );
       if (opts.json) {
         printJson({
           upstream: { id: index.upstream.id, url: index.upstream.url, mirror: index.mirror },
-          packages: rows.map((p) => ({ name: p.name, epoch: p.epoch, version: p.version, release: p.release, file: p.locationHref.replace(/^.*\//, ''), size: p.size })),
+          packages: rows.map((p) => ({
+            name: p.name,
+            epoch: p.epoch,
+            version: p.version,
+            release: p.release,
+            file: p.locationHref.replace(/^.*\//, ''),
+            size: p.size,
+          })),
         });
         return;
       }
@@ -137,7 +156,11 @@ Examples:
         printJson({ default: file.default, upstreams: file.upstreams });
         return;
       }
-      const rows = file.upstreams.map((u) => [`${u.id === file.default ? '*' : ' '} ${u.id}`, u.enabled ? 'enabled' : 'disabled', u.url]);
+      const rows = file.upstreams.map((u) => [
+        `${u.id === file.default ? '*' : ' '} ${u.id}`,
+        u.enabled ? 'enabled' : 'disabled',
+        u.url,
+      ]);
       process.stdout.write(pad(rows) + '\n');
       const envValue = process.env[UPSTREAM_URL_ENV];
       if (envValue) note(`$${UPSTREAM_URL_ENV} is set: commands read ${envValue} unless --upstream is given`);
@@ -169,9 +192,12 @@ Example:
     .command('outdated')
     .description('list packages of specs/ whose upstream has a newer source RPM than their last build')
     .option('--upstream <id|url>', UPSTREAM_HELP)
-    .option('--manifest <path|url>', 'build manifest: file, directory, http(s):// or s3:// URL of the published repository (default build/RPMS/build-manifest.json, where yumda build writes it)')
+    .option(
+      '--manifest <path|url>',
+      'build manifest: file, directory, http(s):// or s3:// URL of the published repository (default build/RPMS/build-manifest.json, where yumda build writes it)',
+    )
     .option('--endpoint <url>', 'S3-compatible endpoint for an s3:// manifest')
-    .option('--specs <dir>', 'the package set (default: ./specs, else the project\'s)')
+    .option('--specs <dir>', "the package set (default: ./specs, else the project's)")
     .option('--all', 'also list packages that are current, ahead, or not upstream')
     .option('--json', 'print every package with its status as JSON on stdout')
     .addHelpText(
@@ -184,21 +210,42 @@ Examples:
 
 Statuses: outdated (upstream newer), never-built, current, ahead (built newer than upstream), not-upstream`,
     )
-    .action(async (opts: { upstream?: string; manifest?: string; endpoint?: string; specs?: string; all?: boolean; json?: boolean }) => {
-      const { listSpecNames, readLastBuilt, compareWithUpstream, needsBuild } = await upstreamLibrary();
-      const names = await listSpecNames(resolve(opts.specs ?? defaultSpecsDir()));
-      const [index, lastBuilt] = await Promise.all([openUpstream(opts.upstream, Boolean(opts.json)), readLastBuilt(opts.manifest, opts.endpoint ? { endpoint: opts.endpoint } : {})]);
-      const entries = compareWithUpstream(names, lastBuilt, index.sources);
-      if (opts.json) {
-        printJson({ upstream: { id: index.upstream.id, url: index.upstream.url, mirror: index.mirror }, packages: entries });
-        return;
-      }
-      const shown = opts.all ? entries : entries.filter(needsBuild);
-      if (shown.length > 0) {
-        process.stdout.write(pad([['NAME', 'BUILT', 'UPSTREAM', 'STATUS'], ...shown.map((e) => [e.name, e.built ?? '-', e.upstream ?? '-', e.status])]) + '\n');
-      }
-      const missing = entries.filter((e) => e.status === 'not-upstream').map((e) => e.name);
-      if (missing.length > 0 && !opts.all) note(`yumda: note: not in upstream ${index.upstream.id}: ${missing.join(', ')}`);
-      note(`${entries.filter(needsBuild).length} of ${entries.length} package(s) need a build`);
-    });
+    .action(
+      async (opts: {
+        upstream?: string;
+        manifest?: string;
+        endpoint?: string;
+        specs?: string;
+        all?: boolean;
+        json?: boolean;
+      }) => {
+        const { listSpecNames, readLastBuilt, compareWithUpstream, needsBuild } = await upstreamLibrary();
+        const names = await listSpecNames(resolve(opts.specs ?? defaultSpecsDir()));
+        const [index, lastBuilt] = await Promise.all([
+          openUpstream(opts.upstream, Boolean(opts.json)),
+          readLastBuilt(opts.manifest, opts.endpoint ? { endpoint: opts.endpoint } : {}),
+        ]);
+        const entries = compareWithUpstream(names, lastBuilt, index.sources);
+        if (opts.json) {
+          printJson({
+            upstream: { id: index.upstream.id, url: index.upstream.url, mirror: index.mirror },
+            packages: entries,
+          });
+          return;
+        }
+        const shown = opts.all ? entries : entries.filter(needsBuild);
+        if (shown.length > 0) {
+          process.stdout.write(
+            pad([
+              ['NAME', 'BUILT', 'UPSTREAM', 'STATUS'],
+              ...shown.map((e) => [e.name, e.built ?? '-', e.upstream ?? '-', e.status]),
+            ]) + '\n',
+          );
+        }
+        const missing = entries.filter((e) => e.status === 'not-upstream').map((e) => e.name);
+        if (missing.length > 0 && !opts.all)
+          note(`yumda: note: not in upstream ${index.upstream.id}: ${missing.join(', ')}`);
+        note(`${entries.filter(needsBuild).length} of ${entries.length} package(s) need a build`);
+      },
+    );
 }

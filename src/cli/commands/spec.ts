@@ -21,7 +21,8 @@ interface RewriteFlags {
 }
 
 function readSpec(file: string): string {
-  if (!existsSync(file)) throw new YumdaError('SPEC_NOT_FOUND', `no such spec file: ${file}`, { exitCode: ExitCode.usage });
+  if (!existsSync(file))
+    throw new YumdaError('SPEC_NOT_FOUND', `no such spec file: ${file}`, { exitCode: ExitCode.usage });
   return readFileSync(file, 'utf8');
 }
 
@@ -31,10 +32,14 @@ function formatReport(file: string, result: RewriteResult): string {
   lines.push(`  packages: ${result.packages.join(', ')}`);
   if (result.dropped.length > 0) lines.push(`  dropped:  ${result.dropped.join(', ')}`);
   lines.push('  rules (edits):');
-  for (const [rule, count] of Object.entries(result.counts)) if (count > 0) lines.push(`    ${rule.padEnd(16)} ${count}`);
+  for (const [rule, count] of Object.entries(result.counts))
+    if (count > 0) lines.push(`    ${rule.padEnd(16)} ${count}`);
   if (result.patches.length > 0) lines.push(`  patches to copy into SOURCES: ${result.patches.join(', ')}`);
   lines.push(`  lint: ${result.lint.length} absolute path(s) left for a maintainer to judge`);
-  for (const f of result.lint) lines.push(`    ${String(f.line).padStart(5)} %${f.section}: ${f.path}    ${f.text.length > 90 ? f.text.slice(0, 87) + '...' : f.text}`);
+  for (const f of result.lint)
+    lines.push(
+      `    ${String(f.line).padStart(5)} %${f.section}: ${f.path}    ${f.text.length > 90 ? f.text.slice(0, 87) + '...' : f.text}`,
+    );
   return lines.join('\n');
 }
 
@@ -43,7 +48,9 @@ export function registerSpecCommands(program: Command): void {
 
   spec
     .command('rewrite')
-    .description('rewrite a spec for Lambda: Prefix on every package, system paths to macros, scriptlets/docs/%check out, overlay applied')
+    .description(
+      'rewrite a spec for Lambda: Prefix on every package, system paths to macros, scriptlets/docs/%check out, overlay applied',
+    )
     .argument('<file>', 'the upstream .spec file')
     .option('-o, --output <file>', 'write the rewritten spec here (default: stdout)')
     .option('--overlay <file>', 'overlay YAML (default: specs/NAME.yaml of the project when it exists)')
@@ -69,7 +76,10 @@ localstatedir /tmp/var, dist .lambda2) live in repo-metadata/macros/lambda2.macr
       const text = readSpec(file);
       const unknown = (flags.disable ?? []).filter((r) => !(r in RULES));
       if (unknown.length > 0) {
-        throw new YumdaError('SPEC_UNKNOWN_RULE', `unknown rule(s): ${unknown.join(', ')}`, { exitCode: ExitCode.usage, hint: `rules: ${Object.keys(RULES).join(', ')}` });
+        throw new YumdaError('SPEC_UNKNOWN_RULE', `unknown rule(s): ${unknown.join(', ')}`, {
+          exitCode: ExitCode.usage,
+          hint: `rules: ${Object.keys(RULES).join(', ')}`,
+        });
       }
       let overlayFile = flags.overlay;
       if (!overlayFile && flags.overlays) {
@@ -83,7 +93,8 @@ localstatedir /tmp/var, dist .lambda2) live in repo-metadata/macros/lambda2.macr
       let date: Date | undefined;
       if (flags.date) {
         date = new Date(`${flags.date}T00:00:00Z`);
-        if (Number.isNaN(date.getTime())) throw new YumdaError('SPEC_BAD_DATE', `--date: not a date: ${flags.date}`, { exitCode: ExitCode.usage });
+        if (Number.isNaN(date.getTime()))
+          throw new YumdaError('SPEC_BAD_DATE', `--date: not a date: ${flags.date}`, { exitCode: ExitCode.usage });
       }
       // specs/NAME.yaml takes its patches from patches/NAME/ next to specs/
       const patchDir = overlay && overlayFile ? join(dirname(overlayFile), '..', 'patches', overlay.name!) : undefined;

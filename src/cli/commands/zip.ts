@@ -32,8 +32,13 @@ Examples:
       // to stdout: zip into a private file first (the zip's central directory is written last), then stream it
       const staging = toStdout ? await mkdtemp(join(tmpdir(), 'yumda-zip-')) : undefined;
       try {
-        const output = staging ? join(staging, 'layer.zip') : (opts.output ?? join(dirname(resolve(dir)), `${basename(resolve(dir))}.zip`));
-        const [{ formatBytes }, { zipLayer }] = await Promise.all([import('../../layer/report.js'), import('../../layer/zip.js')]);
+        const output = staging
+          ? join(staging, 'layer.zip')
+          : (opts.output ?? join(dirname(resolve(dir)), `${basename(resolve(dir))}.zip`));
+        const [{ formatBytes }, { zipLayer }] = await Promise.all([
+          import('../../layer/report.js'),
+          import('../../layer/zip.js'),
+        ]);
         const result = await zipLayer(dir, output, { reproducible: opts.reproducible ?? false });
         if (toStdout) await pipeline(createReadStream(output), process.stdout, { end: false });
         const report = toStdout ? note : (text: string) => process.stdout.write(text + '\n');
