@@ -243,6 +243,8 @@ t.test(
           ...BUILD,
           '-j',
           '2',
+          // one failure should not hide the others: every independent package is tried
+          '--keep-going',
           '--json',
           '--builder',
           'local',
