@@ -12,7 +12,7 @@
  *
  * Whatever happens, including kill -9, the layer matches its manifest once the next run opened it.
  */
-import { existsSync, mkdirSync, readdirSync, rmdirSync, rmSync, type Stats } from 'node:fs';
+import { existsSync, mkdirSync, rmdirSync, rmSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { depToString, nevra, type PoolPackage } from '../resolve/package.js';
 import type { ResolvePlan } from '../resolve/resolve.js';
@@ -24,7 +24,6 @@ import { commitJournal, recoverLayer, txnDir, type Journal, type JournalOp, type
 import { lockLayer, type LayerLock } from './layer-lock.js';
 import { LayerPaths, STATE_DIR, lstatOrNull } from './layer-path.js';
 import {
-  manifestPath,
   manifestToPool,
   readManifest,
   serializeManifest,
@@ -500,13 +499,4 @@ function planOps(
   const stillOwned = new Set<string>([...stayingPaths, ...incoming, ...dirModes.keys()]);
   for (const p of staying) for (const f of p.files) for (const d of ancestors(f.path)) stillOwned.add(d);
   return { ops, emptyDirs: emptyDirCandidates(leaving, stillOwned) };
-}
-
-/** Names of what is in DIR/.yumda besides the manifest, for tests and `check`. */
-export function stateEntries(dir: string): string[] {
-  try {
-    return readdirSync(join(dir, STATE_DIR)).filter((n) => join(dir, STATE_DIR, n) !== manifestPath(dir));
-  } catch {
-    return [];
-  }
 }
