@@ -4,10 +4,11 @@
  * project's own indexer and served over HTTP on 127.0.0.1.
  */
 import { createHash } from 'node:crypto';
-import { cp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, basename } from 'node:path';
 import { buildFixture, fixtureCacheRoot } from '../helpers/rpmbuild.js';
+import { serveDirectory, type ServedDirectory } from '../helpers/http-server.js';
 import { indexRepository } from '../../src/repodata/index.js';
 
 export interface FixturePackage {
@@ -135,4 +136,38 @@ export async function makeRepo(rpms: string[], name = 'repo'): Promise<string> {
   for (const rpm of rpms) await cp(rpm, join(dir, 'Packages', basename(rpm)));
   await indexRepository(dir, { revision: '1' });
   return dir;
+}
+
+/**
+ * Two versions of a repository served over HTTP on 127.0.0.1, a scratch directory with a shared
+ * package cache, and the install arguments for a layer in it; everything goes at teardown (with
+ * `extraCleanup`, e.g. a directory outside the layer that a test watches).
+ */
+export async function twoRepoLayerFixture(
+  t: { teardown: (fn: () => unknown) => void },
+  rpmsV1: string[],
+  rpmsV2: string[],
+  label: string,
+  extraCleanup: string[] = [],
+) {
+  const [repo1, repo2] = await Promise.all([makeRepo(rpmsV1, `${label}-v1`), makeRepo(rpmsV2, `${label}-v2`)]);
+  const [server1, server2] = await Promise.all([serveDirectory(repo1), serveDirectory(repo2)]);
+  const work = await mkdtemp(join(tmpdir(), `yumda-${label}-`));
+  const cache = join(work, 'cache');
+  t.teardown(async () => {
+    await Promise.all([server1.close(), server2.close()]);
+    await Promise.all([work, repo1, repo2, ...extraCleanup].map((d) => rm(d, { recursive: true, force: true })));
+  });
+  const args = (dest: string, server: ServedDirectory = server1): string[] => [
+    '--repo',
+    server.url,
+    '--cache-dir',
+    cache,
+    '-d',
+    dest,
+    '--no-check',
+    '--base',
+    'none',
+  ];
+  return { server1, server2, work, cache, args };
 }

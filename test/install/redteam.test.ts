@@ -18,12 +18,9 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { yumda } from '../helpers/cli.js';
-import { serveDirectory } from '../helpers/http-server.js';
-import { buildSources, makeRepo, type FixtureSource } from './fixtures.js';
+import { buildSources, twoRepoLayerFixture, type FixtureSource } from './fixtures.js';
 
 const OUTSIDE = '/tmp/yumda-redteam-outside';
 
@@ -78,26 +75,7 @@ const v2: FixtureSource[] = [
 
 const built1 = await buildSources(v1);
 const built2 = await buildSources(v2);
-const [repo1, repo2] = await Promise.all([makeRepo(built1, 'redteam-v1'), makeRepo(built2, 'redteam-v2')]);
-const [server1, server2] = await Promise.all([serveDirectory(repo1), serveDirectory(repo2)]);
-const work = await mkdtemp(join(tmpdir(), 'yumda-redteam-'));
-const cache = join(work, 'cache');
-t.teardown(async () => {
-  await Promise.all([server1.close(), server2.close()]);
-  await Promise.all([work, repo1, repo2, OUTSIDE].map((d) => rm(d, { recursive: true, force: true })));
-});
-
-const args = (dest: string, server = server1): string[] => [
-  '--repo',
-  server.url,
-  '--cache-dir',
-  cache,
-  '-d',
-  dest,
-  '--no-check',
-  '--base',
-  'none',
-];
+const { server2, work, args } = await twoRepoLayerFixture(t, built1, built2, 'redteam', [OUTSIDE]);
 
 /** The outside directory: files named like the journal's backups, so a redirected txn/ would find them. */
 function freshOutside(): Record<string, string> {

@@ -18,13 +18,10 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { yumda, yumdaBin } from '../helpers/cli.js';
-import { serveDirectory } from '../helpers/http-server.js';
-import { buildSources, makeRepo, type FixtureSource } from './fixtures.js';
+import { buildSources, twoRepoLayerFixture, type FixtureSource } from './fixtures.js';
 import { findFileConflicts } from '../../src/install/conflicts.js';
 
 /** Outside every layer and cache of this test: nothing may ever appear or change here. */
@@ -85,31 +82,13 @@ const sources: FixtureSource[] = [
 ];
 
 const rpms = await buildSources(sources);
-const v1 = rpms.filter((r) => !/\/big-2\.0-/.test(r));
-const repoV1 = await makeRepo(v1, 'txn-v1');
-const repoV2 = await makeRepo(
+const { server1, server2, work, cache, args } = await twoRepoLayerFixture(
+  t,
+  rpms.filter((r) => !/\/big-2\.0-/.test(r)),
   rpms.filter((r) => !/\/big-1\.0-/.test(r)),
-  'txn-v2',
+  'txn',
+  [OUTSIDE],
 );
-const [server1, server2] = await Promise.all([serveDirectory(repoV1), serveDirectory(repoV2)]);
-const work = await mkdtemp(join(tmpdir(), 'yumda-txn-'));
-const cache = join(work, 'cache');
-t.teardown(async () => {
-  await Promise.all([server1.close(), server2.close()]);
-  await Promise.all([work, repoV1, repoV2, OUTSIDE].map((d) => rm(d, { recursive: true, force: true })));
-});
-
-const args = (dest: string, server = server1): string[] => [
-  '--repo',
-  server.url,
-  '--cache-dir',
-  cache,
-  '-d',
-  dest,
-  '--no-check',
-  '--base',
-  'none',
-];
 
 function freshOutside(): void {
   rmSync(OUTSIDE, { recursive: true, force: true });
