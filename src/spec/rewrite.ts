@@ -154,7 +154,7 @@ export function applyRules(
     dropped: evaluated.packages.filter((p) => p.active && ctx.dropped.has(p.key)).map((p) => p.name),
     changes: editor.changes,
     counts,
-    lint: [...placeFindings(ctx.findings, origin), ...lintSpec(applied.text, origin)],
+    lint: [...placeFindings(ctx.findings, origin), ...lintSpec(applied.text, origin, ctx.baseHas)],
     origin,
   };
 }
@@ -208,7 +208,10 @@ export function rewriteSpec(text: string, options: RewriteOptions = {}): Rewrite
   const lint =
     output === ruled.text
       ? ruled.lint
-      : [...ruled.lint.filter((f) => f.text.includes('[scriptlet dropped')), ...lintSpec(output, null)];
+      : [
+          ...ruled.lint.filter((f) => f.text.includes('[scriptlet dropped')),
+          ...lintSpec(output, null, baseChecks(options.base).baseHas),
+        ];
   return { ...ruled, text: output, overlayChanges, counts, lint, patches };
 }
 

@@ -7,6 +7,17 @@ import type { EvaluatedSpec } from './evaluate.js';
 import type { LintFinding } from './lint.js';
 import { isInstalledPath, parseFileEntry, splitDependencies } from './files.js';
 import { type ParsedSpec, type Section, splitWords, subpackageKey } from './parse.js';
+import {
+  BUILDROOT_VAR,
+  commandName,
+  hasBuildroot,
+  hereDocument,
+  inCommandPosition,
+  redirectsIntoBuildroot,
+  shellWords,
+  substitutionRanges,
+  SYSTEM_PATH as SHELL_PATH,
+} from './shell.js';
 
 export const RULES = {
   'drop-devel':
@@ -243,20 +254,38 @@ const INSTALL_TIME = new Set(['pre', 'post', 'preun', 'postun', 'pretrans', 'pos
  * directory, SELinux labels) is not listed: a layer needs none of it.
  */
 const NEEDED_WORK: Array<[RegExp, string]> = [
-  [/\bfc-cache\b/, 'font cache not built: run fc-cache on the layer at build time if the fonts must be found fast'],
-  [/\b(gtk-update-icon-cache|update-icon-caches?)\b|touch\s+--no-create\s+\S*icons/, 'icon theme cache not built'],
-  [/\bupdate-mime-database\b/, 'MIME database not built'],
-  [/\bupdate-desktop-database\b/, 'desktop file cache not built'],
+  [
+    /\bfc-cache\b/,
+    'font cache not built: fontconfig keeps it under %{_localstatedir}/cache (/tmp on Lambda), which a layer cannot carry; fonts are still found, but the first fontconfig user in each sandbox scans them all (slower start)',
+  ],
+  [
+    /\b(gtk-update-icon-cache|update-icon-caches?)\b|touch\s+--no-create\s+\S*icons/,
+    "icon theme cache (icon-theme.cache) not updated: it indexes every package's icons of the theme, so no one package can ship it; GTK scans the theme directories instead (slower) unless gtk-update-icon-cache is run on the layer",
+  ],
+  [
+    /\bupdate-mime-database\b/,
+    "shared MIME database (%{_datadir}/mime/mime.cache …) not rebuilt: it merges every package's definitions, so no one package can ship it; this package's MIME types are unknown until update-mime-database is run on the layer",
+  ],
+  [
+    /\bupdate-desktop-database\b/,
+    'desktop file cache (mimeinfo.cache) not rebuilt: only desktop environments read it; nothing is lost on Lambda',
+  ],
   [
     /\bglib-compile-schemas\b|%\{?\??glib2_gsettings_schema/,
-    'GSettings schemas not compiled: run glib-compile-schemas on %{_datadir}/glib-2.0/schemas in %install',
+    "GSettings schemas not compiled: gschemas.compiled merges every package's schemas, so no one package can ship it; g_settings_new() on these schemas aborts until glib-compile-schemas is run on the layer's %{_datadir}/glib-2.0/schemas (or GSETTINGS_SCHEMA_DIR names a compiled directory)",
   ],
   [
     /\b(gdk-pixbuf-query-loaders|update-gdk-pixbuf-loaders|gio-querymodules|gtk-query-immodules)[-0-9.]*\b/,
-    'loader/module cache not written: generate it in %install with paths under %{_prefix}',
+    "loader/module cache (loaders.cache, giomodule.cache, immodules.cache) not regenerated: it lists every package's modules, so no one package can ship it; this package's modules are not loaded until the query tool is run on the layer with paths under %{_prefix}",
   ],
-  [/\b(mktexlsr|texhash|fmtutil(-sys)?|updmap(-sys)?)\b/, 'TeX file database/formats not regenerated'],
-  [/\bgconftool-2\b|%\{?\??gconf_schema/, 'GConf schemas not installed'],
+  [
+    /\b(mktexlsr|texhash|fmtutil(-sys)?|updmap(-sys)?|texconfig(-sys)?)\b/,
+    'TeX file database (ls-R), formats and font maps not regenerated: they cover the whole TeX tree, so no one package can ship them; kpathsea searches the disk (slow) and formats/maps are missing until mktexlsr/fmtutil/updmap are run on the layer',
+  ],
+  [
+    /\bgconftool-2\b|%\{?\??gconf_schema/,
+    'GConf schemas not installed: their defaults are missing unless gconftool-2 --makefile-install-rule is run against a writable GConf source',
+  ],
   [
     /\b(update-)?alternatives\b[^\n]*--install\b/,
     'alternatives link not made: add the link (relative, under %{_prefix}) in %install and %files',
@@ -285,6 +314,7 @@ function scriptletFindings(ctx: RuleContext, section: Section): void {
         section: section.keyword,
         path: (re.exec(text)?.[0] ?? '').trim(),
         text: `${text.trim()}  [scriptlet dropped: ${lost}]`,
+        reason: `scriptlet dropped: ${lost}`,
       });
     }
   }
@@ -300,6 +330,7 @@ function scriptletFindings(ctx: RuleContext, section: Section): void {
         section: section.keyword,
         path: section.program.trim(),
         text: `${ctx.spec.lines[section.header]!.text.trim()}  [scriptlet dropped: ${body.length} line(s) of ${section.program.trim()} not run; check that the layer needs none of it]`,
+        reason: `scriptlet dropped: ${body.length} line(s) of ${section.program.trim()} not run`,
       });
   }
 }
@@ -391,6 +422,8 @@ export const PATH_MACROS: Array<[string, string]> = [
   ['/etc', '%{_sysconfdir}'],
   ['/var', '%{_localstatedir}'],
   ['/lib64', '%{_libdir}'],
+  ['/lib', '%{_prefix}/lib'],
+  ['/run', '%{_rundir}'],
   // the root library directory as AL2 specs write it (/lib64): the package's libraries
   ['/%{_lib}', '%{_libdir}'],
   ['/bin', '%{_bindir}'],
@@ -421,13 +454,13 @@ function mapPath(path: string): string | null {
 
 const SYS_ALTERNATION = PATH_MACROS.map(([p]) => p.replace(/[/%{}]/g, (c) => `\\${c}`)).join('|');
 /** A system path right after the build root variable. */
-const AFTER_BUILDROOT = new RegExp(
-  `(\\$RPM_BUILD_ROOT|\\$\\{RPM_BUILD_ROOT\\}|%\\{buildroot\\}|%buildroot|\\$\\{buildroot\\}|\\$buildroot)(["']?)/*(${SYS_ALTERNATION})${BOUNDARY}`,
-  'g',
-);
+const AFTER_BUILDROOT = new RegExp(`(${BUILDROOT_VAR})(["']?)/*(${SYS_ALTERNATION})${BOUNDARY}`, 'g');
+/** A brace group of paths after the build root: %{buildroot}{/etc/x,/var/lib/y}, $RPM_BUILD_ROOT/{etc,usr/bin}. */
+const BRACE_ITEM = String.raw`(?:%\{[^{}]*\}|[^{}\s])*`;
+const BUILDROOT_BRACES = new RegExp(`(${BUILDROOT_VAR})(/?)\\{(${BRACE_ITEM},${BRACE_ITEM})\\}`, 'g');
 /** Installation directory options: --sysconfdir=/etc, --with-privsep-path=/var/empty, mandir=/usr/share/man. */
 const DIR_OPTION = new RegExp(
-  `((?:--|\\b)(?:prefix|exec[-_]prefix|bindir|sbindir|libexecdir|sysconfdir|sharedstatedir|localstatedir|libdir|includedir|datarootdir|datadir|infodir|localedir|mandir|docdir|htmldir|(?:with-)?[a-z-]*(?:path|dir))=["']?)(${SYS_ALTERNATION})${BOUNDARY}`,
+  `((?:--|\\b)(?:prefix|exec[-_]prefix|bindir|sbindir|libexecdir|sysconfdir|sharedstatedir|localstatedir|libdir|includedir|datarootdir|datadir|infodir|localedir|mandir|docdir|htmldir|(?:with-)?[a-z_-]*(?:path|dir))=["']?)(${SYS_ALTERNATION})${BOUNDARY}`,
   'gi',
 );
 
@@ -436,9 +469,20 @@ export function rewriteSystemPaths(ctx: RuleContext): void {
   for (const section of ctx.spec.sections) {
     if (ctx.dropped.has(sectionKey(section))) continue;
     const kind = section.kind;
-    if (!['build', 'install', 'files', 'script', 'trigger'].includes(kind)) continue;
+    if (!['prep', 'build', 'install', 'files', 'script', 'trigger'].includes(kind)) continue;
+    /** An open here-document: its delimiter, and whether its text goes into a file of the build root. */
+    let doc: { delimiter: string; strip: boolean; content: boolean } | null = null;
+    let head = '';
     for (const i of sectionLines(ctx, section)) {
       const before = ctx.editor.text(i);
+      if (doc) {
+        if ((doc.strip ? before.replace(/^\t+/, '') : before) === doc.delimiter) doc = null;
+        else if (doc.content) {
+          const text = rewriteContentLine(ctx, before.replace(VAR_MACRO, '%{_localstatedir}'));
+          if (text !== before) ctx.editor.replace(i, text, 'system-paths');
+        }
+        continue;
+      }
       if (/^\s*#/.test(before)) continue;
       let text = before.replace(VAR_MACRO, '%{_localstatedir}');
       if (kind === 'files') {
@@ -451,21 +495,107 @@ export function rewriteSystemPaths(ctx: RuleContext): void {
           }
         }
       } else {
-        text = text.replace(
-          AFTER_BUILDROOT,
-          (_m, root: string, quote: string, sys: string) => `${root}${quote}${mapPath(sys) ?? sys}`,
-        );
-        text = text.replace(DIR_OPTION, (m, option: string, sys: string, offset: number, whole: string) => {
-          const rest = whole.slice(offset + m.length).split(/[\s"';]/)[0] ?? '';
-          // a search path list (--with-default-path=/usr/local/bin:/usr/bin) is not an install location
-          // (a file the base has, like a CA bundle, stays; a system directory itself is a location to move)
-          if (rest.includes(':') || (rest.replace(/\/+$/, '') !== '' && ctx.baseHas(sys + rest))) return m;
-          return `${option}${mapPath(sys) ?? sys}`;
-        });
+        if (!ctx.spec.continued[i]) head = text;
+        text = rewriteShellLine(ctx, text, head, ctx.spec.continued[i]!);
+        const opened = hereDocument(before);
+        if (opened) doc = { ...opened, content: redirectsIntoBuildroot(before) >= 0 };
       }
       if (text !== before) ctx.editor.replace(i, text, 'system-paths');
     }
   }
+}
+
+/** A path the installed package uses at run time: the base's stays, any other lives under the prefix on Lambda. */
+function runtimePath(ctx: RuleContext, path: string): string | null {
+  // a system directory itself (/etc, /usr/share) is where the package's files go: under the prefix
+  if (PATH_MACROS.some(([sys]) => sys === path.replace(/\/+$/, ''))) return mapPath(path);
+  if (ctx.baseHas(path.replace(/\/+$/, '')) || ctx.baseHas(path.replace(/[*?[{].*$/, '').replace(/\/+$/, '')))
+    return null;
+  return mapPath(path);
+}
+
+/** Configuration and state are never build inputs: a value under /etc, /var or /run is a run-time location. */
+const RUNTIME_ROOT = /^\/(etc|var|run)(\/|$)/;
+
+/** Text written into a file of the build root (a here-document's body): its paths are run-time paths. */
+function rewriteContentLine(ctx: RuleContext, text: string): string {
+  if (/^\s*#!/.test(text)) return text;
+  return text.replace(SHELL_PATH, (m) => runtimePath(ctx, m) ?? m);
+}
+
+/**
+ * One line of a shell body. Paths after the build root (%{buildroot}/usr/lib, $RPM_BUILD_ROOT/etc,
+ * %{buildroot}{/etc/x,/var/y}, $(DESTDIR)/usr) are the package's own and take their macros;
+ * installation-directory options too. A bare path is rewritten only where its place says it is a
+ * run-time path: a symlink's target in the build root, text echoed into a file of the build root, the
+ * replacement of a sed/perl substitution or an option value under /etc, /var or /run. Tools run by
+ * their absolute path (/usr/bin/rm), substitution patterns (text of the sources) and everything else
+ * stay; the lint lists what the rules could not tell.
+ */
+function rewriteShellLine(ctx: RuleContext, text: string, head: string, continued: boolean): string {
+  const edits: Array<{ start: number; end: number; text: string }> = [];
+  const sed = /\b(sed|perl)\b/.test(head) || /\b(sed|perl)\b/.test(text) ? substitutionRanges(text) : [];
+  const partAt = (at: number): (typeof sed)[number] | undefined => sed.find((r) => at >= r.start && at < r.end);
+  const free = (start: number, end: number): boolean => edits.every((e) => end <= e.start || start >= e.end);
+  const add = (start: number, end: number, replacement: string): void => {
+    if (free(start, end) && replacement !== text.slice(start, end)) edits.push({ start, end, text: replacement });
+  };
+  for (const m of text.matchAll(AFTER_BUILDROOT)) {
+    if (partAt(m.index)?.part === 'pattern') continue;
+    const at = m.index + m[1]!.length + m[2]!.length;
+    const path = m[0].slice(m[1]!.length + m[2]!.length).replace(/^\/+(?=\/)/, '');
+    add(at, m.index + m[0].length, mapPath(path.replace(/^\/*/, '/')) ?? path);
+  }
+  for (const m of text.matchAll(BUILDROOT_BRACES)) {
+    if (partAt(m.index)?.part === 'pattern') continue;
+    const slash = m[2]!;
+    const alternatives = m[3]!.split(',').map((alt) => {
+      const abs = alt.startsWith('/') ? alt : slash + alt;
+      const mapped = abs.startsWith('/') ? mapPath(abs) : null;
+      return mapped ?? alt;
+    });
+    const start = m.index + m[1]!.length;
+    add(
+      start,
+      m.index + m[0].length,
+      `${slash && alternatives.every((a) => a.startsWith('%')) ? '' : slash}{${alternatives.join(',')}}`,
+    );
+  }
+  for (const m of text.matchAll(DIR_OPTION)) {
+    if (partAt(m.index)) continue;
+    const rest = text.slice(m.index + m[0].length).split(/[\s"';]/)[0] ?? '';
+    // a search path list (--with-default-path=/usr/local/bin:/usr/bin) is not an install location
+    // (a file the base has, like a CA bundle, stays; a system directory itself is a location to move)
+    if (rest.includes(':') || (rest.replace(/\/+$/, '') !== '' && ctx.baseHas(m[2]! + rest))) continue;
+    add(m.index + m[1]!.length, m.index + m[0].length, mapPath(m[2]!) ?? m[2]!);
+  }
+  const words = shellWords(text);
+  const command = commandName(head);
+  const redirect = redirectsIntoBuildroot(text);
+  const linkWords = /^(ln|%\{__ln_s\})$/.test(command) && (command !== 'ln' || /(^|\s)-[a-zA-Z]*s/.test(head));
+  const targets = linkWords ? words.filter((w, k) => k > 0 && !w.text.startsWith('-')) : [];
+  const linkInBuildroot = targets.length >= 2 && hasBuildroot(targets.at(-1)!.text);
+  for (const m of text.matchAll(SHELL_PATH)) {
+    const start = m.index;
+    const part = partAt(start);
+    const path = part ? m[0].slice(0, Math.max(0, part.end - start)) : m[0];
+    const end = start + path.length;
+    if (!free(start, end) || path === '') continue;
+    let runtime = false;
+    if (part) runtime = part.part === 'replacement' && RUNTIME_ROOT.test(path);
+    else if (inCommandPosition(text, start, continued)) runtime = false;
+    else if (linkInBuildroot) runtime = targets.slice(0, -1).some((w) => start >= w.start && start < w.end);
+    else if (redirect >= 0 && start < redirect && /^(echo|printf)$/.test(command))
+      runtime = !/^\s*["']?#!/.test(text.slice(text.indexOf(command) + command.length));
+    else if (/(--[\w-]+|-D\w+|\b[A-Za-z_]\w*)=\\?["']?$/.test(text.slice(0, start)))
+      runtime = RUNTIME_ROOT.test(path) && !/^[:,]/.test(text.slice(end));
+    if (!runtime) continue;
+    const mapped = runtimePath(ctx, path);
+    if (mapped) add(start, end, mapped);
+  }
+  let out = text;
+  for (const e of edits.sort((a, b) => b.start - a.start)) out = out.slice(0, e.start) + e.text + out.slice(e.end);
+  return out;
 }
 
 /** Paths that exist in the Lambda base stay absolute: %{_sysconfdir}/pki/... → /etc/pki/... */
@@ -504,6 +634,12 @@ const BUILDROOT_REF = /(\$RPM_BUILD_ROOT|\$\{RPM_BUILD_ROOT\}|%\{buildroot\}|%bu
 const DOC_TARGET = /^(%\{_mandir\}|%\{_infodir\})(\/|$|\s)/;
 const CHANGES_FILES = /^(rm|mv|gzip|bzip2|xz|chmod|touch|perl\s+-pi|sed\s+-i)\b/;
 const ADDS_FILES = /^(mkdir|install|%\{__install\}|%\{__mkdir_p\}|%\{__mkdir\}|%\{__ln_s\}|cp|ln|touch|echo)\b/;
+/** A page generated into the build root's man or info directory (help2man -o …, pod2man … > …). */
+const OUTPUT_TO_DOCS = new RegExp(
+  `(?:\\s-o\\s*|\\s--output[= ]|>>?\\s*)["']?(?:${BUILDROOT_VAR})["']?/?(%\\{_mandir\\}|%\\{_infodir\\})`,
+);
+/** A shell brace expansion ({man1,man8}), no block. */
+const BRACE_EXPANSION = /\{[^{}\s;|&]*,[^{}\s;|&]*\}/g;
 
 /**
  * %install commands that only add man or info pages to the build root go: the layer leaves them
@@ -534,10 +670,10 @@ export function removeDocInstalls(ctx: RuleContext): void {
       if (
         usesDocs &&
         !dirs.some((d) => laterUse.has(d)) &&
-        (ADDS_FILES.test(t) || touchesOnlyExcluded) &&
+        (ADDS_FILES.test(t) || touchesOnlyExcluded || OUTPUT_TO_DOCS.test(t)) &&
         !ctx.spec.continued[i] &&
         !endsWithContinuationText(text) &&
-        !/[;&|`(){}]\s*$|[;|`]|&&|\$\(/.test(t.replace(/%\{[^}]*\}/g, '')) &&
+        !/[;&|`(){}]\s*$|[;|`]|&&|\$\(/.test(t.replace(/%\{[^}]*\}/g, '').replace(BRACE_EXPANSION, '')) &&
         !/\s2?>\s*\/dev\/null/.test(t)
       ) {
         const targets = [...t.matchAll(BUILDROOT_REF)].map((m) => m[2]!);
@@ -564,7 +700,8 @@ function endsWithContinuationText(text: string): boolean {
 }
 
 /** The pre-4.11 fallback `%{!?_licensedir:%global license %%doc}`: every target rpm has %license. */
-const LICENSE_FALLBACK = /^\s*%\{!\?_licensedir:\s*%(global|define)\s+license\s+%%?doc\s*\}\s*$/;
+const LICENSE_FALLBACK =
+  /^\s*(%\{!\?_licensedir:\s*%(global|define)\s+license\s+%%?doc\s*\}|%(global|define)\s+license\s+%%?doc)\s*(#.*)?$/;
 
 export function rewriteFiles(ctx: RuleContext): void {
   let needMan = false;
