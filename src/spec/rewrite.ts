@@ -31,6 +31,7 @@ import {
   removeSystemRequires,
   rewriteFiles,
   rewriteSystemPaths,
+  rewriteDefinitions,
   RULES,
   type RuleContext,
   type RuleName,
@@ -130,6 +131,7 @@ export function applyRules(
   removeSystemd(ctx);
   quoteIfWords(ctx);
   rewriteSystemPaths(ctx);
+  rewriteDefinitions(ctx);
   keepBasePaths(ctx);
   rewriteFiles(ctx);
   removeDocInstalls(ctx);

@@ -598,6 +598,85 @@ function rewriteShellLine(ctx: RuleContext, text: string, head: string, continue
   return out;
 }
 
+/** The directory macros the target's macro file sets: a spec that redefines one to a system path undoes the port. */
+const DIRECTORY_MACROS = new Set([
+  '_prefix',
+  '_exec_prefix',
+  '_usr',
+  '_bindir',
+  '_sbindir',
+  '_libexecdir',
+  '_datarootdir',
+  '_datadir',
+  '_sysconfdir',
+  '_includedir',
+  '_infodir',
+  '_mandir',
+  '_docdir',
+  '_defaultdocdir',
+  '_libdir',
+  '_localstatedir',
+  '_sharedstatedir',
+  '_var',
+  '_rundir',
+  '_unitdir',
+  '_userunitdir',
+  '_tmpfilesdir',
+  '_initddir',
+  '_initrddir',
+]);
+
+/**
+ * %global/%define with a literal system path. A redefinition of a directory macro
+ * (%define _sysconfdir /etc) goes: the target's macros say where things live. Any other macro is
+ * rewritten like the paths it stands for when the spec uses it only as a location (in %files,
+ * after the build root, as an option value) and never runs it as a tool (first word of a command,
+ * inside %(…)); macros named __… are tools by convention and stay.
+ */
+export function rewriteDefinitions(ctx: RuleContext): void {
+  if (ctx.disabled.has('system-paths')) return;
+  for (const def of ctx.spec.defines) {
+    if (def.params !== null || def.lastLine !== def.line || ctx.editor.isDeleted(def.line)) continue;
+    if (ctx.dropped.has(sectionKey(ctx.spec.sections[ctx.spec.sectionOf[def.line]!]!))) continue;
+    const value = /^\/\S*/.exec(def.body)?.[0];
+    if (value === undefined || mapPath(value) === null) continue;
+    if (DIRECTORY_MACROS.has(def.name)) {
+      ctx.editor.delete(def.line, 'system-paths');
+      continue;
+    }
+    if (def.name.startsWith('__')) continue;
+    const uses = macroUses(ctx, def.name, def.line);
+    if (!uses.location || uses.tool) continue;
+    const mapped = runtimePath(ctx, value);
+    if (!mapped) continue;
+    const text = ctx.editor.text(def.line);
+    const at = text.indexOf(value, text.indexOf(def.name) + def.name.length);
+    if (at >= 0)
+      ctx.editor.replace(def.line, text.slice(0, at) + mapped + text.slice(at + value.length), 'system-paths');
+  }
+}
+
+function macroUses(ctx: RuleContext, name: string, definition: number): { location: boolean; tool: boolean } {
+  const re = new RegExp(`%\\{[!?]*${name}(?=[}:])|%${name}(?![\\w])`, 'g');
+  const afterBuildroot = new RegExp(`(${BUILDROOT_VAR})["']?/*$`);
+  const uses = { location: false, tool: false };
+  ctx.spec.lines.forEach((line, i) => {
+    if (i === definition || /^\s*#/.test(line.text)) return;
+    const section = ctx.spec.sections[ctx.spec.sectionOf[i]!]!;
+    for (const m of line.text.matchAll(re)) {
+      const before = line.text.slice(0, m.index);
+      if (section.kind === 'files' || afterBuildroot.test(before) || /=["']?$/.test(before)) uses.location = true;
+      else if (before.includes('%(')) uses.tool = true;
+      else if (
+        ['prep', 'build', 'install', 'check', 'script', 'trigger'].includes(section.kind) &&
+        inCommandPosition(line.text, m.index, ctx.spec.continued[i]!)
+      )
+        uses.tool = true;
+    }
+  });
+  return uses;
+}
+
 /** Paths that exist in the Lambda base stay absolute: %{_sysconfdir}/pki/... → /etc/pki/... */
 export function keepBasePaths(ctx: RuleContext): void {
   if (ctx.disabled.has('base-paths')) return;

@@ -103,6 +103,17 @@ t.test('paths in shell bodies: the package own ones rewritten, host ones kept, t
     'make -f /dev/null CFLAGS="%{optflags} -DCONFIG_FILE=\\"%{_sysconfdir}/shellpaths/main.conf\\"" \\\n\tPIDFILE=%{_localstatedir}/run/shellpaths.pid \\\n\tDATADIR=%{_datadir}/shellpaths \\',
     'options',
   );
+  // macro definitions: a redefined directory macro goes; location macros are mapped; tools stay
+  t.notMatch(out, /^%define _sysconfdir/m);
+  has('%global docroot %{_localstatedir}/www', 'location macro used in %files and after the build root');
+  has('%global logfile %{_localstatedir}/log/shellpaths/shellpaths.log', 'location macro used as an option value');
+  has('%global __python3 /usr/bin/python3', 'tool macro (__name)');
+  has('%global helper /usr/libexec/shellpaths-helper', 'macro run as a command');
+  // %files directives with spaces in their arguments
+  has(
+    '%attr(0644, root, root) %config(noreplace) %verify(not md5 size mtime) %{_sysconfdir}/shellpaths/shellpaths.conf',
+    'directives with spaces',
+  );
   // the lint says why the rules left what they left; tools are not listed
   const why = (path: string): string | undefined => r.lint.find((f) => f.path === path)?.reason;
   t.equal(why('/usr/bin/python3'), LINT_REASONS.interpreter);
@@ -174,6 +185,7 @@ t.test('paths in shell bodies: the package own ones rewritten, host ones kept, t
     files.join(' '),
   );
   t.ok(files.includes('/opt/sbin/shellpathsd') && files.includes('/opt/etc/shellpaths/shellpaths.conf'));
+  t.ok(files.includes('/tmp/var/www/html') && files.includes('/tmp/var/log/shellpaths/shellpaths.log'));
   const links = (await execa('rpm', ['-qp', '--qf', '[%{FILENAMES} -> %{FILELINKTOS}\\n]', file])).stdout;
   t.match(links, /\/opt\/sbin\/shellpathsd -> \/opt\/bin\/shellpaths\n/);
   const root = join(top, 'x');
