@@ -253,6 +253,9 @@ const INSTALL_TIME = new Set(['pre', 'post', 'preun', 'postun', 'pretrans', 'pos
  * it. Work that only matters to an installed system (users, services, ldconfig's cache, the info
  * directory, SELinux labels) is not listed: a layer needs none of it.
  */
+const ALTERNATIVES_LOST =
+  'alternatives link not made: its link or target is not under the prefix (or the command could not be read); add the link (relative, under %{_prefix}) in %install and %files';
+
 const NEEDED_WORK: Array<[RegExp, string]> = [
   [
     /\bfc-cache\b/,
@@ -286,10 +289,7 @@ const NEEDED_WORK: Array<[RegExp, string]> = [
     /\bgconftool-2\b|%\{?\??gconf_schema/,
     'GConf schemas not installed: their defaults are missing unless gconftool-2 --makefile-install-rule is run against a writable GConf source',
   ],
-  [
-    /\b(update-)?alternatives\b[^\n]*--install\b/,
-    'alternatives link not made: add the link (relative, under %{_prefix}) in %install and %files',
-  ],
+  [/\b(update-)?alternatives\b[^\n]*--install\b/, ALTERNATIVES_LOST],
   [
     /\b(mkdir|install\s+-d|install\s+[^\n]*-d)\b[^\n]*(\/tmp\b|\/var\/|\/run\/|%\{_localstatedir\}|%\{_var\}|%\{_rundir\}|%\{_sharedstatedir\})/,
     'run-time directory not created: it lies under /tmp on Lambda, which the layer cannot carry; the program must create it at start-up',
@@ -300,13 +300,14 @@ const NEEDED_WORK: Array<[RegExp, string]> = [
   ],
 ];
 
-function scriptletFindings(ctx: RuleContext, section: Section): void {
+function scriptletFindings(ctx: RuleContext, section: Section, alternativesMade: boolean): void {
   const seen = new Set<string>();
   for (let i = section.start; i < section.end; i++) {
     const text = ctx.spec.lines[i]!.text;
     if (/^\s*#/.test(text)) continue;
     for (const [re, lost] of NEEDED_WORK) {
       if (!re.test(text) || seen.has(lost)) continue;
+      if (alternativesMade && lost === ALTERNATIVES_LOST) continue;
       seen.add(lost);
       ctx.findings.push({
         line: 0,
@@ -343,13 +344,18 @@ function scriptletFindings(ctx: RuleContext, section: Section): void {
  */
 export function removeScriptlets(ctx: RuleContext): void {
   if (ctx.disabled.has('scriptlets')) return;
+  const links = new Map<string, AlternativeLink[]>();
   for (const section of ctx.spec.sections) {
     if (section.kind === 'trigger' || (section.kind === 'script' && INSTALL_TIME.has(section.keyword))) {
-      if (!ctx.dropped.has(sectionKey(section)) && ctx.evaluated.active[section.header])
-        scriptletFindings(ctx, section);
+      if (!ctx.dropped.has(sectionKey(section)) && ctx.evaluated.active[section.header]) {
+        const made = section.kind === 'script' && section.program === undefined ? alternativeLinks(ctx, section) : [];
+        if (made.length > 0) links.set(sectionKey(section), [...(links.get(sectionKey(section)) ?? []), ...made]);
+        scriptletFindings(ctx, section, made.length > 0);
+      }
       ctx.editor.deleteRange(section.header, section.end, 'scriptlets');
     }
   }
+  makeAlternativeLinks(ctx, links);
   // macro lines that generate scriptlets or their requirements
   for (let i = 0; i < ctx.spec.lines.length; i++) {
     const t = ctx.spec.lines[i]!.text.trim();
@@ -366,6 +372,99 @@ export function removeScriptlets(ctx: RuleContext): void {
     if (kinds.length > 0 && kinds.every((k) => INSTALL_TIME.has(k) || k === 'interp'))
       ctx.editor.delete(tag.line, 'scriptlets');
   }
+}
+
+/** A link `alternatives --install LINK NAME PATH PRIO` (or `--slave LINK NAME PATH`) makes. */
+interface AlternativeLink {
+  link: string;
+  path: string;
+}
+
+/**
+ * The links the `alternatives --install` commands of a scriptlet make, when every one can be made
+ * at build time: link and target are the package's paths under the prefix (not documentation,
+ * which the layer leaves out). All or nothing: a scriptlet whose links cannot all be made keeps its
+ * lint finding.
+ */
+function alternativeLinks(ctx: RuleContext, section: Section): AlternativeLink[] {
+  const logical: string[] = [];
+  for (let i = section.start; i < section.end; i++) {
+    const text = ctx.spec.lines[i]!.text;
+    if (ctx.spec.continued[i] && logical.length > 0) logical[logical.length - 1] += ' ' + text.replace(/\\\s*$/, '');
+    else logical.push(text.replace(/\\\s*$/, ''));
+  }
+  const macros = ctx.evaluated.macros;
+  const prefix = macros.expand('%{_prefix}');
+  const sysconf = macros.expand('%{_sysconfdir}');
+  const inPrefix = (p: string): boolean => {
+    const e = macros.expand(portPath(ctx, p));
+    return !e.includes('%') && (e.startsWith(prefix + '/') || e.startsWith(sysconf + '/'));
+  };
+  const links: AlternativeLink[] = [];
+  let unreadable = false;
+  for (const line of logical) {
+    const words = shellWords(line).map((w) => w.text);
+    const at = words.findIndex((w) => /(^|\/)(update-)?alternatives$/.test(w));
+    if (at < 0 || !words.includes('--install')) continue;
+    for (let k = at + 1; k < words.length; k++) {
+      const w = words[k]!;
+      if (w === '--install' || w === '--slave') {
+        const [link, , path] = words.slice(k + 1, k + 4);
+        k += w === '--install' ? 4 : 3;
+        if (link === undefined || path === undefined) unreadable = true;
+        else if (MAN_RE.test(portPath(ctx, link)) || INFO_RE.test(portPath(ctx, link))) continue;
+        else if (!inPrefix(link) || !inPrefix(path)) unreadable = true;
+        else links.push({ link: portPath(ctx, link), path: portPath(ctx, path) });
+      } else if (/^[|;&]|^\d?>/.test(w)) break;
+    }
+  }
+  return unreadable ? [] : links;
+}
+
+/**
+ * Makes the alternatives links at build time: relative links in the build root at the end of
+ * %install (ln -sfr), listed in the package's %files (a %ghost entry of the link becomes a real one).
+ */
+function makeAlternativeLinks(ctx: RuleContext, links: Map<string, AlternativeLink[]>): void {
+  const install = ctx.spec.sections.filter((s) => s.kind === 'install').at(-1);
+  if (!install || links.size === 0) return;
+  const commands: string[] = [];
+  for (const [key, list] of links) {
+    const files = ctx.spec.sections.find((s) => s.kind === 'files' && sectionKey(s) === key);
+    if (!files) continue;
+    const entries: string[] = [];
+    for (const { link, path } of list) {
+      if (commands.some((c) => c.endsWith(` "%{buildroot}${link}"`))) continue;
+      commands.push(`mkdir -p "$(dirname "%{buildroot}${link}")"`);
+      commands.push(`ln -sfr "%{buildroot}${path}" "%{buildroot}${link}"`);
+      let listed = false;
+      for (let i = files.start; i < files.end; i++) {
+        const entry = parseFileEntry(ctx.editor.text(i));
+        if (!entry || !entry.paths.some((p) => portPath(ctx, p) === link)) continue;
+        listed = true;
+        if (entry.names.includes('ghost'))
+          ctx.editor.replace(i, ctx.editor.text(i).replace(/%ghost\s+/, ''), 'scriptlets');
+      }
+      if (!listed) entries.push(link);
+    }
+    let end = lastContentLine(ctx, files);
+    while (end > files.header && ctx.spec.condStack[end]!.length > (ctx.spec.condStack[files.header]?.length ?? 0))
+      end--;
+    ctx.editor.insertAfter(end, entries, 'scriptlets');
+  }
+  if (commands.length === 0) return;
+  let at = lastContentLine(ctx, install);
+  while (at > install.header && ctx.spec.condStack[at]!.length > (ctx.spec.condStack[install.header]?.length ?? 0))
+    at--;
+  while (at > install.header && ctx.spec.continued[at + 1]) at++;
+  ctx.editor.insertAfter(
+    at,
+    [
+      '# yumda: the alternatives links the dropped scriptlets made, made here (relative, under the prefix)',
+      ...commands,
+    ],
+    'scriptlets',
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -429,13 +528,21 @@ export const PATH_MACROS: Array<[string, string]> = [
   ['/bin', '%{_bindir}'],
   ['/sbin', '%{_sbindir}'],
 ];
-const VAR_MACRO = /%\{_var\}|%_var\b/g;
+/** rpm's own macros for system directories, which the target's macros do not move: %{_var}, %{_usr}, %{_usrsrc}. */
+const SYSTEM_MACROS: Array<[RegExp, string]> = [
+  [/%\{_var\}|%_var\b/g, '%{_localstatedir}'],
+  [/%\{_usr\}|%_usr\b/g, '%{_prefix}'],
+  [/%\{_usrsrc\}|%_usrsrc\b/g, '%{_prefix}/src'],
+];
+function replaceSystemMacros(text: string): string {
+  return SYSTEM_MACROS.reduce((t, [re, macro]) => t.replace(re, macro), text);
+}
 const BOUNDARY = '(?=$|[/\\s"\'*{}),;:]|\\.\\*)';
 
 /** A path written the way the system-paths rule writes it (unless disabled or the base has it). */
 function portPath(ctx: RuleContext, path: string): string {
   if (ctx.disabled.has('system-paths')) return path;
-  const p = path.replace(VAR_MACRO, '%{_localstatedir}');
+  const p = replaceSystemMacros(path);
   if (!p.startsWith('/') || ctx.baseHas(p)) return p;
   return mapPath(p) ?? p;
 }
@@ -478,13 +585,13 @@ export function rewriteSystemPaths(ctx: RuleContext): void {
       if (doc) {
         if ((doc.strip ? before.replace(/^\t+/, '') : before) === doc.delimiter) doc = null;
         else if (doc.content) {
-          const text = rewriteContentLine(ctx, before.replace(VAR_MACRO, '%{_localstatedir}'));
+          const text = rewriteContentLine(ctx, replaceSystemMacros(before));
           if (text !== before) ctx.editor.replace(i, text, 'system-paths');
         }
         continue;
       }
       if (/^\s*#/.test(before)) continue;
-      let text = before.replace(VAR_MACRO, '%{_localstatedir}');
+      let text = replaceSystemMacros(before);
       if (kind === 'files') {
         const entry = parseFileEntry(text);
         if (entry && !entry.names.includes('doc') && !entry.names.includes('license')) {
@@ -706,8 +813,9 @@ const MAN_RE = /^(?:%\{!?\?\w+:)*(%\{_mandir\}|%_mandir\b|\/usr\/share\/man\b)/;
 const INFO_RE = /^(?:%\{!?\?\w+:)*(%\{_infodir\}|%_infodir\b|\/usr\/share\/info\b)/;
 const DOCDIR_RE =
   /^(%\{_docdir\}|%\{_pkgdocdir\}|%\{_defaultdocdir\}|%\{_datadir\}\/(doc|gtk-doc)\b|\/usr\/share\/doc\b)/;
+/** What only the init system reads: services, presets, sysusers, tmpfiles, SysV scripts. */
 const INIT_RE =
-  /^(%\{_unitdir\}|%\{_userunitdir\}|%\{_tmpfilesdir\}|%\{_initddir\}|%\{_initrddir\}|%\{_sysconfdir\}\/rc\.d\/|\/etc\/rc\.d\/|\/usr\/lib\/systemd\/|%\{_prefix\}\/lib\/systemd\/|\/lib\/systemd\/)/;
+  /^(%\{_(unitdir|userunitdir|tmpfilesdir|initddir|initrddir|presetdir|userpresetdir|sysusersdir)\}|%\{_sysconfdir\}\/rc\.d\/|\/etc\/rc\.d\/|\/usr\/lib\/systemd\/|%\{_prefix\}\/lib\/systemd\/|\/lib\/systemd\/)/;
 
 const BUILDROOT_REF = /(\$RPM_BUILD_ROOT|\$\{RPM_BUILD_ROOT\}|%\{buildroot\}|%buildroot\b)\/?(\S*)/g;
 const DOC_TARGET = /^(%\{_mandir\}|%\{_infodir\})(\/|$|\s)/;

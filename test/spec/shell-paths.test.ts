@@ -133,6 +133,16 @@ t.test('paths in shell bodies: the package own ones rewritten, host ones kept, t
   t.notMatch(out, /_licensedir|^%doc/m);
   t.notMatch(out, /^(help2man|pod2man)|shellpaths\.1 %\{buildroot\}|\{man5,man8\}|\.so man1/m);
   t.match(out, /^%exclude %\{_mandir\}$/m);
+  // alternatives: the links are made at build time, relative, and packaged (the %ghost entry becomes real)
+  has('ln -sfr "%{buildroot}%{_bindir}/shellpaths" "%{buildroot}%{_bindir}/shellpaths-cli"', 'alternatives link');
+  has('ln -sfr "%{buildroot}%{_bindir}/shellpaths" "%{buildroot}%{_bindir}/shellpaths-admin"', 'slave link');
+  t.notMatch(out, /%ghost %\{_bindir\}\/shellpaths-cli|shellpaths-cli\.1/);
+  t.match(out, /^%\{_bindir\}\/shellpaths-cli$/m);
+  t.match(out, /^%\{_bindir\}\/shellpaths-admin$/m);
+  t.notOk(
+    r.lint.some((f) => /alternatives link not made/.test(f.reason ?? '')),
+    'no finding for links that were made',
+  );
   // cache scriptlets: dropped, with what is lost
   t.notMatch(out, /^%post|Requires\(/m);
   const lost = r.lint.filter((f) => f.reason?.startsWith('scriptlet dropped')).map((f) => f.reason!);
@@ -185,9 +195,11 @@ t.test('paths in shell bodies: the package own ones rewritten, host ones kept, t
     files.join(' '),
   );
   t.ok(files.includes('/opt/sbin/shellpathsd') && files.includes('/opt/etc/shellpaths/shellpaths.conf'));
+  t.ok(files.includes('/opt/src/shellpaths'), 'rpm macros for system directories (%{_usrsrc}) are moved too');
   t.ok(files.includes('/tmp/var/www/html') && files.includes('/tmp/var/log/shellpaths/shellpaths.log'));
   const links = (await execa('rpm', ['-qp', '--qf', '[%{FILENAMES} -> %{FILELINKTOS}\\n]', file])).stdout;
   t.match(links, /\/opt\/sbin\/shellpathsd -> \/opt\/bin\/shellpaths\n/);
+  t.match(links, /\/opt\/bin\/shellpaths-cli -> shellpaths\n/);
   const root = join(top, 'x');
   await mkdir(root);
   await execa('sh', ['-c', `rpm2cpio '${file}' | cpio -idm --quiet`], { cwd: root });
