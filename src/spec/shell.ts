@@ -88,6 +88,7 @@ export function substitutionRanges(line: string): Array<{ start: number; end: nu
   // s after a line address (1s, $s) too
   const re = /(^|[\s'";{\d$-])(s|\\(\S)|(?=\/))/g;
   for (let m = re.exec(line); m; m = re.exec(line)) {
+    if (m[0] === '') re.lastIndex++;
     let at = m.index + m[1]!.length;
     if (m[2] === 's') {
       const delim = line[at + 1];

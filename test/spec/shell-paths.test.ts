@@ -45,6 +45,11 @@ t.test('shell words, command position and substitution ranges', async (t) => {
     ['pattern', 'a'],
     ['replacement', 'b'],
   ]);
+  // a tool run by absolute path at the start of the line (a zero-length match must not loop)
+  t.same(
+    substitutionRanges('/usr/bin/sed -i s/a/b/ x').map((r) => r.part),
+    ['pattern', 'replacement'],
+  );
   t.same(
     substitutionRanges(`sed -i '/^\\/usr\\/lib/d' x`).map((r) => r.part),
     ['pattern'],
