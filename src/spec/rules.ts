@@ -1029,6 +1029,16 @@ const SYSTEMD_FLAG = /(^|\s)--(with|enable)-systemd(=(yes|1|auto))?(?=\s|\\|$)/g
 
 export function removeSystemd(ctx: RuleContext): void {
   if (ctx.disabled.has('systemd')) return;
+  // the spec's own switch: %global use_systemd 1 → 0, %bcond_without systemd → %bcond_with systemd
+  for (const def of ctx.spec.defines) {
+    if (!/(^|_)systemd$|^(use|with|have|enable)_?systemd/i.test(def.name) || def.body !== '1') continue;
+    const text = ctx.editor.text(def.line);
+    ctx.editor.replace(def.line, text.replace(/1(\s*)$/, '0$1'), 'systemd');
+  }
+  ctx.spec.lines.forEach((line, i) => {
+    if (/^\s*%bcond_without\s+systemd\s*$/.test(line.text))
+      ctx.editor.replace(i, line.text.replace('%bcond_without', '%bcond_with'), 'systemd');
+  });
   for (const tag of ctx.spec.tags) {
     if (tag.key !== 'buildrequires' || ctx.editor.isDeleted(tag.line)) continue;
     filterTagDependencies(ctx, tag.line, 'systemd', (name) => SYSTEMD_PACKAGES.test(name));

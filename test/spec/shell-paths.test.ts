@@ -114,6 +114,9 @@ t.test('paths in shell bodies: the package own ones rewritten, host ones kept, t
   has('%global logfile %{_localstatedir}/log/shellpaths/shellpaths.log', 'location macro used as an option value');
   has('%global __python3 /usr/bin/python3', 'tool macro (__name)');
   has('%global helper /usr/libexec/shellpaths-helper', 'macro run as a command');
+  // the spec's own systemd switch is off (nothing runs systemd on Lambda)
+  has('%global use_systemd         0\n%else', 'use_systemd');
+  has('%bcond_with systemd', 'bcond');
   // %files directives with spaces in their arguments
   has(
     '%attr(0644, root, root) %config(noreplace) %verify(not md5 size mtime) %{_sysconfdir}/shellpaths/shellpaths.conf',
