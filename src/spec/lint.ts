@@ -1,8 +1,9 @@
 /**
  * Lint: every absolute system path left in build, install, scriptlet and %files sections, outside
  * macros, with its line number and why the rules left it, for a maintainer to judge (a shebang, a
- * substitution, or a path the rules could not prove belongs to the package). Tools run by their
- * absolute path in a shell body are build-host programs and are not listed.
+ * substitution's replacement, or a path the rules could not prove belongs to the package). Tools
+ * run by their absolute path in a shell body are build-host programs, a substitution's pattern is
+ * text of the sources and paths the Lambda base has are where they belong: none is listed.
  */
 import { parseSpec } from './parse.js';
 import { hereDocument, inCommandPosition, redirectsIntoBuildroot, substitutionRanges, SYSTEM_PATH } from './shell.js';
@@ -24,7 +25,6 @@ const SHELL = new Set(['build', 'install', 'prep']);
 
 export const LINT_REASONS = {
   files: 'a %files path the rules did not map to a macro',
-  pattern: 'substitution pattern (text of the sources, left as is): check that its replacement is right on Lambda',
   replacement:
     'substitution replacement: a path the built program uses at run time (then its macro) or a build-host one? the rules cannot tell',
   interpreter: 'interpreter: left as is; on Lambda it must come from the base, the runtime or a layer (%{_bindir}/…)',
@@ -63,7 +63,9 @@ export function lintSpec(
           const part = ranges.find((r) => m.index >= r.start && m.index < r.end);
           if (/#!\s*$/.test(line.slice(0, m.index))) reason = LINT_REASONS.interpreter;
           else if (inDoc && doc?.content !== false) reason = LINT_REASONS.content;
-          else if (part) reason = LINT_REASONS[part.part];
+          // a substitution's pattern is text of the sources: only its replacement can be wrong
+          else if (part?.part === 'pattern') continue;
+          else if (part) reason = LINT_REASONS.replacement;
           else if (i > from && inCommandPosition(line, m.index, spec.continued[i]!)) continue;
         }
         findings.push({
