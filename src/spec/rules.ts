@@ -596,9 +596,11 @@ export function rewriteSystemPaths(ctx: RuleContext): void {
         const entry = parseFileEntry(text);
         if (entry && !entry.names.includes('doc') && !entry.names.includes('license')) {
           for (const path of entry.paths) {
-            if (!path.startsWith('/') || ctx.baseHas(path)) continue;
-            const mapped = mapPath(path);
-            if (mapped) text = text.replace(path, mapped);
+            // a quoted path ("/usr/share/foo bar") is mapped inside its quotes
+            const bare = path.replace(/^"/, '');
+            if (!bare.startsWith('/') || ctx.baseHas(bare.replace(/"$/, ''))) continue;
+            const mapped = mapPath(bare);
+            if (mapped) text = text.replace(bare, mapped);
           }
         }
       } else {
@@ -1046,8 +1048,17 @@ export function removeSystemd(ctx: RuleContext): void {
   for (const section of ctx.spec.sections) {
     if (section.kind !== 'build' && section.kind !== 'install') continue;
     for (const i of sectionLines(ctx, section)) {
-      const before = ctx.editor.text(i);
-      if (/^\s*#/.test(before) || !new RegExp(SYSTEMD_FLAG.source).test(before)) continue;
+      const original = ctx.editor.text(i);
+      if (/^\s*#/.test(original)) continue;
+      // cmake and meson switches are turned off in place (-DWITH_SYSTEMD=ON → OFF, -Dsystemd=true → false)
+      const before = original
+        .replace(/(-D\w*SYSTEMD\w*(?::BOOL)?=)(ON|YES|TRUE|1|on|yes|true)\b/g, '$1OFF')
+        .replace(
+          /(-D\w*systemd\w*=)(true|enabled)\b/g,
+          (_m, opt: string, v: string) => opt + (v === 'true' ? 'false' : 'disabled'),
+        );
+      if (before !== original) ctx.editor.replace(i, before, 'systemd');
+      if (!new RegExp(SYSTEMD_FLAG.source).test(before)) continue;
       const after = before.replace(SYSTEMD_FLAG, '');
       // an option alone on its continued line goes with its line; other options stay in place
       if (

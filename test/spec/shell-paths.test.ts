@@ -221,3 +221,26 @@ t.test('paths in shell bodies: the package own ones rewritten, host ones kept, t
   );
   t.equal(await readFile(join(root, 'opt/lib/shellpaths/plugins/a.la'), 'utf8').catch(() => 'gone'), 'gone');
 });
+
+t.test('cmake and meson systemd switches are turned off in place; a quoted %files path is mapped', async (t) => {
+  const spec = [
+    'Name: a',
+    'Version: 1',
+    'Release: 1',
+    'Summary: a',
+    'License: MIT',
+    '%description',
+    'a',
+    '%build',
+    '%cmake -DWITH_SYSTEMD=ON -DENABLE_SYSTEMD:BOOL=1 -DSYSTEMD_UNITDIR=%{_unitdir} .',
+    '%meson -Dsystemd=true -Dsystemd_user=enabled -Dman=true',
+    '%install',
+    '%files',
+    '"/usr/share/a b/c"',
+    '',
+  ].join('\n');
+  const out = rewriteSpec(spec, { date }).text;
+  t.match(out, /^%cmake -DWITH_SYSTEMD=OFF -DENABLE_SYSTEMD:BOOL=OFF -DSYSTEMD_UNITDIR=%\{_unitdir\} \.$/m);
+  t.match(out, /^%meson -Dsystemd=false -Dsystemd_user=disabled -Dman=true$/m);
+  t.match(out, /^"%\{_datadir\}\/a b\/c"$/m);
+});
