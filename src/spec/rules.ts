@@ -21,7 +21,7 @@ import {
 
 export const RULES = {
   'drop-devel':
-    'drop -devel, -static, -doc(s) and -examples subpackages (build images use the upstream ones); their files become %exclude lines of the main package',
+    'drop -devel, -static, -doc(s), -javadoc, -apidoc(s), -manual and -examples subpackages (build images use the upstream ones; documentation is left out); their files become %exclude lines of the main package',
   'drop-subpackage':
     'drop the subpackages an overlay lists (GUI, init, features), with their scriptlets and the Requires on them',
   prefix: 'add "Prefix: %{_prefix}" to the main package and every subpackage (relocatable RPMs)',
@@ -132,7 +132,7 @@ function lastContentLine(ctx: RuleContext, section: Section): number {
 // ---------------------------------------------------------------------------------------------
 // subpackage removal
 
-const DEVEL_SUFFIX = /-(devel|static|docs?|devel-docs?|examples)$/;
+const DEVEL_SUFFIX = /-(devel|static|docs?|devel-docs?|examples|javadoc|apidocs?|manual)$/;
 
 export function chooseDevelDrops(ctx: RuleContext): void {
   if (ctx.disabled.has('drop-devel')) return;

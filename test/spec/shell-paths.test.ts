@@ -222,25 +222,36 @@ t.test('paths in shell bodies: the package own ones rewritten, host ones kept, t
   t.equal(await readFile(join(root, 'opt/lib/shellpaths/plugins/a.la'), 'utf8').catch(() => 'gone'), 'gone');
 });
 
-t.test('cmake and meson systemd switches are turned off in place; a quoted %files path is mapped', async (t) => {
-  const spec = [
-    'Name: a',
-    'Version: 1',
-    'Release: 1',
-    'Summary: a',
-    'License: MIT',
-    '%description',
-    'a',
-    '%build',
-    '%cmake -DWITH_SYSTEMD=ON -DENABLE_SYSTEMD:BOOL=1 -DSYSTEMD_UNITDIR=%{_unitdir} .',
-    '%meson -Dsystemd=true -Dsystemd_user=enabled -Dman=true',
-    '%install',
-    '%files',
-    '"/usr/share/a b/c"',
-    '',
-  ].join('\n');
-  const out = rewriteSpec(spec, { date }).text;
-  t.match(out, /^%cmake -DWITH_SYSTEMD=OFF -DENABLE_SYSTEMD:BOOL=OFF -DSYSTEMD_UNITDIR=%\{_unitdir\} \.$/m);
-  t.match(out, /^%meson -Dsystemd=false -Dsystemd_user=disabled -Dman=true$/m);
-  t.match(out, /^"%\{_datadir\}\/a b\/c"$/m);
-});
+t.test(
+  'cmake and meson systemd switches are turned off in place; a quoted %files path is mapped; -javadoc goes',
+  async (t) => {
+    const spec = [
+      'Name: a',
+      'Version: 1',
+      'Release: 1',
+      'Summary: a',
+      'License: MIT',
+      '%description',
+      'a',
+      '%package javadoc',
+      'Summary: API documentation',
+      '%description javadoc',
+      'API documentation.',
+      '%build',
+      '%cmake -DWITH_SYSTEMD=ON -DENABLE_SYSTEMD:BOOL=1 -DSYSTEMD_UNITDIR=%{_unitdir} .',
+      '%meson -Dsystemd=true -Dsystemd_user=enabled -Dman=true',
+      '%install',
+      '%files',
+      '"/usr/share/a b/c"',
+      '%files javadoc',
+      '%{_javadocdir}/a',
+      '',
+    ].join('\n');
+    const r = rewriteSpec(spec, { date });
+    const out = r.text;
+    t.same(r.dropped, ['a-javadoc'], 'documentation subpackages are left out like -doc');
+    t.match(out, /^%cmake -DWITH_SYSTEMD=OFF -DENABLE_SYSTEMD:BOOL=OFF -DSYSTEMD_UNITDIR=%\{_unitdir\} \.$/m);
+    t.match(out, /^%meson -Dsystemd=false -Dsystemd_user=disabled -Dman=true$/m);
+    t.match(out, /^"%\{_datadir\}\/a b\/c"$/m);
+  },
+);
