@@ -26,11 +26,11 @@ export const RULES = {
     'drop the subpackages an overlay lists (GUI, init, features), with their scriptlets and the Requires on them',
   prefix: 'add "Prefix: %{_prefix}" to the main package and every subpackage (relocatable RPMs)',
   'system-paths':
-    'replace hardcoded /usr/bin, /usr/lib64, /usr/share, /etc, /var, %{_var}, … by their macros where the path is one the package installs (%files entries, paths after the build root, --dir= options)',
+    "replace hardcoded /usr/bin, /usr/lib64, /usr/share, /etc, /var, %{_var}, … by their macros where the path is the package's own: %files entries, paths after the build root (brace groups too), symlink targets and text written into the build root, install-directory options and run-time option values under /etc, /var, /run, sed/perl replacements under them, %global macros used as locations; tools run by absolute path and substitution patterns stay (the lint lists what the rules cannot tell)",
   'base-paths':
     'keep paths the Lambda base provides absolute (e.g. the CA bundle under /etc/pki) instead of moving them under the prefix',
   scriptlets:
-    'yumda never runs scriptlets: drop every install-time scriptlet and trigger (%pre … %posttrans, %trigger*, -n, -p <lua>), the macros that make them (%systemd_post, %ldconfig_scriptlets …) and Requires(pre|post|preun|postun|…); lint says what one did that the layer may need (caches, alternatives, run-time directories)',
+    'yumda never runs scriptlets: drop every install-time scriptlet and trigger (%pre … %posttrans, %trigger*, -n, -p <lua>), the macros that make them (%systemd_post, %ldconfig_scriptlets …) and Requires(pre|post|preun|postun|…); alternatives links are made at build time (relative, under the prefix); lint says exactly what else one did that the layer may need (caches, run-time directories, configuration)',
   'requires-system':
     'remove Requires on absolute paths and on init-system packages that the base does not provide (/sbin/nologin, systemd-units, initscripts, /usr/sbin/useradd)',
   docs: 'leave documentation out: %doc entries dropped (%license kept), man/info pages dropped and "%exclude %{_mandir}"/"%exclude %{_infodir}" added, absolute doc paths excluded',
