@@ -684,6 +684,13 @@ function rewriteShellLine(ctx: RuleContext, text: string, head: string, continue
   const linkWords = /^(ln|%\{__ln_s\})$/.test(command) && (command !== 'ln' || /(^|\s)-[a-zA-Z]*s/.test(head));
   const targets = linkWords ? words.filter((w, k) => k > 0 && !w.text.startsWith('-')) : [];
   const linkInBuildroot = targets.length >= 2 && hasBuildroot(targets.at(-1)!.text);
+  // ln -s ../..%{_localstatedir}/log/httpd $RPM_BUILD_ROOT/etc/httpd/logs: the ../ climb to / from
+  // where the link was; under the prefix the link lies deeper, so the target is written absolute
+  if (linkInBuildroot)
+    for (const w of targets.slice(0, -1)) {
+      const climb = /^(["']?)((?:\.\.\/)*\.\.\/?)(?=%\{(\w+)\})/.exec(w.text);
+      if (climb && DIRECTORY_MACROS.has(climb[3]!)) add(w.start + climb[1]!.length, w.start + climb[0].length, '');
+    }
   for (const m of text.matchAll(SHELL_PATH)) {
     const start = m.index;
     const part = partAt(start);

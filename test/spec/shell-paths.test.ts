@@ -208,6 +208,8 @@ t.test('paths in shell bodies: the package own ones rewritten, host ones kept, t
   const links = (await execa('rpm', ['-qp', '--qf', '[%{FILENAMES} -> %{FILELINKTOS}\\n]', file])).stdout;
   t.match(links, /\/opt\/sbin\/shellpathsd -> \/opt\/bin\/shellpaths\n/);
   t.match(links, /\/opt\/bin\/shellpaths-cli -> shellpaths\n/);
+  t.match(links, /\/opt\/etc\/shellpaths\/logs -> \/tmp\/var\/log\/shellpaths\n/, '../.. climbed to / before the port');
+  t.match(links, /\/opt\/etc\/shellpaths\/run -> \/tmp\/run\/shellpaths\n/);
   const root = join(top, 'x');
   await mkdir(root);
   await execa('sh', ['-c', `rpm2cpio '${file}' | cpio -idm --quiet`], { cwd: root });
