@@ -623,6 +623,16 @@ function runtimePath(ctx: RuleContext, path: string): string | null {
   return mapPath(path);
 }
 
+/** The system path a macro path stands for on Amazon Linux (%{_sysconfdir}/pki/x → /etc/pki/x), or null. */
+function systemPathFor(path: string): string | null {
+  for (const [sys, macro] of PATH_MACROS) {
+    if (macro.includes('%{_prefix}/') || !path.startsWith(macro)) continue;
+    const rest = path.slice(macro.length);
+    if (rest === '' || rest.startsWith('/')) return sys + rest;
+  }
+  return null;
+}
+
 /** Configuration and state are never build inputs: a value under /etc, /var or /run is a run-time location. */
 const RUNTIME_ROOT = /^\/(etc|var|run)(\/|$)/;
 
@@ -689,7 +699,12 @@ function rewriteShellLine(ctx: RuleContext, text: string, head: string, continue
   if (linkInBuildroot)
     for (const w of targets.slice(0, -1)) {
       const climb = /^(["']?)((?:\.\.\/)*\.\.\/?)(?=%\{(\w+)\})/.exec(w.text);
-      if (climb && DIRECTORY_MACROS.has(climb[3]!)) add(w.start + climb[1]!.length, w.start + climb[0].length, '');
+      if (!climb || !DIRECTORY_MACROS.has(climb[3]!)) continue;
+      // a link to a file the Lambda base has (the CA bundle) points at the base's file
+      const target = w.text.slice(climb[0].length).replace(/["']$/, '');
+      const base = systemPathFor(target);
+      const onBase = base !== null && ctx.baseHas(base);
+      add(w.start + climb[1]!.length, w.start + climb[0].length + (onBase ? target.length : 0), onBase ? base : '');
     }
   for (const m of text.matchAll(SHELL_PATH)) {
     const start = m.index;
@@ -754,12 +769,17 @@ export function rewriteDefinitions(ctx: RuleContext): void {
   for (const def of ctx.spec.defines) {
     if (def.params !== null || def.lastLine !== def.line || ctx.editor.isDeleted(def.line)) continue;
     if (ctx.dropped.has(sectionKey(ctx.spec.sections[ctx.spec.sectionOf[def.line]!]!))) continue;
-    const value = /^\/\S*/.exec(def.body)?.[0];
-    if (value === undefined || mapPath(value) === null) continue;
+    // a directory macro the spec sets itself (%define _sysconfdir /etc, %global _localstatedir %{_var})
+    // would undo the port: the target's macros say where things live
     if (DIRECTORY_MACROS.has(def.name)) {
       ctx.editor.delete(def.line, 'system-paths');
       continue;
     }
+    // rpm's own system-directory macros in a definition (%define queue_dir %{_var}/spool/postfix)
+    const moved = replaceSystemMacros(ctx.editor.text(def.line));
+    if (moved !== ctx.editor.text(def.line)) ctx.editor.replace(def.line, moved, 'system-paths');
+    const value = /^\/\S*/.exec(def.body)?.[0];
+    if (value === undefined || mapPath(value) === null) continue;
     if (def.name.startsWith('__')) continue;
     const uses = macroUses(ctx, def.name, def.line);
     if (!uses.location || uses.tool) continue;

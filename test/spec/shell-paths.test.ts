@@ -257,3 +257,30 @@ t.test(
     t.match(out, /^"%\{_datadir\}\/a b\/c"$/m);
   },
 );
+
+t.test('definitions with rpm system-directory macros; links to a file of the base', async (t) => {
+  // as postfix.spec defines its directories, and links its CA bundle
+  const spec = [
+    '%define postfix_config_dir  %{_sysconfdir}/postfix',
+    '%define postfix_queue_dir   %{_var}/spool/postfix',
+    '%global _localstatedir %{_var}',
+    'Name: postfix',
+    'Version: 2.10.1',
+    'Release: 1',
+    'Summary: a',
+    'License: IBM',
+    '%description',
+    'a',
+    '%install',
+    'mkdir -p $RPM_BUILD_ROOT%{postfix_config_dir} $RPM_BUILD_ROOT%{postfix_queue_dir}',
+    'ln -sf ../../../%{_sysconfdir}/pki/tls/certs/ca-bundle.crt $RPM_BUILD_ROOT%{postfix_config_dir}/ca.crt',
+    '%files',
+    '%{postfix_config_dir}',
+    '%{postfix_queue_dir}',
+    '',
+  ].join('\n');
+  const out = rewriteSpec(spec, { date }).text;
+  t.match(out, /^%define postfix_queue_dir {3}%\{_localstatedir\}\/spool\/postfix$/m);
+  t.notMatch(out, /_localstatedir %\{_var\}|%\{_var\}/, 'no redefined directory macro, no %{_var}');
+  t.match(out, /^ln -sf \/etc\/pki\/tls\/certs\/ca-bundle\.crt \$RPM_BUILD_ROOT%\{postfix_config_dir\}\/ca\.crt$/m);
+});
