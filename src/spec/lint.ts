@@ -30,6 +30,8 @@ export const LINT_REASONS = {
   interpreter: 'interpreter: left as is; on Lambda it must come from the base, the runtime or a layer (%{_bindir}/…)',
   content: 'text written into a file of the package: a run-time path the base does not have?',
   shell: 'a path on the build host, or one the package uses at run time? the rules cannot tell',
+  definition:
+    'macro definition: a location of the package (then its macro; the rules map it when the spec only uses it as one) or a tool? the rules cannot tell',
 } as const;
 
 /**
@@ -43,7 +45,27 @@ export function lintSpec(
   const spec = parseSpec(text);
   const findings: LintFinding[] = [];
   for (const section of spec.sections) {
-    if (!LINTED.has(section.kind)) continue;
+    if (!LINTED.has(section.kind)) {
+      // macro definitions outside the shell bodies: a location the package uses, or a tool?
+      if (section.kind !== 'preamble' && section.kind !== 'package') continue;
+      for (let i = section.start; i < section.end; i++) {
+        const line = spec.lines[i]!.text;
+        const def = /^\s*%(?:define|global)\s+([A-Za-z_]\w*)\s/.exec(line);
+        if (!def || def[1]!.startsWith('__')) continue;
+        for (const m of line.matchAll(SYSTEM_PATH)) {
+          if (baseHas(m[0].replace(/\/+$/, '')) || line.slice(0, m.index).includes('%(')) continue;
+          findings.push({
+            line: i + 1,
+            inputLine: origin ? (origin[i] ?? null) : null,
+            section: section.keyword || 'preamble',
+            path: m[0],
+            text: line.trim(),
+            reason: LINT_REASONS.definition,
+          });
+        }
+      }
+      continue;
+    }
     const shell = SHELL.has(section.kind);
     let doc: { delimiter: string; strip: boolean; content: boolean } | null = null;
     const from = section.header >= 0 ? section.header : section.start;

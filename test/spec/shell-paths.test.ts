@@ -128,6 +128,7 @@ t.test('paths in shell bodies: the package own ones rewritten, host ones kept, t
   t.equal(why('/usr/libexec/shellpaths'), LINT_REASONS.replacement);
   t.equal(why('/usr/lib/shellpaths'), undefined, 'a substitution pattern is text of the sources');
   t.equal(why('/usr/share/shellpaths'), LINT_REASONS.shell);
+  t.equal(why('/usr/libexec/shellpaths-helper'), LINT_REASONS.definition, 'a macro run as a tool');
   t.notOk(
     r.lint.some((f) => /^\/usr\/bin\/(rm|install)$/.test(f.path)),
     'tools run by absolute path are no findings',
