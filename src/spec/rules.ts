@@ -295,6 +295,14 @@ const NEEDED_WORK: Array<[RegExp, string]> = [
     'run-time directory not created: it lies under /tmp on Lambda, which the layer cannot carry; the program must create it at start-up',
   ],
   [
+    /\bsystemd-tmpfiles\b[^\n]*--create|%\{?\??tmpfiles_create\b/,
+    'tmpfiles.d directories not created: they lie under /tmp on Lambda, which the layer cannot carry; the program must create them at start-up',
+  ],
+  [
+    /\bln\s+-[a-z]*s[a-z]*\s[^\n]*(%\{_(bindir|sbindir|libdir|libexecdir|datadir|prefix)\}|\/usr\/)/,
+    'link made at install time not made: make it in %install (relative, under %{_prefix}) and list it in %files',
+  ],
+  [
     /\b(ln\s+-s|cp|mv|install|touch|sed\s+-i)\b[^\n]*(%\{_sysconfdir\}|\/etc\/)/,
     'configuration edited at install time: do it in %install if the layer needs it',
   ],
