@@ -846,10 +846,10 @@ export function keepBasePaths(ctx: RuleContext): void {
 // %files: docs, init files, setuid
 
 // (inside a conditional expansion too: %{?with_docs:%{_mandir}/man1/x.1*})
-const MAN_RE = /^(?:%\{!?\?\w+:)*(%\{_mandir\}|%_mandir\b|\/usr\/share\/man\b)/;
-const INFO_RE = /^(?:%\{!?\?\w+:)*(%\{_infodir\}|%_infodir\b|\/usr\/share\/info\b)/;
-const DOCDIR_RE =
-  /^(%\{_docdir\}|%\{_pkgdocdir\}|%\{_defaultdocdir\}|%\{_datadir\}\/(doc|gtk-doc)\b|\/usr\/share\/doc\b)/;
+const SHARE = String.raw`(?:%\{_datadir\}|%\{_datarootdir\}|%\{_prefix\}\/share|\/usr\/share)`;
+const MAN_RE = new RegExp(String.raw`^(?:%\{!?\?\w+:)*(%\{_mandir\}|%_mandir\b|${SHARE}\/man\b)`);
+const INFO_RE = new RegExp(String.raw`^(?:%\{!?\?\w+:)*(%\{_infodir\}|%_infodir\b|${SHARE}\/info\b)`);
+const DOCDIR_RE = new RegExp(String.raw`^(%\{_docdir\}|%\{_pkgdocdir\}|%\{_defaultdocdir\}|${SHARE}\/(doc|gtk-doc)\b)`);
 /** What only the init system reads: services, presets, sysusers, tmpfiles, SysV scripts. */
 const INIT_RE =
   /^(%\{_(unitdir|userunitdir|tmpfilesdir|initddir|initrddir|presetdir|userpresetdir|sysusersdir)\}|%\{_sysconfdir\}\/rc\.d\/|\/etc\/rc\.d\/|\/usr\/lib\/systemd\/|%\{_prefix\}\/lib\/systemd\/|\/lib\/systemd\/)/;

@@ -248,6 +248,8 @@ t.test(
       '%install',
       '%files',
       '"/usr/share/a b/c"',
+      '%{_datadir}/man/man1/a.1*',
+      '%{_prefix}/share/doc/a',
       '%files javadoc',
       '%{_javadocdir}/a',
       '',
@@ -258,6 +260,9 @@ t.test(
     t.match(out, /^%cmake -DWITH_SYSTEMD=OFF -DENABLE_SYSTEMD:BOOL=OFF -DSYSTEMD_UNITDIR=%\{_unitdir\} \.$/m);
     t.match(out, /^%meson -Dsystemd=false -Dsystemd_user=disabled -Dman=true$/m);
     t.match(out, /^"%\{_datadir\}\/a b\/c"$/m);
+    t.notMatch(out, /^%\{_datadir\}\/man/m, 'man pages however their directory is written');
+    t.match(out, /^%exclude %\{_mandir\}$/m);
+    t.match(out, /^%exclude %\{_prefix\}\/share\/doc\/a$/m);
   },
 );
 
