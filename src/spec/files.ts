@@ -90,3 +90,12 @@ export function splitDependencies(value: string): Dependency[] {
   }
   return deps;
 }
+
+/** Documentation directories, however a spec writes them. */
+// (inside a conditional expansion too: %{?with_docs:%{_mandir}/man1/x.1*})
+const SHARE = String.raw`(?:%\{_datadir\}|%\{_datarootdir\}|%\{_prefix\}\/share|\/usr\/share)`;
+export const MAN_RE = new RegExp(String.raw`^(?:%\{!?\?\w+:)*(%\{_mandir\}|%_mandir\b|${SHARE}\/man\b)`);
+export const INFO_RE = new RegExp(String.raw`^(?:%\{!?\?\w+:)*(%\{_infodir\}|%_infodir\b|${SHARE}\/info\b)`);
+export const DOCDIR_RE = new RegExp(
+  String.raw`^(%\{_docdir\}|%\{_pkgdocdir\}|%\{_defaultdocdir\}|${SHARE}\/(doc|gtk-doc)\b)`,
+);

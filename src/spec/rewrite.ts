@@ -15,27 +15,25 @@ import {
 } from './overlay.js';
 import { splitDependencies } from './files.js';
 import { parseSpec } from './parse.js';
+import type { RuleContext } from './context.js';
+import { keepBasePaths, rewriteDefinitions, rewriteSystemPaths } from './paths.js';
 import {
   addChangelog,
   addExcludes,
   addPrefix,
   chooseDevelDrops,
   excludeDroppedFileLists,
-  keepBasePaths,
   removeCheck,
   removeDocInstalls,
   removeDroppedPackages,
-  removeScriptlets,
   quoteIfWords,
   removeSystemd,
   removeSystemRequires,
   rewriteFiles,
-  rewriteSystemPaths,
-  rewriteDefinitions,
   RULES,
-  type RuleContext,
   type RuleName,
 } from './rules.js';
+import { removeScriptlets } from './scriptlets.js';
 import { lintSpec, type LintFinding } from './lint.js';
 
 export interface RewriteOptions {

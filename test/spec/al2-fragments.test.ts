@@ -4,7 +4,7 @@
  * the target's macros, so an unpackaged file, a wrong %if branch or an unreadable mode fails here.
  */
 import t from 'tap';
-import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -14,52 +14,10 @@ import { parseSpec } from '../../src/spec/parse.js';
 import { layerMode } from '../../src/spec/rules.js';
 import { rewriteSpec } from '../../src/spec/rewrite.js';
 import { projectPath } from '../../src/util/paths.js';
+import { buildWithTargetMacros, macroFiles, macros } from './target-build.js';
 
 const date = new Date('2024-02-03T00:00:00Z');
-const macroFiles = [
-  projectPath('repo-metadata/macros/lambda2.macros'),
-  projectPath('repo-metadata/macros/al2-standins.macros'),
-];
-const macros = macroFiles.flatMap((f) => ['--load', f]);
 const fixture = (name: string): Promise<string> => readFile(projectPath('test/fixtures/spec/al2', name), 'utf8');
-
-/** Builds a spec with rpmbuild in a fresh topdir; returns the topdir and rpmbuild's result. */
-async function build(
-  t: { teardown: (fn: () => Promise<void>) => void },
-  name: string,
-  text: string,
-  sources: Record<string, string> = {},
-): Promise<{ top: string; ok: boolean; log: string }> {
-  const top = await mkdtemp(join(tmpdir(), `yumda-al2-${name}-`));
-  t.teardown(() => rm(top, { recursive: true, force: true }));
-  await mkdir(join(top, 'SOURCES'), { recursive: true });
-  for (const [file, body] of Object.entries(sources)) await writeFile(join(top, 'SOURCES', file), body);
-  const spec = join(top, `${name}.spec`);
-  await writeFile(spec, text);
-  // AL2 builds with bash (%_buildshell); Debian's /bin/sh is dash
-  const r = await execa(
-    'rpmbuild',
-    [
-      '--define',
-      `_topdir ${top}`,
-      ...macros,
-      '--define',
-      '_buildshell /bin/bash',
-      '--define',
-      '__brp_strip %{nil}',
-      '-bb',
-      '--nodeps',
-      '--noclean',
-      spec,
-    ],
-    {
-      reject: false,
-      all: true,
-      env: { LC_ALL: 'C' },
-    },
-  );
-  return { top, ok: r.exitCode === 0, log: r.all ?? '' };
-}
 
 async function rpmFiles(rpm: string): Promise<string[]> {
   return (await execa('rpm', ['-qp', '--qf', '[%{FILEMODES:perms} %{FILENAMES}\\n]', rpm])).stdout
@@ -120,7 +78,7 @@ t.test('openssh: dropped subpackages with literal /etc paths; set-gid programs s
   t.match(out, /^%attr\(0755,root,nobody\) %\{_bindir\}\/ssh-agent$/m);
   t.notMatch(out, /%attr\(0?[2-7][0-7]{3}/);
 
-  const b = await build(t, 'openssh', out, {
+  const b = await buildWithTargetMacros(t, 'openssh', out, {
     'sshd.pam': 'auth include system-auth\n',
     'sshd.init': '#!/bin/sh\n',
     'ssh-keycat.pam': 'account include sshd\n',
@@ -173,7 +131,7 @@ t.test('libedit: a dropped -devel whose %files lists man pages as %doc leaves no
     /%exclude %\{_includedir\}\/editline$/m,
     'a %dir of a dropped package is not excluded (that would take files of others)',
   );
-  const b = await build(t, 'libedit', r.text);
+  const b = await buildWithTargetMacros(t, 'libedit', r.text);
   t.ok(b.ok, b.ok ? 'rpmbuild: no unpackaged files' : b.log.split('\n').slice(-15).join('\n'));
   if (!b.ok) return;
   const files = await rpmFiles(join(b.top, 'RPMS', 'x86_64', 'libedit-3.0-12.20121213cvs.lambda2.0.2.x86_64.rpm'));
@@ -197,7 +155,7 @@ t.test('git: a dropped subpackage with %files -f LIST (git-core-doc) is excluded
     /^%exclude %\{_sysconfdir\}\/gitweb\.conf$/m,
     'a directive glued to its path (%config(noreplace)%{_sysconfdir}/…) is read as rpm reads it',
   );
-  const b = await build(t, 'git', r.text);
+  const b = await buildWithTargetMacros(t, 'git', r.text);
   t.ok(b.ok, b.ok ? 'rpmbuild: no unpackaged files' : b.log.split('\n').slice(-15).join('\n'));
   if (!b.ok) return;
   const core = await rpmFiles(join(b.top, 'RPMS', 'x86_64', 'git-core-2.23.3-1.lambda2.x86_64.rpm'));

@@ -13,14 +13,9 @@ import { isMechanical, matchedLines, mechanicalScore } from '../../src/spec/metr
 import { parseSpec } from '../../src/spec/parse.js';
 import { rewriteSpec } from '../../src/spec/rewrite.js';
 import { projectPath } from '../../src/util/paths.js';
+import { macros } from './target-build.js';
 
 const date = new Date('2024-02-03T00:00:00Z');
-const macros = [
-  '--load',
-  projectPath('repo-metadata/macros/lambda2.macros'),
-  '--load',
-  projectPath('repo-metadata/macros/al2-standins.macros'),
-];
 
 t.test(
   'yumda never runs scriptlets: all are dropped, with what they did that a layer may need in the lint',

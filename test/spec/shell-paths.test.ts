@@ -7,22 +7,16 @@
  * built with rpmbuild and the target's macros.
  */
 import t from 'tap';
-import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { rewriteSpec } from '../../src/spec/rewrite.js';
 import { inCommandPosition, shellWords, substitutionRanges } from '../../src/spec/shell.js';
 import { LINT_REASONS } from '../../src/spec/lint.js';
 import { projectPath } from '../../src/util/paths.js';
+import { buildWithTargetMacros, macros } from './target-build.js';
 
 const date = new Date('2024-02-03T00:00:00Z');
-const macros = [
-  '--load',
-  projectPath('repo-metadata/macros/lambda2.macros'),
-  '--load',
-  projectPath('repo-metadata/macros/al2-standins.macros'),
-];
 const fixture = await readFile(projectPath('test/fixtures/spec/al2/shell-paths-fragment.spec'), 'utf8');
 const line = (text: string): string => `\n${text}\n`;
 
@@ -169,31 +163,16 @@ t.test('paths in shell bodies: the package own ones rewritten, host ones kept, t
     );
 
   // rpm parses it and builds it: every packaged file under /opt (or /tmp), nothing unpackaged
-  const top = await mkdtemp(join(tmpdir(), 'yumda-shellpaths-'));
-  t.teardown(() => rm(top, { recursive: true, force: true }));
-  await mkdir(join(top, 'SOURCES'), { recursive: true });
-  const spec = join(top, 'shellpaths.spec');
-  await writeFile(spec, out);
-  const parsed = await execa('rpmspec', ['-P', ...macros, spec], { reject: false, all: true, env: { LC_ALL: 'C' } });
+  const b = await buildWithTargetMacros(t, 'shellpaths', out);
+  const top = b.top;
+  const parsed = await execa('rpmspec', ['-P', ...macros, join(top, 'shellpaths.spec')], {
+    reject: false,
+    all: true,
+    env: { LC_ALL: 'C' },
+  });
   t.equal(parsed.exitCode, 0, parsed.exitCode === 0 ? 'rpmspec -P' : parsed.all);
-  const b = await execa(
-    'rpmbuild',
-    [
-      '--define',
-      `_topdir ${top}`,
-      ...macros,
-      '--define',
-      '_buildshell /bin/bash',
-      '--define',
-      '__brp_strip %{nil}',
-      '-bb',
-      '--nodeps',
-      spec,
-    ],
-    { reject: false, all: true, env: { LC_ALL: 'C' } },
-  );
-  t.equal(b.exitCode, 0, b.exitCode === 0 ? 'rpmbuild' : (b.all ?? '').split('\n').slice(-20).join('\n'));
-  if (b.exitCode !== 0) return;
+  t.ok(b.ok, b.ok ? 'rpmbuild' : b.log.split('\n').slice(-20).join('\n'));
+  if (!b.ok) return;
   const rpm = join(top, 'RPMS', 'noarch', 'shellpaths-1.0-1.lambda2.noarch.rpm');
   const rpmArch = join(top, 'RPMS', 'x86_64', 'shellpaths-1.0-1.lambda2.x86_64.rpm');
   const file = await readFile(rpmArch).then(
