@@ -95,6 +95,7 @@ export function rewriteSystemPaths(ctx: RuleContext): void {
     /** An open here-document: its delimiter, and whether its text goes into a file of the build root. */
     let doc: { delimiter: string; strip: boolean; content: boolean } | null = null;
     let head = '';
+    const loopLists = kind === 'files' ? new Map<number, number>() : buildrootLoopLists(ctx, section);
     for (const i of sectionLines(ctx, section)) {
       const before = ctx.editor.text(i);
       if (doc) {
@@ -120,6 +121,9 @@ export function rewriteSystemPaths(ctx: RuleContext): void {
         }
       } else {
         if (!ctx.spec.continued[i]) head = text;
+        const listFrom = loopLists.get(i);
+        if (listFrom !== undefined)
+          text = text.slice(0, listFrom) + text.slice(listFrom).replace(SHELL_PATH, (m) => mapPath(m) ?? m);
         text = rewriteShellLine(ctx, text, head, ctx.spec.continued[i]!);
         const opened = hereDocument(before);
         if (opened) doc = { ...opened, content: redirectsIntoBuildroot(before) >= 0 };
@@ -127,6 +131,40 @@ export function rewriteSystemPaths(ctx: RuleContext): void {
       if (text !== before) ctx.editor.replace(i, text, 'system-paths');
     }
   }
+}
+
+/**
+ * The word lists of `for VAR in LIST` loops whose body uses $VAR after the build root
+ * (for I in /sbin/sfdisk /sbin/cfdisk; do rm -f $RPM_BUILD_ROOT$I; done): the list names the
+ * package's own paths. Map of line index → offset where the list starts on that line.
+ */
+function buildrootLoopLists(ctx: RuleContext, section: { start: number; end: number }): Map<number, number> {
+  const lists = new Map<number, number>();
+  for (let i = section.start; i < section.end; i++) {
+    const loop = /^(\s*for\s+([A-Za-z_]\w*)\s+in\s)/.exec(ctx.spec.lines[i]!.text);
+    if (!loop) continue;
+    const variable = loop[2]!;
+    const listLines: Array<[number, number]> = [[i, loop[1]!.length]];
+    let k = i;
+    while (!/(;|^|\s)do\b/.test(ctx.spec.lines[k]!.text.slice(k === i ? loop[1]!.length : 0)) && k + 1 < section.end) {
+      if (!ctx.spec.continued[k + 1]) break;
+      k++;
+      listLines.push([k, 0]);
+    }
+    let depth = 0;
+    let opened = false;
+    let usesBuildroot = false;
+    const used = new RegExp(`(${BUILDROOT_VAR})["']?\\$\\{?${variable}\\b`);
+    for (let j = i; j < section.end; j++) {
+      const t = ctx.spec.lines[j]!.text;
+      if (used.test(t)) usesBuildroot = true;
+      depth += (t.match(/(^|;|\s)do(\s|$)/g) ?? []).length - (t.match(/(^|;|\s)done(\s|;|$)/g) ?? []).length;
+      opened ||= depth > 0;
+      if (opened && depth <= 0) break;
+    }
+    if (usesBuildroot) for (const [line, from] of listLines) lists.set(line, from);
+  }
+  return lists;
 }
 
 /** A path the installed package uses at run time: the base's stays, any other lives under the prefix on Lambda. */

@@ -76,6 +76,9 @@ t.test('paths in shell bodies: the package own ones rewritten, host ones kept, t
   // a symlink to the package's own program points under the prefix; one to a base file stays
   has('ln -s %{_bindir}/shellpaths $RPM_BUILD_ROOT%{_sbindir}/shellpathsd', 'own symlink target');
   has('ln -sf /usr/share/zoneinfo/UTC $RPM_BUILD_ROOT%{_sysconfdir}/shellpaths/localtime', 'base symlink target');
+  // a loop whose body puts its variable after the build root lists the package's own paths
+  has('for I in %{_bindir}/shellpaths-old \\\n\t%{_sbindir}/shellpaths-old; do', 'loop over own paths');
+  has('for f in /usr/share/automake-*/config.sub; do ls -l $f || :; done', 'loop over host files');
   // text written into the build root is read at run time on Lambda (the shebang stays)
   has('#!/bin/sh\nexec %{_bindir}/shellpaths --config %{_sysconfdir}/shellpaths/shellpaths.conf "$@"', 'here-document');
   has(
