@@ -135,8 +135,9 @@ export function rewriteSystemPaths(ctx: RuleContext): void {
 
 /**
  * The word lists of `for VAR in LIST` loops whose body uses $VAR after the build root
- * (for I in /sbin/sfdisk /sbin/cfdisk; do rm -f $RPM_BUILD_ROOT$I; done): the list names the
- * package's own paths. Map of line index → offset where the list starts on that line.
+ * (for I in /sbin/sfdisk /sbin/cfdisk; do rm -f $RPM_BUILD_ROOT$I; done) and the values of shell
+ * variables used there later: they name the package's own paths. Map of line index → offset where
+ * the list or value starts on that line.
  */
 function buildrootLoopLists(ctx: RuleContext, section: { start: number; end: number }): Map<number, number> {
   const lists = new Map<number, number>();
@@ -163,6 +164,20 @@ function buildrootLoopLists(ctx: RuleContext, section: { start: number; end: num
       if (opened && depth <= 0) break;
     }
     if (usesBuildroot) for (const [line, from] of listLines) lists.set(line, from);
+  }
+  // and shell variables set to a path that a later line puts after the build root
+  // (MODDIR=/usr/lib64/foo … install -d $RPM_BUILD_ROOT$MODDIR)
+  for (let i = section.start; i < section.end; i++) {
+    const set = /^(\s*(?:export\s+)?([A-Za-z_]\w*)=["']?)\//.exec(ctx.spec.lines[i]!.text);
+    if (!set || ctx.spec.continued[i]) continue;
+    const used = new RegExp(`(${BUILDROOT_VAR})["']?\\$\\{?${set[2]!}\\b`);
+    for (let j = i + 1; j < section.end; j++) {
+      if (new RegExp(`^\\s*(export\\s+)?${set[2]!}=`).test(ctx.spec.lines[j]!.text)) break;
+      if (used.test(ctx.spec.lines[j]!.text)) {
+        lists.set(i, set[1]!.length);
+        break;
+      }
+    }
   }
   return lists;
 }
@@ -234,7 +249,8 @@ function rewriteShellLine(ctx: RuleContext, text: string, head: string, continue
     );
   }
   for (const m of text.matchAll(DIR_OPTION)) {
-    if (partAt(m.index)) continue;
+    // a shell variable (TOOLDIR=/usr/share/automake) is no installation option of a command
+    if (partAt(m.index) || inCommandPosition(text, m.index, continued)) continue;
     const rest = text.slice(m.index + m[0].length).split(/[\s"';]/)[0] ?? '';
     // a search path list (--with-default-path=/usr/local/bin:/usr/bin) is not an install location
     // (a file the base has, like a CA bundle, stays; a system directory itself is a location to move)
@@ -271,8 +287,13 @@ function rewriteShellLine(ctx: RuleContext, text: string, head: string, continue
     else if (linkInBuildroot) runtime = targets.slice(0, -1).some((w) => start >= w.start && start < w.end);
     else if (redirect >= 0 && start < redirect && /^(echo|printf)$/.test(command))
       runtime = !/^\s*["']?#!/.test(text.slice(text.indexOf(command) + command.length));
-    else if (/(--[\w-]+|-D\w+|\b[A-Za-z_]\w*)=\\?["']?$/.test(text.slice(0, start)))
-      runtime = RUNTIME_ROOT.test(path) && !/^[:,]/.test(text.slice(end));
+    else if (/(--[\w-]+|-D\w+|\b[A-Za-z_]\w*)=\\?["']?$/.test(text.slice(0, start))) {
+      const word = shellWords(text).find((w) => start >= w.start && start < w.end);
+      runtime =
+        RUNTIME_ROOT.test(path) &&
+        !/^[:,]/.test(text.slice(end)) &&
+        !(word && inCommandPosition(text, word.start, continued));
+    }
     if (!runtime) continue;
     const mapped = runtimePath(ctx, path);
     if (mapped) add(start, end, mapped);

@@ -54,11 +54,16 @@ export function shellWords(line: string): Word[] {
 
 /** Words that may precede a command without being it. */
 const COMMAND_PREFIX =
-  /^(then|do|else|elif|if|while|until|!|exec|time|command|nice|env|xargs|sudo|-\S+|[A-Za-z_]\w*=\S*)$/;
+  /^(then|do|else|elif|if|while|until|!|exec|time|command|nice|env|xargs|sudo|export|local|readonly|declare|-\S+|[A-Za-z_]\w*=\S*)$/;
 
-/** True when the word starting at `at` is a command name (first of its command). */
+/**
+ * True when the word starting at `at` is a command name (first of its command), or a variable
+ * assignment standing where a command would (FOO=/x, export FOO=/x: a shell variable, no option).
+ */
 export function inCommandPosition(line: string, at: number, continued: boolean): boolean {
   const before = line.slice(0, at);
+  // inside a word (FOO=/usr/lib, -I/usr/include) is no command
+  if (before !== '' && !/[\s;&|(`{]$/.test(before)) return false;
   const cut = Math.max(
     ...[';', '&&', '||', '|', '(', '`', '{', '$('].map((sep) => {
       const k = before.lastIndexOf(sep);

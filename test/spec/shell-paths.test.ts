@@ -79,6 +79,9 @@ t.test('paths in shell bodies: the package own ones rewritten, host ones kept, t
   // a loop whose body puts its variable after the build root lists the package's own paths
   has('for I in %{_bindir}/shellpaths-old \\\n\t%{_sbindir}/shellpaths-old; do', 'loop over own paths');
   has('for f in /usr/share/automake-*/config.sub; do ls -l $f || :; done', 'loop over host files');
+  has('PLUGINDIR=%{_prefix}/lib/shellpaths/plugins', 'a variable used after the build root');
+  has('TOOLDIR=/usr/share/automake-1.13', 'a variable that is not');
+  has('export PKG_CONFIG_PATH=/usr/lib64/pkgconfig', 'a search path of the build host');
   // text written into the build root is read at run time on Lambda (the shebang stays)
   has('#!/bin/sh\nexec %{_bindir}/shellpaths --config %{_sysconfdir}/shellpaths/shellpaths.conf "$@"', 'here-document');
   has(
