@@ -76,7 +76,7 @@ const METADATA_TYPES = ['primary', 'filelists', 'other'] as const;
 type MetadataType = (typeof METADATA_TYPES)[number];
 
 /** Paths (relative, forward slashes) of every *.rpm under dir, sorted; repodata/ and dot-directories are skipped. */
-export async function scanPackages(dir: string): Promise<string[]> {
+async function scanPackages(dir: string): Promise<string[]> {
   const out: string[] = [];
   // paths are built by concatenation: path.join/relative cost more than the directory reads here
   const base = dir.endsWith('/') ? dir : dir + '/';
@@ -118,7 +118,7 @@ export async function scanPackages(dir: string): Promise<string[]> {
  * The repositories under dir: dir/RPMS and dir/SRPMS each on its own when dir has that layout
  * (source packages never share a repository with binaries), else dir itself.
  */
-export async function repositoriesIn(dir: string): Promise<string[]> {
+async function repositoriesIn(dir: string): Promise<string[]> {
   const isDir = async (p: string): Promise<boolean> => (await stat(p).catch(() => undefined))?.isDirectory() ?? false;
   if (!(await isDir(dir))) throw new YumdaError('REPO_NOT_FOUND', `not a directory: ${dir}`);
   const layout = [join(dir, 'RPMS'), join(dir, 'SRPMS')];
@@ -307,7 +307,7 @@ async function openWriters(repodata: string, level: number): Promise<Record<Meta
 }
 
 /** Indexes one repository root. */
-export async function indexOneRepository(
+async function indexOneRepository(
   root: string,
   options: IndexOptions = {},
   signingKey?: SigningKey,
