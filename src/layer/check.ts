@@ -8,6 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { loadProfile, type BaseProfile } from '../config/profile.js';
+import { defaultTargetId, elfMachineName, resolveTarget, type Target } from '../config/target.js';
 import { YumdaError } from '../util/errors.js';
 import { isElfMagic, parseElf, withFileSource, type ElfInfo } from './elf.js';
 import { findLibrary, loadTree, type LoaderContext, type Requester, type Resolution } from './loader.js';
@@ -22,6 +23,11 @@ export type { CheckReport, Finding } from './report.js';
 export interface CheckOptions {
   /** A loaded profile, or its id / path for loadProfile (default "al2"). */
   profile?: BaseProfile | string;
+  /**
+   * The layer's target: an ELF file for another machine is an error (default: al2 on the
+   * profile's arch, when that is a known arch).
+   */
+  target?: Target;
   /** Warnings fail the check too. */
   strict?: boolean;
   /** How many files with hardcoded paths to list (default 50) and paths per file (default 5). */
@@ -92,7 +98,12 @@ function checkDirectory(
     elfOf,
   };
 
-  const elfs = [...scannedByPath.values()].filter((s) => s.elf);
+  const target = options.target ?? defaultTarget(profile.arch);
+  const foreign = target ? wrongMachine(scannedByPath.values(), target) : [];
+  const foreignPaths = new Set(foreign.map((f) => f.file));
+  // an ELF for another machine cannot load at all: its libraries are not looked for
+  const elfs = [...scannedByPath.values()].filter((s) => s.elf && !foreignPaths.has(s.entry.path));
+  findings.push(...foreign);
   for (const s of scannedByPath.values()) {
     if (s.elfError) {
       findings.push({
@@ -152,6 +163,32 @@ function checkDirectory(
     },
     limits: { ...LAMBDA_LIMITS },
   };
+}
+
+/** al2 on an arch the targets know; null for another arch (a hand-made profile): no machine check. */
+function defaultTarget(arch: string): Target | null {
+  try {
+    return resolveTarget(defaultTargetId, arch);
+  } catch {
+    return null;
+  }
+}
+
+/** ELF files whose machine is not the target's (a 32-bit x86 or aarch64 binary in an x86_64 layer). */
+function wrongMachine(scanned: Iterable<Scanned>, target: Target): Finding[] {
+  const expected = target.facts.elfMachine;
+  const findings: Finding[] = [];
+  for (const s of scanned) {
+    if (!s.elf || s.elf.machine === expected) continue;
+    findings.push({
+      severity: 'error',
+      code: 'wrong-machine',
+      file: s.entry.path,
+      message: `an ELF file for ${elfMachineName(s.elf.machine)}, but the layer is for ${target.arch} (${elfMachineName(expected)}, ${target.key}): it cannot run there`,
+      hint: `rebuild or reinstall it for ${target.arch}, or check the layer against its own target (--target DIST/ARCH)`,
+    });
+  }
+  return findings;
 }
 
 /** Lambda runs functions as an unprivileged user with no_new_privs: set-id bits do nothing but alarm. */

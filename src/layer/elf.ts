@@ -78,6 +78,27 @@ export function isElfMagic(head: Uint8Array): boolean {
 
 export type ElfType = 'none' | 'rel' | 'exec' | 'dyn' | 'core' | 'other';
 
+/** The e_machine of an ELF file from its first 20 bytes, or null when they are not an ELF header. */
+export function elfMachineOfHead(head: Uint8Array): number | null {
+  if (head.length < 20 || !isElfMagic(head)) return null;
+  const data = head[5];
+  if (data === 1) return head[18]! | (head[19]! << 8);
+  if (data === 2) return (head[18]! << 8) | head[19]!;
+  return null;
+}
+
+/** The e_machine of the ELF file at `path`, or null when it is not one (or is shorter than a header). */
+export function elfMachineOfFile(path: string): number | null {
+  const fd = openSync(path, 'r');
+  try {
+    const head = Buffer.alloc(20);
+    const n = readSync(fd, head, 0, 20, 0);
+    return elfMachineOfHead(head.subarray(0, n));
+  } finally {
+    closeSync(fd);
+  }
+}
+
 export interface VersionNeed {
   /** The needed file the versions are expected from (vn_file), e.g. "libc.so.6". */
   file: string;

@@ -16,6 +16,7 @@ export type FindingCode =
   | 'zip-symlink-as-text'
   | 'zip-symlink-copied'
   | 'unreadable-elf'
+  | 'wrong-machine'
   | 'setid-bits'
   | 'manifest-mismatch'
   | 'interrupted-change';

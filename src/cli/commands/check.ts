@@ -1,35 +1,68 @@
 import type { Command } from 'commander';
+import { resolve as resolvePath } from 'node:path';
 import { ExitCode } from '../../util/errors.js';
 import { note, printJson } from '../output.js';
+
+interface CheckCliOptions {
+  target?: string;
+  arch?: string;
+  base?: string;
+  strict?: boolean;
+  json?: boolean;
+}
 
 export function registerCheckCommand(program: Command): void {
   program
     .command('check')
     .description(
-      'prove a layer will work on Lambda before deploying it: libraries, symbol versions, scripts, paths, sizes, symlinks',
+      'prove a layer will work on Lambda before deploying it: libraries, symbol versions, scripts, paths, sizes, symlinks, architecture',
     )
     .argument('<layer>', 'the layer directory (what Lambda mounts at /opt) or its zip')
-    .option('--base <profile>', 'the Lambda base to check against (al2, none, or a profile JSON file)', 'al2')
+    .option(
+      '--target <target>',
+      "the Lambda runtime: al2, al2023, or DIST/ARCH such as al2023/aarch64 (default: the layer's recorded target, else al2)",
+    )
+    .option('--arch <arch>', "x86_64 or aarch64 (default: the target's)")
+    .option(
+      '--base <profile>',
+      "the Lambda base to check against: none, a profile id or JSON file (default: the target's profile)",
+    )
     .option('--strict', 'fail on warnings too')
     .option('--json', 'print the report as JSON')
     .addHelpText(
       'after',
       `
 Examples:
-  yumda check layer                 check ./layer against the Amazon Linux 2 runtime
+  yumda check layer                 check ./layer against its target's runtime (Amazon Linux 2 by default)
   yumda check layer.zip --strict    also fail on warnings (shadowed libraries, hardcoded paths, ...)
+  yumda check layer --target al2023/aarch64 --base none
   yumda check layer --json | jq '.findings[] | select(.severity == "error")'
+
+The target (--target, else the one the layer's .yumda/installed.json records, else al2/x86_64)
+gives the base profile (--base overrides it) and the machine every ELF file must be built for.
 
 Exit codes: 0 the layer passes, 5 errors were found (or warnings, with --strict).`,
     )
-    .action(async (layer: string, opts: { base: string; strict?: boolean; json?: boolean }) => {
-      const [{ formatReport }, { checkManagedLayer }] = await Promise.all([
-        import('../../layer/check.js'),
-        import('../../install/layer-check.js'),
-      ]);
-      const report = await checkManagedLayer(layer, { profile: opts.base, strict: opts.strict ?? false }, (m) =>
-        note(m),
-      );
+    .action(async (layer: string, opts: CheckCliOptions) => {
+      const [{ formatReport }, { checkManagedLayer }, { chooseLayerTarget, targetBaseProfile }, { readManifest }] =
+        await Promise.all([
+          import('../../layer/check.js'),
+          import('../../install/layer-check.js'),
+          import('../../config/target.js'),
+          import('../../install/manifest.js'),
+        ]);
+      // a directory yumda manages says what it was installed for; a zip or a plain directory does not
+      const manifest = await readManifest(resolvePath(layer)).catch(() => null);
+      const recorded = manifest?.target;
+      // checking against another target than the layer's is a question worth asking: no refusal here
+      // --arch alone keeps the recorded distribution
+      const spec = opts.target ?? (recorded && opts.arch ? recorded.split('/')[0] : recorded);
+      const target = chooseLayerTarget({ target: spec, arch: opts.arch }, null);
+      if (recorded && opts.target && target.key !== recorded)
+        note(`yumda: note: ${layer} was installed for ${recorded}; checking it against ${target.key}`);
+      const explicit = opts.target !== undefined || recorded !== undefined;
+      const profile = targetBaseProfile(target, opts.base, explicit);
+      const report = await checkManagedLayer(layer, { profile, target, strict: opts.strict ?? false }, (m) => note(m));
       if (opts.json) printJson(report);
       else process.stdout.write(formatReport(report) + '\n');
       if (!report.ok) process.exitCode = ExitCode.checkFailed;
