@@ -154,7 +154,7 @@ function checkDirectory(
     stats: {
       files: entries.filter((e) => e.kind === 'file').length,
       symlinks: entries.filter((e) => e.kind === 'symlink').length,
-      elfObjects: elfs.length,
+      elfObjects: elfs.length + foreign.length,
       scripts: [...scannedByPath.values()].filter((s) => s.shebang !== undefined).length,
       textFilesScanned: scanned.filter((s) => !s.elf).length,
       unzippedBytes: sizes.total,

@@ -60,8 +60,7 @@ Exit codes: 0 the layer passes, 5 errors were found (or warnings, with --strict)
       const target = chooseLayerTarget({ target: spec, arch: opts.arch }, null);
       if (recorded && opts.target && target.key !== recorded)
         note(`yumda: note: ${layer} was installed for ${recorded}; checking it against ${target.key}`);
-      const explicit = opts.target !== undefined || recorded !== undefined;
-      const profile = targetBaseProfile(target, opts.base, explicit);
+      const profile = targetBaseProfile(target, opts.base, opts.target !== undefined);
       const report = await checkManagedLayer(layer, { profile, target, strict: opts.strict ?? false }, (m) => note(m));
       if (opts.json) printJson(report);
       else process.stdout.write(formatReport(report) + '\n');

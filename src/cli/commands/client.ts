@@ -130,9 +130,8 @@ async function targetAndProfile(
     { target: opts.target, arch: opts.arch },
     m ? { dir: layer.dir, arch: m.arch, ...(m.target ? { target: m.target } : {}) } : null,
   );
-  // a target the layer records counts as chosen: its rpm rules hold for --base none too
-  const explicit = opts.target !== undefined || m?.target !== undefined;
-  return { target, profile: targetBaseProfile(target, opts.base, explicit) };
+  // --base none keeps the target's rpm rules only when --target is given (as before without it: none at all)
+  return { target, profile: targetBaseProfile(target, opts.base, opts.target !== undefined) };
 }
 
 async function session(opts: RepoCliOptions, target: Target): Promise<Session> {
@@ -167,7 +166,7 @@ function foreignArchRequest(s: Session, requests: string[], target: Target, dest
     const example = wanted[0]!;
     return new YumdaError(
       'ARCH_MISMATCH',
-      `${request} is ${archs} only (${example.name}-${example.version}-${example.release}.${example.arch} in ${example.repo}), but ${dest} is a ${target.arch} layer (${target.key})`,
+      `${request} is ${archs} only (${example.name}-${example.version}-${example.release}.${example.arch} in ${example.repo}), but ${dest} is an ${target.arch} layer (${target.key})`,
       { hint: `install it into a layer of its own: -d DIR --target ${target.id}/${example.arch}` },
     );
   }
