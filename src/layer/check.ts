@@ -28,6 +28,12 @@ export interface CheckOptions {
    * profile's arch, when that is a known arch).
    */
   target?: Target;
+  /**
+   * Decides the profile and the target from what is checked (the directory, or the zip once
+   * extracted: its .yumda/installed.json says what the layer was installed for); wins over
+   * `profile` and `target`.
+   */
+  forLayer?: (dir: string) => Promise<{ profile: BaseProfile; target: Target }>;
   /** Warnings fail the check too. */
   strict?: boolean;
   /** How many files with hardcoded paths to list (default 50) and paths per file (default 5). */
@@ -54,7 +60,6 @@ interface Scanned {
 
 /** Checks a layer directory, or a layer zip, against a base profile. */
 export async function checkLayer(target: string, options: CheckOptions = {}): Promise<CheckReport> {
-  const profile = typeof options.profile === 'object' ? options.profile : loadProfile(options.profile ?? 'al2');
   let st;
   try {
     st = statSync(target);
@@ -63,11 +68,20 @@ export async function checkLayer(target: string, options: CheckOptions = {}): Pr
       hint: 'give the layer directory (what Lambda mounts at /opt) or its zip',
     });
   }
-  if (st.isDirectory()) return checkDirectory(target, target, profile, options, null);
+  const settle = async (dir: string): Promise<CheckOptions & { profile: BaseProfile }> => {
+    if (options.forLayer) return { ...options, ...(await options.forLayer(dir)) };
+    const profile = typeof options.profile === 'object' ? options.profile : loadProfile(options.profile ?? 'al2');
+    return { ...options, profile };
+  };
+  if (st.isDirectory()) {
+    const settled = await settle(target);
+    return checkDirectory(target, target, settled.profile, settled, null);
+  }
   const scratch = await mkdtemp(join(tmpdir(), 'yumda-check-'));
   try {
     const zip = await extractLayerZip(target, scratch);
-    return checkDirectory(scratch, target, profile, options, zip);
+    const settled = await settle(scratch);
+    return checkDirectory(scratch, target, settled.profile, settled, zip);
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
@@ -146,6 +160,7 @@ function checkDirectory(
   return {
     target: label,
     profile: profile.id,
+    ...(target ? { runtime: target.key } : {}),
     strict,
     ok: errors === 0 && (!strict || warnings === 0),
     errors,

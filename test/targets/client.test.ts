@@ -166,6 +166,14 @@ t.test('an aarch64 package into an x86_64 layer is an error naming both', async 
   // check on the aarch64 layer: its own target finds nothing wrong; checked as x86_64, the ELF is named
   const own = await yumda(['check', arm, '--base', 'none', '--json']);
   t.equal(own.exitCode, 0, own.stdout);
+  t.equal(JSON.parse(own.stdout).runtime, 'al2023/aarch64', "the layer's recorded target");
+  // its zip carries the manifest, so the zip is checked for the same target
+  const armZip = join(work, 'layer-arm.zip');
+  const zipped = await yumda(['zip', arm, '-o', armZip]);
+  t.equal(zipped.exitCode, 0, zipped.stderr);
+  const zipCheck = await yumda(['check', armZip, '--base', 'none']);
+  t.equal(zipCheck.exitCode, 0, zipCheck.stdout);
+  t.match(zipCheck.stdout, /\(target: al2023\/aarch64, base: none\)/);
   const asX86 = await yumda(['check', arm, '--base', 'none', '--target', 'al2023/x86_64', '--json']);
   t.equal(asX86.exitCode, 5);
   t.match(asX86.stderr, /was installed for al2023\/aarch64; checking it against al2023\/x86_64/);

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { resolve as resolvePath } from 'node:path';
 import { ExitCode } from '../../util/errors.js';
 import { note, printJson } from '../output.js';
 
@@ -51,17 +50,20 @@ Exit codes: 0 the layer passes, 5 errors were found (or warnings, with --strict)
           import('../../config/target.js'),
           import('../../install/manifest.js'),
         ]);
-      // a directory yumda manages says what it was installed for; a zip or a plain directory does not
-      const manifest = await readManifest(resolvePath(layer)).catch(() => null);
-      const recorded = manifest?.target;
-      // checking against another target than the layer's is a question worth asking: no refusal here
-      // --arch alone keeps the recorded distribution
-      const spec = opts.target ?? (recorded && opts.arch ? recorded.split('/')[0] : recorded);
-      const target = chooseLayerTarget({ target: spec, arch: opts.arch }, null);
-      if (recorded && opts.target && target.key !== recorded)
-        note(`yumda: note: ${layer} was installed for ${recorded}; checking it against ${target.key}`);
-      const profile = targetBaseProfile(target, opts.base, opts.target !== undefined);
-      const report = await checkManagedLayer(layer, { profile, target, strict: opts.strict ?? false }, (m) => note(m));
+      // what the layer was installed for: its manifest (a directory yumda manages, or a zip of one)
+      const forLayer = async (dir: string) => {
+        const manifest = await readManifest(dir).catch(() => null);
+        const recorded = manifest?.target;
+        // --arch alone keeps the recorded distribution; a layer made before targets: al2 on its arch
+        const spec = opts.target ?? (recorded && opts.arch ? recorded.split('/')[0] : recorded);
+        const arch = opts.arch ?? (opts.target === undefined && !recorded ? manifest?.arch : undefined);
+        // checking against another target than the layer's is a question worth asking: no refusal
+        const target = chooseLayerTarget({ target: spec, arch }, null);
+        if (recorded && target.key !== recorded)
+          note(`yumda: note: ${layer} was installed for ${recorded}; checking it against ${target.key}`);
+        return { target, profile: targetBaseProfile(target, opts.base, opts.target !== undefined) };
+      };
+      const report = await checkManagedLayer(layer, { forLayer, strict: opts.strict ?? false }, (m) => note(m));
       if (opts.json) printJson(report);
       else process.stdout.write(formatReport(report) + '\n');
       if (!report.ok) process.exitCode = ExitCode.checkFailed;
