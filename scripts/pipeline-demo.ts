@@ -11,14 +11,13 @@
  * Needs: Node 20, rpmbuild (apt-get install rpm), gcc, make; bubblewrap to run the result at /opt.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { execa } from 'execa';
 import { projectPath } from '../src/util/paths.js';
 import { packSampleDist, sampleDistDir, samplePackages } from '../test/e2e/sample-dist.js';
-import { writeHostBaseProfile } from '../test/e2e/host-base.js';
 import { atOptUnavailable } from '../test/e2e/at-opt.js';
 
 const work = resolve(process.argv[2] ?? join(tmpdir(), 'yumda-demo'));
@@ -100,11 +99,8 @@ async function main(): Promise<void> {
   verified.push(`published and read back: ${repo}`);
 
   say('4. install the program into a layer, check it, zip it');
-  const rpms = (await readdir(join(work, 'out/RPMS'), { recursive: true }))
-    .filter((f) => f.endsWith('.rpm'))
-    .map((f) => join(work, 'out/RPMS', f));
-  // the local builder links against this host's glibc: the base is AL2 with the host's glibc
-  await writeHostBaseProfile(rpms, join(work, 'base.json'));
+  // the local builder links against this machine's glibc: the base is AL2's with this machine's glibc and libraries
+  await yumda(['base', 'build-host', '--rpms', 'out/RPMS', '-o', 'base.json']);
   const base = ['--base', join(work, 'base.json')];
   await yumda(['install', 'samplegreet', '-d', 'layer', '--repo', repo, ...base]);
   await yumda(['check', 'layer', ...base]);

@@ -1,6 +1,7 @@
 /**
  * `yumda plan` and `yumda build`: choose the packages (named, --all, or --changed against the build
- * manifest), order them in waves by BuildRequires, build each wave in parallel with the chosen
+ * manifest), order them in waves by BuildRequires, build each package as soon as what it
+ * BuildRequires is built (up to --jobs at once) with the chosen
  * builder, and collect OUT/RPMS, OUT/SRPMS, OUT/logs/NAME.log and OUT/build-manifest.json.
  */
 import { appendFile, mkdir, mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises';
@@ -233,119 +234,142 @@ export async function runBuild(options: BuildRunOptions): Promise<BuildRunResult
   const results = new Map<string, PackageResult>();
   let stop = false;
   const limit = pLimit(Math.max(1, options.jobs ?? 1));
+  // OUT/RPMS is read (the pool a build's BuildRequires come from) and written (a build's RPMs moved
+  // in, the previous build's removed) by builds running side by side: one at a time
+  let outTurn = Promise.resolve();
+  const withOut = <T>(fn: () => Promise<T>): Promise<T> => {
+    const run = outTurn.then(fn);
+    outTurn = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  };
+  // each package starts as soon as the packages it BuildRequires are built (the waves are the
+  // plan's order and what it reports; a package does not wait for the rest of the wave before it)
+  const finished = new Map<string, Promise<void>>();
   try {
     for (const [waveIndex, wave] of plan.waves.entries()) {
-      const pool = [...(await scanPool(rpmsDir)), ...(options.depsDir ? await scanPool(options.depsDir) : [])];
-      await Promise.all(
-        wave.map((name) =>
-          limit(async () => {
-            const log = join(logsDir, `${name}.log`);
-            const result: PackageResult = {
-              name,
-              wave: waveIndex,
-              status: 'not-built',
-              seconds: 0,
-              log: relative(out, log),
-              rpms: [],
-            };
-            results.set(name, result);
-            const failedDeps = (plan.dependsOn.get(name) ?? []).filter(
-              (d) => results.get(d) && results.get(d)!.status !== 'built',
-            );
-            if (failedDeps.length > 0) {
-              result.status = 'skipped';
-              result.error = `not built: ${failedDeps.join(', ')} failed`;
-              return;
-            }
-            if (stop) return;
-            const started = Date.now();
-            const prepared = plan.prepared.get(name)!;
-            const info = plan.inputs.get(name)!;
-            const deps = dependencyClosure(prepared.buildRequires, pool, name);
-            const workDir = join(plan.workRoot, name);
-            const resultDir = join(workDir, 'result');
-            await writeFile(
-              log,
-              [
-                `yumda build ${name} (wave ${waveIndex + 1}, builder ${options.builder.kind})`,
-                `source: ${prepared.source.nevr} (${prepared.source.path})`,
-                `inputs: ${info.inputsHash}`,
-                `BuildRequires: ${prepared.buildRequires.join(', ') || '(none)'}`,
-                `from earlier builds: ${deps.map((d) => basename(d.path)).join(', ') || '(none)'}`,
-                `rewrite: ${prepared.rewriteChanges} edits${prepared.lint.length > 0 ? `; lint: ${prepared.lint.join('; ')}` : ''}`,
-                '',
-              ].join('\n'),
-            );
-            options.onNote?.(`building ${name} (wave ${waveIndex + 1})`);
-            try {
-              await rm(resultDir, { recursive: true, force: true });
-              await mkdir(resultDir, { recursive: true });
-              await options.builder.build({
+      for (const name of wave)
+        finished.set(
+          name,
+          Promise.all((plan.dependsOn.get(name) ?? []).map((d) => finished.get(d))).then(() =>
+            limit(async () => {
+              const log = join(logsDir, `${name}.log`);
+              const result: PackageResult = {
                 name,
-                specFile: prepared.specFile,
-                sourcesDir: prepared.sourcesDir,
-                workDir,
-                resultDir,
-                dependencyRpms: deps.map((d) => d.path),
-                logFile: log,
-              });
-              const newRpms = await listFiles(join(resultDir, 'RPMS'), '.rpm');
-              const newSrpms = await listFiles(join(resultDir, 'SRPMS'), '.src.rpm');
-              if (newRpms.length === 0)
-                throw new YumdaError('BUILD_NO_OUTPUT', `${name}: the build produced no binary RPMs`);
-              // replace what an earlier build of this package left in OUT
-              for (const old of pool.filter((r) => r.sourceName === name && r.path.startsWith(rpmsDir)))
-                await rm(old.path, { force: true });
-              for (const old of manifest.packages[name]?.srpms ?? []) await rm(join(out, old), { force: true });
-              // the target's rpm must be able to read what was built (no zstd payloads for al2)
-              const infos = new Map<string, Awaited<ReturnType<typeof readRpmInfo>>>();
-              for (const rpm of newRpms) {
-                const rpmInfo = await readRpmInfo(rpm);
-                const problem = rpmTargetProblem(rpmInfo, target, basename(rpm));
-                if (problem) throw problem;
-                infos.set(rpm, rpmInfo);
-              }
-              const placed: string[] = [];
-              const provides = new Set<string>();
-              for (const rpm of newRpms) {
-                const rpmInfo = infos.get(rpm)!;
-                provides.add(rpmInfo.name);
-                for (const p of rpmInfo.provides) provides.add(p.name);
-                const dest = join(rpmsDir, rpmInfo.arch, basename(rpm));
-                await mkdir(join(rpmsDir, rpmInfo.arch), { recursive: true });
-                await rename(rpm, dest);
-                placed.push(relative(out, dest));
-              }
-              const placedSrpms: string[] = [];
-              for (const srpm of newSrpms) {
-                const dest = join(srpmsDir, basename(srpm));
-                await rename(srpm, dest);
-                placedSrpms.push(relative(out, dest));
-              }
-              manifest.packages[name] = {
-                inputsHash: info.inputsHash,
-                inputs: info.inputs,
-                rpms: placed,
-                srpms: placedSrpms,
-                provides: [...provides].sort(),
-                buildRequires: prepared.buildRequires,
-                builtAt: new Date().toISOString(),
+                wave: waveIndex,
+                status: 'not-built',
+                seconds: 0,
+                log: relative(out, log),
+                rpms: [],
               };
-              await saveManifest();
-              result.status = 'built';
-              result.rpms = placed;
-            } catch (e) {
-              result.status = 'failed';
-              result.error = (e as Error).message;
-              await appendFile(log, `\nyumda: ${result.error}\n`);
-              if (!options.keepGoing) stop = true;
-            } finally {
-              result.seconds = (Date.now() - started) / 1000;
-            }
-          }),
-        ),
-      );
+              results.set(name, result);
+              const failedDeps = (plan.dependsOn.get(name) ?? []).filter(
+                (d) => results.get(d) && results.get(d)!.status !== 'built',
+              );
+              if (failedDeps.length > 0) {
+                result.status = 'skipped';
+                result.error = `not built: ${failedDeps.join(', ')} failed`;
+                return;
+              }
+              if (stop) return;
+              const started = Date.now();
+              const prepared = plan.prepared.get(name)!;
+              const info = plan.inputs.get(name)!;
+              const pool = await withOut(async () => [
+                ...(await scanPool(rpmsDir)),
+                ...(options.depsDir ? await scanPool(options.depsDir) : []),
+              ]);
+              const deps = dependencyClosure(prepared.buildRequires, pool, name);
+              const workDir = join(plan.workRoot, name);
+              const resultDir = join(workDir, 'result');
+              await writeFile(
+                log,
+                [
+                  `yumda build ${name} (wave ${waveIndex + 1}, builder ${options.builder.kind})`,
+                  `source: ${prepared.source.nevr} (${prepared.source.path})`,
+                  `inputs: ${info.inputsHash}`,
+                  `BuildRequires: ${prepared.buildRequires.join(', ') || '(none)'}`,
+                  `from earlier builds: ${deps.map((d) => basename(d.path)).join(', ') || '(none)'}`,
+                  `rewrite: ${prepared.rewriteChanges} edits${prepared.lint.length > 0 ? `; lint: ${prepared.lint.join('; ')}` : ''}`,
+                  '',
+                ].join('\n'),
+              );
+              options.onNote?.(`building ${name} (wave ${waveIndex + 1})`);
+              try {
+                await rm(resultDir, { recursive: true, force: true });
+                await mkdir(resultDir, { recursive: true });
+                await options.builder.build({
+                  name,
+                  specFile: prepared.specFile,
+                  sourcesDir: prepared.sourcesDir,
+                  workDir,
+                  resultDir,
+                  dependencyRpms: deps.map((d) => d.path),
+                  logFile: log,
+                });
+                const newRpms = await listFiles(join(resultDir, 'RPMS'), '.rpm');
+                const newSrpms = await listFiles(join(resultDir, 'SRPMS'), '.src.rpm');
+                if (newRpms.length === 0)
+                  throw new YumdaError('BUILD_NO_OUTPUT', `${name}: the build produced no binary RPMs`);
+                // the target's rpm must be able to read what was built (no zstd payloads for al2)
+                const infos = new Map<string, Awaited<ReturnType<typeof readRpmInfo>>>();
+                for (const rpm of newRpms) {
+                  const rpmInfo = await readRpmInfo(rpm);
+                  const problem = rpmTargetProblem(rpmInfo, target, basename(rpm));
+                  if (problem) throw problem;
+                  infos.set(rpm, rpmInfo);
+                }
+                const placed = await withOut(async () => {
+                  // replace what an earlier build of this package left in OUT
+                  for (const old of pool.filter((r) => r.sourceName === name && r.path.startsWith(rpmsDir)))
+                    await rm(old.path, { force: true });
+                  for (const old of manifest.packages[name]?.srpms ?? []) await rm(join(out, old), { force: true });
+                  const placed: string[] = [];
+                  const provides = new Set<string>();
+                  for (const rpm of newRpms) {
+                    const rpmInfo = infos.get(rpm)!;
+                    provides.add(rpmInfo.name);
+                    for (const p of rpmInfo.provides) provides.add(p.name);
+                    const dest = join(rpmsDir, rpmInfo.arch, basename(rpm));
+                    await mkdir(join(rpmsDir, rpmInfo.arch), { recursive: true });
+                    await rename(rpm, dest);
+                    placed.push(relative(out, dest));
+                  }
+                  const placedSrpms: string[] = [];
+                  for (const srpm of newSrpms) {
+                    const dest = join(srpmsDir, basename(srpm));
+                    await rename(srpm, dest);
+                    placedSrpms.push(relative(out, dest));
+                  }
+                  manifest.packages[name] = {
+                    inputsHash: info.inputsHash,
+                    inputs: info.inputs,
+                    rpms: placed,
+                    srpms: placedSrpms,
+                    provides: [...provides].sort(),
+                    buildRequires: prepared.buildRequires,
+                    builtAt: new Date().toISOString(),
+                  };
+                  await saveManifest();
+                  return placed;
+                });
+                result.status = 'built';
+                result.rpms = placed;
+              } catch (e) {
+                result.status = 'failed';
+                result.error = (e as Error).message;
+                await appendFile(log, `\nyumda: ${result.error}\n`);
+                if (!options.keepGoing) stop = true;
+              } finally {
+                result.seconds = (Date.now() - started) / 1000;
+              }
+            }),
+          ),
+        );
     }
+    await Promise.all(finished.values());
   } finally {
     await manifestWrite;
     await rm(plan.workRoot, { recursive: true, force: true });

@@ -7,13 +7,33 @@ export function printJson(value: unknown): void {
   process.stdout.write(JSON.stringify(value, null, 2) + '\n');
 }
 
+let progressOpen = false;
+
+/**
+ * Redraws the progress line on a terminal's stderr (`\r`, the text, clear to the end of the line);
+ * `last` ends it. Anything else printed on stderr meanwhile ends it first, so an error never lands
+ * at the end of a progress line.
+ */
+export function drawProgress(text: string, last = false): void {
+  process.stderr.write(`\r${text}\x1b[K${last ? '\n' : ''}`);
+  progressOpen = !last;
+}
+
+function endProgressLine(): void {
+  if (!progressOpen) return;
+  process.stderr.write('\n');
+  progressOpen = false;
+}
+
 /** Human-oriented progress/notes go to stderr so stdout stays clean for data. */
 export function note(message: string): void {
+  endProgressLine();
   process.stderr.write(message + '\n');
 }
 
 /** Prints one clear error line (stack only with --debug) and returns the exit code to use. */
 export function reportError(error: unknown, options: { debug: boolean; json: boolean }): number {
+  endProgressLine();
   if (error instanceof CommanderError) {
     // commander already printed its message (unknown option, missing argument, --help, --version)
     if (

@@ -17,6 +17,7 @@ export type ErrorCode =
   | 'BUILD_CYCLE'
   | 'BUILD_FAILED'
   | 'BUILD_IMAGE_FAILED'
+  | 'BUILD_HOST_PROFILE'
   | 'BUILD_NO_OUTPUT'
   | 'BUSY'
   | 'CACHE_CORRUPT'

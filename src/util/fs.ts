@@ -43,8 +43,9 @@ export function sweepStaleTemps(dir: string): number {
 
 export interface AtomicWriteOptions {
   /**
-   * fsync before the rename (default). Caches may skip it: a file cut short by a crash fails its
-   * own checks and is rebuilt, and fsync costs tens of ms.
+   * fsync the file before the rename and its directory after it (default), so that a power loss
+   * leaves either the old or the new file, never an empty one or a lost rename. Caches may skip it:
+   * a file cut short by a crash fails its own checks and is rebuilt, and fsync costs tens of ms.
    */
   durable?: boolean;
 }
@@ -70,9 +71,29 @@ export async function writeFileAtomic(
       await fh.close();
     }
     await rename(tmp, path);
+    if (options.durable ?? true) await syncDirectory(dirname(path));
   } catch (e) {
     await rm(tmp, { force: true });
     throw namePath(e, tmp, path);
+  }
+}
+
+/** fsync of a directory: makes the renames and creations in it durable. */
+export async function syncDirectory(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+export function syncDirectorySync(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -104,6 +125,7 @@ export function writeFileAtomicSync(path: string, data: string | Uint8Array, opt
       closeSync(fd);
     }
     renameSync(tmp, path);
+    if (options.durable ?? true) syncDirectorySync(dirname(path));
   } catch (e) {
     rmSync(tmp, { force: true });
     throw namePath(e, tmp, path);

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { LocalBuilder } from '../../src/build/builders/local.js';
+import type { Builder } from '../../src/build/builders/types.js';
 import { collectBuilds } from '../../src/build/collect.js';
 import { readManifest, manifestPathIn } from '../../src/package-set/manifest.js';
 import { runBuild } from '../../src/build/run.js';
@@ -206,6 +207,51 @@ t.test('a failing build: non-zero exit, its log, dependents skipped, --keep-goin
     const again = await collectBuilds([out], gathered);
     t.same(again.taken, [], 'nothing newer the second time');
   });
+});
+
+t.test('a package starts when its BuildRequires are built, not when its whole wave is', async (t) => {
+  // sample-data (wave 1, independent) is held until samplecalc (wave 2) has started: with wave
+  // barriers samplecalc would wait for sample-data and the hold would time out
+  const dir = await mkdtemp(join(tmpdir(), 'yumda-build-dag-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const dagSpecs = join(dir, 'specs');
+  await cp(join(sampleDistDir, 'specs'), dagSpecs, { recursive: true });
+  for (const f of ['sampled.yaml', 'samplegreet.yaml']) await rm(join(dagSpecs, f));
+  for (const name of ['libsample', 'samplecalc', 'sample-data']) await packSampleSrpm(name, join(dir, 'srpms'));
+  let calcStarted!: () => void;
+  const calcStart = new Promise<void>((resolve) => (calcStarted = resolve));
+  const held: Builder = {
+    kind: builder.kind,
+    identity: () => builder.identity(),
+    ensureAvailable: () => builder.ensureAvailable(),
+    async build(job) {
+      if (job.name === 'samplecalc') calcStarted();
+      if (job.name === 'sample-data') {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          calcStart,
+          new Promise((_, reject) => {
+            timer = setTimeout(
+              () => reject(new Error('samplecalc never started while sample-data was building')),
+              120_000,
+            );
+          }),
+        ]).finally(() => clearTimeout(timer));
+      }
+      return builder.build(job);
+    },
+  };
+  const run = await runBuild({
+    names: [],
+    all: true,
+    builder: held,
+    paths: { ...paths, specsDir: dagSpecs },
+    outDir: join(dir, 'out'),
+    srpmDir: join(dir, 'srpms'),
+    jobs: 2,
+  });
+  t.same(run.plan.waves, [['libsample', 'sample-data'], ['samplecalc']], 'the plan still reports waves');
+  t.ok(run.ok, JSON.stringify(run.results.map((r) => [r.name, r.status, r.error])));
 });
 
 t.test('unknown names and empty selections are usage errors', async (t) => {

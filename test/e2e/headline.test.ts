@@ -32,7 +32,6 @@ import { yumda } from '../helpers/cli.js';
 import { atOptUnavailable } from './at-opt.js';
 import { debianSources } from './debian-source.js';
 import { loadAdaptation, packDebianSrpm, testPatchesDir } from './debian-srpm.js';
-import { readProfileFile, writeHostBaseProfile } from './host-base.js';
 
 t.setTimeout(50 * 60_000);
 
@@ -79,7 +78,9 @@ const HOST_NEEDS: Array<[string, string]> = [
 const work = await mkdtemp(join(tmpdir(), 'yumda-headline-'));
 // the sandbox user (nobody) must reach the layers and its /tmp below it
 await chmod(work, 0o711);
-t.teardown(() => rm(work, { recursive: true, force: true }));
+// YUMDA_HEADLINE_KEEP=1 keeps the work directory (its out/ can then be given to YUMDA_HEADLINE_OUT)
+if (process.env.YUMDA_HEADLINE_KEEP === '1') t.comment(`keeping ${work}`);
+else t.teardown(() => rm(work, { recursive: true, force: true }));
 
 async function missingPrerequisite(): Promise<string | undefined> {
   // Opt-in until it has been seen green on a machine of CI's kind: it builds eleven real packages
@@ -289,10 +290,8 @@ t.test(
     await run(t, ['repo', 'index', 'out']);
     const pub = pathToFileURL(join(work, 'pub')).href;
     await run(t, ['repo', 'publish', 'out', pub, '--verify']);
-    const rpms = (await readdir(join(work, 'out/RPMS'), { recursive: true }))
-      .filter((f) => f.endsWith('.rpm'))
-      .map((f) => join(work, 'out/RPMS', f));
-    await writeHostBaseProfile(rpms, join(work, 'base.json'));
+    // the product's profile of this build host (AL2's, with this machine's glibc and libraries)
+    await run(t, ['base', 'build-host', '--rpms', 'out/RPMS', '-o', 'base.json']);
     const base = ['--base', join(work, 'base.json')];
     const repo = ['--repo', `${pub}/RPMS`];
     const install = await run(t, ['install', 'git', 'openssh', '-d', 'layer', ...repo, ...base]);
@@ -368,7 +367,7 @@ t.test(
       t.match(await ok(t, ['git', '--exec-path'], 'git --exec-path'), /^\/opt\/libexec\/git-core\n/);
       t.match(await ok(t, ['ssh', '-V'], 'ssh -V'), new RegExp(`OpenSSH_${versions.openssh!.replace(/\./g, '\\.')}`));
       // every library git, its https helper and ssh load is the layer's or one the base profile lists
-      const profile = await readProfileFile(join(work, 'base.json'));
+      const profile = JSON.parse(await readFile(join(work, 'base.json'), 'utf8')) as { files: string[] };
       const baseFiles = new Set(profile.files);
       const ldd = await ok(
         t,

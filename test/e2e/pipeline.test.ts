@@ -8,7 +8,7 @@
  */
 import t from 'tap';
 import { existsSync } from 'node:fs';
-import { lstat, mkdir, mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -16,7 +16,6 @@ import { ensureS3, s3Unavailable } from '../helpers/s3.js';
 import { yumda } from '../helpers/cli.js';
 import { packSampleDist, packSampleSrpm, sampleDistDir, samplePackages } from './sample-dist.js';
 import { startSampleUpstream } from './upstream.js';
-import { writeHostBaseProfile } from './host-base.js';
 import { atOptUnavailable, runAtOpt } from './at-opt.js';
 
 const bwrapMissing = await atOptUnavailable();
@@ -84,10 +83,7 @@ t.test('sample distribution: upstream SRPMs in, a working Lambda layer out', { s
   t.ok(firstUploads.includes('build-manifest.json'), 'the build manifest is published with the repository');
 
   // 4. install from S3 into a layer, check it, zip it
-  const rpms = (await readdir(join(work, 'out/RPMS'), { recursive: true }))
-    .filter((f) => f.endsWith('.rpm'))
-    .map((f) => join(work, 'out/RPMS', f));
-  await writeHostBaseProfile(rpms, join(work, 'base.json'));
+  await run(['base', 'build-host', '--rpms', join(work, 'out/RPMS'), '-o', join(work, 'base.json')]);
   const base = ['--base', join(work, 'base.json')];
   const installed = JSON.parse(
     await run(['install', 'samplegreet', 'sampled', '-d', 'layer', '--repo', repoUrl, ...base, '--json']),

@@ -17,14 +17,13 @@
  * pcre2 also exercises dependency resolution: pcre2-tools pulls pcre2, pcre2-utf16 and pcre2-utf32.
  */
 import t from 'tap';
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { execa } from 'execa';
 import { projectPath } from '../../src/util/paths.js';
 import { yumda } from '../helpers/cli.js';
-import { writeHostBaseProfile } from './host-base.js';
 import { atOptUnavailable, runAtOpt } from './at-opt.js';
 import { debianSources } from './debian-source.js';
 
@@ -124,10 +123,7 @@ t.test('pcre2: Debian source + AL2 spec + overlay → a layer whose pcre2grep ru
       await readFile(join(work, `out/logs/${PACKAGE}.log`), 'utf8').then((l) => l.split('\n').slice(-40).join('\n')),
     );
   await run(['repo', 'index', 'out']);
-  const rpms = (await readdir(join(work, 'out/RPMS'), { recursive: true }))
-    .filter((f) => f.endsWith('.rpm'))
-    .map((f) => join(work, 'out/RPMS', f));
-  await writeHostBaseProfile(rpms, join(work, 'base.json'));
+  await run(['base', 'build-host', '--rpms', join(work, 'out/RPMS'), '-o', join(work, 'base.json')]);
   const base = ['--base', join(work, 'base.json')];
   await run(['install', 'pcre2-tools', '-d', 'layer', '--repo', pathToFileURL(join(work, 'out/RPMS')).href, ...base]);
   await run(['check', 'layer', ...base]);

@@ -9,7 +9,7 @@ import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { yumda } from '../helpers/cli.js';
+import { yumda, yumdaBin } from '../helpers/cli.js';
 import { serveDirectory } from '../helpers/http-server.js';
 import { ensureS3, s3Unavailable } from '../helpers/s3.js';
 import { buildSources, makeRepo } from './fixtures.js';
@@ -349,6 +349,31 @@ t.test('package checksum mismatch: nothing installed, DIR unchanged (exit 3)', a
   t.match(r.stderr, /greet-data-1\.2-1\.lambda2\.noarch from .*: the downloaded file does not match the sha256/);
   t.same(listTree(dest), before, 'DIR is as it was');
   t.equal(readFileSync(join(dest, '.yumda/installed.json'), 'utf8'), manifestBefore);
+});
+
+t.test('on a terminal, an error ends the progress line first', async (t) => {
+  const dest = join(work, 'tty');
+  const href = readdirSync(join(repoDir, 'Packages')).find((n) => n.startsWith('greet-data-'))!;
+  server.inject(`/Packages/${href}`, { corrupt: true });
+  // script(1) gives the command a terminal, so the progress line is drawn
+  const argv = [
+    process.execPath,
+    yumdaBin,
+    'install',
+    'greet',
+    ...common(dest),
+    '--cache-dir',
+    join(work, 'tty-cache'),
+  ];
+  const r = await execa('script', ['-qec', argv.map((a) => `'${a}'`).join(' '), '/dev/null'], {
+    reject: false,
+    env: { PATH: process.env.PATH },
+  });
+  server.clearFaults();
+  const out = String(r.stdout);
+  t.equal(r.exitCode, 3, out);
+  t.match(out, /\rDownloading packages: /, 'progress was drawn');
+  t.match(out, /(^|\n)yumda: error: greet-data-/, 'the error starts its own line');
 });
 
 t.test('corrupt metadata: refetched once, then a clear failure (exit 3)', async (t) => {

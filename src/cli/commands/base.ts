@@ -100,4 +100,57 @@ Examples:
           `wrote ${opts.output}: ${target.key}, ${summary.packages} packages, ${summary.provides} provides, ${summary.files} paths, glibc ${summary.glibc}\n`,
         );
     });
+
+  base
+    .command('build-host')
+    .description(
+      "a profile for trying locally built layers on this machine: the target's profile, this machine's glibc, and its copies of the libraries the built RPMs link but do not provide (never for deploying)",
+    )
+    .requiredOption('--rpms <dir>', 'the local build output, e.g. build/RPMS (searched recursively)')
+    .option('--target <target>', 'the target the packages were built for (default: al2)')
+    .option('--arch <arch>', 'x86_64 or aarch64')
+    .option('-o, --output <file>', 'where to write the profile JSON (default: stdout)')
+    .option('--json', 'print a summary as JSON (with --output)')
+    .addHelpText(
+      'after',
+      `
+The local builder (yumda build --builder local) compiles against this machine's glibc and libraries,
+so its layers run here, not on Lambda: check and install them against this profile to try them.
+
+Example:
+  yumda build git openssh --builder local -o build/ && yumda repo index build/
+  yumda base build-host --rpms build/RPMS -o host.json
+  yumda install git openssh -d layer/ --repo build/RPMS --base host.json && yumda check layer/ --base host.json`,
+    )
+    .action(async (opts: { rpms: string; target?: string; arch?: string; output?: string; json?: boolean }) => {
+      const [{ resolveTarget }, { buildHostProfile }, { writeFileAtomic }] = await Promise.all([
+        import('../../config/target.js'),
+        import('../../base/build-host.js'),
+        import('../../util/fs.js'),
+      ]);
+      const target = resolveTarget(opts.target, opts.arch);
+      const { profile, hostLibraries, missing } = await buildHostProfile(opts.rpms, target);
+      for (const soname of missing)
+        note(`note: ${soname} is needed by the RPMs but neither they nor this machine provide it`);
+      const summary = {
+        target: target.key,
+        id: profile.id,
+        output: opts.output ?? '-',
+        glibc: profile.glibc.version,
+        hostLibraries,
+        missing,
+      };
+      const text = JSON.stringify(profile, null, 1) + '\n';
+      if (!opts.output || opts.output === '-') {
+        process.stdout.write(text);
+        note(`${profile.id}: glibc ${summary.glibc}, ${hostLibraries.length} host libraries`);
+        return;
+      }
+      await writeFileAtomic(opts.output, text);
+      if (opts.json) printJson(summary);
+      else
+        process.stdout.write(
+          `wrote ${opts.output}: ${profile.id}, glibc ${summary.glibc}, ${hostLibraries.length} host libraries${missing.length ? `, ${missing.length} not found` : ''}\n`,
+        );
+    });
 }

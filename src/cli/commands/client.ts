@@ -12,7 +12,7 @@ import type { Manifest } from '../../install/manifest.js';
 import type { Session } from '../../install/session.js';
 import { ExitCode, YumdaError } from '../../util/errors.js';
 import { defaultCacheDir } from '../../util/paths.js';
-import { note, printJson } from '../output.js';
+import { drawProgress, note, printJson } from '../output.js';
 import { nonNegativeInteger, positiveInteger } from '../parse.js';
 import { refuseSpecialFileSystem } from '../../util/special-fs.js';
 import { attachPath } from '../../util/system-errors.js';
@@ -183,8 +183,10 @@ function progressPrinter(
     const now = Date.now();
     if (now - last < 100 && done < total) return;
     last = now;
-    process.stderr.write(`\rDownloading packages: ${done}/${total}  ${humanSize(bytes)} / ${humanSize(totalBytes)}   `);
-    if (done === total) process.stderr.write('\n');
+    drawProgress(
+      `Downloading packages: ${done}/${total}  ${humanSize(bytes)} / ${humanSize(totalBytes)}`,
+      done === total,
+    );
   };
 }
 

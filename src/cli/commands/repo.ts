@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { IndexProgress } from '../../repodata/index.js';
 import { SIGN_PASSPHRASE_ENV } from '../../repodata/sign.js';
-import { note, printJson } from '../output.js';
+import { drawProgress, note, printJson } from '../output.js';
 import { countOrUnlimited, positiveInteger } from '../parse.js';
 import { refuseSpecialFileSystem } from '../../util/special-fs.js';
 
@@ -54,10 +54,10 @@ Examples:
             const now = performance.now();
             if (p.done !== p.total && now - lastDraw < 100) return;
             lastDraw = now;
-            process.stderr.write(
-              `\rindexing ${p.repository}: ${p.done}/${p.total} packages${p.reused ? ` (${p.reused} unchanged)` : ''}\x1b[K`,
+            drawProgress(
+              `indexing ${p.repository}: ${p.done}/${p.total} packages${p.reused ? ` (${p.reused} unchanged)` : ''}`,
+              p.done === p.total,
             );
-            if (p.done === p.total) process.stderr.write('\n');
           }
         : undefined;
       const { indexRepository, scanPackages } = await import('../../repodata/index.js');
