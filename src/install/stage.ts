@@ -21,7 +21,7 @@ import { sweepStaleTemps } from '../util/fs.js';
 import { loadKeys, verifyRpmSignature } from './gpg.js';
 import { checkLayerRelative } from './layer-path.js';
 import { elfMachineName } from '../config/target.js';
-import { elfMachineOfFile } from '../layer/elf.js';
+import { loadableElfMachineOfFile } from '../layer/elf.js';
 import { packageLocation, type LoadedRepo } from './metadata.js';
 
 export interface StageOptions {
@@ -186,15 +186,16 @@ async function checkTargetCompat(
 }
 
 /**
- * Defensively, whatever the metadata and the header say: an ELF file for another machine (an
- * aarch64 binary in an "x86_64" or "noarch" package) is refused before it reaches the layer.
+ * Defensively, whatever the metadata and the header say: an executable or shared object for
+ * another machine (an aarch64 binary in an "x86_64" or "noarch" package) is refused before it
+ * reaches the layer.
  */
 function refuseForeignElf(pkg: PoolPackage, root: string, entries: StagedEntry[], target: StageTarget): void {
   for (const e of entries) {
     if (e.type !== 'file' && e.type !== 'hardlink') continue;
     let machine: number | null;
     try {
-      machine = elfMachineOfFile(join(root, e.path));
+      machine = loadableElfMachineOfFile(join(root, e.path));
     } catch {
       continue; // unreadable (mode 0): not executable by Lambda either
     }

@@ -189,12 +189,15 @@ function defaultTarget(arch: string): Target | null {
   }
 }
 
-/** ELF files whose machine is not the target's (a 32-bit x86 or aarch64 binary in an x86_64 layer). */
+/**
+ * Executables and shared objects whose machine is not the target's (a 32-bit x86 or aarch64 binary
+ * in an x86_64 layer). Relocatable objects (eBPF programs, firmware) are data nothing loads.
+ */
 function wrongMachine(scanned: Iterable<Scanned>, target: Target): Finding[] {
   const expected = target.facts.elfMachine;
   const findings: Finding[] = [];
   for (const s of scanned) {
-    if (!s.elf || s.elf.machine === expected) continue;
+    if (!s.elf || s.elf.machine === expected || (s.elf.type !== 'exec' && s.elf.type !== 'dyn')) continue;
     findings.push({
       severity: 'error',
       code: 'wrong-machine',

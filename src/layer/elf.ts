@@ -78,22 +78,28 @@ export function isElfMagic(head: Uint8Array): boolean {
 
 export type ElfType = 'none' | 'rel' | 'exec' | 'dyn' | 'core' | 'other';
 
-/** The e_machine of an ELF file from its first 20 bytes, or null when they are not an ELF header. */
-export function elfMachineOfHead(head: Uint8Array): number | null {
+/**
+ * The e_machine of an ELF file the loader would run or load (ET_EXEC, ET_DYN), from its first 20
+ * bytes; null for anything else. Relocatable objects are left out on purpose: packages ship them as
+ * data for other machines (eBPF programs, firmware, test inputs), and nothing on Lambda loads them.
+ */
+export function loadableElfMachine(head: Uint8Array): number | null {
   if (head.length < 20 || !isElfMagic(head)) return null;
   const data = head[5];
-  if (data === 1) return head[18]! | (head[19]! << 8);
-  if (data === 2) return (head[18]! << 8) | head[19]!;
-  return null;
+  const u16 = (at: number): number | null =>
+    data === 1 ? head[at]! | (head[at + 1]! << 8) : data === 2 ? (head[at]! << 8) | head[at + 1]! : null;
+  const type = u16(16);
+  if (type !== 2 && type !== 3) return null;
+  return u16(18);
 }
 
-/** The e_machine of the ELF file at `path`, or null when it is not one (or is shorter than a header). */
-export function elfMachineOfFile(path: string): number | null {
+/** loadableElfMachine of the file at `path` (null when it is not one, or shorter than an ELF header). */
+export function loadableElfMachineOfFile(path: string): number | null {
   const fd = openSync(path, 'r');
   try {
     const head = Buffer.alloc(20);
     const n = readSync(fd, head, 0, 20, 0);
-    return elfMachineOfHead(head.subarray(0, n));
+    return loadableElfMachine(head.subarray(0, n));
   } finally {
     closeSync(fd);
   }

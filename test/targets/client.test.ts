@@ -23,7 +23,7 @@ const cache = join(work, 'cache');
 // one tree in the published layout: PREFIX/TARGET/ARCH/
 const tree = join(work, 'published');
 await Promise.all([
-  repoAt(join(tree, 'al2', 'x86_64'), [rpms.hello!, rpms.nat!, rpms.liar!, rpms.zst!]),
+  repoAt(join(tree, 'al2', 'x86_64'), [rpms.hello!, rpms.nat!, rpms.liar!, rpms.zst!, rpms.bpfdata!]),
   repoAt(join(tree, 'al2023', 'x86_64'), [rpms.hello!, rpms.nat!, rpms.zst!]),
   repoAt(join(tree, 'al2023', 'aarch64'), [rpms.hello!, rpms.armonly!]),
 ]);
@@ -65,7 +65,7 @@ t.test('the default .repo URL carries the target and the arch; --repo is used as
   const al2 = await yumda(['list', '--json', ...repo()]);
   t.same(
     JSON.parse(al2.stdout).map((p: { name: string }) => p.name),
-    ['hello', 'liar', 'nat', 'zst'],
+    ['bpfdata', 'hello', 'liar', 'nat', 'zst'],
     'no --target: al2/x86_64',
   );
   const archOnly = await yumda(['list', '--json', ...repo('--target', 'al2023', '--arch', 'aarch64')]);
@@ -198,6 +198,15 @@ t.test('a mislabelled package: an AArch64 ELF in an x86_64 RPM is refused after 
     /liar-1\.0-1\.lambda2\.x86_64 ships \/opt\/bin\/liar, an ELF file for AArch64, but the layer is x86_64 \(x86-64, al2\/x86_64\): nothing was installed/,
   );
   t.notOk(existsSync(dest));
+
+  // a relocatable object for another machine (an eBPF program) is data: installed, and check is quiet
+  const bpf = join(work, 'bpf');
+  const data = await yumda(['install', 'bpfdata', '-d', bpf, '--base', 'none', ...flatRepo('--target', 'al2')]);
+  t.equal(data.exitCode, 0, data.stderr);
+  const file = await execa('file', ['-b', join(bpf, 'share/bpfdata/prog.o')]);
+  t.match(file.stdout, /ELF 64-bit LSB relocatable, (eBPF|\*unknown arch 0xf7\*)/);
+  const quiet = await yumda(['check', bpf, '--base', 'none', '--json']);
+  t.notMatch(quiet.stdout, /wrong-machine/);
 });
 
 t.test('check flags an ELF of the wrong machine in any layer (directory or zip)', async (t) => {

@@ -26,6 +26,13 @@ export const aarch64Elf = (path: string): string[] => [
   `printf '\\267\\000' | dd of=${path} bs=1 seek=18 count=2 conv=notrunc status=none`,
 ];
 
+/** Shell lines writing a relocatable eBPF object (ET_REL, e_machine 247) to PATH: data no loader runs. */
+const bpfObject = (path: string): string[] => [
+  `mkdir -p $(dirname ${path})`,
+  `cp ${STATIC_ELF} ${path}`,
+  `printf '\\001\\000\\367\\000' | dd of=${path} bs=1 seek=16 count=4 conv=notrunc status=none`,
+];
+
 const x86Elf = (path: string): string[] => [`mkdir -p $(dirname ${path})`, `cp ${STATIC_ELF} ${path}`];
 
 /** No automatic requires: the ELF files would ask for a libc the test repositories do not have. */
@@ -41,6 +48,18 @@ export const noarchSources: FixtureSource[] = [
 ];
 
 export const x86Sources: FixtureSource[] = [
+  {
+    name: 'bpfdata',
+    preamble: plain,
+    packages: [
+      {
+        name: 'bpfdata',
+        arch: 'native',
+        install: bpfObject('%{buildroot}/opt/share/bpfdata/prog.o'),
+        extraFiles: ['/opt/share/bpfdata/prog.o'],
+      },
+    ],
+  },
   {
     name: 'nat',
     preamble: plain,
