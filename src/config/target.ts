@@ -73,6 +73,8 @@ export interface Target extends Omit<TargetFile, 'arches'> {
 }
 
 export const defaultTargetId = 'al2';
+/** The environment variable that sets the default target (below --target and a layer's own). */
+export const TARGET_ENV = 'YUMDA_TARGET';
 export const defaultArch = 'x86_64';
 
 const targetsDir = (): string => projectPath('repo-metadata', 'targets');
@@ -264,16 +266,28 @@ export interface LayerRecord {
 
 /**
  * The target of a command on a layer: --target (and --arch), else the target the layer records,
- * else al2 on the layer's arch (a layer made before targets), else al2/x86_64. `--arch` alone keeps
+ * else $YUMDA_TARGET, else al2; a layer made before targets keeps its arch. `--arch` alone keeps
  * the layer's distribution. A layer holds one target: a different choice is refused in one line.
  */
-export function chooseLayerTarget(choice: TargetChoice, layer: LayerRecord | null): Target {
+export function chooseLayerTarget(
+  choice: TargetChoice,
+  layer: LayerRecord | null,
+  env: NodeJS.ProcessEnv = process.env,
+): Target {
   const recorded = layer?.target;
+  // $YUMDA_TARGET: the default of a machine or an image that serves one runtime (below the layer's own)
+  const preset = env[TARGET_ENV]?.trim() || undefined;
   let target: Target;
   if (choice.target || choice.arch) {
-    target = resolveTarget(choice.target ?? recorded?.split('/')[0] ?? defaultTargetId, choice.arch);
+    const dist = choice.target ?? (recorded ?? preset)?.split('/')[0] ?? defaultTargetId;
+    target = resolveTarget(dist, choice.arch);
   } else if (recorded) {
     target = resolveTarget(recorded);
+  } else if (preset && !layer) {
+    target = resolveTarget(preset);
+  } else if (preset && layer) {
+    // a layer made before targets keeps its arch
+    target = resolveTarget(preset.split('/')[0], layer.arch);
   } else {
     target = resolveTarget(defaultTargetId, layer?.arch);
   }

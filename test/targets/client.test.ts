@@ -73,6 +73,19 @@ t.test('the default .repo URL carries the target and the arch; --repo is used as
     JSON.parse(archOnly.stdout).map((p: { name: string }) => p.name),
     ['armonly', 'hello'],
   );
+  const preset = await yumda(['list', '--json', ...repo()], { env: { YUMDA_TARGET: 'al2023/aarch64' } });
+  t.same(
+    JSON.parse(preset.stdout).map((p: { name: string }) => p.name),
+    ['armonly', 'hello'],
+    '$YUMDA_TARGET sets the default',
+  );
+  const flagWins = await yumda(['list', '--json', ...repo('--target', 'al2')], {
+    env: { YUMDA_TARGET: 'al2023/aarch64' },
+  });
+  t.same(
+    JSON.parse(flagWins.stdout).map((p: { name: string }) => p.name),
+    ['bpfdata', 'hello', 'liar', 'nat', 'zst'],
+  );
   const conflict = await yumda(['list', ...repo('--target', 'al2023/aarch64', '--arch', 'x86_64')]);
   t.equal(conflict.exitCode, 2);
   t.match(conflict.stderr, /--target al2023\/aarch64 names aarch64 but --arch is x86_64/);
@@ -294,13 +307,27 @@ t.test('source: --target picks the upstream; an upstream of another target is re
 
 t.test('chooseLayerTarget: flags, the layer record, legacy layers', async (t) => {
   const key = (choice: { target?: string; arch?: string }, layer: Parameters<typeof chooseLayerTarget>[1]): string =>
-    chooseLayerTarget(choice, layer).key;
+    chooseLayerTarget(choice, layer, {}).key;
   t.equal(key({}, null), 'al2/x86_64');
   t.equal(key({ arch: 'aarch64' }, null), 'al2/aarch64');
   t.equal(key({}, { dir: 'l', target: 'al2023/aarch64', arch: 'aarch64' }), 'al2023/aarch64');
   t.equal(key({ arch: 'aarch64' }, { dir: 'l', target: 'al2023/aarch64', arch: 'aarch64' }), 'al2023/aarch64');
   t.equal(key({}, { dir: 'l', arch: 'aarch64' }), 'al2/aarch64', 'a legacy layer: al2 on its arch');
   t.equal(key({ target: 'al2023' }, { dir: 'l', arch: 'x86_64' }), 'al2023/x86_64');
+  const env = { YUMDA_TARGET: 'al2023/aarch64' };
+  t.equal(chooseLayerTarget({}, null, env).key, 'al2023/aarch64', '$YUMDA_TARGET');
+  t.equal(chooseLayerTarget({ arch: 'x86_64' }, null, env).key, 'al2023/x86_64');
+  t.equal(chooseLayerTarget({ target: 'al2' }, null, env).key, 'al2/x86_64', '--target wins');
+  t.equal(
+    chooseLayerTarget({}, { dir: 'l', target: 'al2/x86_64', arch: 'x86_64' }, env).key,
+    'al2/x86_64',
+    "the layer's own wins",
+  );
+  t.equal(
+    chooseLayerTarget({}, { dir: 'l', arch: 'x86_64' }, env).key,
+    'al2023/x86_64',
+    'a legacy layer keeps its arch',
+  );
   t.throws(() => key({ target: 'al2' }, { dir: 'l', target: 'al2023/x86_64', arch: 'x86_64' }), {
     code: 'TARGET_MISMATCH',
   });

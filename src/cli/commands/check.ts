@@ -19,7 +19,7 @@ export function registerCheckCommand(program: Command): void {
     .argument('<layer>', 'the layer directory (what Lambda mounts at /opt) or its zip')
     .option(
       '--target <target>',
-      "the Lambda runtime: al2, al2023, or DIST/ARCH such as al2023/aarch64 (default: the layer's recorded target, else al2)",
+      "the Lambda runtime: al2, al2023, or DIST/ARCH such as al2023/aarch64 (default: the layer's recorded target, else $YUMDA_TARGET, else al2)",
     )
     .option('--arch <arch>', "x86_64 or aarch64 (default: the target's)")
     .option(
@@ -37,8 +37,9 @@ Examples:
   yumda check layer --target al2023/aarch64 --base none
   yumda check layer --json | jq '.findings[] | select(.severity == "error")'
 
-The target (--target, else the one the layer's .yumda/installed.json records, else al2/x86_64)
-gives the base profile (--base overrides it) and the machine every ELF file must be built for.
+The target (--target, else the one the layer's .yumda/installed.json records, else $YUMDA_TARGET,
+else al2/x86_64) gives the base profile (--base overrides it) and the machine every executable and
+shared object must be built for.
 
 Exit codes: 0 the layer passes, 5 errors were found (or warnings, with --strict).`,
     )

@@ -36,8 +36,8 @@ const collect = (value: string, previous: string[] = []): string[] => [...previo
 export const TARGET_HELP = `
 Targets: --target DIST[/ARCH] (al2, al2023, al2023/aarch64; repo-metadata/targets/) picks the
 architecture, the base profile and the default repository (…/DIST/ARCH/ in repo-metadata/repos/).
-Without it: the target the layer records (.yumda/installed.json), else al2/x86_64. --arch picks
-the arch of that target; --base overrides its profile (none installs everything; with --target,
+Without it: the target the layer records (.yumda/installed.json), else $YUMDA_TARGET, else
+al2/x86_64. --arch picks the arch of that target; --base overrides its profile (none installs everything; with --target,
 none still applies the target's rpm rules, e.g. no zstd payloads on al2); --repo/--repofile
 replace the default repositories and are used as given. A layer holds one target.`;
 
@@ -51,7 +51,7 @@ function addRepoOptions(cmd: Command): Command {
     .option('--refresh', 'fetch repomd.xml now, even when the cached copy is younger than metadata_expire')
     .option(
       '--target <target>',
-      "the Lambda runtime: al2, al2023, or DIST/ARCH such as al2023/aarch64 (default: the layer's, else al2)",
+      "the Lambda runtime: al2, al2023, or DIST/ARCH such as al2023/aarch64 (default: the layer's, else $YUMDA_TARGET, else al2)",
     )
     .addOption(
       new Option('--arch <arch>', "target architecture (default: the target's, else x86_64)").choices([
