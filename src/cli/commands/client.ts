@@ -144,35 +144,6 @@ async function session(opts: RepoCliOptions, target: Target): Promise<Session> {
   });
 }
 
-/**
- * When a requested package exists in the repositories only for another arch, the error names
- * both (the resolver alone would say "no package provides").
- */
-function foreignArchRequest(s: Session, requests: string[], target: Target, dest: string): YumdaError | null {
-  for (const request of requests) {
-    const dot = request.lastIndexOf('.');
-    const suffix = dot > 0 ? request.slice(dot + 1) : '';
-    const explicitArch = ['x86_64', 'aarch64', 'i686', 'noarch'].includes(suffix) ? suffix : null;
-    const name = explicitArch ? request.slice(0, dot) : request;
-    const found = s.repos.flatMap((r) => [
-      ...(r.packages.lookup('names', name) ?? []),
-      ...(r.packages.lookup('provides', name) ?? []),
-    ]);
-    const fits = (arch: string): boolean => arch === 'noarch' || arch === target.arch;
-    const wanted = explicitArch ? found.filter((p) => p.arch === explicitArch) : found;
-    if (wanted.length === 0 || wanted.some((p) => fits(p.arch))) continue;
-    if (explicitArch === null && found.some((p) => fits(p.arch))) continue;
-    const archs = [...new Set(wanted.map((p) => p.arch))].sort().join(', ');
-    const example = wanted[0]!;
-    return new YumdaError(
-      'ARCH_MISMATCH',
-      `${request} is ${archs} only (${example.name}-${example.version}-${example.release}.${example.arch} in ${example.repo}), but ${dest} is an ${target.arch} layer (${target.key})`,
-      { hint: `install it into a layer of its own: -d DIR --target ${target.id}/${example.arch}` },
-    );
-  }
-  return null;
-}
-
 function progressPrinter(
   enabled: boolean,
   humanSize: (bytes: number) => string,
@@ -327,8 +298,24 @@ async function resolveAndApply(
   try {
     plan = await resolveInSession(s, { requests, profile, arch: target.arch, installed });
   } catch (e) {
-    const foreign = e instanceof ResolveError ? foreignArchRequest(s, requests, target, dest) : null;
-    if (foreign) throw foreign;
+    // a request the repositories have only for another arch: say so, naming both
+    const { foreignArchOnly } = await queries();
+    const foreign =
+      e instanceof ResolveError
+        ? foreignArchOnly(
+            s.repos.map((r) => r.packages),
+            requests,
+            target.arch,
+          )
+        : null;
+    if (foreign) {
+      const p = foreign.example;
+      throw new YumdaError(
+        'ARCH_MISMATCH',
+        `${foreign.request} is ${foreign.archs.join(', ')} only (${p.name}-${p.version}-${p.release}.${p.arch} in ${p.repo}), but ${dest} is an ${target.arch} layer (${target.key})`,
+        { hint: `install it into a layer of its own: -d DIR --target ${target.id}/${p.arch}`, cause: e },
+      );
+    }
     await printResolveProblems(e);
     throw e;
   }
