@@ -25,11 +25,9 @@ await writeFile(zstdMacros, '%_binary_payload w19.zstdio\n');
 const builder = new LocalBuilder({ macroFiles: [...defaultLocalMacroFiles(), zstdMacros] });
 const paths = { specsDir: specs, patchesDir: join(sampleDistDir, 'patches'), macroFiles: builder.macroFiles };
 
-const listRpms = async (dir: string): Promise<string[]> =>
-  (await readdir(dir, { recursive: true }).catch(() => [] as string[])).filter((f) => f.endsWith('.rpm'));
-
-t.test('al2: the zstd output is refused, the package fails with the reason', async (t) => {
-  const out = join(root, 'out-al2');
+/** The whole (one-package) set built for a target into its own OUT. */
+async function buildFor(target: string) {
+  const out = join(root, `out-${target}`);
   const run = await runBuild({
     names: [],
     all: true,
@@ -37,8 +35,16 @@ t.test('al2: the zstd output is refused, the package fails with the reason', asy
     paths,
     outDir: out,
     srpmDir: srpms,
-    target: resolveTarget('al2'),
+    target: resolveTarget(target),
   });
+  return { out, run };
+}
+
+const listRpms = async (dir: string): Promise<string[]> =>
+  (await readdir(dir, { recursive: true }).catch(() => [] as string[])).filter((f) => f.endsWith('.rpm'));
+
+t.test('al2: the zstd output is refused, the package fails with the reason', async (t) => {
+  const { out, run } = await buildFor('al2');
   t.notOk(run.ok);
   const lib = run.results.find((r) => r.name === 'libsample')!;
   t.equal(lib.status, 'failed');
@@ -51,16 +57,7 @@ t.test('al2: the zstd output is refused, the package fails with the reason', asy
 });
 
 t.test('al2023: the same build is accepted', async (t) => {
-  const out = join(root, 'out-al2023');
-  const run = await runBuild({
-    names: [],
-    all: true,
-    builder,
-    paths,
-    outDir: out,
-    srpmDir: srpms,
-    target: resolveTarget('al2023'),
-  });
+  const { out, run } = await buildFor('al2023');
   t.ok(run.ok, JSON.stringify(run.results));
   const built = run.results.find((r) => r.name === 'libsample')!;
   t.ok(built.rpms.length > 0);

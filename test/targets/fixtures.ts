@@ -5,11 +5,9 @@
  * real x86-64 one with its e_machine set to 183: every ELF reader (file(1), readelf, yumda) sees AArch64.
  */
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { cp, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { execa } from 'execa';
-import { fixtureCacheRoot } from '../helpers/rpmbuild.js';
+import { buildFixture, fixtureCacheRoot } from '../helpers/rpmbuild.js';
 import { buildSources, specFor, type FixtureSource } from '../install/fixtures.js';
 import { indexRepository } from '../../src/repodata/index.js';
 
@@ -89,49 +87,14 @@ export const aarch64Source: FixtureSource = {
   ],
 };
 
-/** rpmbuild --target aarch64 (cached by spec hash, like buildFixture). */
+/** rpmbuild --target aarch64 (cached by spec hash by buildFixture). */
 export async function buildAarch64(src: FixtureSource): Promise<string[]> {
   const text = specFor(src);
-  const key = createHash('sha256').update(text).update('aarch64-v1').digest('hex').slice(0, 16);
-  const dir = join(fixtureCacheRoot, `aarch64-${key}`);
-  const rpmsDir = join(dir, 'RPMS', 'aarch64');
-  if (!existsSync(join(dir, 'done'))) {
-    const work = `${dir}.work-${process.pid}`;
-    await rm(work, { recursive: true, force: true });
-    await mkdir(work, { recursive: true });
-    const spec = join(work, `${src.name}.spec`);
-    await writeFile(spec, text);
-    const r = await execa(
-      'rpmbuild',
-      [
-        '--define',
-        `_topdir ${work}`,
-        '--define',
-        'debug_package %{nil}',
-        '--define',
-        '__brp_strip %{nil}',
-        '--define',
-        '_build_id_links none',
-        '--define',
-        '_binary_payload w2.xzdio',
-        '--target',
-        'aarch64',
-        '-bb',
-        '--nodeps',
-        spec,
-      ],
-      { reject: false, all: true, env: { LC_ALL: 'C' } },
-    );
-    if (r.exitCode !== 0) throw new Error(`rpmbuild --target aarch64 failed:\n${r.all}`);
-    await writeFile(join(work, 'done'), '');
-    await rm(dir, { recursive: true, force: true });
-    await rename(work, dir).catch(async (e: NodeJS.ErrnoException) => {
-      // another test file won the race: use its result
-      if (!existsSync(join(dir, 'done'))) throw e;
-      await rm(work, { recursive: true, force: true });
-    });
-  }
-  return (await readdir(rpmsDir)).filter((f) => f.endsWith('.rpm')).map((f) => join(rpmsDir, f));
+  const dir = join(fixtureCacheRoot, 'target-specs');
+  await mkdir(dir, { recursive: true });
+  const spec = join(dir, `${src.name}-${createHash('sha256').update(text).digest('hex').slice(0, 12)}.spec`);
+  await writeFile(spec, text);
+  return (await buildFixture(spec, { defines: { _binary_payload: 'w2.xzdio' }, target: 'aarch64' })).rpms;
 }
 
 /** Every fixture RPM, by name. */
