@@ -9,6 +9,8 @@ import { existsSync, readFileSync, writeFileSync, mkdirSync, copyFileSync } from
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { execa } from 'execa';
 import { yumda } from '../helpers/cli.js';
 import { repoAt, STATIC_ELF, targetRpms } from './fixtures.js';
@@ -96,6 +98,8 @@ t.test('install records the target; later installs use it; mixing targets is ref
   const first = await yumda(['install', 'hello', '-d', dest, '--base', 'none', ...repo('--target', 'al2023')]);
   t.equal(first.exitCode, 0, first.stderr);
   t.equal(manifestOf(dest).target, 'al2023/x86_64');
+  const planned = await yumda(['install', 'nat', '-d', dest, '--base', 'none', '--dry-run', '--json', ...repo()]);
+  t.equal(JSON.parse(planned.stdout).target, 'al2023/x86_64', 'the JSON names the target');
 
   // no --target: the layer's own (al2023/x86_64), so its repository and its rules (zstd is fine)
   const second = await yumda(['install', 'zst', 'nat', '-d', dest, '--base', 'none', ...repo()]);
@@ -198,6 +202,50 @@ t.test('an aarch64 package into an x86_64 layer is an error naming both', async 
       message: /an ELF file for AArch64, but the layer is for x86_64 \(x86-64, al2023\/x86_64\)/,
     },
   ]);
+});
+
+t.test('a repository that lies about the arch: the header decides', async (t) => {
+  // primary.xml says x86_64 for the aarch64 package; repomd.xml is made to match, as a hostile server would
+  const dir = await repoAt(join(work, 'lying'), [rpms.armonly!]);
+  const repomdPath = join(dir, 'repodata', 'repomd.xml');
+  let repomd = readFileSync(repomdPath, 'utf8');
+  const href = /<data type="primary">[\s\S]*?<location href="(repodata\/[^"]+)"/.exec(repomd)![1]!;
+  const plain = gunzipSync(readFileSync(join(dir, href)))
+    .toString('utf8')
+    .replace('<arch>aarch64</arch>', '<arch>x86_64</arch>');
+  const packed = gzipSync(plain);
+  const sha = (b: Buffer | string): string => createHash('sha256').update(b).digest('hex');
+  const newHref = `repodata/${sha(packed)}-primary.xml.gz`;
+  writeFileSync(join(dir, newHref), packed);
+  repomd = repomd.replace(/<data type="primary">[\s\S]*?<\/data>/, (block) =>
+    block
+      .replace(/<checksum type="sha256">[0-9a-f]+</, `<checksum type="sha256">${sha(packed)}<`)
+      .replace(/<open-checksum type="sha256">[0-9a-f]+</, `<open-checksum type="sha256">${sha(plain)}<`)
+      .replace(href, newHref)
+      .replace(/<size>\d+</, `<size>${packed.length}<`)
+      .replace(/<open-size>\d+</, `<open-size>${Buffer.byteLength(plain)}<`),
+  );
+  writeFileSync(repomdPath, repomd);
+  const dest = join(work, 'lied-to');
+  const r = await yumda([
+    'install',
+    'armonly',
+    '-d',
+    dest,
+    '--base',
+    'none',
+    '--repo',
+    `file://${dir}`,
+    '--cache-dir',
+    cache,
+  ]);
+  t.equal(r.exitCode, 1, r.stdout);
+  t.match(r.stdout, /armonly +x86_64/, 'the plan believed the metadata');
+  t.match(
+    r.stderr,
+    /armonly-1\.0-1\.lambda2\.x86_64 is an aarch64 package \(its header\), but the layer is x86_64 \(al2\/x86_64\): nothing was installed/,
+  );
+  t.notOk(existsSync(dest));
 });
 
 t.test('a mislabelled package: an AArch64 ELF in an x86_64 RPM is refused after extraction', async (t) => {

@@ -289,7 +289,15 @@ async function resolveAndApply(
     requests = wanted.requests;
     if (requests.length === 0) {
       if (opts.json)
-        printJson({ install: [], skippedByBase: [], downloadSize: 0, installedSize: 0, dest, removed: [] });
+        printJson({
+          install: [],
+          skippedByBase: [],
+          downloadSize: 0,
+          installedSize: 0,
+          dest,
+          target: target.key,
+          removed: [],
+        });
       else note('No packages marked for update');
       return;
     }
@@ -324,7 +332,7 @@ async function resolveAndApply(
     process.stdout.write(formatPlan(plan, { base: profile.id, width: process.stdout.columns }) + '\n');
   }
   if (!layer) {
-    if (opts.json) printJson(planToJson(plan));
+    if (opts.json) printJson({ ...planToJson(plan), target: target.key });
     return;
   }
   const result = await layer.install(plan, {
@@ -343,6 +351,7 @@ async function resolveAndApply(
     printJson({
       ...planToJson(plan),
       dest,
+      target: target.key,
       removed: result.removed,
       outsidePrefix: result.outsidePrefix,
       docsSkipped: result.docsSkipped,
