@@ -332,7 +332,7 @@ async function resolveAndApply(
     process.stdout.write(formatPlan(plan, { base: profile.id, width: process.stdout.columns }) + '\n');
   }
   if (!layer) {
-    if (opts.json) printJson({ ...planToJson(plan), target: target.key });
+    if (opts.json) printJson(planToJson(plan));
     return;
   }
   const result = await layer.install(plan, {
