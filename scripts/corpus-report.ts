@@ -55,6 +55,12 @@ if (json) {
     `  precision ${pct(m.precision)}  (${m.agreed}/${m.changed} of the original lines we changed or removed, the hand port did too)`,
   );
   out.push(
+    `  by kind (mechanical hand-port changes: recalled/total): ${Object.entries(m.byKind)
+      .filter(([, v]) => v.mechanical > 0)
+      .map(([k, v]) => `${k} ${v.recalled}/${v.mechanical}`)
+      .join(', ')}`,
+  );
+  out.push(
     `this report's metric (${summary.pairs} pairs of the same upstream version, flagged lines count as matched):`,
   );
   out.push(

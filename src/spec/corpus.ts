@@ -226,6 +226,7 @@ export interface CorpusSummary {
     agreed: number;
     recall: number;
     precision: number;
+    byKind: Record<string, { mechanical: number; recalled: number }>;
   };
 }
 
@@ -271,8 +272,23 @@ export function summarize(results: PairResult[]): CorpusSummary {
   const ruleEntries = Object.entries(byRule).filter(([rule]) => !featureRules.has(rule));
   const ruleTotal = ruleEntries.reduce((n, [, v]) => n + v.total, 0);
   const ruleAgreed = ruleEntries.reduce((n, [, v]) => n + v.agreed, 0);
-  const mech = { pairs: results.length, mechanical: 0, recalled: 0, changed: 0, agreed: 0, recall: 1, precision: 1 };
+  const byKind: Record<string, { mechanical: number; recalled: number }> = {};
+  const mech = {
+    pairs: results.length,
+    mechanical: 0,
+    recalled: 0,
+    changed: 0,
+    agreed: 0,
+    recall: 1,
+    precision: 1,
+    byKind,
+  };
   for (const r of results) {
+    for (const [kind, v] of Object.entries(r.mechanical.byKind)) {
+      byKind[kind] ??= { mechanical: 0, recalled: 0 };
+      byKind[kind].mechanical += v.mechanical;
+      byKind[kind].recalled += v.recalled;
+    }
     mech.mechanical += r.mechanical.mechanical;
     mech.recalled += r.mechanical.recalled;
     mech.changed += r.mechanical.changed;

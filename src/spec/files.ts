@@ -38,7 +38,14 @@ export function parseFileEntry(text: string): FileEntry | null {
   if (trimmed === '' || trimmed.startsWith('#') || MACRO_STATEMENT.test(trimmed)) return null;
   const entry: FileEntry = { directives: [], names: [], paths: [] };
   // rpm also reads a directive written against its path: %config(noreplace)%{_sysconfdir}/x
-  const words = splitWords(trimmed).flatMap((w) => {
+  // a directive's arguments may hold spaces: %attr(0644, root, root), %verify(not md5 size mtime)
+  const joined: string[] = [];
+  for (const w of splitWords(trimmed)) {
+    const last = joined.at(-1);
+    if (last !== undefined && /^%[a-z]+\([^)]*$/.test(last)) joined[joined.length - 1] = `${last} ${w}`;
+    else joined.push(w);
+  }
+  const words = joined.flatMap((w) => {
     const glued = /^(%[a-z]+\([^)]*\))([%/].*)$/.exec(w);
     return glued ? [glued[1]!, glued[2]!] : [w];
   });

@@ -6,6 +6,7 @@
  * the original lines our rewrite changed or removed that the hand port also changed or removed.
  * Both are line-weighted (summed over specs); lines are aligned as Python's difflib does.
  */
+import { type ParsedSpec, parseSpec } from './parse.js';
 
 /**
  * For every element of `a`, whether it is part of a matching block between `a` and `b`, as
@@ -81,6 +82,34 @@ export function isMechanical(line: string): boolean {
   return MECHANICAL.some((re) => re.test(line));
 }
 
+/** The kinds issue 14 counts its misses by. */
+export const MECHANICAL_KINDS = [
+  'shell-paths',
+  'scriptlets',
+  'docs',
+  'configure-make',
+  'files',
+  'requires',
+  'check',
+  'other',
+] as const;
+export type MechanicalKind = (typeof MECHANICAL_KINDS)[number];
+
+/** Which of issue 14's kinds a mechanical line of an original spec is. */
+export function mechanicalKind(spec: ParsedSpec, index: number): MechanicalKind {
+  const section = spec.sections[spec.sectionOf[index]!]!;
+  const text = spec.lines[index]!.text;
+  if (/^\s*Requires\(/i.test(text)) return 'requires';
+  if (section.kind === 'script' || section.kind === 'trigger') return 'scriptlets';
+  if (/^\s*%\{?\??(ldconfig_scriptlets|systemd_\w+|ldconfig_post\w*)/.test(text)) return 'scriptlets';
+  if (section.kind === 'check') return 'check';
+  if (/%doc\b|%\{?_mandir\b|%\{?_infodir\b|_licensedir/.test(text)) return 'docs';
+  if (section.kind === 'files') return 'files';
+  if (['prep', 'build', 'install'].includes(section.kind))
+    return /systemd|systemctl|chkconfig/.test(text) ? 'configure-make' : 'shell-paths';
+  return 'other';
+}
+
 export interface MechanicalScore {
   /** Mechanical lines the hand port changed or removed. */
   mechanical: number;
@@ -93,18 +122,28 @@ export interface MechanicalScore {
   /** Original line numbers (1-based) of mechanical changes we missed, and of our changes the hand port did not make. */
   missed: number[];
   extra: number[];
+  /** Mechanical lines and recalled ones by kind. */
+  byKind: Record<MechanicalKind, { mechanical: number; recalled: number }>;
 }
 
 export function mechanicalScore(original: string, handPort: string, ours: string): MechanicalScore {
   const a = original.split('\n');
   const hand = matchedLines(a, handPort.split('\n'));
   const mine = matchedLines(a, ours.split('\n'));
-  const score: MechanicalScore = { mechanical: 0, recalled: 0, changed: 0, agreed: 0, missed: [], extra: [] };
+  const spec = parseSpec(original);
+  const byKind = Object.fromEntries(MECHANICAL_KINDS.map((k) => [k, { mechanical: 0, recalled: 0 }])) as Record<
+    MechanicalKind,
+    { mechanical: number; recalled: number }
+  >;
+  const score: MechanicalScore = { mechanical: 0, recalled: 0, changed: 0, agreed: 0, missed: [], extra: [], byKind };
   for (let i = 0; i < a.length; i++) {
     const handChanged = !hand[i];
     const ourChanged = !mine[i];
     if (handChanged && isMechanical(a[i]!)) {
       score.mechanical++;
+      const kind = byKind[mechanicalKind(spec, i)];
+      kind.mechanical++;
+      if (ourChanged) kind.recalled++;
       if (ourChanged) score.recalled++;
       else score.missed.push(i + 1);
     }

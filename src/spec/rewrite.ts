@@ -31,6 +31,7 @@ import {
   removeSystemRequires,
   rewriteFiles,
   rewriteSystemPaths,
+  rewriteDefinitions,
   RULES,
   type RuleContext,
   type RuleName,
@@ -130,6 +131,7 @@ export function applyRules(
   removeSystemd(ctx);
   quoteIfWords(ctx);
   rewriteSystemPaths(ctx);
+  rewriteDefinitions(ctx);
   keepBasePaths(ctx);
   rewriteFiles(ctx);
   removeDocInstalls(ctx);
@@ -154,7 +156,7 @@ export function applyRules(
     dropped: evaluated.packages.filter((p) => p.active && ctx.dropped.has(p.key)).map((p) => p.name),
     changes: editor.changes,
     counts,
-    lint: [...placeFindings(ctx.findings, origin), ...lintSpec(applied.text, origin)],
+    lint: [...placeFindings(ctx.findings, origin), ...lintSpec(applied.text, origin, ctx.baseHas)],
     origin,
   };
 }
@@ -208,7 +210,10 @@ export function rewriteSpec(text: string, options: RewriteOptions = {}): Rewrite
   const lint =
     output === ruled.text
       ? ruled.lint
-      : [...ruled.lint.filter((f) => f.text.includes('[scriptlet dropped')), ...lintSpec(output, null)];
+      : [
+          ...ruled.lint.filter((f) => f.text.includes('[scriptlet dropped')),
+          ...lintSpec(output, null, baseChecks(options.base).baseHas),
+        ];
   return { ...ruled, text: output, overlayChanges, counts, lint, patches };
 }
 

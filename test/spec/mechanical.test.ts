@@ -180,12 +180,22 @@ t.test('the metric aligns lines as difflib does and counts mechanical lines', as
   const original = 'Name: a\n%post\n/sbin/ldconfig\nmake\n';
   const hand = 'Name: a\nmake\n';
   const ours = 'Name: a\n/sbin/ldconfig\nmake changed\n';
-  t.same(mechanicalScore(original, hand, ours), {
-    mechanical: 2,
-    recalled: 1,
-    changed: 2,
-    agreed: 1,
-    missed: [3],
-    extra: [4],
-  });
+  const score = mechanicalScore(original, hand, ours);
+  t.same(
+    { ...score, byKind: undefined },
+    {
+      mechanical: 2,
+      recalled: 1,
+      changed: 2,
+      agreed: 1,
+      missed: [3],
+      extra: [4],
+      byKind: undefined,
+    },
+  );
+  t.same(score.byKind.scriptlets, { mechanical: 2, recalled: 1 }, "both lines are a scriptlet's, one recalled");
+  t.equal(
+    Object.values(score.byKind).reduce((n, v) => n + v.mechanical, 0),
+    2,
+  );
 });

@@ -41,7 +41,7 @@ t.test('every rule on the porting fixture', async (t) => {
   // system paths in %install and %files; tool paths left alone
   t.match(out, /\$RPM_BUILD_ROOT%\{_bindir\} \$RPM_BUILD_ROOT%\{_sysconfdir\} %\{buildroot\}%\{_mandir\}\/man1/);
   t.match(out, /%\{buildroot\}%\{_localstatedir\}\/lib\/porting/);
-  t.match(out, /sed -i 's\|\/usr\/bin\/env sh\|\/bin\/sh\|' \$RPM_BUILD_ROOT%\{_bindir\}\/porting/);
+  t.match(out, /sed -i 's\|\/usr\/bin\/env perl\|\/usr\/bin\/perl\|' \$RPM_BUILD_ROOT%\{_bindir\}\/porting/);
   t.match(out, /%config\(noreplace\) %\{_sysconfdir\}\/porting\.conf/);
   t.match(out, /%dir %\{_localstatedir\}\/lib\/porting/);
   t.match(out, /^%\{_bindir\}\/porting-extra$/m);
@@ -69,10 +69,10 @@ t.test('every rule on the porting fixture', async (t) => {
   ]) {
     t.ok(r.counts[rule]! > 0, `rule ${rule} counted`);
   }
-  const sed = r.lint.find((f) => f.path === '/usr/bin/env');
+  const sed = r.lint.find((f) => f.path === '/usr/bin/perl');
   t.ok(sed, 'the sed shebang fix is flagged');
   t.equal(lines[sed!.line - 1]!.trim(), sed!.text);
-  t.equal(fixture.split('\n')[sed!.inputLine! - 1]!.includes('/usr/bin/env'), true);
+  t.equal(fixture.split('\n')[sed!.inputLine! - 1]!.includes('/usr/bin/perl'), true);
 });
 
 t.test('the rewritten fixture builds with rpmbuild and the lambda2 macros into relocatable /opt RPMs', async (t) => {

@@ -36,10 +36,12 @@ function formatReport(file: string, result: RewriteResult): string {
     if (count > 0) lines.push(`    ${rule.padEnd(16)} ${count}`);
   if (result.patches.length > 0) lines.push(`  patches to copy into SOURCES: ${result.patches.join(', ')}`);
   lines.push(`  lint: ${result.lint.length} absolute path(s) left for a maintainer to judge`);
-  for (const f of result.lint)
+  for (const f of result.lint) {
     lines.push(
       `    ${String(f.line).padStart(5)} %${f.section}: ${f.path}    ${f.text.length > 90 ? f.text.slice(0, 87) + '...' : f.text}`,
     );
+    if (f.reason) lines.push(`          ${f.reason}`);
+  }
   return lines.join('\n');
 }
 
