@@ -76,7 +76,7 @@ const METADATA_TYPES = ['primary', 'filelists', 'other'] as const;
 type MetadataType = (typeof METADATA_TYPES)[number];
 
 /** Paths (relative, forward slashes) of every *.rpm under dir, sorted; repodata/ and dot-directories are skipped. */
-async function scanPackages(dir: string): Promise<string[]> {
+export async function scanPackages(dir: string): Promise<string[]> {
   const out: string[] = [];
   // paths are built by concatenation: path.join/relative cost more than the directory reads here
   const base = dir.endsWith('/') ? dir : dir + '/';

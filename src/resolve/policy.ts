@@ -7,7 +7,7 @@ import { PackagePool } from './pool.js';
 import type { PackageSource } from './source.js';
 
 /** The archs a target installs: the machine arch and noarch, never i686 (multilib is meaningless in a layer). */
-function compatibleArchs(arch: string): string[] {
+export function compatibleArchs(arch: string): string[] {
   return [arch, 'noarch'];
 }
 
