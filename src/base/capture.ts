@@ -45,7 +45,7 @@ const ELF_MACHINES: Record<number, string> = {
   22: 's390x',
 };
 
-export function machineName(machine: number): string {
+function machineName(machine: number): string {
   return ELF_MACHINES[machine] ?? `ELF machine ${machine}`;
 }
 
@@ -342,7 +342,7 @@ export function ldLibraryPathFromEnv(env: string[]): string[] | null {
 }
 
 /** The engine commands of an image capture (a container created, never started). */
-export function imageCaptureArgv(
+function imageCaptureArgv(
   engine: Engine,
   image: string,
   target: Target,

@@ -21,7 +21,7 @@ export interface RootEntry {
 }
 
 /** Mount points whose image content Lambda hides (kernel file systems, its own /tmp): not part of a profile. */
-export const RUNTIME_MOUNTS = ['/proc', '/sys', '/dev', '/tmp'];
+const RUNTIME_MOUNTS = ['/proc', '/sys', '/dev', '/tmp'];
 
 const MAX_LINKS = 40;
 

@@ -50,7 +50,7 @@ const CANDIDATES: { path: string; format: RpmDbFormat }[] = [
 const HEADER_PREFIX = Buffer.from([0x8e, 0xad, 0xe8, 0x01, 0, 0, 0, 0]);
 
 /** An rpmdb entry is a header without its 8-byte magic; decode it with the .rpm header reader. */
-export function decodeDbHeader(blob: Buffer, label: string): InstalledPackage {
+function decodeDbHeader(blob: Buffer, label: string): InstalledPackage {
   const header: RpmHeader = parseHeaderBlob(Buffer.concat([HEADER_PREFIX, blob]), 0, label, 'rpmdb header');
   const headers: RpmHeaders = {
     lead: { major: 3, minor: 0, type: 0, archnum: 0, name: '', osnum: 0, signatureType: 5 },

@@ -1,7 +1,7 @@
 /** Option handling shared by `yumda build` and `yumda plan` (kept out of the CLI shell so tests can call it). */
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { resolveTarget } from '../config/target.js';
+import { resolveTarget, type Target } from '../config/target.js';
 import { ExitCode, YumdaError } from '../util/errors.js';
 import { defaultSpecsDir, projectPath } from '../util/paths.js';
 import { createBuilder, type Builder } from './builders/index.js';
@@ -21,11 +21,12 @@ export interface SetOptions {
   arch?: string;
 }
 
-export function resolveSetup(options: SetOptions): { builder: Builder; paths: PackageSetPaths } {
+export function resolveSetup(options: SetOptions): { builder: Builder; paths: PackageSetPaths; target?: Target } {
+  const target = options.target || options.arch ? resolveTarget(options.target, options.arch) : undefined;
   const builder = createBuilder(options.builder ?? 'docker', {
     ...(options.image ? { image: options.image } : {}),
     ...(options.engine ? { engine: options.engine } : {}),
-    ...(options.target || options.arch ? { target: resolveTarget(options.target, options.arch) } : {}),
+    ...(target ? { target } : {}),
   });
   const specsDir = resolve(options.specs ?? defaultSpecsDir());
   if (!existsSync(specsDir))
@@ -36,7 +37,7 @@ export function resolveSetup(options: SetOptions): { builder: Builder; paths: Pa
   const patchesDir = resolve(options.patches ?? join(dirname(specsDir), 'patches'));
   const macroFiles =
     builder instanceof LocalBuilder ? builder.macroFiles : [projectPath('repo-metadata/macros/lambda2.macros')];
-  return { builder, paths: { specsDir, patchesDir, macroFiles } };
+  return { builder, paths: { specsDir, patchesDir, macroFiles }, ...(target ? { target } : {}) };
 }
 
 /** Text table: columns padded, last column free. */

@@ -32,7 +32,7 @@ export interface BuildPlan {
 }
 
 /** Is a BuildRequires something the build compiles or links against (and so orders the plan)? */
-export function isDevelopmentCapability(cap: string): boolean {
+function isDevelopmentCapability(cap: string): boolean {
   return (
     /-(devel|static)$/.test(cap) ||
     /^pkgconfig\(/.test(cap) ||
@@ -45,7 +45,7 @@ export function isDevelopmentCapability(cap: string): boolean {
 }
 
 /** name → the in-set packages its BuildRequires resolve to (self-references dropped). */
-export function buildDependencies(packages: readonly PlanPackage[]): {
+function buildDependencies(packages: readonly PlanPackage[]): {
   dependsOn: Map<string, string[]>;
   providers: Map<string, string[]>;
 } {

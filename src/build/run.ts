@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { basename, join, relative } from 'node:path';
 import pLimit from 'p-limit';
 import { readRpmInfo } from '../rpm/package.js';
+import { rpmTargetProblem } from '../rpm/target-compat.js';
+import { resolveTarget, type Target } from '../config/target.js';
 import { listSpecNames } from '../package-set/specs.js';
 import { ExitCode, YumdaError } from '../util/errors.js';
 import { defaultLocalMacroFiles } from './builders/local.js';
@@ -190,6 +192,8 @@ export interface BuildRunOptions extends PlanOptions {
   /** More binary RPMs BuildRequires may use (e.g. the artifacts of earlier CI waves); never modified. */
   depsDir?: string;
   keepGoing?: boolean;
+  /** The target the packages are built for (default al2/x86_64): its rpm must read every output. */
+  target?: Target;
 }
 
 export interface BuildRunResult {
@@ -212,6 +216,7 @@ async function listFiles(dir: string, suffix: string): Promise<string[]> {
 
 export async function runBuild(options: BuildRunOptions): Promise<BuildRunResult> {
   await options.builder.ensureAvailable();
+  const target = options.target ?? resolveTarget();
   const out = options.outDir;
   const rpmsDir = join(out, 'RPMS');
   const srpmsDir = join(out, 'SRPMS');
@@ -308,6 +313,14 @@ export async function runBuild(options: BuildRunOptions): Promise<BuildRunResult
                 const newSrpms = await listFiles(join(resultDir, 'SRPMS'), '.src.rpm');
                 if (newRpms.length === 0)
                   throw new YumdaError('BUILD_NO_OUTPUT', `${name}: the build produced no binary RPMs`);
+                // the target's rpm must be able to read what was built (no zstd payloads for al2)
+                const infos = new Map<string, Awaited<ReturnType<typeof readRpmInfo>>>();
+                for (const rpm of newRpms) {
+                  const rpmInfo = await readRpmInfo(rpm);
+                  const problem = rpmTargetProblem(rpmInfo, target, basename(rpm));
+                  if (problem) throw problem;
+                  infos.set(rpm, rpmInfo);
+                }
                 const placed = await withOut(async () => {
                   // replace what an earlier build of this package left in OUT
                   for (const old of pool.filter((r) => r.sourceName === name && r.path.startsWith(rpmsDir)))
@@ -316,7 +329,7 @@ export async function runBuild(options: BuildRunOptions): Promise<BuildRunResult
                   const placed: string[] = [];
                   const provides = new Set<string>();
                   for (const rpm of newRpms) {
-                    const rpmInfo = await readRpmInfo(rpm);
+                    const rpmInfo = infos.get(rpm)!;
                     provides.add(rpmInfo.name);
                     for (const p of rpmInfo.provides) provides.add(p.name);
                     const dest = join(rpmsDir, rpmInfo.arch, basename(rpm));

@@ -27,7 +27,7 @@ export interface SourceRpm {
 }
 
 /** The newest source RPM of every name found in dir (recursively). */
-export async function scanSrpmDir(dir: string): Promise<Map<string, SourceRpm>> {
+async function scanSrpmDir(dir: string): Promise<Map<string, SourceRpm>> {
   if (!existsSync(dir))
     throw new YumdaError('SRPM_DIR_MISSING', `no such directory: ${dir}`, {
       hint: 'fetch sources first: yumda source fetch NAME… -o DIR',

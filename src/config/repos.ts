@@ -88,7 +88,7 @@ function splitList(value: string | undefined): string[] {
   return (value ?? '').split(/[\s,]+/).filter(Boolean);
 }
 
-/** Expands the yum variables yumda knows ($basearch, $arch, $releasever). */
+/** Expands the yum variables yumda knows ($basearch, $arch, $releasever, $target). */
 export function expandRepoVars(text: string, vars: Record<string, string>): string {
   return text.replace(/\$\{?(\w+)\}?/g, (whole, name: string) => vars[name] ?? whole);
 }
@@ -254,6 +254,8 @@ export interface RepoOptions {
   enablerepo?: string[];
   disablerepo?: string[];
   arch?: string;
+  /** yum variables for .repo files ($basearch, $releasever, $target: see targetRepoVariables); they win over `arch`. */
+  vars?: Record<string, string>;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -281,7 +283,13 @@ function readRepoFile(file: string, vars: Record<string, string>): RepoDefinitio
  */
 export function configuredRepos(options: RepoOptions = {}): RepoDefinition[] {
   const env = options.env ?? process.env;
-  const vars = { basearch: options.arch ?? 'x86_64', arch: options.arch ?? 'x86_64', releasever: '2' };
+  const vars = {
+    basearch: options.arch ?? 'x86_64',
+    arch: options.arch ?? 'x86_64',
+    releasever: '2',
+    target: 'al2',
+    ...options.vars,
+  };
   const repos: RepoDefinition[] = [];
   for (const url of options.repo ?? []) repos.push(repoFromUrl(url, '--repo'));
   for (const file of options.repofile ?? []) repos.push(...readRepoFile(file, vars));

@@ -6,6 +6,7 @@
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { z } from 'zod/v3';
+import { loadProfile, noneProfile, type BaseProfile } from './profile.js';
 import { ExitCode, YumdaError } from '../util/errors.js';
 import { projectPath } from '../util/paths.js';
 
@@ -43,8 +44,10 @@ const targetSchema = z.object({
   buildImage: z.object({ dockerfile: z.string(), tag: z.string() }),
   /** The Lambda base image the scheduled capture reads. */
   captureImage: z.string(),
-  /** Default upstream id (repo-metadata/upstreams.json). */
+  /** Default upstream id (repo-metadata/upstreams.json): where `yumda source` finds this target's SRPMs. */
   upstream: z.string(),
+  /** yum's $releasever on this distribution ("2", "2023"); default: the digits of the id. */
+  releasever: z.string().optional(),
   rpm: z.object({
     version: z.string(),
     /** rpmlib(FEATURE) → "VERSION-RELEASE". */
@@ -70,6 +73,8 @@ export interface Target extends Omit<TargetFile, 'arches'> {
 }
 
 export const defaultTargetId = 'al2';
+/** The environment variable that sets the default target (below --target and a layer's own). */
+export const TARGET_ENV = 'YUMDA_TARGET';
 export const defaultArch = 'x86_64';
 
 const targetsDir = (): string => projectPath('repo-metadata', 'targets');
@@ -177,4 +182,159 @@ export function requireTargetProfile(target: Target): string {
       hint: `capture it: yumda base capture --image ${target.captureImage} --target ${target.key} -o repo-metadata/base/${target.facts.profile}.json (the scheduled workflow does this), or pass --base none / --base FILE`,
     },
   );
+}
+
+/** The rpm facts of the target's runtime, as a base profile's `rpm` block (rpmlib features with their versions). */
+export function targetRpm(target: Target): BaseProfile['rpm'] {
+  return {
+    version: target.rpm.version,
+    features: Object.entries(target.rpm.features)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([feature, evr]) => {
+        const [version, release] = evr.split('-') as [string, string | undefined];
+        return { name: `rpmlib(${feature})`, flags: 'EQ' as const, epoch: 0, version, release: release ?? null };
+      }),
+    payloadCompressors: target.rpm.payloadCompressors,
+  };
+}
+
+/**
+ * The yum variables of a target, for .repo files: $basearch/$arch (x86_64, aarch64), $releasever
+ * ("2", "2023") and $target (the distribution id, al2 or al2023), so one .repo file serves every
+ * target with the repository layout `…/$target/$basearch/`.
+ */
+export function targetRepoVariables(target: Target): Record<string, string> {
+  return {
+    basearch: target.arch,
+    arch: target.arch,
+    releasever: target.releasever ?? target.id.replace(/^\D+/, ''),
+    target: target.id,
+  };
+}
+
+/**
+ * Why the target's rpm could not read an RPM with this payload compressor (AL2's rpm 4.11 has no
+ * zstd), or null when it can. `what` names the package in the message.
+ */
+export function payloadProblem(target: Target, compressor: string, what: string): YumdaError | null {
+  const c = compressor === '' ? 'gzip' : compressor;
+  if (target.rpm.payloadCompressors.includes(c)) return null;
+  return new YumdaError(
+    'PAYLOAD_UNSUPPORTED',
+    `${what} has a ${c} payload, which rpm ${target.rpm.version} on ${target.id} (${target.name}) cannot read`,
+    {
+      hint:
+        `${target.id} reads ${target.rpm.payloadCompressors.join(', ')} payloads: rebuild it with e.g. --define '_binary_payload w2.xzdio'` +
+        (c === 'zstd' ? ' (or build for a target whose rpm reads zstd, e.g. --target al2023)' : ''),
+    },
+  );
+}
+
+/** The ELF machine names people know (e_machine values). */
+const MACHINE_NAMES: Record<number, string> = {
+  2: 'SPARC',
+  3: 'i386',
+  8: 'MIPS',
+  20: 'PowerPC',
+  21: 'PowerPC64',
+  22: 's390',
+  40: 'ARM',
+  62: 'x86-64',
+  183: 'AArch64',
+  243: 'RISC-V',
+};
+
+/** "x86-64", "AArch64", or "machine N" for an e_machine value. */
+export function elfMachineName(machine: number): string {
+  return MACHINE_NAMES[machine] ?? `machine ${machine}`;
+}
+
+/** What a command on a layer was asked for (--target, --arch) and what the layer records. */
+export interface TargetChoice {
+  target?: string;
+  arch?: string;
+}
+
+export interface LayerRecord {
+  /** The layer directory, for messages. */
+  dir: string;
+  /** The target its manifest records ("al2023/aarch64"), absent in layers made before targets. */
+  target?: string;
+  /** The arch its manifest records. */
+  arch: string;
+}
+
+/**
+ * The target of a command on a layer: --target (and --arch), else the target the layer records,
+ * else $YUMDA_TARGET, else al2; a layer made before targets keeps its arch. `--arch` alone keeps
+ * the layer's distribution. A layer holds one target: a different choice is refused in one line.
+ */
+export function chooseLayerTarget(
+  choice: TargetChoice,
+  layer: LayerRecord | null,
+  env: NodeJS.ProcessEnv = process.env,
+): Target {
+  const recorded = layer?.target;
+  // $YUMDA_TARGET: the default of a machine or an image that serves one runtime (below the layer's own)
+  const preset = env[TARGET_ENV]?.trim() || undefined;
+  let target: Target;
+  if (choice.target || choice.arch) {
+    const dist = choice.target ?? (recorded ?? preset)?.split('/')[0] ?? defaultTargetId;
+    target = resolveTarget(dist, choice.arch);
+  } else if (recorded) {
+    target = resolveTarget(recorded);
+  } else if (preset && !layer) {
+    target = resolveTarget(preset);
+  } else if (preset && layer) {
+    // a layer made before targets keeps its arch
+    target = resolveTarget(preset.split('/')[0], layer.arch);
+  } else {
+    target = resolveTarget(defaultTargetId, layer?.arch);
+  }
+  if (layer && recorded && target.key !== recorded) {
+    throw new YumdaError(
+      'TARGET_MISMATCH',
+      `${layer.dir} is a layer for ${recorded}; installing ${target.key} packages into it would mix targets in one layer`,
+      { exitCode: ExitCode.usage, hint: `use another directory for ${target.key} (-d DIR --target ${target.key})` },
+    );
+  }
+  if (layer && !recorded && layer.arch !== target.arch) {
+    throw new YumdaError('ARCH_MISMATCH', `${layer.dir} holds ${layer.arch} packages; the target is ${target.key}`, {
+      exitCode: ExitCode.usage,
+      hint: `use another directory for ${target.arch} (-d DIR)`,
+    });
+  }
+  return target;
+}
+
+/**
+ * The base profile a command uses for a target: `--base` when given (none, a shipped id or a
+ * profile file, which must be for the target's arch), else the target's captured profile.
+ * `--base none` with an explicit target keeps the target's rpm rules (payloads, rpmlib features);
+ * without one it accepts anything, as it always has.
+ */
+export function targetBaseProfile(target: Target, base: string | undefined, explicitTarget: boolean): BaseProfile {
+  if (base === undefined) return loadProfile(requireTargetProfile(target));
+  if (base === 'none') {
+    return explicitTarget
+      ? {
+          ...noneProfile,
+          arch: target.arch,
+          description: `${noneProfile.description} (rpm rules of ${target.key})`,
+          rpm: targetRpm(target),
+        }
+      : { ...noneProfile, arch: target.arch };
+  }
+  const profile = loadProfile(base);
+  if (profile.arch !== target.arch) {
+    throw new YumdaError(
+      'PROFILE_ARCH',
+      `base profile ${profile.id} is for ${profile.arch}, but the target is ${target.key}`,
+      {
+        exitCode: ExitCode.usage,
+        hint: `use a ${target.arch} profile (--base FILE) or --base none`,
+      },
+    );
+  }
+  return profile;
 }

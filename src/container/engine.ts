@@ -8,7 +8,7 @@ import { execa } from 'execa';
 import { ExitCode, YumdaError } from '../util/errors.js';
 
 export type EngineName = 'docker' | 'podman';
-export const engineNames: readonly EngineName[] = ['docker', 'podman'];
+const engineNames: readonly EngineName[] = ['docker', 'podman'];
 
 export interface Engine {
   name: EngineName;

@@ -5,7 +5,6 @@
  */
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, openSync, readSync, readlinkSync } from 'node:fs';
-import type { BaseProfile } from '../config/profile.js';
 import { checkLayer, type CheckOptions, type CheckReport, type Finding } from '../layer/check.js';
 import { txnDir } from './journal.js';
 import { LayerPaths, lstatOrNull } from './layer-path.js';
@@ -95,7 +94,7 @@ function withFindings(report: CheckReport, extra: Finding[]): CheckReport {
  */
 export async function checkManagedLayer(
   target: string,
-  options: CheckOptions & { profile: BaseProfile | string },
+  options: CheckOptions,
   onNote?: (m: string) => void,
 ): Promise<CheckReport> {
   const st = lstatOrNull(target);

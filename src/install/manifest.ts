@@ -56,6 +56,11 @@ function buildSchemas() {
     format: z.literal(1),
     base: z.string(),
     arch: z.string(),
+    /**
+     * The target the layer is for ("al2023/aarch64", repo-metadata/targets/): later installs and
+     * checks use it, and a layer never mixes targets. Absent in layers made before targets.
+     */
+    target: z.string().optional(),
     packages: z.array(packageSchema),
   });
   return { manifest: manifestSchema, package: packageSchema, file: fileSchema };

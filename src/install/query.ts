@@ -4,6 +4,8 @@ import { compareEvr } from '../rpm/version.js';
 import { parseDep } from '../rpm/version.js';
 import { evrString, type PoolPackage } from '../resolve/package.js';
 import type { PackagePool } from '../resolve/pool.js';
+import { compatibleArchs } from '../resolve/policy.js';
+import type { PackageSource } from '../resolve/source.js';
 import { globToRegExp } from '../util/glob.js';
 import type { ManifestPackage } from './manifest.js';
 
@@ -114,3 +116,32 @@ export function formatInfo(p: PoolPackage | ManifestPackage, extra: { installed:
 }
 
 export { evrString };
+
+/** A request the repositories offer only for other archs than the layer's. */
+export interface ForeignRequest {
+  request: string;
+  /** The archs it exists for, sorted. */
+  archs: string[];
+  example: PoolPackage;
+}
+
+const ARCH_SUFFIXES = ['x86_64', 'aarch64', 'i686', 'noarch'];
+
+/**
+ * The first request (a name or a capability, optionally NAME.ARCH) that the sources have, but
+ * only for archs that do not fit `arch`; null when every request fits or is simply absent.
+ */
+export function foreignArchOnly(sources: PackageSource[], requests: string[], arch: string): ForeignRequest | null {
+  const fitting = compatibleArchs(arch);
+  for (const request of requests) {
+    const dot = request.lastIndexOf('.');
+    const suffix = dot > 0 ? request.slice(dot + 1) : '';
+    const explicitArch = ARCH_SUFFIXES.includes(suffix) ? suffix : null;
+    const name = explicitArch ? request.slice(0, dot) : request;
+    const found = sources.flatMap((s) => [...(s.lookup('names', name) ?? []), ...(s.lookup('provides', name) ?? [])]);
+    const wanted = explicitArch ? found.filter((p) => p.arch === explicitArch) : found;
+    if (wanted.length === 0 || wanted.some((p) => fitting.includes(p.arch))) continue;
+    return { request, archs: [...new Set(wanted.map((p) => p.arch))].sort(), example: wanted[0]! };
+  }
+  return null;
+}

@@ -20,6 +20,8 @@ import { hrefFileName } from '../repodata/location.js';
 import { sweepStaleTemps } from '../util/fs.js';
 import { loadKeys, verifyRpmSignature } from './gpg.js';
 import { checkLayerRelative } from './layer-path.js';
+import { elfMachineName } from '../config/target.js';
+import { loadableElfMachineOfFile } from '../layer/elf.js';
 import { packageLocation, type LoadedRepo } from './metadata.js';
 
 export interface StageOptions {
@@ -29,8 +31,21 @@ export interface StageOptions {
   withDocs?: boolean;
   concurrency?: number;
   onNote?: (message: string) => void;
+  /**
+   * The layer's target: a package of another arch (in the metadata or in its header) and an ELF
+   * file of another machine are refused, naming both. Absent: no arch check here.
+   */
+  target?: StageTarget;
   /** Progress callback for a terminal display. */
   onProgress?: (done: number, total: number, bytes: number, totalBytes: number) => void;
+}
+
+export interface StageTarget {
+  /** "al2/x86_64" */
+  key: string;
+  arch: string;
+  /** ELF e_machine of the target's arch. */
+  elfMachine: number;
 }
 
 export interface StageCounters {
@@ -123,9 +138,30 @@ async function downloadAll(
   return paths;
 }
 
-/** Refuses packages the target's rpm could not install (rpmlib features, payload compression). */
-async function checkTargetCompat(pkg: PoolPackage, path: string, base: BaseSatisfier): Promise<void> {
+/** A package of another arch than the layer's (noarch fits every layer). */
+function archMismatch(pkg: PoolPackage, arch: string, target: StageTarget, where: string): YumdaError | null {
+  if (arch === 'noarch' || arch === target.arch) return null;
+  return new YumdaError(
+    'ARCH_MISMATCH',
+    `${nevra(pkg)} is an ${arch} package (${where}), but the layer is ${target.arch} (${target.key}): nothing was installed`,
+    { hint: `install ${arch} packages into a layer of their own (-d DIR --target DIST/${arch})` },
+  );
+}
+
+/**
+ * Refuses packages the target's rpm could not install (rpmlib features, payload compression) and
+ * packages of another arch: what the repository's metadata said was checked before the download,
+ * the header (what the package really is) here.
+ */
+async function checkTargetCompat(
+  pkg: PoolPackage,
+  path: string,
+  base: BaseSatisfier,
+  target: StageTarget | undefined,
+): Promise<void> {
   const info = await readRpmInfo(path, { label: nevra(pkg) });
+  const wrongArch = target ? archMismatch(pkg, info.arch, target, 'its header') : null;
+  if (wrongArch) throw wrongArch;
   for (const req of info.requires) {
     if (req.rpmlib && !base.supportsRpmlib(req)) {
       const zstd =
@@ -145,6 +181,29 @@ async function checkTargetCompat(pkg: PoolPackage, path: string, base: BaseSatis
       {
         hint: `${base.profile.id} reads ${base.profile.rpm.payloadCompressors.join(', ')} payloads`,
       },
+    );
+  }
+}
+
+/**
+ * Defensively, whatever the metadata and the header say: an executable or shared object for
+ * another machine (an aarch64 binary in an "x86_64" or "noarch" package) is refused before it
+ * reaches the layer.
+ */
+function refuseForeignElf(pkg: PoolPackage, root: string, entries: StagedEntry[], target: StageTarget): void {
+  for (const e of entries) {
+    if (e.type !== 'file' && e.type !== 'hardlink') continue;
+    let machine: number | null;
+    try {
+      machine = loadableElfMachineOfFile(join(root, e.path));
+    } catch {
+      continue; // unreadable (mode 0): not executable by Lambda either
+    }
+    if (machine === null || machine === target.elfMachine) continue;
+    throw new YumdaError(
+      'ELF_WRONG_MACHINE',
+      `${nevra(pkg)} ships /opt/${e.path}, an ELF file for ${elfMachineName(machine)}, but the layer is ${target.arch} (${elfMachineName(target.elfMachine)}, ${target.key}): nothing was installed`,
+      { hint: `the package is mislabelled: it says ${pkg.arch}; rebuild it for ${target.arch}` },
     );
   }
 }
@@ -185,10 +244,19 @@ export async function stagePackages(
 ): Promise<StagedPackage[]> {
   const prefix = options.profile.layerRoot.replace(/\/+$/, '');
   const base = new BaseSatisfier(options.profile);
+  const target = options.target;
+  if (target) {
+    for (const { pkg } of plan.install) {
+      const wrongArch = archMismatch(pkg, pkg.arch, target, `repository ${pkg.repo}`);
+      if (wrongArch) throw wrongArch;
+    }
+  }
   const paths = await downloadAll(plan, options, result);
   // headers, payload decompression (often an xz child process) and file writes overlap well: a few at a time
   const work = pLimit(Math.max(2, Math.min(options.concurrency ?? 6, 4)));
-  await Promise.all(plan.install.map(({ pkg }) => work(() => checkTargetCompat(pkg, paths.get(pkg.pkgId)!, base))));
+  await Promise.all(
+    plan.install.map(({ pkg }) => work(() => checkTargetCompat(pkg, paths.get(pkg.pkgId)!, base, target))),
+  );
   const extractOne = async (pkg: PoolPackage, index: number): Promise<StagedPackage> => {
     const root = join(stageDir, String(index));
     const entries: StagedEntry[] = [];
@@ -224,6 +292,7 @@ export async function stagePackages(
       const inside = file.path === prefix || file.path.startsWith(prefix + '/');
       if (!inside && !file.flags.includes('ghost') && (file.mode & 0o170000) !== 0o040000) outside.push(file.path);
     }
+    if (target) refuseForeignElf(pkg, root, entries, target);
     return { pkg, root, entries, skippedFiles: extracted.skipped, outside, docs, setIdCleared };
   };
   return Promise.all(plan.install.map(({ pkg }, i) => work(() => extractOne(pkg, i))));

@@ -199,12 +199,19 @@ export class Layer {
         result.docsSkipped += s.docs;
         result.setIdCleared.push(...s.setIdCleared);
       }
-      const manifest: Manifest = this.manifestValue ?? {
+      const created: Manifest = {
         format: 1,
         base: options.profile.id,
         arch: options.arch,
+        ...(options.target ? { target: options.target.key } : {}),
         packages: [],
       };
+      const existing = this.manifestValue;
+      // a layer made before targets learns its target on its next install
+      const manifest: Manifest =
+        existing && !existing.target && options.target
+          ? { ...existing, target: options.target.key }
+          : (existing ?? created);
       const replacedNames = new Set(plan.remove.map((p) => p.name));
       const replaced = manifest.packages.filter((p) => replacedNames.has(p.name));
       const staying = manifest.packages.filter(

@@ -8,6 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { loadProfile, type BaseProfile } from '../config/profile.js';
+import { defaultTargetId, elfMachineName, resolveTarget, type Target } from '../config/target.js';
 import { YumdaError } from '../util/errors.js';
 import { isElfMagic, parseElf, withFileSource, type ElfInfo } from './elf.js';
 import { findLibrary, loadTree, type LoaderContext, type Requester, type Resolution } from './loader.js';
@@ -22,6 +23,17 @@ export type { CheckReport, Finding } from './report.js';
 export interface CheckOptions {
   /** A loaded profile, or its id / path for loadProfile (default "al2"). */
   profile?: BaseProfile | string;
+  /**
+   * The layer's target: an ELF file for another machine is an error (default: al2 on the
+   * profile's arch, when that is a known arch).
+   */
+  target?: Target;
+  /**
+   * Decides the profile and the target from what is checked (the directory, or the zip once
+   * extracted: its .yumda/installed.json says what the layer was installed for); wins over
+   * `profile` and `target`.
+   */
+  forLayer?: (dir: string) => Promise<{ profile: BaseProfile; target: Target }>;
   /** Warnings fail the check too. */
   strict?: boolean;
   /** How many files with hardcoded paths to list (default 50) and paths per file (default 5). */
@@ -48,7 +60,6 @@ interface Scanned {
 
 /** Checks a layer directory, or a layer zip, against a base profile. */
 export async function checkLayer(target: string, options: CheckOptions = {}): Promise<CheckReport> {
-  const profile = typeof options.profile === 'object' ? options.profile : loadProfile(options.profile ?? 'al2');
   let st;
   try {
     st = statSync(target);
@@ -57,11 +68,20 @@ export async function checkLayer(target: string, options: CheckOptions = {}): Pr
       hint: 'give the layer directory (what Lambda mounts at /opt) or its zip',
     });
   }
-  if (st.isDirectory()) return checkDirectory(target, target, profile, options, null);
+  const settle = async (dir: string): Promise<CheckOptions & { profile: BaseProfile }> => {
+    if (options.forLayer) return { ...options, ...(await options.forLayer(dir)) };
+    const profile = typeof options.profile === 'object' ? options.profile : loadProfile(options.profile ?? 'al2');
+    return { ...options, profile };
+  };
+  if (st.isDirectory()) {
+    const settled = await settle(target);
+    return checkDirectory(target, target, settled.profile, settled, null);
+  }
   const scratch = await mkdtemp(join(tmpdir(), 'yumda-check-'));
   try {
     const zip = await extractLayerZip(target, scratch);
-    return checkDirectory(scratch, target, profile, options, zip);
+    const settled = await settle(scratch);
+    return checkDirectory(scratch, target, settled.profile, settled, zip);
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
@@ -92,7 +112,12 @@ function checkDirectory(
     elfOf,
   };
 
-  const elfs = [...scannedByPath.values()].filter((s) => s.elf);
+  const target = options.target ?? defaultTarget(profile.arch);
+  const foreign = target ? wrongMachine(scannedByPath.values(), target) : [];
+  const foreignPaths = new Set(foreign.map((f) => f.file));
+  // an ELF for another machine cannot load at all: its libraries are not looked for
+  const elfs = [...scannedByPath.values()].filter((s) => s.elf && !foreignPaths.has(s.entry.path));
+  findings.push(...foreign);
   for (const s of scannedByPath.values()) {
     if (s.elfError) {
       findings.push({
@@ -135,6 +160,7 @@ function checkDirectory(
   return {
     target: label,
     profile: profile.id,
+    ...(target ? { runtime: target.key } : {}),
     strict,
     ok: errors === 0 && (!strict || warnings === 0),
     errors,
@@ -143,7 +169,7 @@ function checkDirectory(
     stats: {
       files: entries.filter((e) => e.kind === 'file').length,
       symlinks: entries.filter((e) => e.kind === 'symlink').length,
-      elfObjects: elfs.length,
+      elfObjects: elfs.length + foreign.length,
       scripts: [...scannedByPath.values()].filter((s) => s.shebang !== undefined).length,
       textFilesScanned: scanned.filter((s) => !s.elf).length,
       unzippedBytes: sizes.total,
@@ -152,6 +178,35 @@ function checkDirectory(
     },
     limits: { ...LAMBDA_LIMITS },
   };
+}
+
+/** al2 on an arch the targets know; null for another arch (a hand-made profile): no machine check. */
+function defaultTarget(arch: string): Target | null {
+  try {
+    return resolveTarget(defaultTargetId, arch);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Executables and shared objects whose machine is not the target's (a 32-bit x86 or aarch64 binary
+ * in an x86_64 layer). Relocatable objects (eBPF programs, firmware) are data nothing loads.
+ */
+function wrongMachine(scanned: Iterable<Scanned>, target: Target): Finding[] {
+  const expected = target.facts.elfMachine;
+  const findings: Finding[] = [];
+  for (const s of scanned) {
+    if (!s.elf || s.elf.machine === expected || (s.elf.type !== 'exec' && s.elf.type !== 'dyn')) continue;
+    findings.push({
+      severity: 'error',
+      code: 'wrong-machine',
+      file: s.entry.path,
+      message: `an ELF file for ${elfMachineName(s.elf.machine)}, but the layer is for ${target.arch} (${elfMachineName(expected)}, ${target.key}): it cannot run there`,
+      hint: `rebuild or reinstall it for ${target.arch}, or check the layer against its own target (--target DIST/ARCH)`,
+    });
+  }
+  return findings;
 }
 
 /** Lambda runs functions as an unprivileged user with no_new_privs: set-id bits do nothing but alarm. */

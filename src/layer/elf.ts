@@ -78,6 +78,33 @@ export function isElfMagic(head: Uint8Array): boolean {
 
 export type ElfType = 'none' | 'rel' | 'exec' | 'dyn' | 'core' | 'other';
 
+/**
+ * The e_machine of an ELF file the loader would run or load (ET_EXEC, ET_DYN), from its first 20
+ * bytes; null for anything else. Relocatable objects are left out on purpose: packages ship them as
+ * data for other machines (eBPF programs, firmware, test inputs), and nothing on Lambda loads them.
+ */
+export function loadableElfMachine(head: Uint8Array): number | null {
+  if (head.length < 20 || !isElfMagic(head)) return null;
+  const data = head[5];
+  const u16 = (at: number): number | null =>
+    data === 1 ? head[at]! | (head[at + 1]! << 8) : data === 2 ? (head[at]! << 8) | head[at + 1]! : null;
+  const type = u16(16);
+  if (type !== 2 && type !== 3) return null;
+  return u16(18);
+}
+
+/** loadableElfMachine of the file at `path` (null when it is not one, or shorter than an ELF header). */
+export function loadableElfMachineOfFile(path: string): number | null {
+  const fd = openSync(path, 'r');
+  try {
+    const head = Buffer.alloc(20);
+    const n = readSync(fd, head, 0, 20, 0);
+    return loadableElfMachine(head.subarray(0, n));
+  } finally {
+    closeSync(fd);
+  }
+}
+
 export interface VersionNeed {
   /** The needed file the versions are expected from (vn_file), e.g. "libc.so.6". */
   file: string;

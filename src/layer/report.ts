@@ -16,6 +16,7 @@ export type FindingCode =
   | 'zip-symlink-as-text'
   | 'zip-symlink-copied'
   | 'unreadable-elf'
+  | 'wrong-machine'
   | 'setid-bits'
   | 'manifest-mismatch'
   | 'interrupted-change';
@@ -46,6 +47,8 @@ export interface CheckReport {
   /** What was checked (directory or zip path). */
   target: string;
   profile: string;
+  /** The target the layer was checked for ("al2023/aarch64"), when known. */
+  runtime?: string;
   strict: boolean;
   /** True when the layer passes: no errors (and no warnings with strict). */
   ok: boolean;
@@ -105,7 +108,9 @@ export function summarizeReport(report: CheckReport): string {
 /** The human-readable report, grouped by severity. */
 export function formatReport(report: CheckReport): string {
   const lines: string[] = [];
-  lines.push(`yumda check ${report.target} (base: ${report.profile})`);
+  lines.push(
+    `yumda check ${report.target} (${report.runtime ? `target: ${report.runtime}, ` : ''}base: ${report.profile})`,
+  );
   for (const severity of ['error', 'warning'] as const) {
     const group = report.findings.filter((f) => f.severity === severity);
     if (group.length === 0) continue;

@@ -20,7 +20,7 @@ export interface LastBuilt {
 }
 
 /** Where `yumda build` (default -o build) leaves it. */
-export const defaultManifestPath = (): string => manifestPathIn(resolve('build'));
+const defaultManifestPath = (): string => manifestPathIn(resolve('build'));
 
 /** name → last built upstream EVR; entries whose NEVR cannot be parsed are left out. */
 export function lastBuiltFromManifest(manifest: BuildManifest): Map<string, LastBuilt> {
@@ -44,7 +44,7 @@ export function lastBuiltFromManifest(manifest: BuildManifest): Map<string, Last
  * Where to read the manifest: a .json path or URL as given; a directory or repository URL gets
  * build-manifest.json appended; default build/RPMS/build-manifest.json, as `yumda build` writes it.
  */
-export function manifestLocation(location?: string): string {
+function manifestLocation(location?: string): string {
   if (location === undefined) return defaultManifestPath();
   const isUrl = /^[a-z][a-z0-9+.-]*:\/\//i.test(location);
   const target = isUrl ? location : resolve(location);

@@ -70,7 +70,7 @@ export function inputsHash(inputs: PackageInputs): string {
   return hashBytes(canonicalJson(inputs));
 }
 
-export function parseManifest(text: string, source: string): BuildManifest {
+function parseManifest(text: string, source: string): BuildManifest {
   let raw: unknown;
   try {
     raw = JSON.parse(text);

@@ -33,7 +33,7 @@ export const MARKER_PREFIX = `${BOOKKEEPING_PREFIX}deleting/`;
 /** How long a deletion marker holds. */
 export const LEASE_MS = 10 * 60 * 1000;
 /** A deleter stops this long before its lease ends (request timeouts, clock differences). */
-export const LEASE_MARGIN_MS = 2 * 60 * 1000;
+const LEASE_MARGIN_MS = 2 * 60 * 1000;
 
 export interface DeletionMarker {
   path: string;

@@ -20,13 +20,13 @@ export function contentTypeFor(path: string): string {
 }
 
 /** repomd.xml (and its signature) change at every publish: caches must revalidate quickly. */
-export const SHORT_CACHE = 'public, max-age=60, must-revalidate';
+const SHORT_CACHE = 'public, max-age=60, must-revalidate';
 /** Checksum-named metadata never changes, and a package file name (NEVRA) is not reused for other content. */
-export const IMMUTABLE_CACHE = 'public, max-age=31536000, immutable';
+const IMMUTABLE_CACHE = 'public, max-age=31536000, immutable';
 const MEDIUM_CACHE = 'public, max-age=300';
 
 /** Metadata named "<hex digest>-primary.xml.gz" (createrepo's unique file names). */
-export function isChecksumNamed(path: string): boolean {
+function isChecksumNamed(path: string): boolean {
   return /^[0-9a-f]{32,128}-/.test(path.slice(path.lastIndexOf('/') + 1));
 }
 

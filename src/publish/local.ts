@@ -11,7 +11,7 @@ import { REPOMD_PATH, SIGNATURE_PATH } from './plan.js';
 import type { LocalFile, LocalRepo } from './types.js';
 
 /** sha256 and md5 of a file in one streaming read. */
-export async function hashFileSha256Md5(path: string): Promise<{ sha256: string; md5: string; size: number }> {
+async function hashFileSha256Md5(path: string): Promise<{ sha256: string; md5: string; size: number }> {
   const sha256 = createHash('sha256');
   const md5 = createHash('md5');
   let size = 0;

@@ -51,7 +51,7 @@ function isTransient(e: unknown): boolean {
 }
 
 /** The MD5 a single-part ETag carries ("<32 hex>"); multipart ETags ("<hex>-<parts>") carry none. */
-export function md5FromEtag(etag: string | undefined): string | undefined {
+function md5FromEtag(etag: string | undefined): string | undefined {
   const bare = etag?.replace(/"/g, '').toLowerCase();
   return bare && /^[0-9a-f]{32}$/.test(bare) ? bare : undefined;
 }

@@ -18,7 +18,7 @@ export interface RenderedEntry {
   other: string;
 }
 
-export function renderEntry(entry: RepoEntry): RenderedEntry {
+function renderEntry(entry: RepoEntry): RenderedEntry {
   return {
     primary: renderPrimaryPackage(entry.primary),
     filelists: renderFilelistsPackage(entry.filelists),

@@ -28,7 +28,7 @@ export function isPrimaryFile(path: string): boolean {
 const S_IFMT = 0o170000;
 const S_IFDIR = 0o040000;
 
-export function repoFileType(file: RpmFile): RepoFileType {
+function repoFileType(file: RpmFile): RepoFileType {
   if ((file.mode & S_IFMT) === S_IFDIR) return 'dir';
   if (file.flags.includes('ghost')) return 'ghost';
   return 'file';
@@ -184,11 +184,7 @@ function repoFiles(files: readonly RpmFile[], onlyPrimary: boolean): RepoFile[] 
   return out;
 }
 
-export function packageRecordFromRpm(
-  info: RpmPackageInfo,
-  file: RpmFileFacts,
-  extras: HeaderExtras = {},
-): PackageRecord {
+function packageRecordFromRpm(info: RpmPackageInfo, file: RpmFileFacts, extras: HeaderExtras = {}): PackageRecord {
   const { requires, weakRequires } = filterRequires(info, extras.senses);
   const norm = (deps: readonly Dependency[]): Dependency[] => deps.map((d) => normalizeDependency(d));
   const legacy = extras.legacy ?? { suggests: [], enhances: [] };
@@ -231,7 +227,7 @@ export function packageRecordFromRpm(
   };
 }
 
-export function filelistsRecordFromRpm(info: RpmPackageInfo, pkgId: string): FilelistsRecord {
+function filelistsRecordFromRpm(info: RpmPackageInfo, pkgId: string): FilelistsRecord {
   return {
     pkgId,
     name: info.name,
@@ -243,7 +239,7 @@ export function filelistsRecordFromRpm(info: RpmPackageInfo, pkgId: string): Fil
   };
 }
 
-export function otherRecordFromRpm(
+function otherRecordFromRpm(
   info: RpmPackageInfo,
   pkgId: string,
   changelogLimit = DEFAULT_CHANGELOG_LIMIT,

@@ -118,7 +118,7 @@ export async function scanPackages(dir: string): Promise<string[]> {
  * The repositories under dir: dir/RPMS and dir/SRPMS each on its own when dir has that layout
  * (source packages never share a repository with binaries), else dir itself.
  */
-export async function repositoriesIn(dir: string): Promise<string[]> {
+async function repositoriesIn(dir: string): Promise<string[]> {
   const isDir = async (p: string): Promise<boolean> => (await stat(p).catch(() => undefined))?.isDirectory() ?? false;
   if (!(await isDir(dir))) throw new YumdaError('REPO_NOT_FOUND', `not a directory: ${dir}`);
   const layout = [join(dir, 'RPMS'), join(dir, 'SRPMS')];
@@ -307,7 +307,7 @@ async function openWriters(repodata: string, level: number): Promise<Record<Meta
 }
 
 /** Indexes one repository root. */
-export async function indexOneRepository(
+async function indexOneRepository(
   root: string,
   options: IndexOptions = {},
   signingKey?: SigningKey,

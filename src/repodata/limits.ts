@@ -15,7 +15,7 @@ export const MAX_SMALL_DOCUMENT = 1 << 20;
 /** A metadata file repomd.xml gives no size for, as stored (compressed). */
 export const MAX_METADATA_FILE = 4 * 2 ** 30;
 /** A metadata file repomd.xml gives no open-size for, decompressed (streamed, never held whole). */
-export const MAX_OPEN_SIZE = 8 * 2 ** 30;
+const MAX_OPEN_SIZE = 8 * 2 ** 30;
 /** A package whose metadata gives no size. */
 export const MAX_PACKAGE = 8 * 2 ** 30;
 

@@ -125,7 +125,7 @@ const HASH_TYPES: Record<string, HashAlgo> = {
 const HEX_LENGTH: Record<HashAlgo, number> = { md5: 32, sha1: 40, sha256: 64, sha512: 128 };
 
 /** The hash algorithm of a repodata checksum type ("sha" is yum's old name for sha1). */
-export function checksumAlgo(type: string, what = 'checksum'): HashAlgo {
+function checksumAlgo(type: string, what = 'checksum'): HashAlgo {
   const algo = HASH_TYPES[type.toLowerCase()];
   if (!algo) throw new YumdaError('CHECKSUM_TYPE', `${what}: unsupported checksum type "${type}"`, { exitCode: 3 });
   return algo;

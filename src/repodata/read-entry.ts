@@ -43,7 +43,7 @@ export interface ReadEntryOptions {
   verifyPayload?: boolean;
 }
 
-export function requireSenses(headers: RpmHeaders): RequireSenses {
+function requireSenses(headers: RpmHeaders): RequireSenses {
   const flags = headers.header.numbers(Tag.REQUIREFLAGS);
   return {
     pre: flags.map((f) => (f & (SENSE_PREREQ | SENSE_SCRIPT_PRE | SENSE_SCRIPT_POST)) !== 0),
@@ -52,7 +52,7 @@ export function requireSenses(headers: RpmHeaders): RequireSenses {
 }
 
 /** Old-style (rpm < 4.12) Suggests/Enhances tags; `strong` ones mean Recommends/Supplements. */
-export function legacyWeakDeps(headers: RpmHeaders): { suggests: LegacyWeakDep[]; enhances: LegacyWeakDep[] } {
+function legacyWeakDeps(headers: RpmHeaders): { suggests: LegacyWeakDep[]; enhances: LegacyWeakDep[] } {
   const h = headers.header;
   const read = (nameTag: number, versionTag: number, flagsTag: number): LegacyWeakDep[] => {
     const names = h.strings(nameTag);

@@ -6,10 +6,10 @@ import type { Dependency } from '../rpm/types.js';
 import type { FilelistsRecord, OtherRecord, PackageRecord, RepoFile } from './types.js';
 import { xmlAttr, xmlText } from './xml.js';
 
-export const NS_COMMON = 'http://linux.duke.edu/metadata/common';
+const NS_COMMON = 'http://linux.duke.edu/metadata/common';
 export const NS_RPM = 'http://linux.duke.edu/metadata/rpm';
-export const NS_FILELISTS = 'http://linux.duke.edu/metadata/filelists';
-export const NS_OTHER = 'http://linux.duke.edu/metadata/other';
+const NS_FILELISTS = 'http://linux.duke.edu/metadata/filelists';
+const NS_OTHER = 'http://linux.duke.edu/metadata/other';
 export const NS_REPO = 'http://linux.duke.edu/metadata/repo';
 
 const XML_DECL = '<?xml version="1.0" encoding="UTF-8"?>\n';

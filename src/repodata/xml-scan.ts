@@ -75,7 +75,7 @@ export interface ScanLimits {
   capture: number;
 }
 
-export const DEFAULT_SCAN_LIMITS: ScanLimits = { markup: 4 << 20, text: 16 << 20, capture: 64 << 20 };
+const DEFAULT_SCAN_LIMITS: ScanLimits = { markup: 4 << 20, text: 16 << 20, capture: 64 << 20 };
 
 const MiB = (n: number): string => (n >= 1 << 20 ? `${n / (1 << 20)} Mi` : `${n}`);
 

@@ -93,7 +93,7 @@ export interface ExtractResult {
 }
 
 /** "./opt/x", "/opt/x", "opt/x" → "opt/x"; "" for the root; throws when the path escapes. */
-export function normaliseArchivePath(name: string, label: string): string {
+function normaliseArchivePath(name: string, label: string): string {
   let p = name;
   while (p.startsWith('./')) p = p.slice(2);
   p = p.replace(/^\/+/, '');

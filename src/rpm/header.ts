@@ -11,7 +11,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { ExitCode, YumdaError, type ErrorCode } from '../util/errors.js';
 import { HeaderType, SigTag } from './tags.js';
 
-export const LEAD_SIZE = 96;
+const LEAD_SIZE = 96;
 const LEAD_MAGIC = 0xedabeedb;
 const HEADER_MAGIC = Buffer.from([0x8e, 0xad, 0xe8, 0x01]);
 const HEADER_INTRO_SIZE = 16;
@@ -127,7 +127,7 @@ function corrupt(label: string, message: string, code: ErrorCode = 'RPM_BAD_HEAD
   return new YumdaError(code, `${label}: ${message}`);
 }
 
-export function parseLead(buf: Buffer, label: string): RpmLead {
+function parseLead(buf: Buffer, label: string): RpmLead {
   if (buf.length < LEAD_SIZE) throw corrupt(label, 'file is too short to be an RPM (truncated lead)', 'RPM_TRUNCATED');
   if (buf.readUInt32BE(0) !== LEAD_MAGIC) throw corrupt(label, 'not an RPM file (bad lead magic)', 'RPM_BAD_MAGIC');
   const major = buf[4]!;
@@ -148,7 +148,7 @@ export function parseLead(buf: Buffer, label: string): RpmLead {
 }
 
 /** Reads the 16-byte header intro; returns the index count and store size. */
-export function parseHeaderIntro(
+function parseHeaderIntro(
   buf: Buffer,
   at: number,
   label: string,
@@ -165,7 +165,7 @@ export function parseHeaderIntro(
   return { indexCount, storeSize };
 }
 
-export function headerBlobSize(indexCount: number, storeSize: number): number {
+function headerBlobSize(indexCount: number, storeSize: number): number {
   return HEADER_INTRO_SIZE + indexCount * ENTRY_SIZE + storeSize;
 }
 

@@ -71,7 +71,7 @@ const FLAG_NAMES: [number, FileFlag][] = [
   [FileAttr.SPECFILE, 'specfile'],
 ];
 
-export function fileFlagNames(bits: number): FileFlag[] {
+function fileFlagNames(bits: number): FileFlag[] {
   return FLAG_NAMES.filter(([bit]) => bits & bit).map(([, name]) => name);
 }
 
@@ -83,7 +83,7 @@ export function fileDigestAlgo(h: RpmHeader): DigestAlgo {
 }
 
 /** File paths in header order (DIRNAMES[DIRINDEXES[i]] + BASENAMES[i], or legacy OLDFILENAMES). */
-export function filePaths(h: RpmHeader): string[] {
+function filePaths(h: RpmHeader): string[] {
   const basenames = h.strings(Tag.BASENAMES);
   if (basenames.length === 0) return h.strings(Tag.OLDFILENAMES);
   const dirnames = h.strings(Tag.DIRNAMES);

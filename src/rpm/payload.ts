@@ -21,7 +21,7 @@ const READ_CHUNK = 1024 * 1024;
 const INFLATE_CHUNK = 256 * 1024;
 
 /** What the header says; rpm defaults to gzip when the tag is absent. */
-export function declaredCompressor(headers: RpmHeaders, label = 'RPM'): Compressor {
+function declaredCompressor(headers: RpmHeaders, label = 'RPM'): Compressor {
   const name = headers.header.string(Tag.PAYLOADCOMPRESSOR) ?? 'gzip';
   switch (name) {
     case 'gzip':

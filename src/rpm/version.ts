@@ -133,7 +133,7 @@ export function depFlagFromSense(sense: number): DepFlag {
   }
 }
 
-export function senseFromDepFlag(flag: DepFlag): number {
+function senseFromDepFlag(flag: DepFlag): number {
   return flag === null ? 0 : FLAG_BITS[flag];
 }
 
@@ -169,7 +169,7 @@ function hasEvr(d: Evr): boolean {
  * rpmverOverlap: do the ranges (a, fa) and (b, fb) intersect? A side without a release
  * matches any release when its range includes equality.
  */
-export function rangesOverlap(a: Evr, fa: number, b: Evr, fb: number): boolean {
+function rangesOverlap(a: Evr, fa: number, b: Evr, fb: number): boolean {
   let sense = 0;
   const ea = a.epoch;
   const eb = b.epoch;

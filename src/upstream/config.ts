@@ -10,10 +10,10 @@ import { closeMatches } from '../util/suggest.js';
 
 export const UPSTREAM_URL_ENV = 'YUMDA_UPSTREAM_URL';
 
-export const upstreamKindSchema = z.enum(['mirrorlist', 'baseurl']);
+const upstreamKindSchema = z.enum(['mirrorlist', 'baseurl']);
 export type UpstreamKind = z.infer<typeof upstreamKindSchema>;
 
-export const upstreamEntrySchema = z.object({
+const upstreamEntrySchema = z.object({
   id: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'ids are lower-case letters, digits, ".", "_" and "-"'),
   description: z.string(),
   /** A mirror.list URL or a repository base URL (see detectUrlKind). */
@@ -30,7 +30,7 @@ export const upstreamEntrySchema = z.object({
   variables: z.record(z.string(), z.string()).default({}),
 });
 
-export const upstreamsFileSchema = z
+const upstreamsFileSchema = z
   .object({
     $comment: z.string().optional(),
     default: z.string(),
@@ -72,7 +72,7 @@ export function upstreamLabel(upstream: Pick<Upstream, 'id' | 'url'>): string {
   return upstream.id === 'url' ? upstream.url : upstream.id;
 }
 
-export const defaultUpstreamsPath = (): string => projectPath('repo-metadata', 'upstreams.json');
+const defaultUpstreamsPath = (): string => projectPath('repo-metadata', 'upstreams.json');
 
 /** Reads and validates an upstreams file (default: repo-metadata/upstreams.json). */
 export function loadUpstreams(file: string = defaultUpstreamsPath()): UpstreamsFile {
@@ -118,7 +118,7 @@ export function normalizeBaseUrl(url: string): string {
   return url.replace(/\/+$/, '').replace(/\/repodata(\/repomd\.xml)?$/, '');
 }
 
-export function looksLikeUrl(value: string): boolean {
+function looksLikeUrl(value: string): boolean {
   return (
     /^[a-z][a-z0-9+.-]*:\/\//i.test(value) || value.startsWith('/') || value.startsWith('./') || value.startsWith('../')
   );

@@ -89,7 +89,7 @@ function timeoutError(url: string, what: 'connect' | 'idle' | 'deadline', ms: nu
 }
 
 /** What fetchBuffer/fetchText accept unless told otherwise: they hold the whole body in memory. */
-export const DEFAULT_MAX_DOCUMENT = 64 << 20;
+const DEFAULT_MAX_DOCUMENT = 64 << 20;
 
 /** A byte counter that fails the transfer as soon as it passes `max` (so an endless body costs at most max bytes). */
 function byteLimit(max: number, fail: (seen: number) => YumdaError, onBytes?: (chunk: Buffer) => void): Transform {
@@ -266,11 +266,6 @@ async function openOnce(url: string, options: FetchOptions, deadline: number): P
   throw new YumdaError('BAD_URL', `unsupported URL scheme: ${url} (use file://, http(s):// or s3://)`, {
     exitCode: ExitCode.usage,
   });
-}
-
-/** Opens a URL as a stream (retrying the open on transient errors). */
-export function openUrl(url: string, options: FetchOptions = {}): Promise<Readable> {
-  return retrying(url, options, (deadline) => openOnce(url, options, deadline));
 }
 
 /** The whole body of a URL, at most `maxBytes` (DEFAULT_MAX_DOCUMENT) of it. */

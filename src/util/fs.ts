@@ -79,7 +79,7 @@ export async function writeFileAtomic(
 }
 
 /** fsync of a directory: makes the renames and creations in it durable. */
-export async function syncDirectory(dir: string): Promise<void> {
+async function syncDirectory(dir: string): Promise<void> {
   const fh = await open(dir, 'r');
   try {
     await fh.sync();
@@ -88,7 +88,7 @@ export async function syncDirectory(dir: string): Promise<void> {
   }
 }
 
-export function syncDirectorySync(dir: string): void {
+function syncDirectorySync(dir: string): void {
   const fd = openSync(dir, 'r');
   try {
     fsyncSync(fd);

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 let root: string | undefined;
 
 /** The directory holding yumda's package.json (works from src/ via tsx and from dist/). */
-export function projectRoot(): string {
+function projectRoot(): string {
   if (root) return root;
   let dir = dirname(fileURLToPath(import.meta.url));
   while (!existsSync(join(dir, 'package.json'))) {

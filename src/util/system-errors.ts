@@ -108,7 +108,7 @@ const VERBS: Record<string, string> = {
 export type SystemError = NodeJS.ErrnoException & { code: string; dest?: string };
 
 /** A Node system error (fs, child_process), as thrown by node:fs and friends. */
-export function isSystemError(e: unknown): e is SystemError {
+function isSystemError(e: unknown): e is SystemError {
   return (
     e instanceof Error &&
     typeof (e as NodeJS.ErrnoException).code === 'string' &&

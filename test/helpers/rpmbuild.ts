@@ -26,6 +26,8 @@ export interface BuildOptions {
   sourceOnly?: boolean;
   /** Extra files copied into SOURCES/ (paths relative to test/fixtures/). */
   sources?: string[];
+  /** rpmbuild --target (e.g. aarch64: binary RPMs for another arch, built on this one). */
+  target?: string;
 }
 
 export const fixtureCacheRoot = join(tmpdir(), 'yumda-test-fixtures');
@@ -90,6 +92,7 @@ export async function buildFixture(spec: string, options: BuildOptions = {}): Pr
       '_buildhost yumda-test',
     ];
     for (const [k, v] of Object.entries(options.defines ?? {})) args.push('--define', `${k} ${v}`);
+    if (options.target) args.push('--target', options.target);
     args.push(options.sourceOnly ? '-bs' : '-ba', '--nodeps', specPath);
     const result = await execa('rpmbuild', args, { reject: false, all: true, env: { LC_ALL: 'C' } });
     if (result.exitCode !== 0) throw new Error(`rpmbuild failed for ${specPath}:\n${result.all}`);

@@ -26,10 +26,8 @@ import { hashBytes } from '../../util/hash.js';
 import { projectPath } from '../../util/paths.js';
 import type { Builder, BuildJob } from './types.js';
 
-export const defaultBuildImage = 'yumda-build:al2';
-
 /** Paths inside the container (the entry-point contract). */
-export const inContainer = {
+const inContainer = {
   specs: '/input/SPECS',
   sources: '/input/SOURCES',
   deps: '/deps',

@@ -2,7 +2,7 @@ import { ExitCode, YumdaError } from '../../util/errors.js';
 import { DockerBuilder } from './docker.js';
 import { LocalBuilder } from './local.js';
 import type { Target } from '../../config/target.js';
-import type { Builder, BuilderKind } from './types.js';
+import type { Builder } from './types.js';
 
 export type { Builder, BuilderKind, BuildJob } from './types.js';
 export { DockerBuilder, LocalBuilder };
@@ -34,8 +34,4 @@ export function createBuilder(kind: string, options: BuilderOptions = {}): Build
         hint: 'use --builder docker or --builder local',
       });
   }
-}
-
-export function isBuilderKind(kind: string): kind is BuilderKind {
-  return kind === 'docker' || kind === 'local';
 }

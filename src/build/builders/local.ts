@@ -37,7 +37,7 @@ export interface LocalArgvOptions {
  * Amazon Linux 2 (where AL2's specs are written and tested) but dash on Debian: specs use pushd/popd
  * and brace expansion (git: `mv contrib/{contacts,subtree}/…`), which dash does not have.
  */
-export const LOCAL_BUILD_SHELL = '/bin/bash';
+const LOCAL_BUILD_SHELL = '/bin/bash';
 
 export function localRpmbuildArgv(options: LocalArgvOptions): string[] {
   return [
@@ -90,7 +90,7 @@ async function rewritePkgConfigDir(dir: string, sysroot: string, prefix: string)
   }
 }
 
-export async function rpmbuildVersion(): Promise<string | null> {
+async function rpmbuildVersion(): Promise<string | null> {
   const r = await execa('rpmbuild', ['--version'], { reject: false });
   if (r.failed) return null;
   return String(r.stdout)

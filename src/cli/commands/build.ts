@@ -132,9 +132,10 @@ Exit codes: 0 everything built, 1 a package failed (see OUT/logs/NAME.log), 2 ba
             );
           return;
         }
-        const { builder, paths } = resolveSetup(opts);
+        const { builder, paths, target } = resolveSetup(opts);
         const run = await runBuild({
           names,
+          ...(target ? { target } : {}),
           all: opts.all ?? false,
           changed: opts.changed ?? false,
           withDependents: opts.withDependents ?? false,

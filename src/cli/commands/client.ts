@@ -5,6 +5,7 @@
 import { Option, type Command } from 'commander';
 import { resolve as resolvePath } from 'node:path';
 import type { BaseProfile } from '../../config/profile.js';
+import type { Target } from '../../config/target.js';
 import type { RepoOptions } from '../../config/repos.js';
 import type { InstallResult, Layer } from '../../install/transaction.js';
 import type { Manifest } from '../../install/manifest.js';
@@ -23,12 +24,22 @@ interface RepoCliOptions {
   disablerepo?: string[];
   cacheDir?: string;
   refresh?: boolean;
-  arch: string;
-  base: string;
+  target?: string;
+  arch?: string;
+  base?: string;
   json?: boolean;
 }
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+/** How --target, --arch, --base and --repo combine, for every command's --help. */
+export const TARGET_HELP = `
+Targets: --target DIST[/ARCH] (al2, al2023, al2023/aarch64; repo-metadata/targets/) picks the
+architecture, the base profile and the default repository (…/DIST/ARCH/ in repo-metadata/repos/).
+Without it: the target the layer records (.yumda/installed.json), else $YUMDA_TARGET, else
+al2/x86_64. --arch picks the arch of that target; --base overrides its profile (none installs everything; with --target,
+none still applies the target's rpm rules, e.g. no zstd payloads on al2); --repo/--repofile
+replace the default repositories and are used as given. A layer holds one target.`;
 
 function addRepoOptions(cmd: Command): Command {
   return cmd
@@ -38,22 +49,37 @@ function addRepoOptions(cmd: Command): Command {
     .option('--disablerepo <id>', 'disable a repository (glob); repeatable', collect)
     .option('--cache-dir <dir>', 'metadata and package cache (default $XDG_CACHE_HOME/yumda)')
     .option('--refresh', 'fetch repomd.xml now, even when the cached copy is younger than metadata_expire')
-    .addOption(new Option('--arch <arch>', 'target architecture').choices(['x86_64', 'aarch64']).default('x86_64'))
+    .option(
+      '--target <target>',
+      "the Lambda runtime: al2, al2023, or DIST/ARCH such as al2023/aarch64 (default: the layer's, else $YUMDA_TARGET, else al2)",
+    )
+    .addOption(
+      new Option('--arch <arch>', "target architecture (default: the target's, else x86_64)").choices([
+        'x86_64',
+        'aarch64',
+      ]),
+    )
     .option(
       '--base <profile>',
-      'what the Lambda runtime already has: al2, none (install everything), or a profile JSON file',
-      'al2',
+      "what the Lambda runtime already has: none (install everything), a profile id or JSON file (default: the target's profile)",
     )
     .option('--json', 'print machine-readable JSON on stdout');
 }
 
-function repoOptions(opts: RepoCliOptions): RepoOptions {
+/** The target of a command that reads only the repositories (no layer, no base profile). */
+async function targetOnly(opts: RepoCliOptions): Promise<{ target: Target }> {
+  const { chooseLayerTarget } = await libraries();
+  return { target: chooseLayerTarget({ target: opts.target, arch: opts.arch }, null) };
+}
+
+function repoOptions(opts: RepoCliOptions, target: Target, vars: Record<string, string>): RepoOptions {
   return {
     repo: opts.repo,
     repofile: opts.repofile,
     enablerepo: opts.enablerepo,
     disablerepo: opts.disablerepo,
-    arch: opts.arch,
+    arch: target.arch,
+    vars,
   };
 }
 
@@ -62,7 +88,7 @@ function repoOptions(opts: RepoCliOptions): RepoOptions {
  * `yumda --help` and unrelated commands start fast; listing and update helpers only when used.
  */
 async function libraries() {
-  const [profile, repos, manifest, metadata, session, plan, pool, resolve] = await Promise.all([
+  const [profile, repos, manifest, metadata, session, plan, pool, resolve, target] = await Promise.all([
     import('../../config/profile.js'),
     import('../../config/repos.js'),
     import('../../install/manifest.js'),
@@ -71,8 +97,9 @@ async function libraries() {
     import('../../resolve/plan.js'),
     import('../../resolve/pool.js'),
     import('../../resolve/resolve.js'),
+    import('../../config/target.js'),
   ]);
-  return { ...profile, ...repos, ...manifest, ...metadata, ...session, ...plan, ...pool, ...resolve };
+  return { ...profile, ...repos, ...manifest, ...metadata, ...session, ...plan, ...pool, ...resolve, ...target };
 }
 
 /** The layer's manifest for a read-only command; an interrupted change is finished or undone first. */
@@ -92,27 +119,26 @@ function cacheDirOf(opts: RepoCliOptions): string {
   return dir;
 }
 
-async function profileFor(opts: RepoCliOptions): Promise<BaseProfile> {
-  const { loadProfile } = await libraries();
-  const profile = loadProfile(opts.base);
-  if (profile.id !== 'none' && profile.arch !== opts.arch) {
-    throw new YumdaError(
-      'PROFILE_ARCH',
-      `base profile ${profile.id} is for ${profile.arch}, but --arch is ${opts.arch}`,
-      {
-        exitCode: ExitCode.usage,
-        hint: `use a ${opts.arch} profile (--base FILE) or --base none`,
-      },
-    );
-  }
-  return profile;
+/** The target and base profile of a command: from the options, and the layer's manifest when there is one. */
+async function targetAndProfile(
+  opts: RepoCliOptions,
+  layer: { dir: string; manifest: Manifest | null } | null,
+): Promise<{ target: Target; profile: BaseProfile }> {
+  const { chooseLayerTarget, targetBaseProfile } = await libraries();
+  const m = layer?.manifest;
+  const target = chooseLayerTarget(
+    { target: opts.target, arch: opts.arch },
+    m ? { dir: layer.dir, arch: m.arch, ...(m.target ? { target: m.target } : {}) } : null,
+  );
+  // --base none keeps the target's rpm rules only when --target is given (as before without it: none at all)
+  return { target, profile: targetBaseProfile(target, opts.base, opts.target !== undefined) };
 }
 
-async function session(opts: RepoCliOptions): Promise<Session> {
-  const { openSession, configuredRepos } = await libraries();
-  return openSession(configuredRepos(repoOptions(opts)), {
+async function session(opts: RepoCliOptions, target: Target): Promise<Session> {
+  const { openSession, configuredRepos, targetRepoVariables } = await libraries();
+  return openSession(configuredRepos(repoOptions(opts, target, targetRepoVariables(target))), {
     cacheDir: cacheDirOf(opts),
-    arch: opts.arch,
+    arch: target.arch,
     refresh: opts.refresh,
     onNote: opts.json ? undefined : (m) => note(m),
   });
@@ -144,12 +170,16 @@ async function printResolveProblems(e: unknown): Promise<void> {
 }
 
 /** Runs `yumda check` on the installed layer; returns its one-line summary and its error count. */
-async function runLayerCheck(dir: string, profile: BaseProfile): Promise<{ summary: string; errors: number }> {
+async function runLayerCheck(
+  dir: string,
+  profile: BaseProfile,
+  target: Target,
+): Promise<{ summary: string; errors: number }> {
   const [{ checkManagedLayer }, { summarizeReport }] = await Promise.all([
     import('../../install/layer-check.js'),
     import('../../layer/report.js'),
   ]);
-  const report = await checkManagedLayer(dir, { profile });
+  const report = await checkManagedLayer(dir, { profile, target });
   return { summary: summarizeReport(report), errors: report.errors };
 }
 
@@ -210,12 +240,11 @@ function addInstallOptions(cmd: Command): Command {
 async function installOrUpdate(args: string[], opts: InstallCliOptions, mode: 'install' | 'update'): Promise<void> {
   const dest = resolvePath(opts.dest);
   refuseSpecialFileSystem(dest, 'the layer directory');
-  const profile = await profileFor(opts);
   const { openLayer, readLayerManifest } = await import('../../install/transaction.js');
   if (opts.dryRun) {
     // a dry run changes nothing: it reads the manifest without taking the layer
     const manifest = await readLayerManifest(dest, { onNote: (m) => note(m) });
-    await resolveAndApply(args, opts, mode, dest, profile, manifest, null);
+    await resolveAndApply(args, opts, mode, dest, manifest, null);
     return;
   }
   const layer = await openLayer(dest, {
@@ -225,7 +254,7 @@ async function installOrUpdate(args: string[], opts: InstallCliOptions, mode: 'i
     onNote: (m) => note(m),
   });
   try {
-    await resolveAndApply(args, opts, mode, dest, profile, layer.manifest, layer);
+    await resolveAndApply(args, opts, mode, dest, layer.manifest, layer);
   } finally {
     layer.close();
   }
@@ -236,23 +265,18 @@ async function resolveAndApply(
   opts: InstallCliOptions,
   mode: 'install' | 'update',
   dest: string,
-  profile: BaseProfile,
   manifest: Manifest | null,
   layer: Layer | null,
 ): Promise<void> {
-  const { resolveInSession, manifestToPool, formatPlan, planToJson, humanSize } = await libraries();
-  if (manifest && manifest.arch !== opts.arch) {
-    throw new YumdaError('ARCH_MISMATCH', `${dest} holds ${manifest.arch} packages; --arch is ${opts.arch}`, {
-      exitCode: ExitCode.usage,
-    });
-  }
+  const { resolveInSession, manifestToPool, formatPlan, planToJson, humanSize, ResolveError } = await libraries();
+  const { target, profile } = await targetAndProfile(opts, { dir: dest, manifest });
   if (mode === 'update' && !manifest) {
     throw new YumdaError('NOT_A_LAYER', `${dest} has no yumda manifest (.yumda/installed.json): nothing to update`, {
       hint: 'install packages first: yumda install NAME -d DIR',
     });
   }
   const installed = (manifest?.packages ?? []).map(manifestToPool);
-  const s = await session(opts);
+  const s = await session(opts, target);
   let requests = args;
   if (mode === 'update') {
     const { updateRequests } = await queries();
@@ -265,15 +289,41 @@ async function resolveAndApply(
     requests = wanted.requests;
     if (requests.length === 0) {
       if (opts.json)
-        printJson({ install: [], skippedByBase: [], downloadSize: 0, installedSize: 0, dest, removed: [] });
+        printJson({
+          install: [],
+          skippedByBase: [],
+          downloadSize: 0,
+          installedSize: 0,
+          dest,
+          target: target.key,
+          removed: [],
+        });
       else note('No packages marked for update');
       return;
     }
   }
   let plan;
   try {
-    plan = await resolveInSession(s, { requests, profile, arch: opts.arch, installed });
+    plan = await resolveInSession(s, { requests, profile, arch: target.arch, installed });
   } catch (e) {
+    // a request the repositories have only for another arch: say so, naming both
+    const { foreignArchOnly } = await queries();
+    const foreign =
+      e instanceof ResolveError
+        ? foreignArchOnly(
+            s.repos.map((r) => r.packages),
+            requests,
+            target.arch,
+          )
+        : null;
+    if (foreign) {
+      const p = foreign.example;
+      throw new YumdaError(
+        'ARCH_MISMATCH',
+        `${foreign.request} is ${foreign.archs.join(', ')} only (${p.name}-${p.version}-${p.release}.${p.arch} in ${p.repo}), but ${dest} is an ${target.arch} layer (${target.key})`,
+        { hint: `install it into a layer of its own: -d DIR --target ${target.id}/${p.arch}`, cause: e },
+      );
+    }
     await printResolveProblems(e);
     throw e;
   }
@@ -287,7 +337,8 @@ async function resolveAndApply(
   }
   const result = await layer.install(plan, {
     profile,
-    arch: opts.arch,
+    arch: target.arch,
+    target: { key: target.key, arch: target.arch, elfMachine: target.facts.elfMachine },
     cacheDir: cacheDirOf(opts),
     repos: s.repos,
     withDocs: opts.withDocs,
@@ -295,11 +346,12 @@ async function resolveAndApply(
     onProgress: progressPrinter(!opts.json && process.stderr.isTTY === true, humanSize),
   });
   let check: { summary: string; errors: number } | null = null;
-  if (opts.check && result.installed.length > 0) check = await runLayerCheck(dest, profile);
+  if (opts.check && result.installed.length > 0) check = await runLayerCheck(dest, profile, target);
   if (opts.json) {
     printJson({
       ...planToJson(plan),
       dest,
+      target: target.key,
       removed: result.removed,
       outsidePrefix: result.outsidePrefix,
       docsSkipped: result.docsSkipped,
@@ -337,7 +389,9 @@ export function registerClientCommands(program: Command): void {
 Examples:
   yumda install git openssh -d layer           git and ssh into ./layer (zip it with: yumda zip layer)
   yumda install libcurl.so.4'()(64bit)' --dry-run
-  yumda install /opt/bin/git --repo https://example.com/yumda/al2/x86_64/ --json`,
+  yumda install /opt/bin/git --repo https://example.com/yumda/al2/x86_64/ --json
+  yumda install git -d layer-arm --target al2023/aarch64 --base none
+${TARGET_HELP}`,
     )
     .action((requests: string[], opts: InstallCliOptions) =>
       // a write into the layer that fails for lack of space names no file: name the layer
@@ -362,7 +416,8 @@ Examples:
       `
 Examples:
   yumda update -d layer                 everything in ./layer that has a newer version
-  yumda update git -d layer --dry-run   what upgrading git (and what the new git needs) would do`,
+  yumda update git -d layer --dry-run   what upgrading git (and what the new git needs) would do
+${TARGET_HELP}`,
     )
     .action((names: string[], opts: InstallCliOptions) =>
       installOrUpdate(names, opts, 'update').catch((e: unknown) => {
@@ -438,7 +493,8 @@ Examples:
             );
           return;
         }
-        const s = await session(opts);
+        const { target } = await targetOnly(opts);
+        const s = await session(opts, target);
         const pkgs = listAvailable(s.pool, patterns, opts.showduplicates);
         if (opts.json) printJson(pkgs.map(summarize));
         else if (pkgs.length === 0) note('no matching packages');
@@ -459,7 +515,8 @@ Examples:
     .addHelpText('after', '\nExamples:\n  yumda search ssh')
     .action(async (term: string, opts: RepoCliOptions) => {
       const { searchPackages, summarize } = await queries();
-      const s = await session(opts);
+      const { target } = await targetOnly(opts);
+      const s = await session(opts, target);
       const { nameMatches, summaryMatches } = searchPackages(s.pool, term);
       if (opts.json) {
         printJson([...nameMatches, ...summaryMatches].map(summarize));
@@ -496,7 +553,8 @@ Examples:
         else process.stdout.write(formatInfo(p, { installed: true }) + '\n');
         return;
       }
-      const s = await session(opts);
+      const { target } = await targetOnly(opts);
+      const s = await session(opts, target);
       const pkgs = listAvailable(s.pool, [name]);
       if (pkgs.length === 0)
         throw new YumdaError('NO_SUCH_PACKAGE', `no package named ${name}`, {
@@ -518,14 +576,14 @@ Examples:
   )
     .addHelpText('after', "\nExamples:\n  yumda provides /opt/bin/git\n  yumda provides 'libcurl.so.4()(64bit)'")
     .action(async (capability: string, opts: RepoCliOptions) => {
-      const [{ loadProfile }, { whatProvides, summarize, evrString }] = await Promise.all([libraries(), queries()]);
-      const s = await session(opts);
+      const { whatProvides, summarize, evrString } = await queries();
+      const { target, profile } = await targetAndProfile(opts, null);
+      const s = await session(opts, target);
       let pkgs = whatProvides(s.pool, capability);
       if (pkgs.length === 0 && capability.startsWith('/')) {
         await s.loadFilelists();
         pkgs = whatProvides(s.pool, capability);
       }
-      const profile = loadProfile(opts.base);
       const { BaseSatisfier } = await import('../../resolve/base.js');
       const inBase = new BaseSatisfier(profile).satisfies({
         name: capability,

@@ -11,6 +11,7 @@ interface IndexCliOptions {
   signKey?: string;
   changelogLimit: number;
   revision?: string;
+  target?: string;
   json?: boolean;
 }
 
@@ -29,6 +30,10 @@ export function registerRepoIndexCommand(repo: Command): void {
     )
     .option('--changelog-limit <n>', 'changelog entries kept per package, -1 for all', countOrUnlimited, 10)
     .option('--revision <text>', 'repomd.xml <revision> (default: current time in seconds)')
+    .option(
+      '--target <target>',
+      "refuse (before writing anything) RPMs the target's rpm cannot read: payload compression, rpmlib features (al2, al2023)",
+    )
     .option('--json', 'print a JSON summary on stdout')
     .addHelpText(
       'after',
@@ -36,7 +41,8 @@ export function registerRepoIndexCommand(repo: Command): void {
 Examples:
   yumda repo index out/                          index out/RPMS and out/SRPMS (or out/ itself)
   yumda repo index out/RPMS --update             re-read only new and changed packages
-  yumda repo index out/ --sign-key repo-key.asc  also sign repomd.xml (gpg --verify accepts it)`,
+  yumda repo index out/ --sign-key repo-key.asc  also sign repomd.xml (gpg --verify accepts it)
+  yumda repo index out/ --target al2             refuse zstd payloads (rpm 4.11 cannot read them)`,
     )
     .action(async (dir: string, opts: IndexCliOptions) => {
       refuseSpecialFileSystem(dir, 'the repository directory');
@@ -54,7 +60,19 @@ Examples:
             );
           }
         : undefined;
-      const { indexRepository } = await import('../../repodata/index.js');
+      const { indexRepository, scanPackages } = await import('../../repodata/index.js');
+      if (opts.target) {
+        const [{ resolveTarget }, { refuseRpmsForTarget }] = await Promise.all([
+          import('../../config/target.js'),
+          import('../../rpm/target-compat.js'),
+        ]);
+        const target = resolveTarget(opts.target);
+        const base = dir.endsWith('/') ? dir : dir + '/';
+        await refuseRpmsForTarget(
+          (await scanPackages(dir)).map((rel) => base + rel),
+          target,
+        );
+      }
       const result = await indexRepository(dir, {
         update: opts.update ?? false,
         ...(opts.workers ? { workers: opts.workers } : {}),

@@ -29,9 +29,36 @@ function describeUpstream(u: Upstream): string {
   return u.id === 'url' ? u.url : `${u.id} (${u.url})`;
 }
 
-async function openUpstream(choice: string | undefined, quiet: boolean): Promise<UpstreamIndex> {
-  const { resolveUpstream, loadUpstreamIndex } = await upstreamLibrary();
-  const upstream = resolveUpstream(choice);
+const TARGET_HELP =
+  'the target whose upstream to read: al2, al2023 (repo-metadata/targets/: its "upstream"); --upstream wins over it, it wins over $YUMDA_UPSTREAM_URL';
+
+/**
+ * The upstream of a command: --upstream, else the target's (its source repository layout is
+ * target data), else $YUMDA_UPSTREAM_URL, else the file's default. An upstream named for another
+ * target's packages is refused.
+ */
+async function chooseUpstream(choice: string | undefined, targetSpec: string | undefined): Promise<Upstream> {
+  const { resolveUpstream, UPSTREAM_URL_ENV } = await upstreamLibrary();
+  if (targetSpec === undefined) return resolveUpstream(choice);
+  const { resolveTarget } = await import('../../config/target.js');
+  const target = resolveTarget(targetSpec);
+  if (choice === undefined && process.env[UPSTREAM_URL_ENV]?.trim())
+    note(`yumda: note: --target ${targetSpec} reads upstream ${target.upstream}, not $${UPSTREAM_URL_ENV}`);
+  const upstream = resolveUpstream(choice ?? target.upstream);
+  if (upstream.profile && upstream.profile !== target.id && upstream.profile !== target.facts.profile) {
+    const { ExitCode, YumdaError } = await import('../../util/errors.js');
+    throw new YumdaError(
+      'TARGET_MISMATCH',
+      `upstream ${upstream.id} holds ${upstream.profile} sources, not ${target.id}'s (--target ${targetSpec})`,
+      { exitCode: ExitCode.usage, hint: `leave out --upstream to read ${target.upstream}` },
+    );
+  }
+  return upstream;
+}
+
+async function openUpstream(choice: string | undefined, quiet: boolean, target?: string): Promise<UpstreamIndex> {
+  const { loadUpstreamIndex } = await upstreamLibrary();
+  const upstream = await chooseUpstream(choice, target);
   if (!upstream.enabled)
     note(`yumda: note: upstream ${upstream.id} is disabled by default${upstream.note ? `: ${upstream.note}` : ''}`);
   if (!quiet) note(`reading upstream ${describeUpstream(upstream)}`);
@@ -59,6 +86,7 @@ export function registerSourceCommands(program: Command): void {
     .argument('<names...>', 'source package names, or NAME-VERSION-RELEASE / NAME-VERSION for an exact build')
     .option('-o, --output <dir>', 'directory to store the .src.rpm files in', '.')
     .option('--upstream <id|url>', UPSTREAM_HELP)
+    .option('--target <target>', TARGET_HELP)
     .option('--json', 'print the result as JSON on stdout')
     .addHelpText(
       'after',
@@ -66,13 +94,14 @@ export function registerSourceCommands(program: Command): void {
 Examples:
   yumda source fetch git openssh -o sources/
   yumda source fetch git-2.40.1-1.amzn2.0.3 --upstream al2-core
+  yumda source fetch pcre2 --target al2023 -o sources/      AL2023's source repository
   YUMDA_UPSTREAM_URL=http://127.0.0.1:8080/2/core/latest/SRPMS/mirror.list yumda source fetch git
 
 Exit codes: 1 no such source package (with close names), 3 checksum mismatch on every mirror, 4 no mirror reachable`,
     )
-    .action(async (names: string[], opts: { output: string; upstream?: string; json?: boolean }) => {
+    .action(async (names: string[], opts: { output: string; upstream?: string; target?: string; json?: boolean }) => {
       const { fetchSources } = await upstreamLibrary();
-      const index = await openUpstream(opts.upstream, false);
+      const index = await openUpstream(opts.upstream, false, opts.target);
       const stored = await fetchSources(index, names, {
         outDir: resolve(opts.output),
         onFailover: (failure, next) =>
@@ -105,6 +134,7 @@ Exit codes: 1 no such source package (with close names), 3 checksum mismatch on 
     .description('list the source packages of an upstream (newest EVR of each name)')
     .argument('[patterns...]', 'only names matching these shell-style patterns (* and ?)')
     .option('--upstream <id|url>', UPSTREAM_HELP)
+    .option('--target <target>', TARGET_HELP)
     .option('--all', 'every version, not just the newest of each name')
     .option('--json', 'print the list as JSON on stdout')
     .addHelpText(
@@ -112,10 +142,11 @@ Exit codes: 1 no such source package (with close names), 3 checksum mismatch on 
       `
 Examples:
   yumda source list 'open*'
-  yumda source list --upstream al2023-core --json`,
+  yumda source list --upstream al2023-core --json
+  yumda source list 'pcre*' --target al2023`,
     )
-    .action(async (patterns: string[], opts: { upstream?: string; all?: boolean; json?: boolean }) => {
-      const index = await openUpstream(opts.upstream, Boolean(opts.json));
+    .action(async (patterns: string[], opts: { upstream?: string; target?: string; all?: boolean; json?: boolean }) => {
+      const index = await openUpstream(opts.upstream, Boolean(opts.json), opts.target);
       const matchers = patterns.map(globToRegExp);
       const names = [...index.sources.byName.keys()]
         .filter((n) => matchers.length === 0 || matchers.some((m) => m.test(n)))
@@ -192,6 +223,7 @@ Example:
     .command('outdated')
     .description('list packages of specs/ whose upstream has a newer source RPM than their last build')
     .option('--upstream <id|url>', UPSTREAM_HELP)
+    .option('--target <target>', TARGET_HELP)
     .option(
       '--manifest <path|url>',
       'build manifest: file, directory, http(s):// or s3:// URL of the published repository (default build/RPMS/build-manifest.json, where yumda build writes it)',
@@ -213,6 +245,7 @@ Statuses: outdated (upstream newer), never-built, current, ahead (built newer th
     .action(
       async (opts: {
         upstream?: string;
+        target?: string;
         manifest?: string;
         endpoint?: string;
         specs?: string;
@@ -222,7 +255,7 @@ Statuses: outdated (upstream newer), never-built, current, ahead (built newer th
         const { listSpecNames, readLastBuilt, compareWithUpstream, needsBuild } = await upstreamLibrary();
         const names = await listSpecNames(resolve(opts.specs ?? defaultSpecsDir()));
         const [index, lastBuilt] = await Promise.all([
-          openUpstream(opts.upstream, Boolean(opts.json)),
+          openUpstream(opts.upstream, Boolean(opts.json), opts.target),
           readLastBuilt(opts.manifest, opts.endpoint ? { endpoint: opts.endpoint } : {}),
         ]);
         const entries = compareWithUpstream(names, lastBuilt, index.sources);
