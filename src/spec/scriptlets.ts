@@ -127,6 +127,7 @@ export function removeScriptlets(ctx: RuleContext): void {
     }
   }
   makeAlternativeLinks(ctx, links);
+  loaderPathFindings(ctx);
   // macro lines that generate scriptlets or their requirements
   for (let i = 0; i < ctx.spec.lines.length; i++) {
     const t = ctx.spec.lines[i]!.text.trim();
@@ -236,4 +237,29 @@ function makeAlternativeLinks(ctx: RuleContext, links: Map<string, AlternativeLi
     ],
     'scriptlets',
   );
+}
+
+/**
+ * ldconfig's cache is not needed in a layer (LD_LIBRARY_PATH has /opt/lib), but a loader path the
+ * package adds in ld.so.conf.d is lost: nothing reads the layer's /etc, so libraries in that
+ * directory are found only through an RPATH or LD_LIBRARY_PATH.
+ */
+function loaderPathFindings(ctx: RuleContext): void {
+  for (const section of ctx.spec.sections) {
+    if (section.kind !== 'files' || ctx.dropped.has(sectionKey(section))) continue;
+    for (let i = section.start; i < section.end; i++) {
+      const text = ctx.spec.lines[i]!.text;
+      const entry = parseFileEntry(text);
+      if (!entry || entry.names.includes('exclude') || !entry.paths.some((p) => /ld\.so\.conf\.d\b/.test(p))) continue;
+      ctx.findings.push({
+        line: 0,
+        inputLine: i + 1,
+        section: section.keyword,
+        path: entry.paths.find((p) => /ld\.so\.conf\.d\b/.test(p))!,
+        text: text.trim(),
+        reason:
+          "loader path not honoured: Lambda's loader reads only the base's ld.so.cache and LD_LIBRARY_PATH (…:/opt/lib); libraries in the directory this file names are not found unless the programs carry an RPATH to it or the function sets LD_LIBRARY_PATH",
+      });
+    }
+  }
 }

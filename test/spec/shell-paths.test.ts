@@ -152,6 +152,10 @@ t.test('paths in shell bodies: the package own ones rewritten, host ones kept, t
     r.lint.some((f) => /alternatives link not made/.test(f.reason ?? '')),
     'no finding for links that were made',
   );
+  t.ok(
+    r.lint.some((f) => f.path.includes('ld.so.conf.d') && /loader path not honoured/.test(f.reason ?? '')),
+    'a loader path in ld.so.conf.d is lost on Lambda',
+  );
   // cache scriptlets: dropped, with what is lost
   t.notMatch(out, /^%post|Requires\(/m);
   const lost = r.lint.filter((f) => f.reason?.startsWith('scriptlet dropped')).map((f) => f.reason!);
