@@ -173,3 +173,31 @@ t.test('git: a dropped subpackage with %files -f LIST (git-core-doc) is excluded
     'no documentation in any package',
   );
 });
+
+t.test('a dropped subpackage whose %files -f list is empty (git built NO_PERL: perl-git-files)', async (t) => {
+  const spec = [
+    'Name: droplist',
+    'Version: 1.0',
+    'Release: 1',
+    'Summary: A package with an optional part',
+    'License: MIT',
+    '%description',
+    'Main.',
+    '%package extras',
+    'Summary: The optional part',
+    '%description extras',
+    'Extras.',
+    '%install',
+    'mkdir -p %{buildroot}%{_bindir}',
+    'echo "#!/bin/sh" > %{buildroot}%{_bindir}/tool',
+    ': > extras-files',
+    '%files',
+    '%{_bindir}/tool',
+    '%files extras -f extras-files',
+    '',
+  ].join('\n');
+  const r = rewriteSpec(spec, { overlay: parseOverlay('dropSubpackages: [extras]\n', 'droplist.yaml'), date });
+  t.match(r.text, /^%files -f extras-files\.yumda-exclude$/m);
+  const b = await buildWithTargetMacros(t, 'droplist', r.text);
+  t.ok(b.ok, b.ok ? 'rpmbuild accepts the (blank) exclude list' : b.log.split('\n').slice(-15).join('\n'));
+});
