@@ -267,12 +267,14 @@ export interface LayerRecord {
 /**
  * The target of a command on a layer: --target (and --arch), else the target the layer records,
  * else $YUMDA_TARGET, else al2; a layer made before targets keeps its arch. `--arch` alone keeps
- * the layer's distribution. A layer holds one target: a different choice is refused in one line.
+ * the layer's distribution. A layer holds one target: a different choice is refused in one line
+ * (unless `allowOther`, for commands that only read the layer).
  */
 export function chooseLayerTarget(
   choice: TargetChoice,
   layer: LayerRecord | null,
   env: NodeJS.ProcessEnv = process.env,
+  options: { allowOther?: boolean } = {},
 ): Target {
   const recorded = layer?.target;
   // $YUMDA_TARGET: the default of a machine or an image that serves one runtime (below the layer's own)
@@ -282,7 +284,7 @@ export function chooseLayerTarget(
     const dist = choice.target ?? (recorded ?? preset)?.split('/')[0] ?? defaultTargetId;
     target = resolveTarget(dist, choice.arch);
   } else if (recorded) {
-    target = resolveTarget(recorded);
+    target = recordedTarget(recorded, layer!.dir);
   } else if (preset && !layer) {
     target = resolveTarget(preset);
   } else if (preset && layer) {
@@ -291,6 +293,8 @@ export function chooseLayerTarget(
   } else {
     target = resolveTarget(defaultTargetId, layer?.arch);
   }
+  // checking a layer against another target is a question worth asking; installing into it is not
+  if (options.allowOther) return target;
   if (layer && recorded && target.key !== recorded) {
     throw new YumdaError(
       'TARGET_MISMATCH',
@@ -305,6 +309,18 @@ export function chooseLayerTarget(
     });
   }
   return target;
+}
+
+/** The target a layer's manifest records, or an error that says where the unknown name came from. */
+function recordedTarget(recorded: string, dir: string): Target {
+  try {
+    return resolveTarget(recorded);
+  } catch (e) {
+    if (!(e instanceof YumdaError)) throw e;
+    throw new YumdaError(e.code, `${dir}/.yumda/installed.json records target "${recorded}": ${e.message}`, {
+      hint: 'the manifest was edited, or written by a newer yumda with more targets',
+    });
+  }
 }
 
 /**

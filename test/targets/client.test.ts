@@ -375,6 +375,20 @@ t.test('chooseLayerTarget: flags, the layer record, legacy layers', async (t) =>
     'al2023/x86_64',
     'a legacy layer keeps its arch',
   );
+  t.throws(() => key({}, { dir: 'l', target: 'al9/x86_64', arch: 'x86_64' }), {
+    code: 'UNKNOWN_TARGET',
+    message: /^l\/\.yumda\/installed\.json records target "al9\/x86_64": unknown target "al9"/,
+  });
+  t.equal(
+    chooseLayerTarget(
+      { target: 'al2' },
+      { dir: 'l', target: 'al2023/x86_64', arch: 'x86_64' },
+      {},
+      { allowOther: true },
+    ).key,
+    'al2/x86_64',
+    'a command that only reads the layer may ask about another target',
+  );
   t.throws(() => key({ target: 'al2' }, { dir: 'l', target: 'al2023/x86_64', arch: 'x86_64' }), {
     code: 'TARGET_MISMATCH',
   });
