@@ -280,16 +280,20 @@ export function chooseLayerTarget(
   // $YUMDA_TARGET: the default of a machine or an image that serves one runtime (below the layer's own)
   const preset = env[TARGET_ENV]?.trim() || undefined;
   let target: Target;
-  if (choice.target || choice.arch) {
-    const dist = choice.target ?? (recorded ?? preset)?.split('/')[0] ?? defaultTargetId;
+  if (choice.target) {
+    target = resolveTarget(choice.target, choice.arch);
+  } else if (choice.arch && recorded) {
+    const own = namedTarget(recorded, undefined, `${layer!.dir}/.yumda/installed.json records target "${recorded}"`);
+    target = resolveTarget(own.id, choice.arch);
+  } else if (choice.arch) {
+    const dist = preset ? namedTarget(preset, undefined, `$${TARGET_ENV} is "${preset}"`).id : defaultTargetId;
     target = resolveTarget(dist, choice.arch);
   } else if (recorded) {
-    target = recordedTarget(recorded, layer!.dir);
-  } else if (preset && !layer) {
-    target = resolveTarget(preset);
-  } else if (preset && layer) {
+    target = namedTarget(recorded, undefined, `${layer!.dir}/.yumda/installed.json records target "${recorded}"`);
+  } else if (preset) {
     // a layer made before targets keeps its arch
-    target = resolveTarget(preset.split('/')[0], layer.arch);
+    const named = namedTarget(preset, undefined, `$${TARGET_ENV} is "${preset}"`);
+    target = layer ? resolveTarget(named.id, layer.arch) : named;
   } else {
     target = resolveTarget(defaultTargetId, layer?.arch);
   }
@@ -311,14 +315,14 @@ export function chooseLayerTarget(
   return target;
 }
 
-/** The target a layer's manifest records, or an error that says where the unknown name came from. */
-function recordedTarget(recorded: string, dir: string): Target {
+/** resolveTarget for a name that came from somewhere else than the command line: an error says where. */
+function namedTarget(spec: string, arch: string | undefined, origin: string): Target {
   try {
-    return resolveTarget(recorded);
+    return resolveTarget(spec, arch);
   } catch (e) {
     if (!(e instanceof YumdaError)) throw e;
-    throw new YumdaError(e.code, `${dir}/.yumda/installed.json records target "${recorded}": ${e.message}`, {
-      hint: 'the manifest was edited, or written by a newer yumda with more targets',
+    throw new YumdaError(e.code, `${origin}: ${e.message}`, {
+      hint: 'the manifest was edited or written by a newer yumda, or the variable is misspelt',
     });
   }
 }

@@ -379,6 +379,10 @@ t.test('chooseLayerTarget: flags, the layer record, legacy layers', async (t) =>
     code: 'UNKNOWN_TARGET',
     message: /^l\/\.yumda\/installed\.json records target "al9\/x86_64": unknown target "al9"/,
   });
+  t.throws(() => chooseLayerTarget({}, null, { YUMDA_TARGET: 'al2023/sparc' }), {
+    message: /^\$YUMDA_TARGET is "al2023\/sparc": cannot read target/,
+  });
+  t.equal(chooseLayerTarget({ arch: 'aarch64' }, null, { YUMDA_TARGET: 'al2023-x86_64' }).key, 'al2023/aarch64');
   t.equal(
     chooseLayerTarget(
       { target: 'al2' },
