@@ -267,30 +267,38 @@ export interface LayerRecord {
 /**
  * The target of a command on a layer: --target (and --arch), else the target the layer records,
  * else $YUMDA_TARGET, else al2; a layer made before targets keeps its arch. `--arch` alone keeps
- * the layer's distribution. A layer holds one target: a different choice is refused in one line.
+ * the layer's distribution. A layer holds one target: a different choice is refused in one line
+ * (unless `allowOther`, for commands that only read the layer).
  */
 export function chooseLayerTarget(
   choice: TargetChoice,
   layer: LayerRecord | null,
   env: NodeJS.ProcessEnv = process.env,
+  options: { allowOther?: boolean } = {},
 ): Target {
   const recorded = layer?.target;
   // $YUMDA_TARGET: the default of a machine or an image that serves one runtime (below the layer's own)
   const preset = env[TARGET_ENV]?.trim() || undefined;
   let target: Target;
-  if (choice.target || choice.arch) {
-    const dist = choice.target ?? (recorded ?? preset)?.split('/')[0] ?? defaultTargetId;
+  if (choice.target) {
+    target = resolveTarget(choice.target, choice.arch);
+  } else if (choice.arch && recorded) {
+    const own = namedTarget(recorded, undefined, `${layer!.dir}/.yumda/installed.json records target "${recorded}"`);
+    target = resolveTarget(own.id, choice.arch);
+  } else if (choice.arch) {
+    const dist = preset ? namedTarget(preset, undefined, `$${TARGET_ENV} is "${preset}"`).id : defaultTargetId;
     target = resolveTarget(dist, choice.arch);
   } else if (recorded) {
-    target = resolveTarget(recorded);
-  } else if (preset && !layer) {
-    target = resolveTarget(preset);
-  } else if (preset && layer) {
+    target = namedTarget(recorded, undefined, `${layer!.dir}/.yumda/installed.json records target "${recorded}"`);
+  } else if (preset) {
     // a layer made before targets keeps its arch
-    target = resolveTarget(preset.split('/')[0], layer.arch);
+    const named = namedTarget(preset, undefined, `$${TARGET_ENV} is "${preset}"`);
+    target = layer ? resolveTarget(named.id, layer.arch) : named;
   } else {
     target = resolveTarget(defaultTargetId, layer?.arch);
   }
+  // checking a layer against another target is a question worth asking; installing into it is not
+  if (options.allowOther) return target;
   if (layer && recorded && target.key !== recorded) {
     throw new YumdaError(
       'TARGET_MISMATCH',
@@ -305,6 +313,18 @@ export function chooseLayerTarget(
     });
   }
   return target;
+}
+
+/** resolveTarget for a name that came from somewhere else than the command line: an error says where. */
+function namedTarget(spec: string, arch: string | undefined, origin: string): Target {
+  try {
+    return resolveTarget(spec, arch);
+  } catch (e) {
+    if (!(e instanceof YumdaError)) throw e;
+    throw new YumdaError(e.code, `${origin}: ${e.message}`, {
+      hint: 'the manifest was edited or written by a newer yumda, or the variable is misspelt',
+    });
+  }
 }
 
 /**

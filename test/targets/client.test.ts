@@ -375,6 +375,24 @@ t.test('chooseLayerTarget: flags, the layer record, legacy layers', async (t) =>
     'al2023/x86_64',
     'a legacy layer keeps its arch',
   );
+  t.throws(() => key({}, { dir: 'l', target: 'al9/x86_64', arch: 'x86_64' }), {
+    code: 'UNKNOWN_TARGET',
+    message: /^l\/\.yumda\/installed\.json records target "al9\/x86_64": unknown target "al9"/,
+  });
+  t.throws(() => chooseLayerTarget({}, null, { YUMDA_TARGET: 'al2023/sparc' }), {
+    message: /^\$YUMDA_TARGET is "al2023\/sparc": cannot read target/,
+  });
+  t.equal(chooseLayerTarget({ arch: 'aarch64' }, null, { YUMDA_TARGET: 'al2023-x86_64' }).key, 'al2023/aarch64');
+  t.equal(
+    chooseLayerTarget(
+      { target: 'al2' },
+      { dir: 'l', target: 'al2023/x86_64', arch: 'x86_64' },
+      {},
+      { allowOther: true },
+    ).key,
+    'al2/x86_64',
+    'a command that only reads the layer may ask about another target',
+  );
   t.throws(() => key({ target: 'al2' }, { dir: 'l', target: 'al2023/x86_64', arch: 'x86_64' }), {
     code: 'TARGET_MISMATCH',
   });

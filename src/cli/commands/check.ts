@@ -55,11 +55,12 @@ Exit codes: 0 the layer passes, 5 errors were found (or warnings, with --strict)
       const forLayer = async (dir: string) => {
         const manifest = await readManifest(dir).catch(() => null);
         const recorded = manifest?.target;
-        // --arch alone keeps the recorded distribution; a layer made before targets: al2 on its arch
-        const spec = opts.target ?? (recorded && opts.arch ? recorded.split('/')[0] : recorded);
-        const arch = opts.arch ?? (opts.target === undefined && !recorded ? manifest?.arch : undefined);
-        // checking against another target than the layer's is a question worth asking: no refusal
-        const target = chooseLayerTarget({ target: spec, arch }, null);
+        const target = chooseLayerTarget(
+          { target: opts.target, arch: opts.arch },
+          manifest ? { dir: layer, arch: manifest.arch, ...(recorded ? { target: recorded } : {}) } : null,
+          process.env,
+          { allowOther: true },
+        );
         if (recorded && target.key !== recorded)
           note(`yumda: note: ${layer} was installed for ${recorded}; checking it against ${target.key}`);
         return { target, profile: targetBaseProfile(target, opts.base, opts.target !== undefined) };

@@ -32,14 +32,15 @@ interface RepoCliOptions {
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
-/** How --target, --arch, --base and --repo combine, for every command's --help. */
-export const TARGET_HELP = `
+/** How --target, --arch, --base and --repo combine, for the --help of install and update. */
+const TARGET_HELP = `
 Targets: --target DIST[/ARCH] (al2, al2023, al2023/aarch64; repo-metadata/targets/) picks the
 architecture, the base profile and the default repository (…/DIST/ARCH/ in repo-metadata/repos/).
 Without it: the target the layer records (.yumda/installed.json), else $YUMDA_TARGET, else
-al2/x86_64. --arch picks the arch of that target; --base overrides its profile (none installs everything; with --target,
-none still applies the target's rpm rules, e.g. no zstd payloads on al2); --repo/--repofile
-replace the default repositories and are used as given. A layer holds one target.`;
+al2/x86_64. --arch picks the arch of that target. --base overrides its profile: none installs
+everything, and with --target still applies the target's rpm rules (no zstd payloads on al2).
+--repo/--repofile replace the default repositories and are used as given. A layer holds one
+target: installing another target's packages into it is refused.`;
 
 function addRepoOptions(cmd: Command): Command {
   return cmd
