@@ -8,7 +8,7 @@
  * and its canonical path.
  */
 import { readdir, realpath } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { loadProfile, type BaseProfile, type Capability } from '../config/profile.js';
 import { requireTargetProfile, type Target } from '../config/target.js';
@@ -81,6 +81,7 @@ export async function buildHostProfile(rpmDir: string, target: Target): Promise<
     });
   const provides: Capability[] = [];
   const files: string[] = [];
+  const symlinks: Record<string, string> = {};
   const taken: string[] = [];
   const missing: string[] = [];
   for (const soname of unprovidedSonames(rpms)) {
@@ -94,7 +95,13 @@ export async function buildHostProfile(rpmDir: string, target: Target): Promise<
     // the canonical path: the loader cache says /lib/x86_64-linux-gnu/… on a merged-/usr host, but
     // in the AL2 profile /lib is a link to usr/lib, which would hide a file listed under /lib
     const real = await realpath(path);
+    // and the name the loader looks for (libedit.so.2), a link to it in the same directory
+    const linkPath = join(await realpath(dirname(path)), soname);
     files.push(real);
+    if (linkPath !== real) {
+      files.push(linkPath);
+      symlinks[linkPath] = real;
+    }
     taken.push(real);
   }
   // the host's library directories (canonical for the same reason) are searched by its loader
@@ -114,6 +121,7 @@ export async function buildHostProfile(rpmDir: string, target: Target): Promise<
     ldLibraryPath: [...base.ldLibraryPath, ...hostDirs.filter((d) => !base.ldLibraryPath.includes(d))],
     provides: [...base.provides, ...provides],
     files: [...base.files, ...hostDirs.map((d) => `${d}/`), ...files],
+    symlinks: { ...base.symlinks, ...symlinks },
   };
   return { profile, hostLibraries: taken, missing };
 }

@@ -30,7 +30,7 @@ import {
   type PackageSetPaths,
   type PreparedPackage,
 } from './prepare.js';
-import { dependencyClosure, scanPool } from './rpm-pool.js';
+import { dependencyClosure, scanPool, type PoolRpm } from './rpm-pool.js';
 import { findSources, type SourceRpm } from './sources.js';
 import { readFileSync } from 'node:fs';
 
@@ -214,6 +214,22 @@ async function listFiles(dir: string, suffix: string): Promise<string[]> {
   }
 }
 
+/**
+ * The library packages the in-set packages a build depends on made: what its dropped -devel
+ * BuildRequires (libedit-devel, pcre2-devel) would have pulled, so the sysroot has the set's
+ * libraries to link against rather than the build host's.
+ */
+function libraryPackagesOf(sources: readonly string[], pool: readonly PoolRpm[]): string[] {
+  const wanted = new Set(sources);
+  return [
+    ...new Set(
+      pool
+        .filter((rpm) => wanted.has(rpm.sourceName) && rpm.files.some((f) => /\/lib(64)?\/[^/]+\.so(\.|$)/.test(f)))
+        .map((rpm) => rpm.name),
+    ),
+  ];
+}
+
 export async function runBuild(options: BuildRunOptions): Promise<BuildRunResult> {
   await options.builder.ensureAvailable();
   const target = options.target ?? resolveTarget();
@@ -281,7 +297,11 @@ export async function runBuild(options: BuildRunOptions): Promise<BuildRunResult
                 ...(await scanPool(rpmsDir)),
                 ...(options.depsDir ? await scanPool(options.depsDir) : []),
               ]);
-              const deps = dependencyClosure(prepared.buildRequires, pool, name);
+              const deps = dependencyClosure(
+                [...prepared.buildRequires, ...libraryPackagesOf(plan.dependsOn.get(name) ?? [], pool)],
+                pool,
+                name,
+              );
               const workDir = join(plan.workRoot, name);
               const resultDir = join(workDir, 'result');
               await writeFile(

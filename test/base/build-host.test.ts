@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { mkdir, copyFile, readFile, realpath } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { execa } from 'execa';
 import t from 'tap';
 import { unprovidedSonames } from '../../src/base/build-host.js';
@@ -48,6 +48,11 @@ t.test(
       'libz.so.1 provided',
     );
     t.ok(profile.files.includes(libz), 'its file listed');
+    const sonameLink = join(dirname(libz), 'libz.so.1');
+    t.ok(
+      profile.files.includes(sonameLink) && profile.symlinks[sonameLink] === libz,
+      'and the soname the loader looks for',
+    );
     t.same(profile.packages, loadProfile('al2').packages, "the target's (AL2's) packages kept");
     const layer = join(dir, 'layer');
     t.equal((await yumda(['repo', 'index', dir])).exitCode, 0);
