@@ -1,7 +1,7 @@
 /**
  * A real package in containers: pcre2 (Amazon Linux 2's spec, Debian's source, the project's
  * overlay: test/fixtures/real-project/) built by the container builder in the Debian stand-in
- * build image with podman, the same way test/e2e/real-project.test.ts builds it on the host.
+ * build image with podman (the headline test, test/e2e/headline.test.ts, builds pcre2 on the host).
  */
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
