@@ -50,6 +50,11 @@ fi
 if [ -d "$D" ]; then
   say "cleaning up a stale instance in $D"
   YUMDA_S3_DIR="$D" "$(dirname "$0")/s3-down.sh" >&2 || true
+  # the stale daemons' sockets close a moment after they are killed
+  for _ in $(seq 50); do
+    port_answers "$RGW_PORT" || port_answers "$MON_PORT" || break
+    sleep 0.2
+  done
 fi
 if port_answers "$RGW_PORT"; then
   say "port $RGW_PORT is already in use by another process; set YUMDA_S3_PORT to use another one"
