@@ -7,11 +7,13 @@
  * for each such library, the host's copy: its provides (read from its ELF, as a capture reads them)
  * and its canonical path.
  */
-import { readdir, realpath } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { realpath } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { loadProfile, type BaseProfile, type Capability } from '../config/profile.js';
 import { requireTargetProfile, type Target } from '../config/target.js';
+import { scanPackages } from '../repodata/index.js';
 import { readRpmInfo } from '../rpm/package.js';
 import { ExitCode, YumdaError } from '../util/errors.js';
 import { libraryCapabilities } from './capture.js';
@@ -47,12 +49,9 @@ export function unprovidedSonames(rpms: Array<{ provides: string[]; requires: st
 }
 
 async function rpmFiles(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true }).catch((err: NodeJS.ErrnoException) => {
-    throw new YumdaError('BUILD_HOST_PROFILE', `${dir}: ${err.code === 'ENOENT' ? 'no such directory' : err.message}`, {
-      exitCode: ExitCode.usage,
-    });
-  });
-  return entries.filter((f) => f.endsWith('.rpm') && !f.endsWith('.src.rpm')).map((f) => join(dir, f));
+  if (!existsSync(dir))
+    throw new YumdaError('BUILD_HOST_PROFILE', `${dir}: no such directory`, { exitCode: ExitCode.usage });
+  return (await scanPackages(dir)).filter((f) => !f.endsWith('.src.rpm')).map((f) => join(dir, f));
 }
 
 export interface BuildHostProfile {
