@@ -48,6 +48,36 @@ export function unprovidedSonames(rpms: Array<{ provides: string[]; requires: st
   return [...sonames].sort();
 }
 
+/**
+ * The host libraries a layer built here loads: the sonames the RPMs need and do not provide, and
+ * what those libraries need in turn (libgssapi_krb5 brings libkrb5, libk5crypto, libcom_err, …),
+ * less what the RPMs provide. `found` is in the order they were reached; `missing` is sorted.
+ */
+export function hostLibraryClosure(
+  wanted: string[],
+  providedBySet: (soname: string) => boolean,
+  lookup: (soname: string) => { needed: string[] } | null,
+): { found: string[]; missing: string[] } {
+  const seen = new Set(wanted);
+  const queue = [...wanted];
+  const found: string[] = [];
+  const missing: string[] = [];
+  for (let soname = queue.shift(); soname !== undefined; soname = queue.shift()) {
+    const lib = lookup(soname);
+    if (!lib) {
+      missing.push(soname);
+      continue;
+    }
+    found.push(soname);
+    for (const next of lib.needed)
+      if (!seen.has(next) && !providedBySet(next)) {
+        seen.add(next);
+        queue.push(next);
+      }
+  }
+  return { found, missing: missing.sort() };
+}
+
 async function rpmFiles(dir: string): Promise<string[]> {
   if (!existsSync(dir))
     throw new YumdaError('BUILD_HOST_PROFILE', `${dir}: no such directory`, { exitCode: ExitCode.usage });
@@ -82,15 +112,23 @@ export async function buildHostProfile(rpmDir: string, target: Target): Promise<
   const files: string[] = [];
   const symlinks: Record<string, string> = {};
   const taken: string[] = [];
-  const missing: string[] = [];
-  for (const soname of unprovidedSonames(rpms)) {
-    const path = libs.get(soname);
-    const lib = path ? libraryCapabilities(path, target) : null;
-    if (!path || !lib) {
-      missing.push(soname);
-      continue;
-    }
-    for (const name of lib.provides) provides.push({ name, flags: null, epoch: null, version: null, release: null });
+  const setProvides = new Set(rpms.flatMap((r) => r.provides));
+  const bits = target.facts.bits;
+  const capabilities = new Map<string, NonNullable<ReturnType<typeof libraryCapabilities>>>();
+  const { found, missing } = hostLibraryClosure(
+    unprovidedSonames(rpms),
+    (soname) => setProvides.has(`${soname}()${bits}`) || setProvides.has(`${soname}()`),
+    (soname) => {
+      const path = libs.get(soname);
+      const lib = path ? libraryCapabilities(path, target) : null;
+      if (lib) capabilities.set(soname, lib);
+      return lib;
+    },
+  );
+  for (const soname of found) {
+    const path = libs.get(soname)!;
+    for (const name of capabilities.get(soname)!.provides)
+      provides.push({ name, flags: null, epoch: null, version: null, release: null });
     // the canonical path: the loader cache says /lib/x86_64-linux-gnu/… on a merged-/usr host, but
     // in the AL2 profile /lib is a link to usr/lib, which would hide a file listed under /lib
     const real = await realpath(path);

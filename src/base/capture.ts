@@ -65,7 +65,7 @@ export function glibcVersionFromStrings(strings: string[]): string | null {
 export function libraryCapabilities(
   file: string,
   target: Target,
-): { soname: string; provides: string[]; glibcVersion: string | null } | null {
+): { soname: string; provides: string[]; needed: string[]; glibcVersion: string | null } | null {
   return withFileSource(file, (src) => {
     if (src.size < 64 || !isElfMagic(src.read(0, 4))) return null;
     const info = parseElf(src);
@@ -76,6 +76,7 @@ export function libraryCapabilities(
     return {
       soname: info.soname,
       provides: [`${info.soname}()${bits}`, ...info.verdef.map((v) => `${info.soname}(${v})${bits}`)],
+      needed: info.needed,
       glibcVersion,
     };
   });

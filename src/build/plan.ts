@@ -132,6 +132,32 @@ export function planWaves(packages: readonly PlanPackage[]): BuildPlan {
   return { waves: waves.map((names) => names.sort()), dependsOn, providers };
 }
 
+/**
+ * The order to start packages in when they are ready at the same time: longest remaining chain of
+ * dependents first (critical-path list scheduling, as make -j and Ninja approximate it), each
+ * package weighing what it took last time (`cost`), so the chain that decides the total starts first.
+ */
+export function criticalPathOrder(
+  names: readonly string[],
+  dependsOn: ReadonlyMap<string, readonly string[]>,
+  cost: (name: string) => number,
+): string[] {
+  const selected = new Set(names);
+  const dependents = new Map<string, string[]>();
+  for (const name of names)
+    for (const dep of dependsOn.get(name) ?? [])
+      if (selected.has(dep)) (dependents.get(dep) ?? dependents.set(dep, []).get(dep)!).push(name);
+  const chain = new Map<string, number>();
+  const chainOf = (name: string): number => {
+    const known = chain.get(name);
+    if (known !== undefined) return known;
+    const length = cost(name) + Math.max(0, ...(dependents.get(name) ?? []).map(chainOf));
+    chain.set(name, length);
+    return length;
+  };
+  return [...names].sort((a, b) => chainOf(b) - chainOf(a) || (a < b ? -1 : a > b ? 1 : 0));
+}
+
 /** The given names plus every package that (transitively) BuildRequires one of them. */
 export function withDependents(
   names: Iterable<string>,

@@ -22,7 +22,7 @@ import {
   writeManifest,
   type BuildManifest,
 } from '../package-set/manifest.js';
-import { planWaves, restrictPlan, withDependents, type PlanPackage } from './plan.js';
+import { criticalPathOrder, planWaves, restrictPlan, withDependents, type PlanPackage } from './plan.js';
 import {
   packageInputs,
   preparePackage,
@@ -264,9 +264,22 @@ export async function runBuild(options: BuildRunOptions): Promise<BuildRunResult
   // each package starts as soon as the packages it BuildRequires are built (the waves are the
   // plan's order and what it reports; a package does not wait for the rest of the wave before it)
   const finished = new Map<string, Promise<void>>();
+  // packages ready together start longest chain first; a package never built before weighs the
+  // median of those that were (or 1 when none was)
+  const known = Object.values(manifest.packages)
+    .map((e) => e.seconds)
+    .filter((s): s is number => s !== undefined)
+    .sort((a, b) => a - b);
+  const typical = known[Math.floor(known.length / 2)] ?? 1;
+  const startOrder = criticalPathOrder(
+    plan.waves.flat(),
+    plan.dependsOn,
+    (n) => manifest.packages[n]?.seconds ?? typical,
+  );
+  const rank = new Map(startOrder.map((n, i) => [n, i]));
   try {
     for (const [waveIndex, wave] of plan.waves.entries()) {
-      for (const name of wave)
+      for (const name of [...wave].sort((a, b) => rank.get(a)! - rank.get(b)!))
         finished.set(
           name,
           Promise.all((plan.dependsOn.get(name) ?? []).map((d) => finished.get(d))).then(() =>
@@ -371,6 +384,7 @@ export async function runBuild(options: BuildRunOptions): Promise<BuildRunResult
                     provides: [...provides].sort(),
                     buildRequires: prepared.buildRequires,
                     builtAt: new Date().toISOString(),
+                    seconds: Math.round((Date.now() - started) / 100) / 10,
                   };
                   await saveManifest();
                   return placed;

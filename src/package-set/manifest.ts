@@ -43,6 +43,8 @@ const entrySchema = z.object({
   provides: z.array(z.string()),
   buildRequires: z.array(z.string()),
   builtAt: z.string(),
+  /** How long the build took: the next run starts the longest chains first (absent in older manifests). */
+  seconds: z.number().nonnegative().optional(),
 });
 
 const manifestSchema = z.object({

@@ -7,7 +7,7 @@ import { mkdir, copyFile, readFile, realpath } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { execa } from 'execa';
 import t from 'tap';
-import { unprovidedSonames } from '../../src/base/build-host.js';
+import { hostLibraryClosure, unprovidedSonames } from '../../src/base/build-host.js';
 import { loadProfile } from '../../src/config/profile.js';
 import { yumda } from '../helpers/cli.js';
 import { buildFixture } from '../helpers/rpmbuild.js';
@@ -20,6 +20,43 @@ t.test('unprovidedSonames: soname requires that no RPM of the set provides', asy
       { provides: [], requires: ['libc.so.6(GLIBC_2.34)(64bit)', '/bin/sh', 'libz.so.1()(64bit)'] },
     ]),
     ['libc.so.6', 'libz.so.1'],
+  );
+});
+
+t.test('hostLibraryClosure: what the host libraries need in turn, less what the set provides', async (t) => {
+  // ssh links libgssapi_krb5; on the host that brings krb5's own libraries and libc
+  const needs: Record<string, string[]> = {
+    'libgssapi_krb5.so.2': ['libkrb5.so.3', 'libk5crypto.so.3', 'libcom_err.so.2', 'libc.so.6'],
+    'libkrb5.so.3': ['libk5crypto.so.3', 'libkrb5support.so.0', 'libkeyutils.so.1', 'libresolv.so.2', 'libc.so.6'],
+    'libk5crypto.so.3': ['libkrb5support.so.0', 'libc.so.6'],
+    'libkrb5support.so.0': ['libkeyutils.so.1', 'libc.so.6'],
+    'libcom_err.so.2': ['libc.so.6'],
+    'libkeyutils.so.1': ['libc.so.6'],
+    'libresolv.so.2': ['libc.so.6'],
+    'libc.so.6': [],
+    'libz.so.1': ['libc.so.6'],
+    'libedit.so.2': ['libtinfo.so.6', 'libc.so.6'],
+  };
+  const lookup = (soname: string) => (needs[soname] ? { needed: needs[soname] } : null);
+  const closure = hostLibraryClosure(['libgssapi_krb5.so.2', 'libnope.so.9'], () => false, lookup);
+  t.same([...closure.found].sort(), [
+    'libc.so.6',
+    'libcom_err.so.2',
+    'libgssapi_krb5.so.2',
+    'libk5crypto.so.3',
+    'libkeyutils.so.1',
+    'libkrb5.so.3',
+    'libkrb5support.so.0',
+    'libresolv.so.2',
+  ]);
+  t.same(closure.missing, ['libnope.so.9'], 'what the host lacks is reported, not guessed');
+  // the set's own libedit is not replaced by the host's, nor is what only the host's libedit needs taken
+  const withSet = hostLibraryClosure(['libz.so.1'], (s) => s === 'libedit.so.2', lookup);
+  t.same(withSet.found, ['libz.so.1', 'libc.so.6']);
+  t.same(
+    hostLibraryClosure(['libgssapi_krb5.so.2'], (s) => s === 'libkrb5.so.3', lookup).found.includes('libkeyutils.so.1'),
+    true,
+    'reached through another path (libkrb5support) even when libkrb5 comes from the set',
   );
 });
 

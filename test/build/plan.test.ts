@@ -1,5 +1,12 @@
 import t from 'tap';
-import { findCycles, planWaves, restrictPlan, withDependents, type PlanPackage } from '../../src/build/plan.js';
+import {
+  criticalPathOrder,
+  findCycles,
+  planWaves,
+  restrictPlan,
+  withDependents,
+  type PlanPackage,
+} from '../../src/build/plan.js';
 import { YumdaError } from '../../src/util/errors.js';
 
 const pkg = (name: string, buildRequires: string[], provides: string[] = []): PlanPackage => ({
@@ -112,4 +119,37 @@ t.test("only what a build compiles or links against orders it (AL2's curl, libss
     ['curl', 'openssh'],
     ['git'],
   ]);
+});
+
+t.test('ready packages start longest chain of dependents first', async (t) => {
+  // the git + openssh closure: libunistring → libidn2 → curl → git is the chain that decides the total
+  const plan = planWaves([
+    pkg('expat', []),
+    pkg('less', []),
+    pkg('libedit', []),
+    pkg('libssh2', []),
+    pkg('libunistring', []),
+    pkg('libidn2', ['libunistring-devel']),
+    pkg('curl', ['libidn2-devel', 'libssh2-devel']),
+    pkg('git', ['curl-devel', 'expat-devel']),
+    pkg('openssh', ['libedit-devel']),
+  ]);
+  const deps = plan.dependsOn;
+  t.same(deps.get('git'), ['curl', 'expat']);
+  const unit = criticalPathOrder(plan.waves.flat(), deps, () => 1);
+  t.equal(unit[0], 'libunistring', 'without history: the deepest chain');
+  t.ok(unit.indexOf('libssh2') < unit.indexOf('expat') && unit.indexOf('expat') < unit.indexOf('less'));
+  // with history, the weights decide: a slow leaf outranks a short chain of quick builds
+  const seconds: Record<string, number> = { less: 2000, libunistring: 400, libidn2: 200, curl: 100, git: 150 };
+  const timed = criticalPathOrder(plan.waves.flat(), deps, (n) => seconds[n] ?? 60);
+  t.same(timed.slice(0, 3), ['less', 'libunistring', 'libidn2']);
+  t.same(
+    criticalPathOrder([], deps, () => 1),
+    [],
+  );
+  t.same(
+    criticalPathOrder(['curl', 'git'], deps, () => 1),
+    ['curl', 'git'],
+    'dependencies outside the selection are not counted',
+  );
 });

@@ -121,7 +121,8 @@ interface Sandbox {
   opt: string;
   tmp: string;
   hide: string[];
-  passwd?: string;
+  /** The server side's own account database: an /etc/passwd and an nsswitch.conf that reads only it. */
+  accounts?: { passwd: string; nsswitch: string };
 }
 
 /** bwrap argv: / read-only, the layer at /opt, a private /tmp, host paths hidden, Lambda's environment, as nobody. */
@@ -133,6 +134,9 @@ function sandboxArgv(box: Sandbox, argv: string[], extraEnv: Record<string, stri
     String(NOBODY),
     '--clear-groups',
     'bwrap',
+    // what the sandbox started ends with it (sshd -D would otherwise outlive a killed bwrap, hold
+    // the test's pipes open and keep the test process from ever exiting)
+    '--die-with-parent',
     '--ro-bind',
     '/',
     '/',
@@ -146,7 +150,15 @@ function sandboxArgv(box: Sandbox, argv: string[], extraEnv: Record<string, stri
     if (!existsSync(path)) continue;
     args.push(...(isDir(path) ? ['--tmpfs', path] : ['--ro-bind', '/dev/null', path]));
   }
-  if (box.passwd) args.push('--ro-bind', box.passwd, '/etc/passwd');
+  if (box.accounts)
+    args.push(
+      '--ro-bind',
+      box.accounts.passwd,
+      '/etc/passwd',
+      '--ro-bind',
+      box.accounts.nsswitch,
+      '/etc/nsswitch.conf',
+    );
   args.push(
     '--clearenv',
     '--setenv',
@@ -356,15 +368,16 @@ t.test(
     };
 
     await t.test('git and ssh run from /opt, and only from /opt', async (t) => {
-      t.match(
+      // (execa strips the output's final newline)
+      t.equal(
         await ok(t, ['sh', '-c', 'command -v git; command -v ssh; id -u'], 'which git, ssh'),
-        `/opt/bin/git\n/opt/bin/ssh\n${NOBODY}\n`,
+        `/opt/bin/git\n/opt/bin/ssh\n${NOBODY}`,
       );
       t.match(
         await ok(t, ['git', '--version'], 'git --version'),
         new RegExp(`^git version ${versions.git!.replace(/\./g, '\\.')}\\b`),
       );
-      t.match(await ok(t, ['git', '--exec-path'], 'git --exec-path'), /^\/opt\/libexec\/git-core\n/);
+      t.match(await ok(t, ['git', '--exec-path'], 'git --exec-path'), /^\/opt\/libexec\/git-core$/);
       t.match(await ok(t, ['ssh', '-V'], 'ssh -V'), new RegExp(`OpenSSH_${versions.openssh!.replace(/\./g, '\\.')}`));
       // every library git, its https helper and ssh load is the layer's or one the base profile lists
       const profile = JSON.parse(await readFile(join(work, 'base.json'), 'utf8')) as { files: string[] };
@@ -426,7 +439,7 @@ t.test(
       await writeFile(join(client.tmp, 'work/hello.txt'), 'hello from /opt\n');
       t.match(await git(['diff']), /-hello from a layer\n\+hello from \/opt/);
       await git(['commit', '-q', '-a', '-m', 'second commit']);
-      t.match(await git(['log', '--format=%s']), /^second commit\nfirst commit\n$/);
+      t.match(await git(['log', '--format=%s']), /^second commit\nfirst commit$/);
       // Perl-compatible regular expressions: the layer's libpcre2-8
       t.match(await git(['grep', '-P', 'hello\\s+from\\s+/opt']), /^hello\.txt:hello from \/opt$/m);
     });
@@ -443,6 +456,10 @@ t.test(
           `nobody:x:${NOBODY}:${NOBODY}:nobody:/tmp:/bin/sh`,
         ),
       );
+      // and only from that file: the host's nss-systemd answers a shadow entry for nobody of its own
+      // ("!*", locked), and sshd refuses a locked account
+      const nsswitch = join(work, 'nsswitch.conf');
+      await writeFile(nsswitch, 'passwd: files\ngroup: files\nshadow: files\nhosts: files\n');
       await execa('cp', [join(client.tmp, 'host_key'), join(client.tmp, 'host_key.pub'), srv]);
       await writeFile(join(srv, 'authorized_keys'), pub64);
       await writeFile(
@@ -462,7 +479,7 @@ t.test(
       );
       await execa('chown', ['-R', `${NOBODY}:${NOBODY}`, srv]);
       await chmod(join(srv, 'host_key'), 0o600);
-      const server: Sandbox = { opt: serverOpt, tmp: srv, hide, passwd };
+      const server: Sandbox = { opt: serverOpt, tmp: srv, hide, accounts: { passwd, nsswitch } };
       const init = await inSandbox(server, ['git', 'init', '-q', '--bare', '-b', 'main', '/tmp/origin.git']);
       t.equal(init.exitCode, 0, `bare repository on the server: ${init.stderr}`);
       const sshd: ResultPromise = execa(
@@ -470,8 +487,9 @@ t.test(
         sandboxArgv(server, ['/opt/sbin/sshd', '-D', '-e', '-f', '/tmp/sshd_config']),
         { reject: false, all: true },
       );
-      t.teardown(() => {
+      t.teardown(async () => {
         sshd.kill();
+        await sshd;
       });
       // wait until it listens
       const deadline = Date.now() + 30_000;
@@ -524,7 +542,7 @@ t.test(
       );
       t.match(
         await ok(t, ['git', '-C', '/tmp/work', 'log', '--format=%s'], 'git log'),
-        /^from the clone\nsecond commit\nfirst commit\n$/,
+        /^from the clone\nsecond commit\nfirst commit$/,
       );
     });
 
