@@ -93,8 +93,8 @@ export async function planBuild(options: PlanOptions): Promise<BuildPlanResult> 
   if (options.names.length > 0 && options.all) throw usage('give package names or --all, not both');
 
   // named packages alone need only themselves; --changed and --with-dependents look at the whole set
-  const considered =
-    options.names.length > 0 && !options.changed && !options.withDependents ? [...options.names].sort() : members;
+  const namedOnly = options.names.length > 0 && !options.changed && !options.withDependents;
+  const considered = namedOnly ? [...options.names].sort() : members;
   const sources = await findSources(considered, {
     ...(options.srpmDir ? { srpmDir: options.srpmDir } : {}),
     ...(options.upstream ? { upstream: options.upstream } : {}),
@@ -134,6 +134,14 @@ export async function planBuild(options: PlanOptions): Promise<BuildPlanResult> 
       provides: [...new Set([...(fresh?.provides ?? []), ...(recorded?.provides ?? [])])],
     };
   });
+  // the rest of the set as its last build recorded it: a named package's dependencies inside the set
+  // are known without unpacking them, so its sysroot still gets their libraries (libedit for openssh)
+  if (namedOnly)
+    for (const name of members)
+      if (!considered.includes(name) && manifest.packages[name]) {
+        const recorded = manifest.packages[name];
+        planPackages.push({ name, buildRequires: recorded.buildRequires, provides: recorded.provides });
+      }
   const plan = planWaves(planPackages);
 
   const reasons: Record<string, string[]> = {};
@@ -360,7 +368,9 @@ export async function runBuild(options: BuildRunOptions): Promise<BuildRunResult
                     await rm(old.path, { force: true });
                   for (const old of manifest.packages[name]?.srpms ?? []) await rm(join(out, old), { force: true });
                   const placed: string[] = [];
-                  const provides = new Set<string>();
+                  // with the names of subpackages the rewrite dropped (libedit-devel): a later plan maps
+                  // a BuildRequires on one to this package from the record alone
+                  const provides = new Set<string>(prepared.provides);
                   for (const rpm of newRpms) {
                     const rpmInfo = infos.get(rpm)!;
                     provides.add(rpmInfo.name);

@@ -13,7 +13,7 @@ import { LocalBuilder } from '../../src/build/builders/local.js';
 import type { Builder } from '../../src/build/builders/types.js';
 import { collectBuilds } from '../../src/build/collect.js';
 import { readManifest, manifestPathIn } from '../../src/package-set/manifest.js';
-import { runBuild } from '../../src/build/run.js';
+import { planBuild, runBuild } from '../../src/build/run.js';
 import { projectPath } from '../../src/util/paths.js';
 import { packSampleSrpm, sampleDistDir } from '../e2e/sample-dist.js';
 import { yumda } from '../helpers/cli.js';
@@ -51,6 +51,19 @@ t.test('two waves; the second links against the first through the sysroot', asyn
     'automatic provides recorded for later plans',
   );
   t.equal(manifest.packages.libsample!.inputs.srpm.nevr, 'libsample-1.2-3.amzn2');
+});
+
+t.test('a package named alone still knows its dependencies in the set, from the manifest', async (t) => {
+  // `yumda build samplecalc`: libsample is not rebuilt, but its RPMs in OUT are what samplecalc's
+  // sysroot links against; the plan knows that from libsample's recorded provides
+  const plan = await planBuild({ names: ['samplecalc'], builder, paths, outDir: out, srpmDir: srpms });
+  try {
+    t.same(plan.waves, [['samplecalc']], 'only the named package is built');
+    t.same(plan.dependsOn.get('samplecalc'), ['libsample']);
+    t.same(plan.considered, ['samplecalc']);
+  } finally {
+    await rm(plan.workRoot, { recursive: true, force: true });
+  }
 });
 
 t.test('--changed: nothing, then exactly the changed overlay, then its dependents', async (t) => {
