@@ -468,7 +468,7 @@ async function loadRepoInto(dir: string, def: RepoDefinition, options: MetadataO
   // the parsed cache is named for primary's checksum: a checked one (hex of the right length)
   const primarySum = (e: RepomdData): string =>
     checkedChecksum(e.checksumType, e.checksum, `repository ${def.id}: repomd.xml primary checksum`).hex;
-  const parsedPath = (checksum: string): string => join(dir, `primary-${checksum.slice(0, 32)}.json`);
+  const parsedPath = (checksum: string): string => join(dir, `primary-${checksum.slice(0, 32)}.pool`);
   let source = openPrimaryCache(parsedPath(primarySum(primaryEntry)), primaryEntry.checksum, def);
   if (!source) {
     options.onNote?.(`${def.id}: reading package metadata`);
@@ -530,10 +530,13 @@ async function unwrapLimit<T>(work: Promise<T>): Promise<T> {
   }
 }
 
-/** Removes cached metadata of older repomd revisions (anything not named for a current checksum). */
+/**
+ * Removes cached metadata of older repomd revisions: any primary-* index or memo not named for the
+ * current checksum (including the primary-CHECKSUM.json files of versions before the .pool name).
+ */
 async function pruneCache(dir: string, keepChecksum: string): Promise<void> {
   for (const name of await readdir(dir)) {
-    if (name.startsWith('primary-') && name.endsWith('.json') && !name.includes(keepChecksum.slice(0, 32)))
+    if (/^primary-[0-9a-f]+\.(pool|json|decoded\.json)$/.test(name) && !name.includes(keepChecksum.slice(0, 32)))
       await rm(join(dir, name), { force: true });
   }
 }

@@ -89,7 +89,7 @@ const MEMO_LIMIT = 256;
 
 /** Where the decoded memo of the cache file at `cachePath` lives (named for the same checksum, so pruned with it). */
 function memoPath(cachePath: string): string {
-  return cachePath.replace(/\.json$/, '') + '.decoded.json';
+  return cachePath.replace(/\.pool$/, '') + '.decoded.json';
 }
 
 /** The decoded memo of the cache file at `cachePath` for `checksum`. */

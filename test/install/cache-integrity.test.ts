@@ -1,6 +1,6 @@
 /**
  * The client's caches are verified or rebuilt: a bit flipped anywhere in the parsed-primary cache
- * (primary-CHECKSUM.json) or in its decoded memo (primary-CHECKSUM.decoded.json) never changes what
+ * (primary-CHECKSUM.pool) or in its decoded memo (primary-CHECKSUM.decoded.json) never changes what
  * a resolution answers; a corrupt cache is detected by its checksums and rebuilt. Repositories are
  * written with the project's own repodata renderers (no RPMs needed).
  */
@@ -90,7 +90,7 @@ t.match(expected.join('\n'), /tool-2\.0-1\.x86_64/);
 const repoCache = join(cacheDir, 'repos', readdirSync(join(cacheDir, 'repos'))[0]!);
 const cachePath = join(
   repoCache,
-  readdirSync(repoCache).find((n) => /^primary-[0-9a-f]+\.json$/.test(n))!,
+  readdirSync(repoCache).find((n) => /^primary-[0-9a-f]+\.pool$/.test(n))!,
 );
 const memoPath = cachePath.replace(/\.json$/, '.decoded.json');
 t.ok(existsSync(memoPath), 'the first run left its decoded memo');

@@ -129,7 +129,7 @@ t.test('a warm session answers what the freshly parsed metadata answers', async 
   const cold = await openSession(defs, { cacheDir: cache, arch: 'x86_64' });
   const repoCache = join(cache, 'repos', readdirSync(join(cache, 'repos'))[0]!);
   t.ok(
-    readdirSync(repoCache).some((n) => /^primary-[0-9a-f]{32}\.json$/.test(n)),
+    readdirSync(repoCache).some((n) => /^primary-[0-9a-f]{32}\.pool$/.test(n)),
     'the parsed primary is cached',
   );
   // the warm session must not need the metadata files any more (a local repository's repomd.xml
@@ -237,7 +237,7 @@ t.test('a damaged cache file is rebuilt from the metadata', async (t) => {
   const repoCache = join(cache, 'repos', readdirSync(join(cache, 'repos'))[0]!);
   const file = join(
     repoCache,
-    readdirSync(repoCache).find((n) => /^primary-[0-9a-f]{32}\.json$/.test(n))!,
+    readdirSync(repoCache).find((n) => /^primary-[0-9a-f]{32}\.pool$/.test(n))!,
   );
   const text = readFileSync(file, 'utf8');
   writeFileSync(file, text.slice(0, Math.floor(text.length / 2)));
