@@ -24,9 +24,9 @@ import { ExitCode, YumdaError } from '../util/errors.js';
 import { environmentError } from '../util/system-errors.js';
 import { writeFileAtomic, type AtomicWriteOptions } from '../util/fs.js';
 import { shortHash } from '../util/hash.js';
-import { boundedChunks, MAX_METADATA_FILE, MAX_REPOMD, MAX_SMALL_DOCUMENT } from '../repodata/limits.js';
+import { boundedChunks, MAX_METADATA_FILE, MAX_REPOMD, MAX_SMALL_DOCUMENT, unwrapLimit } from '../repodata/limits.js';
 import { checkedChecksum, hrefFileName, resolveMetadataLocation } from '../repodata/location.js';
-import { openPrimaryCache, writePrimaryCache } from './primary-cache.js';
+import { buildPrimaryCache, openPrimaryCache } from './primary-cache.js';
 
 /** Cache files are not fsynced: one cut short by a crash fails its format/count checks and is rebuilt. */
 const CACHE_WRITE: AtomicWriteOptions = { durable: false };
@@ -474,14 +474,13 @@ async function loadRepoInto(dir: string, def: RepoDefinition, options: MetadataO
     options.onNote?.(`${def.id}: reading package metadata`);
     const { path, entry } = await fetchMetadataFile(repoRef, 'primary', getRepomd);
     const label = `repository ${def.id}: ${entry.location}`;
-    await unwrapLimit(
-      writePrimaryCache(
-        boundedChunks(path, entry.openSize, label),
-        parsedPath(primarySum(entry)),
-        entry.checksum,
-        label,
-      ),
-    );
+    await buildPrimaryCache({
+      xmlPath: path,
+      openSize: entry.openSize,
+      label,
+      cachePath: parsedPath(primarySum(entry)),
+      checksum: entry.checksum,
+    });
     await pruneCache(dir, primarySum(entry));
     source = openPrimaryCache(parsedPath(primarySum(entry)), entry.checksum, def);
     if (!source)
@@ -517,17 +516,6 @@ async function loadRepoInto(dir: string, def: RepoDefinition, options: MetadataO
       return map;
     },
   };
-}
-
-/** A metadata reader's failure, with a size limit's own error (exit 3) rather than the reader's "malformed" wrapping of it. */
-async function unwrapLimit<T>(work: Promise<T>): Promise<T> {
-  try {
-    return await work;
-  } catch (e) {
-    for (let c: unknown = e; c instanceof Error; c = c.cause)
-      if (c instanceof YumdaError && c.code === 'METADATA_TOO_LARGE') throw c;
-    throw e;
-  }
 }
 
 /**

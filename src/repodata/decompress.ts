@@ -94,7 +94,7 @@ const GZIP_AHEAD = 1 << 20;
  * about GZIP_AHEAD decompressed bytes ahead of the consumer.
  */
 async function* gunzipFile(fd: number, label: string): AsyncGenerator<Uint8Array> {
-  const gunzip = createGunzip({ chunkSize: 1 << 18 });
+  const gunzip = createGunzip({ chunkSize: 1 << 16 });
   const ready: Buffer[] = [];
   let readyBytes = 0;
   let position = 0;

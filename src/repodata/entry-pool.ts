@@ -7,7 +7,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { YumdaError, type ErrorCode, type ExitCodeValue } from '../util/errors.js';
+import { fromWireError, YumdaError, type WireError } from '../util/errors.js';
 import { readRepoEntry } from './read-entry.js';
 import { renderFilelistsPackage, renderOtherPackage, renderPrimaryPackage } from './render.js';
 import { DEFAULT_CHANGELOG_LIMIT, type RepoEntry } from './from-rpm.js';
@@ -33,15 +33,7 @@ export interface ReadRequest {
   changelogLimit: number;
 }
 
-export type ReadResponse =
-  | { id: number; ok: true; entry: RenderedEntry }
-  | {
-      id: number;
-      ok: false;
-      error:
-        | { code: ErrorCode; message: string; exitCode: ExitCodeValue; hint: string | undefined; yumda: true }
-        | { message: string; yumda: false };
-    };
+export type ReadResponse = { id: number; ok: true; entry: RenderedEntry } | { id: number; ok: false; error: WireError };
 
 export async function readAndRender(req: ReadRequest): Promise<RenderedEntry> {
   return renderEntry(await readRepoEntry(req.path, req.href, { changelogLimit: req.changelogLimit }));
@@ -79,15 +71,7 @@ export class EntryPool {
       if (!p) return;
       this.pending.delete(res.id);
       if (res.ok) p.resolve(res.entry);
-      else
-        p.reject(
-          res.error.yumda
-            ? new YumdaError(res.error.code, res.error.message, {
-                exitCode: res.error.exitCode,
-                ...(res.error.hint ? { hint: res.error.hint } : {}),
-              })
-            : new Error(res.error.message),
-        );
+      else p.reject(fromWireError(res.error));
       this.idle.push(worker);
       this.dispatch();
     });

@@ -82,3 +82,14 @@ export async function* boundedChunks(path: string, openSize: number | null, labe
     yield chunk;
   }
 }
+
+/** A metadata reader's failure, with a size limit's own error (exit 3) rather than the reader's "malformed" wrapping of it. */
+export async function unwrapLimit<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (e) {
+    for (let c: unknown = e; c instanceof Error; c = c.cause)
+      if (c instanceof YumdaError && c.code === 'METADATA_TOO_LARGE') throw c;
+    throw e;
+  }
+}

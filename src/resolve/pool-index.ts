@@ -39,13 +39,18 @@ export interface PackageKeys {
   obsoletes: Iterable<string>;
 }
 
-/** Adds the keys of the package at position `i` (positions added in increasing order; its own name always counts as provided). */
+/** Each key a package is found by, with its kind (its own name always counts as provided). */
+export function forEachKey(keys: PackageKeys, add: (kind: IndexKind, key: string) => void): void {
+  add('names', keys.name);
+  add('provides', keys.name);
+  for (const p of keys.provides) add('provides', p);
+  for (const f of keys.files) add('files', f);
+  for (const o of keys.obsoletes) add('obsoletes', o);
+}
+
+/** Adds the keys of the package at position `i` (positions added in increasing order). */
 export function addKeys(tables: IndexTables, keys: PackageKeys, i: number): void {
-  addKey(tables.names, keys.name, i);
-  addKey(tables.provides, keys.name, i);
-  for (const p of keys.provides) addKey(tables.provides, p, i);
-  for (const f of keys.files) addKey(tables.files, f, i);
-  for (const o of keys.obsoletes) addKey(tables.obsoletes, o, i);
+  forEachKey(keys, (kind, key) => addKey(tables[kind], key, i));
 }
 
 export function addToIndex(tables: IndexTables, pkg: PackageRecord, i: number): void {

@@ -39,3 +39,27 @@ export class YumdaError extends Error {
 export function isYumdaError(e: unknown): e is YumdaError {
   return e instanceof YumdaError;
 }
+
+/**
+ * An error as a worker thread posts it: structured cloning keeps an Error's message only, and the
+ * main thread needs the YumdaError's code, exit code and hint, or a system error's errno code,
+ * syscall and path (src/util/system-errors.ts turns ENOSPC into the user's disk-full error).
+ */
+export type WireError =
+  | { yumda: true; code: ErrorCode; message: string; exitCode: ExitCodeValue; hint: string | undefined }
+  | { yumda: false; message: string; errno: string | undefined; syscall: string | undefined; path: string | undefined };
+
+export function toWireError(e: unknown): WireError {
+  if (isYumdaError(e)) return { yumda: true, code: e.code, message: e.message, exitCode: e.exitCode, hint: e.hint };
+  const err = (e instanceof Error ? e : new Error(String(e))) as NodeJS.ErrnoException;
+  return { yumda: false, message: err.message, errno: err.code, syscall: err.syscall, path: err.path };
+}
+
+export function fromWireError(w: WireError): Error {
+  if (w.yumda) return new YumdaError(w.code, w.message, { exitCode: w.exitCode, ...(w.hint ? { hint: w.hint } : {}) });
+  const err = new Error(w.message) as NodeJS.ErrnoException;
+  if (w.errno !== undefined) err.code = w.errno;
+  if (w.syscall !== undefined) err.syscall = w.syscall;
+  if (w.path !== undefined) err.path = w.path;
+  return err;
+}

@@ -393,8 +393,10 @@ t.test(
       ...main,
       ...Array.from({ length: 300 }, (_, i) =>
         record(`gen-${i}-1.0-1.x86_64`, {
-          provides: [`libgen${i}.so.1()(64bit)`, 'constructor', '__proto__'],
-          files: [`/opt/gen/${i}`],
+          // keys past ASCII hash as the lookup's string does, not as their bytes
+          provides: [`libgen${i}.so.1()(64bit)`, 'constructor', '__proto__', `bibliothèque-${i % 7}`],
+          files: [`/opt/gen/${i}`, ...(i % 3 === 0 ? [`/opt/données/${i}`, '/opt/share/日本語'] : [])],
+          obsoletes: i % 5 === 0 ? [`gen-old-${i}`, 'gen-ancien-é'] : [],
         }),
       ),
     ];
