@@ -6,7 +6,7 @@
  */
 import t from 'tap';
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +15,7 @@ import { gzipSync } from 'node:zlib';
 import { noneProfile } from '../../src/config/profile.js';
 import { parseRepoFile, repoFromUrl, type RepoDefinition } from '../../src/config/repos.js';
 import { plainRecord } from '../../src/install/metadata.js';
-import { openPrimaryCache, writePrimaryCache } from '../../src/install/primary-cache.js';
+import { buildPrimaryCache, openPrimaryCache, writePrimaryCache } from '../../src/install/primary-cache.js';
 import { openSession, resolveInSession } from '../../src/install/session.js';
 import { readPrimary } from '../../src/repodata/reader.js';
 import { primaryFooter, primaryHeader, renderPrimaryPackage } from '../../src/repodata/render.js';
@@ -455,3 +455,48 @@ t.test(
     t.equal(openPrimaryCache(join(work, 'missing'), checksum, { id: 'r', priority: 5 }), null, 'missing');
   },
 );
+
+t.test('a large primary.xml is indexed in a worker thread: the same file, the same errors', async (t) => {
+  const dir = join(work, 'worker');
+  await mkdir(dir, { recursive: true });
+  const records = Array.from({ length: 200 }, (_, i) =>
+    record(`w-${i}-1.0-1.x86_64`, {
+      provides: [`libw${i}.so.1()(64bit)`, 'shared-capability'],
+      files: [`/opt/w/${i}`],
+    }),
+  );
+  const xml = primaryHeader(records.length) + records.map(renderPrimaryPackage).join('') + primaryFooter;
+  const gz = join(dir, 'primary.xml.gz');
+  writeFileSync(gz, gzipSync(xml));
+  const job = (cachePath: string, openSize: number | null = null) => ({
+    xmlPath: gz,
+    openSize,
+    label: 'primary.xml.gz',
+    cachePath,
+    checksum: 'e'.repeat(64),
+  });
+  await buildPrimaryCache(job(join(dir, 'here.pool')), { workerFrom: Infinity });
+  await buildPrimaryCache(job(join(dir, 'worker.pool')), { workerFrom: 0 });
+  t.ok(readFileSync(join(dir, 'worker.pool')).equals(readFileSync(join(dir, 'here.pool'))), 'byte for byte the same');
+  // a declared open-size the content passes: the size limit's own error and exit code, across the thread
+  for (const workerFrom of [0, Infinity]) {
+    const where = workerFrom === 0 ? 'in the worker' : 'here';
+    await t.rejects(
+      buildPrimaryCache(job(join(dir, 'bomb.pool'), 1000), { workerFrom }),
+      { code: 'METADATA_TOO_LARGE', exitCode: 3 },
+      `${where}: more than the declared open-size`,
+    );
+    await t.rejects(
+      buildPrimaryCache(job(join(dir, 'no-such-dir', 'x.pool')), { workerFrom }),
+      { code: 'ENOENT', syscall: 'open' },
+      `${where}: a system error keeps its errno code and syscall (the CLI's environment errors need them)`,
+    );
+  }
+  writeFileSync(gz, gzipSync('<metadata><package><name>broken</package></metadata>'));
+  await t.rejects(
+    buildPrimaryCache(job(join(dir, 'broken.pool')), { workerFrom: 0 }),
+    { code: 'METADATA_CORRUPT' },
+    'malformed metadata',
+  );
+  t.notOk(existsSync(join(dir, 'broken.pool')), 'nothing left behind');
+});
