@@ -496,9 +496,10 @@ export type PrimaryIndexResult = { ok: true } | { ok: false; error: WireError };
 const INDEX_YOUNG_GENERATION_MB = 3;
 
 /**
- * A primary.xml file (as stored, compressed) from this size up is indexed in a worker thread: below
- * it the worker's start-up (a new isolate loading the reader: 60 ms here, where node -e 0 takes 75) costs more than the
- * memory it saves (a 5,000-package primary.xml.gz is under 1 MB; Debian's 63,000 packages, 10 MB).
+ * A primary.xml file (as stored, compressed) from this size up is indexed in a worker thread:
+ * below it the worker's start-up (a new isolate loading the reader: 60 ms here, where node -e 0
+ * takes 75) costs more than the memory it saves (a 5,000-package primary.xml.gz is under 1 MB;
+ * Debian's 63,000 packages, 10 MB).
  */
 const INDEX_IN_WORKER_FROM = 4 << 20;
 
