@@ -285,10 +285,9 @@ export class PrimaryIndexer implements XmlEvents {
 
 /**
  * The (key, position) pairs of one kind of key, in the order met, as bytes in one growing buffer:
- * for each, the position (uint32), the key's length in bytes (uint32) and the key's bytes as
- * primary.xml has them (the scanner reads it as latin1, one character a byte: written back as
- * latin1, they are the file's bytes; read as UTF-8, the key). A quarter of the memory of a map of
- * strings to position lists, outside the JS heap, and no garbage per key.
+ * for each, the position (uint32), the key's length in bytes (uint32) and the key in UTF-8. A
+ * quarter of the memory of a map of strings to position lists, outside the JS heap, and no garbage
+ * per key.
  */
 export class KeySpill {
   private buffer = Buffer.allocUnsafe(1 << 16);
@@ -296,15 +295,19 @@ export class KeySpill {
   count = 0;
 
   add(key: string, position: number): void {
-    const need = 8 + key.length;
+    // a key past ASCII is stored as the UTF-8 of what it stands for (see utf8Key)
+    const ascii = !/[^\x00-\x7f]/.test(key);
+    const text = ascii ? key : utf8Key(key);
+    const length = ascii ? key.length : Buffer.byteLength(text, 'utf8');
+    const need = 8 + length;
     if (this.used + need > this.buffer.length) {
       const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.used + need));
       this.buffer.copy(grown, 0, 0, this.used);
       this.buffer = grown;
     }
     this.buffer.writeUInt32LE(position, this.used);
-    this.buffer.writeUInt32LE(key.length, this.used + 4);
-    this.buffer.write(key, this.used + 8, 'latin1');
+    this.buffer.writeUInt32LE(length, this.used + 4);
+    this.buffer.write(text, this.used + 8, ascii ? 'latin1' : 'utf8');
     this.used += need;
     this.count++;
   }
@@ -355,6 +358,17 @@ export class KeySpill {
     this.buffer = Buffer.alloc(0);
     return buckets;
   }
+}
+
+/**
+ * A key read from XML decoded as latin1 (one character a byte), as the string it stands for. The
+ * scanner reads primary.xml as latin1 (no UTF-8 decoding of the whole file; byte offsets are string
+ * offsets; each package's XML is written back byte for byte), so bytes past ASCII arrive one
+ * character each and are decoded here; a character past U+00FF can only come from a numeric
+ * character reference (&#x1F600;) and is already what it stands for.
+ */
+function utf8Key(key: string): string {
+  return /[\x80-\xff]/.test(key) ? Buffer.from(key, 'latin1').toString('utf8') : key;
 }
 
 /** fnv1a32 of the UTF-8 bytes buffer[start, end) as a string: over the bytes when they are ASCII (the same), else over the decoded key. */

@@ -475,9 +475,20 @@ t.test('a large primary.xml is indexed in a worker thread: the same file, the sa
     cachePath,
     checksum: 'e'.repeat(64),
   });
+  // a key written as a numeric character reference past U+00FF, and one in raw UTF-8
+  const smile = record('smile-1.0-1.noarch', { provides: ['smile-REF', 'grüße'] });
+  const xmlWithRef = xml.replace(
+    primaryFooter,
+    renderPrimaryPackage(smile).replace('smile-REF', 'smile-&#x1F600;') + primaryFooter,
+  );
+  writeFileSync(gz, gzipSync(xmlWithRef.replace(`packages="${records.length}"`, `packages="${records.length + 1}"`)));
   await buildPrimaryCache(job(join(dir, 'here.pool')), { workerFrom: Infinity });
   await buildPrimaryCache(job(join(dir, 'worker.pool')), { workerFrom: 0 });
   t.ok(readFileSync(join(dir, 'worker.pool')).equals(readFileSync(join(dir, 'here.pool'))), 'byte for byte the same');
+  const opened = openPrimaryCache(join(dir, 'worker.pool'), 'e'.repeat(64), { id: 'w', priority: 1 })!;
+  for (const key of ['smile-\u{1F600}', 'grüße', 'shared-capability'])
+    t.ok(opened.lookup('provides', key)?.length, `found by ${key}`);
+  t.equal(opened.lookup('provides', 'shared-capability')!.length, 200);
   // a declared open-size the content passes: the size limit's own error and exit code, across the thread
   for (const workerFrom of [0, Infinity]) {
     const where = workerFrom === 0 ? 'in the worker' : 'here';
