@@ -296,7 +296,7 @@ export class KeySpill {
 
   add(key: string, position: number): void {
     // a key past ASCII is stored as the UTF-8 of what it stands for (see utf8Key)
-    const ascii = !/[^\x00-\x7f]/.test(key);
+    const ascii = !/[^\p{ASCII}]/u.test(key);
     const text = ascii ? key : utf8Key(key);
     const length = ascii ? key.length : Buffer.byteLength(text, 'utf8');
     const need = 8 + length;
