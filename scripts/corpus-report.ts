@@ -8,6 +8,8 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { lambda2Target } from '../src/config/macros.js';
+import { loadProfile } from '../src/config/profile.js';
 import { comparePair, summarize, type PairResult } from '../src/spec/corpus.js';
 import { overlayPath as overlayFile } from '../src/package-set/specs.js';
 import { loadOverlay } from '../src/spec/overlay.js';
@@ -24,6 +26,7 @@ if (!existsSync(join(dir, 'amzn2')) || !existsSync(join(dir, 'lambda2'))) {
 }
 
 const results: PairResult[] = [];
+const shippedBase = loadProfile('al2');
 for (const file of readdirSync(join(dir, 'lambda2'))
   .filter((f) => f.endsWith('.spec'))
   .sort()) {
@@ -31,7 +34,11 @@ for (const file of readdirSync(join(dir, 'lambda2'))
   if (!existsSync(upstreamPath)) continue;
   const name = file.replace(/\.spec$/, '');
   const overlayPath = overlayFile(projectPath('specs'), name);
-  const options = withOverlays && existsSync(overlayPath) ? { overlay: loadOverlay(overlayPath) } : {};
+  const options = {
+    base: shippedBase,
+    target: lambda2Target(),
+    ...(withOverlays && existsSync(overlayPath) ? { overlay: loadOverlay(overlayPath) } : {}),
+  };
   results.push(
     comparePair(name, readFileSync(upstreamPath, 'utf8'), readFileSync(join(dir, 'lambda2', file), 'utf8'), options),
   );

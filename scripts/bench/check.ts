@@ -11,6 +11,7 @@ import { closeSync, openSync, readSync, readdirSync, statSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loadProfile } from '../../src/config/profile.js';
 import { checkLayer } from '../../src/layer/check.js';
 import { projectPath } from '../../src/util/paths.js';
 import { median, option } from './common.js';
@@ -84,7 +85,8 @@ const cliTimes: number[] = [];
 const lddTimes: number[] = [];
 let summary = '';
 for (let r = 0; r < runs; r++) {
-  const lib = await time(() => checkLayer(layer, { profile: base }));
+  const profile = loadProfile(base);
+  const lib = await time(() => checkLayer(layer, { profile }));
   libTimes.push(lib.ms);
   summary = `${lib.value.errors} errors, ${lib.value.warnings} warnings over ${lib.value.stats.files} files / ${lib.value.stats.elfObjects} ELF objects`;
   const cli = await time(() =>

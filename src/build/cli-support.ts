@@ -1,4 +1,5 @@
 /** Option handling shared by `yumda build` and `yumda plan` (kept out of the CLI shell so tests can call it). */
+import { loadProfile, type BaseProfile } from '../config/profile.js';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { resolveTarget, type Target } from '../config/target.js';
@@ -21,7 +22,12 @@ export interface SetOptions {
   arch?: string;
 }
 
-export function resolveSetup(options: SetOptions): { builder: Builder; paths: PackageSetPaths; target?: Target } {
+export function resolveSetup(options: SetOptions): {
+  builder: Builder;
+  paths: PackageSetPaths;
+  target?: Target;
+  base: BaseProfile;
+} {
   const target = options.target || options.arch ? resolveTarget(options.target, options.arch) : undefined;
   const builder = createBuilder(options.builder ?? 'docker', {
     ...(options.image ? { image: options.image } : {}),
@@ -37,7 +43,9 @@ export function resolveSetup(options: SetOptions): { builder: Builder; paths: Pa
   const patchesDir = resolve(options.patches ?? join(dirname(specsDir), 'patches'));
   const macroFiles =
     builder instanceof LocalBuilder ? builder.macroFiles : [projectPath('repo-metadata/macros/lambda2.macros')];
-  return { builder, paths: { specsDir, patchesDir, macroFiles }, ...(target ? { target } : {}) };
+  // what the rewrite knows Lambda provides: AL2's profile, the one captured so far (see README, targets)
+  const base = loadProfile('al2');
+  return { builder, paths: { specsDir, patchesDir, macroFiles }, ...(target ? { target } : {}), base };
 }
 
 /** Text table: columns padded, last column free. */

@@ -4,6 +4,7 @@
  * what the plan needs (BuildRequires, what the binary packages provide) and what the manifest
  * hashes (every input that determines the output).
  */
+import type { BaseProfile } from '../config/profile.js';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
@@ -110,6 +111,8 @@ export interface PrepareOptions {
   workDir: string;
   /** Macro texts the spec evaluator uses (the builder's macro files). */
   target: TargetOptions;
+  /** What the Lambda runtime provides: the rewrite keeps dependencies and paths it has. */
+  base: BaseProfile;
   date?: Date;
 }
 
@@ -135,6 +138,7 @@ export async function preparePackage(
     ...(overlay ? { overlay } : {}),
     patchDir: join(options.paths.patchesDir, name),
     target: options.target,
+    base: options.base,
     ...(options.date ? { date: options.date } : {}),
   });
   for (const patch of rewritten.patches) await copyFile(patch, join(sourcesDir, basename(patch)));

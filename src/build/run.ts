@@ -4,6 +4,7 @@
  * BuildRequires is built (up to --jobs at once) with the chosen
  * builder, and collect OUT/RPMS, OUT/SRPMS, OUT/logs/NAME.log and OUT/build-manifest.json.
  */
+import type { BaseProfile } from '../config/profile.js';
 import { appendFile, mkdir, mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join, relative } from 'node:path';
@@ -51,6 +52,8 @@ export interface PlanOptions extends SelectionOptions {
   manifest?: string;
   endpoint?: string;
   onNote?: (message: string) => void;
+  /** What the Lambda runtime provides, for the spec rewrite (the CLI: the al2 profile). */
+  base: BaseProfile;
 }
 
 export interface BuildPlanResult {
@@ -118,7 +121,12 @@ export async function planBuild(options: PlanOptions): Promise<BuildPlanResult> 
     if (!prepared.has(name))
       prepared.set(
         name,
-        await preparePackage(name, sources.get(name)!, { paths: options.paths, workDir: join(workRoot, name), target }),
+        await preparePackage(name, sources.get(name)!, {
+          paths: options.paths,
+          workDir: join(workRoot, name),
+          target,
+          base: options.base,
+        }),
       );
   };
   // with --changed, an unchanged package is planned from what its last build recorded (no unpacking)

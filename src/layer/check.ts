@@ -7,7 +7,7 @@ import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
-import { loadProfile, type BaseProfile } from '../config/profile.js';
+import type { BaseProfile } from '../config/profile.js';
 import { defaultTargetId, elfMachineName, resolveTarget, type Target } from '../config/target.js';
 import { YumdaError } from '../util/errors.js';
 import { isElfMagic, parseElf, withFileSource, type ElfInfo } from './elf.js';
@@ -20,20 +20,24 @@ import { extractLayerZip, zipFindings } from './zipread.js';
 export { formatReport, summarizeReport } from './report.js';
 export type { CheckReport, Finding } from './report.js';
 
-export interface CheckOptions {
-  /** A loaded profile, or its id / path for loadProfile (default "al2"). */
-  profile?: BaseProfile | string;
+/** What a layer is checked against: a base profile (the caller loads it), or `forLayer` deciding it. */
+export type CheckOptions = CheckSettings &
+  (
+    | { profile: BaseProfile; forLayer?: undefined }
+    | { forLayer: (dir: string) => Promise<{ profile: BaseProfile; target: Target }>; profile?: undefined }
+  );
+
+export interface CheckSettings {
   /**
    * The layer's target: an ELF file for another machine is an error (default: al2 on the
    * profile's arch, when that is a known arch).
    */
   target?: Target;
   /**
-   * Decides the profile and the target from what is checked (the directory, or the zip once
-   * extracted: its .yumda/installed.json says what the layer was installed for); wins over
-   * `profile` and `target`.
+   * (In CheckOptions, instead of `profile`: decides the profile and the target from what is
+   * checked, the directory or the zip once extracted: its .yumda/installed.json says what the
+   * layer was installed for; wins over `target`.)
    */
-  forLayer?: (dir: string) => Promise<{ profile: BaseProfile; target: Target }>;
   /** Warnings fail the check too. */
   strict?: boolean;
   /** How many files with hardcoded paths to list (default 50) and paths per file (default 5). */
@@ -59,7 +63,7 @@ interface Scanned {
 }
 
 /** Checks a layer directory, or a layer zip, against a base profile. */
-export async function checkLayer(target: string, options: CheckOptions = {}): Promise<CheckReport> {
+export async function checkLayer(target: string, options: CheckOptions): Promise<CheckReport> {
   let st;
   try {
     st = statSync(target);
@@ -68,11 +72,8 @@ export async function checkLayer(target: string, options: CheckOptions = {}): Pr
       hint: 'give the layer directory (what Lambda mounts at /opt) or its zip',
     });
   }
-  const settle = async (dir: string): Promise<CheckOptions & { profile: BaseProfile }> => {
-    if (options.forLayer) return { ...options, ...(await options.forLayer(dir)) };
-    const profile = typeof options.profile === 'object' ? options.profile : loadProfile(options.profile ?? 'al2');
-    return { ...options, profile };
-  };
+  const settle = async (dir: string): Promise<CheckSettings & { profile: BaseProfile }> =>
+    options.forLayer ? { ...options, ...(await options.forLayer(dir)) } : { ...options, profile: options.profile };
   if (st.isDirectory()) {
     const settled = await settle(target);
     return checkDirectory(target, target, settled.profile, settled, null);

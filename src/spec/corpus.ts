@@ -6,7 +6,7 @@
  * flagged. Precision: share of our changes the hand port also made.
  */
 import { diffArrays } from 'diff';
-import { evaluateSpec } from './evaluate.js';
+import { evaluateSpec, type TargetOptions } from './evaluate.js';
 import { parseFileEntry } from './files.js';
 import { parseSpec, type ParsedSpec, subpackageKey } from './parse.js';
 import { mechanicalScore, type MechanicalScore } from './metric.js';
@@ -41,8 +41,8 @@ export interface PairResult {
 const SYSTEM_PATH_RE =
   /(^|[\s=:"'(])(\$RPM_BUILD_ROOT|\$\{RPM_BUILD_ROOT\}|%\{buildroot\})?\/(usr|etc|var|bin|sbin|lib|lib64)\b|%\{_var\}/;
 
-function packageNames(spec: ParsedSpec): Map<string, string> {
-  const evaluated = evaluateSpec(spec);
+function packageNames(spec: ParsedSpec, target: TargetOptions): Map<string, string> {
+  const evaluated = evaluateSpec(spec, target);
   return new Map(evaluated.packages.map((p) => [p.key, p.name]));
 }
 
@@ -83,17 +83,12 @@ function classify(spec: ParsedSpec, index: number, droppedKeys: Set<string>): Ca
   return 'other';
 }
 
-export function comparePair(
-  name: string,
-  upstream: string,
-  handPort: string,
-  options: RewriteOptions = {},
-): PairResult {
+export function comparePair(name: string, upstream: string, handPort: string, options: RewriteOptions): PairResult {
   const a = parseSpec(upstream);
   const h = parseSpec(handPort);
-  const aNames = packageNames(a);
-  const hNames = new Set(packageNames(h).values());
-  const sameVersion = evaluateSpec(a).version === evaluateSpec(h).version;
+  const aNames = packageNames(a, options.target);
+  const hNames = new Set(packageNames(h, options.target).values());
+  const sameVersion = evaluateSpec(a, options.target).version === evaluateSpec(h, options.target).version;
   const handDropped = new Set([...aNames].filter(([key, n]) => key !== '' && !hNames.has(n)).map(([key]) => key));
 
   // lines of the upstream spec the hand port removed or changed
@@ -131,7 +126,7 @@ export function comparePair(
 
   // Prefix on every package that survives in the hand port
   const out = parseSpec(result.text);
-  const outNames = packageNames(out);
+  const outNames = packageNames(out, options.target);
   const withPrefix = new Set<string>();
   for (const tag of out.tags) {
     if (tag.key !== 'prefix') continue;

@@ -2,8 +2,6 @@
  * Evaluates a parsed spec against a macro set: which lines are active under the conditionals,
  * the expanded Name/Version/Release/Epoch and the (sub)packages that exist for the target.
  */
-import { readFileSync } from 'node:fs';
-import { projectPath } from '../util/paths.js';
 import { evaluateExpression, MacroContext, truthy } from './macros.js';
 import { type ParsedSpec, type Section, subpackageKey } from './parse.js';
 
@@ -32,8 +30,8 @@ export interface EvaluatedSpec {
 }
 
 export interface TargetOptions {
-  /** Macros file texts loaded in order (later wins). Defaults to the lambda2 target. */
-  macroFiles?: string[];
+  /** Macros file texts loaded in order (later wins): the caller's (config/macros.ts specMacroTexts). */
+  macroFiles: string[];
   /** Extra macro definitions (like rpmbuild --define). */
   defines?: Record<string, string>;
   arch?: string;
@@ -60,21 +58,13 @@ const RPM_DEFAULTS: Array<[string, string]> = [
   ['buildroot', '%{_buildrootdir}/%{name}-%{version}-%{release}.%{_arch}'],
 ];
 
-let defaultMacrosText: string | undefined;
-
-/** The text of repo-metadata/macros/lambda2.macros (the target's build macros). */
-export function lambda2MacrosText(): string {
-  defaultMacrosText ??= readFileSync(projectPath('repo-metadata/macros/lambda2.macros'), 'utf8');
-  return defaultMacrosText;
-}
-
-export function targetMacros(options: TargetOptions = {}): MacroContext {
+export function targetMacros(options: TargetOptions): MacroContext {
   const ctx = new MacroContext(RPM_DEFAULTS);
   if (options.arch) {
     ctx.define('_arch', options.arch);
     ctx.define('_target_cpu', options.arch);
   }
-  for (const text of options.macroFiles ?? [lambda2MacrosText()]) ctx.loadFile(text);
+  for (const text of options.macroFiles) ctx.loadFile(text);
   for (const [k, v] of Object.entries(options.defines ?? {})) ctx.define(k, v);
   return ctx;
 }
@@ -87,7 +77,7 @@ function archMatches(ctx: MacroContext, list: string, value: string): boolean {
     .includes(value);
 }
 
-export function evaluateSpec(spec: ParsedSpec, options: TargetOptions = {}): EvaluatedSpec {
+export function evaluateSpec(spec: ParsedSpec, options: TargetOptions): EvaluatedSpec {
   const ctx = targetMacros(options);
   const arch = ctx.expand('%{_target_cpu}');
   const os = options.os ?? 'linux';

@@ -10,7 +10,6 @@ import { applyPatch, parsePatch, type StructuredPatch } from 'diff';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod/v3';
 import { YumdaError } from '../util/errors.js';
-import { projectPath } from '../util/paths.js';
 import { SpecEditor, type Change } from './edit.js';
 import { evaluateSpec, type EvaluatedPackage, type EvaluatedSpec, type TargetOptions } from './evaluate.js';
 import { splitDependencies } from './files.js';
@@ -176,7 +175,7 @@ export function applyOverlayBeforeRules(
 }
 
 /** Keys of the subpackages the overlay drops (validated against the spec). */
-export function overlayDropKeys(text: string, overlay: Overlay, target?: TargetOptions): Set<string> {
+export function overlayDropKeys(text: string, overlay: Overlay, target: TargetOptions): Set<string> {
   const keys = new Set<string>();
   if (overlay.dropSubpackages.length === 0) return keys;
   const evaluated = evaluateSpec(parseSpec(text), target);
@@ -186,7 +185,7 @@ export function overlayDropKeys(text: string, overlay: Overlay, target?: TargetO
   return keys;
 }
 
-export function overlayKeepKeys(text: string, overlay: Overlay, target?: TargetOptions): Set<string> {
+export function overlayKeepKeys(text: string, overlay: Overlay, target: TargetOptions): Set<string> {
   const keys = new Set<string>();
   if (overlay.keepSubpackages.length === 0) return keys;
   const evaluated = evaluateSpec(parseSpec(text), target);
@@ -250,7 +249,7 @@ function lastTagLine(spec: ParsedSpec, sectionIndex: number, key?: (k: string) =
 export function applyOverlayAfterRules(
   text: string,
   overlay: Overlay,
-  options: { patchDir?: string | undefined; target?: TargetOptions | undefined; removedByRules?: ReadonlySet<string> },
+  options: { patchDir: string | undefined; target: TargetOptions; removedByRules?: ReadonlySet<string> },
 ): { text: string; changes: Change[]; patches: string[] } {
   const removedByRules = options.removedByRules ?? new Set<string>();
   const spec = parseSpec(text);
@@ -294,7 +293,8 @@ export function applyOverlayAfterRules(
 
   const patches: string[] = [];
   if (overlay.patches.length > 0) {
-    const dir = options.patchDir ?? projectPath('patches', overlay.name!);
+    const dir = options.patchDir;
+    if (!dir) throw overlayError(`${overlay.name}: patches`, 'no patch directory was given for its patches');
     const prep = spec.sections.find((s) => s.kind === 'prep');
     if (!prep) throw overlayError(`${overlay.name}: patches`, 'the spec has no %prep section');
     const autoApplies = spec.lines.slice(prep.start, prep.end).some((l) => /%(autosetup|autopatch)\b/.test(l.text));

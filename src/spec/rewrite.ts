@@ -3,7 +3,7 @@
  * package's overlay. The spec is rewritten textually (line edits), so everything the rules do not
  * touch keeps its upstream formatting and the result diffs cleanly against upstream.
  */
-import { loadProfile } from '../config/profile.js';
+import type { BaseProfile } from '../config/profile.js';
 import { SpecEditor, type Change } from './edit.js';
 import { evaluateSpec, type TargetOptions } from './evaluate.js';
 import {
@@ -40,9 +40,10 @@ export interface RewriteOptions {
   overlay?: Overlay;
   /** Directory holding the overlay's patches (patches/NAME). */
   patchDir?: string;
-  /** Base profile id or path used to know what the Lambda runtime provides (default al2). */
-  base?: string;
-  target?: TargetOptions;
+  /** What the Lambda runtime provides (the CLI loads it: --base, else the target's profile). */
+  base: BaseProfile;
+  /** The macros specs are evaluated with (config/macros.ts). */
+  target: TargetOptions;
   /** Changelog entry date (default now). */
   date?: Date;
   packager?: string;
@@ -73,8 +74,7 @@ export interface RewriteResult {
 
 export const DEFAULT_PACKAGER = 'yumda <yumda@users.noreply.github.com>';
 
-function baseChecks(base: string | undefined): Pick<RuleContext, 'baseHas' | 'baseProvides'> {
-  const profile = loadProfile(base ?? 'al2');
+function baseChecks(profile: BaseProfile): Pick<RuleContext, 'baseHas' | 'baseProvides'> {
   const files = new Set(profile.files.map((f) => f.replace(/\/$/, '')));
   const provides = new Set(profile.provides.map((p) => p.name));
   const links = Object.entries(profile.symlinks);
@@ -160,7 +160,7 @@ export function applyRules(
 }
 
 /** Names of Requires/BuildRequires present in `before` and gone from `after` (removed by the rules). */
-function dependencyNames(before: string, target: TargetOptions | undefined, after: string): Set<string> {
+function dependencyNames(before: string, target: TargetOptions, after: string): Set<string> {
   const names = (text: string): Set<string> => {
     const spec = parseSpec(text);
     const macros = evaluateSpec(spec, target).macros;
@@ -179,7 +179,7 @@ function dependencyNames(before: string, target: TargetOptions | undefined, afte
 }
 
 /** The whole rewrite: overlay stage before the rules, the rules, overlay stage after the rules. */
-export function rewriteSpec(text: string, options: RewriteOptions = {}): RewriteResult {
+export function rewriteSpec(text: string, options: RewriteOptions): RewriteResult {
   const overlay = options.overlay;
   let input = text;
   const overlayChanges: Change[] = [];

@@ -4,6 +4,7 @@
  * build sysroot), the manifest, --changed, --with-dependents, a failing package, --collect.
  */
 import t from 'tap';
+import { shipped } from '../helpers/shipped.js';
 import { cp, mkdtemp, readFile, rm, writeFile, appendFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -32,7 +33,16 @@ const paths = { specsDir: specs, patchesDir: join(sampleDistDir, 'patches'), mac
 const out = join(root, 'out');
 
 t.test('two waves; the second links against the first through the sysroot', async (t) => {
-  const run = await runBuild({ names: [], all: true, builder, paths, outDir: out, srpmDir: srpms, jobs: 2 });
+  const run = await runBuild({
+    base: shipped.base,
+    names: [],
+    all: true,
+    builder,
+    paths,
+    outDir: out,
+    srpmDir: srpms,
+    jobs: 2,
+  });
   t.ok(run.ok, JSON.stringify(run.results));
   t.same(run.plan.waves, [['libsample'], ['samplecalc']]);
   const calc = run.results.find((r) => r.name === 'samplecalc')!;
@@ -56,7 +66,14 @@ t.test('two waves; the second links against the first through the sysroot', asyn
 t.test('a package named alone still knows its dependencies in the set, from the manifest', async (t) => {
   // `yumda build samplecalc`: libsample is not rebuilt, but its RPMs in OUT are what samplecalc's
   // sysroot links against; the plan knows that from libsample's recorded provides
-  const plan = await planBuild({ names: ['samplecalc'], builder, paths, outDir: out, srpmDir: srpms });
+  const plan = await planBuild({
+    base: shipped.base,
+    names: ['samplecalc'],
+    builder,
+    paths,
+    outDir: out,
+    srpmDir: srpms,
+  });
   try {
     t.same(plan.waves, [['samplecalc']], 'only the named package is built');
     t.same(plan.dependsOn.get('samplecalc'), ['libsample']);
@@ -255,6 +272,7 @@ t.test('a package starts when its BuildRequires are built, not when its whole wa
     },
   };
   const run = await runBuild({
+    base: shipped.base,
     names: [],
     all: true,
     builder: held,

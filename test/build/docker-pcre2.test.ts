@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import t from 'tap';
+import { shipped } from '../helpers/shipped.js';
 import { DockerBuilder } from '../../src/build/builders/docker.js';
 import { runBuild } from '../../src/build/run.js';
 import { projectPath } from '../../src/util/paths.js';
@@ -111,6 +112,7 @@ t.test('pcre2 builds in containers of the stand-in build image', { skip: why }, 
   const builder = new DockerBuilder({ engine: 'podman', recipe, image: tag });
   const out = join(work, 'out');
   const run = await runBuild({
+    base: shipped.base,
     names: [PACKAGE],
     builder,
     paths: {

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import t from 'tap';
+import { shipped } from '../helpers/shipped.js';
 import {
   buildRunArgv,
   commitArgv,
@@ -190,6 +191,7 @@ t.test(
     for (const name of samplePackages) await packSampleSrpm(name, srpms);
     const out = join(root, 'out');
     const run = await runBuild({
+      base: shipped.base,
       names: [],
       all: true,
       builder,
@@ -262,6 +264,7 @@ t.test(
       return undefined;
     })();
     const run = await runBuild({
+      base: shipped.base,
       names: [],
       all: true,
       builder,

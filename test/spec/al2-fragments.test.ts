@@ -4,6 +4,7 @@
  * the target's macros, so an unpackaged file, a wrong %if branch or an unreadable mode fails here.
  */
 import t from 'tap';
+import { shipped } from '../helpers/shipped.js';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -65,7 +66,7 @@ t.test(
 
 t.test('openssh: dropped subpackages with literal /etc paths; set-gid programs stay readable', async (t) => {
   const overlay = parseOverlay('macros: { ldap: 0 }\ndropSubpackages: [server-sysvinit, keycat]\n', 'openssh.yaml');
-  const r = rewriteSpec(await fixture('openssh-fragment.spec'), { overlay, date });
+  const r = rewriteSpec(await fixture('openssh-fragment.spec'), { ...shipped, overlay, date });
   const out = r.text;
   t.same(r.dropped.sort(), ['openssh-keycat', 'openssh-server-sysvinit']);
   // the %exclude lines of dropped packages use the system-paths rule, like every other path
@@ -122,7 +123,7 @@ t.test('set-id modes: cleared, and what can be executed can be read', async (t) 
 });
 
 t.test('libedit: a dropped -devel whose %files lists man pages as %doc leaves no man page unpackaged', async (t) => {
-  const r = rewriteSpec(await fixture('libedit-fragment.spec'), { date });
+  const r = rewriteSpec(await fixture('libedit-fragment.spec'), { ...shipped, date });
   t.same(r.dropped, ['libedit-devel']);
   t.match(r.text, /^%exclude %\{_mandir\}$/m);
   t.match(r.text, /^%exclude %\{_includedir\}\/histedit\.h$/m);
@@ -147,7 +148,7 @@ t.test('libedit: a dropped -devel whose %files lists man pages as %doc leaves no
 
 t.test('git: a dropped subpackage with %files -f LIST (git-core-doc) is excluded through its list', async (t) => {
   const overlay = parseOverlay('dropSubpackages: [-n gitweb]\n', 'git.yaml');
-  const r = rewriteSpec(await fixture('git-doc-fragment.spec'), { overlay, date });
+  const r = rewriteSpec(await fixture('git-doc-fragment.spec'), { ...shipped, overlay, date });
   t.same(r.dropped.sort(), ['git-core-doc', 'gitweb']);
   t.match(r.text, /^%files -f bin-man-doc-git-files -f man-doc-files-core\.yumda-exclude$/m);
   t.match(
@@ -196,7 +197,11 @@ t.test('a dropped subpackage whose %files -f list is empty (git built NO_PERL: p
     '%files extras -f extras-files',
     '',
   ].join('\n');
-  const r = rewriteSpec(spec, { overlay: parseOverlay('dropSubpackages: [extras]\n', 'droplist.yaml'), date });
+  const r = rewriteSpec(spec, {
+    ...shipped,
+    overlay: parseOverlay('dropSubpackages: [extras]\n', 'droplist.yaml'),
+    date,
+  });
   t.match(r.text, /^%files -f extras-files\.yumda-exclude$/m);
   const b = await buildWithTargetMacros(t, 'droplist', r.text);
   t.ok(b.ok, b.ok ? 'rpmbuild accepts the (blank) exclude list' : b.log.split('\n').slice(-15).join('\n'));

@@ -1,4 +1,5 @@
 import t from 'tap';
+import { shipped } from '../helpers/shipped.js';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -39,6 +40,7 @@ t.test(
     t.ok(names.includes('git') && names.includes('openssh'));
     for (const name of names) {
       const result = rewriteSpec(readFileSync(join(corpus, 'amzn2', `${name}.spec`), 'utf8'), {
+        ...shipped,
         overlay: loadOverlay(projectPath('specs', `${name}.yaml`)),
         patchDir: projectPath('patches', name),
         date: new Date('2024-01-01T00:00:00Z'),
@@ -69,7 +71,12 @@ t.test('the rules reach the targets on the hand ports', { skip }, async (t) => {
   const results = readdirSync(join(corpus, 'lambda2'))
     .filter((f) => f.endsWith('.spec'))
     .map((f) =>
-      comparePair(f, readFileSync(join(corpus, 'amzn2', f), 'utf8'), readFileSync(join(corpus, 'lambda2', f), 'utf8')),
+      comparePair(
+        f,
+        readFileSync(join(corpus, 'amzn2', f), 'utf8'),
+        readFileSync(join(corpus, 'lambda2', f), 'utf8'),
+        shipped,
+      ),
     );
   const s = summarize(results);
   t.comment(
@@ -97,6 +104,7 @@ t.test(
     t.ok(files.length >= 54);
     for (const file of files) {
       const result = rewriteSpec(readFileSync(join(corpus, 'amzn2', file), 'utf8'), {
+        ...shipped,
         date: new Date('2024-01-01T00:00:00Z'),
       });
       const path = join(dir, file);

@@ -1,4 +1,5 @@
 import t from 'tap';
+import { shipped } from '../helpers/shipped.js';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -45,14 +46,14 @@ t.test('%if expressions', async (t) => {
 
 t.test('Name/Version/Release and subpackages with the lambda2 macros', async (t) => {
   const spec = parseSpec(readFileSync(projectPath('test/fixtures/spec/porting.spec'), 'utf8'));
-  const e = evaluateSpec(spec);
+  const e = evaluateSpec(spec, shipped.target);
   t.equal(e.name, 'porting');
   t.equal(e.release, '3.lambda2');
   t.same(
     e.packages.map((p) => `${p.active ? '' : '!'}${p.name}`),
     ['porting', 'porting-devel', 'porting-extras'],
   );
-  const off = evaluateSpec(spec, { defines: { _without_extras: '1' } });
+  const off = evaluateSpec(spec, { ...shipped.target, defines: { _without_extras: '1' } });
   t.same(
     off.packages.map((p) => `${p.active ? '' : '!'}${p.name}`),
     ['porting', 'porting-devel', '!porting-extras'],
@@ -71,7 +72,7 @@ t.test(
         env: { LC_ALL: 'C' },
       });
       if (r.exitCode !== 0) continue; // specs Debian's rpm 4.18 rejects (bare words in %if): covered by overlays
-      const e = evaluateSpec(parseSpec(readFileSync(path, 'utf8')));
+      const e = evaluateSpec(parseSpec(readFileSync(path, 'utf8')), shipped.target);
       if (e.version === '') continue; // Version computed by %(shell), which the evaluator never runs
       const ours = e.packages
         .filter((p) => p.active)

@@ -5,6 +5,7 @@
  * fallback, literal paths in %files and options, bare words in %if. Plus the metric itself.
  */
 import t from 'tap';
+import { shipped } from '../helpers/shipped.js';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,7 +22,7 @@ t.test(
   'yumda never runs scriptlets: all are dropped, with what they did that a layer may need in the lint',
   async (t) => {
     const text = await readFile(projectPath('test/fixtures/spec/al2/scriptlets-fragment.spec'), 'utf8');
-    const r = rewriteSpec(text, { date });
+    const r = rewriteSpec(text, { ...shipped, date });
     const out = r.text;
     const spec = parseSpec(out);
     t.same(
@@ -110,7 +111,7 @@ t.test('documentation however it is listed: conditional man entries, man pages e
     '%{?with_docs:%{_mandir}/man1/*email*.1*}',
     '',
   ].join('\n');
-  const out = rewriteSpec(text, { date }).text;
+  const out = rewriteSpec(text, { ...shipped, date }).text;
   t.notMatch(out, /man1/, 'no man page entry, excluded or conditional, is left');
   t.match(out, /^%exclude %\{_mandir\}$/m);
   t.match(
@@ -147,7 +148,7 @@ t.test('%install commands that only add or change documentation go; those a late
     '%{_mandir}/man8/*',
     '',
   ].join('\n');
-  const out = rewriteSpec(text, { date }).text;
+  const out = rewriteSpec(text, { ...shipped, date }).text;
   t.notMatch(
     out,
     /nettle\.info|%\{_infodir\}\/dir|mkdir -p \$RPM_BUILD_ROOT%\{_infodir\}$/m,

@@ -1,4 +1,5 @@
 import t from 'tap';
+import { shipped } from '../helpers/shipped.js';
 import { mkdtemp, mkdir, readFile, writeFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +19,7 @@ const macros = [
 ];
 
 t.test('every rule on the porting fixture', async (t) => {
-  const r = rewriteSpec(fixture, { date });
+  const r = rewriteSpec(fixture, { ...shipped, date });
   const out = r.text;
   const lines = out.split('\n');
   // prefix on main and the surviving subpackage, not on the dropped -devel
@@ -79,7 +80,7 @@ t.test('the rewritten fixture builds with rpmbuild and the lambda2 macros into r
   const dir = await mkdtemp(join(tmpdir(), 'yumda-spec-'));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   const specPath = join(dir, 'porting.spec');
-  await writeFile(specPath, rewriteSpec(fixture, { date }).text);
+  await writeFile(specPath, rewriteSpec(fixture, { ...shipped, date }).text);
   const build = await execa(
     'rpmbuild',
     ['--define', `_topdir ${dir}`, ...macros, '--define', '__brp_strip %{nil}', '-bb', '--nodeps', specPath],
@@ -130,7 +131,7 @@ t.test('overlays', async (t) => {
   const patchDir = await mkdtemp(join(tmpdir(), 'yumda-patches-'));
   t.teardown(() => rm(patchDir, { recursive: true, force: true }));
   await writeFile(join(patchDir, 'fix.patch'), '--- a/x\n+++ b/x\n');
-  const r = rewriteSpec(fixture, { date, overlay, patchDir });
+  const r = rewriteSpec(fixture, { ...shipped, date, overlay, patchDir });
   t.match(r.text, /^# yumda overlay: porting\n%global feature 0\n%global _without_extras 1\n/);
   t.same(r.packages, ['porting', 'porting-devel'], 'extras off through its bcond, devel kept');
   t.match(r.text, /make %\{\?_smp_mflags\}/);
@@ -157,7 +158,7 @@ t.test('overlays', async (t) => {
 t.test('overlay failures name the entry that no longer applies', async (t) => {
   const fails = (yaml: string, pattern: RegExp, message: string): void => {
     try {
-      rewriteSpec(fixture, { date, overlay: parseOverlay(yaml, 'porting.yaml'), patchDir: '/nonexistent' });
+      rewriteSpec(fixture, { ...shipped, date, overlay: parseOverlay(yaml, 'porting.yaml'), patchDir: '/nonexistent' });
       t.fail(`${message}: no error`);
     } catch (e) {
       t.ok(isYumdaError(e), message);
@@ -192,7 +193,7 @@ t.test('overlay failures name the entry that no longer applies', async (t) => {
 });
 
 t.test('a unified diff applies to the rewritten spec', async (t) => {
-  const base = rewriteSpec(fixture, { date });
+  const base = rewriteSpec(fixture, { ...shipped, date });
   const lines = base.text.split('\n');
   const i = lines.findIndex((l) => l.startsWith('Summary:'));
   const diff = [
@@ -203,12 +204,16 @@ t.test('a unified diff applies to the rewritten spec', async (t) => {
     `+Summary:        Ported by a diff`,
     '',
   ].join('\n');
-  const r = rewriteSpec(fixture, { date, overlay: parseOverlay(`diff: ${JSON.stringify(diff)}`, 'porting.yaml') });
+  const r = rewriteSpec(fixture, {
+    ...shipped,
+    date,
+    overlay: parseOverlay(`diff: ${JSON.stringify(diff)}`, 'porting.yaml'),
+  });
   t.match(r.text, /Summary:\s+Ported by a diff/);
 });
 
 t.test('disabled rules are skipped', async (t) => {
-  const r = rewriteSpec(fixture, { date, disable: ['check', 'drop-devel'] });
+  const r = rewriteSpec(fixture, { ...shipped, date, disable: ['check', 'drop-devel'] });
   t.match(r.text, /%check/);
   t.match(r.text, /%package devel/);
   t.equal(r.counts.check, 0);

@@ -7,6 +7,7 @@
  * built with rpmbuild and the target's macros.
  */
 import t from 'tap';
+import { shipped } from '../helpers/shipped.js';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -51,7 +52,7 @@ t.test('shell words, command position and substitution ranges', async (t) => {
 });
 
 t.test('paths in shell bodies: the package own ones rewritten, host ones kept, the rest flagged', async (t) => {
-  const r = rewriteSpec(fixture, { date });
+  const r = rewriteSpec(fixture, { ...shipped, date });
   const out = r.text;
   const has = (text: string, what: string): void => {
     t.ok(out.includes(line(text)), `${what}: ${text}`);
@@ -243,7 +244,7 @@ t.test(
       '%{_javadocdir}/a',
       '',
     ].join('\n');
-    const r = rewriteSpec(spec, { date });
+    const r = rewriteSpec(spec, { ...shipped, date });
     const out = r.text;
     t.same(r.dropped, ['a-javadoc'], 'documentation subpackages are left out like -doc');
     t.match(out, /^%cmake -DWITH_SYSTEMD=OFF -DENABLE_SYSTEMD:BOOL=OFF -DSYSTEMD_UNITDIR=%\{_unitdir\} \.$/m);
@@ -276,7 +277,7 @@ t.test('definitions with rpm system-directory macros; links to a file of the bas
     '%{postfix_queue_dir}',
     '',
   ].join('\n');
-  const out = rewriteSpec(spec, { date }).text;
+  const out = rewriteSpec(spec, { ...shipped, date }).text;
   t.match(out, /^%define postfix_queue_dir {3}%\{_localstatedir\}\/spool\/postfix$/m);
   t.notMatch(out, /_localstatedir %\{_var\}|%\{_var\}/, 'no redefined directory macro, no %{_var}');
   t.match(out, /^ln -sf \/etc\/pki\/tls\/certs\/ca-bundle\.crt \$RPM_BUILD_ROOT%\{postfix_config_dir\}\/ca\.crt$/m);

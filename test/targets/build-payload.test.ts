@@ -4,6 +4,7 @@
  * read them, with the reason in its log, and builds for al2023.
  */
 import t from 'tap';
+import { shipped } from '../helpers/shipped.js';
 import { cp, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,6 +30,7 @@ const paths = { specsDir: specs, patchesDir: join(sampleDistDir, 'patches'), mac
 async function buildFor(target: string) {
   const out = join(root, `out-${target}`);
   const run = await runBuild({
+    base: shipped.base,
     names: [],
     all: true,
     builder,

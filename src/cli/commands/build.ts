@@ -132,9 +132,10 @@ Exit codes: 0 everything built, 1 a package failed (see OUT/logs/NAME.log), 2 ba
             );
           return;
         }
-        const { builder, paths, target } = resolveSetup(opts);
+        const { builder, paths, target, base } = resolveSetup(opts);
         const run = await runBuild({
           names,
+          base,
           ...(target ? { target } : {}),
           all: opts.all ?? false,
           changed: opts.changed ?? false,
@@ -196,9 +197,10 @@ Examples:
     .action(
       async (names: string[], opts: CommonOpts & { githubMatrix?: boolean; wave?: number; maxWaves?: number }) => {
         const { githubMatrix, planBuild, resolveSetup, table } = await buildLibraries();
-        const { builder, paths } = resolveSetup(opts);
+        const { builder, paths, base } = resolveSetup(opts);
         const plan = await planBuild({
           names,
+          base,
           all: opts.all || (names.length === 0 && !opts.changed),
           changed: opts.changed ?? false,
           withDependents: opts.withDependents ?? false,

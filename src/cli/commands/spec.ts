@@ -100,14 +100,19 @@ localstatedir /tmp/var, dist .lambda2) live in repo-metadata/macros/lambda2.macr
       }
       // specs/NAME.yaml takes its patches from patches/NAME/ next to specs/
       const patchDir = overlay && overlayFile ? join(dirname(overlayFile), '..', 'patches', overlay.name!) : undefined;
-      const { rewriteSpec } = await import('../../spec/rewrite.js');
+      const [{ rewriteSpec }, { loadProfile }, { lambda2Target }] = await Promise.all([
+        import('../../spec/rewrite.js'),
+        import('../../config/profile.js'),
+        import('../../config/macros.js'),
+      ]);
       const result = rewriteSpec(text, {
         ...(overlay ? { overlay } : {}),
         ...(patchDir ? { patchDir } : {}),
         ...(date ? { date } : {}),
         ...(flags.packager ? { packager: flags.packager } : {}),
         ...(flags.disable ? { disable: flags.disable } : {}),
-        base: flags.base ?? 'al2',
+        base: loadProfile(flags.base ?? 'al2'),
+        target: lambda2Target(),
       });
       if (flags.output) await writeFileAtomic(flags.output, result.text);
       if (flags.json) {
