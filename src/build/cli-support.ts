@@ -1,4 +1,6 @@
 /** Option handling shared by `yumda build` and `yumda plan` (kept out of the CLI shell so tests can call it). */
+import { buildSpecTarget } from '../config/macros.js';
+import type { TargetOptions } from '../spec/evaluate.js';
 import { loadProfile, type BaseProfile } from '../config/profile.js';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -27,6 +29,7 @@ export function resolveSetup(options: SetOptions): {
   paths: PackageSetPaths;
   target?: Target;
   base: BaseProfile;
+  specTarget: TargetOptions;
 } {
   const target = options.target || options.arch ? resolveTarget(options.target, options.arch) : undefined;
   const builder = createBuilder(options.builder ?? 'docker', {
@@ -45,7 +48,13 @@ export function resolveSetup(options: SetOptions): {
     builder instanceof LocalBuilder ? builder.macroFiles : [projectPath('repo-metadata/macros/lambda2.macros')];
   // what the rewrite knows Lambda provides: AL2's profile, the one captured so far (see README, targets)
   const base = loadProfile('al2');
-  return { builder, paths: { specsDir, patchesDir, macroFiles }, ...(target ? { target } : {}), base };
+  return {
+    builder,
+    paths: { specsDir, patchesDir, macroFiles },
+    ...(target ? { target } : {}),
+    base,
+    specTarget: buildSpecTarget(),
+  };
 }
 
 /** Text table: columns padded, last column free. */

@@ -4,6 +4,7 @@
  * BuildRequires is built (up to --jobs at once) with the chosen
  * builder, and collect OUT/RPMS, OUT/SRPMS, OUT/logs/NAME.log and OUT/build-manifest.json.
  */
+import type { TargetOptions } from '../spec/evaluate.js';
 import type { BaseProfile } from '../config/profile.js';
 import { appendFile, mkdir, mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -14,7 +15,6 @@ import { rpmTargetProblem } from '../rpm/target-compat.js';
 import { resolveTarget, type Target } from '../config/target.js';
 import { listSpecNames } from '../package-set/specs.js';
 import { ExitCode, YumdaError } from '../util/errors.js';
-import { defaultLocalMacroFiles } from './builders/local.js';
 import type { Builder } from './builders/types.js';
 import {
   changedInputs,
@@ -33,7 +33,6 @@ import {
 } from './prepare.js';
 import { dependencyClosure, scanPool, type PoolRpm } from './rpm-pool.js';
 import { findSources, type SourceRpm } from './sources.js';
-import { readFileSync } from 'node:fs';
 
 export interface SelectionOptions {
   names: string[];
@@ -54,6 +53,8 @@ export interface PlanOptions extends SelectionOptions {
   onNote?: (message: string) => void;
   /** What the Lambda runtime provides, for the spec rewrite (the CLI: the al2 profile). */
   base: BaseProfile;
+  /** The macros specs are evaluated with, whatever the builder (the CLI: config/macros.ts buildSpecTarget). */
+  specTarget: TargetOptions;
 }
 
 export interface BuildPlanResult {
@@ -115,7 +116,7 @@ export async function planBuild(options: PlanOptions): Promise<BuildPlanResult> 
 
   const workRoot = await mkdtemp(join(tmpdir(), 'yumda-build-'));
   // the spec evaluator always knows the AL2 stand-ins (%systemd_requires, %_isa, …), whatever the builder
-  const target = { macroFiles: defaultLocalMacroFiles().map((f) => readFileSync(f, 'utf8')) };
+  const target = options.specTarget;
   const prepared = new Map<string, PreparedPackage>();
   const prepare = async (name: string): Promise<void> => {
     if (!prepared.has(name))

@@ -35,6 +35,7 @@ const out = join(root, 'out');
 t.test('two waves; the second links against the first through the sysroot', async (t) => {
   const run = await runBuild({
     base: shipped.base,
+    specTarget: shipped.buildTarget,
     names: [],
     all: true,
     builder,
@@ -68,6 +69,7 @@ t.test('a package named alone still knows its dependencies in the set, from the 
   // sysroot links against; the plan knows that from libsample's recorded provides
   const plan = await planBuild({
     base: shipped.base,
+    specTarget: shipped.buildTarget,
     names: ['samplecalc'],
     builder,
     paths,
@@ -273,6 +275,7 @@ t.test('a package starts when its BuildRequires are built, not when its whole wa
   };
   const run = await runBuild({
     base: shipped.base,
+    specTarget: shipped.buildTarget,
     names: [],
     all: true,
     builder: held,

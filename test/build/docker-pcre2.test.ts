@@ -113,6 +113,7 @@ t.test('pcre2 builds in containers of the stand-in build image', { skip: why }, 
   const out = join(work, 'out');
   const run = await runBuild({
     base: shipped.base,
+    specTarget: shipped.buildTarget,
     names: [PACKAGE],
     builder,
     paths: {

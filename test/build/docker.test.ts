@@ -192,6 +192,7 @@ t.test(
     const out = join(root, 'out');
     const run = await runBuild({
       base: shipped.base,
+      specTarget: shipped.buildTarget,
       names: [],
       all: true,
       builder,
@@ -265,6 +266,7 @@ t.test(
     })();
     const run = await runBuild({
       base: shipped.base,
+      specTarget: shipped.buildTarget,
       names: [],
       all: true,
       builder,

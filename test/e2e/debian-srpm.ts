@@ -20,7 +20,7 @@ import { basename, join } from 'node:path';
 import { execa } from 'execa';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod/v3';
-import { defaultLocalMacroFiles } from '../../src/build/builders/local.js';
+import { buildMacroFiles } from '../../src/config/macros.js';
 import { quoteBareWords } from '../../src/build/rpm-compat.js';
 import { evaluateSpec } from '../../src/spec/evaluate.js';
 import { parseSpec } from '../../src/spec/parse.js';
@@ -29,7 +29,7 @@ import type { DebianOrig } from './debian-source.js';
 
 export const ADAPT_DIR = projectPath('test/fixtures/debian-adapt');
 /** Packing is AL2's side: only the stand-ins for AL2's own macros, not the lambda2 layout. */
-const AL2_STANDINS = defaultLocalMacroFiles()[0]!;
+const AL2_STANDINS = buildMacroFiles()[0]!;
 
 const adaptSchema = z
   .object({

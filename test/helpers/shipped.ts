@@ -1,5 +1,5 @@
-/** What the CLI passes the spec library by default: the shipped al2 base profile and lambda2 macros. */
-import { lambda2Target } from '../../src/config/macros.js';
+/** What the CLI passes the libraries by default: the shipped al2 base profile and spec macros. */
+import { buildSpecTarget, lambda2Target } from '../../src/config/macros.js';
 import { loadProfile } from '../../src/config/profile.js';
 
-export const shipped = { base: loadProfile('al2'), target: lambda2Target() };
+export const shipped = { base: loadProfile('al2'), target: lambda2Target(), buildTarget: buildSpecTarget() };

@@ -9,7 +9,8 @@ import { cp, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { LocalBuilder, defaultLocalMacroFiles } from '../../src/build/builders/local.js';
+import { LocalBuilder } from '../../src/build/builders/local.js';
+import { buildMacroFiles } from '../../src/config/macros.js';
 import { runBuild } from '../../src/build/run.js';
 import { resolveTarget } from '../../src/config/target.js';
 import { packSampleSrpm, sampleDistDir } from '../e2e/sample-dist.js';
@@ -23,7 +24,7 @@ for (const f of await readdir(specs)) if (f !== 'libsample.yaml') await rm(join(
 await packSampleSrpm('libsample', srpms);
 const zstdMacros = join(root, 'zstd.macros');
 await writeFile(zstdMacros, '%_binary_payload w19.zstdio\n');
-const builder = new LocalBuilder({ macroFiles: [...defaultLocalMacroFiles(), zstdMacros] });
+const builder = new LocalBuilder({ macroFiles: [...buildMacroFiles(), zstdMacros] });
 const paths = { specsDir: specs, patchesDir: join(sampleDistDir, 'patches'), macroFiles: builder.macroFiles };
 
 /** The whole (one-package) set built for a target into its own OUT. */
@@ -31,6 +32,7 @@ async function buildFor(target: string) {
   const out = join(root, `out-${target}`);
   const run = await runBuild({
     base: shipped.base,
+    specTarget: shipped.buildTarget,
     names: [],
     all: true,
     builder,

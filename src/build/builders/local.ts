@@ -13,18 +13,13 @@
  * runs with --nodeps because the host's rpm database is empty, and yumda checks in-set BuildRequires
  * itself when it plans.
  */
+import { buildMacroFiles } from '../../config/macros.js';
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { ExitCode, YumdaError } from '../../util/errors.js';
-import { projectPath } from '../../util/paths.js';
 import { extractIntoSysroot } from '../sysroot.js';
 import type { Builder, BuildJob } from './types.js';
-
-/** Macro files a host build loads, in order: stand-ins for AL2-only macros, then the target's layout. */
-export function defaultLocalMacroFiles(): string[] {
-  return [projectPath('repo-metadata/macros/al2-standins.macros'), projectPath('repo-metadata/macros/lambda2.macros')];
-}
 
 export interface LocalArgvOptions {
   topDir: string;
@@ -104,7 +99,7 @@ export class LocalBuilder implements Builder {
   readonly prefix: string;
 
   constructor(options: { macroFiles?: string[]; prefix?: string } = {}) {
-    this.macroFiles = options.macroFiles ?? defaultLocalMacroFiles();
+    this.macroFiles = options.macroFiles ?? buildMacroFiles();
     this.prefix = options.prefix ?? '/opt';
   }
 

@@ -132,10 +132,11 @@ Exit codes: 0 everything built, 1 a package failed (see OUT/logs/NAME.log), 2 ba
             );
           return;
         }
-        const { builder, paths, target, base } = resolveSetup(opts);
+        const { builder, paths, target, base, specTarget } = resolveSetup(opts);
         const run = await runBuild({
           names,
           base,
+          specTarget,
           ...(target ? { target } : {}),
           all: opts.all ?? false,
           changed: opts.changed ?? false,
@@ -197,10 +198,11 @@ Examples:
     .action(
       async (names: string[], opts: CommonOpts & { githubMatrix?: boolean; wave?: number; maxWaves?: number }) => {
         const { githubMatrix, planBuild, resolveSetup, table } = await buildLibraries();
-        const { builder, paths, base } = resolveSetup(opts);
+        const { builder, paths, base, specTarget } = resolveSetup(opts);
         const plan = await planBuild({
           names,
           base,
+          specTarget,
           all: opts.all || (names.length === 0 && !opts.changed),
           changed: opts.changed ?? false,
           withDependents: opts.withDependents ?? false,
