@@ -1,12 +1,12 @@
 /** Option handling shared by `yumda build` and `yumda plan` (kept out of the CLI shell so tests can call it). */
-import { buildSpecTarget } from '../config/macros.js';
-import type { TargetOptions } from '../spec/evaluate.js';
-import { loadProfile, type BaseProfile } from '../config/profile.js';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { buildSpecTarget, lambda2MacroFile } from '../config/macros.js';
+import { loadProfile, type BaseProfile } from '../config/profile.js';
+import type { TargetOptions } from '../spec/evaluate.js';
 import { resolveTarget, type Target } from '../config/target.js';
 import { ExitCode, YumdaError } from '../util/errors.js';
-import { defaultSpecsDir, projectPath } from '../util/paths.js';
+import { defaultSpecsDir } from '../util/paths.js';
 import { createBuilder, type Builder } from './builders/index.js';
 import { LocalBuilder } from './builders/local.js';
 import type { PackageSetPaths } from './prepare.js';
@@ -44,8 +44,7 @@ export function resolveSetup(options: SetOptions): {
       hint: 'point --specs at the package set (one NAME.yaml per package)',
     });
   const patchesDir = resolve(options.patches ?? join(dirname(specsDir), 'patches'));
-  const macroFiles =
-    builder instanceof LocalBuilder ? builder.macroFiles : [projectPath('repo-metadata/macros/lambda2.macros')];
+  const macroFiles = builder instanceof LocalBuilder ? builder.macroFiles : [lambda2MacroFile()];
   // what the rewrite knows Lambda provides: AL2's profile, the one captured so far (see README, targets)
   const base = loadProfile('al2');
   return {

@@ -4,10 +4,10 @@
  * what the plan needs (BuildRequires, what the binary packages provide) and what the manifest
  * hashes (every input that determines the output).
  */
-import type { BaseProfile } from '../config/profile.js';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import type { BaseProfile } from '../config/profile.js';
 import { evaluateSpec, type TargetOptions } from '../spec/evaluate.js';
 import { splitDependencies } from '../spec/files.js';
 import { loadOverlay } from '../spec/overlay.js';

@@ -4,11 +4,11 @@
  * BuildRequires is built (up to --jobs at once) with the chosen
  * builder, and collect OUT/RPMS, OUT/SRPMS, OUT/logs/NAME.log and OUT/build-manifest.json.
  */
-import type { TargetOptions } from '../spec/evaluate.js';
-import type { BaseProfile } from '../config/profile.js';
 import { appendFile, mkdir, mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join, relative } from 'node:path';
+import type { BaseProfile } from '../config/profile.js';
+import type { TargetOptions } from '../spec/evaluate.js';
 import pLimit from 'p-limit';
 import { readRpmInfo } from '../rpm/package.js';
 import { rpmTargetProblem } from '../rpm/target-compat.js';

@@ -6,11 +6,14 @@ import { readFileSync } from 'node:fs';
 import type { TargetOptions } from '../spec/evaluate.js';
 import { projectPath } from '../util/paths.js';
 
+/** The target's layout: prefix, libdir, dist tag (what every yumda build defines). */
+export const lambda2MacroFile = (): string => projectPath('repo-metadata/macros/lambda2.macros');
+
 let text: string | undefined;
 
 /** The lambda2 target for the spec evaluator (the file read once). */
 export function lambda2Target(): TargetOptions {
-  text ??= readFileSync(projectPath('repo-metadata/macros/lambda2.macros'), 'utf8');
+  text ??= readFileSync(lambda2MacroFile(), 'utf8');
   return { macroFiles: [text] };
 }
 
@@ -19,7 +22,7 @@ export function lambda2Target(): TargetOptions {
  * stand-ins for macros AL2's rpm defines and Debian's does not, then the target's layout.
  */
 export function buildMacroFiles(): string[] {
-  return [projectPath('repo-metadata/macros/al2-standins.macros'), projectPath('repo-metadata/macros/lambda2.macros')];
+  return [projectPath('repo-metadata/macros/al2-standins.macros'), lambda2MacroFile()];
 }
 
 let buildTexts: string[] | undefined;

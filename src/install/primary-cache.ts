@@ -295,10 +295,8 @@ export class KeySpill {
   count = 0;
 
   add(key: string, position: number): void {
-    // a key past ASCII is stored as the UTF-8 of what it stands for (see utf8Key)
-    const ascii = !/[^\p{ASCII}]/u.test(key);
-    const text = ascii ? key : utf8Key(key);
-    const length = ascii ? key.length : Buffer.byteLength(text, 'utf8');
+    const text = utf8Key(key);
+    const length = Buffer.byteLength(text, 'utf8');
     const need = 8 + length;
     if (this.used + need > this.buffer.length) {
       const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.used + need));
@@ -307,7 +305,7 @@ export class KeySpill {
     }
     this.buffer.writeUInt32LE(position, this.used);
     this.buffer.writeUInt32LE(length, this.used + 4);
-    this.buffer.write(text, this.used + 8, ascii ? 'latin1' : 'utf8');
+    this.buffer.write(text, this.used + 8, 'utf8');
     this.used += need;
     this.count++;
   }
@@ -331,7 +329,7 @@ export class KeySpill {
     for (let r = 0, at = 0; r < n; r++) {
       offsets[r] = at;
       const length = buffer.readUInt32LE(at + 4);
-      bucketIds[r] = keyHash(buffer, at + 8, at + 8 + length) & mask;
+      bucketIds[r] = fnv1a32(buffer.toString('utf8', at + 8, at + 8 + length)) & mask;
       at += 8 + length;
     }
     const starts = new Uint32Array(buckets + 1);
@@ -369,17 +367,6 @@ export class KeySpill {
  */
 function utf8Key(key: string): string {
   return /[\x80-\xff]/.test(key) ? Buffer.from(key, 'latin1').toString('utf8') : key;
-}
-
-/** fnv1a32 of the UTF-8 bytes buffer[start, end) as a string: over the bytes when they are ASCII (the same), else over the decoded key. */
-function keyHash(buffer: Buffer, start: number, end: number): number {
-  let h = 0x811c9dc5;
-  for (let i = start; i < end; i++) {
-    const byte = buffer[i]!;
-    if (byte >= 0x80) return fnv1a32(buffer.toString('utf8', start, end));
-    h = Math.imul(h ^ byte, 0x01000193);
-  }
-  return h >>> 0;
 }
 
 class SegmentWriter {
@@ -498,6 +485,13 @@ export interface PrimaryIndexJob {
   checksum: string;
 }
 
+/** The job itself, on whichever thread runs it: writePrimaryCache with boundedChunks' size limits. */
+export function indexPrimaryFile(job: PrimaryIndexJob): Promise<void> {
+  return unwrapLimit(
+    writePrimaryCache(boundedChunks(job.xmlPath, job.openSize, job.label), job.cachePath, job.checksum, job.label),
+  );
+}
+
 export type PrimaryIndexResult = { ok: true } | { ok: false; error: WireError };
 
 /**
@@ -523,12 +517,7 @@ const INDEX_IN_WORKER_FROM = 4 << 20;
  * is freed when it ends; for a small one here.
  */
 export async function buildPrimaryCache(job: PrimaryIndexJob, options: { workerFrom?: number } = {}): Promise<void> {
-  if (statSync(job.xmlPath).size < (options.workerFrom ?? INDEX_IN_WORKER_FROM)) {
-    await unwrapLimit(
-      writePrimaryCache(boundedChunks(job.xmlPath, job.openSize, job.label), job.cachePath, job.checksum, job.label),
-    );
-    return;
-  }
+  if (statSync(job.xmlPath).size < (options.workerFrom ?? INDEX_IN_WORKER_FROM)) return indexPrimaryFile(job);
   await new Promise<void>((resolve, reject) => {
     let answered = false;
     const worker = new Worker(new URL('./primary-cache-worker.js', import.meta.url), {

@@ -30,7 +30,7 @@ export interface EvaluatedSpec {
 }
 
 export interface TargetOptions {
-  /** Macros file texts loaded in order (later wins): the caller's (config/macros.ts specMacroTexts). */
+  /** Macros file texts loaded in order (later wins): the caller's (config/macros.ts: lambda2Target, buildSpecTarget). */
   macroFiles: string[];
   /** Extra macro definitions (like rpmbuild --define). */
   defines?: Record<string, string>;

@@ -40,7 +40,7 @@ export interface RewriteOptions {
   overlay?: Overlay;
   /** Directory holding the overlay's patches (patches/NAME). */
   patchDir?: string;
-  /** What the Lambda runtime provides (the CLI loads it: --base, else the target's profile). */
+  /** What the Lambda runtime provides (the CLI loads it: --base, else al2). */
   base: BaseProfile;
   /** The macros specs are evaluated with (config/macros.ts). */
   target: TargetOptions;
@@ -74,7 +74,16 @@ export interface RewriteResult {
 
 export const DEFAULT_PACKAGER = 'yumda <yumda@users.noreply.github.com>';
 
+const checksOf = new WeakMap<BaseProfile, Pick<RuleContext, 'baseHas' | 'baseProvides'>>();
+
+/** Lookups in a profile's files and provides, made once per profile (a build rewrites many specs against one). */
 function baseChecks(profile: BaseProfile): Pick<RuleContext, 'baseHas' | 'baseProvides'> {
+  let checks = checksOf.get(profile);
+  if (!checks) checksOf.set(profile, (checks = profileChecks(profile)));
+  return checks;
+}
+
+function profileChecks(profile: BaseProfile): Pick<RuleContext, 'baseHas' | 'baseProvides'> {
   const files = new Set(profile.files.map((f) => f.replace(/\/$/, '')));
   const provides = new Set(profile.provides.map((p) => p.name));
   const links = Object.entries(profile.symlinks);

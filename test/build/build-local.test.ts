@@ -34,8 +34,7 @@ const out = join(root, 'out');
 
 t.test('two waves; the second links against the first through the sysroot', async (t) => {
   const run = await runBuild({
-    base: shipped.base,
-    specTarget: shipped.buildTarget,
+    ...shipped.plan,
     names: [],
     all: true,
     builder,
@@ -68,8 +67,7 @@ t.test('a package named alone still knows its dependencies in the set, from the 
   // `yumda build samplecalc`: libsample is not rebuilt, but its RPMs in OUT are what samplecalc's
   // sysroot links against; the plan knows that from libsample's recorded provides
   const plan = await planBuild({
-    base: shipped.base,
-    specTarget: shipped.buildTarget,
+    ...shipped.plan,
     names: ['samplecalc'],
     builder,
     paths,
@@ -274,8 +272,7 @@ t.test('a package starts when its BuildRequires are built, not when its whole wa
     },
   };
   const run = await runBuild({
-    base: shipped.base,
-    specTarget: shipped.buildTarget,
+    ...shipped.plan,
     names: [],
     all: true,
     builder: held,

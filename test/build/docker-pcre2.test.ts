@@ -112,8 +112,7 @@ t.test('pcre2 builds in containers of the stand-in build image', { skip: why }, 
   const builder = new DockerBuilder({ engine: 'podman', recipe, image: tag });
   const out = join(work, 'out');
   const run = await runBuild({
-    base: shipped.base,
-    specTarget: shipped.buildTarget,
+    ...shipped.plan,
     names: [PACKAGE],
     builder,
     paths: {

@@ -191,8 +191,7 @@ t.test(
     for (const name of samplePackages) await packSampleSrpm(name, srpms);
     const out = join(root, 'out');
     const run = await runBuild({
-      base: shipped.base,
-      specTarget: shipped.buildTarget,
+      ...shipped.plan,
       names: [],
       all: true,
       builder,
@@ -265,8 +264,7 @@ t.test(
       return undefined;
     })();
     const run = await runBuild({
-      base: shipped.base,
-      specTarget: shipped.buildTarget,
+      ...shipped.plan,
       names: [],
       all: true,
       builder,

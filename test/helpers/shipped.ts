@@ -2,4 +2,7 @@
 import { buildSpecTarget, lambda2Target } from '../../src/config/macros.js';
 import { loadProfile } from '../../src/config/profile.js';
 
-export const shipped = { base: loadProfile('al2'), target: lambda2Target(), buildTarget: buildSpecTarget() };
+const base = loadProfile('al2');
+
+/** For rewriteSpec and comparePair (as `yumda spec rewrite`), and planBuild/runBuild (as `yumda build`). */
+export const shipped = { base, target: lambda2Target(), plan: { base, specTarget: buildSpecTarget() } };

@@ -31,8 +31,7 @@ const paths = { specsDir: specs, patchesDir: join(sampleDistDir, 'patches'), mac
 async function buildFor(target: string) {
   const out = join(root, `out-${target}`);
   const run = await runBuild({
-    base: shipped.base,
-    specTarget: shipped.buildTarget,
+    ...shipped.plan,
     names: [],
     all: true,
     builder,

@@ -13,10 +13,10 @@
  * runs with --nodeps because the host's rpm database is empty, and yumda checks in-set BuildRequires
  * itself when it plans.
  */
-import { buildMacroFiles } from '../../config/macros.js';
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { buildMacroFiles } from '../../config/macros.js';
 import { ExitCode, YumdaError } from '../../util/errors.js';
 import { extractIntoSysroot } from '../sysroot.js';
 import type { Builder, BuildJob } from './types.js';
